@@ -1,0 +1,10 @@
+/**
+ * @meridian/catalog: every metric and label Meridian stores, named once. The store's DDL, the
+ * collector's parsers, the dashboards and the Grafana plugin all derive from these definitions.
+ */
+export type { Entity, Unit, MetricKind, ValueType, SourceField, MetricSources, MetricDef, LabelDef } from './types.js';
+export { METRICS, LABELS, COMMON_LABELS, OPTIC_FLAG_BITS } from './metrics.js';
+export type { Resolution, RollupAgg, RollupColumn } from './naming.js';
+export { ENTITIES, rawTable, rollupTable, tableFor, rollupColumns, rollupReadExpr } from './naming.js';
+export { metricsOf, labelsOf, keyLabelsOf, metricByName, SOURCES } from './lookup.js';
+export type { SourceTag } from './lookup.js';

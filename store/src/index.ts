@@ -1,0 +1,21 @@
+/**
+ * @meridian/store: the ClickHouse schema, migrations, and typed writers and readers over one client
+ * API with two targets (embedded chDB by default, or a ClickHouse server).
+ */
+export type {
+  StoreOptions,
+  SampleRow,
+  SampleValue,
+  RowError,
+  WriteResult,
+  WriteOptions,
+  SampleWriter,
+  MigrationResult,
+  QueryParams,
+} from './types.js';
+export { openStore, resolveStoreOptions, StoreLockedError } from './store.js';
+export type { Store } from './store.js';
+export { validateSampleRows } from './validate.js';
+export { migrations, renderClusterDdl } from './schema/index.js';
+export type { TableRows, AuxTable } from './schema/aux.js';
+export { registerStoreCommands } from './cli.js';

@@ -1,0 +1,98 @@
+/**
+ * Tables beside the wide sample tables: inventory, topology, workloads, the scheduler's audit trail
+ * and metrics outside the catalog. Low-volume, so they are written as JSONEachRow.
+ * Timestamps are epoch milliseconds (UTC) on the way in; rows come back with them as strings.
+ */
+
+export interface InventoryRow {
+  ts: number;
+  source: string;
+  region: string;
+  host: string;
+  gpu_uuid: string;
+  gpu_index?: number;
+  model?: string;
+  serial?: string;
+  driver_version?: string;
+  cuda_version?: string;
+  memory_total?: number;
+  mig_mode?: string;
+  /** For a MIG instance: its parent GPU's UUID; empty for a whole GPU. */
+  mig_parent_uuid?: string;
+  mig_profile?: string;
+  ecc_mode?: string;
+  power_limit?: number;
+  pcie_gen_max?: number;
+  pcie_width_max?: number;
+  tdp?: number;
+}
+
+export interface TopologyRow {
+  updated: number;
+  source: string;
+  kind: 'region' | 'host' | 'link';
+  /** Region name, host name, or link id "a->b". */
+  id: string;
+  region: string;
+  region_to?: string;
+  lat?: number;
+  lon?: number;
+  route_km?: number;
+  capacity_gbps?: number;
+  equipment_delay_ms?: number;
+  gpus?: number;
+}
+
+export interface WorkloadRow {
+  ts: number;
+  source: string;
+  workload_id: string;
+  kind: 'training' | 'inference' | 'batch';
+  comm_class: 'independent' | 'inference' | 'pipeline' | 'data_parallel';
+  gpus: number;
+  region: string;
+  checkpoint_bytes: number;
+  state: 'queued' | 'running' | 'migrating' | 'done' | 'failed';
+  priority?: number;
+  pinned?: number;
+}
+
+export interface DecisionRow {
+  ts: number;
+  decision_id: string;
+  pass_id: string;
+  workload_id: string;
+  action: string;
+  region_from: string;
+  region_to: string;
+  reason: string;
+  /** JSON snapshot of the inputs the decision saw. */
+  inputs: string;
+  /** JSON of the scores (benefit, cost, margin …). */
+  scores: string;
+  limits: string[];
+  executor: string;
+  outcome: string;
+  benefit: number;
+  cost: number;
+}
+
+export interface ExtraMetricRow {
+  ts: number;
+  source: string;
+  region: string;
+  host: string;
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+export interface TableRows {
+  inventory: InventoryRow;
+  topology: TopologyRow;
+  workloads: WorkloadRow;
+  scheduler_decisions: DecisionRow;
+  extra_metrics: ExtraMetricRow;
+}
+
+export type AuxTable = keyof TableRows;

@@ -1,0 +1,67 @@
+import type { Entity } from '@meridian/catalog';
+
+/** Where the store lives: embedded chDB in a directory (the default) or a ClickHouse server. */
+export interface StoreOptions {
+  /** Data directory for the embedded store. Default: $MERIDIAN_DATA or ./data. */
+  readonly data?: string;
+  /** ClickHouse server URL, e.g. http://ch:8123. Default: $MERIDIAN_CLICKHOUSE_URL. Wins over `data`. */
+  readonly clickhouse?: string;
+  readonly database?: string;
+  readonly user?: string;
+  /** Never logged. Default: $MERIDIAN_CLICKHOUSE_PASSWORD, or the file named by $MERIDIAN_CLICKHOUSE_PASSWORD_FILE. */
+  readonly password?: string;
+  /** PEM file of the CA that signed the server's certificate. */
+  readonly tlsCaFile?: string;
+  readonly requestTimeoutMs?: number;
+}
+
+/** A value in a sample row. `undefined`/`null` means absent (N/A) and is stored as NULL. */
+export type SampleValue = number | string | null | undefined;
+
+/**
+ * One wide row for `gpu_samples`, `host_samples` or `link_samples`: `ts` (epoch milliseconds, UTC),
+ * `source` (see SOURCES in the catalog), the entity's labels, and any of its catalog metrics by name.
+ */
+export interface SampleRow {
+  ts: number;
+  source: string;
+  [column: string]: SampleValue;
+}
+
+/** Why one row (or one field of it) was refused. `row` is the row's index in the batch given. */
+export interface RowError {
+  readonly row: number;
+  readonly field: string;
+  readonly message: string;
+}
+
+export interface WriteResult {
+  /** Rows that reached the store. */
+  readonly written: number;
+  /** Rows refused by validation; the rest of the batch is kept. */
+  readonly rejected: readonly RowError[];
+  /** The insert_deduplication_token the batch carried. */
+  readonly token: string;
+}
+
+export interface WriteOptions {
+  /**
+   * Deduplication token. A retry with the same token and the same rows lands once. Default: a
+   * content hash of the batch, so an identical retry dedups even when the caller did not set one.
+   */
+  readonly token?: string;
+}
+
+export interface SampleWriter {
+  readonly entity: Entity;
+  readonly table: string;
+  write(rows: readonly SampleRow[], opts?: WriteOptions): Promise<WriteResult>;
+}
+
+export interface MigrationResult {
+  readonly applied: readonly string[];
+  readonly skipped: readonly string[];
+}
+
+/** Bound query parameters: `{name:Type}` in the SQL, values here. Never interpolated. */
+export type QueryParams = Record<string, unknown>;
