@@ -1,1 +1,1 @@
-export {};
+export type { Move, MoveOutcome, Executor } from './executor.js';

@@ -1,0 +1,27 @@
+/**
+ * The contract between the planner and whatever carries out its moves: dry-run, approval, webhook,
+ * Kubernetes/Karmada, or the twin (sim/ implements it). Kept tiny on purpose: a move is gang-atomic
+ * (a workload moves whole), and the executor reports how it went.
+ */
+export interface Move {
+  readonly moveId: string;
+  readonly workloadId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly gpus: number;
+  readonly checkpointBytes: number;
+  /** Human-readable reason, recorded in the audit trail. */
+  readonly reason: string;
+}
+
+export type MoveOutcome =
+  | { readonly status: 'started'; readonly expectedDurationMs: number }
+  | { readonly status: 'done' }
+  | { readonly status: 'recorded' }
+  | { readonly status: 'pending-approval' }
+  | { readonly status: 'failed'; readonly error: string };
+
+export interface Executor {
+  readonly name: string;
+  execute(move: Move): Promise<MoveOutcome>;
+}
