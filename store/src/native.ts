@@ -1,0 +1,224 @@
+import { endianness } from 'node:os';
+import { labelsOf, metricsOf, type Entity, type ValueType } from '@meridian/catalog';
+import type { SampleRow } from './types.js';
+
+/**
+ * An encoder for ClickHouse's Native format (columnar: per column a name, a type, then the values),
+ * for the wide sample tables. Native is the cheapest body the engine can take: numbers are copied as
+ * typed arrays, so neither side formats or parses text. @clickhouse/client has no binary encoder,
+ * so this is ours.
+ *
+ * Strings are sent as String even where the table has LowCardinality(String): the engine converts
+ * on insert, and a dictionary-encoded LowCardinality body would add complexity for little gain here.
+ */
+
+if (endianness() !== 'LE') {
+  // Typed arrays use the platform's byte order; Native is little-endian.
+  throw new Error('@meridian/store: the Native encoder needs a little-endian CPU');
+}
+
+type ColumnKind = ValueType | 'DateTime64' | 'String' | 'UInt16Label';
+
+export interface NativeColumn {
+  readonly name: string;
+  readonly chType: string;
+  readonly kind: ColumnKind;
+  readonly nullable: boolean;
+}
+
+const layouts = new Map<Entity, NativeColumn[]>();
+
+/** The columns of a raw table, in the order the encoder writes them. */
+export function nativeLayout(entity: Entity): NativeColumn[] {
+  let cols = layouts.get(entity);
+  if (!cols) {
+    cols = [
+      { name: 'ts', chType: "DateTime64(3, 'UTC')", kind: 'DateTime64', nullable: false },
+      { name: 'source', chType: 'String', kind: 'String', nullable: false },
+      ...labelsOf(entity).map((l): NativeColumn =>
+        l.type === 'UInt16'
+          ? { name: l.name, chType: 'UInt16', kind: 'UInt16Label', nullable: false }
+          : { name: l.name, chType: 'String', kind: 'String', nullable: false },
+      ),
+      ...metricsOf(entity).map((m): NativeColumn => ({
+        name: m.name,
+        chType: `Nullable(${m.type})`,
+        kind: m.type,
+        nullable: true,
+      })),
+    ];
+    layouts.set(entity, cols);
+  }
+  return cols;
+}
+
+const TWO_32 = 4294967296;
+
+/** Grows as needed; written front to back. */
+class ByteSink {
+  buf: Buffer;
+  pos = 0;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+  varUInt(n: number): void {
+    this.ensure(10);
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n & 0x7f) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.pos++] = n;
+  }
+  string(s: string): void {
+    const len = Buffer.byteLength(s);
+    this.varUInt(len);
+    this.ensure(len);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+  /** A zeroed, aligned-enough view of the next n bytes, filled in place by the caller. */
+  reserve(n: number): Buffer {
+    this.ensure(n);
+    const view = this.buf.subarray(this.pos, this.pos + n);
+    view.fill(0);
+    this.pos += n;
+    return view;
+  }
+}
+
+/** Writes 64-bit integers from JS numbers (exact up to 2^53) as two little-endian 32-bit halves. */
+function fill64(
+  view: Buffer,
+  rows: readonly SampleRow[],
+  name: string,
+  nulls: Uint8Array | null,
+  signed: boolean,
+): void {
+  for (let i = 0; i < rows.length; i++) {
+    const v = rows[i]![name];
+    if (typeof v !== 'number') {
+      if (nulls) nulls[i] = 1;
+      continue;
+    }
+    const lo = v >= 0 ? v % TWO_32 : (v % TWO_32) + TWO_32;
+    const hi = Math.floor(v / TWO_32);
+    view.writeUInt32LE(lo >>> 0, i * 8);
+    if (signed) view.writeInt32LE(hi, i * 8 + 4);
+    else view.writeUInt32LE(hi >>> 0, i * 8 + 4);
+  }
+}
+
+const WIDTH: Record<ValueType, number> = {
+  Float32: 4,
+  Float64: 8,
+  UInt8: 1,
+  UInt16: 2,
+  UInt32: 4,
+  UInt64: 8,
+  Int32: 4,
+};
+
+function fillNumbers(view: Buffer, rows: readonly SampleRow[], name: string, type: ValueType, nulls: Uint8Array): void {
+  if (type === 'UInt64') return fill64(view, rows, name, nulls, false);
+  const n = rows.length;
+  const ab = view.buffer;
+  const off = view.byteOffset;
+  // Typed arrays need alignment; copy through an aligned array when the view is not aligned.
+  const width = WIDTH[type];
+  const aligned = off % width === 0;
+  const arr = makeArray(type, aligned ? ab : new ArrayBuffer(n * width), aligned ? off : 0, n);
+  for (let i = 0; i < n; i++) {
+    const v = rows[i]![name];
+    if (typeof v === 'number') arr[i] = v;
+    else nulls[i] = 1;
+  }
+  if (!aligned) view.set(new Uint8Array(arr.buffer, 0, n * width));
+}
+
+function makeArray(type: Exclude<ValueType, 'UInt64'>, ab: ArrayBufferLike, off: number, n: number) {
+  switch (type) {
+    case 'Float32':
+      return new Float32Array(ab, off, n);
+    case 'Float64':
+      return new Float64Array(ab, off, n);
+    case 'UInt8':
+      return new Uint8Array(ab, off, n);
+    case 'UInt16':
+      return new Uint16Array(ab, off, n);
+    case 'UInt32':
+      return new Uint32Array(ab, off, n);
+    case 'Int32':
+      return new Int32Array(ab, off, n);
+  }
+}
+
+/**
+ * Encodes validated rows as one Native block. Only columns that at least one row sets are sent, so
+ * the engine fills the rest from their defaults (NULL for metrics) without us shipping zeros.
+ */
+export function encodeNative(entity: Entity, rows: readonly SampleRow[]): { body: Buffer; columns: string[] } {
+  const n = rows.length;
+  const layout = nativeLayout(entity);
+  const present = new Set<string>(['ts', 'source']);
+  for (const row of rows) for (const k in row) if (row[k] !== undefined && row[k] !== null) present.add(k);
+  const cols = layout.filter((c) => present.has(c.name) || (c.kind === 'String' && !c.nullable));
+  const sink = new ByteSink(64 + n * (8 + cols.length * 6));
+  sink.varUInt(cols.length);
+  sink.varUInt(n);
+  const stringCache = new Map<string, Buffer>();
+  for (const c of cols) {
+    sink.string(c.name);
+    sink.string(c.chType);
+    switch (c.kind) {
+      case 'DateTime64':
+        fill64(sink.reserve(n * 8), rows, c.name, null, true);
+        break;
+      case 'String':
+        for (let i = 0; i < n; i++) {
+          const v = rows[i]![c.name];
+          const s = typeof v === 'string' ? v : '';
+          let enc = stringCache.get(s);
+          if (!enc) {
+            const bytes = Buffer.from(s, 'utf8');
+            const head: number[] = [];
+            let len = bytes.length;
+            while (len >= 0x80) {
+              head.push((len & 0x7f) | 0x80);
+              len >>>= 7;
+            }
+            head.push(len);
+            enc = Buffer.concat([Buffer.from(head), bytes]);
+            stringCache.set(s, enc);
+          }
+          sink.bytes(enc);
+        }
+        break;
+      case 'UInt16Label': {
+        const view = sink.reserve(n * 2);
+        for (let i = 0; i < n; i++) {
+          const v = rows[i]![c.name];
+          view.writeUInt16LE(typeof v === 'number' ? v : 0, i * 2);
+        }
+        break;
+      }
+      default: {
+        // Reserve both halves before taking views: a later reallocation would orphan the first view.
+        sink.ensure(n * (1 + WIDTH[c.kind]));
+        const nulls = sink.reserve(n);
+        const values = sink.reserve(n * WIDTH[c.kind]);
+        fillNumbers(values, rows, c.name, c.kind, nulls);
+      }
+    }
+  }
+  return { body: sink.buf.subarray(0, sink.pos), columns: cols.map((c) => c.name) };
+}

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { StoreOptions } from './types.js';
+
+export interface ResolvedEmbedded {
+  readonly target: 'embedded';
+  readonly data: string;
+}
+
+export interface ResolvedServer {
+  readonly target: 'server';
+  readonly url: string;
+  readonly database: string;
+  readonly user: string;
+  readonly password: string;
+  readonly tlsCa?: Buffer;
+  readonly requestTimeoutMs: number;
+}
+
+export type ResolvedStoreOptions = ResolvedEmbedded | ResolvedServer;
+
+/**
+ * Flags win over the environment, and the environment over defaults. The password may come from a
+ * file so that it never has to sit in a unit file or a process listing.
+ */
+export function resolveStoreOptions(
+  opts: StoreOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedStoreOptions {
+  const url = opts.clickhouse ?? env.MERIDIAN_CLICKHOUSE_URL;
+  if (!url) {
+    return { target: 'embedded', data: path.resolve(opts.data ?? env.MERIDIAN_DATA ?? './data') };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(
+      `--clickhouse / MERIDIAN_CLICKHOUSE_URL: not a URL: "${url}". Expected e.g. http://clickhouse:8123`,
+    );
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new Error(`--clickhouse / MERIDIAN_CLICKHOUSE_URL: protocol must be http or https, got "${parsed.protocol}"`);
+  }
+  let password = opts.password ?? env.MERIDIAN_CLICKHOUSE_PASSWORD;
+  const passwordFile = env.MERIDIAN_CLICKHOUSE_PASSWORD_FILE;
+  if (password === undefined && passwordFile) {
+    try {
+      password = readFileSync(passwordFile, 'utf8').trim();
+    } catch (err) {
+      throw new Error(`MERIDIAN_CLICKHOUSE_PASSWORD_FILE: cannot read ${passwordFile}: ${(err as Error).message}`);
+    }
+  }
+  const caFile = opts.tlsCaFile ?? env.MERIDIAN_CLICKHOUSE_CA_FILE;
+  let tlsCa: Buffer | undefined;
+  if (caFile) {
+    try {
+      tlsCa = readFileSync(caFile);
+    } catch (err) {
+      throw new Error(`MERIDIAN_CLICKHOUSE_CA_FILE: cannot read ${caFile}: ${(err as Error).message}`);
+    }
+  }
+  const timeout = opts.requestTimeoutMs ?? Number(env.MERIDIAN_CLICKHOUSE_TIMEOUT_MS ?? 60_000);
+  if (!Number.isFinite(timeout) || timeout <= 0) {
+    throw new Error(`MERIDIAN_CLICKHOUSE_TIMEOUT_MS: must be a positive number of milliseconds`);
+  }
+  return {
+    target: 'server',
+    url: `${parsed.protocol}//${parsed.host}`,
+    database: opts.database ?? env.MERIDIAN_CLICKHOUSE_DATABASE ?? 'meridian',
+    user: opts.user ?? env.MERIDIAN_CLICKHOUSE_USER ?? 'default',
+    password: password ?? '',
+    ...(tlsCa ? { tlsCa } : {}),
+    requestTimeoutMs: timeout,
+  };
+}
+
+/** A form of the options that is safe to print: the password never appears. */
+export function describeTarget(o: ResolvedStoreOptions): string {
+  return o.target === 'embedded'
+    ? `embedded chDB at ${o.data}`
+    : `ClickHouse ${o.url} database ${o.database} as ${o.user}`;
+}

@@ -1,0 +1,103 @@
+import { labelsOf, metricsOf, rollupColumns, type Entity, type LabelDef, type MetricDef } from '@meridian/catalog';
+
+/**
+ * Column types and codecs for the wide tables, derived from the catalog. Codec choices were measured
+ * with `npm run bench:ingest` (bytes per value per column); see bench/README.md for the figures.
+ *  - timestamps: DoubleDelta then ZSTD: samples arrive at a steady cadence, so second differences are ~0.
+ *  - float gauges: Gorilla then ZSTD: smooth GPU curves XOR well against the previous value.
+ *  - counters: Delta then ZSTD: cumulative counters grow slowly, so deltas are small.
+ *  - small integer states and bitmasks: T64 then ZSTD: few distinct values, mostly unchanged.
+ *  - byte gauges (memory, disk): T64 then ZSTD.
+ */
+export function metricCodec(m: MetricDef): string {
+  if (m.kind === 'counter') return m.type.startsWith('Float') ? 'CODEC(Gorilla, ZSTD(1))' : 'CODEC(Delta, ZSTD(1))';
+  if (m.type.startsWith('Float')) return 'CODEC(Gorilla, ZSTD(1))';
+  return 'CODEC(T64, ZSTD(1))';
+}
+
+export const TS_COLUMN = "ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1))";
+export const SOURCE_COLUMN = 'source LowCardinality(String) CODEC(ZSTD(1))';
+
+export function labelColumn(l: LabelDef): string {
+  const dflt = l.required ? '' : l.type === 'UInt16' ? ' DEFAULT 0' : " DEFAULT ''";
+  return `${l.name} ${l.type}${dflt} CODEC(ZSTD(1))`;
+}
+
+export function metricColumn(m: MetricDef): string {
+  return `${m.name} Nullable(${m.type}) ${metricCodec(m)}`;
+}
+
+/** ORDER BY for a wide table: the series identity first, time last. */
+export function sortKey(entity: Entity): string {
+  const keys = labelsOf(entity)
+    .filter((l) => l.key)
+    .map((l) => l.name);
+  return `(${[...keys, 'ts'].join(', ')})`;
+}
+
+export function rawColumns(entity: Entity): string[] {
+  return [TS_COLUMN, SOURCE_COLUMN, ...labelsOf(entity).map(labelColumn), ...metricsOf(entity).map(metricColumn)];
+}
+
+/**
+ * Rollup columns: key labels, then descriptive labels as anyLast (they depend on the key, and the
+ * engine refuses plain columns outside the sorting key), then one column per aggregate.
+ */
+export function rollupTableColumns(entity: Entity): string[] {
+  const dependent = (name: string, type: string) => `${name} SimpleAggregateFunction(anyLast, ${type}) CODEC(ZSTD(1))`;
+  const cols = [
+    "ts DateTime('UTC') CODEC(DoubleDelta, ZSTD(1))",
+    dependent('source', 'LowCardinality(String)'),
+    ...labelsOf(entity).map((l) => (l.key ? labelColumn(l) : dependent(l.name, l.type))),
+    'samples SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1))',
+  ];
+  for (const m of metricsOf(entity)) {
+    for (const c of rollupColumns(m)) {
+      const t = `Nullable(${m.type})`;
+      switch (c.agg) {
+        case 'avg':
+          cols.push(`${c.column} AggregateFunction(avg, ${t}) CODEC(ZSTD(1))`);
+          break;
+        case 'min':
+        case 'max':
+          cols.push(`${c.column} SimpleAggregateFunction(${c.agg}, ${t}) CODEC(ZSTD(1))`);
+          break;
+        case 'bitor':
+          cols.push(`${c.column} SimpleAggregateFunction(groupBitOr, ${t}) CODEC(ZSTD(1))`);
+          break;
+      }
+    }
+  }
+  return cols;
+}
+
+/** The SELECT list that folds raw rows (or finer rollup rows) into one rollup bucket. */
+export function rollupSelect(entity: Entity, bucketFn: string, from: string, fromRollup: boolean): string {
+  const keys = labelsOf(entity).filter((l) => l.key);
+  const others = labelsOf(entity).filter((l) => !l.key);
+  const parts = [
+    `${bucketFn}(ts) AS ts`,
+    'anyLast(source) AS source',
+    ...keys.map((l) => l.name),
+    ...others.map((l) => `anyLast(${l.name}) AS ${l.name}`),
+    fromRollup ? 'sum(samples) AS samples' : 'count() AS samples',
+  ];
+  for (const m of metricsOf(entity)) {
+    for (const c of rollupColumns(m)) {
+      const src = fromRollup ? c.column : m.name;
+      switch (c.agg) {
+        case 'avg':
+          parts.push(fromRollup ? `avgMergeState(${src}) AS ${c.column}` : `avgState(${src}) AS ${c.column}`);
+          break;
+        case 'min':
+        case 'max':
+          parts.push(`${c.agg}(${src}) AS ${c.column}`);
+          break;
+        case 'bitor':
+          parts.push(`groupBitOr(${src}) AS ${c.column}`);
+          break;
+      }
+    }
+  }
+  return `SELECT ${parts.join(', ')} FROM ${from} GROUP BY ${[...keys.map((l) => l.name), 'ts'].join(', ')}`;
+}

@@ -1,0 +1,262 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { rawTable, type Entity } from '@meridian/catalog';
+import { acquireLock, StoreLockedError } from './lock.js';
+import { encodeNative } from './native.js';
+import { describeTarget, resolveStoreOptions, type ResolvedStoreOptions } from './options.js';
+import type { AuxTable, TableRows } from './schema/aux.js';
+import { migrationChecksum, migrations, migrationsTableDdl } from './schema/migrations.js';
+import type {
+  MigrationResult,
+  QueryParams,
+  SampleRow,
+  SampleWriter,
+  StoreOptions,
+  WriteOptions,
+  WriteResult,
+} from './types.js';
+import { validateSampleRows } from './validate.js';
+
+export { resolveStoreOptions, StoreLockedError };
+
+type ChdbAsClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
+
+export interface Store {
+  readonly target: 'embedded' | 'server';
+  /** Where the store is, safe to print (never contains the password). */
+  readonly description: string;
+  /** The underlying @clickhouse/client, for callers that need streaming or raw access. */
+  readonly client: ClickHouseClient;
+  migrate(): Promise<MigrationResult>;
+  writer(entity: Entity): SampleWriter;
+  insert<T extends AuxTable>(table: T, rows: readonly TableRows[T][], opts?: WriteOptions): Promise<void>;
+  /** Runs a SELECT with bound `{name:Type}` parameters and returns its rows. */
+  query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
+  /** Runs a statement that returns no rows, with bound parameters. */
+  command(sql: string, params?: QueryParams): Promise<void>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Every write states these explicitly: recent servers turn async_insert on by default, and the
+ * rollups only deduplicate a retried batch when dependent views are told to.
+ */
+function insertSettings(token: string): ClickHouseSettings {
+  return {
+    async_insert: 0,
+    insert_deduplicate: 1,
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+    insert_deduplication_token: token,
+  };
+}
+
+const TS_FIELDS = new Set(['ts', 'updated']);
+
+/** DateTime64 text in UTC; JSON numbers would be read as seconds, not our milliseconds. */
+function formatTs(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+function isChdbLockError(err: unknown): boolean {
+  const text =
+    err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err);
+  return /Cannot lock file|Another server instance|only one active data directory/i.test(text);
+}
+
+class ClickHouseStore implements Store {
+  readonly target: 'embedded' | 'server';
+  readonly description: string;
+  private readonly writers = new Map<Entity, SampleWriter>();
+  private closed = false;
+
+  constructor(
+    readonly client: ClickHouseClient,
+    private readonly opts: ResolvedStoreOptions,
+    private readonly release: () => void,
+  ) {
+    this.target = opts.target;
+    this.description = describeTarget(opts);
+  }
+
+  async migrate(): Promise<MigrationResult> {
+    await this.client.command({ query: migrationsTableDdl({}) });
+    const done = await this.query<{ version: string; checksum: string }>(
+      'SELECT version, argMax(checksum, applied_at) AS checksum FROM schema_migrations GROUP BY version',
+    );
+    const applied = new Map(done.map((r) => [r.version, r.checksum]));
+    const result: { applied: string[]; skipped: string[] } = { applied: [], skipped: [] };
+    for (const m of migrations) {
+      const sum = migrationChecksum(m);
+      const prior = applied.get(m.version);
+      if (prior !== undefined) {
+        if (prior !== sum) {
+          throw new Error(
+            `migration ${m.version} was applied with checksum ${prior} but the code now has ${sum}: ` +
+              'applied migrations must not change; add a new migration instead',
+          );
+        }
+        result.skipped.push(m.version);
+        continue;
+      }
+      for (const stmt of m.statements({})) await this.client.command({ query: stmt });
+      await this.insertJson('schema_migrations', [
+        { version: m.version, description: m.description, checksum: sum, applied_at: formatTs(Date.now()) },
+      ]);
+      result.applied.push(m.version);
+    }
+    return result;
+  }
+
+  writer(entity: Entity): SampleWriter {
+    let w = this.writers.get(entity);
+    if (!w) {
+      const table = rawTable(entity);
+      w = { entity, table, write: (rows, opts) => this.writeSamples(entity, table, rows, opts) };
+      this.writers.set(entity, w);
+    }
+    return w;
+  }
+
+  private async writeSamples(
+    entity: Entity,
+    table: string,
+    rows: readonly SampleRow[],
+    opts: WriteOptions = {},
+  ): Promise<WriteResult> {
+    const { valid, errors } = validateSampleRows(entity, rows);
+    if (valid.length === 0) return { written: 0, rejected: errors, token: opts.token ?? '' };
+    const { body, columns } = encodeNative(entity, valid);
+    const token = opts.token ?? `sha1:${createHash('sha1').update(body).digest('hex')}`;
+    const cols = columns.join(', ');
+    if (this.opts.target === 'embedded') {
+      // chDB's connection turns an exec body into a string, which would corrupt binary data, so the
+      // block goes through a file the engine reads itself: still no text formatting or parsing.
+      const dir = path.join(this.opts.data, 'ingest-tmp');
+      mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `${randomUUID()}.native`);
+      writeFileSync(file, body);
+      try {
+        await this.client.command({
+          query: `INSERT INTO ${table} (${cols}) SELECT ${cols} FROM file({file:String}, 'Native')`,
+          query_params: { file },
+          clickhouse_settings: insertSettings(token),
+        });
+      } finally {
+        rmSync(file, { force: true });
+      }
+    } else {
+      const res = await this.client.exec({
+        query: `INSERT INTO ${table} (${cols}) FORMAT Native`,
+        values: Readable.from([body]),
+        clickhouse_settings: insertSettings(token),
+      });
+      res.stream.resume();
+    }
+    return { written: valid.length, rejected: errors, token };
+  }
+
+  async insert<T extends AuxTable>(table: T, rows: readonly TableRows[T][], opts: WriteOptions = {}): Promise<void> {
+    if (rows.length === 0) return;
+    const values = rows.map((r) => {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(r)) out[k] = TS_FIELDS.has(k) && typeof v === 'number' ? formatTs(v) : v;
+      return out;
+    });
+    await this.insertJson(table, values, opts.token);
+  }
+
+  private async insertJson(table: string, values: Record<string, unknown>[], token?: string): Promise<void> {
+    const tok = token ?? `sha1:${createHash('sha1').update(JSON.stringify(values)).digest('hex')}`;
+    await this.client.insert({
+      table,
+      values,
+      format: 'JSONEachRow',
+      clickhouse_settings: { ...insertSettings(tok), input_format_skip_unknown_fields: 0 },
+    });
+  }
+
+  async query<T>(sql: string, params?: QueryParams): Promise<T[]> {
+    const rs = await this.client.query({
+      query: sql,
+      format: 'JSONEachRow',
+      ...(params ? { query_params: params } : {}),
+    });
+    return rs.json<T>();
+  }
+
+  async command(sql: string, params?: QueryParams): Promise<void> {
+    await this.client.command({ query: sql, ...(params ? { query_params: params } : {}) });
+  }
+
+  async ping(): Promise<boolean> {
+    const r = await this.client.ping();
+    return r.success;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.client.close();
+    } finally {
+      this.release();
+    }
+  }
+}
+
+/**
+ * Opens the store. The embedded engine is imported only here and only when asked for, so a
+ * collector writing to a server never pays chDB's ~200 MB of memory.
+ */
+export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  const opts = resolveStoreOptions(options);
+  if (opts.target === 'embedded') {
+    const release = acquireLock(opts.data);
+    try {
+      const { createChdbConnection } = await import('chdb/connection');
+      // chdb implements @clickhouse/client-common's Connection; @clickhouse/client bundles its own copy
+      // of those types, identical in shape but nominally distinct, hence the cast.
+      const connection = createChdbConnection({ path: opts.data }) as unknown as ChdbAsClientConnection;
+      const client = createClient({ connection });
+      // Touch the engine now so a directory held by a non-Meridian process fails here, clearly.
+      await client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json());
+      return new ClickHouseStore(client, opts, release);
+    } catch (err) {
+      release();
+      if (isChdbLockError(err)) throw new StoreLockedError(opts.data, undefined);
+      throw err;
+    }
+  }
+  await ensureDatabase(opts);
+  const client = createClient({
+    url: opts.url,
+    username: opts.user,
+    password: opts.password,
+    database: opts.database,
+    request_timeout: opts.requestTimeoutMs,
+    ...(opts.tlsCa ? { tls: { ca_cert: opts.tlsCa } } : {}),
+  });
+  return new ClickHouseStore(client, opts, () => undefined);
+}
+
+async function ensureDatabase(opts: Extract<ResolvedStoreOptions, { target: 'server' }>): Promise<void> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.database)) {
+    throw new Error(`database name "${opts.database}" must be letters, digits and underscores`);
+  }
+  const boot = createClient({
+    url: opts.url,
+    username: opts.user,
+    password: opts.password,
+    request_timeout: opts.requestTimeoutMs,
+    ...(opts.tlsCa ? { tls: { ca_cert: opts.tlsCa } } : {}),
+  });
+  try {
+    await boot.command({ query: `CREATE DATABASE IF NOT EXISTS ${opts.database}` });
+  } finally {
+    await boot.close();
+  }
+}

@@ -1,0 +1,129 @@
+import { labelsOf, metricsOf, type Entity, type LabelDef, type MetricDef, type ValueType } from '@meridian/catalog';
+import type { RowError, SampleRow } from './types.js';
+
+const INT_BOUNDS: Record<Exclude<ValueType, 'Float32' | 'Float64'>, [number, number]> = {
+  UInt8: [0, 0xff],
+  UInt16: [0, 0xffff],
+  UInt32: [0, 0xffffffff],
+  UInt64: [0, Number.MAX_SAFE_INTEGER],
+  Int32: [-0x80000000, 0x7fffffff],
+};
+
+/** Earliest and latest instants we accept: anything else is a unit mix-up (seconds vs ms) or garbage. */
+const TS_MIN = Date.UTC(2000, 0, 1);
+const TS_MAX = Date.UTC(2200, 0, 1);
+const SOURCE_MAX = 64;
+
+type ColumnCheck = (v: unknown) => string | null;
+
+function labelCheck(l: LabelDef): ColumnCheck {
+  if (l.type === 'UInt16') {
+    return (v) =>
+      typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffff ? null : 'must be an integer 0..65535';
+  }
+  const max = l.maxLength ?? 1024;
+  return (v) => {
+    if (typeof v !== 'string') return `must be a string, got ${typeof v}`;
+    if (v.length > max) return `longer than ${max} characters (${v.length})`;
+    return null;
+  };
+}
+
+function metricCheck(m: MetricDef): ColumnCheck {
+  const isInt = m.type !== 'Float32' && m.type !== 'Float64';
+  const bounds = isInt ? INT_BOUNDS[m.type as keyof typeof INT_BOUNDS] : undefined;
+  const range = m.range;
+  return (v) => {
+    if (typeof v !== 'number') return `must be a number, got ${typeof v}`;
+    if (!Number.isFinite(v)) return `must be finite, got ${v}`;
+    if (bounds && (!Number.isInteger(v) || v < bounds[0] || v > bounds[1])) {
+      return `must be an integer in ${m.type} range, got ${v}`;
+    }
+    if (range && (v < range.min || v > range.max)) return `out of range [${range.min}, ${range.max}] ${m.unit}: ${v}`;
+    return null;
+  };
+}
+
+interface EntitySpec {
+  readonly checks: Map<string, ColumnCheck>;
+  readonly required: readonly string[];
+}
+
+const specs = new Map<Entity, EntitySpec>();
+
+function specFor(entity: Entity): EntitySpec {
+  let s = specs.get(entity);
+  if (!s) {
+    const checks = new Map<string, ColumnCheck>();
+    for (const l of labelsOf(entity)) checks.set(l.name, labelCheck(l));
+    for (const m of metricsOf(entity)) checks.set(m.name, metricCheck(m));
+    s = {
+      checks,
+      required: labelsOf(entity)
+        .filter((l) => l.required)
+        .map((l) => l.name),
+    };
+    specs.set(entity, s);
+  }
+  return s;
+}
+
+export interface ValidationResult {
+  readonly valid: SampleRow[];
+  readonly errors: RowError[];
+}
+
+/**
+ * Checks each row against the catalog. A row with any bad field is refused whole (a half-stored
+ * sample would mislead), with one error per bad field naming the row and the field; the other rows
+ * are kept. null/undefined is "absent" and always allowed for metrics.
+ */
+export function validateSampleRows(entity: Entity, rows: readonly SampleRow[]): ValidationResult {
+  const { checks, required } = specFor(entity);
+  const valid: SampleRow[] = [];
+  const errors: RowError[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as SampleRow;
+    const before = errors.length;
+    if (typeof row !== 'object' || row === null) {
+      errors.push({ row: i, field: '*', message: 'row must be an object' });
+      continue;
+    }
+    const ts = row.ts;
+    if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < TS_MIN || ts > TS_MAX) {
+      errors.push({
+        row: i,
+        field: 'ts',
+        message: `must be epoch milliseconds between 2000 and 2200, got ${String(ts)}`,
+      });
+    }
+    const source = row.source;
+    if (typeof source !== 'string' || source.length === 0 || source.length > SOURCE_MAX) {
+      errors.push({
+        row: i,
+        field: 'source',
+        message: `must be a non-empty string of at most ${SOURCE_MAX} characters`,
+      });
+    }
+    for (const key in row) {
+      if (key === 'ts' || key === 'source') continue;
+      const v = row[key];
+      const check = checks.get(key);
+      if (!check) {
+        errors.push({ row: i, field: key, message: `unknown column for ${entity} (not in the metric catalog)` });
+        continue;
+      }
+      if (v === undefined || v === null) continue;
+      const problem = check(v);
+      if (problem) errors.push({ row: i, field: key, message: problem });
+    }
+    for (const name of required) {
+      const v = row[name];
+      if (v === undefined || v === null || v === '') {
+        errors.push({ row: i, field: name, message: 'required label is missing' });
+      }
+    }
+    if (errors.length === before) valid.push(row);
+  }
+  return { valid, errors };
+}
