@@ -1,1 +1,5 @@
 export {};
+export * from './pipeline/index.js';
+export * from './sink/index.js';
+export * from './spool/index.js';
+export * from './stamp/index.js';

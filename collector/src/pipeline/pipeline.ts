@@ -1,0 +1,154 @@
+/**
+ * The batcher: rows pushed per target are buffered, and cut into a batch when the buffer reaches
+ * `maxRows` or when `flushIntervalMs` has passed, whichever comes first (the OTel Collector's batch
+ * processor, with send_batch_size and timeout). Batches reach the sink one at a time, in `seq`
+ * order, so the sink's write-ahead log is ordered too.
+ */
+import { hostname } from 'node:os';
+import type { Batch, Instrument, PipelineStats, Processor, RowOf, Sink, Target, TargetStats } from './types.js';
+
+export interface PipelineOptions {
+  readonly sink: Sink;
+  /** A target's buffer is cut into a batch as soon as it holds this many rows. Default 10,000. */
+  readonly maxRows?: number;
+  /** Every buffer is cut at least this often. Default 10 s. 0 turns the timer off (flush() by hand). */
+  readonly flushIntervalMs?: number;
+  /** First part of every dedup token; unique per collector. Default: the host name. */
+  readonly collectorId?: string;
+  /**
+   * Second part of every token; unique per process start, so that a restarted collector, whose
+   * `seq` starts again at 0, never reuses a token the store has already seen. Default: the start
+   * time in base 36.
+   */
+  readonly runId?: string;
+  readonly processors?: readonly Processor[];
+  readonly instrument?: Instrument;
+  /** Called when the sink refuses a batch (its rows are lost). Default: log to stderr. */
+  readonly onSinkError?: (err: unknown, batch: Batch) => void;
+  readonly now?: () => number;
+}
+
+export interface Pipeline {
+  /** Buffers rows for a target. Never blocks and never throws because of the sink. */
+  push<T extends Target>(target: T, rows: readonly RowOf<T>[]): void;
+  /** Cuts every non-empty buffer and resolves when the sink has taken all batches. */
+  flush(): Promise<void>;
+  /** Stops the timer, flushes, and closes the sink. Pushing after close throws. */
+  close(opts?: { deadlineMs?: number }): Promise<void>;
+  stats(): PipelineStats;
+}
+
+const passThrough: Instrument = (_name, _attrs, work) => work();
+
+export function createPipeline(opts: PipelineOptions): Pipeline {
+  const maxRows = opts.maxRows ?? 10_000;
+  const flushIntervalMs = opts.flushIntervalMs ?? 10_000;
+  if (!Number.isInteger(maxRows) || maxRows < 1)
+    throw new RangeError(`maxRows must be a positive integer, got ${maxRows}`);
+  if (!(flushIntervalMs >= 0)) throw new RangeError(`flushIntervalMs must be >= 0, got ${flushIntervalMs}`);
+  const collectorId = opts.collectorId ?? hostname();
+  const now = opts.now ?? Date.now;
+  const runId = opts.runId ?? now().toString(36);
+  const processors = opts.processors ?? [];
+  const instrument = opts.instrument ?? passThrough;
+  const onSinkError =
+    opts.onSinkError ??
+    ((err: unknown, batch: Batch) =>
+      console.error(`meridian collector: lost batch ${batch.token} (${batch.rows.length} rows): ${String(err)}`));
+
+  const buffers = new Map<Target, unknown[]>();
+  const perTarget: Partial<Record<Target, TargetStats>> = {};
+  let seq = 0;
+  let closed = false;
+  let failedBatches = 0;
+  let failedRows = 0;
+  let flushes = 0;
+  let lastFlushAt: number | undefined;
+  // Batches go to the sink strictly one after another; this is the tail of that chain.
+  let delivery: Promise<void> = Promise.resolve();
+
+  const statsFor = (target: Target): TargetStats =>
+    (perTarget[target] ??= { rowsIn: 0, rowsFlushed: 0, batches: 0, pendingRows: 0 });
+
+  function cut(target: Target): void {
+    const rows = buffers.get(target);
+    if (!rows || rows.length === 0) return;
+    buffers.set(target, []);
+    const s = seq++;
+    const batch = {
+      target,
+      seq: s,
+      token: `${collectorId}:${runId}:${target}:${s}`,
+      createdAt: now(),
+      rows,
+    } as Batch;
+    const st = statsFor(target);
+    st.pendingRows -= rows.length;
+    delivery = delivery.then(() =>
+      instrument('meridian.flush.batch', { target, rows: rows.length, seq: s }, () => opts.sink.accept(batch)).then(
+        () => {
+          st.rowsFlushed += rows.length;
+          st.batches++;
+        },
+        (err: unknown) => {
+          failedBatches++;
+          failedRows += rows.length;
+          onSinkError(err, batch);
+        },
+      ),
+    );
+  }
+
+  function push<T extends Target>(target: T, rows: readonly RowOf<T>[]): void {
+    if (closed) throw new Error('pipeline is closed');
+    let out = rows;
+    for (const p of processors) out = p.process(target, out);
+    if (out.length === 0) return;
+    const st = statsFor(target);
+    st.rowsIn += out.length;
+    st.pendingRows += out.length;
+    let buf = buffers.get(target);
+    if (!buf) buffers.set(target, (buf = []));
+    for (const row of out) {
+      buf.push(row);
+      if (buf.length >= maxRows) {
+        cut(target);
+        buf = buffers.get(target) ?? [];
+      }
+    }
+  }
+
+  async function flush(): Promise<void> {
+    const pending = [...buffers.values()].reduce((n, b) => n + b.length, 0);
+    await instrument('meridian.flush', { rows: pending }, async () => {
+      for (const target of buffers.keys()) cut(target);
+      await delivery;
+    });
+    flushes++;
+    lastFlushAt = now();
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  if (flushIntervalMs > 0) {
+    timer = setInterval(() => void flush(), flushIntervalMs);
+    // The timer alone must not keep a process alive that has nothing else to do.
+    timer.unref();
+  }
+
+  return {
+    push,
+    flush,
+    async close(closeOpts) {
+      if (closed) return;
+      closed = true;
+      if (timer) clearInterval(timer);
+      await flush();
+      await opts.sink.close(closeOpts);
+    },
+    stats() {
+      const targets: Partial<Record<Target, TargetStats>> = {};
+      for (const [k, v] of Object.entries(perTarget) as [Target, TargetStats][]) targets[k] = { ...v };
+      return { targets, failedBatches, failedRows, flushes, lastFlushAt };
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/** Processors that ship with the pipeline. Each is a pure function of the rows it is given. */
+import type { Processor, RowOf, Target } from './types.js';
+
+/**
+ * Sets labels that a source does not know, such as the collector's region, on every row of the
+ * sample targets (gpu, host, link) where the row lacks them. A source's own value always wins.
+ */
+export function withLabels(
+  labels: Readonly<Record<string, string>>,
+  targets: readonly Target[] = ['gpu', 'host', 'link'],
+): Processor {
+  const entries = Object.entries(labels);
+  const applies = new Set<Target>(targets);
+  return {
+    name: 'labels',
+    process<T extends Target>(target: T, rows: readonly RowOf<T>[]): readonly RowOf<T>[] {
+      if (!applies.has(target) || entries.length === 0) return rows;
+      return rows.map((row) => {
+        const r = row as Record<string, unknown>;
+        if (entries.every(([k]) => r[k] !== undefined && r[k] !== '')) return row;
+        const out: Record<string, unknown> = { ...r };
+        for (const [k, v] of entries) if (out[k] === undefined || out[k] === '') out[k] = v;
+        return out as RowOf<T>;
+      });
+    },
+  };
+}

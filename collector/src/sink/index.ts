@@ -1,0 +1,9 @@
+export { createStoreSink } from './store-sink.js';
+export type {
+  StoreSink,
+  StoreSinkOptions,
+  StoreSinkEvents,
+  StoreTarget,
+  RetryPolicy,
+  SinkStats,
+} from './store-sink.js';

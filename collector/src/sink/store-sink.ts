@@ -1,0 +1,213 @@
+/**
+ * The exporter: takes batches from the pipeline, logs each to the spool BEFORE it tries the store,
+ * and writes them to the store in spool order with their original dedup tokens. A failed write
+ * leaves the batch in the spool and the sink retries the head of the log with capped exponential
+ * backoff; later batches wait behind it, so replay is in order. When the store answers again the
+ * whole log drains.
+ *
+ * Why log first: a kill -9 between "insert sent" and "insert acknowledged" must not lose the batch,
+ * and a replay of a batch the store did take must not double it. Logging first and replaying with
+ * the same token gives both; the cost is one small file write per batch (see file-spool.ts).
+ */
+import type { Entity } from '@meridian/catalog';
+import type { AuxTable, RowError, SampleRow, TableRows, WriteOptions, WriteResult } from '@meridian/store';
+import type { Batch, Sink } from '../pipeline/types.js';
+import { createMemorySpool } from '../spool/memory-spool.js';
+import type { Spool, SpoolEntry } from '../spool/types.js';
+
+/** The part of a Store the sink needs; `Store` from @meridian/store satisfies it. */
+export interface StoreTarget {
+  writer(entity: Entity): { write(rows: readonly SampleRow[], opts?: WriteOptions): Promise<WriteResult> };
+  insert<T extends AuxTable>(table: T, rows: readonly TableRows[T][], opts?: WriteOptions): Promise<unknown>;
+}
+
+export interface RetryPolicy {
+  /** First wait after a failed write. Default 500 ms. */
+  readonly initialMs?: number;
+  /** Longest wait between tries. Default 30 s. */
+  readonly maxMs?: number;
+}
+
+export interface StoreSinkEvents {
+  /** A batch reached the store. `rejected` are rows (fields) the store's validation refused. */
+  onWritten?(batch: Batch, written: number, rejected: readonly RowError[]): void;
+  /** A write failed; the batch stays in the spool and is retried. */
+  onWriteError?(err: unknown, batch: Batch, attempt: number): void;
+}
+
+export interface StoreSinkOptions extends StoreSinkEvents {
+  readonly store: StoreTarget;
+  /** Where batches wait for the store. Default: a memory spool (nothing survives the process). */
+  readonly spool?: Spool;
+  readonly retry?: RetryPolicy;
+  /** How long close() tries to drain the spool when no deadline is given. Default 5 s. */
+  readonly closeDeadlineMs?: number;
+}
+
+export interface SinkStats {
+  readonly batchesWritten: number;
+  readonly rowsWritten: number;
+  readonly rowsRejected: number;
+  readonly writeErrors: number;
+  /** False from a failed write until the next successful one. */
+  readonly storeUp: boolean;
+  readonly lastError: string | undefined;
+}
+
+export interface StoreSink extends Sink {
+  /** Resolves when the spool is empty (every accepted batch is in the store). */
+  drained(): Promise<void>;
+  stats(): SinkStats;
+  readonly spool: Spool;
+}
+
+/** Batches kept in memory beside the spool so the happy path never reads its own files back. */
+const CACHE_LIMIT = 16;
+
+export function createStoreSink(opts: StoreSinkOptions): StoreSink {
+  const spool = opts.spool ?? createMemorySpool();
+  const initialMs = opts.retry?.initialMs ?? 500;
+  const maxMs = opts.retry?.maxMs ?? 30_000;
+  const cache = new Map<string, Batch>();
+  let closed = false;
+  let stopping = false;
+  let running: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let waiters: (() => void)[] = [];
+  let batchesWritten = 0;
+  let rowsWritten = 0;
+  let rowsRejected = 0;
+  let writeErrors = 0;
+  let storeUp = true;
+  let lastError: string | undefined;
+
+  async function write(batch: Batch): Promise<{ written: number; rejected: readonly RowError[] }> {
+    const opt = { token: batch.token };
+    switch (batch.target) {
+      case 'gpu':
+      case 'host':
+      case 'link': {
+        const r = await opts.store.writer(batch.target).write(batch.rows, opt);
+        return { written: r.written, rejected: r.rejected };
+      }
+      default:
+        await insertAux(batch);
+        return { written: batch.rows.length, rejected: [] };
+    }
+  }
+
+  // A helper so TypeScript keeps the table/rows pairing of each aux batch.
+  function insertAux(batch: Exclude<Batch, { target: Entity }>): Promise<unknown> {
+    return opts.store.insert(batch.target, batch.rows as never, { token: batch.token });
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  function settleWaiters(): void {
+    if (spool.entries().length > 0) return;
+    const ws = waiters;
+    waiters = [];
+    for (const w of ws) w();
+  }
+
+  async function loop(): Promise<void> {
+    let backoff = initialMs;
+    let attempt = 0;
+    while (!stopping) {
+      await spool.expire();
+      const head: SpoolEntry | undefined = spool.entries()[0];
+      if (!head) break;
+      const batch = cache.get(head.key) ?? (await spool.read(head));
+      if (!batch) {
+        // Corrupt (quarantined by the spool) or dropped by a bound while we looked.
+        cache.delete(head.key);
+        continue;
+      }
+      attempt++;
+      try {
+        const r = await write(batch);
+        await spool.ack(head);
+        cache.delete(head.key);
+        batchesWritten++;
+        rowsWritten += r.written;
+        rowsRejected += r.rejected.length;
+        storeUp = true;
+        backoff = initialMs;
+        attempt = 0;
+        opts.onWritten?.(batch, r.written, r.rejected);
+      } catch (err) {
+        writeErrors++;
+        storeUp = false;
+        lastError = err instanceof Error ? err.message : String(err);
+        opts.onWriteError?.(err, batch, attempt);
+        // While the store is away, keep only the head in memory: the log on disk holds the rest.
+        for (const k of cache.keys()) if (k !== head.key) cache.delete(k);
+        // Jitter, so that a fleet of collectors does not return to a recovering server in step.
+        await sleep(backoff * (0.8 + 0.4 * Math.random()));
+        backoff = Math.min(backoff * 2, maxMs);
+      }
+    }
+    settleWaiters();
+  }
+
+  function kick(): void {
+    if (running || stopping) return;
+    running = loop().finally(() => {
+      running = undefined;
+      // A batch accepted while the loop was finishing would otherwise wait for the next accept.
+      if (!stopping && spool.entries().length > 0) kick();
+    });
+  }
+
+  // Batches a previous run left in the spool go first.
+  if (spool.entries().length > 0) kick();
+
+  return {
+    spool,
+    async accept(batch) {
+      if (closed) throw new Error('sink is closed');
+      const entry = await spool.append(batch);
+      if (cache.size < CACHE_LIMIT) cache.set(entry.key, batch);
+      kick();
+    },
+    drained() {
+      if (spool.entries().length === 0) return Promise.resolve();
+      kick();
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+    async close(closeOpts) {
+      if (closed) return;
+      closed = true;
+      const deadline = closeOpts?.deadlineMs ?? opts.closeDeadlineMs ?? 5_000;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.drained(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, deadline);
+        }),
+      ]);
+      clearTimeout(timer);
+      // What is still in the spool stays there for the next start.
+      stopping = true;
+      wake?.();
+      // A write still in flight may hang on a dead server until its request timeout; its batch is
+      // safe in the spool either way, so give it a moment and no more.
+      if (running) await Promise.race([running, new Promise((r) => setTimeout(r, 1_000).unref())]);
+      await spool.close();
+      const ws = waiters;
+      waiters = [];
+      for (const w of ws) w();
+    },
+    stats: () => ({ batchesWritten, rowsWritten, rowsRejected, writeErrors, storeUp, lastError }),
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * A spool in memory, for the all-in-one (the twin writes to an embedded store in the same process,
+ * so a disk log would protect nothing a crash does not take with it). Same bounds and drop rule as
+ * the file spool; its byte count is an estimate, since measuring real object sizes would cost more
+ * than the batches do.
+ */
+import type { Batch } from '../pipeline/types.js';
+import { SpoolLedger } from './ledger.js';
+import type { Spool, SpoolBounds, SpoolDrop, SpoolEntry } from './types.js';
+
+/** Rough bytes per value held in a JS object: the number plus its share of the row's hidden class. */
+const BYTES_PER_VALUE = 16;
+
+export function createMemorySpool(bounds: SpoolBounds = {}): Spool {
+  const ledger = new SpoolLedger(bounds);
+  const held = new Map<string, Batch>();
+  let counter = 0;
+
+  return {
+    async append(batch) {
+      const first = batch.rows[0];
+      const bytes = Math.max(1, batch.rows.length * (first ? Object.keys(first).length : 1) * BYTES_PER_VALUE);
+      for (const victim of ledger.victimsForBytes(bytes)) {
+        held.delete(victim.key);
+        ledger.dropped({ reason: 'bytes', entry: victim });
+      }
+      const entry: SpoolEntry = {
+        key: String(counter++).padStart(12, '0'),
+        target: batch.target,
+        rows: batch.rows.length,
+        bytes,
+        createdAt: batch.createdAt,
+      };
+      held.set(entry.key, batch);
+      ledger.add(entry);
+      return entry;
+    },
+    async read(entry) {
+      return held.get(entry.key);
+    },
+    async ack(entry) {
+      held.delete(entry.key);
+      ledger.remove(entry);
+    },
+    entries: () => ledger.entries(),
+    async expire(now = ledger.now()) {
+      const drops: SpoolDrop[] = ledger.victimsForAge(now).map((entry) => ({ reason: 'age', entry }));
+      for (const d of drops) {
+        held.delete(d.entry.key);
+        ledger.dropped(d);
+      }
+      return drops;
+    },
+    stats: () => ledger.stats(),
+    async close() {},
+  };
+}
