@@ -3,3 +3,5 @@ export * from './pipeline/index.js';
 export * from './sink/index.js';
 export * from './spool/index.js';
 export * from './stamp/index.js';
+export * from './parsers/index.js';
+export { registerParseCommand, runParse } from './parsers/command.js';

@@ -1,0 +1,120 @@
+/**
+ * dcgm-exporter `/metrics` → one gpu record per GPU and per MIG instance (GPU_I_ID).
+ *
+ * Series the catalog maps (by `sources.dcgm`) become record fields, scaled to canonical units; other
+ * DCGM_FI_* / DCGM_EXP_* series become extra metrics. DCGM's blank sentinels (what old exporters
+ * printed for "no value") are treated as absent; absurd values (e.g. GPU_UTIL 4294967295) are refused
+ * by the catalog range. A series with neither UUID nor gpu label cannot be attributed to a GPU: it
+ * lands in a record without gpu_uuid, which names that as its error.
+ */
+import { DCGM_FIELDS } from './catalog-fields.js';
+import { isThrottled } from './nvidia-smi-fields.js';
+import { parsePromText, type PromSample } from './prom-text.js';
+import { catalogMetric, RecordBuilder, type DocumentError, type ParsedRecord, type ParseResult } from './record.js';
+
+/** Label spellings across dcgm-exporter versions (`UUID`/`uuid`, `modelName`/`model_name`). */
+const UUID_LABELS = ['UUID', 'uuid', 'gpu_uuid'];
+const MODEL_LABELS = ['modelName', 'model_name', 'DCGM_FI_DEV_NAME'];
+const IDENTITY_LABELS = new Set([
+  ...UUID_LABELS,
+  ...MODEL_LABELS,
+  'gpu',
+  'device',
+  'pci_bus_id',
+  'Hostname',
+  'hostname',
+  'GPU_I_ID',
+  'GPU_I_PROFILE',
+]);
+
+const THROTTLE = catalogMetric('throttle_reasons').name;
+const THROTTLED = catalogMetric('throttled').name;
+
+/**
+ * DCGM blank values (dcgm_structs.h): INT32 0x7ffffff0.., INT64 0x7ffffffffffffff0.., FP64 2^47..,
+ * each followed by NOT_FOUND / NOT_SUPPORTED / NOT_PERMISSIONED. INT64 ones arrive rounded as doubles.
+ */
+function isDcgmBlank(v: number): boolean {
+  return (v >= 0x7ffffff0 && v <= 0x7fffffff) || v >= 9.2233720368547748e18 || (v >= 2 ** 47 && v <= 2 ** 47 + 16);
+}
+
+function firstLabel(labels: Readonly<Record<string, string>>, names: readonly string[]): string | undefined {
+  for (const n of names) {
+    const v = labels[n];
+    if (v !== undefined && v !== '') return v;
+  }
+  return undefined;
+}
+
+interface Group {
+  readonly key: string;
+  readonly builder: RecordBuilder;
+  readonly index: number;
+  readonly mig: string;
+}
+
+export function parseDcgm(text: string): ParseResult {
+  const doc = parsePromText(text);
+  const errors: DocumentError[] = doc.errors.map((e) => ({
+    line: e.line,
+    field: e.name ?? 'line',
+    reason: 'unparseable',
+    message: e.message,
+  }));
+  const groups = new Map<string, Group>();
+
+  const groupFor = (s: PromSample): Group => {
+    const uuid = firstLabel(s.labels, UUID_LABELS);
+    const gpu = s.labels.gpu;
+    const gi = s.labels.GPU_I_ID;
+    const key = `${uuid ?? (gpu !== undefined ? `gpu${gpu}` : '')}|${gi ?? ''}`;
+    let g = groups.get(key);
+    if (!g) {
+      const b = new RecordBuilder('gpu', 'dcgm');
+      const index = gpu !== undefined && /^\d+$/.test(gpu) ? Number(gpu) : undefined;
+      b.label('gpu_uuid', uuid).label('gpu_index', index).label('model', firstLabel(s.labels, MODEL_LABELS));
+      // dcgm-exporter names a MIG instance by its GPU instance id only (no compute instance id).
+      b.label('mig_instance', gi).label('mig_profile', s.labels.GPU_I_PROFILE);
+      if (!uuid) {
+        b.error({
+          field: 'gpu_uuid',
+          reason: 'unparseable',
+          message: 'gpu_uuid: series carry no UUID label; they cannot be attributed to a GPU',
+        });
+      }
+      g = { key, builder: b, index: index ?? Number.MAX_SAFE_INTEGER, mig: gi ?? '' };
+      groups.set(key, g);
+    }
+    return g;
+  };
+
+  for (const s of doc.samples) {
+    const g = groupFor(s);
+    const mapping = DCGM_FIELDS.get(s.name);
+    if (isDcgmBlank(s.value)) continue;
+    if (mapping) {
+      if (!Number.isFinite(s.value)) {
+        g.builder.error({
+          field: mapping.metric.name,
+          reason: 'unparseable',
+          message: `${mapping.metric.name}: ${s.value}`,
+        });
+        continue;
+      }
+      g.builder.setNumber(mapping.metric.name, s.value * (mapping.source.scale ?? 1));
+      if (mapping.metric.name === THROTTLE && Number.isSafeInteger(s.value) && s.value >= 0) {
+        g.builder.setNumber(THROTTLED, isThrottled(BigInt(s.value)) ? 1 : 0);
+      }
+    } else if (s.name.startsWith('DCGM_') && Number.isFinite(s.value)) {
+      const labels = Object.fromEntries(
+        Object.entries(s.labels).filter(([k]) => !IDENTITY_LABELS.has(k) && !k.startsWith('DCGM_FI_')),
+      );
+      g.builder.addExtra({ name: s.name, labels, value: s.value });
+    }
+  }
+
+  const records: ParsedRecord[] = [...groups.values()]
+    .sort((a, b) => a.index - b.index || a.key.localeCompare(b.key) || a.mig.localeCompare(b.mig))
+    .map((g) => g.builder.build());
+  return { records, errors };
+}

@@ -1,0 +1,150 @@
+/**
+ * `nvidia-smi --query-gpu=… --format=csv[,noheader][,nounits]` → one gpu record per data line.
+ *
+ * Columns are mapped by name when there is a header (header names are canonical, so aliases are
+ * resolved), and by the caller's field list when there is none (the streaming source knows what it
+ * asked for). Units inside values are tolerated either way. A line whose column count differs from
+ * the field list is refused as a whole: its columns cannot be attributed safely.
+ */
+import { NVIDIA_SMI_QUERY_FIELDS, type FieldMapping } from './catalog-fields.js';
+import { canonicalField, COLLECTOR_QUERY_FIELDS, isThrottled } from './nvidia-smi-fields.js';
+import {
+  catalogLabel,
+  catalogMetric,
+  RecordBuilder,
+  type DocumentError,
+  type ParsedRecord,
+  type ParseResult,
+} from './record.js';
+import { isAbsentToken, normalise, readBigInt } from './values.js';
+
+type Column =
+  | { kind: 'metric'; mapping: FieldMapping; bitmask: boolean }
+  | { kind: 'label'; label: string; numeric: boolean }
+  | { kind: 'ignore' };
+
+/** Identity columns → catalog gpu labels. */
+const LABEL_COLUMNS: Readonly<Record<string, { label: string; numeric: boolean }>> = {
+  index: { label: catalogLabel('gpu', 'gpu_index'), numeric: true },
+  uuid: { label: catalogLabel('gpu', 'gpu_uuid'), numeric: false },
+  name: { label: catalogLabel('gpu', 'model'), numeric: false },
+};
+
+const THROTTLE = catalogMetric('throttle_reasons');
+const THROTTLED = catalogMetric('throttled');
+
+const byCanonical = new Map<string, FieldMapping>(
+  NVIDIA_SMI_QUERY_FIELDS.map((f) => [canonicalField(f.source.field), f] as const),
+);
+
+export interface CompiledColumns {
+  readonly fields: readonly string[];
+  readonly columns: readonly Column[];
+}
+
+/** Prepares the column mapping once; the streaming source reuses it for every line. */
+export function compileColumns(fields: readonly string[]): CompiledColumns {
+  const columns = fields.map((f): Column => {
+    const c = canonicalField(f);
+    const label = LABEL_COLUMNS[c];
+    if (label) return { kind: 'label', ...label };
+    const mapping = byCanonical.get(c);
+    if (mapping) return { kind: 'metric', mapping, bitmask: mapping.metric.name === THROTTLE.name };
+    return { kind: 'ignore' };
+  });
+  return { fields, columns };
+}
+
+const DEFAULT_COLUMNS = compileColumns(COLLECTOR_QUERY_FIELDS);
+
+/** Splits one CSV line. nvidia-smi never quotes; it separates with ", " and may leave a cell empty. */
+export function splitCsvLine(line: string): string[] {
+  return line.split(',').map((c) => c.trim());
+}
+
+export type LineResult = { ok: true; record: ParsedRecord } | { ok: false; error: DocumentError };
+
+export function parseCsvLine(line: string, compiled: CompiledColumns, lineNo?: number): LineResult {
+  const cells = splitCsvLine(line);
+  if (cells.length !== compiled.columns.length) {
+    return {
+      ok: false,
+      error: {
+        ...(lineNo !== undefined ? { line: lineNo } : {}),
+        field: 'line',
+        reason: 'column_count',
+        message: `expected ${compiled.columns.length} columns, got ${cells.length}`,
+      },
+    };
+  }
+  const b = new RecordBuilder('gpu', 'nvidia-smi');
+  compiled.columns.forEach((col, i) => {
+    const raw = cells[i] ?? '';
+    if (col.kind === 'ignore') return;
+    if (col.kind === 'label') {
+      if (isAbsentToken(raw)) return;
+      if (col.numeric) {
+        const n = Number(normalise(raw));
+        if (Number.isInteger(n) && n >= 0) b.label(col.label, n);
+        else b.error({ field: col.label, reason: 'unparseable', message: `${col.label}: cannot read "${raw}"` });
+      } else b.label(col.label, normalise(raw));
+      return;
+    }
+    if (col.bitmask) {
+      const mask = readBigInt(raw);
+      if (mask !== undefined) b.setNumber(THROTTLED.name, isThrottled(mask) ? 1 : 0);
+    }
+    b.setRaw(col.mapping.metric.name, raw, { scale: col.mapping.source.scale ?? 1 });
+  });
+  return { ok: true, record: b.build() };
+}
+
+/** A header line holds only field names (optionally with " [unit]"), never a value. */
+function isHeader(cells: readonly string[]): boolean {
+  return (
+    cells.length > 0 &&
+    cells.every((c) => /^[A-Za-z][A-Za-z0-9_.]*(\s\[[^\]]*\])?$/.test(c)) &&
+    cells.some((c) => c.includes('.') || c in LABEL_COLUMNS)
+  );
+}
+
+export interface CsvOptions {
+  /** Field list for headerless input. Default: the list the collector's streaming source requests. */
+  readonly fields?: readonly string[];
+}
+
+/**
+ * Parses a CSV document, a stream of `-lms` lines, or an nvidia_gpu_exporter capture file (whose
+ * `# $ nvidia-smi --query-gpu=…` sections are parsed and every other section skipped).
+ */
+export function parseNvidiaSmiCsv(text: string, opts: CsvOptions = {}): ParseResult {
+  const lines = text.split(/\r?\n/);
+  const isCapture = lines.some((l) => l.startsWith('# $ nvidia-smi --query-gpu='));
+  const records: ParsedRecord[] = [];
+  const errors: DocumentError[] = [];
+  let compiled: CompiledColumns | undefined = isCapture
+    ? undefined
+    : opts.fields
+      ? compileColumns(opts.fields)
+      : undefined;
+  let inQuerySection = !isCapture;
+
+  lines.forEach((line, i) => {
+    const lineNo = i + 1;
+    if (isCapture && line.startsWith('# $ ')) {
+      inQuerySection = line.startsWith('# $ nvidia-smi --query-gpu=');
+      compiled = undefined;
+      return;
+    }
+    if (line.startsWith('#') || line.trim() === '' || !inQuerySection) return;
+    const cells = splitCsvLine(line);
+    if (isHeader(cells)) {
+      compiled = compileColumns(cells);
+      return;
+    }
+    const r = parseCsvLine(line, compiled ?? DEFAULT_COLUMNS, lineNo);
+    if (r.ok) records.push(r.record);
+    else errors.push(r.error);
+  });
+  return { records, errors };
+}

@@ -1,0 +1,77 @@
+/**
+ * nvidia-smi vocabulary that is the vendor's, not ours: query-field aliases and the NVML clock event
+ * (throttle) reason bits. The alias pairs are `nvidia-smi --help-query-gpu`'s own `"a" or "b"` lines
+ * (a test checks each against the 595.80 capture), because the CSV header prints the canonical name
+ * even when the alias was requested (`clocks.sm` comes back as `clocks.current.sm [MHz]`).
+ */
+import { NVIDIA_SMI_QUERY_FIELDS } from './catalog-fields.js';
+
+export const QUERY_ALIASES: readonly (readonly [canonical: string, alias: string])[] = [
+  ['name', 'gpu_name'],
+  ['serial', 'gpu_serial'],
+  ['uuid', 'gpu_uuid'],
+  ['pci.bus_id', 'gpu_bus_id'],
+  ['clocks_event_reasons.supported', 'clocks_throttle_reasons.supported'],
+  ['clocks_event_reasons.active', 'clocks_throttle_reasons.active'],
+  ['retired_pages.single_bit_ecc.count', 'retired_pages.sbe'],
+  ['retired_pages.double_bit.count', 'retired_pages.dbe'],
+  ['remapped_rows.correctable', 'remapped_rows.sbe'],
+  ['remapped_rows.uncorrectable', 'remapped_rows.dbe'],
+  ['power.draw.average', 'gpu.power.draw.average'],
+  ['power.draw.instant', 'gpu.power.draw.instant'],
+  ['power.limit', 'gpu.power.requested_limit'],
+  ['enforced.power.limit', 'gpu.power.current_limit'],
+  ['clocks.current.graphics', 'clocks.gr'],
+  ['clocks.current.sm', 'clocks.sm'],
+  ['clocks.current.memory', 'clocks.mem'],
+  ['clocks.current.video', 'clocks.video'],
+];
+
+const toCanonical = new Map<string, string>(QUERY_ALIASES.map(([c, a]) => [a, c]));
+
+/** Canonical form of a query-field name, with any " [unit]" header suffix removed. */
+export function canonicalField(name: string): string {
+  const bare = name.replace(/\s*\[[^\]]*\]\s*$/, '').trim();
+  return toCanonical.get(bare) ?? bare;
+}
+
+/** Identity fields the collector requests ahead of the catalog's metrics. */
+export const IDENTITY_FIELDS = ['index', 'uuid', 'name'] as const;
+
+/** The exact `--query-gpu=` list the streaming source asks for: identity, then every catalog field. */
+export const COLLECTOR_QUERY_FIELDS: readonly string[] = [
+  ...IDENTITY_FIELDS,
+  ...NVIDIA_SMI_QUERY_FIELDS.map((f) => f.source.field),
+];
+
+/**
+ * NVML `nvmlClocksEventReasons` bits (nvml.h). Used to rebuild the active-reasons bitmask from the
+ * XML's per-reason Active/Not Active elements, which is all that v11–v13 print.
+ */
+export const CLOCK_EVENT_BITS: Readonly<Record<string, number>> = {
+  gpu_idle: 0x1,
+  applications_clocks_setting: 0x2,
+  sw_power_cap: 0x4,
+  hw_slowdown: 0x8,
+  sync_boost: 0x10,
+  sw_thermal_slowdown: 0x20,
+  hw_thermal_slowdown: 0x40,
+  hw_power_brake_slowdown: 0x80,
+  display_clocks_setting: 0x100,
+};
+
+/**
+ * Reasons that mean the GPU is being slowed against its will (power cap, thermal, power brake, HW
+ * slowdown); idle, application clocks, sync boost and display clocks are not throttling.
+ */
+export const SLOWDOWN_MASK =
+  (CLOCK_EVENT_BITS.sw_power_cap ?? 0) |
+  (CLOCK_EVENT_BITS.hw_slowdown ?? 0) |
+  (CLOCK_EVENT_BITS.sw_thermal_slowdown ?? 0) |
+  (CLOCK_EVENT_BITS.hw_thermal_slowdown ?? 0) |
+  (CLOCK_EVENT_BITS.hw_power_brake_slowdown ?? 0);
+
+/** Whether a reasons bitmask contains a slowdown reason. Works on BigInt so bits above 2^53 are not lost. */
+export function isThrottled(mask: bigint): boolean {
+  return (mask & BigInt(SLOWDOWN_MASK)) !== 0n;
+}

@@ -1,0 +1,250 @@
+/**
+ * `nvidia-smi -q -x` → one gpu record per GPU and one per MIG instance, plus inventory facts.
+ *
+ * DTD v10..v13 differ (power_readings → gpu_power_readings, clocks_throttle_reasons →
+ * clocks_event_reasons, v13 drops power_draw): the catalog lists every known path per metric and the
+ * first element present wins, so the parser keys off element presence, never the DTD number.
+ * Records are sorted by minor number because the XML lists GPUs in PCI order, not minor order.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { NVIDIA_SMI_XML_FIELDS } from './catalog-fields.js';
+import { CLOCK_EVENT_BITS, isThrottled } from './nvidia-smi-fields.js';
+import {
+  catalogMetric,
+  exactNumber,
+  RecordBuilder,
+  type DocumentError,
+  type ParsedRecord,
+  type ParseResult,
+} from './record.js';
+import { isAbsentToken, normalise, readValue } from './values.js';
+
+/** A node as fast-xml-parser returns it with parseTagValue off: text, or an object of children. */
+type XmlNode = string | { [key: string]: XmlNode | XmlNode[] | undefined };
+
+/** Inventory facts for one GPU or MIG instance; the source adds ts/source/region/host. */
+export interface GpuInventory {
+  gpu_uuid: string;
+  gpu_index?: number;
+  model?: string;
+  serial?: string;
+  driver_version?: string;
+  cuda_version?: string;
+  memory_total?: number;
+  mig_mode?: string;
+  mig_parent_uuid?: string;
+  mig_profile?: string;
+  ecc_mode?: string;
+  power_limit?: number;
+  pcie_gen_max?: number;
+  pcie_width_max?: number;
+  tdp?: number;
+}
+
+export interface NvidiaSmiXmlResult extends ParseResult {
+  readonly inventory: GpuInventory[];
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  processEntities: true,
+  isArray: (name) => name === 'gpu' || name === 'mig_device',
+});
+
+const THROTTLE = catalogMetric('throttle_reasons');
+const THROTTLED = catalogMetric('throttled');
+const MEMORY_TOTAL = catalogMetric('memory_total');
+const POWER_LIMIT = catalogMetric('power_limit');
+const XML_THROTTLE_PATHS = THROTTLE.sources?.nvidiaSmiXml ?? [];
+/** Containers of the per-reason elements, taken from the catalog's bitmask paths (first segment). */
+const REASON_CONTAINERS = XML_THROTTLE_PATHS.map((p) => p.field.split('/')[0] ?? '');
+
+function child(node: XmlNode | undefined, key: string): XmlNode | undefined {
+  if (node === undefined || typeof node === 'string') return undefined;
+  const v = node[key];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function at(node: XmlNode | undefined, path: string): XmlNode | undefined {
+  return path.split('/').reduce<XmlNode | undefined>((n, k) => child(n, k), node);
+}
+
+/** Text of an element; an element with attributes keeps its text under #text. */
+function text(node: XmlNode | undefined): string | undefined {
+  if (node === undefined) return undefined;
+  if (typeof node === 'string') return normalise(node);
+  const t = node['#text'];
+  return typeof t === 'string' ? normalise(t) : undefined;
+}
+
+function textAt(node: XmlNode | undefined, path: string): string | undefined {
+  const t = text(at(node, path));
+  return t === undefined || isAbsentToken(t) ? undefined : t;
+}
+
+function numberAt(node: XmlNode | undefined, path: string, scale = 1): number | undefined {
+  const t = textAt(node, path);
+  if (t === undefined) return undefined;
+  const r = readValue(t);
+  return r.kind === 'number' && Number.isFinite(r.value) ? r.value * scale : undefined;
+}
+
+/** Sets every catalog metric whose path exists under `node` (a <gpu> or a <mig_device>). */
+function readCatalogFields(b: RecordBuilder, node: XmlNode): void {
+  for (const { metric, paths } of NVIDIA_SMI_XML_FIELDS) {
+    const hit = paths.find((p) => at(node, p.field) !== undefined);
+    if (!hit) continue;
+    const el = at(node, hit.field);
+    // An element with children where a value was expected (e.g. <remapped_rows> on a newer DTD) is not a reading.
+    const raw = text(el);
+    if (raw === undefined) continue;
+    if (metric.name === THROTTLE.name) {
+      const r = readValue(raw);
+      if (r.kind === 'bigint') b.setNumber(THROTTLED.name, isThrottled(r.value) ? 1 : 0);
+    }
+    b.setRaw(metric.name, raw, { scale: hit.scale ?? 1 });
+  }
+}
+
+/** Rebuilds the NVML bitmask from per-reason Active / Not Active elements (all v11..v13 print). */
+function readReasonElements(b: RecordBuilder, gpu: XmlNode): void {
+  if (b.values[THROTTLE.name] !== undefined || b.errors.some((e) => e.field === THROTTLE.name)) return;
+  for (const container of REASON_CONTAINERS) {
+    const node = child(gpu, container);
+    if (node === undefined || typeof node === 'string') continue;
+    const prefix = `${container.replace(/s$/, '')}_`;
+    let mask = 0n;
+    let seen = 0;
+    for (const [reason, bit] of Object.entries(CLOCK_EVENT_BITS)) {
+      const t = text(child(node, prefix + reason));
+      if (t === undefined || isAbsentToken(t)) continue;
+      if (t === 'Active') mask |= BigInt(bit);
+      else if (t !== 'Not Active') {
+        b.error({ field: THROTTLE.name, reason: 'unparseable', message: `${THROTTLE.name}: ${reason} reads "${t}"` });
+        return;
+      }
+      seen++;
+    }
+    if (seen === 0) return;
+    const exact = exactNumber(mask);
+    if (exact !== undefined) b.setNumber(THROTTLE.name, exact);
+    b.setNumber(THROTTLED.name, isThrottled(mask) ? 1 : 0);
+    return;
+  }
+}
+
+function asArray(v: XmlNode | XmlNode[] | undefined): XmlNode[] {
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+function firstPathNumber(node: XmlNode, paths: readonly { field: string; scale?: number }[]): number | undefined {
+  const hit = paths.find((p) => at(node, p.field) !== undefined);
+  return hit ? numberAt(node, hit.field, hit.scale ?? 1) : undefined;
+}
+
+function parseDocument(doc: XmlNode): NvidiaSmiXmlResult {
+  const root = child(doc, 'nvidia_smi_log');
+  const driver = textAt(root, 'driver_version');
+  const cuda = textAt(root, 'cuda_version');
+  const gpus = root && typeof root !== 'string' ? asArray(root.gpu) : [];
+  const entries: { index: number; records: ParsedRecord[]; inventory: GpuInventory[] }[] = [];
+
+  gpus.forEach((gpu, order) => {
+    const uuid = textAt(gpu, 'uuid');
+    const minor = numberAt(gpu, 'minor_number');
+    const model = textAt(gpu, 'product_name');
+    const b = new RecordBuilder('gpu', 'nvidia-smi');
+    b.label('gpu_uuid', uuid).label('gpu_index', minor).label('model', model);
+    if (!uuid) b.error({ field: 'gpu_uuid', reason: 'unparseable', message: 'gpu_uuid: <uuid> missing or N/A' });
+    readCatalogFields(b, gpu);
+    readReasonElements(b, gpu);
+    const records = [b.build()];
+
+    const inv: GpuInventory[] = [];
+    const base: GpuInventory = {
+      gpu_uuid: uuid ?? '',
+      ...(minor !== undefined ? { gpu_index: minor } : {}),
+      ...(model ? { model } : {}),
+      ...(driver ? { driver_version: driver } : {}),
+      ...(cuda ? { cuda_version: cuda } : {}),
+    };
+    const serial = textAt(gpu, 'serial');
+    const migMode = textAt(gpu, 'mig_mode/current_mig');
+    const ecc = textAt(gpu, 'ecc_mode/current_ecc');
+    const genMax = numberAt(gpu, 'pci/pci_gpu_link_info/pcie_gen/max_link_gen');
+    const widthMax = numberAt(gpu, 'pci/pci_gpu_link_info/link_widths/max_link_width');
+    const tdp =
+      numberAt(gpu, 'gpu_power_readings/default_power_limit') ?? numberAt(gpu, 'power_readings/default_power_limit');
+    const memTotal = b.values[MEMORY_TOTAL.name];
+    const powerLimit = b.values[POWER_LIMIT.name];
+    inv.push({
+      ...base,
+      ...(serial ? { serial } : {}),
+      ...(memTotal !== undefined ? { memory_total: memTotal } : {}),
+      ...(migMode ? { mig_mode: migMode } : {}),
+      ...(ecc ? { ecc_mode: ecc } : {}),
+      ...(powerLimit !== undefined ? { power_limit: powerLimit } : {}),
+      ...(genMax !== undefined ? { pcie_gen_max: genMax } : {}),
+      ...(widthMax !== undefined ? { pcie_width_max: widthMax } : {}),
+      ...(tdp !== undefined ? { tdp } : {}),
+    });
+
+    // "None" (a string) when MIG is off; a list of <mig_device> when it is on.
+    const migContainer = child(gpu, 'mig_devices');
+    const migs = migContainer !== undefined && typeof migContainer !== 'string' ? asArray(migContainer.mig_device) : [];
+    for (const mig of migs) {
+      const gi = textAt(mig, 'gpu_instance_id');
+      const ci = textAt(mig, 'compute_instance_id');
+      const instance = gi !== undefined ? `${gi}/${ci ?? '0'}` : undefined;
+      const profile = textAt(mig, 'profile') ?? textAt(mig, 'mig_profile');
+      const m = new RecordBuilder('gpu', 'nvidia-smi');
+      m.label('gpu_uuid', uuid).label('gpu_index', minor).label('model', model);
+      m.label('mig_instance', instance).label('mig_profile', profile);
+      readCatalogFields(m, mig);
+      records.push(m.build());
+      const migMem = firstPathNumber(mig, MEMORY_TOTAL.sources?.nvidiaSmiXml ?? []);
+      inv.push({
+        ...base,
+        // The v12/v13 XML carries no MIG UUID: the instance is named by its parent and GI/CI.
+        gpu_uuid: textAt(mig, 'uuid') ?? `${uuid ?? ''}/${instance ?? ''}`,
+        mig_parent_uuid: uuid ?? '',
+        ...(profile ? { mig_profile: profile } : {}),
+        ...(migMem !== undefined ? { memory_total: migMem } : {}),
+      });
+    }
+    entries.push({ index: minor ?? 1e6 + order, records, inventory: inv });
+  });
+
+  entries.sort((a, b) => a.index - b.index);
+  return { records: entries.flatMap((e) => e.records), inventory: entries.flatMap((e) => e.inventory), errors: [] };
+}
+
+/**
+ * Parses the document. Truncated or otherwise malformed XML is reported as a document error and the
+ * <gpu> elements that did arrive whole are still parsed, so one cut-off read loses only the cut GPU.
+ */
+export function parseNvidiaSmiXml(text: string): NvidiaSmiXmlResult {
+  const valid = XMLValidator.validate(text);
+  if (valid === true) return parseDocument(parser.parse(text) as XmlNode);
+
+  const error: DocumentError = {
+    line: valid.err.line,
+    field: 'document',
+    reason: 'malformed',
+    message: `malformed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`,
+  };
+  const start = text.indexOf('<nvidia_smi_log>');
+  const firstGpu = text.indexOf('<gpu', start);
+  if (start < 0 || firstGpu < 0) return { records: [], inventory: [], errors: [error] };
+  const header = text.slice(start + '<nvidia_smi_log>'.length, firstGpu);
+  const whole = text.slice(firstGpu).match(/<gpu\b[^>]*>[\s\S]*?<\/gpu>/g) ?? [];
+  const salvage = `<nvidia_smi_log>${header}${whole.join('\n')}</nvidia_smi_log>`;
+  if (XMLValidator.validate(salvage) !== true) return { records: [], inventory: [], errors: [error] };
+  const r = parseDocument(parser.parse(salvage) as XmlNode);
+  return { ...r, errors: [error] };
+}

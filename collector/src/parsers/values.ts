@@ -1,0 +1,93 @@
+/**
+ * Reading one raw value as the tools print it. Real outputs mark a missing value in many ways
+ * ([N/A], bare N/A, [Not Supported], [Unknown Error], [Requested functionality has been deprecated],
+ * an empty cell, "-" in dmon); every one of them means "absent", never 0.
+ */
+
+/** Tokens that mean "no value". Compared case-insensitively, brackets stripped. */
+const ABSENT_TOKENS = new Set(
+  [
+    'n/a',
+    'na',
+    'not supported',
+    'unknown error',
+    'requested functionality has been deprecated',
+    'insufficient permissions',
+    'function not found',
+    'not available',
+    'not found',
+    'none',
+    '-',
+    '',
+  ].map((s) => s.toLowerCase()),
+);
+
+export type ReadResult =
+  | { kind: 'absent' }
+  | { kind: 'number'; value: number }
+  | { kind: 'bigint'; value: bigint }
+  | { kind: 'error'; message: string };
+
+export interface ReadOptions {
+  /** Multiplier into canonical units (from the catalog's SourceField.scale). */
+  readonly scale?: number;
+}
+
+/** Collapses whitespace, including values that span a newline in the XML ("Not Active\n      "). */
+export function normalise(raw: string): string {
+  return raw.replace(/\s+/g, ' ').trim();
+}
+
+export function isAbsentToken(raw: string): boolean {
+  let s = normalise(raw);
+  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1).trim();
+  return ABSENT_TOKENS.has(s.toLowerCase());
+}
+
+/** A number followed by an optional unit: "26.78 W", "15360 MiB", "16x", "-5 C", "6e-05". */
+const NUMBER_WITH_UNIT = /^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z%°/]*(?:\([a-z]+\))?)$/;
+const HEX = /^0x([0-9a-fA-F]+)$/;
+const PSTATE = /^P(\d{1,2})$/;
+/** Words some fields print instead of 0/1. */
+const BOOL_WORDS: Record<string, number> = {
+  yes: 1,
+  no: 0,
+  true: 1,
+  false: 0,
+  active: 1,
+  'not active': 0,
+  enabled: 1,
+  disabled: 0,
+  on: 1,
+  off: 0,
+};
+
+export function readValue(raw: string, _opts: ReadOptions = {}): ReadResult {
+  const s = normalise(raw);
+  if (isAbsentToken(s)) return { kind: 'absent' };
+  const hex = HEX.exec(s);
+  if (hex?.[1]) {
+    // Hex bitmasks are UInt64 in NVML; BigInt keeps every bit until we decide whether it fits.
+    return { kind: 'bigint', value: BigInt(`0x${hex[1]}`) };
+  }
+  const num = NUMBER_WITH_UNIT.exec(s);
+  if (num?.[1]) {
+    const v = Number(num[1]);
+    if (!Number.isFinite(v)) return { kind: 'error', message: `"${s}" is not a finite number` };
+    // Integers beyond 2^53 would silently round: keep them as BigInt so the caller can refuse them.
+    if (/^[-+]?\d+$/.test(num[1]) && !Number.isSafeInteger(v)) return { kind: 'bigint', value: BigInt(num[1]) };
+    return { kind: 'number', value: v };
+  }
+  const p = PSTATE.exec(s);
+  if (p?.[1]) return { kind: 'number', value: Number(p[1]) };
+  const b = BOOL_WORDS[s.toLowerCase()];
+  if (b !== undefined) return { kind: 'number', value: b };
+  return { kind: 'error', message: `cannot read "${s.length > 60 ? `${s.slice(0, 60)}…` : s}" as a number` };
+}
+
+/** Parses a decimal or hex integer string exactly, or undefined. */
+export function readBigInt(raw: string): bigint | undefined {
+  const s = normalise(raw);
+  if (HEX.test(s) || /^\d+$/.test(s)) return BigInt(s);
+  return undefined;
+}
