@@ -7,3 +7,5 @@ export type {
   RetryPolicy,
   SinkStats,
 } from './store-sink.js';
+export { reconnectingStore } from './reconnecting-store.js';
+export type { ReconnectingStore, ClosableStoreTarget } from './reconnecting-store.js';

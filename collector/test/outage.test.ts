@@ -1,0 +1,151 @@
+/**
+ * Outage (a): the store goes away for a while and comes back. The store is the real embedded
+ * engine; "away" means it is really closed, so every write in between fails inside the real
+ * client, and "back" is a fresh open of the same data directory. Rows are counted in the store.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type SampleRow, type Store } from '@meridian/store';
+import { createPipeline, createStoreSink, openFileSpool, type StoreTarget } from '@meridian/collector';
+
+const root = mkdtempSync(join(tmpdir(), 'meridian-outage-'));
+const data = join(root, 'data');
+let store: Store | undefined;
+
+beforeAll(async () => {
+  store = await openStore({ data });
+  await store.migrate();
+});
+afterAll(async () => {
+  await store?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Whatever store is open now; a closed one fails every write the way a dead server does. */
+const current: StoreTarget = {
+  writer: (entity) => ({ write: (rows, opts) => store!.writer(entity).write(rows, opts) }),
+  insert: (table, rows, opts) => store!.insert(table, rows, opts),
+};
+
+// Recent instants: the raw tables drop rows older than their retention on insert.
+let nextTs = Date.now() - 3_600_000;
+function rows(n: number, host: string): SampleRow[] {
+  return Array.from({ length: n }, () => ({
+    ts: nextTs++,
+    source: 'nvidia-smi',
+    region: 'eu-west',
+    host,
+    gpu_uuid: 'GPU-0',
+    util_gpu: 50,
+  }));
+}
+
+async function count(host: string): Promise<{ n: number; distinct: number }> {
+  const [r] = await store!.query<{ n: string; distinct: string }>(
+    'SELECT count() AS n, uniqExact(ts) AS distinct FROM gpu_samples WHERE host = {host:String}',
+    { host },
+  );
+  return { n: Number(r?.n), distinct: Number(r?.distinct) };
+}
+
+const waitFor = async (cond: () => boolean, ms = 10_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe('outage: the store is away, then back', () => {
+  it('spools while it is away and replays in order when it is back: none lost, none duplicated', async () => {
+    const spool = await openFileSpool({ dir: join(root, 'spool-a') });
+    const errors: string[] = [];
+    const written: number[] = [];
+    const sink = createStoreSink({
+      store: current,
+      spool,
+      retry: { initialMs: 20, maxMs: 80 },
+      onWriteError: (err) => errors.push(String(err)),
+      onWritten: (b) => written.push(b.seq),
+    });
+    const p = createPipeline({ sink, maxRows: 50, flushIntervalMs: 0, collectorId: 'host-a' });
+
+    p.push('gpu', rows(120, 'host-a'));
+    await p.flush();
+    await sink.drained();
+    expect(await count('host-a')).toEqual({ n: 120, distinct: 120 });
+
+    await store!.close(); // the store goes away
+    for (let i = 0; i < 4; i++) {
+      p.push('gpu', rows(75, 'host-a'));
+      await p.flush();
+    }
+    await waitFor(() => errors.length >= 3);
+    expect(sink.stats().storeUp).toBe(false);
+    // 4 flushes of 75 rows at maxRows 50: 8 batches, all waiting on disk.
+    expect(spool.stats()).toMatchObject({ batches: 8, rows: 300, droppedRows: 0 });
+
+    store = await openStore({ data }); // and comes back
+    await sink.drained();
+    expect(await count('host-a')).toEqual({ n: 420, distinct: 420 });
+    expect(written).toEqual(Array.from({ length: 11 }, (_, i) => i)); // in order, each once
+    expect(sink.stats()).toMatchObject({ storeUp: true, rowsWritten: 420, batchesWritten: 11 });
+    expect(spool.stats().batches).toBe(0);
+    await p.close();
+  });
+
+  it('a batch the store took but whose answer was lost is replayed with its token and lands once', async () => {
+    let loseAnswers = 2;
+    const lossy: StoreTarget = {
+      writer: (entity) => ({
+        async write(r, opts) {
+          const res = await current.writer(entity).write(r, opts);
+          // The insert happened; the network drops the reply (the server restarted mid-answer).
+          if (loseAnswers-- > 0) throw new Error('socket hang up');
+          return res;
+        },
+      }),
+      insert: current.insert,
+    };
+    const sink = createStoreSink({
+      store: lossy,
+      spool: await openFileSpool({ dir: join(root, 'spool-b') }),
+      retry: { initialMs: 10 },
+    });
+    const p = createPipeline({ sink, maxRows: 40, flushIntervalMs: 0, collectorId: 'host-b' });
+    p.push('gpu', rows(100, 'host-b'));
+    await p.flush();
+    await sink.drained();
+    expect(sink.stats().writeErrors).toBe(2);
+    expect(await count('host-b')).toEqual({ n: 100, distinct: 100 });
+    await p.close();
+  });
+
+  it('close() leaves what the store did not take in the spool for the next run', async () => {
+    const dir = join(root, 'spool-c');
+    const down: StoreTarget = {
+      writer: () => ({ write: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:8123')) }),
+      insert: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:8123')),
+    };
+    const sink1 = createStoreSink({ store: down, spool: await openFileSpool({ dir }), retry: { initialMs: 10 } });
+    const p1 = createPipeline({ sink: sink1, maxRows: 30, flushIntervalMs: 0, collectorId: 'host-c', runId: 'run1' });
+    p1.push('gpu', rows(60, 'host-c'));
+    const t0 = Date.now();
+    await p1.close({ deadlineMs: 200 });
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(await count('host-c')).toEqual({ n: 0, distinct: 0 });
+
+    // The next run replays the log before anything new, with the first run's tokens.
+    const spool2 = await openFileSpool({ dir });
+    expect(await Promise.all(spool2.entries().map(async (e) => (await spool2.read(e))?.token))).toEqual([
+      'host-c:run1:gpu:0',
+      'host-c:run1:gpu:1',
+    ]);
+    const sink2 = createStoreSink({ store: current, spool: spool2 });
+    await sink2.drained();
+    expect(await count('host-c')).toEqual({ n: 60, distinct: 60 });
+    await sink2.close();
+  });
+});
