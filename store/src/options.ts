@@ -48,7 +48,9 @@ export function resolveStoreOptions(
     try {
       password = readFileSync(passwordFile, 'utf8').trim();
     } catch (err) {
-      throw new Error(`MERIDIAN_CLICKHOUSE_PASSWORD_FILE: cannot read ${passwordFile}: ${(err as Error).message}`);
+      throw new Error(`MERIDIAN_CLICKHOUSE_PASSWORD_FILE: cannot read ${passwordFile}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   const caFile = opts.tlsCaFile ?? env.MERIDIAN_CLICKHOUSE_CA_FILE;
@@ -57,7 +59,7 @@ export function resolveStoreOptions(
     try {
       tlsCa = readFileSync(caFile);
     } catch (err) {
-      throw new Error(`MERIDIAN_CLICKHOUSE_CA_FILE: cannot read ${caFile}: ${(err as Error).message}`);
+      throw new Error(`MERIDIAN_CLICKHOUSE_CA_FILE: cannot read ${caFile}: ${(err as Error).message}`, { cause: err });
     }
   }
   const timeout = opts.requestTimeoutMs ?? Number(env.MERIDIAN_CLICKHOUSE_TIMEOUT_MS ?? 60_000);

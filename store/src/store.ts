@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseError, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { rawTable, type Entity } from '@meridian/catalog';
 import { acquireLock, StoreLockedError } from './lock.js';
 import { encodeNative } from './native.js';
@@ -77,6 +77,7 @@ class ClickHouseStore implements Store {
     readonly client: ClickHouseClient,
     private readonly opts: ResolvedStoreOptions,
     private readonly release: () => void,
+    private readonly attempts: number,
   ) {
     this.target = opts.target;
     this.description = describeTarget(opts);
@@ -132,6 +133,7 @@ class ClickHouseStore implements Store {
     const { body, columns } = encodeNative(entity, valid);
     const token = opts.token ?? `sha1:${createHash('sha1').update(body).digest('hex')}`;
     const cols = columns.join(', ');
+    const settings = insertSettings(token);
     if (this.opts.target === 'embedded') {
       // chDB's connection turns an exec body into a string, which would corrupt binary data, so the
       // block goes through a file the engine reads itself: still no text formatting or parsing.
@@ -140,23 +142,43 @@ class ClickHouseStore implements Store {
       const file = path.join(dir, `${randomUUID()}.native`);
       writeFileSync(file, body);
       try {
-        await this.client.command({
-          query: `INSERT INTO ${table} (${cols}) SELECT ${cols} FROM file({file:String}, 'Native')`,
-          query_params: { file },
-          clickhouse_settings: insertSettings(token),
-        });
+        await this.withRetry(() =>
+          this.client.command({
+            query: `INSERT INTO ${table} (${cols}) SELECT ${cols} FROM file({file:String}, 'Native')`,
+            query_params: { file },
+            clickhouse_settings: settings,
+          }),
+        );
       } finally {
         rmSync(file, { force: true });
       }
     } else {
-      const res = await this.client.exec({
-        query: `INSERT INTO ${table} (${cols}) FORMAT Native`,
-        values: Readable.from([body]),
-        clickhouse_settings: insertSettings(token),
+      await this.withRetry(async () => {
+        const res = await this.client.exec({
+          query: `INSERT INTO ${table} (${cols}) FORMAT Native`,
+          values: Readable.from([body]),
+          clickhouse_settings: settings,
+        });
+        res.stream.resume();
       });
-      res.stream.resume();
     }
     return { written: valid.length, rejected: errors, token };
+  }
+
+  /**
+   * Retries a write whose transport failed. The engine may already have committed it (the reply was
+   * lost), which is why every write carries a deduplication token: the retry then lands nothing.
+   * Errors the engine itself returned (bad SQL, bad data) are not retried.
+   */
+  private async withRetry<R>(op: () => Promise<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await op();
+      } catch (err) {
+        if (attempt >= this.attempts || err instanceof ClickHouseError) throw err;
+        await new Promise((r) => setTimeout(r, 50 * 2 ** (attempt - 1)));
+      }
+    }
   }
 
   async insert<T extends AuxTable>(table: T, rows: readonly TableRows[T][], opts: WriteOptions = {}): Promise<void> {
@@ -171,12 +193,14 @@ class ClickHouseStore implements Store {
 
   private async insertJson(table: string, values: Record<string, unknown>[], token?: string): Promise<void> {
     const tok = token ?? `sha1:${createHash('sha1').update(JSON.stringify(values)).digest('hex')}`;
-    await this.client.insert({
-      table,
-      values,
-      format: 'JSONEachRow',
-      clickhouse_settings: { ...insertSettings(tok), input_format_skip_unknown_fields: 0 },
-    });
+    await this.withRetry(() =>
+      this.client.insert({
+        table,
+        values,
+        format: 'JSONEachRow',
+        clickhouse_settings: { ...insertSettings(tok), input_format_skip_unknown_fields: 0 },
+      }),
+    );
   }
 
   async query<T>(sql: string, params?: QueryParams): Promise<T[]> {
@@ -214,17 +238,19 @@ class ClickHouseStore implements Store {
  */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const opts = resolveStoreOptions(options);
+  const attempts = options.writeAttempts ?? 3;
   if (opts.target === 'embedded') {
     const release = acquireLock(opts.data);
     try {
       const { createChdbConnection } = await import('chdb/connection');
       // chdb implements @clickhouse/client-common's Connection; @clickhouse/client bundles its own copy
       // of those types, identical in shape but nominally distinct, hence the cast.
-      const connection = createChdbConnection({ path: opts.data }) as unknown as ChdbAsClientConnection;
+      const raw = createChdbConnection({ path: opts.data }) as unknown as ChdbAsClientConnection & object;
+      const connection = options.wrapConnection ? options.wrapConnection(raw) : raw;
       const client = createClient({ connection });
       // Touch the engine now so a directory held by a non-Meridian process fails here, clearly.
       await client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json());
-      return new ClickHouseStore(client, opts, release);
+      return new ClickHouseStore(client, opts, release, attempts);
     } catch (err) {
       release();
       if (isChdbLockError(err)) throw new StoreLockedError(opts.data, undefined);
@@ -240,7 +266,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     request_timeout: opts.requestTimeoutMs,
     ...(opts.tlsCa ? { tls: { ca_cert: opts.tlsCa } } : {}),
   });
-  return new ClickHouseStore(client, opts, () => undefined);
+  return new ClickHouseStore(client, opts, () => undefined, attempts);
 }
 
 async function ensureDatabase(opts: Extract<ResolvedStoreOptions, { target: 'server' }>): Promise<void> {
@@ -256,6 +282,13 @@ async function ensureDatabase(opts: Extract<ResolvedStoreOptions, { target: 'ser
   });
   try {
     await boot.command({ query: `CREATE DATABASE IF NOT EXISTS ${opts.database}` });
+  } catch (err) {
+    if (err instanceof ClickHouseError) throw err;
+    throw new Error(
+      `cannot reach ClickHouse at ${opts.url}: ${(err as Error).message}. ` +
+        'Check that the server is up and that --clickhouse / MERIDIAN_CLICKHOUSE_URL points at its HTTP port.',
+      { cause: err },
+    );
   } finally {
     await boot.close();
   }

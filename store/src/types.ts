@@ -13,6 +13,13 @@ export interface StoreOptions {
   /** PEM file of the CA that signed the server's certificate. */
   readonly tlsCaFile?: string;
   readonly requestTimeoutMs?: number;
+  /** Attempts for a write whose transport failed (same token each time, so it lands once). Default 3. */
+  readonly writeAttempts?: number;
+  /**
+   * Fault injection for tests and chaos drills: wraps the ClickHouse connection, e.g. to lose the
+   * reply to an insert the engine has already committed.
+   */
+  readonly wrapConnection?: <C extends object>(connection: C) => C;
 }
 
 /** A value in a sample row. `undefined`/`null` means absent (N/A) and is stored as NULL. */

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SampleRow, Store } from '@meridian/store';
+import { T0, tempStore } from './helpers.js';
+
+/**
+ * A real retry: the engine commits the insert, then the reply is "lost" (the connection throws as a
+ * dropped socket would), and the writer retries with the same token.
+ */
+describe('a retried batch lands once', () => {
+  let store: Store;
+  let dispose: () => Promise<void>;
+  let lostReplies = 0;
+  let inserts = 0;
+  beforeAll(async () => {
+    ({ store, dispose } = await tempStore({
+      wrapConnection: (conn) =>
+        new Proxy(conn, {
+          get(target, prop, receiver) {
+            const value = Reflect.get(target, prop, receiver) as unknown;
+            if (typeof value !== 'function') return value;
+            // chdb's methods check their receiver, so they must be called on the real connection.
+            if (prop !== 'command') return (value as (...a: unknown[]) => unknown).bind(target);
+            return async (params: { query: string }) => {
+              const result = await (value as (p: unknown) => Promise<unknown>).call(target, params);
+              if (params.query.startsWith('INSERT INTO gpu_samples')) {
+                inserts++;
+                if (lostReplies > 0) {
+                  lostReplies--;
+                  throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+                }
+              }
+              return result;
+            };
+          },
+        }),
+    }));
+  });
+  afterAll(() => dispose());
+
+  const batch: SampleRow[] = Array.from({ length: 600 }, (_, i) => ({
+    ts: T0 + i * 1000,
+    source: 'sim',
+    region: 'eu',
+    host: 'h1',
+    gpu_uuid: `GPU-${i % 3}`,
+    util_gpu: (i * 7) % 100,
+    power_draw: 100 + (i % 50),
+  }));
+
+  it('stores the batch once in the raw table and counts it once in both rollups', async () => {
+    lostReplies = 2;
+    const res = await store.writer('gpu').write(batch, { token: 'collector-1:gpu:42' });
+    expect(res.written).toBe(600);
+    expect(inserts).toBe(3); // the engine saw it three times
+    const [raw] = await store.query<{ c: string; s: number }>(
+      'SELECT count() AS c, sum(util_gpu) AS s FROM gpu_samples',
+    );
+    expect(Number(raw?.c)).toBe(600);
+    const [m1] = await store.query<{ n: string }>('SELECT sum(samples) AS n FROM gpu_1m');
+    const [h1] = await store.query<{ n: string }>('SELECT sum(samples) AS n FROM gpu_1h');
+    expect(Number(m1?.n)).toBe(600);
+    expect(Number(h1?.n)).toBe(600);
+  });
+
+  it('a different token is a different batch', async () => {
+    await store.writer('gpu').write(batch.slice(0, 10), { token: 'collector-1:gpu:43' });
+    const [raw] = await store.query<{ c: string }>('SELECT count() AS c FROM gpu_samples');
+    expect(Number(raw?.c)).toBe(610);
+  });
+
+  it('gives up after the configured attempts and reports the transport error', async () => {
+    lostReplies = 5;
+    await expect(store.writer('gpu').write(batch.slice(0, 5), { token: 'collector-1:gpu:44' })).rejects.toThrow(
+      'socket hang up',
+    );
+    lostReplies = 0;
+  });
+});
