@@ -12,6 +12,12 @@ export interface Move {
   readonly checkpointBytes: number;
   /** Human-readable reason, recorded in the audit trail. */
   readonly reason: string;
+  /**
+   * Optional extensions (executors written against the original contract may ignore them):
+   * for a divisible inference set, how many replicas move; the workload's communication class.
+   */
+  readonly replicas?: number;
+  readonly commClass?: string;
 }
 
 export type MoveOutcome =

@@ -1,0 +1,213 @@
+/**
+ * The scheduler's configuration: one zod schema gives the defaults, the types and the errors (each
+ * naming the offending key). Secrets are never values here, only the env variable or file that holds
+ * them, so a config file can be shared and logged.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const fraction = z.number().min(0).max(1);
+const seconds = z.number().min(0);
+const positive = z.number().positive();
+
+/** A secret comes from an environment variable or a file, never from the config text itself. */
+const secretRef = z
+  .strictObject({ env: z.string().min(1).optional(), file: z.string().min(1).optional() })
+  .refine((s) => (s.env === undefined) !== (s.file === undefined), { message: 'give exactly one of env or file' });
+
+const band = (low: number, high: number, persist: number) =>
+  z
+    .strictObject({
+      low: fraction.default(low),
+      high: fraction.default(high),
+      persistSeconds: seconds.default(persist),
+    })
+    .refine((b) => b.low < b.high, { message: 'low must be below high (the dead band lies between them)' });
+
+const executorSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('dry-run') }),
+  z.strictObject({ kind: z.literal('approval') }),
+  z.strictObject({
+    kind: z.literal('webhook'),
+    url: z.url(),
+    secret: secretRef,
+    timeoutMs: positive.default(5000),
+  }),
+  z.strictObject({
+    kind: z.literal('kubernetes'),
+    /** karmada: patch a PropagationPolicy's static weights; deployments: scale one Deployment per region. */
+    mode: z.enum(['karmada', 'deployments']),
+    /** Path to a kubeconfig; default: the usual KUBECONFIG lookup. */
+    kubeconfig: z.string().optional(),
+    namespace: z.string().min(1).default('default'),
+    /** deployments mode: region → kubeconfig context of the member cluster. */
+    contexts: z.record(z.string(), z.string()).optional(),
+    /** karmada mode: region → Karmada member cluster name (default: the region's name). */
+    clusters: z.record(z.string(), z.string()).optional(),
+  }),
+]);
+
+export const configSchema = z.strictObject({
+  intervalSeconds: positive.default(30),
+  /** Window over which rollups are averaged (smoothing: no decision on one spike). */
+  windowSeconds: positive.default(300),
+  /** How far ahead a move's benefit is counted, in seconds of the new placement. */
+  horizonSeconds: positive.default(3600),
+  /** A move must bring more than cost × margin. */
+  margin: z.number().min(1).default(1.5),
+  solver: z.enum(['auto', 'milp', 'greedy']).default('auto'),
+  /** auto: above this many decision variables the greedy heuristic runs instead of the MILP. */
+  milpMaxVariables: z.int().positive().default(4000),
+  milpTimeLimitSeconds: positive.default(2),
+  freshness: z
+    .strictObject({ staleAfterSeconds: positive.default(90), failoverTimeoutSeconds: positive.default(300) })
+    .prefault({}),
+  /** Region load (the larger of allocated share and measured utilization), with its dead band. */
+  load: band(0.6, 0.85, 120).prefault({}),
+  /** Share of GPU time throttled. */
+  throttle: band(0.05, 0.2, 120).prefault({}),
+  /** XID + uncorrectable ECC errors per GPU-hour, in errors, not a fraction. */
+  errors: z
+    .strictObject({ low: seconds.default(0.01), high: seconds.default(0.05), persistSeconds: seconds.default(120) })
+    .refine((b) => b.low < b.high, { message: 'low must be below high (the dead band lies between them)' })
+    .prefault({}),
+  link: z
+    .strictObject({
+      /** RTT over the fiber floor. */
+      rttRatioLow: z.number().min(1).default(1.3),
+      rttRatioHigh: z.number().min(1).default(1.8),
+      lossPctLow: z.number().min(0).max(100).default(0.2),
+      lossPctHigh: z.number().min(0).max(100).default(1),
+      /** Throughput over capacity. */
+      utilLow: fraction.default(0.7),
+      utilHigh: fraction.default(0.92),
+      persistSeconds: seconds.default(60),
+    })
+    .refine((l) => l.rttRatioLow < l.rttRatioHigh && l.lossPctLow < l.lossPctHigh && l.utilLow < l.utilHigh, {
+      message: 'each low threshold must be below its high threshold',
+    })
+    .prefault({}),
+  cooldownSeconds: seconds.default(1800),
+  /** A move back to the region a job left within this window is an A→B→A flap, and is refused. */
+  flapWindowSeconds: seconds.default(7200),
+  limits: z
+    .strictObject({
+      movesPerPass: z.int().min(0).default(4),
+      movesPerRegionPerPass: z.int().min(0).default(2),
+      movesPerHour: z.int().min(0).default(20),
+      /** Most GPUs in migration at once, as a share of the fabric's GPUs. */
+      disruptionBudget: fraction.default(0.1),
+      /** Workloads at or above this priority are never moved for balance (only evacuated). */
+      priorityThreshold: z.number().default(1000),
+    })
+    .prefault({}),
+  backoff: z
+    .strictObject({
+      baseSeconds: positive.default(60),
+      maxSeconds: positive.default(3600),
+      maxAttempts: z.int().positive().default(5),
+    })
+    .prefault({}),
+  migration: z
+    .strictObject({
+      restartSeconds: seconds.default(120),
+      /** When a workload does not report its last checkpoint, assume it is half an interval old. */
+      checkpointIntervalSeconds: seconds.default(1800),
+      /** Bandwidth a transfer may use is the link's spare capacity, but at least this share of it. */
+      minBandwidthShare: fraction.default(0.05),
+    })
+    .prefault({}),
+  /** Weights that turn figures into GPU-seconds of value. */
+  value: z
+    .strictObject({
+      /** Value of relieving one GPU of overload in a hot region, per GPU-second (1 = a whole GPU). */
+      overloadPerGpu: z.number().min(0).default(1),
+      /** Slowdown of a throttled GPU. */
+      throttleSlowdown: fraction.default(0.5),
+      /** Share of work lost in a region whose error rate is at the high threshold. */
+      errorPenalty: fraction.default(0.5),
+      /** Slowdown of pipeline work whose stages talk over a degraded link. */
+      couplingPenalty: fraction.default(0.5),
+    })
+    .prefault({}),
+  verify: z.strictObject({ timeoutSeconds: positive.default(600) }).prefault({}),
+  executor: executorSchema.prefault({ kind: 'dry-run' }),
+  store: z
+    .strictObject({ data: z.string().optional(), clickhouse: z.string().optional(), source: z.string().optional() })
+    .prefault({}),
+  record: z
+    .strictObject({
+      grafana: z
+        .strictObject({ url: z.url(), token: secretRef.optional(), dashboardUID: z.string().optional() })
+        .optional(),
+      alertmanager: z.strictObject({ url: z.url(), generatorURL: z.url().optional() }).optional(),
+      webhook: z.strictObject({ url: z.url(), secret: secretRef.optional() }).optional(),
+      timeoutMs: positive.default(5000),
+    })
+    .prefault({}),
+  api: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.int().min(0).max(65535).default(8787),
+      tokens: z
+        .array(z.strictObject({ name: z.string().min(1), role: z.enum(['viewer', 'operator']), secret: secretRef }))
+        .default([]),
+    })
+    .prefault({}),
+});
+
+export type SchedulerConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type ExecutorConfig = SchedulerConfig['executor'];
+export type SecretRef = z.infer<typeof secretRef>;
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly key: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates a parsed config; the error names the first bad key as a dotted path. */
+export function parseConfig(input: unknown, origin = 'config'): SchedulerConfig {
+  const result = configSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const key = issue ? issue.path.map(String).join('.') || '(top level)' : '(top level)';
+  const keys = issue && issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+  throw new ConfigError(`${origin}: key "${key}": ${issue?.message ?? 'invalid'}${keys}`, key);
+}
+
+export function loadConfigFile(file: string): SchedulerConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read: ${(err as Error).message}`, '(file)');
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`, '(file)');
+  }
+  return parseConfig(parsed, file);
+}
+
+/** Reads a secret; the value is returned to the caller and never logged or put in errors. */
+export function readSecret(ref: SecretRef, what: string): string {
+  if (ref.env !== undefined) {
+    const v = process.env[ref.env];
+    if (v === undefined || v === '') throw new ConfigError(`${what}: environment variable ${ref.env} is not set`, what);
+    return v;
+  }
+  try {
+    return readFileSync(ref.file as string, 'utf8').trim();
+  } catch {
+    throw new ConfigError(`${what}: cannot read secret file ${ref.file}`, what);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * What the scheduler remembers between passes: hysteresis states, when regions went silent, each
+ * job's move history (cooldown and A→B→A detection), failure backoff, and moves in flight awaiting
+ * verification. Plain JSON-able data, so a replay can start from a snapshot and compare.
+ */
+import type { Move } from './executor.js';
+import { INITIAL, type HysteresisState } from './hysteresis.js';
+
+export interface RegionMemory {
+  load: HysteresisState;
+  throttle: HysteresisState;
+  errors: HysteresisState;
+  /** When the region's data first went stale without recovering since; null while fresh. */
+  staleSince: number | null;
+}
+
+export interface MoveRecord {
+  readonly ts: number;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface JobMemory {
+  moves: MoveRecord[];
+  /** Consecutive failed or unhelpful moves; reset by a verified one. */
+  failures: number;
+  /** Backoff: no new move for this job before this instant. */
+  notBefore: number;
+}
+
+export interface InFlightMove {
+  readonly move: Move;
+  readonly decisionId: string;
+  readonly startedTs: number;
+  /** Allocated GPUs in the source region before the move, to verify the relief. */
+  readonly gpusMoved: number;
+}
+
+export interface SchedulerMemory {
+  regions: Record<string, RegionMemory>;
+  /** Keyed by the unordered region pair "a|b". */
+  links: Record<string, HysteresisState>;
+  jobs: Record<string, JobMemory>;
+  inFlight: InFlightMove[];
+  /** Timestamps of executed moves, for the hourly limit. */
+  recentMoves: number[];
+}
+
+export function emptyMemory(): SchedulerMemory {
+  return { regions: {}, links: {}, jobs: {}, inFlight: [], recentMoves: [] };
+}
+
+export function regionMemory(mem: SchedulerMemory, region: string): RegionMemory {
+  let r = mem.regions[region];
+  if (!r) {
+    r = { load: INITIAL, throttle: INITIAL, errors: INITIAL, staleSince: null };
+    mem.regions[region] = r;
+  }
+  return r;
+}
+
+export function jobMemory(mem: SchedulerMemory, id: string): JobMemory {
+  let j = mem.jobs[id];
+  if (!j) {
+    j = { moves: [], failures: 0, notBefore: 0 };
+    mem.jobs[id] = j;
+  }
+  return j;
+}
+
+export function pairKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}

@@ -1,0 +1,529 @@
+/**
+ * Plan: from an assessment, pick which workloads to consider (triggers), where each may go
+ * (feasibility), what a move costs, solve the assignment, then apply the safety limits in order of
+ * net benefit. Every workload that had a reason to move but did not gets a rejection naming why.
+ */
+import type { Highs } from 'highs';
+import type { Assessment, RegionAssessment } from './assess.js';
+import type { SchedulerConfig } from './config.js';
+import type { Move } from './executor.js';
+import { jobMemory, pairKey, type SchedulerMemory } from './memory.js';
+import type { Observation, WorkloadObservation } from './observation.js';
+import { coefficient, type Candidate, type DestOption, type Problem, type Solution } from './problem.js';
+import { solveGreedy } from './solve-greedy.js';
+import { milpSize, solveMilp } from './solve-milp.js';
+
+/** Names of the rules that can stop a move; they label metrics and audit rows. */
+export type RejectReason =
+  | 'pinned'
+  | 'source-stale'
+  | 'priority'
+  | 'cooldown'
+  | 'backoff'
+  | 'flap-prevented'
+  | 'no-feasible-destination'
+  | 'cost-exceeds-benefit'
+  | 'not-selected'
+  | 'coupled-partner-moving'
+  | 'moves-per-pass'
+  | 'moves-per-hour'
+  | 'moves-per-region'
+  | 'disruption-budget';
+
+export interface PlannedMove {
+  readonly move: Move;
+  readonly benefit: number;
+  readonly cost: number;
+  readonly trigger: string;
+  readonly evacuate: boolean;
+  /** The limits checked (and passed) for this move. */
+  readonly limits: readonly string[];
+  readonly option: DestOption;
+}
+
+export interface Rejection {
+  readonly workloadId: string;
+  readonly commClass: string;
+  readonly from: string;
+  readonly to: string;
+  readonly reason: RejectReason;
+  readonly trigger: string;
+  readonly benefit: number;
+  readonly cost: number;
+  readonly detail: string;
+}
+
+export interface Plan {
+  readonly passId: string;
+  readonly ts: number;
+  readonly moves: readonly PlannedMove[];
+  readonly rejected: readonly Rejection[];
+  readonly solver: {
+    readonly method: string;
+    readonly status: string;
+    readonly variables: number;
+    readonly objective: number;
+  };
+}
+
+export interface PlanOptions {
+  /** Manual one-shot "rebalance now (fresh)": every unpinned workload is a candidate. */
+  readonly fresh?: boolean;
+  /** A loaded HiGHS runtime; without it the greedy heuristic is used. */
+  readonly highs?: Highs;
+}
+
+const HOUR_MS = 3_600_000;
+
+function lostWorkSeconds(w: WorkloadObservation, cfg: SchedulerConfig, now: number): number {
+  // Inference moves make-before-break: the new replica serves before the old one drains.
+  if (w.commClass === 'inference') return 0;
+  if (w.lastCheckpointTs !== undefined) return Math.max(0, (now - w.lastCheckpointTs) / 1000);
+  return cfg.migration.checkpointIntervalSeconds / 2;
+}
+
+interface Context {
+  readonly obs: Observation;
+  readonly asmt: Assessment;
+  readonly cfg: SchedulerConfig;
+  readonly mem: SchedulerMemory;
+  readonly byId: ReadonlyMap<string, WorkloadObservation>;
+}
+
+function coupledRegions(ctx: Context, w: WorkloadObservation): string[] {
+  const out: string[] = [];
+  for (const id of w.coupledWith ?? []) {
+    const p = ctx.byId.get(id);
+    if (p) out.push(p.region);
+  }
+  return out;
+}
+
+/** GPU-seconds one GPU of w is worth in region r over the horizon. */
+function valuePerGpu(ctx: Context, w: WorkloadObservation, r: RegionAssessment, partners: readonly string[]): number {
+  const H = ctx.cfg.horizonSeconds;
+  let v = H * r.goodness;
+  const remote = partners.filter((p) => p !== r.region);
+  if (remote.length > 0) {
+    const degraded = remote.filter((p) => ctx.asmt.links.get(pairKey(r.region, p))?.degraded ?? true).length;
+    v -= H * ctx.cfg.value.couplingPenalty * (degraded / partners.length);
+  }
+  return v;
+}
+
+function trigger(
+  ctx: Context,
+  w: WorkloadObservation,
+  src: RegionAssessment,
+  partners: string[],
+  fresh: boolean,
+): string | null {
+  if (src.status === 'failed') return `evacuate: region ${src.region} failed (${src.reasons.join('; ')})`;
+  if (src.status === 'hot' || src.status === 'unhealthy')
+    return `region ${src.region} ${src.status}: ${src.reasons.join('; ')}`;
+  const bad = partners.filter(
+    (p) => p !== src.region && (ctx.asmt.links.get(pairKey(src.region, p))?.degraded ?? true),
+  );
+  if (bad.length > 0) {
+    const l = ctx.asmt.links.get(pairKey(src.region, bad[0] as string));
+    return `link ${src.region}<->${bad[0]} degraded${l && l.reasons.length ? ` (${l.reasons.join('; ')})` : ''}`;
+  }
+  if (fresh) return 'manual rebalance (fresh)';
+  return null;
+}
+
+interface Blocked {
+  readonly reason: RejectReason;
+  readonly to: string;
+  readonly detail: string;
+}
+
+/** Feasible destinations, or why there are none. */
+function destinations(
+  ctx: Context,
+  w: WorkloadObservation,
+  src: RegionAssessment,
+  partners: readonly string[],
+  evacuate: boolean,
+  unitGpus: number,
+  flaps: { count: number },
+): DestOption[] | Blocked {
+  const { cfg, asmt, obs, mem } = ctx;
+  const job = jobMemory(mem, w.id);
+  const flapCutoff = obs.ts - cfg.flapWindowSeconds * 1000;
+  const leftRecently = new Set(job.moves.filter((m) => m.ts >= flapCutoff).map((m) => m.from));
+  const out: DestOption[] = [];
+  let flapBlocked: string | null = null;
+  for (const r of [...asmt.regions.values()]) {
+    if (r.region === src.region || r.status !== 'ok') continue;
+    if (w.gpuModel && !r.gpuModels.includes(w.gpuModel)) continue;
+    if (w.minGpuMemoryBytes && (r.gpuMemoryBytes === null || r.gpuMemoryBytes < w.minGpuMemoryBytes)) continue;
+    if (r.ceilingGpus - r.gpusAllocated < unitGpus) continue;
+    // Data/tensor-parallel gangs never span regions unless they declare low-communication sync.
+    const remote = partners.filter((p) => p !== r.region);
+    if (w.commClass === 'data_parallel' && !w.lowComm && remote.length > 0) continue;
+    let linksOk = true;
+    for (const p of remote) {
+      const l = asmt.links.get(pairKey(r.region, p));
+      if (!l || l.degraded) linksOk = false;
+      else if (w.latencyBudgetMs !== undefined && (l.rttMs === null || l.rttMs > w.latencyBudgetMs)) linksOk = false;
+    }
+    if (!linksOk) continue;
+    // The checkpoint crosses the source→destination link; a failed region's checkpoint is assumed
+    // replicated off-region (a dark region cannot be read), so evacuation pays no transfer.
+    let transfer = 0;
+    if (!evacuate && w.checkpointBytes > 0) {
+      const l = asmt.links.get(pairKey(src.region, r.region));
+      if (!l || l.spareBps === null || l.spareBps <= 0) continue;
+      transfer = w.checkpointBytes / l.spareBps;
+    }
+    if (leftRecently.has(r.region)) {
+      flapBlocked = r.region;
+      continue;
+    }
+    const restart = w.restartSeconds ?? cfg.migration.restartSeconds;
+    const lost = lostWorkSeconds(w, cfg, obs.ts);
+    out.push({
+      region: r.region,
+      valuePerGpu: valuePerGpu(ctx, w, r, partners),
+      costPerUnit: unitGpus * (transfer + restart + lost),
+      transferSeconds: transfer,
+      restartSeconds: restart,
+      lostWorkSeconds: lost,
+    });
+  }
+  if (out.length === 0 && flapBlocked !== null) {
+    flaps.count++;
+    return {
+      reason: 'flap-prevented',
+      to: flapBlocked,
+      detail: `would return to ${flapBlocked}, left within ${cfg.flapWindowSeconds} s`,
+    };
+  }
+  if (out.length === 0)
+    return {
+      reason: 'no-feasible-destination',
+      to: '',
+      detail: 'no region with headroom, the GPU model, and healthy links',
+    };
+  return out.sort((a, b) => a.region.localeCompare(b.region));
+}
+
+export interface PlanResult {
+  readonly plan: Plan;
+  /** A→B→A returns refused this pass. */
+  readonly flapsPrevented: number;
+  readonly solveMs: number;
+}
+
+export function plan(
+  obs: Observation,
+  asmt: Assessment,
+  cfg: SchedulerConfig,
+  mem: SchedulerMemory,
+  opts: PlanOptions = {},
+): PlanResult {
+  const passId = `pass-${obs.ts}`;
+  const byId = new Map(obs.workloads.map((w) => [w.id, w]));
+  const ctx: Context = { obs, asmt, cfg, mem, byId };
+  const inFlight = new Set(mem.inFlight.map((f) => f.move.workloadId));
+  const rejected: Rejection[] = [];
+  const candidates: Candidate[] = [];
+  const flaps = { count: 0 };
+  const reject = (w: WorkloadObservation, trig: string, b: Blocked, benefit = 0, cost = 0) =>
+    rejected.push({
+      workloadId: w.id,
+      commClass: w.commClass,
+      from: w.region,
+      to: b.to,
+      reason: b.reason,
+      trigger: trig,
+      benefit,
+      cost,
+      detail: b.detail,
+    });
+
+  const workloads = [...obs.workloads].sort((a, b) => a.id.localeCompare(b.id));
+  for (const w of workloads) {
+    if (inFlight.has(w.id)) continue;
+    const src = asmt.regions.get(w.region);
+    if (!src) continue;
+    const partners = coupledRegions(ctx, w);
+    const trig = trigger(ctx, w, src, partners, opts.fresh ?? false);
+    if (trig === null) continue;
+    const evacuate = src.status === 'failed';
+    const job = jobMemory(mem, w.id);
+    const last = job.moves[job.moves.length - 1];
+    if (w.pinned) {
+      reject(w, trig, { reason: 'pinned', to: '', detail: 'workload is pinned (opted out of moves)' });
+      continue;
+    }
+    if (src.status === 'unknown') {
+      reject(w, trig, {
+        reason: 'source-stale',
+        to: '',
+        detail: 'source region data is stale; waiting for the failover timeout',
+      });
+      continue;
+    }
+    if (!evacuate && w.priority >= cfg.limits.priorityThreshold) {
+      reject(w, trig, {
+        reason: 'priority',
+        to: '',
+        detail: `priority ${w.priority} ≥ ${cfg.limits.priorityThreshold}`,
+      });
+      continue;
+    }
+    if (!evacuate && last && obs.ts - last.ts < cfg.cooldownSeconds * 1000) {
+      reject(w, trig, {
+        reason: 'cooldown',
+        to: '',
+        detail: `moved ${Math.round((obs.ts - last.ts) / 1000)} s ago; cooldown ${cfg.cooldownSeconds} s`,
+      });
+      continue;
+    }
+    if (obs.ts < job.notBefore) {
+      reject(w, trig, {
+        reason: 'backoff',
+        to: '',
+        detail: `backing off after ${job.failures} failed move(s) until ${new Date(job.notBefore).toISOString()}`,
+      });
+      continue;
+    }
+    const divisible =
+      w.commClass === 'inference' && w.replicaGpus !== undefined && w.replicaGpus > 0 && w.gpus % w.replicaGpus === 0;
+    const unitGpus = divisible ? (w.replicaGpus as number) : w.gpus;
+    const units = divisible ? w.gpus / unitGpus : 1;
+    const dests = destinations(ctx, w, src, partners, evacuate, unitGpus, flaps);
+    if (!Array.isArray(dests)) {
+      reject(w, trig, dests);
+      continue;
+    }
+    candidates.push({
+      workload: w,
+      source: w.region,
+      units,
+      unitGpus,
+      sourceValuePerGpu: valuePerGpu(ctx, w, src, partners),
+      trigger: trig,
+      evacuate,
+      options: dests,
+    });
+  }
+
+  // Capacity: the top of each destination's load band, less moves already heading there.
+  const headroom = new Map<string, number>();
+  for (const r of asmt.regions.values()) {
+    if (r.status !== 'ok') continue;
+    let incoming = 0;
+    for (const f of mem.inFlight) {
+      const w = byId.get(f.move.workloadId);
+      if (f.move.to === r.region && (!w || w.region !== r.region)) incoming += f.move.gpus;
+    }
+    headroom.set(r.region, Math.max(0, r.ceilingGpus - r.gpusAllocated - incoming));
+  }
+  const excess = new Map<string, number>();
+  for (const r of asmt.regions.values()) {
+    if (r.targetGpus !== null && (r.status === 'hot' || r.status === 'unhealthy'))
+      excess.set(r.region, Math.max(0, r.gpusAllocated - r.targetGpus));
+    // A failed region must be emptied entirely.
+    if (r.status === 'failed') excess.set(r.region, r.gpusAllocated);
+  }
+  const problem: Problem = {
+    candidates,
+    headroom,
+    excess,
+    overloadValue: cfg.value.overloadPerGpu * cfg.horizonSeconds,
+    margin: cfg.margin,
+  };
+
+  const t0 = performance.now();
+  const solution = solve(problem, cfg, opts.highs);
+  const solveMs = performance.now() - t0;
+
+  const moves = applyLimits(ctx, problem, solution, passId, rejected);
+  return {
+    plan: {
+      passId,
+      ts: obs.ts,
+      moves,
+      rejected,
+      solver: {
+        method: solution.method,
+        status: solution.status,
+        variables: solution.variables,
+        objective: solution.objective,
+      },
+    },
+    flapsPrevented: flaps.count,
+    solveMs,
+  };
+}
+
+export function solve(p: Problem, cfg: SchedulerConfig, highs: Highs | undefined): Solution {
+  if (p.candidates.length === 0)
+    return { method: 'none', status: 'no candidates', objective: 0, assignments: [], variables: 0 };
+  const useMilp =
+    highs !== undefined && cfg.solver !== 'greedy' && (cfg.solver === 'milp' || milpSize(p) <= cfg.milpMaxVariables);
+  if (useMilp) {
+    const s = solveMilp(highs, p, { timeLimitSeconds: cfg.milpTimeLimitSeconds });
+    if (s.status === 'optimal' || s.status === 'empty') return s;
+    // A MILP that did not prove optimality in time falls back to the heuristic, and says so.
+    const g = solveGreedy(p);
+    return { ...g, status: `greedy after milp ${s.status}` };
+  }
+  return solveGreedy(p);
+}
+
+interface Chosen {
+  readonly cand: Candidate;
+  readonly opt: DestOption;
+  readonly units: number;
+  readonly net: number;
+}
+
+function applyLimits(ctx: Context, p: Problem, s: Solution, passId: string, rejected: Rejection[]): PlannedMove[] {
+  const { cfg, obs, mem, asmt } = ctx;
+  const chosen: Chosen[] = s.assignments.map((a) => {
+    const cand = p.candidates[a.candidate] as Candidate;
+    const opt = cand.options[a.option] as DestOption;
+    const relief = (p.excess.get(cand.source) ?? 0) > 0 ? p.overloadValue * a.units * cand.unitGpus : 0;
+    return { cand, opt, units: a.units, net: a.units * coefficient(cand, opt, p.margin) + relief };
+  });
+  chosen.sort(
+    (a, b) =>
+      b.net - a.net || a.cand.workload.id.localeCompare(b.cand.workload.id) || a.opt.region.localeCompare(b.opt.region),
+  );
+
+  // Candidates the solver left where they are: say why.
+  const picked = new Set(chosen.map((c) => c.cand.workload.id));
+  for (const c of p.candidates) {
+    if (picked.has(c.workload.id)) continue;
+    const relief = (p.excess.get(c.source) ?? 0) > 0 ? p.overloadValue * c.unitGpus : 0;
+    const best = c.options.reduce((b, o) => (coefficient(c, o, p.margin) > coefficient(c, b, p.margin) ? o : b));
+    const pays = coefficient(c, best, p.margin) + relief > 0;
+    rejected.push({
+      workloadId: c.workload.id,
+      commClass: c.workload.commClass,
+      from: c.source,
+      to: best.region,
+      reason: pays ? 'not-selected' : 'cost-exceeds-benefit',
+      trigger: c.trigger,
+      benefit: c.units * c.unitGpus * (best.valuePerGpu - c.sourceValuePerGpu) + relief * c.units,
+      cost: c.units * best.costPerUnit,
+      detail: pays
+        ? 'other moves used the headroom or relieved the source first'
+        : `cost × margin ${p.margin} exceeds the benefit over ${cfg.horizonSeconds} s`,
+    });
+  }
+
+  const totalGpus = [...asmt.regions.values()].reduce((n, r) => n + r.gpusTotal, 0);
+  const budgetGpus = Math.floor(cfg.limits.disruptionBudget * totalGpus);
+  let disrupted = mem.inFlight.reduce((n, f) => n + f.move.gpus, 0);
+  const hourAgo = obs.ts - HOUR_MS;
+  let hourly = mem.recentMoves.filter((t) => t > hourAgo).length;
+  let thisPass = 0;
+  const perRegion = new Map<string, number>();
+  const excessLeft = new Map(p.excess);
+  const headroom = new Map(p.headroom);
+  const groupsMoving = new Set<string>();
+  const out: PlannedMove[] = [];
+
+  for (const c of chosen) {
+    const w = c.cand.workload;
+    const gpus = c.units * c.cand.unitGpus;
+    const ex = excessLeft.get(c.cand.source) ?? 0;
+    const relief = p.overloadValue * Math.min(ex, gpus);
+    const benefit = gpus * (c.opt.valuePerGpu - c.cand.sourceValuePerGpu) + relief;
+    const cost = c.units * c.opt.costPerUnit;
+    const rej = (reason: RejectReason, detail: string) =>
+      rejected.push({
+        workloadId: w.id,
+        commClass: w.commClass,
+        from: c.cand.source,
+        to: c.opt.region,
+        reason,
+        trigger: c.cand.trigger,
+        benefit,
+        cost,
+        detail,
+      });
+    const limits: string[] = [];
+    limits.push('benefit>cost×margin');
+    if (!(benefit > cost * p.margin)) {
+      rej(
+        'cost-exceeds-benefit',
+        `benefit ${benefit.toFixed(0)} ≤ cost ${cost.toFixed(0)} × margin ${p.margin} (GPU-s)`,
+      );
+      continue;
+    }
+    const group = [w.id, ...(w.coupledWith ?? [])].sort().join('+');
+    const partnerMoving = (w.coupledWith ?? []).some((id) => groupsMoving.has(id));
+    limits.push('coupled-one-at-a-time');
+    if (partnerMoving) {
+      rej('coupled-partner-moving', `a coupled stage of ${group} already moves this pass`);
+      continue;
+    }
+    limits.push(`moves-per-pass≤${cfg.limits.movesPerPass}`);
+    if (thisPass >= cfg.limits.movesPerPass) {
+      rej('moves-per-pass', `${cfg.limits.movesPerPass} moves already planned this pass`);
+      continue;
+    }
+    limits.push(`moves-per-hour≤${cfg.limits.movesPerHour}`);
+    if (hourly >= cfg.limits.movesPerHour) {
+      rej('moves-per-hour', `${hourly} moves in the last hour`);
+      continue;
+    }
+    limits.push(`moves-per-region≤${cfg.limits.movesPerRegionPerPass}`);
+    const fromN = perRegion.get(c.cand.source) ?? 0;
+    const toN = perRegion.get(c.opt.region) ?? 0;
+    if (fromN >= cfg.limits.movesPerRegionPerPass || toN >= cfg.limits.movesPerRegionPerPass) {
+      rej(
+        'moves-per-region',
+        `region ${fromN >= cfg.limits.movesPerRegionPerPass ? c.cand.source : c.opt.region} reached ${cfg.limits.movesPerRegionPerPass} moves this pass`,
+      );
+      continue;
+    }
+    if (!c.cand.evacuate) {
+      limits.push(`disruption-budget≤${budgetGpus}`);
+      if (disrupted + gpus > budgetGpus) {
+        rej('disruption-budget', `${disrupted} GPUs already migrating; budget ${budgetGpus}`);
+        continue;
+      }
+    }
+    const room = headroom.get(c.opt.region) ?? 0;
+    if (room < gpus) {
+      rej('not-selected', `destination ${c.opt.region} has ${room} GPUs of headroom left`);
+      continue;
+    }
+    headroom.set(c.opt.region, room - gpus);
+    excessLeft.set(c.cand.source, Math.max(0, ex - gpus));
+    thisPass++;
+    hourly++;
+    disrupted += gpus;
+    perRegion.set(c.cand.source, fromN + 1);
+    perRegion.set(c.opt.region, (perRegion.get(c.opt.region) ?? 0) + 1);
+    groupsMoving.add(w.id);
+    const divisible = c.cand.units > 1 || c.cand.unitGpus !== w.gpus;
+    out.push({
+      move: {
+        moveId: `${passId}:${w.id}:${c.opt.region}`,
+        workloadId: w.id,
+        from: c.cand.source,
+        to: c.opt.region,
+        gpus,
+        checkpointBytes: w.checkpointBytes,
+        reason: c.cand.trigger,
+        commClass: w.commClass,
+        ...(divisible ? { replicas: c.units } : {}),
+      },
+      benefit,
+      cost,
+      trigger: c.cand.trigger,
+      evacuate: c.cand.evacuate,
+      limits,
+      option: c.opt,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,235 @@
+/**
+ * Observe: builds an Observation from the store. Smoothed figures come from the 1-minute rollups over
+ * the configured window; freshness comes from the newest raw sample; allocation (request-based
+ * accounting) from the workloads table; capacity and the fiber floor from topology and inventory.
+ * Every table and column name is derived from the catalog; every value is a bound parameter.
+ */
+import { metricByName, rawTable, rollupColumns, rollupReadExpr, rollupTable, type RollupAgg } from '@meridian/catalog';
+import type { Store } from '@meridian/store';
+import type {
+  CommClass,
+  LinkObservation,
+  Observation,
+  RegionObservation,
+  WorkloadKind,
+  WorkloadObservation,
+} from './observation.js';
+
+/** Fiber propagation, one way (≈ 204,190 km/s at 1550 nm). */
+export const FIBER_MS_PER_KM = 0.004897;
+
+/** `avgMerge(util_gpu_avg)`-style read expression for one metric's rollup column. */
+function col(metric: string, agg: RollupAgg): string {
+  return rollupColumns(def(metric)).find((c) => c.agg === agg)?.column ?? fail(metric, agg);
+}
+function read(metric: string, agg: RollupAgg): string {
+  const c = rollupColumns(def(metric)).find((x) => x.agg === agg);
+  return c ? rollupReadExpr(c) : fail(metric, agg);
+}
+function def(metric: string) {
+  const m = metricByName(metric);
+  if (!m) throw new Error(`catalog has no metric ${metric}`);
+  return m;
+}
+function fail(metric: string, agg: string): never {
+  throw new Error(`catalog metric ${metric} has no ${agg} rollup column`);
+}
+
+export interface ReadOptions {
+  readonly windowSeconds: number;
+  /** Only rows from this source (e.g. 'sim'); default: all sources. */
+  readonly source?: string;
+  /** GPU temperature at which clocks slow down, for the thermal headroom figure. */
+  readonly thermalLimitC?: number;
+}
+
+const num = (v: unknown): number | null => {
+  if (v === null || v === undefined || v === '') return null;
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : null;
+};
+/** ClickHouse DateTime text ('2026-11-25 00:00:00.000', UTC) to epoch ms; the epoch means none. */
+const tsOf = (v: unknown): number | null => {
+  if (typeof v !== 'string' || v === '') return null;
+  const ms = Date.parse(`${v.replace(' ', 'T')}Z`);
+  return Number.isFinite(ms) && ms > 0 ? ms : null;
+};
+const chTime = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+
+export async function readObservation(store: Store, now: number, opts: ReadOptions): Promise<Observation> {
+  const from = chTime(now - opts.windowSeconds * 1000);
+  const to = chTime(now);
+  const src = opts.source ?? '';
+  const srcCond = "({source:String} = '' OR source = {source:String})";
+  const params = { from, to, source: src };
+  const gpu1m = rollupTable('gpu', '1m');
+  const link1m = rollupTable('link', '1m');
+
+  // Per GPU first (counter deltas are per series), then per region.
+  const xid = col('xid_count', 'max');
+  const dbe = col('ecc_dbe_volatile', 'max');
+  const gpuRows = await store.query<Record<string, unknown>>(
+    `SELECT region,
+            count() AS gpus,
+            avg(util) AS util, sum(power) AS power, sum(plimit) AS plimit, max(temp) AS temp,
+            avg(throttled) AS throttled, sum(xid_delta) AS xid, sum(dbe_delta) AS dbe,
+            groupUniqArray(model) AS models, max(hours) AS hours
+     FROM (
+       SELECT region, gpu_uuid,
+              ${read('util_gpu', 'avg')} AS util,
+              ${read('power_draw', 'avg')} AS power,
+              ${read('power_limit', 'avg')} AS plimit,
+              ${read('temp_gpu', 'max')} AS temp,
+              ${read('throttled', 'avg')} AS throttled,
+              max(${xid}) - min(${xid}) AS xid_delta,
+              max(${dbe}) - min(${dbe}) AS dbe_delta,
+              anyLast(model) AS model,
+              greatest(dateDiff('second', min(ts), max(ts)) + 60, 60) / 3600 AS hours
+       FROM ${gpu1m}
+       WHERE ts >= toStartOfMinute(toDateTime64({from:String}, 3, 'UTC')) AND ts <= toDateTime64({to:String}, 3, 'UTC') AND ${srcCond}
+       GROUP BY region, gpu_uuid
+     )
+     GROUP BY region`,
+    params,
+  );
+  const fresh = await store.query<{ region: string; last: string }>(
+    `SELECT region, toString(max(ts)) AS last FROM ${rawTable('gpu')}
+     WHERE ts >= toDateTime64({from:String}, 3, 'UTC') - INTERVAL 1 DAY AND ts <= toDateTime64({to:String}, 3, 'UTC') AND ${srcCond}
+     GROUP BY region`,
+    params,
+  );
+  // memory_total is not rolled up (it never changes): inventory carries it.
+  const inventory = await store.query<{ region: string; mem: string | number; models: string[] }>(
+    `SELECT region, min(memory_total) AS mem, groupUniqArray(model) AS models
+     FROM inventory FINAL WHERE memory_total > 0 AND mig_parent_uuid = '' GROUP BY region`,
+  );
+  const topoRegions = await store.query<{ id: string; gpus: string | number }>(
+    `SELECT id, argMax(gpus, updated) AS gpus FROM topology WHERE kind = 'region' GROUP BY id`,
+  );
+  const topoLinks = await store.query<{
+    id: string;
+    region: string;
+    region_to: string;
+    route_km: number;
+    capacity_gbps: number;
+    equipment_delay_ms: number;
+  }>(
+    `SELECT id, argMax(region, updated) AS region, argMax(region_to, updated) AS region_to,
+            argMax(route_km, updated) AS route_km, argMax(capacity_gbps, updated) AS capacity_gbps,
+            argMax(equipment_delay_ms, updated) AS equipment_delay_ms
+     FROM topology WHERE kind = 'link' GROUP BY id`,
+  );
+  const workloadRows = await store.query<Record<string, unknown>>(
+    `SELECT workload_id, kind, comm_class, gpus, region, checkpoint_bytes, state, priority, pinned
+     FROM workloads FINAL
+     WHERE state IN ('running', 'migrating') AND ${srcCond}
+     ORDER BY workload_id`,
+    { source: src },
+  );
+  const linkRows = await store.query<Record<string, unknown>>(
+    `SELECT region_from, region_to,
+            ${read('rtt_avg', 'avg')} AS rtt, ${read('loss_pct', 'avg')} AS loss, ${read('jitter', 'avg')} AS jitter,
+            ${read('throughput', 'avg')} AS tput, toString(max(ts)) AS last
+     FROM ${link1m}
+     WHERE ts >= toStartOfMinute(toDateTime64({from:String}, 3, 'UTC')) AND ts <= toDateTime64({to:String}, 3, 'UTC') AND ${srcCond}
+       AND region_to != ''
+     GROUP BY region_from, region_to
+     ORDER BY region_from, region_to`,
+    params,
+  );
+  // capacity is not rolled up (it is a property, not a reading): the raw window carries it.
+  const linkFresh = await store.query<{ region_from: string; region_to: string; last: string; cap: number | null }>(
+    `SELECT region_from, region_to, toString(max(ts)) AS last,
+            avgIf(${def('capacity').name}, ts >= toDateTime64({from:String}, 3, 'UTC')) AS cap
+     FROM ${rawTable('link')}
+     WHERE ts >= toDateTime64({from:String}, 3, 'UTC') - INTERVAL 1 DAY AND ts <= toDateTime64({to:String}, 3, 'UTC') AND ${srcCond}
+       AND region_to != ''
+     GROUP BY region_from, region_to`,
+    params,
+  );
+
+  const workloads: WorkloadObservation[] = workloadRows.map((w) => ({
+    id: String(w.workload_id),
+    kind: String(w.kind) as WorkloadKind,
+    commClass: String(w.comm_class) as CommClass,
+    gpus: num(w.gpus) ?? 0,
+    region: String(w.region),
+    checkpointBytes: num(w.checkpoint_bytes) ?? 0,
+    priority: num(w.priority) ?? 0,
+    pinned: (num(w.pinned) ?? 0) > 0,
+    // An inference set of N GPUs is taken as N one-GPU replicas (the workloads table has no replica size).
+    ...(String(w.comm_class) === 'inference' ? { replicaGpus: 1 } : {}),
+  }));
+  const allocated = new Map<string, number>();
+  for (const w of workloads) allocated.set(w.region, (allocated.get(w.region) ?? 0) + w.gpus);
+
+  const names = new Set<string>([
+    ...gpuRows.map((r) => String(r.region)),
+    ...topoRegions.map((r) => r.id),
+    ...workloads.map((w) => w.region),
+    ...fresh.map((r) => r.region),
+    ...inventory.map((r) => r.region),
+  ]);
+  const gpuBy = new Map(gpuRows.map((r) => [String(r.region), r]));
+  const freshBy = new Map(fresh.map((r) => [r.region, tsOf(r.last)]));
+  const invBy = new Map(inventory.map((r) => [r.region, r]));
+  const topoBy = new Map(topoRegions.map((r) => [r.id, num(r.gpus) ?? 0]));
+  const limitC = opts.thermalLimitC ?? 85;
+
+  const regions: RegionObservation[] = [...names].sort().map((name) => {
+    const g = gpuBy.get(name);
+    const seen = num(g?.gpus) ?? 0;
+    const total = Math.max(topoBy.get(name) ?? 0, seen);
+    const hours = num(g?.hours) ?? 0;
+    const gpuHours = seen * hours;
+    const power = num(g?.power);
+    const plimit = num(g?.plimit);
+    const temp = num(g?.temp);
+    const throttled = num(g?.throttled);
+    const inv = invBy.get(name);
+    const models = [
+      ...new Set([...(Array.isArray(g?.models) ? (g.models as unknown[]) : []), ...(inv?.models ?? [])].map(String)),
+    ].filter((m) => m !== '');
+    return {
+      region: name,
+      gpusTotal: total,
+      gpusAllocated: allocated.get(name) ?? 0,
+      utilGpu: num(g?.util),
+      powerHeadroom: power !== null && plimit !== null && plimit > 0 ? 1 - power / plimit : null,
+      thermalHeadroomC: temp === null ? null : limitC - temp,
+      throttledShare: throttled,
+      xidRate: g && gpuHours > 0 ? (num(g.xid) ?? 0) / gpuHours : null,
+      eccRate: g && gpuHours > 0 ? (num(g.dbe) ?? 0) / gpuHours : null,
+      gpuModels: models.sort(),
+      gpuMemoryBytes: num(inv?.mem),
+      lastSampleTs: freshBy.get(name) ?? null,
+    };
+  });
+
+  const floorBy = new Map<string, { floor: number; cap: number }>();
+  for (const t of topoLinks) {
+    const floor = 2 * (num(t.route_km) ?? 0) * FIBER_MS_PER_KM + (num(t.equipment_delay_ms) ?? 0);
+    const entry = { floor, cap: ((num(t.capacity_gbps) ?? 0) * 1e9) / 8 };
+    floorBy.set(`${t.region}->${t.region_to}`, entry);
+    if (!floorBy.has(`${t.region_to}->${t.region}`)) floorBy.set(`${t.region_to}->${t.region}`, entry);
+  }
+  const linkFreshBy = new Map(linkFresh.map((r) => [`${r.region_from}->${r.region_to}`, tsOf(r.last)]));
+  const linkCapBy = new Map(linkFresh.map((r) => [`${r.region_from}->${r.region_to}`, num(r.cap)]));
+  const links: LinkObservation[] = linkRows.map((l) => {
+    const key = `${String(l.region_from)}->${String(l.region_to)}`;
+    const topo = floorBy.get(key);
+    const cap = linkCapBy.get(key) ?? (topo && topo.cap > 0 ? topo.cap : null);
+    return {
+      from: String(l.region_from),
+      to: String(l.region_to),
+      rttMs: num(l.rtt),
+      floorMs: topo && topo.floor > 0 ? topo.floor : null,
+      lossPct: num(l.loss),
+      jitterMs: num(l.jitter),
+      throughputBps: num(l.tput),
+      capacityBps: cap,
+      lastSampleTs: linkFreshBy.get(key) ?? tsOf(l.last),
+    };
+  });
+  return { ts: now, regions, links, workloads };
+}
