@@ -1,0 +1,284 @@
+/**
+ * Scenario files: the topology, workloads and scripted events of one twin run, in YAML, validated
+ * with zod. Every error names the file and the key (e.g. `links[2].capacity_gbps`), because a
+ * scenario is hand-written and the author needs to know exactly which line to fix.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseDurationS } from './duration.js';
+
+/** Where the shipped scenarios live: sim/scenarios, beside both src/ and dist/. */
+export const SCENARIO_DIR = fileURLToPath(new URL('../scenarios/', import.meta.url));
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  try {
+    return parseDurationS(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+    return z.NEVER;
+  }
+});
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, - and _ only (max 63)');
+
+const gpuSpec = z
+  .object({
+    model: z.string().min(1),
+    memory_gb: z.number().positive().max(16384),
+    tdp_w: z.number().positive().max(5000),
+    /** Boost SM clock; throttling scales down from it. */
+    max_clock_mhz: z.number().positive().max(10000).default(1980),
+    mem_clock_mhz: z.number().positive().max(40000).default(2619),
+    idle_w: z.number().positive().optional(),
+  })
+  .strict();
+
+const hostGroup = z
+  .object({
+    count: z.number().int().positive().max(100000),
+    gpus_per_host: z.number().int().min(1).max(16),
+    gpu: gpuSpec,
+  })
+  .strict();
+
+const region = z
+  .object({
+    name,
+    lat: z.number().min(-90).max(90),
+    lon: z.number().min(-180).max(180),
+    /** Cold-aisle inlet temperature with healthy cooling. */
+    inlet_c: z.number().min(-20).max(60).default(24),
+    hosts: z.array(hostGroup).min(1),
+  })
+  .strict();
+
+const link = z
+  .object({
+    from: name,
+    to: name,
+    /** Fiber route length. Absent: great-circle distance × route_factor. */
+    route_km: z.number().positive().max(40000).optional(),
+    capacity_gbps: z.number().positive().max(1e6),
+    loss_pct: z.number().min(0).max(100).default(0),
+    /** One-way delay of the equipment on the route (amplifiers, FEC, switches), ms. */
+    equipment_delay_ms: z.number().min(0).max(1000).default(0.2),
+    /** Mean extra delay a probe sees above the floor, ms: the modelled jitter. */
+    jitter_ms: z.number().min(0).max(1000).default(0.02),
+  })
+  .strict();
+
+const range = <T extends z.ZodType>(t: T) => z.tuple([t, t]);
+
+const trainingGen = z
+  .object({
+    per_hour: z.number().min(0),
+    gpus: z.array(z.number().int().positive()).min(1).default([8, 16, 32, 64]),
+    duration: range(duration).default([1800, 14400]),
+    comm: z.array(z.enum(['data_parallel', 'pipeline', 'independent'])).min(1).default(['data_parallel', 'pipeline']),
+    checkpoint_gb_per_gpu: z.number().positive().default(20),
+  })
+  .strict();
+const inferenceGen = z
+  .object({
+    per_hour: z.number().min(0),
+    replicas: z.array(z.number().int().positive()).min(1).default([2, 4, 8]),
+    duration: range(duration).default([3600, 21600]),
+    peak_rps_per_replica: z.number().positive().default(40),
+    slo_ms: z.number().positive().default(200),
+    checkpoint_gb_per_gpu: z.number().positive().default(10),
+  })
+  .strict();
+const batchGen = z
+  .object({
+    per_hour: z.number().min(0),
+    gpus: z.array(z.number().int().positive()).min(1).default([1, 2, 4]),
+    duration: range(duration).default([300, 3600]),
+    checkpoint_gb_per_gpu: z.number().positive().default(2),
+  })
+  .strict();
+
+const generator = z
+  .object({
+    /** Share of the fleet already busy at t=0, so a run starts with something to look at. */
+    initial_fill: z.number().min(0).max(1).default(0.6),
+    training: trainingGen.optional(),
+    inference: inferenceGen.optional(),
+    batch: batchGen.optional(),
+  })
+  .strict();
+
+const trace = z
+  .object({
+    /** CSV in the Alibaba openb pod-list layout; relative paths resolve from the scenario file. */
+    path: z.string().min(1),
+    /** Trace seconds per simulated second: 1000 replays the 149-day trace in about 3.6 hours. */
+    time_scale: z.number().positive().default(1000),
+    /** Trace time that maps to simulated t=0. */
+    offset: duration.default(0),
+    limit: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const at = { at: duration };
+const until = { duration: duration.optional() };
+const event = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('cooling_loss'), ...at, ...until, region: name, severity: z.number().min(0).max(1).default(0.7) }).strict(),
+  z
+    .object({
+      type: z.literal('link_degradation'),
+      ...at,
+      ...until,
+      link: z.string(),
+      /** Added to the round trip, ms (half each way). */
+      added_rtt_ms: z.number().min(0).default(0),
+      added_loss_pct: z.number().min(0).max(100).default(0),
+      capacity_factor: z.number().positive().max(1).default(1),
+    })
+    .strict(),
+  z.object({ type: z.literal('link_cut'), ...at, ...until, link: z.string() }).strict(),
+  z
+    .object({
+      type: z.literal('host_failure'),
+      ...at,
+      ...until,
+      region: name,
+      /** How many hosts fail (the first N healthy ones of the region, in order), or their names. */
+      hosts: z.union([z.number().int().positive(), z.array(z.string()).min(1)]).default(1),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('arrival_surge'),
+      ...at,
+      duration,
+      factor: z.number().positive().max(1000),
+      kind: z.enum(['training', 'inference', 'batch', 'all']).default('all'),
+    })
+    .strict(),
+]);
+
+const scenarioSchema = z
+  .object({
+    name,
+    description: z.string().optional(),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+    /** Simulated t=0 as an ISO instant. Absent: the caller decides (`up` uses now). */
+    start: z.iso.datetime().optional(),
+    /** Sample interval (simulated). */
+    tick: duration.default(1),
+    /** Fiber route length ÷ great-circle distance when a link gives no route_km (Bozkurt et al.: 1.3 median). */
+    route_factor: z.number().min(1).max(5).default(1.3),
+    /** Restart cost of a moved workload after its checkpoint has arrived. */
+    restart: duration.default(60),
+    regions: z.array(region).min(1),
+    links: z.array(link).default([]),
+    workloads: z.object({ generator: generator.optional(), trace: trace.optional() }).strict().default({}),
+    events: z.array(event).default([]),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const regions = new Set<string>();
+    s.regions.forEach((r, i) => {
+      if (regions.has(r.name)) ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `duplicate region "${r.name}"` });
+      regions.add(r.name);
+    });
+    const links = new Set<string>();
+    s.links.forEach((l, i) => {
+      for (const end of ['from', 'to'] as const) {
+        if (!regions.has(l[end])) ctx.addIssue({ code: 'custom', path: ['links', i, end], message: `no region named "${l[end]}"` });
+      }
+      if (l.from === l.to) ctx.addIssue({ code: 'custom', path: ['links', i, 'to'], message: 'a link joins two different regions' });
+      const key = [l.from, l.to].sort().join('|');
+      if (links.has(key)) ctx.addIssue({ code: 'custom', path: ['links', i], message: `duplicate link between ${l.from} and ${l.to}` });
+      links.add(key);
+    });
+    s.events.forEach((e, i) => {
+      if ('region' in e && !regions.has(e.region)) {
+        ctx.addIssue({ code: 'custom', path: ['events', i, 'region'], message: `no region named "${e.region}"` });
+      }
+      if ('link' in e && !s.links.some((l) => linkMatches(l, e.link))) {
+        ctx.addIssue({ code: 'custom', path: ['events', i, 'link'], message: `no link "${e.link}" (write it as "from->to")` });
+      }
+    });
+  });
+
+export type Scenario = z.output<typeof scenarioSchema> & { readonly file: string };
+export type ScenarioRegion = Scenario['regions'][number];
+export type ScenarioLink = Scenario['links'][number];
+export type ScenarioEvent = Scenario['events'][number];
+export type GeneratorSpec = z.output<typeof generator>;
+export type TraceSpec = z.output<typeof trace>;
+
+export class ScenarioError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`scenario ${file}: ${problems.join('; ')}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+/** `a->b` names a link in either direction. */
+export function linkMatches(l: { from: string; to: string }, id: string): boolean {
+  return id === `${l.from}->${l.to}` || id === `${l.to}->${l.from}`;
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
+  return out || '(top level)';
+}
+
+function readDoc(text: string, file: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    throw new ScenarioError(file, [`not valid YAML: ${err instanceof Error ? err.message : String(err)}`]);
+  }
+}
+
+/**
+ * `extends: <scenario>` takes another scenario (a shipped name, or a path relative to this file)
+ * and replaces its top-level keys with this file's: the event scenarios reuse the default topology.
+ */
+function resolveExtends(doc: unknown, file: string, depth = 0): unknown {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc) || !('extends' in doc)) return doc;
+  const { extends: base, ...rest } = doc as Record<string, unknown>;
+  if (typeof base !== 'string') throw new ScenarioError(file, ['extends: expected a scenario name or path']);
+  if (depth > 4) throw new ScenarioError(file, ['extends: chain deeper than 4 (a loop?)']);
+  const baseFile = /[/\\]|\.ya?ml$/.test(base) ? resolvePath(dirname(file), base) : join(SCENARIO_DIR, `${base}.yaml`);
+  if (!existsSync(baseFile)) throw new ScenarioError(file, [`extends: no scenario "${base}"`]);
+  const parent = resolveExtends(readDoc(readFileSync(baseFile, 'utf8'), baseFile), baseFile, depth + 1);
+  return { ...(parent as Record<string, unknown>), ...rest };
+}
+
+/** Parse and validate scenario text. `file` is only used in messages and to resolve relative paths. */
+export function parseScenario(text: string, file = '<inline>'): Scenario {
+  const doc = resolveExtends(readDoc(text, file), file);
+  const res = scenarioSchema.safeParse(doc);
+  if (!res.success) throw new ScenarioError(file, res.error.issues.map((i) => `${keyPath(i.path)}: ${i.message}`));
+  return { ...res.data, file };
+}
+
+/** The names of the scenarios shipped in sim/scenarios. */
+export function builtinScenarios(): string[] {
+  return ['default', 'large', 'cooling-loss', 'link-degradation', 'link-cut', 'host-failure', 'arrival-surge', 'trace'];
+}
+
+/** A shipped scenario by name (`large`), or a YAML file by path. */
+export function loadScenario(nameOrPath: string): Scenario {
+  const builtin = join(SCENARIO_DIR, `${nameOrPath}.yaml`);
+  const file = /[/\\]|\.ya?ml$/.test(nameOrPath) ? nameOrPath : builtin;
+  if (!existsSync(file)) {
+    throw new ScenarioError(nameOrPath, [`no such file, and not a shipped scenario (shipped: ${builtinScenarios().join(', ')})`]);
+  }
+  return parseScenario(readFileSync(file, 'utf8'), file);
+}
+
+export function scenarioLabel(s: Scenario): string {
+  return s.file.startsWith(SCENARIO_DIR) ? basename(s.file, '.yaml') : s.file;
+}
