@@ -1,0 +1,140 @@
+/**
+ * collector.yaml, as a zod schema. Keys are camelCase; every duration is in milliseconds and its
+ * key says so. Defaults are what a GPU host wants, so a minimal file names only the region and
+ * the store. Secrets are never values in this file: only the names of files that hold them.
+ */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { stampPeerSchema, stampReflectorConfigSchema } from '../stamp/index.js';
+
+const ms = (min: number, max: number, def: number) => z.number().int().min(min).max(max).default(def);
+const label = z.string().min(1).max(64);
+
+const storeSchema = z
+  .strictObject({
+    /** ClickHouse server URL (production). Env: MERIDIAN_CLICKHOUSE_URL. */
+    clickhouse: z.url({ protocol: /^https?$/ }).optional(),
+    /** Embedded store directory. For the all-in-one only: it loads chDB (~240 MB). */
+    data: z.string().min(1).optional(),
+    database: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be letters, digits and underscores')
+      .optional(),
+    user: z.string().min(1).optional(),
+    /** A file holding the password (e.g. a Kubernetes secret volume). Env: MERIDIAN_CLICKHOUSE_PASSWORD(_FILE). */
+    passwordFile: z.string().min(1).optional(),
+    tlsCaFile: z.string().min(1).optional(),
+    requestTimeoutMs: ms(100, 600_000, 10_000),
+    /** Apply the schema on start. Default: only for the embedded store; fleets run `meridian migrate` once. */
+    migrate: z.boolean().optional(),
+  })
+  .prefault({});
+
+const pipelineSchema = z
+  .strictObject({
+    /** A target's rows are sent when this many are buffered... */
+    maxRows: z.number().int().min(1).max(1_000_000).default(10_000),
+    /** ...or when this much time has passed. Also the most a kill -9 can lose. */
+    flushIntervalMs: ms(100, 3_600_000, 10_000),
+  })
+  .prefault({});
+
+const spoolSchema = z
+  .strictObject({
+    /** Write-ahead log directory. Must be writable by the collector's user. */
+    dir: z.string().min(1).default('/var/lib/meridian/spool'),
+    maxBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(256 * 1024 * 1024),
+    maxAgeMs: ms(1000, 30 * 24 * 3_600_000, 24 * 3_600_000),
+    /** 'always': fsync each batch before it counts as taken (survives power loss); 'never': page cache. */
+    fsync: z.enum(['always', 'never']).default('always'),
+  })
+  .prefault({});
+
+const nvidiaSmiSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** The binary, looked up in PATH unless absolute. */
+    command: z.string().min(1).default('nvidia-smi'),
+    intervalMs: ms(100, 3_600_000, 1_000),
+    /** How often `nvidia-smi -q -x` is read for the inventory. */
+    inventoryIntervalMs: ms(1_000, 86_400_000, 300_000),
+  })
+  .prefault({});
+
+const dcgmSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    url: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9400/metrics'),
+    intervalMs: ms(100, 3_600_000, 1_000),
+  })
+  .prefault({});
+
+const hostSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    intervalMs: ms(100, 3_600_000, 1_000),
+  })
+  .prefault({});
+
+const nicSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** Interfaces whose counters (sysfs, ethtool -S) and optics (ethtool -m) are read. */
+    interfaces: z.array(z.string().regex(/^[A-Za-z0-9_.:@-]{1,15}$/, 'is not an interface name')).default([]),
+    command: z.string().min(1).default('ethtool'),
+    intervalMs: ms(100, 3_600_000, 10_000),
+  })
+  .prefault({});
+
+const stampSchema = z
+  .strictObject({
+    sender: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        peers: z.array(stampPeerSchema).max(1024).default([]),
+        rate: z.number().positive().max(1000).default(10),
+        intervalMs: ms(100, 3_600_000, 60_000),
+        lossTimeoutMs: ms(1, 60_000, 2_000),
+        maxClockErrorMs: z.number().positive().max(1000).default(1),
+      })
+      .prefault({}),
+    reflector: stampReflectorConfigSchema.extend({ enabled: z.boolean().default(true) }).optional(),
+  })
+  .prefault({});
+
+const telemetrySchema = z
+  .strictObject({
+    /** Where /metrics and /healthz listen, "host:port". Empty string turns them off. */
+    listen: z
+      .string()
+      .regex(
+        /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$|^$/,
+        'must be "host:port", e.g. "127.0.0.1:9464", or "" for off',
+      )
+      .default('127.0.0.1:9464'),
+  })
+  .prefault({});
+
+export const collectorConfigSchema = z.strictObject({
+  collector: z.strictObject({
+    /** Prefix of every dedup token; must be unique in the fleet. Default: the host name. */
+    id: z.string().min(1).max(128).default(hostname()),
+    region: label,
+    host: z.string().min(1).max(253).default(hostname()),
+  }),
+  store: storeSchema,
+  pipeline: pipelineSchema,
+  spool: spoolSchema,
+  sources: z
+    .strictObject({ nvidiaSmi: nvidiaSmiSchema, dcgm: dcgmSchema, host: hostSchema, nic: nicSchema })
+    .prefault({}),
+  stamp: stampSchema,
+  telemetry: telemetrySchema,
+});
+
+export type CollectorConfig = z.output<typeof collectorConfigSchema>;
+export type CollectorConfigInput = z.input<typeof collectorConfigSchema>;
