@@ -131,6 +131,10 @@ export const configSchema = z.strictObject({
       couplingPenalty: fraction.default(0.5),
     })
     .prefault({}),
+  /** Every plan waits for a person (the API's approve/reject) before the executor sees it. */
+  requireApproval: z.boolean().default(false),
+  /** A plan not approved within this long expires. */
+  approvalTtlSeconds: positive.default(900),
   verify: z.strictObject({ timeoutSeconds: positive.default(600) }).prefault({}),
   executor: executorSchema.prefault({ kind: 'dry-run' }),
   store: z

@@ -32,8 +32,9 @@ export interface InFlightMove {
   readonly move: Move;
   readonly decisionId: string;
   readonly startedTs: number;
-  /** Allocated GPUs in the source region before the move, to verify the relief. */
-  readonly gpusMoved: number;
+  /** Allocated GPUs in the destination before the move: a partial (replica) move is verified by the rise. */
+  readonly destAllocatedBefore: number;
+  readonly expectedDurationMs: number;
 }
 
 export interface SchedulerMemory {

@@ -157,8 +157,8 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
     checkpointBytes: num(w.checkpoint_bytes) ?? 0,
     priority: num(w.priority) ?? 0,
     pinned: (num(w.pinned) ?? 0) > 0,
-    // An inference set of N GPUs is taken as N one-GPU replicas (the workloads table has no replica size).
-    ...(String(w.comm_class) === 'inference' ? { replicaGpus: 1 } : {}),
+    // The workloads table has no replica size, so every workload read from it moves whole; callers
+    // that know a Deployment's replica size (e.g. Kubernetes) set replicaGpus to allow partial moves.
   }));
   const allocated = new Map<string, number>();
   for (const w of workloads) allocated.set(w.region, (allocated.get(w.region) ?? 0) + w.gpus);

@@ -228,7 +228,7 @@ describe('readObservation on the embedded store', () => {
       ['j2', 'b', 4, true, 'inference'],
     ]);
     expect(obs.workloads[0]?.priority).toBe(5);
-    expect(obs.workloads[1]?.replicaGpus).toBe(1);
+    expect(obs.workloads[1]?.replicaGpus).toBeUndefined();
   });
 
   it('filters by source with a bound parameter', async () => {
