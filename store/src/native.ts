@@ -82,40 +82,45 @@ class ByteSink {
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
   bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    const len = b.length;
+    this.ensure(len);
+    // Labels are short: a plain loop beats the per-call cost of Buffer#set for a few dozen bytes.
+    if (len < 64) {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let j = 0; j < len; j++) buf[p++] = b[j]!;
+    } else {
+      this.buf.set(b, this.pos);
+    }
+    this.pos += len;
   }
-  /** A zeroed, aligned-enough view of the next n bytes, filled in place by the caller. */
+  /** A view of the next n bytes. Not zeroed: the caller writes every byte. */
   reserve(n: number): Buffer {
     this.ensure(n);
     const view = this.buf.subarray(this.pos, this.pos + n);
-    view.fill(0);
     this.pos += n;
     return view;
   }
 }
 
-/** Writes 64-bit integers from JS numbers (exact up to 2^53) as two little-endian 32-bit halves. */
-function fill64(
-  view: Buffer,
-  rows: readonly SampleRow[],
-  name: string,
-  nulls: Uint8Array | null,
-  signed: boolean,
-): void {
-  for (let i = 0; i < rows.length; i++) {
+/**
+ * Writes 64-bit integers from JS numbers (exact up to 2^53) as two little-endian 32-bit halves,
+ * through an aligned scratch array copied in once: the view into the sink may be unaligned.
+ */
+function fill64(view: Buffer, rows: readonly SampleRow[], name: string, nulls: Buffer | null, signed: boolean): void {
+  const n = rows.length;
+  const words = new Uint32Array(n * 2);
+  for (let i = 0; i < n; i++) {
     const v = rows[i]![name];
     if (typeof v !== 'number') {
       if (nulls) nulls[i] = 1;
       continue;
     }
-    const lo = v >= 0 ? v % TWO_32 : (v % TWO_32) + TWO_32;
-    const hi = Math.floor(v / TWO_32);
-    view.writeUInt32LE(lo >>> 0, i * 8);
-    if (signed) view.writeInt32LE(hi, i * 8 + 4);
-    else view.writeUInt32LE(hi >>> 0, i * 8 + 4);
+    if (nulls) nulls[i] = 0;
+    words[2 * i] = v >= 0 ? v % TWO_32 : (v % TWO_32) + TWO_32;
+    words[2 * i + 1] = signed ? Math.floor(v / TWO_32) | 0 : Math.floor(v / TWO_32);
   }
+  view.set(new Uint8Array(words.buffer));
 }
 
 const WIDTH: Record<ValueType, number> = {
@@ -128,21 +133,20 @@ const WIDTH: Record<ValueType, number> = {
   Int32: 4,
 };
 
-function fillNumbers(view: Buffer, rows: readonly SampleRow[], name: string, type: ValueType, nulls: Uint8Array): void {
+function fillNumbers(view: Buffer, rows: readonly SampleRow[], name: string, type: ValueType, nulls: Buffer): void {
   if (type === 'UInt64') return fill64(view, rows, name, nulls, false);
   const n = rows.length;
-  const ab = view.buffer;
-  const off = view.byteOffset;
-  // Typed arrays need alignment; copy through an aligned array when the view is not aligned.
-  const width = WIDTH[type];
-  const aligned = off % width === 0;
-  const arr = makeArray(type, aligned ? ab : new ArrayBuffer(n * width), aligned ? off : 0, n);
+  const arr = makeArray(type, new ArrayBuffer(n * WIDTH[type]), 0, n);
   for (let i = 0; i < n; i++) {
     const v = rows[i]![name];
-    if (typeof v === 'number') arr[i] = v;
-    else nulls[i] = 1;
+    if (typeof v === 'number') {
+      arr[i] = v;
+      nulls[i] = 0;
+    } else {
+      nulls[i] = 1;
+    }
   }
-  if (!aligned) view.set(new Uint8Array(arr.buffer, 0, n * width));
+  view.set(new Uint8Array(arr.buffer));
 }
 
 function makeArray(type: Exclude<ValueType, 'UInt64'>, ab: ArrayBufferLike, off: number, n: number) {
@@ -163,15 +167,18 @@ function makeArray(type: Exclude<ValueType, 'UInt64'>, ab: ArrayBufferLike, off:
 }
 
 /**
- * Encodes validated rows as one Native block. Only columns that at least one row sets are sent, so
- * the engine fills the rest from their defaults (NULL for metrics) without us shipping zeros.
+ * Encodes validated rows as one Native block. Only columns that at least one row sets are sent
+ * (`present`, which validation collects on its way through), so the engine fills the rest from
+ * their defaults (NULL for metrics) without us shipping zeros.
  */
-export function encodeNative(entity: Entity, rows: readonly SampleRow[]): { body: Buffer; columns: string[] } {
+export function encodeNative(
+  entity: Entity,
+  rows: readonly SampleRow[],
+  present: ReadonlySet<string>,
+): { body: Buffer; columns: string[] } {
   const n = rows.length;
   const layout = nativeLayout(entity);
-  const present = new Set<string>(['ts', 'source']);
-  for (const row of rows) for (const k in row) if (row[k] !== undefined && row[k] !== null) present.add(k);
-  const cols = layout.filter((c) => present.has(c.name) || (c.kind === 'String' && !c.nullable));
+  const cols = layout.filter((c) => c.name === 'ts' || c.kind === 'String' || present.has(c.name));
   const sink = new ByteSink(64 + n * (8 + cols.length * 6));
   sink.varUInt(cols.length);
   sink.varUInt(n);

@@ -128,9 +128,9 @@ class ClickHouseStore implements Store {
     rows: readonly SampleRow[],
     opts: WriteOptions = {},
   ): Promise<WriteResult> {
-    const { valid, errors } = validateSampleRows(entity, rows);
+    const { valid, errors, present } = validateSampleRows(entity, rows);
     if (valid.length === 0) return { written: 0, rejected: errors, token: opts.token ?? '' };
-    const { body, columns } = encodeNative(entity, valid);
+    const { body, columns } = encodeNative(entity, valid, present);
     const token = opts.token ?? `sha1:${createHash('sha1').update(body).digest('hex')}`;
     const cols = columns.join(', ');
     const settings = insertSettings(token);

@@ -16,6 +16,12 @@ const SOURCE_MAX = 64;
 
 type ColumnCheck = (v: unknown) => string | null;
 
+interface Column {
+  readonly check: ColumnCheck;
+  /** Set when any valid row in the current batch has a value here. */
+  seen: boolean;
+}
+
 function labelCheck(l: LabelDef): ColumnCheck {
   if (l.type === 'UInt16') {
     return (v) =>
@@ -45,7 +51,7 @@ function metricCheck(m: MetricDef): ColumnCheck {
 }
 
 interface EntitySpec {
-  readonly checks: Map<string, ColumnCheck>;
+  readonly checks: Map<string, Column>;
   readonly required: readonly string[];
 }
 
@@ -54,9 +60,9 @@ const specs = new Map<Entity, EntitySpec>();
 function specFor(entity: Entity): EntitySpec {
   let s = specs.get(entity);
   if (!s) {
-    const checks = new Map<string, ColumnCheck>();
-    for (const l of labelsOf(entity)) checks.set(l.name, labelCheck(l));
-    for (const m of metricsOf(entity)) checks.set(m.name, metricCheck(m));
+    const checks = new Map<string, Column>();
+    for (const l of labelsOf(entity)) checks.set(l.name, { check: labelCheck(l), seen: false });
+    for (const m of metricsOf(entity)) checks.set(m.name, { check: metricCheck(m), seen: false });
     s = {
       checks,
       required: labelsOf(entity)
@@ -71,6 +77,8 @@ function specFor(entity: Entity): EntitySpec {
 export interface ValidationResult {
   readonly valid: SampleRow[];
   readonly errors: RowError[];
+  /** Columns at least one row sets (a row's fields count once seen, even if the row is refused). */
+  readonly present: Set<string>;
 }
 
 /**
@@ -80,6 +88,7 @@ export interface ValidationResult {
  */
 export function validateSampleRows(entity: Entity, rows: readonly SampleRow[]): ValidationResult {
   const { checks, required } = specFor(entity);
+  for (const c of checks.values()) c.seen = false;
   const valid: SampleRow[] = [];
   const errors: RowError[] = [];
   for (let i = 0; i < rows.length; i++) {
@@ -108,14 +117,15 @@ export function validateSampleRows(entity: Entity, rows: readonly SampleRow[]): 
     for (const key in row) {
       if (key === 'ts' || key === 'source') continue;
       const v = row[key];
-      const check = checks.get(key);
-      if (!check) {
+      const col = checks.get(key);
+      if (!col) {
         errors.push({ row: i, field: key, message: `unknown column for ${entity} (not in the metric catalog)` });
         continue;
       }
       if (v === undefined || v === null) continue;
-      const problem = check(v);
+      const problem = col.check(v);
       if (problem) errors.push({ row: i, field: key, message: problem });
+      else col.seen = true;
     }
     for (const name of required) {
       const v = row[name];
@@ -125,5 +135,7 @@ export function validateSampleRows(entity: Entity, rows: readonly SampleRow[]): 
     }
     if (errors.length === before) valid.push(row);
   }
-  return { valid, errors };
+  const present = new Set<string>();
+  for (const [name, c] of checks) if (c.seen) present.add(name);
+  return { valid, errors, present };
 }

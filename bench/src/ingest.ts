@@ -1,0 +1,201 @@
+/**
+ * bench/ingest: GPU rows per second through the store writer, beside the engine's own INSERT … SELECT
+ * limit on the same table in the same run, and bytes on disk per stored metric value.
+ *
+ *   npm run bench:ingest [-- --gpus 2000 --seconds 500 --batch 100000]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { metricsOf } from '@meridian/catalog';
+import { openStore, type SampleRow, type Store } from '@meridian/store';
+import { gpuFleetRows } from './gpu-curves.js';
+
+const { values: args } = parseArgs({
+  options: {
+    gpus: { type: 'string', default: '2000' },
+    seconds: { type: 'string', default: '500' },
+    batch: { type: 'string', default: '100000' },
+  },
+});
+const GPUS = Number(args.gpus);
+const SECONDS = Number(args.seconds);
+const BATCH = Number(args.batch);
+const T0 = Date.UTC(2026, 10, 25);
+
+async function writerThroughput(store: Store): Promise<{ rows: number; ms: number }> {
+  const bar = new cliProgress.SingleBar(
+    { format: 'writer  {bar} {percentage}% {value}/{total} rows' },
+    cliProgress.Presets.shades_classic,
+  );
+  const total = GPUS * SECONDS;
+  bar.start(total, 0);
+  let ms = 0;
+  let rows = 0;
+  let batch: SampleRow[] = [];
+  const w = store.writer('gpu');
+  // Rows are generated outside the timed region: the figure is the writer's cost, not the generator's.
+  for (const row of gpuFleetRows(GPUS, SECONDS, T0)) {
+    batch.push(row);
+    if (batch.length === BATCH) {
+      const t = performance.now();
+      const r = await w.write(batch, { token: `bench:${rows}` });
+      ms += performance.now() - t;
+      rows += r.written;
+      bar.update(rows);
+      batch = [];
+    }
+  }
+  if (batch.length) {
+    const t = performance.now();
+    rows += (await w.write(batch, { token: `bench:${rows}` })).written;
+    ms += performance.now() - t;
+  }
+  bar.update(rows);
+  bar.stop();
+  return { rows, ms };
+}
+
+/**
+ * The yardstick: the engine inserting the same shape of rows that it generates itself, so no client,
+ * encoding or parsing is involved. This is the ceiling any writer path can reach on this machine.
+ */
+async function engineCeiling(store: Store, table: string): Promise<{ rows: number; ms: number }> {
+  const n = GPUS * SECONDS;
+  const t = performance.now();
+  await store.command(
+    `INSERT INTO ${table} (ts, source, region, host, gpu_uuid, gpu_index, model, util_gpu, util_memory, memory_used, memory_free,
+       memory_total, power_draw, power_limit, temp_gpu, temp_memory, clock_sm, clock_mem, throttle_reasons, throttled, pstate,
+       ecc_sbe_volatile, ecc_dbe_volatile, pcie_tx, pcie_rx)
+     SELECT fromUnixTimestamp64Milli(toInt64({t0:Int64} + intDiv(number, {gpus:UInt32}) * 1000)), 'bench',
+       concat('r', toString((number % {gpus:UInt32}) % 8)), concat('h', toString(intDiv(number % {gpus:UInt32}, 8))),
+       concat('GPU-', toString(number % {gpus:UInt32})), number % 8, 'NVIDIA H100 80GB HBM3',
+       50 + 40 * sin(number / 7919.0), 30 + 20 * sin(number / 6007.0), 40000000000 + (number % 977) * 1048576,
+       40000000000 - (number % 977) * 1048576, 85899345920, 300 + 200 * sin(number / 7919.0), 700,
+       55 + 15 * sin(number / 7919.0), 60 + 10 * sin(number / 7919.0), 1980, 2619, 0, 0, 0,
+       intDiv(number, 100000), 0, 1e9 + 1e8 * sin(number / 5003.0), 1e9 + 1e8 * cos(number / 5003.0)
+     FROM numbers({n:UInt64})`,
+    { t0: T0, gpus: GPUS, n },
+  );
+  return { rows: n, ms: performance.now() - t };
+}
+
+interface ColumnSize {
+  column: string;
+  compressed: number;
+  nonNull: number;
+}
+
+async function bytesPerValue(
+  store: Store,
+): Promise<{ columns: ColumnSize[]; totalBytes: number; values: number; rows: number }> {
+  await store.command('OPTIMIZE TABLE gpu_samples FINAL');
+  const sizes = await store.query<{ column: string; compressed: number }>(
+    `SELECT column, sum(column_data_compressed_bytes) AS compressed FROM system.parts_columns
+     WHERE database = currentDatabase() AND table = 'gpu_samples' AND active GROUP BY column`,
+  );
+  const metrics = metricsOf('gpu').map((m) => m.name);
+  const counts = await store.query<Record<string, number>>(
+    `SELECT count() AS rows, ${metrics.map((m) => `count(${m}) AS ${m}`).join(', ')} FROM gpu_samples`,
+  );
+  const c = counts[0] ?? {};
+  const rows = Number(c.rows);
+  const columns = sizes
+    .map((s) => ({
+      column: s.column,
+      compressed: Number(s.compressed),
+      nonNull: metrics.includes(s.column) ? Number(c[s.column]) : rows,
+    }))
+    .sort((a, b) => b.compressed - a.compressed);
+  const values = metrics.reduce((sum, m) => sum + Number(c[m] ?? 0), 0);
+  return { columns, totalBytes: columns.reduce((s, x) => s + x.compressed, 0), values, rows };
+}
+
+/** The codec measurements behind the choices in store/src/schema/columns.ts. */
+async function codecComparison(store: Store): Promise<{ column: string; codec: string; bytesPerValue: number }[]> {
+  const trials: { column: string; type: string; codecs: string[] }[] = [
+    { column: 'ts', type: "DateTime64(3, 'UTC')", codecs: ['DoubleDelta, ZSTD(1)', 'Delta, ZSTD(1)', 'ZSTD(1)'] },
+    { column: 'util_gpu', type: 'Nullable(Float32)', codecs: ['Gorilla, ZSTD(1)', 'ZSTD(1)', 'FPC, ZSTD(1)'] },
+    { column: 'power_draw', type: 'Nullable(Float32)', codecs: ['Gorilla, ZSTD(1)', 'ZSTD(1)', 'FPC, ZSTD(1)'] },
+    { column: 'memory_used', type: 'Nullable(UInt64)', codecs: ['T64, ZSTD(1)', 'Delta, ZSTD(1)', 'ZSTD(1)'] },
+    { column: 'ecc_sbe_volatile', type: 'Nullable(UInt64)', codecs: ['Delta, ZSTD(1)', 'T64, ZSTD(1)', 'ZSTD(1)'] },
+  ];
+  const out: { column: string; codec: string; bytesPerValue: number }[] = [];
+  let i = 0;
+  for (const trial of trials) {
+    for (const codec of trial.codecs) {
+      const t = `codec_trial_${i++}`;
+      await store.command(
+        `CREATE TABLE ${t} (region LowCardinality(String), host LowCardinality(String), gpu_uuid LowCardinality(String),
+           ts DateTime64(3, 'UTC'), v ${trial.type} CODEC(${codec})) ENGINE = MergeTree ORDER BY (region, host, gpu_uuid, ts)
+         SETTINGS min_bytes_for_wide_part = 0`,
+      );
+      await store.command(`INSERT INTO ${t} SELECT region, host, gpu_uuid, ts, ${trial.column} FROM gpu_samples`);
+      await store.command(`OPTIMIZE TABLE ${t} FINAL`);
+      const [r] = await store.query<{ b: number; n: number }>(
+        `SELECT sum(column_data_compressed_bytes) AS b, any(rows) AS n FROM system.parts_columns
+         WHERE database = currentDatabase() AND table = {t:String} AND column = 'v' AND active`,
+        { t },
+      );
+      out.push({ column: trial.column, codec, bytesPerValue: Number(r?.b) / Number(r?.n) });
+      await store.command(`DROP TABLE ${t}`);
+    }
+  }
+  return out;
+}
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'meridian-bench-ingest-'));
+  const store = await openStore({ data: dir });
+  try {
+    await store.migrate();
+    console.log(
+      `bench/ingest: ${fmt(GPUS)} GPUs x ${fmt(SECONDS)} s = ${fmt(GPUS * SECONDS)} rows, batches of ${fmt(BATCH)}`,
+    );
+    const w = await writerThroughput(store);
+    const b = await bytesPerValue(store);
+    const codecs = await codecComparison(store);
+    // The yardsticks run after the size measurements so their rows do not count in them.
+    const withViews = await engineCeiling(store, 'gpu_samples');
+    await store.command('CREATE TABLE ceiling AS gpu_samples');
+    const noViews = await engineCeiling(store, 'ceiling');
+    const rate = (x: { rows: number; ms: number }) => (x.rows / x.ms) * 1000;
+    const wRate = rate(w);
+    console.log('\nIngest, GPU rows/s into gpu_samples (whose 1m and 1h rollup views run on every insert)');
+    console.table([
+      { path: 'writer API: validate + Native encode + insert', 'rows/s': fmt(wRate), target: '1,000,000' },
+      { path: 'engine INSERT ... SELECT, same table and views', 'rows/s': fmt(rate(withViews)), target: 'yardstick' },
+      { path: 'engine INSERT ... SELECT, a copy without views', 'rows/s': fmt(rate(noViews)), target: 'yardstick' },
+      {
+        path: 'writer as share of the same-table yardstick',
+        'rows/s': `${fmt((wRate / rate(withViews)) * 100, 1)} %`,
+        target: '',
+      },
+    ]);
+    console.log('\nBytes on disk per stored value, gpu_samples after merge (system.parts_columns)');
+    console.table(
+      b.columns.map((c) => ({
+        column: c.column,
+        'compressed bytes': fmt(c.compressed),
+        'bytes/value': fmt(c.nonNull ? c.compressed / c.nonNull : 0, 3),
+      })),
+    );
+    console.log(
+      `total: ${fmt(b.totalBytes)} bytes for ${fmt(b.rows)} rows and ${fmt(b.values)} metric values = ` +
+        `${fmt(b.totalBytes / b.values, 3)} bytes per stored metric value (target <= 1; Prometheus TSDB ~1.3)`,
+    );
+    console.log('\nCodec trials (bytes per value, same data, same sort order)');
+    console.table(codecs.map((c) => ({ ...c, bytesPerValue: fmt(c.bytesPerValue, 3) })));
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
