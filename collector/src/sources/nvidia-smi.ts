@@ -1,0 +1,287 @@
+/**
+ * GPU telemetry from nvidia-smi without a process per sample:
+ *
+ * - ONE long-lived `nvidia-smi --query-gpu=<catalog fields> --format=csv,noheader,nounits -lms N`
+ *   whose stdout is parsed line by line as it streams. If it dies, or goes silent for longer than
+ *   `stallMs`, it is (killed and) restarted with exponential backoff.
+ * - `nvidia-smi -q -x` at start-up and every `inventoryIntervalMs` for the inventory (UUID, serial,
+ *   driver/CUDA, MIG, ECC, power limit, PCIe max) and for what the query interface cannot give:
+ *   MIG instances' memory, BAR1, remapped rows, retired pages, PCIe replay and throughput.
+ *
+ * A host without nvidia-smi (ENOENT), or whose nvidia-smi finds no GPU or no driver, is reported
+ * unavailable once and the source goes quiet instead of respawning forever.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { COLLECTOR_QUERY_FIELDS } from '../parsers/nvidia-smi-fields.js';
+import { compileColumns, parseCsvLine, type CompiledColumns } from '../parsers/nvidia-smi-csv.js';
+import { parseNvidiaSmiXml } from '../parsers/nvidia-smi-xml.js';
+import { NVIDIA_SMI_QUERY_FIELDS } from '../parsers/catalog-fields.js';
+import type { ParsedRecord } from '../parsers/record.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { emitRecords } from './emit.js';
+import { BaseSource, type SourceContext } from './source.js';
+
+export interface NvidiaSmiSourceOptions {
+  /** Path of the nvidia-smi binary. Default "nvidia-smi" (on PATH). */
+  readonly path?: string;
+  /** Sampling interval handed to -lms. Default 1000 ms. */
+  readonly intervalMs?: number;
+  /** How often to re-read `-q -x`. Default 5 minutes; 0 reads it only at start. */
+  readonly inventoryIntervalMs?: number;
+  /** No line for this long means the stream is stuck: kill and restart. Default max(5 × interval, 10 s). */
+  readonly stallMs?: number;
+  /**
+   * Grace for a fresh child's first line. nvidia-smi can take seconds to initialise on a large host
+   * (or without persistenced), which is slow start-up, not a stall. Default max(stallMs, 30 s).
+   */
+  readonly startupMs?: number;
+  readonly backoff?: BackoffOptions;
+  /** Query fields; default: identity plus every catalog field with an nvidia-smi query name. */
+  readonly fields?: readonly string[];
+  /** `-q -x` must finish within this. Default 30 s (it takes seconds on big hosts). */
+  readonly xmlTimeoutMs?: number;
+  /** Extra environment for the child (tests steer the simulated nvidia-smi with it). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Output nvidia-smi prints when it can run but the host has nothing for it to read. */
+const NO_GPU = /No devices were found|couldn't communicate with the NVIDIA driver|NVIDIA-SMI has failed/i;
+
+/** Metrics only the XML provides; the others come from the stream and are not duplicated. */
+const QUERY_METRICS = new Set(NVIDIA_SMI_QUERY_FIELDS.map((f) => f.metric.name));
+
+export interface NvidiaSmiStats {
+  lines: number;
+  samples: number;
+  restarts: number;
+  stalls: number;
+  inventoryReads: number;
+}
+
+export class NvidiaSmiSource extends BaseSource {
+  readonly name = 'nvidia-smi';
+  private readonly path: string;
+  private readonly intervalMs: number;
+  private readonly inventoryIntervalMs: number;
+  private readonly stallMs: number;
+  private readonly startupMs: number;
+  private readonly xmlTimeoutMs: number;
+  private readonly compiled: CompiledColumns;
+  private readonly backoff: Backoff;
+  private child: ChildProcess | undefined;
+  private childStartedAt = 0;
+  private childLines = 0;
+  private lastLineAt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private inventoryTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private stderrTail = '';
+  readonly stats: NvidiaSmiStats = { lines: 0, samples: 0, restarts: 0, stalls: 0, inventoryReads: 0 };
+
+  constructor(private readonly opts: NvidiaSmiSourceOptions = {}) {
+    super();
+    this.path = opts.path ?? 'nvidia-smi';
+    this.intervalMs = opts.intervalMs ?? 1000;
+    this.inventoryIntervalMs = opts.inventoryIntervalMs ?? 300_000;
+    this.stallMs = opts.stallMs ?? Math.max(5 * this.intervalMs, 10_000);
+    this.startupMs = opts.startupMs ?? Math.max(this.stallMs, 30_000);
+    this.xmlTimeoutMs = opts.xmlTimeoutMs ?? 30_000;
+    this.compiled = compileColumns(opts.fields ?? COLLECTOR_QUERY_FIELDS);
+    this.backoff = new Backoff(opts.backoff);
+  }
+
+  async start(ctx: SourceContext): Promise<void> {
+    this.ctx = ctx;
+    this.stopping = false;
+    this.current = 'running';
+    // The inventory read doubles as the availability probe: it fails fast where nvidia-smi is absent.
+    const ok = await this.readInventory();
+    if (!ok || this.stopping) return;
+    this.spawnStream();
+    this.stallTimer = setInterval(() => this.checkStall(), Math.min(this.stallMs, 1000));
+    this.stallTimer.unref();
+    if (this.inventoryIntervalMs > 0) {
+      this.inventoryTimer = setInterval(() => void this.readInventory(), this.inventoryIntervalMs);
+      this.inventoryTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.current !== 'unavailable') this.current = 'stopped';
+    clearTimeout(this.restartTimer);
+    clearInterval(this.stallTimer);
+    clearInterval(this.inventoryTimer);
+    const child = this.child;
+    this.child = undefined;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+      });
+    }
+  }
+
+  private childEnv(): NodeJS.ProcessEnv {
+    return this.opts.env ? { ...process.env, ...this.opts.env } : process.env;
+  }
+
+  private spawnStream(): void {
+    if (this.stopping) return;
+    const args = [
+      `--query-gpu=${this.compiled.fields.join(',')}`,
+      '--format=csv,noheader,nounits',
+      '-lms',
+      String(this.intervalMs),
+    ];
+    const child = spawn(this.path, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.childEnv() });
+    this.child = child;
+    this.childStartedAt = this.now();
+    this.lastLineAt = this.childStartedAt;
+    this.childLines = 0;
+    this.stderrTail = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (d: string) => {
+      this.stderrTail = (this.stderrTail + d).slice(-500);
+    });
+    const rl = createInterface({ input: child.stdout!, crlfDelay: Infinity });
+    rl.on('line', (l) => this.onLine(l));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'EACCES') {
+        this.current = 'unavailable';
+        this.reportUnavailable(`${this.path}: ${err.code}`);
+        return;
+      }
+      this.ctx?.errors.count(this.name, 'process', 'spawn_failed');
+    });
+    child.on('exit', (code, signal) => this.onExit(child, code, signal));
+  }
+
+  private onLine(line: string): void {
+    if (line.trim() === '') return;
+    const ctx = this.ctx;
+    if (!ctx) return;
+    this.lastLineAt = this.now();
+    this.childLines++;
+    this.stats.lines++;
+    if (NO_GPU.test(line)) {
+      this.stderrTail = line;
+      return;
+    }
+    const r = parseCsvLine(line, this.compiled);
+    if (!r.ok) {
+      ctx.errors.countDocument(this.name, r.error);
+      return;
+    }
+    this.stats.samples += emitRecords(ctx, this.name, [r.record], this.lastLineAt);
+    if (this.now() - this.childStartedAt >= this.backoff.resetAfterMs) this.backoff.reset();
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== this.child) return; // an old child we already replaced
+    this.child = undefined;
+    if (this.stopping || this.current === 'unavailable') return;
+    if (this.childLines === 0 && NO_GPU.test(this.stderrTail)) {
+      this.current = 'unavailable';
+      this.reportUnavailable(this.stderrTail.trim().split('\n')[0] ?? 'no GPU');
+      return;
+    }
+    this.ctx?.errors.count(this.name, 'process', 'process_exit');
+    const delay = this.backoff.next();
+    this.log(`stream exited (code ${code ?? '-'}, signal ${signal ?? '-'}); restarting in ${delay} ms`);
+    this.restartTimer = setTimeout(() => {
+      this.stats.restarts++;
+      this.spawnStream();
+    }, delay);
+    this.restartTimer.unref();
+  }
+
+  private checkStall(): void {
+    const child = this.child;
+    if (!child || this.stopping) return;
+    const limit = this.childLines === 0 ? this.startupMs : this.stallMs;
+    if (this.now() - this.lastLineAt < limit) return;
+    this.stats.stalls++;
+    this.ctx?.errors.count(this.name, 'process', 'stall');
+    this.log(`no output for ${this.now() - this.lastLineAt} ms; killing the stream to restart it`);
+    this.lastLineAt = this.now(); // one kill per stall
+    child.kill('SIGKILL'); // onExit restarts it with backoff
+  }
+
+  /** Runs `-q -x` once; returns false when nvidia-smi cannot run here at all. */
+  async readInventory(): Promise<boolean> {
+    const ctx = this.ctx;
+    if (!ctx) return false;
+    const res = await runOnce(this.path, ['-q', '-x'], this.xmlTimeoutMs, this.childEnv());
+    if (res.kind === 'missing') {
+      this.current = 'unavailable';
+      this.reportUnavailable(`${this.path}: ${res.code}`);
+      return false;
+    }
+    if (res.kind === 'timeout') {
+      ctx.errors.count(this.name, 'inventory', 'timeout');
+      return true;
+    }
+    if (res.code !== 0 && NO_GPU.test(res.stdout + res.stderr)) {
+      this.current = 'unavailable';
+      this.reportUnavailable((res.stdout + res.stderr).trim().split('\n')[0] ?? 'no GPU');
+      return false;
+    }
+    const parsed = parseNvidiaSmiXml(res.stdout);
+    for (const e of parsed.errors) ctx.errors.countDocument(`${this.name}-xml`, e);
+    const ts = this.now();
+    this.stats.inventoryReads++;
+    if (parsed.inventory.length > 0) {
+      ctx.emit(
+        'inventory',
+        parsed.inventory.map((i) => ({ ts, source: this.name, region: ctx.region, host: ctx.host, ...i })),
+      );
+    }
+    emitRecords(ctx, `${this.name}-xml`, parsed.records.map(xmlOnly), ts);
+    return true;
+  }
+}
+
+/** Keeps a whole-GPU XML record to the metrics the stream lacks; MIG records are kept whole. */
+function xmlOnly(r: ParsedRecord): ParsedRecord {
+  if (r.labels.mig_instance !== undefined) return r;
+  const values = Object.fromEntries(Object.entries(r.values).filter(([k]) => !QUERY_METRICS.has(k)));
+  return { ...r, values, errors: r.errors.filter((e) => !QUERY_METRICS.has(e.field)) };
+}
+
+type RunResult =
+  | { kind: 'done'; code: number | null; stdout: string; stderr: string }
+  | { kind: 'missing'; code: string }
+  | { kind: 'timeout' };
+
+/** Runs a short command, collecting its output, with a hard time limit. */
+export function runOnce(
+  path: string,
+  args: readonly string[],
+  timeoutMs: number,
+  env?: NodeJS.ProcessEnv,
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    let settled = false;
+    const done = (r: RunResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      done({ kind: 'timeout' });
+    }, timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err: NodeJS.ErrnoException) => done({ kind: 'missing', code: err.code ?? 'spawn error' }));
+    child.on('close', (code) => done({ kind: 'done', code, stdout, stderr }));
+  });
+}

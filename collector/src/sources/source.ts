@@ -1,0 +1,81 @@
+/**
+ * The one small interface every source implements. A source pushes rows to `ctx.emit` (the
+ * pipeline's push), counts its problems in `ctx.errors`, and, when it cannot run on this host at all
+ * (no nvidia-smi, no ethtool, no endpoint), says so once through `ctx.unavailable` and carries on
+ * without taking the others down.
+ */
+import type { Entity } from '@meridian/catalog';
+import type { SampleRow, TableRows } from '@meridian/store';
+import type { SourceErrorCounters } from './errors.js';
+
+/** What sources produce: wide sample rows per entity, inventory rows and metrics outside the catalog. */
+export interface SourceRows {
+  gpu: SampleRow;
+  host: SampleRow;
+  link: SampleRow;
+  inventory: TableRows['inventory'];
+  extra_metrics: TableRows['extra_metrics'];
+}
+export type SourceTarget = keyof SourceRows;
+
+/** Same shape as the pipeline's `push`, so `pipeline.push.bind(pipeline)` can be passed as is. */
+export type Emit = <T extends SourceTarget>(target: T, rows: readonly SourceRows[T][]) => void;
+
+export interface SourceContext {
+  /** This collector's region and host name, set on every row the source builds. */
+  readonly region: string;
+  readonly host: string;
+  readonly emit: Emit;
+  readonly errors: SourceErrorCounters;
+  /** Called at most once per source, with a human-readable reason. */
+  readonly unavailable?: (source: string, reason: string) => void;
+  readonly log?: (message: string) => void;
+  /** Clock for row timestamps (epoch ms). Default Date.now. */
+  readonly now?: () => number;
+}
+
+export type SourceState = 'idle' | 'running' | 'unavailable' | 'stopped';
+
+export interface Source {
+  readonly name: string;
+  start(ctx: SourceContext): Promise<void>;
+  stop(): Promise<void>;
+  state(): SourceState;
+}
+
+export type { Entity };
+
+/**
+ * Shared plumbing: the once-only unavailable report, state, and a clock. Sources extend it rather
+ * than re-implement the "report once" rule.
+ */
+export abstract class BaseSource implements Source {
+  abstract readonly name: string;
+  protected ctx: SourceContext | undefined;
+  protected current: SourceState = 'idle';
+  private reported = new Set<string>();
+
+  abstract start(ctx: SourceContext): Promise<void>;
+  abstract stop(): Promise<void>;
+
+  state(): SourceState {
+    return this.current;
+  }
+
+  protected now(): number {
+    return (this.ctx?.now ?? Date.now)();
+  }
+
+  /** Reports (once per `part`, e.g. "ethtool" or an interface) that this host cannot serve it. */
+  protected reportUnavailable(reason: string, part = ''): void {
+    if (this.reported.has(part)) return;
+    this.reported.add(part);
+    const who = part ? `${this.name} (${part})` : this.name;
+    this.ctx?.unavailable?.(who, reason);
+    this.ctx?.log?.(`meridian collector: source ${who} is not available on this host: ${reason}`);
+  }
+
+  protected log(message: string): void {
+    this.ctx?.log?.(`meridian collector: ${this.name}: ${message}`);
+  }
+}

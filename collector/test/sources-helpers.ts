@@ -1,0 +1,53 @@
+/** A recording SourceContext for the source tests: rows by target, unavailable reports, errors. */
+import type { SampleRow, TableRows } from '@meridian/store';
+import { SourceErrorCounters } from '../src/sources/errors.js';
+import type { Emit, SourceContext, SourceTarget } from '../src/sources/source.js';
+
+export interface Recorder {
+  readonly ctx: SourceContext;
+  readonly rows: { [T in SourceTarget]: unknown[] };
+  readonly unavailable: string[];
+  readonly logs: string[];
+  gpu(): SampleRow[];
+  host(): SampleRow[];
+  link(): SampleRow[];
+  inventory(): TableRows['inventory'][];
+  extra(): TableRows['extra_metrics'][];
+}
+
+export function recorder(): Recorder {
+  const rows: { [T in SourceTarget]: unknown[] } = { gpu: [], host: [], link: [], inventory: [], extra_metrics: [] };
+  const unavailable: string[] = [];
+  const logs: string[] = [];
+  const emit: Emit = (target, rs) => {
+    rows[target].push(...rs);
+  };
+  const ctx: SourceContext = {
+    region: 'eu-west',
+    host: 'gpu-host-1',
+    emit,
+    errors: new SourceErrorCounters(),
+    unavailable: (s, r) => unavailable.push(`${s}: ${r}`),
+    log: (m) => logs.push(m),
+  };
+  return {
+    ctx,
+    rows,
+    unavailable,
+    logs,
+    gpu: () => rows.gpu as SampleRow[],
+    host: () => rows.host as SampleRow[],
+    link: () => rows.link as SampleRow[],
+    inventory: () => rows.inventory as TableRows['inventory'][],
+    extra: () => rows.extra_metrics as TableRows['extra_metrics'][],
+  };
+}
+
+/** Polls until `cond` holds, or fails after `timeoutMs` with `what`. */
+export async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
