@@ -1,0 +1,85 @@
+import { DashboardBuilder, DatasourceVariableBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import * as units from '@grafana/grafana-foundation-sdk/units';
+import { COMMON_LABELS, ENTITIES, type Entity } from '@meridian/catalog';
+import { PROM_VAR, PROMETHEUS_TYPE, prometheusRef } from '../clickhouse.js';
+import { baseDashboard, clickhouseVariable } from '../common.js';
+import { tablePanel, timeSeriesPanel } from '../panels.js';
+import { FLEET_POLICY, MAX_DATA_POINTS } from '../rollup.js';
+import { alias, customSeriesSql, keyLabels } from '../sql.js';
+import { tableFor } from '@meridian/catalog';
+
+/**
+ * Collector health has two sources, chosen by two data-source variables:
+ *  - ClickHouse ($datasource): what actually arrived, per `source` tag: series reporting and freshness.
+ *    This needs nothing but the store, so it works wherever the other dashboards do.
+ *  - Prometheus ($prometheus): the collectors' own /metrics (samples read, spool backlog, dropped rows,
+ *    errors per source). Those counters never reach ClickHouse, so a Prometheus that scrapes the
+ *    collectors is required for this half (deploy/ ships the scrape config).
+ * The collector's metric names are its contract; they are listed here once.
+ */
+export const COLLECTOR_METRICS = {
+  samples: 'meridian_collector_samples_total',
+  errors: 'meridian_collector_errors_total',
+  dropped: 'meridian_collector_dropped_rows_total',
+  spoolBytes: 'meridian_collector_spool_bytes',
+  spoolRows: 'meridian_collector_spool_rows',
+  flushSeconds: 'meridian_collector_flush_duration_seconds',
+} as const;
+
+const source = COMMON_LABELS[1];
+
+function promPanel(title: string, expr: string, legend: string, unit: string, description: string): timeseries.PanelBuilder {
+  return new timeseries.PanelBuilder()
+    .title(title)
+    .description(description)
+    .datasource(prometheusRef)
+    .withTarget(new prometheus.DataqueryBuilder().expr(expr).legendFormat(legend).range().refId('A').datasource(prometheusRef))
+    .unit(unit)
+    .maxDataPoints(MAX_DATA_POINTS)
+    .span(12)
+    .height(8);
+}
+
+export function collectorHealthDashboard(): DashboardBuilder {
+  const b = baseDashboard('collector', 'Meridian / Collector health', 'Samples, spool, dropped rows and errors for each collector source.')
+    .withVariable(clickhouseVariable())
+    .withVariable(new DatasourceVariableBuilder(PROM_VAR).label('Prometheus (collector /metrics)').type(PROMETHEUS_TYPE));
+
+  b.withRow(new RowBuilder('Arrived in ClickHouse'));
+  for (const entity of ENTITIES) {
+    const keys = keyLabels(entity as Entity);
+    b.withPanel(
+      timeSeriesPanel(
+        `${entity}: series reporting by source`,
+        customSeriesSql({ entity, series: `toString(${source})`, filters: [], policy: FLEET_POLICY }, () => [
+          `toFloat64(uniq(${keys.join(', ')})) AS ${alias('series reporting')}`,
+        ]),
+        units.Short,
+        { span: 8, description: `Distinct ${entity} series (${keys.join(', ')}) with rows in each bucket, per ${source} tag.` },
+      ),
+    );
+  }
+  b.withPanel(
+    tablePanel(
+      'Freshness by source',
+      ENTITIES.map(
+        (e) =>
+          `SELECT '${e}' AS entity, toString(${source}) AS ${source}, max(ts) AS ${alias('last row')}, toFloat64(dateDiff('second', max(ts), now())) AS ${alias('lag (s)')}, toFloat64(count()) AS rows` +
+          ` FROM ${tableFor(e, 'raw')} WHERE $__timeFilter(ts) GROUP BY ${source}`,
+      ).join(' UNION ALL ') + ` ORDER BY entity, ${source}`,
+      { timeFrom: '15m', description: 'Per entity and source: the newest raw row, its age, and rows in the last 15 minutes.' },
+    ),
+  );
+
+  const m = COLLECTOR_METRICS;
+  b.withRow(new RowBuilder('Collector /metrics (Prometheus)'))
+    .withPanel(promPanel('Samples per second by source', `sum by (${source}) (rate(${m.samples}[$__rate_interval]))`, `{{${source}}}`, units.Short, 'Samples each source produced, before the pipeline.'))
+    .withPanel(promPanel('Errors by source', `sum by (${source}) (increase(${m.errors}[$__rate_interval]))`, `{{${source}}}`, units.Short, 'Read or parse errors per source.'))
+    .withPanel(promPanel('Dropped rows', `sum by (reason) (increase(${m.dropped}[$__rate_interval]))`, '{{reason}}', units.Short, 'Rows the pipeline refused or the spool could not keep.'))
+    .withPanel(promPanel('Spool backlog', `sum by (instance) (${m.spoolBytes})`, '{{instance}}', units.BytesIEC, 'Bytes waiting on disk while ClickHouse is unreachable; it should drain to 0.'))
+    .withPanel(promPanel('Spool rows', `sum by (instance) (${m.spoolRows})`, '{{instance}}', units.Short, 'Rows waiting in the spool.'))
+    .withPanel(promPanel('Flush latency p99', `histogram_quantile(0.99, sum by (le) (rate(${m.flushSeconds}_bucket[$__rate_interval])))`, 'p99', units.Seconds, 'Time to write one batch to ClickHouse.'));
+  return b;
+}

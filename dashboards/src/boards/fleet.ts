@@ -1,0 +1,148 @@
+import { DashboardBuilder, DashboardLinkBuilder, DashboardLinkType, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import * as units from '@grafana/grafana-foundation-sdk/units';
+import { rollupTable } from '@meridian/catalog';
+import { auxTable, col } from '../aux.js';
+import { appPageUrl, baseDashboard, clickhouseVariable, dashboardUrl, queryVariable } from '../common.js';
+import { alertListPanel, heatPanel, statPanel, tablePanel, timeSeriesPanel } from '../panels.js';
+import { FLEET_POLICY } from '../rollup.js';
+import {
+  alias,
+  counterSeriesSql,
+  customSeriesSql,
+  gaugeSeriesSql,
+  inVar,
+  label,
+  metric,
+  readExpr,
+  summaryTableSql,
+  type Scope,
+} from '../sql.js';
+import { unitOf } from '../units.js';
+import { schedulerAnnotation } from './annotations.js';
+
+/**
+ * The fleet at a glance: every region's utilization, power, temperature, errors and throttling, the
+ * GPUs that need attention, and the alerts. Fleet-wide, so it leaves raw rows early (FLEET_POLICY):
+ * a 30-day view reads only the 1-hour rollup.
+ */
+export function fleetOverviewDashboard(): DashboardBuilder {
+  const region = label('gpu', 'region');
+  const host = label('gpu', 'host');
+  const uuid = label('gpu', 'gpu_uuid');
+  const mig = label('gpu', 'mig_instance');
+  const util = metric('gpu', 'util_gpu');
+  const power = metric('gpu', 'power_draw');
+  const temp = metric('gpu', 'temp_gpu');
+  const mem = metric('gpu', 'memory_used');
+  const throttled = metric('gpu', 'throttled');
+  const dbe = metric('gpu', 'ecc_dbe_volatile');
+  const xid = metric('gpu', 'xid_count');
+  // Whole GPUs only: a MIG instance's row would count its parent's load twice.
+  const filters = [inVar(region, 'region'), `${mig} = ''`];
+  const fleet: Scope = { entity: 'gpu', filters, policy: FLEET_POLICY };
+  const byRegion: Scope = { ...fleet, series: region };
+  const inv = auxTable('inventory');
+  const gpuLink = { title: 'GPU health', url: dashboardUrl('gpu') };
+
+  // Fleet power is the sum over GPUs of each GPU's mean draw: mean draw per sample times GPUs seen.
+  const totalPower = (res: Parameters<typeof readExpr>[2]) =>
+    `toFloat64(${readExpr(power, 'avg', res)} * uniqExact(${uuid})) AS ${alias('power (total)')}`;
+
+  const b = baseDashboard(
+    'fleet',
+    'Meridian / Fleet overview',
+    'Regions, utilization, power, temperature, error and throttling heat, and alerts across the fabric.',
+  )
+    .withVariable(clickhouseVariable())
+    .withVariable(
+      queryVariable(
+        'region',
+        'Region',
+        `SELECT DISTINCT ${region} FROM (SELECT ${col(inv, 'region')} AS ${region} FROM ${inv} UNION ALL SELECT ${region} FROM ${rollupTable('gpu', '1h')} WHERE $__timeFilter(ts)) ORDER BY ${region}`,
+      ),
+    )
+    .annotation(schedulerAnnotation())
+    .link(new DashboardLinkBuilder('App: fleet overview').type(DashboardLinkType.Link).url(appPageUrl('overview')).keepTime(true));
+
+  b.withRow(new RowBuilder('Fleet'))
+    .withPanel(
+      statPanel('GPUs reporting', customSeriesSql(fleet, () => [`toFloat64(uniqExact(${uuid})) AS ${alias('GPUs')}`]), units.Short, {
+        description: 'Distinct whole GPUs with samples in the latest bucket.',
+      }),
+    )
+    .withPanel(statPanel('Utilization', gaugeSeriesSql(fleet, [{ metric: util, agg: 'avg' }]), unitOf(util)))
+    .withPanel(statPanel('Power', customSeriesSql(fleet, (res) => [totalPower(res)]), unitOf(power)))
+    .withPanel(statPanel('Hottest GPU', gaugeSeriesSql(fleet, [{ metric: temp, agg: 'max' }]), unitOf(temp)))
+    .withPanel(
+      statPanel('Throttled', gaugeSeriesSql(fleet, [{ metric: throttled, agg: 'avg' }]), unitOf(throttled), {
+        description: 'Share of GPU time with a slowdown reason active.',
+      }),
+    )
+    .withPanel(
+      statPanel('Uncorrectable errors', counterSeriesSql(fleet, [dbe, xid]), units.Short, {
+        description: `New ${dbe.name} and ${xid.name} in the latest bucket.`,
+      }),
+    );
+
+  b.withRow(new RowBuilder('Regions')).withPanel(
+    tablePanel(
+      'Regions',
+      summaryTableSql('gpu', FLEET_POLICY, filters, [region], (res) => [
+        `uniqExact(${host}) AS hosts`,
+        `uniqExact(${uuid}) AS gpus`,
+        `toFloat64(${readExpr(util, 'avg', res)}) AS ${alias(`${util.name} (avg)`)}`,
+        `toFloat64(${readExpr(power, 'avg', res)}) AS ${alias(`${power.name} (avg per GPU)`)}`,
+        `toFloat64(${readExpr(temp, 'max', res)}) AS ${alias(`${temp.name} (max)`)}`,
+        `toFloat64(${readExpr(throttled, 'avg', res)}) AS ${alias(`${throttled.name} (share)`)}`,
+      ]),
+      {
+        description: 'Each region over the selected range. Open GPU health for a region from the panel links.',
+        links: [gpuLink, { title: 'App: regions', url: appPageUrl('regions') }],
+      },
+    ),
+  );
+
+  b.withRow(new RowBuilder('Load and heat'))
+    .withPanel(timeSeriesPanel('Utilization by region', gaugeSeriesSql(byRegion, [{ metric: util, agg: 'avg' }]), unitOf(util), { links: [gpuLink] }))
+    .withPanel(timeSeriesPanel('Power by region', customSeriesSql(byRegion, (res) => [totalPower(res)]), unitOf(power), { links: [gpuLink] }))
+    .withPanel(timeSeriesPanel('Hottest GPU by region', gaugeSeriesSql(byRegion, [{ metric: temp, agg: 'max' }]), unitOf(temp), { links: [gpuLink] }))
+    .withPanel(timeSeriesPanel('Memory in use by region (avg per GPU)', gaugeSeriesSql(byRegion, [{ metric: mem, agg: 'avg' }]), unitOf(mem), { links: [gpuLink] }))
+    .withPanel(
+      heatPanel('Throttling heat', gaugeSeriesSql(byRegion, [{ metric: throttled, agg: 'avg', as: 'throttled' }]), unitOf(throttled), {
+        description: 'Share of GPU time throttled, per region and bucket.',
+      }),
+    )
+    .withPanel(
+      heatPanel('Error heat', counterSeriesSql(byRegion, [dbe, xid]), units.Short, {
+        description: `New ${dbe.name} and ${xid.name} per region and bucket.`,
+      }),
+    );
+
+  b.withRow(new RowBuilder('Alerts'))
+    .withPanel(alertListPanel('Alerts', { description: 'Firing and pending alert rules (Grafana-managed or Alertmanager).' }))
+    .withPanel(
+      tablePanel(
+        'GPUs needing attention',
+        summaryTableSql(
+          'gpu',
+          FLEET_POLICY,
+          filters,
+          [region, host, uuid],
+          (res) => [
+            `toFloat64(${readExpr(dbe, 'max', res)}) AS ${alias(`${dbe.name} (last)`)}`,
+            `toFloat64(${readExpr(xid, 'max', res)}) AS ${alias(`${xid.name} (last)`)}`,
+            `toFloat64(${readExpr(temp, 'max', res)}) AS ${alias(`${temp.name} (max)`)}`,
+            `toFloat64(${readExpr(throttled, 'avg', res)}) AS ${alias(`${throttled.name} (share)`)}`,
+          ],
+          `${alias(`${dbe.name} (last)`)} DESC, ${alias(`${xid.name} (last)`)} DESC, ${alias(`${temp.name} (max)`)} DESC`,
+          `${alias(`${dbe.name} (last)`)} > 0 OR ${alias(`${xid.name} (last)`)} > 0 OR ${alias(`${throttled.name} (share)`)} > 0.5`,
+        ),
+        {
+          span: 16,
+          description: `GPUs with uncorrectable ECC errors or XIDs since their driver loaded, or throttled more than half the time.`,
+          links: [gpuLink],
+        },
+      ),
+    );
+  return b;
+}

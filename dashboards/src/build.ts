@@ -1,0 +1,18 @@
+/**
+ * `npm run build:dashboards`: writes every generated dashboard to dashboards/json/, the files
+ * Grafana provisions (dashboards/provisioning/dashboards.yaml) and the app plugin bundles.
+ */
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { buildDashboards, renderDashboardJson } from './generate.js';
+
+const outDir = fileURLToPath(new URL('../json/', import.meta.url));
+mkdirSync(outDir, { recursive: true });
+const dashboards = buildDashboards();
+const keep = new Set(dashboards.map((d) => d.file));
+// A dashboard removed from the generator must not linger as a provisioned file.
+for (const f of readdirSync(outDir)) if (f.endsWith('.json') && !keep.has(f)) rmSync(`${outDir}${f}`);
+for (const d of dashboards) {
+  writeFileSync(`${outDir}${d.file}`, renderDashboardJson(d));
+  console.log(`dashboards/json/${d.file}  ${d.title}`);
+}

@@ -1,0 +1,52 @@
+import type { Resolution } from '@meridian/catalog';
+
+/**
+ * Which table a panel query reads is decided inside the SQL, by the query interval Grafana computed
+ * for the panel: every time-series query is a UNION ALL of three branches (raw, <entity>_1m,
+ * <entity>_1h), each guarded by a constant predicate on `$__interval_s`. After expansion exactly one
+ * guard is true; ClickHouse folds the others to `WHERE 0` and reads nothing from their tables. This
+ * works in real Grafana without any variable plumbing, because the data source expands
+ * `$__interval_s` per panel per refresh.
+ *
+ * Panels set maxDataPoints (below), so the interval depends only on the time range, not on the width
+ * of the browser window: interval = roundInterval(range / MAX_DATA_POINTS). With 600 points:
+ *   15 min -> 2 s (raw), 6 h -> 30 s (raw), 24 h -> 2 min (1m rollup), 7 d -> 15 min (1h), 30 d -> 1 h (1h).
+ */
+export const MAX_DATA_POINTS = 600;
+
+export interface RollupPolicy {
+  /** Read the raw table while $__interval_s is below this. */
+  readonly rawBelowS: number;
+  /** Read the 1-hour rollup once $__interval_s reaches this; the 1-minute rollup in between. */
+  readonly hourFromS: number;
+}
+
+/**
+ * Panels filtered to a few series (one host, one link) can afford raw rows for longer ranges: raw up
+ * to ~7 h, minutes up to ~35 h, hours beyond. A bucket coarser than 5 min gains nothing from minutes.
+ */
+export const DETAIL_POLICY: RollupPolicy = { rawBelowS: 60, hourFromS: 300 };
+
+/** Fleet-wide panels aggregate every GPU, so they leave raw rows sooner: raw only up to ~75 min. */
+export const FLEET_POLICY: RollupPolicy = { rawBelowS: 10, hourFromS: 300 };
+
+export const RESOLUTIONS: readonly Resolution[] = ['raw', '1m', '1h'];
+
+/** The guard that makes a branch live for one resolution. */
+export function guard(res: Resolution, p: RollupPolicy): string {
+  switch (res) {
+    case 'raw':
+      return `$__interval_s < ${p.rawBelowS}`;
+    case '1m':
+      return `$__interval_s >= ${p.rawBelowS} AND $__interval_s < ${p.hourFromS}`;
+    case '1h':
+      return `$__interval_s >= ${p.hourFromS}`;
+  }
+}
+
+/** The resolution a query reads for an interval: the same rule as the guards, for tests and docs. */
+export function resolutionFor(intervalS: number, p: RollupPolicy): Resolution {
+  const s = Math.trunc(Math.max(intervalS, 1));
+  if (s < p.rawBelowS) return 'raw';
+  return s < p.hourFromS ? '1m' : '1h';
+}
