@@ -1,11 +1,32 @@
 #!/usr/bin/env node
 /**
- * The one `meridian` command. Each subcommand is registered by the workspace that owns it, so this
- * file only assembles them and maps usage errors to exit code 2.
+ * The one `meridian` command. Each subcommand is registered by the workspace that owns it; this file
+ * only assembles them and maps usage errors to exit code 2.
+ *
+ * Workspaces are imported lazily, by the command being run: the collector on a GPU host must not pay
+ * for the scheduler's solver, the twin or the embedded engine (its RSS budget is 80 MB).
  */
 import { Command, CommanderError } from 'commander';
-import { registerStoreCommands } from '@meridian/store';
-import { registerParseCommand } from '@meridian/collector';
+
+type Register = (program: Command) => void;
+
+const WORKSPACES: Record<string, { commands: string[]; load: () => Promise<Register[]> }> = {
+  store: {
+    commands: ['migrate', 'sql'],
+    load: async () => [(await import('@meridian/store')).registerStoreCommands],
+  },
+  collector: {
+    commands: ['collect', 'parse'],
+    load: async () => {
+      const m = await import('@meridian/collector');
+      return [m.registerCollectCommand, m.registerParseCommand];
+    },
+  },
+  sim: {
+    commands: ['up'],
+    load: async () => [(await import('@meridian/sim')).registerUpCommand],
+  },
+};
 
 const program = new Command('meridian')
   .description('Observability and control plane for multi-region AI compute fabrics')
@@ -13,9 +34,12 @@ const program = new Command('meridian')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerStoreCommands(program);
-registerParseCommand(program);
-// Workspaces register their commands here: collect and parse (collector), schedule (scheduler), up (sim).
+const requested = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const owners = Object.values(WORKSPACES).filter((w) => requested !== undefined && w.commands.includes(requested));
+// An unknown or missing command gets the full list, so help and "did you mean" see every command.
+for (const w of owners.length ? owners : Object.values(WORKSPACES)) {
+  for (const register of await w.load()) register(program);
+}
 
 try {
   await program.parseAsync(process.argv);
