@@ -325,7 +325,9 @@ export function plan(
   const excess = new Map<string, number>();
   for (const r of asmt.regions.values()) {
     if (r.targetGpus !== null && (r.status === 'hot' || r.status === 'unhealthy'))
-      excess.set(r.region, Math.max(0, r.gpusAllocated - r.targetGpus));
+      // Load is the larger of allocation and measured use, so a region hot by utilization alone
+      // also has GPUs' worth of overload to shed.
+      excess.set(r.region, Math.max(0, Math.round(r.load * r.gpusTotal) - r.targetGpus));
     // A failed region must be emptied entirely.
     if (r.status === 'failed') excess.set(r.region, r.gpusAllocated);
   }

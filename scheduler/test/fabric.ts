@@ -3,6 +3,7 @@
  * are a simulation: this machine has no GPUs and no 2,000 km fiber.
  */
 import { parseConfig, type ConfigInput, type SchedulerConfig } from '../src/config.js';
+import type { Executor, Move, MoveOutcome } from '../src/executor.js';
 import type { LinkObservation, Observation, RegionObservation, WorkloadObservation } from '../src/observation.js';
 
 export const T0 = Date.UTC(2026, 10, 25, 0, 0, 0);
@@ -91,4 +92,28 @@ export function testConfig(over: ConfigInput = {}): SchedulerConfig {
     link: { persistSeconds: 0 },
     ...over,
   });
+}
+
+/** A simulated fabric that obeys moves at once (a stand-in for the twin). */
+export class SimulatedFabric implements Executor {
+  readonly name = 'test-fabric';
+  readonly log: Move[] = [];
+  constructor(
+    public obs: Observation,
+    private readonly failWith?: string,
+  ) {}
+  async execute(move: Move): Promise<MoveOutcome> {
+    this.log.push(move);
+    if (this.failWith) return { status: 'failed', error: this.failWith };
+    const regions = this.obs.regions.map((r) =>
+      r.region === move.from
+        ? { ...r, gpusAllocated: r.gpusAllocated - move.gpus }
+        : r.region === move.to
+          ? { ...r, gpusAllocated: r.gpusAllocated + move.gpus }
+          : r,
+    );
+    const workloads = this.obs.workloads.map((w) => (w.id === move.workloadId ? { ...w, region: move.to } : w));
+    this.obs = { ...this.obs, regions, workloads };
+    return { status: 'done' };
+  }
 }

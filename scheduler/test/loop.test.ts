@@ -3,40 +3,15 @@
  * backoff, approval, pause, and deterministic replay.
  */
 import { describe, expect, it } from 'vitest';
-import type { Executor, Move, MoveOutcome } from '../src/executor.js';
 import type { Observation } from '../src/observation.js';
 import { createScheduler } from '../src/scheduler.js';
-import { MIN, T0, at, fullMesh, region, testConfig, workload } from './fabric.js';
-
-/** A simulated fabric that obeys moves at once (a stand-in for the twin). */
-class Fabric implements Executor {
-  readonly name = 'test-fabric';
-  readonly log: Move[] = [];
-  constructor(
-    public obs: Observation,
-    private readonly failWith?: string,
-  ) {}
-  async execute(move: Move): Promise<MoveOutcome> {
-    this.log.push(move);
-    if (this.failWith) return { status: 'failed', error: this.failWith };
-    const regions = this.obs.regions.map((r) =>
-      r.region === move.from
-        ? { ...r, gpusAllocated: r.gpusAllocated - move.gpus }
-        : r.region === move.to
-          ? { ...r, gpusAllocated: r.gpusAllocated + move.gpus }
-          : r,
-    );
-    const workloads = this.obs.workloads.map((w) => (w.id === move.workloadId ? { ...w, region: move.to } : w));
-    this.obs = { ...this.obs, regions, workloads };
-    return { status: 'done' };
-  }
-}
+import { MIN, SimulatedFabric, T0, at, fullMesh, region, testConfig, workload } from './fabric.js';
 
 function hotFabric(): Observation {
   return {
     ts: T0,
     regions: [
-      region('a', { gpusAllocated: 64, utilGpu: 95 }),
+      region('a', { gpusAllocated: 64 }),
       region('b', { gpusAllocated: 16 }),
       region('c', { gpusAllocated: 16 }),
     ],
@@ -51,7 +26,7 @@ function hotFabric(): Observation {
 
 describe('scheduler loop', () => {
   it('moves, verifies, and records every decision', async () => {
-    const fab = new Fabric(hotFabric());
+    const fab = new SimulatedFabric(hotFabric());
     let now = T0;
     const s = await createScheduler({
       config: testConfig({ limits: { movesPerRegionPerPass: 4, disruptionBudget: 0.2 } }),
@@ -80,7 +55,7 @@ describe('scheduler loop', () => {
   });
 
   it('backs off exponentially after a failed move', async () => {
-    const fab = new Fabric(hotFabric(), 'simulated failure');
+    const fab = new SimulatedFabric(hotFabric(), 'simulated failure');
     let now = T0;
     const s = await createScheduler({
       config: testConfig({
@@ -104,7 +79,7 @@ describe('scheduler loop', () => {
   });
 
   it('holds plans for approval and executes them when approved', async () => {
-    const fab = new Fabric(hotFabric());
+    const fab = new SimulatedFabric(hotFabric());
     const now = T0;
     const s = await createScheduler({
       config: testConfig({ requireApproval: true, limits: { movesPerRegionPerPass: 4, disruptionBudget: 0.2 } }),
@@ -129,7 +104,7 @@ describe('scheduler loop', () => {
   });
 
   it('plans nothing while paused', async () => {
-    const fab = new Fabric(hotFabric());
+    const fab = new SimulatedFabric(hotFabric());
     const s = await createScheduler({
       config: testConfig({ limits: { movesPerRegionPerPass: 4, disruptionBudget: 0.2 } }),
       executor: fab,
@@ -147,7 +122,7 @@ describe('scheduler loop', () => {
 
   it('replays deterministically: same observations and config give the same decisions', async () => {
     const run = async () => {
-      const fab = new Fabric(hotFabric());
+      const fab = new SimulatedFabric(hotFabric());
       let now = T0;
       const s = await createScheduler({
         config: testConfig({ limits: { movesPerPass: 2 } }),
