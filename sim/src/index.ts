@@ -1,1 +1,21 @@
-export {};
+/**
+ * @meridian/sim: a seeded, deterministic twin of a multi-region GPU fabric, and `meridian up`.
+ */
+export { Twin } from './twin.js';
+export type { TwinOptions, TickOutput, TwinStats } from './twin.js';
+export { loadScenario, parseScenario, builtinScenarios, ScenarioError, SCENARIO_DIR } from './scenario.js';
+export type { Scenario, ScenarioRegion, ScenarioLink, ScenarioEvent } from './scenario.js';
+export { Fabric } from './fabric.js';
+export type { Region, Link, GpuModel } from './fabric.js';
+export { FIBER_US_PER_KM, greatCircleKm, oneWayMs, baseRttMs } from './geo.js';
+export { PROBES_PER_S } from './network.js';
+export { readTrace, traceRegion, traceWorkloads } from './trace.js';
+export type { Workload, WorkloadSpec, WorkloadKind, CommClass } from './workloads.js';
+export { InterimPlanner } from './planner.js';
+export type { Planner, PlannedPass } from './planner.js';
+export { TwinRunner } from './runner.js';
+export { seedStore } from './seed.js';
+export type { SeedOptions, SeedResult } from './seed.js';
+export { parseDurationS } from './duration.js';
+export { registerUpCommand, runUp, renderSummary } from './up.js';
+export type { UpOptions, UpIO, UpSummary } from './up.js';

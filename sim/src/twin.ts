@@ -1,7 +1,8 @@
 /**
  * The twin: a seeded, deterministic, time-stepped model of a multi-region GPU fabric. `step()`
  * advances simulated time by one tick and returns the telemetry rows of that instant. Nothing here
- * reads the wall clock or Math.random, so the same scenario and seed give byte-identical rows.
+ * reads the wall clock (except to default t=0) or Math.random, so the same scenario, seed and start
+ * give byte-identical rows.
  */
 import type { SampleRow, TableRows } from '@meridian/store';
 import type { Executor, Move, MoveOutcome } from '@meridian/scheduler';
@@ -19,7 +20,11 @@ import { resolve, dirname } from 'node:path';
 export interface TwinOptions {
   /** Overrides the scenario's seed. */
   readonly seed?: number;
-  /** Simulated t=0 in epoch ms. Default: the scenario's `start`, else 2026-01-01T00:00:00Z. */
+  /**
+   * Simulated t=0 in epoch ms. Default: the scenario's `start`, else now rounded down to the minute
+   * (the store's raw tables expire old rows, so a fixed date in the past would be dropped on insert).
+   * Pass it explicitly wherever runs must be byte-identical.
+   */
   readonly startMs?: number;
   /** Replaces the scenario's trace path (tests point it at a small file). */
   readonly tracePath?: string;
@@ -52,7 +57,6 @@ export interface TwinStats {
   bytesMoved: number;
 }
 
-export const DEFAULT_START_MS = Date.UTC(2026, 0, 1);
 /** How often every workload's state is re-stated in `workloads` (besides each change), simulated s. */
 const WORKLOAD_SNAPSHOT_S = 60;
 
@@ -103,7 +107,7 @@ export class Twin {
   constructor(scenario: Scenario | string, opts: TwinOptions = {}) {
     this.scenario = typeof scenario === 'string' ? loadScenario(scenario) : scenario;
     this.seed = opts.seed ?? this.scenario.seed;
-    this.startMs = opts.startMs ?? (this.scenario.start ? Date.parse(this.scenario.start) : DEFAULT_START_MS);
+    this.startMs = opts.startMs ?? (this.scenario.start ? Date.parse(this.scenario.start) : Math.floor(Date.now() / 60_000) * 60_000);
     this.tickS = this.scenario.tick;
     this.restartS = this.scenario.restart;
     this.fabric = new Fabric(this.scenario);

@@ -1,0 +1,75 @@
+/**
+ * Drives a twin into a telemetry pipeline: each tick's rows are pushed to the collector's pipeline
+ * (the same batcher and store sink the per-node agent uses), and every `planEveryS` the planner's
+ * moves go to the twin's executor and its decisions to `scheduler_decisions`.
+ */
+import type { Pipeline } from '@meridian/collector';
+import type { TableRows } from '@meridian/store';
+import type { Planner } from './planner.js';
+import type { TickOutput, Twin } from './twin.js';
+
+export interface RunnerOptions {
+  readonly planner?: Planner;
+  /** Simulated seconds between planner passes. Default 30 s (the scheduler's default period). */
+  readonly planEveryS?: number;
+}
+
+export interface RowCounts {
+  gpu: number;
+  host: number;
+  link: number;
+  aux: number;
+}
+
+export class TwinRunner {
+  readonly rows: RowCounts = { gpu: 0, host: 0, link: 0, aux: 0 };
+  readonly decisions: TableRows['scheduler_decisions'][] = [];
+  private nextPlanS: number;
+
+  constructor(
+    readonly twin: Twin,
+    readonly out: Pipeline,
+    private readonly opts: RunnerOptions = {},
+  ) {
+    this.nextPlanS = opts.planEveryS ?? 30;
+  }
+
+  /** Topology and inventory, once at the start of a run. */
+  writeStatic(): void {
+    const topo = this.twin.topologyRows();
+    const inv = this.twin.inventoryRows();
+    this.out.push('topology', topo);
+    this.out.push('inventory', inv);
+    this.rows.aux += topo.length + inv.length;
+  }
+
+  async tick(): Promise<TickOutput> {
+    const o = this.twin.step();
+    this.out.push('gpu', o.gpu);
+    this.out.push('host', o.host);
+    this.out.push('link', o.link);
+    if (o.workloads.length) this.out.push('workloads', o.workloads);
+    this.rows.gpu += o.gpu.length;
+    this.rows.host += o.host.length;
+    this.rows.link += o.link.length;
+    this.rows.aux += o.workloads.length;
+    const planner = this.opts.planner;
+    if (planner && this.twin.timeS >= this.nextPlanS) {
+      this.nextPlanS += this.opts.planEveryS ?? 30;
+      const pass = planner.pass(this.twin);
+      const outcomes = new Map<string, string>();
+      const executor = this.twin.executor();
+      for (const m of pass.moves) {
+        const r = await executor.execute(m);
+        outcomes.set(m.moveId, r.status === 'failed' ? `failed: ${r.error}` : r.status === 'started' ? `started (${(r.expectedDurationMs / 1000).toFixed(0)} s)` : r.status);
+      }
+      const decided = pass.decisions.map((d) => ({ ...d, outcome: outcomes.get(d.decision_id) ?? d.outcome }));
+      if (decided.length) {
+        this.out.push('scheduler_decisions', decided);
+        this.rows.aux += decided.length;
+        this.decisions.push(...decided);
+      }
+    }
+    return o;
+  }
+}

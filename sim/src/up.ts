@@ -1,0 +1,289 @@
+/**
+ * `meridian up`: the all-in-one on the embedded store. Migrations, then the twin stepping in
+ * (scaled) real time, its telemetry through the collector's pipeline and store sink, a planner pass
+ * every 30 simulated seconds with its moves executed by the twin, a live status view, an HTTP API,
+ * and a summary at the end.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { createLogUpdate } from 'log-update';
+import { createPipeline, createStoreSink } from '@meridian/collector';
+import { openStore, StoreLockedError, type SampleRow, type Store } from '@meridian/store';
+import { startStatusApi, type StatusApi } from './api.js';
+import { formatDurationS, parseDurationS } from './duration.js';
+import { InterimPlanner } from './planner.js';
+import { TwinRunner } from './runner.js';
+import { scenarioLabel } from './scenario.js';
+import { linkStatus, regionStatus, renderStatus, renderStatusLine, type StatusSnapshot } from './status.js';
+import { Twin, type TwinStats } from './twin.js';
+
+export interface UpOptions {
+  /** Shipped scenario name or YAML path. Default `default`. */
+  readonly scenario?: string;
+  /** Simulated seconds per wall second. Default 1. */
+  readonly speed?: number;
+  /** Stop after this much wall time, seconds. Default: run until SIGINT/SIGTERM. */
+  readonly durationS?: number;
+  readonly data?: string;
+  readonly clickhouse?: string;
+  readonly seed?: number;
+  /** API port on 127.0.0.1; 0 picks a free one. Default 8787. */
+  readonly port?: number;
+  readonly real?: boolean;
+}
+
+export interface UpIO {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream;
+  /** Stops the run, as SIGINT does. */
+  readonly signal?: AbortSignal;
+  /** Listen for SIGINT/SIGTERM. Default true; tests pass false and use `signal`. */
+  readonly handleSignals?: boolean;
+}
+
+export interface UpSummary {
+  readonly scenario: string;
+  readonly simS: number;
+  readonly wallS: number;
+  readonly rows: { gpu: number; host: number; link: number; aux: number };
+  readonly rowsWritten: number;
+  readonly decisions: number;
+  readonly stats: TwinStats;
+  readonly apiUrl: string;
+  readonly store: string;
+}
+
+/** Statuses refresh this often on a terminal; plain lines are rarer so logs stay readable. */
+const TTY_REFRESH_MS = 500;
+const PLAIN_EVERY_MS = 5000;
+
+export function registerUpCommand(program: Command): void {
+  program
+    .command('up')
+    .description('Run the all-in-one: the fabric twin, the collector pipeline, the scheduler and its API, on the embedded store')
+    .option('--scenario <name|file>', 'shipped scenario (default, large, cooling-loss, link-degradation, link-cut, host-failure, arrival-surge, trace) or a YAML file', 'default')
+    .option('--speed <n>', 'simulated seconds per wall second', parseSpeed, 1)
+    .option('--duration <d>', 'stop by itself after this much wall time (e.g. 30s, 5m)', parseDurationOpt)
+    .option('--data <dir>', 'embedded store directory (default $MERIDIAN_DATA or ./data)')
+    .option('--clickhouse <url>', 'write to a ClickHouse server instead of the embedded store')
+    .option('--seed <n>', "override the scenario's seed", parseSeed)
+    .option('--port <n>', 'HTTP API port on 127.0.0.1 (0: any free port)', parsePort, 8787)
+    .option('--real', 'run the real collector for this host instead of the twin', false)
+    .action(async (o: { scenario: string; speed: number; duration?: number; data?: string; clickhouse?: string; seed?: number; port: number; real: boolean }) => {
+      await runUp(
+        {
+          scenario: o.scenario,
+          speed: o.speed,
+          ...(o.duration !== undefined ? { durationS: o.duration } : {}),
+          ...(o.data ? { data: o.data } : {}),
+          ...(o.clickhouse ? { clickhouse: o.clickhouse } : {}),
+          ...(o.seed !== undefined ? { seed: o.seed } : {}),
+          port: o.port,
+          real: o.real,
+        },
+        { stdout: process.stdout, stderr: process.stderr },
+      );
+    });
+}
+
+function parseSpeed(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 10000) throw new InvalidArgumentError('--speed must be a number above 0 and at most 10000');
+  return n;
+}
+function parseDurationOpt(v: string): number {
+  try {
+    const s = parseDurationS(v, '--duration');
+    if (s <= 0) throw new Error('--duration must be above 0');
+    return s;
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+}
+function parseSeed(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new InvalidArgumentError('--seed must be an integer 0..4294967295');
+  return n;
+}
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('--port must be an integer 0..65535');
+  return n;
+}
+
+export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
+  const out = (s: string): void => void io.stdout.write(`${s}\n`);
+  if (opts.real) {
+    throw new Error(
+      'meridian up --real needs the collector agent, which @meridian/collector does not export yet; run `meridian collect --config F` on this host instead',
+    );
+  }
+  const speed = opts.speed ?? 1;
+  const twin = new Twin(opts.scenario ?? 'default', opts.seed !== undefined ? { seed: opts.seed } : {});
+
+  let store: Store;
+  try {
+    store = await openStore(opts.clickhouse ? { clickhouse: opts.clickhouse } : opts.data ? { data: opts.data } : {});
+  } catch (err) {
+    if (err instanceof StoreLockedError) throw new Error(`${err.message}`, { cause: err });
+    throw err;
+  }
+  const where = opts.clickhouse ? `ClickHouse ${opts.clickhouse}` : `embedded store in ${opts.data ?? process.env.MERIDIAN_DATA ?? './data'}`;
+  const migration = await store.migrate();
+
+  const sink = createStoreSink({ store });
+  // 2 s batches: the store takes big inserts far faster than small ones (bench/src/sim.ts).
+  const pipeline = createPipeline({ sink, maxRows: 50_000, flushIntervalMs: 2000, collectorId: 'sim' });
+  const runner = new TwinRunner(twin, pipeline, { planner: new InterimPlanner() });
+  runner.writeStatic();
+
+  const started = performance.now();
+  const wallS = (): number => (performance.now() - started) / 1000;
+  let lastLinks: SampleRow[] = [];
+  const alerts: string[] = [];
+  const rate = { at: started, rows: 0, perS: 0 };
+  const snapshot = (): StatusSnapshot => {
+    const written = sink.stats().rowsWritten;
+    const t = performance.now();
+    if (t - rate.at >= 5000 || (rate.perS === 0 && t - rate.at >= 1000)) {
+      rate.perS = ((written - rate.rows) * 1000) / (t - rate.at);
+      rate.at = t;
+      rate.rows = written;
+    }
+    let running = 0;
+    let queued = 0;
+    for (const w of twin.workloads) {
+      if (w.state === 'running' || w.state === 'migrating') running++;
+      else if (w.state === 'queued') queued++;
+    }
+    return {
+      scenario: scenarioLabel(twin.scenario),
+      simTimeS: twin.timeS,
+      simNow: new Date(twin.nowMs).toISOString().slice(0, 19) + 'Z',
+      speed,
+      achievedSpeed: twin.timeS / Math.max(1e-3, wallS()),
+      wallS: wallS(),
+      rowsIngested: written,
+      rowsPerS: rate.perS,
+      regions: regionStatus(twin),
+      links: linkStatus(twin, lastLinks),
+      decisions: runner.decisions.slice(-5).map((d) => `${d.action} ${d.workload_id} ${d.region_from}→${d.region_to || '—'}: ${d.reason} [${d.outcome}]`),
+      alerts: alerts.slice(-5),
+      running,
+      queued,
+    };
+  };
+
+  let api: StatusApi | undefined;
+  try {
+    api = await startStatusApi(opts.port ?? 8787, snapshot, () => runner.decisions);
+  } catch (err) {
+    await pipeline.close({ deadlineMs: 1000 });
+    await store.close();
+    throw new Error(`cannot listen on 127.0.0.1:${opts.port ?? 8787} for the API (${err instanceof Error ? err.message : String(err)}); pass --port`, { cause: err });
+  }
+
+  out(`meridian up: scenario ${scenarioLabel(twin.scenario)} (${twin.fabric.gpuCount} GPUs, ${twin.fabric.regions.length} regions, ${twin.fabric.links.length} links), seed ${twin.seed}, speed ${speed}×`);
+  out(`store: ${where} (migrations applied: ${migration.applied.length}, already there: ${migration.skipped.length})`);
+  out(`API: ${api.url}/api/status · ${api.url}/api/decisions · ${api.url}/healthz (interim read-only API until the scheduler's lands)`);
+  out(grafanaHint(opts));
+  out(opts.durationS ? `stops by itself after ${formatDurationS(opts.durationS)} of wall time; Ctrl-C stops sooner` : 'Ctrl-C stops it');
+  out('');
+
+  let stopping = false;
+  const stop = (): void => {
+    stopping = true;
+  };
+  const handle = io.handleSignals ?? true;
+  if (handle) {
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
+  io.signal?.addEventListener('abort', stop, { once: true });
+
+  const tty = io.stdout.isTTY === true;
+  const live = tty ? createLogUpdate(io.stdout as NodeJS.WriteStream) : undefined;
+  let lastRender = 0;
+  let failure: unknown;
+  try {
+    while (!stopping) {
+      const w = wallS();
+      if (opts.durationS !== undefined && w >= opts.durationS) break;
+      const target = w * speed;
+      let steps = 0;
+      while (!stopping && twin.timeS + twin.tickS <= target + 1e-9) {
+        const o = await runner.tick();
+        lastLinks = o.link;
+        for (const n of o.notes) alerts.push(`t+${formatDurationS(twin.timeS)} ${n}`);
+        // Yield now and then so the API, signals and the sink's writes keep moving at high speeds.
+        if (++steps % 20 === 0) await new Promise<void>((r) => setImmediate(r));
+        if (opts.durationS !== undefined && wallS() >= opts.durationS) break;
+      }
+      const now = performance.now();
+      if (live && now - lastRender >= TTY_REFRESH_MS) {
+        live(renderStatus(snapshot()));
+        lastRender = now;
+      } else if (!live && now - lastRender >= PLAIN_EVERY_MS) {
+        out(renderStatusLine(snapshot()));
+        lastRender = now;
+      }
+      const untilNextTick = ((twin.timeS + twin.tickS) / speed - wallS()) * 1000;
+      await new Promise<void>((r) => setTimeout(r, Math.max(5, Math.min(100, untilNextTick))));
+    }
+  } catch (err) {
+    failure = err;
+  } finally {
+    if (handle) {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    if (live) {
+      live(renderStatus(snapshot()));
+      live.done();
+    }
+    await pipeline.flush().catch(() => undefined);
+    await Promise.race([sink.drained(), new Promise((r) => setTimeout(r, 15_000))]);
+    await pipeline.close({ deadlineMs: 2000 });
+    await api.close();
+    await store.close();
+  }
+  if (failure) throw failure;
+
+  const summary: UpSummary = {
+    scenario: scenarioLabel(twin.scenario),
+    simS: twin.timeS,
+    wallS: wallS(),
+    rows: { ...runner.rows },
+    rowsWritten: sink.stats().rowsWritten,
+    decisions: runner.decisions.length,
+    stats: { ...twin.stats },
+    apiUrl: api.url,
+    store: where,
+  };
+  out('');
+  out(renderSummary(summary));
+  return summary;
+}
+
+function grafanaHint(opts: UpOptions): string {
+  if (opts.clickhouse) {
+    return `Grafana: add a ClickHouse data source for ${opts.clickhouse} (HTTP protocol, database meridian), then enable the meridian-fabric-app plugin and pick that data source on its configuration page.`;
+  }
+  return (
+    'Grafana: the embedded store is inside this process, so Grafana cannot query it directly. To watch it live, run ' +
+    '`npx meridian up --clickhouse http://<host>:8123` against a ClickHouse server and add a ClickHouse data source ' +
+    '(HTTP, database meridian) for the meridian-fabric-app plugin. Until then: `npx meridian sql "…" --data <dir>` after this stops.'
+  );
+}
+
+export function renderSummary(s: UpSummary): string {
+  const st = s.stats;
+  const total = s.rows.gpu + s.rows.host + s.rows.link;
+  return [
+    `summary: ${s.scenario} ran ${formatDurationS(s.simS)} simulated in ${formatDurationS(s.wallS)} wall (${(s.simS / Math.max(1e-3, s.wallS)).toFixed(2)}×)`,
+    `  rows: ${total.toLocaleString('en-US')} telemetry (gpu ${s.rows.gpu}, host ${s.rows.host}, link ${s.rows.link}) + ${s.rows.aux} topology/inventory/workload/decision rows; ${s.rowsWritten.toLocaleString('en-US')} written to the store`,
+    `  workloads: ${st.arrived} arrived, ${st.started} started, ${st.completed} completed, ${st.failed} failed with their host`,
+    `  scheduler: ${s.decisions} decisions, ${st.moves} moves (${st.movesFailed} refused), ${(st.bytesMoved / 2 ** 30).toFixed(0)} GiB moved across regions`,
+    `  inference SLO violation: ${formatDurationS(st.sloViolationS)} (summed over services)`,
+    `  store: ${s.store}`,
+  ].join('\n');
+}
