@@ -19,3 +19,5 @@ export { validateSampleRows } from './validate.js';
 export { migrations, renderClusterDdl } from './schema/index.js';
 export type { TableRows, AuxTable } from './schema/aux.js';
 export { registerStoreCommands } from './cli.js';
+export { readSeries, readLatest, resolutionFor } from './readers.js';
+export type { SeriesQuery, SeriesPoint } from './readers.js';
