@@ -6,3 +6,7 @@ export * from './stamp/index.js';
 export * from './parsers/index.js';
 export { registerParseCommand, runParse } from './parsers/command.js';
 export * from './config/index.js';
+export * from './telemetry/index.js';
+export { startAgent, registerCollectCommand, runCollect } from './agent/index.js';
+export type { Agent, AgentOptions } from './agent/index.js';
+export * from './sources/index.js';

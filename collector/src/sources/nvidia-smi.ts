@@ -20,6 +20,7 @@ import { NVIDIA_SMI_QUERY_FIELDS } from '../parsers/catalog-fields.js';
 import type { ParsedRecord } from '../parsers/record.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { emitRecords } from './emit.js';
+import { runOnce } from './run-once.js';
 import { BaseSource, type SourceContext } from './source.js';
 
 export interface NvidiaSmiSourceOptions {
@@ -250,38 +251,4 @@ function xmlOnly(r: ParsedRecord): ParsedRecord {
   if (r.labels.mig_instance !== undefined) return r;
   const values = Object.fromEntries(Object.entries(r.values).filter(([k]) => !QUERY_METRICS.has(k)));
   return { ...r, values, errors: r.errors.filter((e) => !QUERY_METRICS.has(e.field)) };
-}
-
-type RunResult =
-  | { kind: 'done'; code: number | null; stdout: string; stderr: string }
-  | { kind: 'missing'; code: string }
-  | { kind: 'timeout' };
-
-/** Runs a short command, collecting its output, with a hard time limit. */
-export function runOnce(
-  path: string,
-  args: readonly string[],
-  timeoutMs: number,
-  env?: NodeJS.ProcessEnv,
-): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
-    let stdout = '';
-    let stderr = '';
-    let settled = false;
-    const done = (r: RunResult): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(r);
-    };
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      done({ kind: 'timeout' });
-    }, timeoutMs);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', (err: NodeJS.ErrnoException) => done({ kind: 'missing', code: err.code ?? 'spawn error' }));
-    child.on('close', (code) => done({ kind: 'done', code, stdout, stderr }));
-  });
 }
