@@ -1,0 +1,144 @@
+/**
+ * The collector's health on a Prometheus /metrics endpoint (prom-client), and /healthz. Its own
+ * registry, so that tests and an all-in-one process with several components do not collide.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface CollectorMetrics {
+  readonly registry: Registry;
+  /** Rows produced, per source (nvidia-smi, host, stamp…) and target table. */
+  readonly samples: Counter<'source' | 'target'>;
+  /** Batches that reached the store (outcome="written") or could not be kept (outcome="lost"). */
+  readonly batches: Counter<'target' | 'outcome'>;
+  readonly rowsWritten: Counter<'target'>;
+  /** Failed store writes (each is retried from the spool). */
+  readonly writeErrors: Counter;
+  readonly spoolBytes: Gauge;
+  readonly spoolBatches: Gauge;
+  /** Rows thrown away: by the spool's bounds (reason bytes/age/corrupt), or refused by the store's validation. */
+  readonly droppedRows: Counter<'reason'>;
+  /** Parse and collection errors, per source and field ("" when not about one field). */
+  readonly errors: Counter<'source' | 'field'>;
+  readonly storeUp: Gauge;
+  /** Whether each source runs on this host (0: not available here, reported once). */
+  readonly sourceUp: Gauge<'source'>;
+  /** Sets what runs just before each scrape (reading the spool's size, folding in error counts). */
+  onScrape(fn: () => void): void;
+}
+
+export function createCollectorMetrics(opts: { processMetrics?: boolean } = {}): CollectorMetrics {
+  const registry = new Registry();
+  const p = 'meridian_collector_';
+  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: p });
+  const r = [registry];
+  let scrapeHook: (() => void) | undefined;
+  return {
+    onScrape: (fn) => {
+      scrapeHook = fn;
+    },
+    registry,
+    samples: new Counter({
+      name: `${p}samples_total`,
+      help: 'Rows produced by the sources',
+      labelNames: ['source', 'target'],
+      registers: r,
+    }),
+    batches: new Counter({
+      name: `${p}batches_total`,
+      help: 'Batches by outcome',
+      labelNames: ['target', 'outcome'],
+      registers: r,
+    }),
+    rowsWritten: new Counter({
+      name: `${p}rows_written_total`,
+      help: 'Rows the store took',
+      labelNames: ['target'],
+      registers: r,
+    }),
+    writeErrors: new Counter({
+      name: `${p}write_errors_total`,
+      help: 'Store writes that failed and will be retried',
+      registers: r,
+    }),
+    spoolBytes: new Gauge({
+      name: `${p}spool_bytes`,
+      help: 'Bytes waiting in the write-ahead log',
+      registers: r,
+      // Registered before the gauges and counters the hook sets, so a scrape sees fresh values.
+      collect: () => scrapeHook?.(),
+    }),
+    spoolBatches: new Gauge({
+      name: `${p}spool_batches`,
+      help: 'Batches waiting in the write-ahead log',
+      registers: r,
+    }),
+    droppedRows: new Counter({
+      name: `${p}dropped_rows_total`,
+      help: 'Rows dropped, by reason',
+      labelNames: ['reason'],
+      registers: r,
+    }),
+    errors: new Counter({
+      name: `${p}errors_total`,
+      help: 'Collection and parse errors by source and field',
+      labelNames: ['source', 'field'],
+      registers: r,
+    }),
+    storeUp: new Gauge({ name: `${p}store_up`, help: '1 while the last store write succeeded', registers: r }),
+    sourceUp: new Gauge({
+      name: `${p}source_up`,
+      help: '1 if the source runs on this host',
+      labelNames: ['source'],
+      registers: r,
+    }),
+  };
+}
+
+export interface Health {
+  readonly ok: boolean;
+  readonly [detail: string]: unknown;
+}
+
+export interface MetricsServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Serves GET /metrics and GET /healthz on "host:port" (port 0 picks a free one). */
+export async function serveMetrics(
+  listen: string,
+  metrics: CollectorMetrics,
+  health: () => Health,
+): Promise<MetricsServer> {
+  const i = listen.lastIndexOf(':');
+  const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
+  const port = Number(listen.slice(i + 1));
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    } else if (path === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
+    } else if (path === '/healthz') {
+      const h = health();
+      res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(h));
+    } else {
+      res.writeHead(404).end('not found: try /metrics or /healthz\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${shown}:${addr.port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
