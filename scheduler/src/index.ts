@@ -30,3 +30,5 @@ export { StoreSink, GrafanaSink, AlertmanagerSink, WebhookSink, signBody } from 
 export type { Sink, PassRecord, DecisionRecord } from './sinks.js';
 export type { PostableAlert, AlertLabels } from './alerts.js';
 export { SchedulerMetrics } from './metrics.js';
+export { buildApi, startApi, authenticate } from './api.js';
+export type { ApiToken, ApiBackend, RunningApi, DecisionFilter, Role } from './api.js';

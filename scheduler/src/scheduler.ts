@@ -19,6 +19,8 @@ import type { Observation } from './observation.js';
 import { plan as makePlan, type Plan, type PlannedMove, type Rejection } from './plan.js';
 import { readObservation } from './reader.js';
 import { StoreSink, type DecisionRecord, type Sink } from './sinks.js';
+import { startApi, type ApiToken, type DecisionFilter, type RunningApi } from './api.js';
+import { readSecret } from './config.js';
 import { loadSolver } from './solve-milp.js';
 
 export interface SchedulerOptions {
@@ -93,6 +95,7 @@ export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<PassReport> | null = null;
   private stopped = false;
+  private readonly apis: RunningApi[] = [];
 
   constructor(
     private readonly opts: SchedulerOptions,
@@ -158,6 +161,7 @@ export class Scheduler {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.running) await this.running.catch(() => undefined);
+    for (const a of this.apis.splice(0)) await a.close();
   }
 
   state(): SchedulerState {
@@ -184,6 +188,79 @@ export class Scheduler {
 
   alerts(): ReturnType<AlertBook['firing']> {
     return this.alertBook.firing();
+  }
+
+  /** Decisions for the API: from the store when there is one (the full trail), else from memory. */
+  async queryDecisions(f: DecisionFilter): Promise<DecisionRecord[]> {
+    const store = this.opts.store;
+    if (!store) {
+      return this.decisions()
+        .filter(
+          (d) =>
+            (!f.workload || d.workload_id === f.workload) &&
+            (!f.action || d.action === f.action) &&
+            (!f.outcome || d.outcome === f.outcome) &&
+            (!f.region || d.region_from === f.region || d.region_to === f.region) &&
+            (f.since === undefined || d.ts >= f.since),
+        )
+        .slice(f.offset, f.offset + f.limit);
+    }
+    const rows = await store.query<Record<string, unknown>>(
+      `SELECT toUnixTimestamp64Milli(ts) AS ts, decision_id, pass_id, workload_id, action, region_from, region_to,
+              reason, inputs, scores, limits, executor, outcome, benefit, cost
+       FROM scheduler_decisions
+       WHERE ({workload:String} = '' OR workload_id = {workload:String})
+         AND ({action:String} = '' OR action = {action:String})
+         AND ({outcome:String} = '' OR outcome = {outcome:String})
+         AND ({region:String} = '' OR region_from = {region:String} OR region_to = {region:String})
+         AND ts >= fromUnixTimestamp64Milli({since:Int64})
+       ORDER BY ts DESC, decision_id
+       LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      {
+        workload: f.workload ?? '',
+        action: f.action ?? '',
+        outcome: f.outcome ?? '',
+        region: f.region ?? '',
+        since: f.since ?? 0,
+        limit: f.limit,
+        offset: f.offset,
+      },
+    );
+    return rows.map((r) => ({
+      ts: Number(r.ts),
+      decision_id: String(r.decision_id),
+      pass_id: String(r.pass_id),
+      workload_id: String(r.workload_id),
+      action: String(r.action),
+      region_from: String(r.region_from),
+      region_to: String(r.region_to),
+      reason: String(r.reason),
+      inputs: String(r.inputs),
+      scores: String(r.scores),
+      limits: Array.isArray(r.limits) ? r.limits.map(String) : [],
+      executor: String(r.executor),
+      outcome: String(r.outcome),
+      benefit: Number(r.benefit),
+      cost: Number(r.cost),
+    }));
+  }
+
+  /** Starts the HTTP API; tokens default to config.api.tokens, read from env or files (never logged). */
+  async startApi(opts: { host?: string; port?: number; tokens?: readonly ApiToken[] } = {}): Promise<RunningApi> {
+    const tokens =
+      opts.tokens ??
+      this.config.api.tokens.map((t, i) => ({
+        name: t.name,
+        role: t.role,
+        secret: readSecret(t.secret, `api.tokens.${i}.secret`),
+      }));
+    const api = await startApi(this, {
+      host: opts.host ?? this.config.api.host,
+      port: opts.port ?? this.config.api.port,
+      tokens,
+    });
+    this.apis.push(api);
+    return api;
   }
 
   /** Approves the pending plan: its moves go to the executor now. */
