@@ -295,6 +295,39 @@ describe('ethtool -m', () => {
   });
 });
 
+describe('ethtool -m, CMIS wording', () => {
+  it('reads "power (Channel N)" with a space and the per-lane Rx LOS list', () => {
+    // CMIS layout as ethtool 6.x prints it (8 lanes, a space before the parenthesis, LOS as a list).
+    const text = [
+      '\tIdentifier                                : 0x18 (QSFP-DD Double Density 8X Pluggable Transceiver (INF-8628))',
+      '\tModule temperature                        : 70.49 degrees C / 158.88 degrees F',
+      '\tModule voltage                            : 3.2791 V',
+      '\tLaser tx bias current (Channel 1)         : 73.098 mA',
+      '\tLaser tx bias current (Channel 2)         : 110.002 mA',
+      '\tTransmit avg optical power (Channel 1)    : 1.6537 mW / 2.18 dBm',
+      '\tTransmit avg optical power (Channel 2)    : 1.4454 mW / 1.60 dBm',
+      '\tRcvr signal avg optical power (Channel 1) : 2.2387 mW / 3.50 dBm',
+      '\tRcvr signal avg optical power (Channel 2) : 0.0000 mW / -inf dBm',
+      '\tRx loss of signal                         : [ No, Yes ]',
+    ].join('\n');
+    const [l1, l2] = parseEthtoolM(text, { iface: 'eth8' }).records;
+    expect(l1!.values).toMatchObject({
+      optic_bias: 73.098,
+      optic_tx_power: 2.18,
+      optic_rx_power: 3.5,
+      optic_temp: 70.49,
+      optic_alarms: 0,
+    });
+    expect(l2!.values).toMatchObject({
+      optic_bias: 110.002,
+      optic_tx_power: 1.6,
+      optic_dark: 1,
+      optic_alarms: 1 << OPTIC_FLAG_BITS.los,
+    });
+    expect(l2!.values).not.toHaveProperty('optic_rx_power');
+  });
+});
+
 describe('ethtool -S', () => {
   it('mlx5 ConnectX-4: PHY counters mapped, every counter kept', () => {
     const r = parseEthtoolS(fixture('link/ethtool-S_mlx5_core-kernel-4.15_with-phy-counters_ethq-testdata.txt'), {
