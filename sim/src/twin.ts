@@ -97,7 +97,9 @@ export class Twin {
   private readonly events: ScenarioEvent[];
   private active: Active[] = [];
   private surges: Surge[] = [];
-  private changed: Workload[] = [];
+  /** Workload rows of this tick, snapshotted at each state change (a pod may start and end in one tick). */
+  private changed: TableRows['workloads'][] = [];
+  private tickTs = 0;
   private notes: string[] = [];
   private lastSnapshotS = -Infinity;
   private readonly rngPhysics: Rng;
@@ -109,6 +111,7 @@ export class Twin {
     this.seed = opts.seed ?? this.scenario.seed;
     this.startMs = opts.startMs ?? (this.scenario.start ? Date.parse(this.scenario.start) : Math.floor(Date.now() / 60_000) * 60_000);
     this.tickS = this.scenario.tick;
+    this.tickTs = this.startMs;
     this.restartS = this.scenario.restart;
     this.fabric = new Fabric(this.scenario);
     this.routes = new Routes(this.fabric);
@@ -157,10 +160,13 @@ export class Twin {
     const t0 = this.timeS;
     const t1 = t0 + dt;
     this.notes = [];
+    this.tickTs = this.startMs + Math.round(t1 * 1000);
     this.applyEvents(t1);
     this.arrive(t0, t1);
     this.finish(t1);
     this.schedule();
+    // A trace pod shorter than a tick ends in the tick it started in.
+    this.finish(t1);
     this.applyLoad(t1);
     for (const l of this.fabric.links) settleLink(l, dt);
     this.progress(t1, dt);
@@ -174,12 +180,15 @@ export class Twin {
     gpuRows(this.fabric, ts, gpu);
     hostRows(this.fabric, ts, host);
     linkRows(this.fabric, ts, dt, this.rngProbe, link);
-    let wl = this.changed;
+    const workloads = this.changed;
     if (t1 - this.lastSnapshotS >= WORKLOAD_SNAPSHOT_S) {
+      // Re-state every live workload now and then, so a reader of the latest rows sees them all.
       this.lastSnapshotS = t1;
-      wl = this.workloads.filter((w) => w.state !== 'done' && w.state !== 'failed' || this.changed.includes(w));
+      const seen = new Set(workloads.map((r) => r.workload_id));
+      for (const w of this.workloads) {
+        if (w.state !== 'done' && w.state !== 'failed' && !seen.has(w.id)) workloads.push(this.workloadRow(w, ts));
+      }
     }
-    const workloads = wl.map((w) => this.workloadRow(w, ts));
     this.changed = [];
     return { ts, gpu, host, link, workloads, notes: this.notes };
   }
@@ -235,7 +244,7 @@ export class Twin {
       this.fabric.release(w.alloc);
       w.alloc = target;
       w.state = 'migrating';
-      this.changed.push(w);
+      this.markChanged(w);
     }
     w.moves++;
     this.stats.moves++;
@@ -343,7 +352,7 @@ export class Twin {
       this.stats.failed++;
       w.state = 'queued';
       this.queue.push(w);
-      this.changed.push(w);
+      this.markChanged(w);
     }
   }
 
@@ -483,7 +492,7 @@ export class Twin {
         this.byId.delete(w.id);
         this.workloads.pop();
         this.stats.arrived--;
-        this.changed = this.changed.filter((c) => c !== w);
+        this.changed = this.changed.filter((c) => c.workload_id !== w.id);
         misses++;
       }
     }
@@ -508,7 +517,7 @@ export class Twin {
     this.workloads.push(w);
     this.byId.set(w.id, w);
     this.queue.push(w);
-    this.changed.push(w);
+    this.markChanged(w);
     this.stats.arrived++;
     return w;
   }
@@ -552,18 +561,19 @@ export class Twin {
       }
     }
     if (!alloc) return false;
-    const now = this.timeS;
+    // Within a tick a workload starts at its arrival instant, or at the tick's start if it waited.
+    const now = Math.max(this.timeS, w.arrivalS);
     w.alloc = alloc;
     w.currentRegion = region;
     w.state = 'running';
     w.startS = now;
     w.queuedS = now - w.arrivalS;
-    w.endS = w.fixedEnd ? Math.max(now, w.arrivalS) + w.durationS - (w.initialProgressS ?? 0) : -1;
+    w.endS = w.fixedEnd ? now + w.durationS - (w.initialProgressS ?? 0) : -1;
     for (const g of alloc) f.memFrac[g] = w.memFrac;
     this.running.add(w);
     this.stats.started++;
     this.stats.queueS += Math.max(0, w.queuedS);
-    this.changed.push(w);
+    this.markChanged(w);
     return true;
   }
 
@@ -579,7 +589,7 @@ export class Twin {
         w.currentRegion = m.to;
         w.migration = null;
         w.state = 'running';
-        this.changed.push(w);
+        this.markChanged(w);
         this.notes.push(`move ${w.id} done`);
       }
       const done = w.fixedEnd ? w.endS <= t1 : w.progressS >= w.durationS;
@@ -599,7 +609,7 @@ export class Twin {
     w.state = state;
     w.endS = this.timeS;
     this.running.delete(w);
-    this.changed.push(w);
+    this.markChanged(w);
   }
 
   // --- load, traffic and progress -------------------------------------------------------------
@@ -625,8 +635,10 @@ export class Twin {
       // Traffic between the parts of a gang that spans regions.
       if (serving && w.alloc.length > 0) this.addGangTraffic(w);
       const m = w.migration;
-      if (m && t1 <= m.transferEndS + 1e-9) {
-        const share = Math.min(1, (m.transferEndS - (t1 - this.tickS)) / this.tickS);
+      const t0 = t1 - this.tickS;
+      if (m && t0 < m.transferEndS) {
+        // The tick the transfer ends in carries only its share of the bytes.
+        const share = Math.min(1, (m.transferEndS - Math.max(t0, m.startS)) / this.tickS);
         for (const li of m.path) {
           const l = f.links[li];
           if (l) l.offeredBps += m.rateBps * Math.max(0, share);
@@ -699,6 +711,10 @@ export class Twin {
       }
     }
     void t1;
+  }
+
+  private markChanged(w: Workload): void {
+    this.changed.push(this.workloadRow(w, this.tickTs));
   }
 
   regionName(i: number): string {
