@@ -5,7 +5,6 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, redactConfig, type LoadedConfig } from '../config/index.js';
 import { startAgent } from './agent.js';
-import { unwiredEnabled } from './sources.js';
 
 interface CollectOptions {
   config?: string;
@@ -63,12 +62,10 @@ export async function runCollect(
   const target = config.store.clickhouse
     ? `ClickHouse ${redactConfig(config).store.clickhouse}`
     : `embedded store ${config.store.data}`;
-  for (const k of unwiredEnabled(config))
-    log(`meridian collector: ${k} is enabled but not built into this collector yet; skipped`);
   const agent = await startAgent({ config, secrets: loaded.secrets, log });
   log(
     `meridian collector ${config.collector.id} (${config.collector.region}/${config.collector.host}) → ${target}; ` +
-      `sources: ${agent.sources.join(', ') || 'none'}; flush every ${config.pipeline.flushIntervalMs} ms; spool ${config.spool.dir}` +
+      `sources: ${agent.sources.filter((n) => !agent.unavailable.has(n)).join(', ') || 'none'}; flush every ${config.pipeline.flushIntervalMs} ms; spool ${config.spool.dir}` +
       (agent.metricsUrl ? `; metrics ${agent.metricsUrl}/metrics` : '') +
       (agent.tracing.enabled ? '; tracing on (OTLP/gRPC)' : '') +
       (loaded.fromEnv.length ? `; overrides from ${loaded.fromEnv.join(', ')}` : ''),

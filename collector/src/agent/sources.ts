@@ -1,13 +1,9 @@
 /**
  * Which sources the config turns on. Each source is its own module (collector/src/sources/); this
- * file only maps config sections onto them.
+ * file only maps config sections onto their options.
  */
 import type { CollectorConfig } from '../config/index.js';
-import { NvidiaSmiSource } from '../sources/nvidia-smi.js';
-import type { Source } from '../sources/source.js';
-
-/** Config sections whose source module has not landed yet; the agent says so at start. */
-export const NOT_WIRED: readonly string[] = ['sources.dcgm', 'sources.host', 'sources.nic'];
+import { DcgmSource, HostSource, LinkPassiveSource, NvidiaSmiSource, type Source } from '../sources/index.js';
 
 export function createSources(config: CollectorConfig): Source[] {
   const out: Source[] = [];
@@ -21,16 +17,26 @@ export function createSources(config: CollectorConfig): Source[] {
       }),
     );
   }
+  if (s.dcgm.enabled)
+    out.push(new DcgmSource({ url: s.dcgm.url, intervalMs: s.dcgm.intervalMs, timeoutMs: s.dcgm.timeoutMs }));
+  if (s.host.enabled) {
+    out.push(
+      new HostSource({
+        intervalMs: s.host.intervalMs,
+        mounts: s.host.mounts,
+        ...(s.host.interfaces ? { interfaces: s.host.interfaces } : {}),
+      }),
+    );
+  }
+  if (s.nic.enabled && s.nic.interfaces.length > 0) {
+    out.push(
+      new LinkPassiveSource({
+        interfaces: s.nic.interfaces,
+        ethtoolPath: s.nic.command,
+        countersIntervalMs: s.nic.intervalMs,
+        ethtoolIntervalMs: s.nic.ethtoolIntervalMs,
+      }),
+    );
+  }
   return out;
-}
-
-/** The enabled sections this build cannot run yet. */
-export function unwiredEnabled(config: CollectorConfig): string[] {
-  const s = config.sources;
-  const enabled: Record<string, boolean> = {
-    'sources.dcgm': s.dcgm.enabled,
-    'sources.host': s.host.enabled,
-    'sources.nic': s.nic.enabled,
-  };
-  return NOT_WIRED.filter((k) => enabled[k]);
 }

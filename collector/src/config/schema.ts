@@ -69,14 +69,20 @@ const dcgmSchema = z
   .strictObject({
     enabled: z.boolean().default(false),
     url: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9400/metrics'),
-    intervalMs: ms(100, 3_600_000, 1_000),
+    /** dcgm-exporter itself refreshes every 30 s by default; scraping much faster reads the same values. */
+    intervalMs: ms(100, 3_600_000, 10_000),
+    timeoutMs: ms(100, 60_000, 5_000),
   })
   .prefault({});
 
 const hostSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    intervalMs: ms(100, 3_600_000, 1_000),
+    intervalMs: ms(100, 3_600_000, 10_000),
+    /** Filesystems summed into disk_used/disk_total. */
+    mounts: z.array(z.string().min(1)).default(['/']),
+    /** Interfaces for the net_* metrics. Default: all but loopback. */
+    interfaces: z.array(z.string().regex(/^[A-Za-z0-9_.:@-]{1,15}$/, 'is not an interface name')).optional(),
   })
   .prefault({});
 
@@ -85,8 +91,12 @@ const nicSchema = z
     enabled: z.boolean().default(false),
     /** Interfaces whose counters (sysfs, ethtool -S) and optics (ethtool -m) are read. */
     interfaces: z.array(z.string().regex(/^[A-Za-z0-9_.:@-]{1,15}$/, 'is not an interface name')).default([]),
-    command: z.string().min(1).default('ethtool'),
+    /** The ethtool binary; "" reads only sysfs counters. */
+    command: z.string().default('ethtool'),
+    /** sysfs counters. */
     intervalMs: ms(100, 3_600_000, 10_000),
+    /** ethtool -S (FEC/PCS/CRC) and ethtool -m (optics). */
+    ethtoolIntervalMs: ms(1_000, 3_600_000, 60_000),
   })
   .prefault({});
 
