@@ -1,0 +1,85 @@
+/**
+ * Wall-clock time for STAMP timestamps, and the clock-synchronisation state each end advertises.
+ *
+ * Date.now() has millisecond resolution, which is coarser than the 0.2 ms we promise, so the clock
+ * is process.hrtime (monotonic, nanoseconds) anchored to the system clock. The anchor is re-taken
+ * when the two drift apart by more than `restepThresholdNs`, so a stepped system clock (chrony or
+ * ptp4l correcting a large offset) shows up in the timestamps instead of being hidden for ever.
+ */
+
+/** Nanoseconds since the Unix epoch. */
+export type WallClock = () => bigint;
+
+/**
+ * What this host knows about its own clock. Linux offers no reliable way for an unprivileged
+ * process to ask "is my clock synchronised, and how well?", so it comes from config or from the
+ * caller (e.g. the agent reading `chronyc -c tracking` or pmc output; see parseChronyTracking).
+ */
+export interface ClockStatus {
+  /** True when the clock is disciplined to UTC by an external source (NTP, PTP). Sets the S bit. */
+  readonly synced: boolean;
+  /** Upper bound on the clock's error against UTC, in milliseconds. Encoded in the Error Estimate. */
+  readonly errorMs: number;
+}
+
+/** A fixed status or a function read at every probe, so a live chrony/PTP reading can be plugged in. */
+export type ClockStatusSource = ClockStatus | (() => ClockStatus);
+
+export function readClockStatus(source: ClockStatusSource): ClockStatus {
+  return typeof source === 'function' ? source() : source;
+}
+
+/** An unsynchronised clock with an unknown (here: one second) error. The safe default. */
+export const UNSYNCED_CLOCK: ClockStatus = { synced: false, errorMs: 1000 };
+
+export function createWallClock(restepThresholdNs = 1_000_000n): WallClock {
+  let anchorWall = BigInt(Date.now()) * 1_000_000n;
+  let anchorMono = process.hrtime.bigint();
+  let calls = 0;
+  return () => {
+    const mono = process.hrtime.bigint();
+    const now = anchorWall + (mono - anchorMono);
+    // Checking the system clock costs a syscall-free Date.now(); do it every 64 reads only.
+    if ((++calls & 63) === 0) {
+      const system = BigInt(Date.now()) * 1_000_000n;
+      const drift = now > system ? now - system : system - now;
+      if (drift > restepThresholdNs) {
+        anchorWall = system;
+        anchorMono = mono;
+        return system;
+      }
+    }
+    return now;
+  };
+}
+
+/**
+ * Reads the clock state from `chronyc -c tracking` (comma-separated). chrony 4.x prints 14 fields:
+ * reference ID, reference name, stratum, ref time, system time offset (s), last offset, RMS offset,
+ * frequency, residual frequency, skew, root delay (s), root dispersion (s), update interval, leap
+ * status; older versions omit the reference name (13 fields), so fields are located relative to
+ * that. Following chrony's documentation, the error bound is |system offset| + root dispersion +
+ * root delay / 2. Synced means a nonzero stratum and a leap status other than "Not synchronised".
+ */
+export function parseChronyTracking(text: string): ClockStatus {
+  const line = text.trim().split('\n')[0] ?? '';
+  const fields = line.split(',');
+  if (fields.length !== 13 && fields.length !== 14) {
+    throw new Error(`chronyc -c tracking: expected 13 or 14 comma-separated fields, got ${fields.length}`);
+  }
+  const shift = fields.length - 13;
+  const num = (index: number, name: string): number => {
+    const raw = fields[index + shift] ?? '';
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value))
+      throw new Error(`chronyc -c tracking: ${name} is not a number: "${raw}"`);
+    return value;
+  };
+  const stratum = num(1, 'stratum');
+  const offsetS = num(3, 'system time offset');
+  const rootDelayS = num(9, 'root delay');
+  const rootDispersionS = num(10, 'root dispersion');
+  const leap = (fields[12 + shift] ?? '').trim();
+  const synced = stratum > 0 && leap !== 'Not synchronised';
+  return { synced, errorMs: (Math.abs(offsetS) + rootDispersionS + rootDelayS / 2) * 1000 };
+}

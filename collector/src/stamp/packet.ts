@@ -1,0 +1,268 @@
+/**
+ * STAMP (RFC 8762) test packets in unauthenticated mode, as pure encode/decode functions.
+ *
+ * Session-Sender packet (44 octets; RFC 8972 names the first two MBZ octets the SSID):
+ *   0 Sequence Number (4) | 4 Timestamp (8) | 12 Error Estimate (2) | 14 SSID (2) | 16 MBZ (28)
+ * Session-Reflector packet (44 octets):
+ *   0 Sequence Number (4) | 4 Timestamp (8) | 12 Error Estimate (2) | 14 SSID (2)
+ *   16 Receive Timestamp (8) | 24 Session-Sender Sequence Number (4) | 28 Session-Sender Timestamp (8)
+ *   36 Session-Sender Error Estimate (2) | 38 MBZ (2) | 40 Session-Sender TTL (1) | 41 MBZ (3)
+ *
+ * Times are bigint nanoseconds since the Unix epoch throughout: a JS number cannot hold epoch
+ * nanoseconds exactly, and the sub-millisecond accuracy we promise needs more than milliseconds.
+ */
+
+/** Both packets are 44 octets in unauthenticated mode; STAMP keeps request and reply the same size. */
+export const STAMP_PACKET_LENGTH = 44;
+/** IANA port for STAMP (RFC 8762 §4.1). Binding it needs CAP_NET_BIND_SERVICE. */
+export const STAMP_PORT = 862;
+/** Largest request the reflector accepts by default: one unfragmented datagram on a 1500-byte MTU. */
+export const STAMP_MAX_PACKET_LENGTH = 1472;
+
+/** Seconds from the NTP epoch (1900-01-01) to the Unix epoch (1970-01-01). */
+export const NTP_UNIX_OFFSET_S = 2_208_988_800n;
+const NS_PER_S = 1_000_000_000n;
+const TWO_32 = 4_294_967_296n;
+
+// ---------------------------------------------------------------------------------------------
+// Error Estimate (RFC 4656 §4.1.2, RFC 8186 §2.3 for Z)
+
+/**
+ * The 16-bit Error Estimate: S (clock synchronised to UTC by an external source), Z (0: NTP
+ * timestamp format, 1: PTPv2 truncated), Scale (6 bits) and Multiplier (8 bits).
+ * Error = Multiplier × 2^(Scale − 32) seconds.
+ */
+export interface ErrorEstimate {
+  readonly synced: boolean;
+  readonly ptp: boolean;
+  readonly scale: number;
+  readonly multiplier: number;
+}
+
+export function encodeErrorEstimate(e: ErrorEstimate): number {
+  if (!Number.isInteger(e.scale) || e.scale < 0 || e.scale > 63)
+    throw new RangeError(`error estimate scale must be 0..63, got ${e.scale}`);
+  if (!Number.isInteger(e.multiplier) || e.multiplier < 0 || e.multiplier > 255) {
+    throw new RangeError(`error estimate multiplier must be 0..255, got ${e.multiplier}`);
+  }
+  return ((e.synced ? 1 : 0) << 15) | ((e.ptp ? 1 : 0) << 14) | (e.scale << 8) | e.multiplier;
+}
+
+export function decodeErrorEstimate(value: number): ErrorEstimate {
+  return {
+    synced: (value & 0x8000) !== 0,
+    ptp: (value & 0x4000) !== 0,
+    scale: (value >> 8) & 0x3f,
+    multiplier: value & 0xff,
+  };
+}
+
+/** The error bound the estimate encodes, in seconds. */
+export function errorEstimateSeconds(e: ErrorEstimate): number {
+  return e.multiplier * 2 ** (e.scale - 32);
+}
+
+/**
+ * The smallest representable estimate that is at least `seconds` (an estimate must never claim
+ * more accuracy than the clock has). Multiplier is never 0: RFC 4656 says a zero multiplier marks
+ * a corrupt packet. Errors beyond the largest encodable value saturate at it.
+ */
+export function errorEstimateFromSeconds(seconds: number, synced: boolean, ptp = false): ErrorEstimate {
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new RangeError(`clock error must be a finite number of seconds >= 0, got ${seconds}`);
+  for (let scale = 0; scale <= 63; scale++) {
+    const multiplier = Math.max(1, Math.ceil(seconds / 2 ** (scale - 32)));
+    if (multiplier <= 255) return { synced, ptp, scale, multiplier };
+  }
+  return { synced, ptp, scale: 63, multiplier: 255 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timestamps
+
+/**
+ * NTP 64-bit timestamp: 32-bit seconds since 1900 and a 32-bit binary fraction. The seconds field
+ * wraps on 2036-02-07; like RFC 4330 §3 we read a seconds value with its top bit clear as era 1,
+ * which keeps decoding correct from 1968 to 2104.
+ */
+export function writeNtpTimestamp(buf: Buffer, offset: number, unixNs: bigint): void {
+  const ntpNs = unixNs + NTP_UNIX_OFFSET_S * NS_PER_S;
+  const seconds = ntpNs / NS_PER_S;
+  const remNs = ntpNs % NS_PER_S;
+  buf.writeUInt32BE(Number(seconds % TWO_32), offset);
+  buf.writeUInt32BE(Number((remNs * TWO_32) / NS_PER_S), offset + 4);
+}
+
+export function readNtpTimestamp(buf: Buffer, offset: number): bigint {
+  let seconds = BigInt(buf.readUInt32BE(offset));
+  if (seconds < 0x8000_0000n) seconds += TWO_32;
+  const fraction = BigInt(buf.readUInt32BE(offset + 4));
+  // Round to the nearest nanosecond so that write → read is exact to the nanosecond.
+  const ns = (fraction * NS_PER_S + TWO_32 / 2n) / TWO_32;
+  return (seconds - NTP_UNIX_OFFSET_S) * NS_PER_S + ns;
+}
+
+/** PTPv2 truncated timestamp (RFC 8186): 32-bit seconds since 1970 (PTP epoch), 32-bit nanoseconds. */
+export function writePtpTimestamp(buf: Buffer, offset: number, unixNs: bigint): void {
+  buf.writeUInt32BE(Number((unixNs / NS_PER_S) % TWO_32), offset);
+  buf.writeUInt32BE(Number(unixNs % NS_PER_S), offset + 4);
+}
+
+export function readPtpTimestamp(buf: Buffer, offset: number): bigint {
+  return BigInt(buf.readUInt32BE(offset)) * NS_PER_S + BigInt(buf.readUInt32BE(offset + 4));
+}
+
+function writeTimestamp(buf: Buffer, offset: number, unixNs: bigint, ptp: boolean): void {
+  if (ptp) writePtpTimestamp(buf, offset, unixNs);
+  else writeNtpTimestamp(buf, offset, unixNs);
+}
+
+function readTimestamp(buf: Buffer, offset: number, ptp: boolean): bigint {
+  return ptp ? readPtpTimestamp(buf, offset) : readNtpTimestamp(buf, offset);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packets
+
+export interface SenderPacket {
+  readonly seq: number;
+  /** Transmit time, ns since the Unix epoch. */
+  readonly timestampNs: bigint;
+  readonly errorEstimate: ErrorEstimate;
+  /** RFC 8972 Session-Sender Identifier; 0 where unused (RFC 8762 has those octets as MBZ). */
+  readonly ssid: number;
+}
+
+export interface ReflectorPacket {
+  /** Stateless reflector: a copy of the Session-Sender sequence number (RFC 8762 §4.3.1). */
+  readonly seq: number;
+  /** Reflector transmit time (T3). */
+  readonly timestampNs: bigint;
+  readonly errorEstimate: ErrorEstimate;
+  readonly ssid: number;
+  /** Reflector receive time (T2). */
+  readonly receiveTimestampNs: bigint;
+  readonly senderSeq: number;
+  /** Session-Sender transmit time (T1), as the sender wrote it. */
+  readonly senderTimestampNs: bigint;
+  readonly senderErrorEstimate: ErrorEstimate;
+  /** TTL of the received request; 0 where the platform cannot read it (node:dgram cannot). */
+  readonly senderTtl: number;
+}
+
+export type DecodeFailure = 'too-short' | 'too-long' | 'mbz-not-zero' | 'bad-error-estimate';
+export type Decoded<T> =
+  { readonly ok: true; readonly packet: T } | { readonly ok: false; readonly reason: DecodeFailure };
+
+export interface DecodeOptions {
+  /** Largest packet accepted; default STAMP_MAX_PACKET_LENGTH. */
+  readonly maxLength?: number;
+  /**
+   * Refuse packets whose MBZ octets (and any padding past octet 44) are not zero. RFC 8762 says MBZ
+   * is "ignored on receipt"; we refuse by default because a reflector that answers anything
+   * 44 octets long is a better reflection tool for an attacker, and we do not process RFC 8972
+   * TLVs. Set false for strict RFC 8762 behaviour.
+   */
+  readonly strictMbz?: boolean;
+}
+
+function checkUint(name: string, value: number, max: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new RangeError(`${name} must be an integer 0..${max}, got ${value}`);
+}
+
+function checkLength(length: number): void {
+  if (!Number.isInteger(length) || length < STAMP_PACKET_LENGTH) {
+    throw new RangeError(`STAMP packet length must be an integer >= ${STAMP_PACKET_LENGTH}, got ${length}`);
+  }
+}
+
+/** Encodes a Session-Sender packet, zero-padded to `length` (so the reply can be as large). */
+export function encodeSenderPacket(p: SenderPacket, length = STAMP_PACKET_LENGTH): Buffer {
+  checkLength(length);
+  checkUint('seq', p.seq, 0xffff_ffff);
+  checkUint('ssid', p.ssid, 0xffff);
+  const buf = Buffer.alloc(length);
+  buf.writeUInt32BE(p.seq, 0);
+  writeTimestamp(buf, 4, p.timestampNs, p.errorEstimate.ptp);
+  buf.writeUInt16BE(encodeErrorEstimate(p.errorEstimate), 12);
+  buf.writeUInt16BE(p.ssid, 14);
+  return buf;
+}
+
+function allZero(buf: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+function lengthFailure(buf: Buffer, opts: DecodeOptions): DecodeFailure | undefined {
+  if (buf.length < STAMP_PACKET_LENGTH) return 'too-short';
+  if (buf.length > (opts.maxLength ?? STAMP_MAX_PACKET_LENGTH)) return 'too-long';
+  return undefined;
+}
+
+export function decodeSenderPacket(buf: Buffer, opts: DecodeOptions = {}): Decoded<SenderPacket> {
+  const lengthProblem = lengthFailure(buf, opts);
+  if (lengthProblem) return { ok: false, reason: lengthProblem };
+  if ((opts.strictMbz ?? true) && !allZero(buf, 16, buf.length)) return { ok: false, reason: 'mbz-not-zero' };
+  const errorEstimate = decodeErrorEstimate(buf.readUInt16BE(12));
+  if (errorEstimate.multiplier === 0) return { ok: false, reason: 'bad-error-estimate' };
+  return {
+    ok: true,
+    packet: {
+      seq: buf.readUInt32BE(0),
+      timestampNs: readTimestamp(buf, 4, errorEstimate.ptp),
+      errorEstimate,
+      ssid: buf.readUInt16BE(14),
+    },
+  };
+}
+
+/**
+ * Encodes a Session-Reflector packet of exactly `length` octets. The reflector passes the
+ * request's length, so a reply is never larger than the request; octets past 44 stay zero rather
+ * than echoing the request's bytes.
+ */
+export function encodeReflectorPacket(p: ReflectorPacket, length = STAMP_PACKET_LENGTH): Buffer {
+  checkLength(length);
+  checkUint('seq', p.seq, 0xffff_ffff);
+  checkUint('senderSeq', p.senderSeq, 0xffff_ffff);
+  checkUint('ssid', p.ssid, 0xffff);
+  checkUint('senderTtl', p.senderTtl, 0xff);
+  const buf = Buffer.alloc(length);
+  buf.writeUInt32BE(p.seq, 0);
+  writeTimestamp(buf, 4, p.timestampNs, p.errorEstimate.ptp);
+  buf.writeUInt16BE(encodeErrorEstimate(p.errorEstimate), 12);
+  buf.writeUInt16BE(p.ssid, 14);
+  writeTimestamp(buf, 16, p.receiveTimestampNs, p.errorEstimate.ptp);
+  buf.writeUInt32BE(p.senderSeq, 24);
+  writeTimestamp(buf, 28, p.senderTimestampNs, p.senderErrorEstimate.ptp);
+  buf.writeUInt16BE(encodeErrorEstimate(p.senderErrorEstimate), 36);
+  buf.writeUInt8(p.senderTtl, 40);
+  return buf;
+}
+
+export function decodeReflectorPacket(buf: Buffer, opts: DecodeOptions = {}): Decoded<ReflectorPacket> {
+  const lengthProblem = lengthFailure(buf, opts);
+  if (lengthProblem) return { ok: false, reason: lengthProblem };
+  if ((opts.strictMbz ?? true) && !(allZero(buf, 38, 40) && allZero(buf, 41, buf.length)))
+    return { ok: false, reason: 'mbz-not-zero' };
+  const errorEstimate = decodeErrorEstimate(buf.readUInt16BE(12));
+  const senderErrorEstimate = decodeErrorEstimate(buf.readUInt16BE(36));
+  if (errorEstimate.multiplier === 0 || senderErrorEstimate.multiplier === 0)
+    return { ok: false, reason: 'bad-error-estimate' };
+  return {
+    ok: true,
+    packet: {
+      seq: buf.readUInt32BE(0),
+      timestampNs: readTimestamp(buf, 4, errorEstimate.ptp),
+      errorEstimate,
+      ssid: buf.readUInt16BE(14),
+      receiveTimestampNs: readTimestamp(buf, 16, errorEstimate.ptp),
+      senderSeq: buf.readUInt32BE(24),
+      senderTimestampNs: readTimestamp(buf, 28, senderErrorEstimate.ptp),
+      senderErrorEstimate,
+      senderTtl: buf.readUInt8(40),
+    },
+  };
+}

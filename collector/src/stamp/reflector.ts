@@ -1,0 +1,165 @@
+/**
+ * STAMP Session-Reflector (RFC 8762 §4.3), stateless, unauthenticated, on node:dgram.
+ *
+ * Safety properties, each counted when it refuses a packet:
+ *  - only well-formed requests are answered: at least 44 octets, at most maxPacketLength, MBZ
+ *    octets zero (unless strictMbz is off), a valid error estimate (nonzero multiplier);
+ *  - the reply has exactly the request's length, so the reflector never amplifies;
+ *  - replies are rate-limited per source address (token bucket) and in total.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
+import { createWallClock, readClockStatus, UNSYNCED_CLOCK, type ClockStatusSource, type WallClock } from './clock.js';
+import { parseStampReflectorConfig, type StampReflectorConfig, type StampReflectorConfigInput } from './config.js';
+import { decodeSenderPacket, encodeReflectorPacket, errorEstimateFromSeconds, type DecodeFailure } from './packet.js';
+import { KeyedTokenBuckets } from './token-bucket.js';
+
+export interface StampReflectorStats {
+  /** Datagrams received, valid or not. */
+  received: number;
+  replied: number;
+  /** Shorter than 44 octets. */
+  invalidShort: number;
+  /** Longer than maxPacketLength. */
+  invalidLong: number;
+  invalidMbz: number;
+  invalidErrorEstimate: number;
+  /** Well-formed but over the source's (or the global) rate. */
+  rateLimited: number;
+  sendErrors: number;
+}
+
+export interface StampReflectorOptions {
+  /** This host's clock state, advertised in the Error Estimate. Default: unsynchronised. */
+  clock?: ClockStatusSource;
+  /** Time source; tests share one between sender and reflector. */
+  wallClock?: WallClock;
+}
+
+const FAILURE_COUNTER: Record<DecodeFailure, keyof StampReflectorStats> = {
+  'too-short': 'invalidShort',
+  'too-long': 'invalidLong',
+  'mbz-not-zero': 'invalidMbz',
+  'bad-error-estimate': 'invalidErrorEstimate',
+};
+
+export class StampReflector {
+  readonly config: StampReflectorConfig;
+  private readonly clock: ClockStatusSource;
+  private readonly now: WallClock;
+  private readonly perSource: KeyedTokenBuckets;
+  private readonly global: KeyedTokenBuckets;
+  private socket: Socket | undefined;
+  private readonly counters: StampReflectorStats = {
+    received: 0,
+    replied: 0,
+    invalidShort: 0,
+    invalidLong: 0,
+    invalidMbz: 0,
+    invalidErrorEstimate: 0,
+    rateLimited: 0,
+    sendErrors: 0,
+  };
+
+  constructor(config: StampReflectorConfigInput = {}, opts: StampReflectorOptions = {}) {
+    this.config = parseStampReflectorConfig(config);
+    this.clock = opts.clock ?? UNSYNCED_CLOCK;
+    this.now = opts.wallClock ?? createWallClock();
+    this.perSource = new KeyedTokenBuckets(
+      { ratePerSec: this.config.ratePerSource, burst: this.config.burstPerSource },
+      this.config.maxSources,
+    );
+    this.global = new KeyedTokenBuckets({ ratePerSec: this.config.globalRate, burst: this.config.globalRate }, 1);
+  }
+
+  /** Binds the socket; resolves with the bound address (port 0 in config picks a free port). */
+  async start(): Promise<{ address: string; port: number }> {
+    if (this.socket) throw new Error('StampReflector already started');
+    const family = isIP(this.config.address) === 6 ? 6 : 4;
+    // Replies go to rinfo.address, always an address literal; answering the lookup at once keeps
+    // dgram from deferring each send to a later tick, so T3 is taken right before the datagram
+    // leaves.
+    const socket = createSocket({
+      type: family === 6 ? 'udp6' : 'udp4',
+      lookup: (address, _opts, callback) => callback(null, address, family),
+    });
+    this.socket = socket;
+    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    // A UDP socket's errors (e.g. an ICMP unreachable surfacing on send) must not kill the agent.
+    socket.on('error', () => {
+      this.counters.sendErrors++;
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(this.config.port, this.config.address, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      this.socket = undefined;
+      socket.close();
+      throw new Error(
+        `stamp.reflector: cannot listen on ${this.config.address}:${this.config.port}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    const bound = socket.address();
+    return { address: bound.address, port: bound.port };
+  }
+
+  stats(): Readonly<StampReflectorStats> {
+    return { ...this.counters };
+  }
+
+  async close(): Promise<void> {
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    // T2: taken first, before any work, so the reflector's own processing is inside T3 − T2.
+    const receivedNs = this.now();
+    this.counters.received++;
+    const decoded = decodeSenderPacket(msg, {
+      maxLength: this.config.maxPacketLength,
+      strictMbz: this.config.strictMbz,
+    });
+    if (!decoded.ok) {
+      this.counters[FAILURE_COUNTER[decoded.reason]]++;
+      return;
+    }
+    const nowMs = Date.now();
+    if (!this.perSource.take(rinfo.address, nowMs) || !this.global.take('*', nowMs)) {
+      this.counters.rateLimited++;
+      return;
+    }
+    const request = decoded.packet;
+    const status = readClockStatus(this.clock);
+    const errorEstimate = errorEstimateFromSeconds(status.errorMs / 1000, status.synced);
+    const reply = encodeReflectorPacket(
+      {
+        seq: request.seq,
+        timestampNs: this.now(),
+        errorEstimate,
+        ssid: request.ssid,
+        receiveTimestampNs: receivedNs,
+        senderSeq: request.seq,
+        senderTimestampNs: request.timestampNs,
+        senderErrorEstimate: request.errorEstimate,
+        // node:dgram does not expose the received TTL (no IP_RECVTTL); 0 means "not known".
+        senderTtl: 0,
+      },
+      msg.length,
+    );
+    // The Session-Sender Timestamp is copied octet for octet: re-encoding a decoded value could
+    // move it by a fraction unit, and the sender matches replies on the exact value it sent.
+    msg.copy(reply, 28, 4, 12);
+    this.socket?.send(reply, rinfo.port, rinfo.address, (err) => {
+      if (err) this.counters.sendErrors++;
+      else this.counters.replied++;
+    });
+  }
+}

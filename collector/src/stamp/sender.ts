@@ -1,0 +1,227 @@
+/**
+ * STAMP Session-Sender (RFC 8762 §4.2) on node:dgram: probes every configured peer at `rate`
+ * packets per second and turns each interval into one link_samples row per peer. The rules for
+ * what counts (late replies, duplicates, reordering, one-way delays) live in session.ts.
+ *
+ * One connected UDP socket per peer: the kernel then drops datagrams from anyone but that peer,
+ * and a send needs no address lookup.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { createWallClock, readClockStatus, UNSYNCED_CLOCK, type ClockStatusSource, type WallClock } from './clock.js';
+import {
+  defaultLinkId,
+  parseStampSenderConfig,
+  type StampPeerConfig,
+  type StampSenderConfig,
+  type StampSenderConfigInput,
+} from './config.js';
+import { decodeReflectorPacket, encodeSenderPacket, errorEstimateFromSeconds, readNtpTimestamp } from './packet.js';
+import { StampSession, type ReplyObservation, type StampReport, type StampSessionCounters } from './session.js';
+
+export interface StampSenderOptions {
+  /** This host's clock state, advertised in each probe's Error Estimate. Default: unsynchronised. */
+  clock?: ClockStatusSource;
+  wallClock?: WallClock;
+  /** Called with each finished interval. Without it, reports queue for takeReports(). */
+  onReport?: (report: StampReport) => void;
+  /** Called for every reply, counted or not: for debugging and tests. */
+  onReply?: (linkId: string, observation: ReplyObservation) => void;
+}
+
+export interface StampPeerStats extends StampSessionCounters {
+  readonly linkId: string;
+  sendErrors: number;
+  invalidReplies: number;
+}
+
+export interface StampSenderStats {
+  readonly peers: readonly StampPeerStats[];
+  /** Send slots skipped because the event loop was late by more than one period. */
+  readonly skippedSlots: number;
+  /** Reports dropped from the takeReports() queue because nobody drained it. */
+  readonly droppedReports: number;
+}
+
+interface Peer {
+  readonly config: StampPeerConfig;
+  readonly session: StampSession;
+  readonly socket: Socket;
+  sendErrors: number;
+  invalidReplies: number;
+}
+
+/** Reports kept for takeReports(); 8 peers at one report a minute is a day's worth. */
+const MAX_QUEUED_REPORTS = 10_000;
+
+export class StampSender {
+  readonly config: StampSenderConfig;
+  private readonly clock: ClockStatusSource;
+  private readonly now: WallClock;
+  private readonly peers: Peer[] = [];
+  private readonly queue: StampReport[] = [];
+  private readonly finalizers = new Map<number, NodeJS.Timeout>();
+  private tickTimer: NodeJS.Timeout | undefined;
+  private startMono = 0n;
+  private slot = 0;
+  private skippedSlots = 0;
+  private droppedReports = 0;
+  private running = false;
+
+  constructor(
+    config: StampSenderConfigInput,
+    private readonly opts: StampSenderOptions = {},
+  ) {
+    this.config = parseStampSenderConfig(config);
+    this.clock = opts.clock ?? UNSYNCED_CLOCK;
+    this.now = opts.wallClock ?? createWallClock();
+  }
+
+  /** Opens one socket per peer and starts probing. Rejects if a peer's address cannot be resolved. */
+  async start(): Promise<void> {
+    if (this.running) throw new Error('StampSender already started');
+    for (const [i, config] of this.config.peers.entries()) {
+      let resolved: { address: string; family: number };
+      try {
+        resolved = await lookup(config.address);
+      } catch (err) {
+        await this.closeSockets();
+        throw new Error(
+          `stamp.sender.peers[${i}].address: cannot resolve "${config.address}": ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+      const socket = createSocket({ type: resolved.family === 6 ? 'udp6' : 'udp4' });
+      const session = new StampSession(
+        {
+          linkId: config.linkId ?? defaultLinkId(this.config.region, config),
+          regionFrom: this.config.region,
+          regionTo: config.region,
+          host: this.config.host,
+        },
+        this.config,
+      );
+      const peer: Peer = { config, session, socket, sendErrors: 0, invalidReplies: 0 };
+      socket.on('message', (msg) => this.onMessage(peer, msg));
+      socket.on('error', () => {
+        peer.sendErrors++;
+      });
+      await new Promise<void>((resolve) => socket.connect(config.port, resolved.address, resolve));
+      this.peers.push(peer);
+    }
+    this.running = true;
+    this.startMono = process.hrtime.bigint();
+    this.slot = 0;
+    this.tick();
+  }
+
+  /**
+   * Stops probing. With `drain` (the default) it first waits lossTimeoutMs so the last probes get
+   * their chance, then reports every open interval (the last one partial), then closes the sockets.
+   */
+  async stop({ drain = true }: { drain?: boolean } = {}): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearTimeout(this.tickTimer);
+    if (drain) await new Promise((resolve) => setTimeout(resolve, this.config.lossTimeoutMs + 5));
+    for (const timer of this.finalizers.values()) clearTimeout(timer);
+    this.finalizers.clear();
+    if (drain)
+      for (const peer of this.peers)
+        for (const start of peer.session.openIntervals()) this.emit(peer.session.finalize(start));
+    await this.closeSockets();
+  }
+
+  /** Finished reports not yet taken (only used when no onReport callback was given). */
+  takeReports(): StampReport[] {
+    return this.queue.splice(0, this.queue.length);
+  }
+
+  stats(): StampSenderStats {
+    return {
+      peers: this.peers.map((p) => ({
+        linkId: p.session.labels.linkId,
+        ...p.session.counters,
+        sendErrors: p.sendErrors,
+        invalidReplies: p.invalidReplies,
+      })),
+      skippedSlots: this.skippedSlots,
+      droppedReports: this.droppedReports,
+    };
+  }
+
+  private async closeSockets(): Promise<void> {
+    const peers = this.peers.splice(0, this.peers.length);
+    await Promise.all(peers.map((p) => new Promise<void>((resolve) => p.socket.close(() => resolve()))));
+  }
+
+  /** Sends one probe to every peer, then schedules the next slot on the monotonic clock. */
+  private tick(): void {
+    if (!this.running) return;
+    const status = readClockStatus(this.clock);
+    const errorEstimate = errorEstimateFromSeconds(status.errorMs / 1000, status.synced);
+    for (const peer of this.peers) this.sendProbe(peer, errorEstimate);
+    const periodNs = BigInt(Math.round(1e9 / this.config.rate));
+    const elapsed = process.hrtime.bigint() - this.startMono;
+    // Skip slots the event loop missed rather than bursting to catch up: a burst would distort
+    // the very delays we measure.
+    const next = Number(elapsed / periodNs) + 1;
+    if (next > this.slot + 1) this.skippedSlots += next - this.slot - 1;
+    this.slot = next;
+    const delayMs = Number(BigInt(next) * periodNs - elapsed) / 1e6;
+    this.tickTimer = setTimeout(() => this.tick(), delayMs);
+  }
+
+  private sendProbe(peer: Peer, errorEstimate: ReturnType<typeof errorEstimateFromSeconds>): void {
+    const seq = peer.session.nextSeq();
+    const packet = encodeSenderPacket(
+      { seq, timestampNs: this.now(), errorEstimate, ssid: peer.config.ssid },
+      this.config.packetLength,
+    );
+    // T1 as the reflector will echo it (the wire format's resolution), so replies match exactly.
+    const t1Ns = readNtpTimestamp(packet, 4);
+    const intervalStart = peer.session.onSent(seq, t1Ns);
+    this.scheduleFinalize(intervalStart);
+    peer.socket.send(packet, (err) => {
+      if (err) peer.sendErrors++;
+    });
+  }
+
+  private onMessage(peer: Peer, msg: Buffer): void {
+    const t4Ns = this.now();
+    const decoded = decodeReflectorPacket(msg, { maxLength: this.config.packetLength, strictMbz: false });
+    if (!decoded.ok || msg.length !== this.config.packetLength) {
+      peer.invalidReplies++;
+      return;
+    }
+    const observation = peer.session.onReply(decoded.packet, t4Ns);
+    this.opts.onReply?.(peer.session.labels.linkId, observation);
+  }
+
+  /** Closes an interval (for every peer) at its end + lossTimeoutMs, per session.ts's rules. */
+  private scheduleFinalize(intervalStartMs: number): void {
+    if (this.finalizers.has(intervalStartMs)) return;
+    const dueMs = intervalStartMs + this.config.intervalMs + this.config.lossTimeoutMs + 5;
+    const timer = setTimeout(
+      () => {
+        this.finalizers.delete(intervalStartMs);
+        for (const peer of this.peers) this.emit(peer.session.finalize(intervalStartMs));
+      },
+      Math.max(0, dueMs - Number(this.now() / 1_000_000n)),
+    );
+    this.finalizers.set(intervalStartMs, timer);
+  }
+
+  private emit(report: StampReport | undefined): void {
+    if (!report) return;
+    if (this.opts.onReport) {
+      this.opts.onReport(report);
+      return;
+    }
+    if (this.queue.length >= MAX_QUEUED_REPORTS) {
+      this.queue.shift();
+      this.droppedReports++;
+    }
+    this.queue.push(report);
+  }
+}

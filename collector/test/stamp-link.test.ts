@@ -1,0 +1,304 @@
+/**
+ * A STAMP sender and reflector on 127.0.0.1, through the long-haul link SIMULATION (a user-space
+ * relay: this kernel has no tc netem) injecting a 2,000 km fibre's delay, plus jitter, loss,
+ * reordering and duplicates. Every measured figure is checked against the relay's own record of
+ * what it did to each datagram, so the assertions do not depend on luck or machine load: the
+ * counts must match exactly, the delays within 0.2 ms.
+ */
+import { setPriority } from 'node:os';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  createWallClock,
+  StampReflector,
+  StampSender,
+  type ReplyObservation,
+  type StampReport,
+} from '../src/stamp/index.js';
+import { holdMs, LongHaulLinkSim, type Impairment, type PacketRecord } from '../../test/relay/long-haul-link-sim.js';
+import { probeTruths, reorderedSeqs, stampKeyOf, type ProbeTruth } from '../../test/relay/truth.js';
+import { mean, percentile } from '../src/stamp/stats.js';
+
+// 2,000 km of fibre at 4.9 µs/km is 9.8 ms each way, ~19.6 ms round trip.
+const longHaul: Impairment = {
+  delayMs: 9.8,
+  jitterMs: 1.5,
+  lossPct: 2.5,
+  duplicatePct: 1.5,
+  reorderPct: 2,
+  reorderExtraMs: 12,
+};
+const RATE = 200; // probes/s: 5 ms apart, so a packet held back 12 ms is overtaken by two others
+const RUN_MS = 7_000;
+const INTERVAL_MS = 2_000;
+
+const wallClock = createWallClock();
+const synced = { synced: true, errorMs: 0.01 };
+
+interface Run {
+  reports: StampReport[];
+  observations: ReplyObservation[];
+  truths: Map<number, ProbeTruth>;
+  reordered: Set<number>;
+  /** Planned round trip (forward + reverse delay the relay chose) of every probe answered. */
+  plannedRttMs: number[];
+  records: readonly PacketRecord[];
+}
+
+/**
+ * Timestamps taken in user space are only as prompt as the scheduler lets the process be. On a
+ * shared 2-core machine under other engineers' builds, the receive-path latency this test bounds
+ * is dominated by waiting for a CPU, which is not the code under test: ask for a better nice
+ * level where allowed (root, or CAP_SYS_NICE), and carry on without it elsewhere.
+ */
+function preferPromptScheduling(): void {
+  try {
+    setPriority(-10);
+  } catch {
+    // Not permitted here; the test still runs, with more scheduling noise.
+  }
+}
+
+/** JIT-compiles the probe path (a fresh process interprets its first thousand packets slowly). */
+async function warmUp(): Promise<void> {
+  const reflector = new StampReflector(
+    { address: '127.0.0.1', port: 0, ratePerSource: 10_000, burstPerSource: 10_000 },
+    { clock: synced, wallClock },
+  );
+  const target = await reflector.start();
+  const relay = new LongHaulLinkSim({
+    target,
+    forward: longHaul,
+    reverse: longHaul,
+    seed: 1,
+    keyOf: stampKeyOf,
+    clock: wallClock,
+  });
+  const front = await relay.start();
+  const sender = new StampSender(
+    {
+      host: 'warm-up',
+      region: 'eu-west',
+      peers: [{ address: front.address, port: front.port, region: 'us-east' }],
+      rate: 1000,
+      intervalMs: 1000,
+      lossTimeoutMs: 100,
+    },
+    { clock: synced, wallClock, onReport: () => undefined },
+  );
+  await sender.start();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await sender.stop({ drain: false });
+  await relay.close();
+  await reflector.close();
+}
+
+async function runThroughLink(): Promise<Run> {
+  preferPromptScheduling();
+  await warmUp();
+  const reflector = new StampReflector(
+    { address: '127.0.0.1', port: 0, ratePerSource: 10_000, burstPerSource: 10_000 },
+    { clock: synced, wallClock },
+  );
+  const target = await reflector.start();
+  const relay = new LongHaulLinkSim({
+    target,
+    forward: longHaul,
+    reverse: longHaul,
+    seed: 20261125,
+    keyOf: stampKeyOf,
+    clock: wallClock,
+  });
+  const front = await relay.start();
+  const reports: StampReport[] = [];
+  const observations: ReplyObservation[] = [];
+  const sender = new StampSender(
+    {
+      host: 'gpu-eu-01',
+      region: 'eu-west',
+      peers: [{ address: front.address, port: front.port, region: 'us-east' }],
+      rate: RATE,
+      intervalMs: INTERVAL_MS,
+      lossTimeoutMs: 1_000,
+    },
+    { clock: synced, wallClock, onReport: (r) => reports.push(r), onReply: (_id, o) => observations.push(o) },
+  );
+  await sender.start();
+  await new Promise((resolve) => setTimeout(resolve, RUN_MS));
+  await sender.stop();
+  await relay.close();
+  await reflector.close();
+  const truths = probeTruths(relay.records);
+  const plannedForward = new Map(
+    relay.records
+      .filter((r) => r.direction === 'forward' && r.copies.length > 0)
+      .map((r) => [r.key, r.copies[0]?.plannedMs as number]),
+  );
+  const plannedRttMs = relay.records.flatMap((r) => {
+    const fwd = plannedForward.get(r.key);
+    return r.direction === 'reverse' && r.copies.length > 0 && fwd !== undefined
+      ? [fwd + (r.copies[0]?.plannedMs as number)]
+      : [];
+  });
+  return { reports, observations, truths, reordered: reorderedSeqs(truths), plannedRttMs, records: relay.records };
+}
+
+function truthsOf(run: Run, report: StampReport): ProbeTruth[] {
+  const out: ProbeTruth[] = [];
+  for (let seq = report.firstSeq; seq <= report.lastSeq; seq++) {
+    const t = run.truths.get(seq);
+    if (!t) throw new Error(`probe ${seq} never reached the relay`);
+    out.push(t);
+  }
+  return out;
+}
+
+const sortedOf = (values: number[]): number[] => [...values].sort((a, b) => a - b);
+
+describe('STAMP through a simulated 2,000 km link', () => {
+  let run: Run;
+  beforeAll(async () => {
+    run = await runThroughLink();
+  }, 30_000);
+
+  it('reports every interval, and the relay saw every probe sent', () => {
+    // 7 s of probing over 2 s intervals aligned to the epoch: 4 or 5 intervals, first and last partial.
+    expect(run.reports.length).toBeGreaterThanOrEqual(4);
+    expect(run.reports.length).toBeLessThanOrEqual(5);
+    const sent = run.reports.reduce((n, r) => n + Number(r.row.probes_sent), 0);
+    expect(sent).toBe(run.truths.size);
+    // Slots the event loop missed are skipped, not burst; even a starved machine sends most.
+    expect(sent).toBeGreaterThan(RATE * (RUN_MS / 1000) * 0.5);
+    for (const r of run.reports) {
+      expect(r.row).toMatchObject({
+        source: 'stamp',
+        link_id: 'eu-west->us-east',
+        region_from: 'eu-west',
+        region_to: 'us-east',
+        host: 'gpu-eu-01',
+        lane: 0,
+        method: 'stamp',
+      });
+      expect(r.row.ts).toBe(r.intervalStartMs);
+      expect(r.intervalStartMs % INTERVAL_MS).toBe(0);
+    }
+  });
+
+  it('counts loss, duplicates and reordering exactly as the link injected them', () => {
+    let lost = 0;
+    let sent = 0;
+    for (const report of run.reports) {
+      const truths = truthsOf(run, report);
+      const received = truths.filter((t) => t.linkMs !== undefined);
+      const truthLossPct = ((truths.length - received.length) / truths.length) * 100;
+      expect(report.row.probes_sent).toBe(truths.length);
+      expect(report.row.probes_received).toBe(received.length);
+      expect(Math.abs(Number(report.row.loss_pct) - truthLossPct)).toBeLessThanOrEqual(0.5);
+      expect(report.row.duplicates).toBe(received.reduce((n, t) => n + t.repliesDelivered - 1, 0));
+      expect(report.row.reordered).toBe(received.filter((t) => run.reordered.has(t.seq)).length);
+      lost += truths.length - received.length;
+      sent += truths.length;
+    }
+    // The simulation did what it was told: 2.5% each way is ~4.9% round-trip loss.
+    expect((lost / sent) * 100).toBeGreaterThan(3);
+    expect((lost / sent) * 100).toBeLessThan(7.5);
+    const totalDup = run.reports.reduce((n, r) => n + Number(r.row.duplicates), 0);
+    const totalReordered = run.reports.reduce((n, r) => n + Number(r.row.reordered), 0);
+    expect(totalDup).toBeGreaterThan(10);
+    expect(totalReordered).toBeGreaterThan(10);
+  });
+
+  it('never measures a round trip shorter than the delay the link added', () => {
+    let checked = 0;
+    for (const o of run.observations) {
+      const t = run.truths.get(o.seq);
+      if (o.outcome !== 'received' || t?.linkMs === undefined || o.rttMs === undefined) continue;
+      expect(o.rttMs).toBeGreaterThanOrEqual(t.linkMs - 0.001);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
+
+  it('measures RTT within 0.2 ms of the wire truth', () => {
+    const diag: string[] = [];
+    const checks: [string, number, number][] = [];
+    for (const report of run.reports) {
+      const truths = truthsOf(run, report).filter((t) => t.wireRttMs !== undefined);
+      if (truths.length < 200) continue; // a sliver of an interval at the edges says little
+      const wire = sortedOf(truths.map((t) => t.wireRttMs as number));
+      checks.push([`${report.intervalStartMs} rtt_p50`, Number(report.row.rtt_p50), percentile(wire, 50) as number]);
+      // The mean also carries the tail of the receive latency (1-2 ms at p99 when other builds
+      // keep both cores busy), so it gets a wider bound than the median.
+      expect(
+        Math.abs(Number(report.row.rtt_avg) - (mean(wire) as number)),
+        `${report.intervalStartMs} rtt_avg`,
+      ).toBeLessThanOrEqual(0.5);
+      // The minimum rests on one probe's receive latency, so it is bounded, not matched.
+      expect(Number(report.row.rtt_min)).toBeGreaterThanOrEqual((wire[0] as number) - 0.001);
+      expect(Number(report.row.rtt_min)).toBeLessThanOrEqual((wire[0] as number) + 1);
+      expect(Number(report.row.rtt_min)).toBeLessThanOrEqual(Number(report.row.rtt_p50));
+      expect(Number(report.row.rtt_p50)).toBeLessThanOrEqual(Number(report.row.rtt_p99));
+      expect(Number(report.row.rtt_p99)).toBeLessThanOrEqual(Number(report.row.rtt_max));
+      const link = sortedOf(truths.map((t) => t.linkMs as number));
+      diag.push(
+        `${report.intervalStartMs}: n=${wire.length} link p50 ${percentile(link, 50)?.toFixed(3)} wire p50 ${percentile(wire, 50)?.toFixed(3)} measured p50 ${Number(report.row.rtt_p50).toFixed(3)}`,
+      );
+    }
+    const errors = sortedOf(
+      run.observations.flatMap((o) => {
+        const t = run.truths.get(o.seq);
+        return o.outcome === 'received' && t?.wireRttMs !== undefined && o.rttMs !== undefined
+          ? [o.rttMs - t.wireRttMs]
+          : [];
+      }),
+    );
+    diag.push(
+      `per-probe RTT - wire truth, ms: p1 ${percentile(errors, 1)?.toFixed(3)} p50 ${percentile(errors, 50)?.toFixed(3)} p99 ${percentile(errors, 99)?.toFixed(3)}`,
+    );
+    console.log(diag.join('\n'));
+    expect(checks.length).toBeGreaterThanOrEqual(2);
+    for (const [what, measured, truth] of checks) expect(Math.abs(measured - truth), what).toBeLessThanOrEqual(0.2);
+  });
+
+  it('injected the 2,000 km delay it was asked for', () => {
+    const planned = sortedOf(run.plannedRttMs);
+    expect(percentile(planned, 50)).toBeGreaterThan(18.6);
+    expect(percentile(planned, 50)).toBeLessThan(20.6);
+    // A copy may leave up to ~1.5 ms before its planned delay: libuv starts a timer from the loop's
+    // cached clock, which can trail the datagram's arrival. Late is possible on a loaded machine.
+    let copies = 0;
+    for (const r of run.records) {
+      for (const copy of r.copies) {
+        expect(holdMs(r, copy)).toBeGreaterThan(copy.plannedMs - 2);
+        copies++;
+      }
+    }
+    expect(copies).toBeGreaterThan(2000);
+  });
+
+  it('timestamps next to its socket calls: each host-stack hop is short at the median', () => {
+    const hops: number[][] = [[], [], []];
+    for (const t of run.truths.values()) t.hopsMs?.forEach((h, i) => hops[i]?.push(h));
+    for (const [i, values] of hops.entries()) {
+      const sorted = sortedOf(values);
+      expect(sorted[0], `hop ${i}`).toBeGreaterThanOrEqual(0);
+      expect(percentile(sorted, 50), `hop ${i}`).toBeLessThan(0.5);
+    }
+  });
+
+  it('reports one-way delays, within 0.2 ms of the wire truth, when both clocks are synchronised', () => {
+    let checked = 0;
+    for (const report of run.reports) {
+      const truths = truthsOf(run, report).filter((t) => t.wireForwardMs !== undefined);
+      if (truths.length < 200) continue;
+      expect(report.row.clock_synced).toBe(1);
+      expect(Number(report.row.clock_error)).toBeGreaterThanOrEqual(0.02);
+      expect(Number(report.row.clock_error)).toBeLessThan(0.021);
+      const fwd = percentile(sortedOf(truths.map((t) => t.wireForwardMs as number)), 50) as number;
+      const rev = percentile(sortedOf(truths.map((t) => t.wireReverseMs as number)), 50) as number;
+      expect(Math.abs(Number(report.row.owd_forward) - fwd)).toBeLessThanOrEqual(0.2);
+      expect(Math.abs(Number(report.row.owd_reverse) - rev)).toBeLessThanOrEqual(0.2);
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(2);
+  });
+});
