@@ -26,6 +26,8 @@ export { solveGreedy } from './solve-greedy.js';
 export type { Problem, Candidate, Solution } from './problem.js';
 export { readObservation, FIBER_MS_PER_KM } from './reader.js';
 export { DryRunExecutor, WebhookExecutor } from './executors.js';
+export { KubernetesExecutor, loadKubeConfig } from './executor-kubernetes.js';
+export type { KubernetesExecutorOptions } from './executor-kubernetes.js';
 export { StoreSink, GrafanaSink, AlertmanagerSink, WebhookSink, signBody } from './sinks.js';
 export type { Sink, PassRecord, DecisionRecord } from './sinks.js';
 export type { PostableAlert, AlertLabels } from './alerts.js';

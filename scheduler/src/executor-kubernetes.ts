@@ -1,0 +1,143 @@
+/**
+ * The Kubernetes executor, through @kubernetes/client-node. Two ways to move work between regions:
+ *  - karmada: one Karmada control plane; the workload's PropagationPolicy (same name as the
+ *    workload) gets new static weights per member cluster (replicaScheduling Divided/Weighted).
+ *  - deployments: one cluster per region (a kubeconfig context each); the workload's Deployment is
+ *    scaled up in the destination first, then down in the source (make-before-break).
+ * Every write is a JSON merge patch (application/merge-patch+json).
+ */
+import { AppsV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { Executor, Move, MoveOutcome } from './executor.js';
+
+export interface KubernetesExecutorOptions {
+  readonly mode: 'karmada' | 'deployments';
+  readonly kubeConfig: KubeConfig;
+  readonly namespace: string;
+  /** deployments: region → context name; default: the region's name. */
+  readonly contexts?: Readonly<Record<string, string>>;
+  /** karmada: region → member cluster name; default: the region's name. */
+  readonly clusters?: Readonly<Record<string, string>>;
+  /** How long a move is expected to take (reported to the loop's verify step). */
+  readonly expectedDurationMs?: number;
+}
+
+interface StaticWeight {
+  targetCluster: { clusterNames: string[] };
+  weight: number;
+}
+
+interface PropagationPolicy {
+  spec?: {
+    placement?: {
+      replicaScheduling?: {
+        weightPreference?: { staticWeightList?: StaticWeight[] };
+      };
+    };
+  };
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+function errorText(err: unknown): string {
+  const e = err as { code?: number; body?: unknown; message?: string };
+  const body = typeof e.body === 'string' ? e.body : e.body ? JSON.stringify(e.body) : '';
+  const status = e.code ? `HTTP ${e.code}` : '';
+  let msg = body;
+  try {
+    msg = (JSON.parse(body) as { message?: string }).message ?? body;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return [status, msg || e.message || String(err)].filter(Boolean).join(': ').slice(0, 300);
+}
+
+export class KubernetesExecutor implements Executor {
+  readonly name: string;
+  constructor(private readonly opts: KubernetesExecutorOptions) {
+    this.name = `kubernetes-${opts.mode}`;
+  }
+
+  async execute(move: Move): Promise<MoveOutcome> {
+    try {
+      if (this.opts.mode === 'karmada') await this.reweigh(move);
+      else await this.rescale(move);
+      return { status: 'started', expectedDurationMs: this.opts.expectedDurationMs ?? 60_000 };
+    } catch (err) {
+      return { status: 'failed', error: errorText(err) };
+    }
+  }
+
+  private client<T extends AppsV1Api | CustomObjectsApi>(ctor: new (...a: never[]) => T, context?: string): T {
+    const kc = new KubeConfig();
+    kc.loadFromString(this.opts.kubeConfig.exportConfig());
+    if (context) kc.setCurrentContext(context);
+    return kc.makeApiClient(ctor as unknown as Parameters<KubeConfig['makeApiClient']>[0]) as unknown as T;
+  }
+
+  private async reweigh(move: Move): Promise<void> {
+    const api = this.client(CustomObjectsApi);
+    const cluster = (r: string) => this.opts.clusters?.[r] ?? r;
+    const ref = {
+      group: 'policy.karmada.io',
+      version: 'v1alpha1',
+      namespace: this.opts.namespace,
+      plural: 'propagationpolicies',
+      name: move.workloadId,
+    };
+    const policy = (await api.getNamespacedCustomObject(ref)) as PropagationPolicy;
+    const list = policy.spec?.placement?.replicaScheduling?.weightPreference?.staticWeightList ?? [];
+    const weights = new Map<string, number>();
+    for (const w of list)
+      for (const c of w.targetCluster.clusterNames) weights.set(c, (weights.get(c) ?? 0) + w.weight);
+    const from = cluster(move.from);
+    const to = cluster(move.to);
+    const have = weights.get(from) ?? 0;
+    // Weights count replicas: a partial move shifts that many, a whole move shifts all of them.
+    const shift = move.replicas !== undefined ? Math.min(move.replicas, have) : have;
+    if (shift <= 0) throw new Error(`PropagationPolicy ${move.workloadId} has no weight on cluster ${from}`);
+    weights.set(from, have - shift);
+    weights.set(to, (weights.get(to) ?? 0) + shift);
+    const staticWeightList: StaticWeight[] = [...weights.entries()]
+      .filter(([, w]) => w > 0)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([c, weight]) => ({ targetCluster: { clusterNames: [c] }, weight }));
+    const body = {
+      spec: {
+        placement: {
+          replicaScheduling: {
+            replicaSchedulingType: 'Divided',
+            replicaDivisionPreference: 'Weighted',
+            weightPreference: { staticWeightList },
+          },
+        },
+      },
+    };
+    await api.patchNamespacedCustomObject({ ...ref, body }, mergePatch);
+  }
+
+  private async rescale(move: Move): Promise<void> {
+    const ctx = (r: string) => this.opts.contexts?.[r] ?? r;
+    const src = this.client(AppsV1Api, ctx(move.from));
+    const dst = this.client(AppsV1Api, ctx(move.to));
+    const ref = { name: move.workloadId, namespace: this.opts.namespace };
+    const srcScale = await src.readNamespacedDeploymentScale(ref);
+    const have = srcScale.spec?.replicas ?? 0;
+    const shift = move.replicas !== undefined ? Math.min(move.replicas, have) : have;
+    if (shift <= 0) throw new Error(`Deployment ${move.workloadId} has no replicas in ${move.from}`);
+    const dstScale = await dst.readNamespacedDeploymentScale(ref);
+    // Up in the destination first, so the service never has fewer replicas than it had.
+    await dst.patchNamespacedDeploymentScale(
+      { ...ref, body: { spec: { replicas: (dstScale.spec?.replicas ?? 0) + shift } } },
+      mergePatch,
+    );
+    await src.patchNamespacedDeploymentScale({ ...ref, body: { spec: { replicas: have - shift } } }, mergePatch);
+  }
+}
+
+/** Loads a kubeconfig from a file, or the usual default lookup (KUBECONFIG, ~/.kube/config, in-cluster). */
+export function loadKubeConfig(file?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (file) kc.loadFromFile(file);
+  else kc.loadFromDefault();
+  return kc;
+}

@@ -1,0 +1,249 @@
+/**
+ * The Kubernetes executor against a real HTTP server on 127.0.0.1 that checks each request the way
+ * the Kubernetes API server would: path, method, bearer token, patch content type, body shape.
+ * (No cluster exists on this machine; the server holds the objects in memory.)
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubernetesExecutor } from '../src/executor-kubernetes.js';
+import type { Move } from '../src/executor.js';
+
+const TOKEN = 'k8s-test-token';
+let server: Server;
+let url: string;
+const requests: { method: string; path: string; contentType: string | undefined; body: unknown; server: string }[] = [];
+
+/** Objects by "server/path". Two "clusters" are two paths prefixes on one server (/eu, /us). */
+const scales = new Map<string, number>();
+let policy: Record<string, unknown>;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((res) => {
+    let s = '';
+    req.on('data', (c: Buffer) => (s += c.toString('utf8')));
+    req.on('end', () => res(s));
+  });
+}
+
+function status(code: number, reason: string, message: string) {
+  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code });
+}
+
+beforeAll(async () => {
+  server = createServer(async (req, res) => {
+    const raw = await readBody(req);
+    const [, prefix, ...rest] = (req.url ?? '').split('/');
+    const path = `/${rest.join('/')}`.replace(/\?.*$/, '');
+    const body = raw ? (JSON.parse(raw) as unknown) : undefined;
+    requests.push({
+      method: req.method ?? '',
+      path,
+      contentType: req.headers['content-type'],
+      body,
+      server: prefix ?? '',
+    });
+    const send = (code: number, obj: string) => res.writeHead(code, { 'content-type': 'application/json' }).end(obj);
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
+    const scaleM = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)\/scale$/.exec(path);
+    if (scaleM) {
+      const key = `${prefix}/${scaleM[1]}/${scaleM[2]}`;
+      if (!scales.has(key)) return send(404, status(404, 'NotFound', `deployments.apps "${scaleM[2]}" not found`));
+      if (req.method === 'PATCH') {
+        if (req.headers['content-type'] !== 'application/merge-patch+json')
+          return send(
+            415,
+            status(
+              415,
+              'UnsupportedMediaType',
+              `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+            ),
+          );
+        const r = (body as { spec?: { replicas?: unknown } })?.spec?.replicas;
+        if (typeof r !== 'number' || r < 0 || !Number.isInteger(r))
+          return send(422, status(422, 'Invalid', 'spec.replicas: Invalid value'));
+        scales.set(key, r);
+      } else if (req.method !== 'GET') return send(405, status(405, 'MethodNotAllowed', 'method not allowed'));
+      return send(
+        200,
+        JSON.stringify({
+          kind: 'Scale',
+          apiVersion: 'autoscaling/v1',
+          metadata: { name: scaleM[2], namespace: scaleM[1] },
+          spec: { replicas: scales.get(key) },
+          status: { replicas: scales.get(key) },
+        }),
+      );
+    }
+    const ppM = /^\/apis\/policy\.karmada\.io\/v1alpha1\/namespaces\/([^/]+)\/propagationpolicies\/([^/]+)$/.exec(path);
+    if (ppM) {
+      if (ppM[2] !== 'llm-serve')
+        return send(404, status(404, 'NotFound', `propagationpolicies.policy.karmada.io "${ppM[2]}" not found`));
+      if (req.method === 'PATCH') {
+        if (req.headers['content-type'] !== 'application/merge-patch+json')
+          return send(415, status(415, 'UnsupportedMediaType', 'unsupported patch type'));
+        const rs = (body as { spec?: { placement?: { replicaScheduling?: Record<string, unknown> } } }).spec?.placement
+          ?.replicaScheduling;
+        const list = (
+          rs?.weightPreference as
+            { staticWeightList?: { targetCluster?: { clusterNames?: unknown }; weight?: unknown }[] } | undefined
+        )?.staticWeightList;
+        if (
+          !Array.isArray(list) ||
+          list.some(
+            (w) =>
+              !Array.isArray(w.targetCluster?.clusterNames) || typeof w.weight !== 'number' || (w.weight as number) < 1,
+          )
+        ) {
+          return send(
+            422,
+            status(422, 'Invalid', 'spec.placement.replicaScheduling.weightPreference.staticWeightList: Invalid value'),
+          );
+        }
+        policy = {
+          ...policy,
+          spec: {
+            ...(policy.spec as object),
+            placement: { ...(policy.spec as { placement: object }).placement, replicaScheduling: rs },
+          },
+        };
+      }
+      return send(200, JSON.stringify(policy));
+    }
+    send(404, status(404, 'NotFound', 'the server could not find the requested resource'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+function kubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      { name: 'eu', server: `${url}/eu`, skipTLSVerify: true },
+      { name: 'us', server: `${url}/us`, skipTLSVerify: true },
+      { name: 'karmada', server: `${url}/karmada`, skipTLSVerify: true },
+    ],
+    users: [{ name: 'sched', token: TOKEN }],
+    contexts: [
+      { name: 'eu-west', cluster: 'eu', user: 'sched' },
+      { name: 'us-east', cluster: 'us', user: 'sched' },
+      { name: 'karmada', cluster: 'karmada', user: 'sched' },
+    ],
+    currentContext: 'karmada',
+  });
+  return kc;
+}
+
+const move = (over: Partial<Move>): Move => ({
+  moveId: 'm1',
+  workloadId: 'llm-serve',
+  from: 'eu-west',
+  to: 'us-east',
+  gpus: 4,
+  checkpointBytes: 0,
+  reason: 'test',
+  ...over,
+});
+
+describe('KubernetesExecutor', () => {
+  it('deployments: scales up in the destination, then down in the source, with merge patches', async () => {
+    scales.set('eu/prod/llm-serve', 6);
+    scales.set('us/prod/llm-serve', 2);
+    requests.length = 0;
+    const ex = new KubernetesExecutor({ mode: 'deployments', kubeConfig: kubeConfig(), namespace: 'prod' });
+    const out = await ex.execute(move({ replicas: 4 }));
+    expect(out).toEqual({ status: 'started', expectedDurationMs: 60_000 });
+    expect(scales.get('us/prod/llm-serve')).toBe(6);
+    expect(scales.get('eu/prod/llm-serve')).toBe(2);
+    const patches = requests.filter((r) => r.method === 'PATCH');
+    expect(patches.map((p) => [p.server, p.contentType, p.body])).toEqual([
+      ['us', 'application/merge-patch+json', { spec: { replicas: 6 } }],
+      ['eu', 'application/merge-patch+json', { spec: { replicas: 2 } }],
+    ]);
+  });
+
+  it('deployments: a whole move shifts every replica; a missing Deployment fails with the API message', async () => {
+    scales.set('eu/prod/llm-serve', 3);
+    scales.set('us/prod/llm-serve', 0);
+    const ex = new KubernetesExecutor({ mode: 'deployments', kubeConfig: kubeConfig(), namespace: 'prod' });
+    expect((await ex.execute(move({}))).status).toBe('started');
+    expect(scales.get('us/prod/llm-serve')).toBe(3);
+    expect(scales.get('eu/prod/llm-serve')).toBe(0);
+    const missing = await ex.execute(move({ workloadId: 'nope' }));
+    expect(missing.status).toBe('failed');
+    expect(missing.status === 'failed' && missing.error).toMatch(/404.*deployments.apps "nope" not found/);
+  });
+
+  it('karmada: shifts static weights on the PropagationPolicy', async () => {
+    policy = {
+      apiVersion: 'policy.karmada.io/v1alpha1',
+      kind: 'PropagationPolicy',
+      metadata: { name: 'llm-serve', namespace: 'prod' },
+      spec: {
+        resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'llm-serve' }],
+        placement: {
+          clusterAffinity: { clusterNames: ['member-eu', 'member-us'] },
+          replicaScheduling: {
+            replicaSchedulingType: 'Divided',
+            replicaDivisionPreference: 'Weighted',
+            weightPreference: {
+              staticWeightList: [
+                { targetCluster: { clusterNames: ['member-eu'] }, weight: 6 },
+                { targetCluster: { clusterNames: ['member-us'] }, weight: 2 },
+              ],
+            },
+          },
+        },
+      },
+    };
+    requests.length = 0;
+    const ex = new KubernetesExecutor({
+      mode: 'karmada',
+      kubeConfig: kubeConfig(),
+      namespace: 'prod',
+      clusters: { 'eu-west': 'member-eu', 'us-east': 'member-us' },
+    });
+    expect((await ex.execute(move({ replicas: 2 }))).status).toBe('started');
+    const patch = requests.find((r) => r.method === 'PATCH');
+    expect(patch?.path).toBe('/apis/policy.karmada.io/v1alpha1/namespaces/prod/propagationpolicies/llm-serve');
+    expect(patch?.contentType).toBe('application/merge-patch+json');
+    const rs = (
+      policy.spec as { placement: { replicaScheduling: { weightPreference: { staticWeightList: unknown } } } }
+    ).placement.replicaScheduling;
+    expect(rs.weightPreference.staticWeightList).toEqual([
+      { targetCluster: { clusterNames: ['member-eu'] }, weight: 4 },
+      { targetCluster: { clusterNames: ['member-us'] }, weight: 4 },
+    ]);
+    // The rest of the policy is untouched by a merge patch.
+    expect((policy.spec as { placement: { clusterAffinity: unknown } }).placement.clusterAffinity).toEqual({
+      clusterNames: ['member-eu', 'member-us'],
+    });
+    // A whole move empties the source (a zero weight is dropped: Karmada refuses weight < 1).
+    expect((await ex.execute(move({}))).status).toBe('started');
+    const after = (
+      policy.spec as { placement: { replicaScheduling: { weightPreference: { staticWeightList: unknown } } } }
+    ).placement.replicaScheduling;
+    expect(after.weightPreference.staticWeightList).toEqual([
+      { targetCluster: { clusterNames: ['member-us'] }, weight: 8 },
+    ]);
+  });
+
+  it('fails clearly on a wrong token', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'k', server: `${url}/karmada`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 'wrong' }],
+      contexts: [{ name: 'k', cluster: 'k', user: 'u' }],
+      currentContext: 'k',
+    });
+    const out = await new KubernetesExecutor({ mode: 'karmada', kubeConfig: kc, namespace: 'prod' }).execute(move({}));
+    expect(out.status).toBe('failed');
+    expect(out.status === 'failed' && out.error).toMatch(/401/);
+  });
+});
