@@ -1,0 +1,97 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Command, CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '@meridian/store';
+import { registerUpCommand, runUp } from '@meridian/sim';
+
+function capture(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let buf = '';
+  stream.on('data', (c: Buffer) => (buf += c.toString()));
+  return { stream, text: () => buf };
+}
+
+describe('meridian up', () => {
+  it('runs the all-in-one for --duration on a fresh data dir, lands rows in the store, and prints a summary', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'up-e2e-'));
+    const out = capture();
+    const err = capture();
+    const summary = await runUp({ durationS: 4, speed: 10, data, port: 0 }, { stdout: out.stream, stderr: err.stream, handleSignals: false });
+    const text = out.text();
+    // Startup lines: the scenario, the store, where the API listens, and how to reach it from Grafana.
+    expect(text).toMatch(/meridian up: scenario default \(512 GPUs, 4 regions, 6 links\), seed 42, speed 10×/);
+    expect(text).toMatch(/store: embedded store in .*up-e2e-/);
+    expect(text).toMatch(/API: http:\/\/127\.0\.0\.1:\d+\/api\/status/);
+    expect(text).toMatch(/Grafana: /);
+    // Not a TTY: plain status lines, then the summary.
+    expect(text).toMatch(/\[t\+\d+(\.\d)?s [\d.]+×\] rows \d+ .*eu-north \d+%\/\d+°C/);
+    expect(text).toMatch(/summary: default ran \d+s simulated in/);
+    expect(summary.simS).toBeGreaterThanOrEqual(20); // 4 s at 10×, less start-up
+    expect(summary.rows.gpu).toBe(summary.simS * 512);
+    expect(summary.rowsWritten).toBe(summary.rows.gpu + summary.rows.host + summary.rows.link + summary.rows.aux);
+
+    const store = await openStore({ data });
+    try {
+      const [gpu] = await store.query<{ n: string; hosts: string }>("SELECT count() AS n, uniq(host) AS hosts FROM gpu_samples WHERE source = 'sim'");
+      expect(Number(gpu?.n)).toBe(summary.rows.gpu);
+      expect(Number(gpu?.hosts)).toBe(64);
+      const [links] = await store.query<{ n: string }>('SELECT count() AS n FROM link_samples');
+      expect(Number(links?.n)).toBe(summary.rows.link);
+      const [topo] = await store.query<{ n: string }>("SELECT count() AS n FROM topology WHERE kind = 'link'");
+      expect(Number(topo?.n)).toBe(6);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stops cleanly when told to (as on SIGINT), and serves its status API meanwhile', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'up-stop-'));
+    const out = capture();
+    const ac = new AbortController();
+    const run = runUp({ speed: 5, data, port: 0, scenario: 'link-cut' }, { stdout: out.stream, stderr: out.stream, handleSignals: false, signal: ac.signal });
+    let url = '';
+    for (let i = 0; i < 100 && !url; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      url = /API: (http:\/\/127\.0\.0\.1:\d+)/.exec(out.text())?.[1] ?? '';
+    }
+    expect(url).not.toBe('');
+    await new Promise((r) => setTimeout(r, 1500));
+    const status = (await (await fetch(`${url}/api/status`)).json()) as { scenario: string; regions: { name: string }[]; links: { id: string }[] };
+    expect(status.scenario).toBe('link-cut');
+    expect(status.regions.map((r) => r.name)).toEqual(['eu-north', 'eu-central', 'eu-west', 'eu-south']);
+    expect(status.links).toHaveLength(6);
+    expect((await fetch(`${url}/nope`)).status).toBe(404);
+    ac.abort();
+    const summary = await run;
+    expect(summary.simS).toBeGreaterThan(0);
+    expect(out.text()).toMatch(/summary: link-cut ran/);
+  });
+
+  it('names a bad flag (commander exits 2 through exitOverride)', async () => {
+    for (const [flag, value] of [
+      ['--speed', 'fast'],
+      ['--duration', 'soon'],
+      ['--port', '99999'],
+      ['--seed', '-1'],
+    ] as const) {
+      const program = new Command('meridian').exitOverride().configureOutput({ writeErr: () => undefined });
+      registerUpCommand(program);
+      const e = await program.parseAsync(['node', 'meridian', 'up', flag, value]).then(
+        () => null,
+        (x: unknown) => x,
+      );
+      expect(e).toBeInstanceOf(CommanderError);
+      expect((e as CommanderError).message).toContain(flag);
+    }
+  });
+
+  it('refuses a scenario that does not exist, naming it', async () => {
+    const out = capture();
+    await expect(runUp({ scenario: 'atlantis', durationS: 1, port: 0 }, { stdout: out.stream, stderr: out.stream, handleSignals: false })).rejects.toThrow(
+      /scenario atlantis: no such file, and not a shipped scenario/,
+    );
+  });
+});
