@@ -38,6 +38,8 @@ export interface LoadOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Settings from command-line flags; they win over everything. Dotted keys. */
   readonly flags?: Readonly<Record<string, string | undefined>>;
+  /** Read the password file now (default). Off only to validate a config away from its host. */
+  readonly readSecrets?: boolean;
 }
 
 function keyOf(path: readonly PropertyKey[]): string {
@@ -130,6 +132,7 @@ export function parseConfig(text: string, origin: string, opts: LoadOptions = {}
   }
 
   let clickhousePassword: string | undefined;
+  if (opts.readSecrets === false) return { config, secrets: {}, fromEnv: overrides.map((o) => o.variable) };
   const passwordFile = config.store.passwordFile ?? env['MERIDIAN_CLICKHOUSE_PASSWORD_FILE'];
   if (passwordFile) {
     try {
