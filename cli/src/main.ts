@@ -22,6 +22,10 @@ const WORKSPACES: Record<string, { commands: string[]; load: () => Promise<Regis
       return [m.registerCollectCommand, m.registerParseCommand];
     },
   },
+  scheduler: {
+    commands: ['schedule'],
+    load: async () => [(await import('@meridian/scheduler')).registerScheduleCommand],
+  },
   sim: {
     commands: ['up'],
     load: async () => [(await import('@meridian/sim')).registerUpCommand],

@@ -34,3 +34,5 @@ export type { PostableAlert, AlertLabels } from './alerts.js';
 export { SchedulerMetrics } from './metrics.js';
 export { buildApi, startApi, authenticate } from './api.js';
 export type { ApiToken, ApiBackend, RunningApi, DecisionFilter, Role } from './api.js';
+export { createExecutor, createSinks, effectiveConfig } from './factory.js';
+export { registerScheduleCommand, summarizePass } from './cli.js';

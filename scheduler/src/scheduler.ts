@@ -37,6 +37,8 @@ export interface SchedulerOptions {
   /** Set false to plan with the greedy heuristic only (no HiGHS). */
   readonly useSolver?: boolean;
   readonly log?: (line: string) => void;
+  /** Called after every completed pass (the CLI's log line, the all-in-one's status view). */
+  readonly onPass?: (report: PassReport) => void;
 }
 
 export interface ExecutedMove {

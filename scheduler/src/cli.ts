@@ -1,0 +1,101 @@
+/**
+ * `meridian schedule --config F`: runs the scheduler loop and its HTTP API against the store.
+ * A bad config names the key and exits 2; secrets come from env or files and are never printed.
+ */
+import type { Command } from 'commander';
+import { ConfigError, loadConfigFile, parseConfig, type SchedulerConfig } from './config.js';
+import { createExecutor, createSinks, effectiveConfig } from './factory.js';
+import { createScheduler, type PassReport } from './scheduler.js';
+
+interface ScheduleFlags {
+  config?: string;
+  data?: string;
+  clickhouse?: string;
+  once?: boolean;
+  fresh?: boolean;
+  port?: string;
+  api?: boolean;
+}
+
+/** One line per pass for the log: what moved, what was held and why. */
+export function summarizePass(r: PassReport): string {
+  const moves = r.executed.map(
+    (e) => `${e.planned.move.workloadId} ${e.planned.move.from}→${e.planned.move.to} (${e.outcome.status})`,
+  );
+  const held = new Map<string, number>();
+  for (const x of r.plan?.rejected ?? []) held.set(x.reason, (held.get(x.reason) ?? 0) + 1);
+  const heldText = [...held.entries()].map(([k, n]) => `${k}×${n}`).join(', ');
+  return `${new Date(r.ts).toISOString()} ${r.passId}${r.paused ? ' [paused]' : ''}: ${moves.length} move(s)${moves.length ? ` [${moves.join('; ')}]` : ''}${heldText ? `; held: ${heldText}` : ''}; solver ${r.plan?.solver.method ?? '-'}; ${r.durationMs.toFixed(1)} ms`;
+}
+
+export function registerScheduleCommand(program: Command): void {
+  program
+    .command('schedule')
+    .description('run the feedback rebalancer and its HTTP API')
+    .option('--config <file>', 'scheduler config (YAML); without it, the defaults (dry-run)')
+    .option('--data <dir>', 'embedded store directory (default: config store.data, $MERIDIAN_DATA or ./data)')
+    .option('--clickhouse <url>', 'use a ClickHouse server instead (default: config store.clickhouse)')
+    .option('--port <n>', 'API port (default: config api.port, 8787)')
+    .option('--no-api', 'do not start the HTTP API')
+    .option('--once', 'run one pass, print its decisions as JSON lines, and exit')
+    .option('--fresh', 'with --once: consider every unpinned workload (manual rebalance)')
+    .action(async (flags: ScheduleFlags, cmd: Command) => {
+      let cfg: SchedulerConfig;
+      try {
+        cfg = effectiveConfig(flags.config ? loadConfigFile(flags.config) : parseConfig({}));
+      } catch (err) {
+        if (err instanceof ConfigError) cmd.error(`meridian schedule: ${err.message}`, { exitCode: 2 });
+        throw err;
+      }
+      let port = cfg.api.port;
+      if (flags.port !== undefined) {
+        port = Number(flags.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          cmd.error(`--port: expected 0–65535, got "${flags.port}"`, { exitCode: 2 });
+      }
+      let executor;
+      let sinks;
+      try {
+        executor = createExecutor(cfg);
+        sinks = createSinks(cfg);
+      } catch (err) {
+        if (err instanceof ConfigError) cmd.error(`meridian schedule: ${err.message}`, { exitCode: 2 });
+        throw err;
+      }
+      const { openStore } = await import('@meridian/store');
+      const data = flags.data ?? cfg.store.data;
+      const clickhouse = flags.clickhouse ?? cfg.store.clickhouse;
+      const store = await openStore({ ...(data ? { data } : {}), ...(clickhouse ? { clickhouse } : {}) });
+      try {
+        await store.migrate();
+        const s = await createScheduler({
+          config: cfg,
+          store,
+          executor,
+          sinks,
+          log: (l) => console.error(`meridian schedule: ${l}`),
+          ...(flags.once ? {} : { onPass: (r: PassReport) => console.error(summarizePass(r)) }),
+        });
+        if (flags.once) {
+          const r = await s.runPass({ fresh: flags.fresh ?? false });
+          for (const d of r.decisions) console.log(JSON.stringify(d));
+          console.error(summarizePass(r));
+          return;
+        }
+        const api = flags.api === false ? null : await s.startApi({ port });
+        console.error(
+          `meridian schedule: ${store.description}; executor ${s.executor.name}${cfg.requireApproval ? ' (approval required)' : ''}; every ${cfg.intervalSeconds} s` +
+            (api ? `; API on ${api.url}` : ''),
+        );
+        s.start();
+        await new Promise<void>((resolve) => {
+          const done = () => resolve();
+          process.once('SIGINT', done);
+          process.once('SIGTERM', done);
+        });
+        await s.stop();
+      } finally {
+        await store.close();
+      }
+    });
+}

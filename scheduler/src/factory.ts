@@ -1,0 +1,63 @@
+/**
+ * Builds the executor and the record sinks a config names. Secrets are read here, at start-up, from
+ * the env variable or file the config points at; they are never logged.
+ */
+import { readSecret, type SchedulerConfig } from './config.js';
+import type { Executor } from './executor.js';
+import { KubernetesExecutor, loadKubeConfig } from './executor-kubernetes.js';
+import { DryRunExecutor, WebhookExecutor } from './executors.js';
+import { AlertmanagerSink, GrafanaSink, WebhookSink, type Sink } from './sinks.js';
+
+export function createExecutor(cfg: SchedulerConfig): Executor {
+  const e = cfg.executor;
+  switch (e.kind) {
+    case 'dry-run':
+    case 'approval':
+      return new DryRunExecutor();
+    case 'webhook':
+      return new WebhookExecutor({
+        url: e.url,
+        secret: readSecret(e.secret, 'executor.secret'),
+        timeoutMs: e.timeoutMs,
+      });
+    case 'kubernetes':
+      return new KubernetesExecutor({
+        mode: e.mode,
+        kubeConfig: loadKubeConfig(e.kubeconfig),
+        namespace: e.namespace,
+        ...(e.contexts ? { contexts: e.contexts } : {}),
+        ...(e.clusters ? { clusters: e.clusters } : {}),
+      });
+  }
+}
+
+/** kind: approval means "dry-run executor, every plan waits for a person". */
+export function effectiveConfig(cfg: SchedulerConfig): SchedulerConfig {
+  return cfg.executor.kind === 'approval' ? { ...cfg, requireApproval: true } : cfg;
+}
+
+export function createSinks(cfg: SchedulerConfig): Sink[] {
+  const r = cfg.record;
+  const sinks: Sink[] = [];
+  if (r.grafana) {
+    sinks.push(
+      new GrafanaSink(
+        r.grafana.url,
+        r.grafana.token ? readSecret(r.grafana.token, 'record.grafana.token') : undefined,
+        r.grafana.dashboardUID,
+        r.timeoutMs,
+      ),
+    );
+  }
+  if (r.alertmanager) sinks.push(new AlertmanagerSink(r.alertmanager.url, r.timeoutMs));
+  if (r.webhook) {
+    sinks.push(
+      new WebhookSink(
+        r.webhook.url,
+        r.webhook.secret ? readSecret(r.webhook.secret, 'record.webhook.secret') : undefined,
+        r.timeoutMs,
+      ),
+    );
+  }
+  return sinks;
+}

@@ -1,0 +1,127 @@
+/**
+ * Config validation (errors name the key) and `meridian schedule` run in-process: bad configs exit 2
+ * with the key named; --once runs one pass against a real embedded store and prints its decisions.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { registerScheduleCommand } from '../src/cli.js';
+import { ConfigError, loadConfigFile, parseConfig } from '../src/config.js';
+import { createExecutor, createSinks } from '../src/factory.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'meridian-sched-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+const keyOf = (input: unknown): string => {
+  try {
+    parseConfig(input);
+  } catch (err) {
+    if (err instanceof ConfigError) return `${err.key} | ${err.message}`;
+    throw err;
+  }
+  return 'valid';
+};
+
+describe('config', () => {
+  it('fills defaults: dry-run, 30 s, margin 1.5', () => {
+    const c = parseConfig({});
+    expect(c.executor).toEqual({ kind: 'dry-run' });
+    expect(c.intervalSeconds).toBe(30);
+    expect(c.margin).toBe(1.5);
+    expect(c.limits.movesPerPass).toBe(4);
+    expect(c.load).toEqual({ low: 0.6, high: 0.85, persistSeconds: 120 });
+  });
+
+  it('names the offending key', () => {
+    expect(keyOf({ limits: { movesPerPass: -1 } })).toMatch(
+      /^limits\.movesPerPass \| config: key "limits\.movesPerPass": Too small/,
+    );
+    expect(keyOf({ load: { low: 0.9, high: 0.8 } })).toMatch(/^load \| .*low must be below high/);
+    expect(keyOf({ marginn: 2 })).toMatch(/^\(top level\) \| .*Unrecognized key.*\(marginn\)/);
+    expect(keyOf({ executor: { kind: 'webhook', url: 'not a url', secret: { env: 'X' } } })).toMatch(
+      /^executor\.url \| /,
+    );
+    expect(keyOf({ executor: { kind: 'teleport' } })).toMatch(/^executor\.kind \| /);
+    expect(keyOf({ api: { tokens: [{ name: 'a', role: 'admin', secret: { env: 'T' } }] } })).toMatch(
+      /^api\.tokens\.0\.role \| /,
+    );
+    expect(keyOf({ api: { tokens: [{ name: 'a', role: 'viewer', secret: { env: 'T', file: '/x' } }] } })).toMatch(
+      /^api\.tokens\.0\.secret \| .*exactly one of env or file/,
+    );
+  });
+
+  it('reports a YAML syntax error with the file name', () => {
+    const p = file('bad.yaml', 'limits: [unclosed\n');
+    expect(() => loadConfigFile(p)).toThrow(new RegExp(`${p}: not valid YAML`));
+  });
+
+  it('reads secrets from env or file and never puts them in errors', () => {
+    const secretFile = file('hook.secret', 's3cr3t-value\n');
+    const cfg = parseConfig({
+      executor: { kind: 'webhook', url: 'http://127.0.0.1:9/x', secret: { file: secretFile } },
+      record: { webhook: { url: 'http://127.0.0.1:9/y', secret: { env: 'MERIDIAN_TEST_UNSET_SECRET' } } },
+    });
+    expect(createExecutor(cfg).name).toBe('webhook');
+    delete process.env.MERIDIAN_TEST_UNSET_SECRET;
+    expect(() => createSinks(cfg)).toThrow(
+      /record\.webhook\.secret: environment variable MERIDIAN_TEST_UNSET_SECRET is not set/,
+    );
+    const missing = parseConfig({
+      executor: { kind: 'webhook', url: 'http://127.0.0.1:9/x', secret: { file: join(dir, 'absent') } },
+    });
+    expect(() => createExecutor(missing)).toThrow(/executor\.secret: cannot read secret file/);
+  });
+});
+
+async function runCli(args: string[]): Promise<{ err: unknown; stdout: string[]; stderr: string }> {
+  const program = new Command('meridian').exitOverride();
+  let stderr = '';
+  program.configureOutput({ writeErr: (s) => (stderr += s), writeOut: () => {} });
+  registerScheduleCommand(program);
+  const stdout: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((s: string) => void stdout.push(s));
+  const err = vi.spyOn(console, 'error').mockImplementation((s: string) => void (stderr += `${s}\n`));
+  try {
+    await program.parseAsync(['node', 'meridian', 'schedule', ...args]);
+    return { err: null, stdout, stderr };
+  } catch (e) {
+    return { err: e, stdout, stderr };
+  } finally {
+    log.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe('meridian schedule', () => {
+  it('exits 2 and names the key for a bad config', async () => {
+    const p = file('bad.yml', 'limits:\n  movesPerPass: many\n');
+    const r = await runCli(['--config', p]);
+    expect(r.err).toBeInstanceOf(CommanderError);
+    expect((r.err as CommanderError).exitCode).toBe(2);
+    expect(r.stderr).toMatch(/key "limits\.movesPerPass": Invalid input: expected number, received string/);
+  });
+
+  it('exits 2 on a bad --port', async () => {
+    const r = await runCli(['--port', 'eighty']);
+    expect((r.err as CommanderError).exitCode).toBe(2);
+    expect(r.stderr).toMatch(/--port: expected 0–65535, got "eighty"/);
+  });
+
+  it('--once runs one pass on the embedded store and prints its decisions', async () => {
+    const data = join(dir, 'store');
+    const p = file('ok.yaml', `intervalSeconds: 10\nstore:\n  data: ${data}\n`);
+    const r = await runCli(['--config', p, '--once']);
+    expect(r.err).toBeNull();
+    // An empty store: no regions, no workloads, so no decisions; the summary line says so.
+    expect(r.stdout).toEqual([]);
+    expect(r.stderr).toMatch(/pass-\d+: 0 move\(s\); solver none;/);
+  });
+});
