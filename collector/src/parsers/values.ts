@@ -62,8 +62,16 @@ const BOOL_WORDS: Record<string, number> = {
   off: 0,
 };
 
+/** The common case with `nounits`: a plain decimal. Checked first because it is most of every line. */
+const PLAIN = /^-?\d+(?:\.\d+)?$/;
+
 export function readValue(raw: string, _opts: ReadOptions = {}): ReadResult {
-  const s = normalise(raw);
+  const trimmed = raw.trim();
+  if (PLAIN.test(trimmed)) {
+    const v = Number(trimmed);
+    if (Number.isSafeInteger(v) || !Number.isInteger(v)) return { kind: 'number', value: v };
+  }
+  const s = /\s\s|[\t\n\r]/.test(trimmed) ? normalise(trimmed) : trimmed;
   if (isAbsentToken(s)) return { kind: 'absent' };
   const hex = HEX.exec(s);
   if (hex?.[1]) {
