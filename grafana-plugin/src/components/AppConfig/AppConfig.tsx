@@ -129,7 +129,11 @@ export default function AppConfig({ plugin }: AppConfigProps) {
             width={60}
             value={state.schedulerUrl}
             placeholder="http://meridian-scheduler:8080"
-            onChange={(e) => setState((p) => ({ ...p, schedulerUrl: e.currentTarget.value.trim() }))}
+            onChange={(e) => {
+              // Read the value now: React clears currentTarget before a state updater runs.
+              const schedulerUrl = e.currentTarget.value.trim();
+              setState((p) => ({ ...p, schedulerUrl }));
+            }}
           />
         </Field>
         <Field label="Scheduler API token" description="A bearer token from the scheduler config. Use an operator token to allow approve, rebalance, pause and resume.">
@@ -139,7 +143,10 @@ export default function AppConfig({ plugin }: AppConfigProps) {
             isConfigured={state.tokenSet}
             value={state.token}
             placeholder="token"
-            onChange={(e) => setState((p) => ({ ...p, token: e.currentTarget.value, tokenChanged: true }))}
+            onChange={(e) => {
+              const token = e.currentTarget.value;
+              setState((p) => ({ ...p, token, tokenChanged: true }));
+            }}
             onReset={() => setState((p) => ({ ...p, token: '', tokenSet: false, tokenChanged: true }))}
           />
         </Field>
