@@ -148,6 +148,23 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
     expect(source.stats.samples).toBe(source.stats.lines - 1);
   });
 
+  it('swaps a field an older driver rejects for its alias, and drops one without an alias', async () => {
+    const rec = recorder();
+    source = new NvidiaSmiSource({
+      path: FAKE,
+      intervalMs: 50,
+      inventoryIntervalMs: 0,
+      env: { FAKE_NVIDIA_SMI_UNKNOWN: 'clocks_event_reasons.active,temperature.memory' },
+    });
+    await source.start(rec.ctx);
+    await until(() => source!.stats.samples >= 3, '3 samples after the field list settled');
+    expect(rec.ctx.errors.get('nvidia-smi', 'clocks_event_reasons.active', 'unsupported_field')).toBe(1);
+    expect(rec.ctx.errors.get('nvidia-smi', 'temperature.memory', 'unsupported_field')).toBe(1);
+    expect(rec.ctx.errors.get('nvidia-smi', 'process', 'process_exit')).toBe(0);
+    // clocks_throttle_reasons.active (the old name) still feeds throttle_reasons.
+    expect(rec.gpu().at(-1)).toMatchObject({ throttle_reasons: 0, power_draw: 110.23 });
+  });
+
   it('reports once that it is unavailable where nvidia-smi is missing', async () => {
     const rec = recorder();
     source = new NvidiaSmiSource({ path: '/nonexistent/nvidia-smi', intervalMs: 50 });

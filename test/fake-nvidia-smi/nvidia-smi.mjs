@@ -20,6 +20,8 @@
  *   FAKE_NVIDIA_SMI_GARBLE_LINE=L     garble the L-th data line (1-based) this process prints:
  *                                     power.draw becomes "#garbled#"
  *   FAKE_NVIDIA_SMI_GARBLE_MODE=cut   instead, cut that line in half (wrong column count)
+ *   FAKE_NVIDIA_SMI_UNKNOWN=F1,F2     fields this "driver" does not know: like the real tool, print
+ *                                     'Field "F1" is not a valid field to query.' and exit 2
  *   FAKE_NVIDIA_SMI_NO_DEVICES=1      print "No devices were found" and exit 6
  *   FAKE_NVIDIA_SMI_XML=FILE          what `-q -x` prints (default: the 2x A5000 v13 fixture)
  *   FAKE_NVIDIA_SMI_LOG=FILE          append one line per start ("start <pid>") for tests to count
@@ -53,6 +55,12 @@ if (!query || !format) {
   process.exit(2);
 }
 const fields = query.slice('--query-gpu='.length).split(',');
+const unknown = (env.FAKE_NVIDIA_SMI_UNKNOWN ?? '').split(',').filter(Boolean);
+const bad = fields.find((f) => unknown.includes(f));
+if (bad) {
+  process.stdout.write(`Field "${bad}" is not a valid field to query.\n\n`);
+  process.exit(2);
+}
 const formats = format.slice('--format='.length).split(',');
 const noheader = formats.includes('noheader');
 const nounits = formats.includes('nounits');

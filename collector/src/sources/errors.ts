@@ -11,6 +11,7 @@ import type { ParsedRecord, DocumentError } from '../parsers/record.js';
  * malformed / column_count: a whole document or line;
  * process_exit / stall / spawn_failed / timeout / http_error: the tool or endpoint;
  * counter_reset: a cumulative counter went backwards (reboot, driver reload, wrap);
+ * unsupported_field: this nvidia-smi does not know a query field (it was swapped for its alias or dropped);
  * unattributed: a record without its identity label (e.g. a DCGM series without UUID), dropped.
  */
 export type ErrorReason =
@@ -26,6 +27,7 @@ export type ErrorReason =
   | 'timeout'
   | 'http_error'
   | 'counter_reset'
+  | 'unsupported_field'
   | 'unattributed';
 
 export interface ErrorCount {

@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { COLLECTOR_QUERY_FIELDS } from '../parsers/nvidia-smi-fields.js';
+import { COLLECTOR_QUERY_FIELDS, QUERY_ALIASES } from '../parsers/nvidia-smi-fields.js';
 import { compileColumns, parseCsvLine, type CompiledColumns } from '../parsers/nvidia-smi-csv.js';
 import { parseNvidiaSmiXml } from '../parsers/nvidia-smi-xml.js';
 import { NVIDIA_SMI_QUERY_FIELDS } from '../parsers/catalog-fields.js';
@@ -49,6 +49,9 @@ export interface NvidiaSmiSourceOptions {
 /** Output nvidia-smi prints when it can run but the host has nothing for it to read. */
 const NO_GPU = /No devices were found|couldn't communicate with the NVIDIA driver|NVIDIA-SMI has failed/i;
 
+/** What nvidia-smi says, then exits, when a query field is unknown to this driver. */
+const INVALID_FIELD = /Field "([^"]+)" is not a valid field to query/;
+
 /** Metrics only the XML provides; the others come from the stream and are not duplicated. */
 const QUERY_METRICS = new Set(NVIDIA_SMI_QUERY_FIELDS.map((f) => f.metric.name));
 
@@ -68,7 +71,7 @@ export class NvidiaSmiSource extends BaseSource {
   private readonly stallMs: number;
   private readonly startupMs: number;
   private readonly xmlTimeoutMs: number;
-  private readonly compiled: CompiledColumns;
+  private compiled: CompiledColumns;
   private readonly backoff: Backoff;
   private child: ChildProcess | undefined;
   private childStartedAt = 0;
@@ -79,6 +82,7 @@ export class NvidiaSmiSource extends BaseSource {
   private inventoryTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private stderrTail = '';
+  private readonly rejected = new Set<string>();
   readonly stats: NvidiaSmiStats = { lines: 0, samples: 0, restarts: 0, stalls: 0, inventoryReads: 0 };
 
   constructor(private readonly opts: NvidiaSmiSourceOptions = {}) {
@@ -168,8 +172,9 @@ export class NvidiaSmiSource extends BaseSource {
     this.lastLineAt = this.now();
     this.childLines++;
     this.stats.lines++;
-    if (NO_GPU.test(line)) {
+    if (NO_GPU.test(line) || INVALID_FIELD.test(line)) {
       this.stderrTail = line;
+      this.childLines--; // a message, not a sample
       return;
     }
     const r = parseCsvLine(line, this.compiled);
@@ -190,6 +195,11 @@ export class NvidiaSmiSource extends BaseSource {
       this.reportUnavailable(this.stderrTail.trim().split('\n')[0] ?? 'no GPU');
       return;
     }
+    const invalid = INVALID_FIELD.exec(this.stderrTail)?.[1];
+    if (invalid !== undefined && this.dropField(invalid)) {
+      this.spawnStream(); // a changed field list is not a failure: no backoff
+      return;
+    }
     this.ctx?.errors.count(this.name, 'process', 'process_exit');
     const delay = this.backoff.next();
     this.log(`stream exited (code ${code ?? '-'}, signal ${signal ?? '-'}); restarting in ${delay} ms`);
@@ -198,6 +208,29 @@ export class NvidiaSmiSource extends BaseSource {
       this.spawnStream();
     }, delay);
     this.restartTimer.unref();
+  }
+
+  /**
+   * Query fields differ by driver (e.g. `clocks_event_reasons.*` is the R535+ name of
+   * `clocks_throttle_reasons.*`). A rejected field is swapped for its alias if it has one, else
+   * dropped, and the stream restarts with the rest. Returns false if nothing could be changed.
+   */
+  private dropField(field: string): boolean {
+    const fields = [...this.compiled.fields];
+    const i = fields.indexOf(field);
+    if (i < 0) return false;
+    const alias = QUERY_ALIASES.find(([c, a]) => c === field || a === field);
+    const other = alias ? (alias[0] === field ? alias[1] : alias[0]) : undefined;
+    const triedAlias = other !== undefined && this.rejected.has(other);
+    this.rejected.add(field);
+    if (other !== undefined && !triedAlias) fields[i] = other;
+    else fields.splice(i, 1);
+    this.ctx?.errors.count(this.name, field, 'unsupported_field');
+    this.log(
+      `this nvidia-smi does not know "${field}"; ${fields[i] === other ? `using "${other}"` : 'dropped'} and restarting`,
+    );
+    this.compiled = compileColumns(fields);
+    return true;
   }
 
   private checkStall(): void {
