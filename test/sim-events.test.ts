@@ -26,7 +26,10 @@ beforeAll(async () => {
   store = await openStore({ data: mkdtempSync(join(tmpdir(), 'sim-events-')) });
   await store.migrate();
   for (const [i, [scenario, durationS]] of plan.entries()) {
-    runs.set(scenario, await seedStore(store, { scenario, durationS, startMs: base + i * 3_600_000, decisions: false }));
+    runs.set(
+      scenario,
+      await seedStore(store, { scenario, durationS, startMs: base + i * 3_600_000, decisions: false }),
+    );
   }
 }, 120_000);
 
@@ -63,7 +66,12 @@ describe('scripted events in the stored data', () => {
     const sql = `SELECT avgIf(temp_gpu, ts < {t:DateTime64(3)}) AS before, avgIf(temp_gpu, ts >= {late:DateTime64(3)}) AS after,
                         avgIf(throttled, ts >= {late:DateTime64(3)}) AS throttled
                  FROM gpu_samples WHERE region = {region:String} AND ts > {a:DateTime64(3)} AND ts <= {b:DateTime64(3)}`;
-    const p = { t: at('cooling-loss', 60), late: at('cooling-loss', 120), a: at('cooling-loss', 30), b: at('cooling-loss', 150) };
+    const p = {
+      t: at('cooling-loss', 60),
+      late: at('cooling-loss', 120),
+      a: at('cooling-loss', 30),
+      b: at('cooling-loss', 150),
+    };
     const south = await one<{ before: number; after: number; throttled: number }>(sql, { ...p, region: 'eu-south' });
     const north = await one<{ before: number; after: number }>(sql, { ...p, region: 'eu-north' });
     expect(south.after - south.before).toBeGreaterThan(15);
@@ -138,7 +146,13 @@ describe('scripted events in the stored data', () => {
   });
 
   it('stored probe RTT = 2 × (route_km × 4.9 µs/km + equipment delay), within the modelled jitter', async () => {
-    const links = await store.query<{ id: string; route_km: number; equipment_delay_ms: number; rmin: number; ravg: number }>(
+    const links = await store.query<{
+      id: string;
+      route_km: number;
+      equipment_delay_ms: number;
+      rmin: number;
+      ravg: number;
+    }>(
       `SELECT t.id AS id, t.route_km AS route_km, t.equipment_delay_ms AS equipment_delay_ms, min(l.rtt_min) AS rmin, avg(l.rtt_avg) AS ravg
        FROM link_samples AS l INNER JOIN (SELECT DISTINCT id, route_km, equipment_delay_ms FROM topology WHERE kind = 'link') AS t ON t.id = l.link_id
        WHERE l.ts > {a:DateTime64(3)} AND l.ts <= {b:DateTime64(3)} GROUP BY t.id, t.route_km, t.equipment_delay_ms ORDER BY id`,

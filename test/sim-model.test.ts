@@ -9,7 +9,11 @@ import type { TableRows } from '@meridian/store';
 const START = Date.UTC(2026, 10, 20, 12);
 
 /** Runs a twin with the interim planner every 30 s, as `up` and `seedStore` do. */
-function run(scenario: string, seed: number, ticks: number): { digest: string; decisions: TableRows['scheduler_decisions'][]; rows: number } {
+function run(
+  scenario: string,
+  seed: number,
+  ticks: number,
+): { digest: string; decisions: TableRows['scheduler_decisions'][]; rows: number } {
   const twin = new Twin(scenario, { seed, startMs: START });
   const planner = new InterimPlanner();
   const hash = createHash('sha256');
@@ -72,7 +76,15 @@ describe('moves', () => {
     const bytes = w.checkpointBytes;
     expect(bytes).toBe(8 * 20 * 2 ** 30);
 
-    const outcome = twin.executeMove({ moveId: 'm1', workloadId: w.id, from, to, gpus: 8, checkpointBytes: bytes, reason: 'test' });
+    const outcome = twin.executeMove({
+      moveId: 'm1',
+      workloadId: w.id,
+      from,
+      to,
+      gpus: 8,
+      checkpointBytes: bytes,
+      reason: 'test',
+    });
     const transferS = bytes / capacityBps; // the link is idle: all of it is spare
     expect(outcome).toEqual({ status: 'started', expectedDurationMs: Math.round((transferS + 10) * 1000) });
     expect(w.state).toBe('migrating');
@@ -99,7 +111,9 @@ describe('moves', () => {
   });
 
   it('refuses a move it cannot carry out, saying why', () => {
-    const scenario = parseScenario(`${twoRegions}workloads:\n  generator:\n    initial_fill: 0.2\n    training: { per_hour: 0.0001, gpus: [8], comm: [independent] }\n`);
+    const scenario = parseScenario(
+      `${twoRegions}workloads:\n  generator:\n    initial_fill: 0.2\n    training: { per_hour: 0.0001, gpus: [8], comm: [independent] }\n`,
+    );
     const twin = new Twin(scenario, { startMs: START });
     twin.step();
     const w = twin.workloads[0];
@@ -107,26 +121,47 @@ describe('moves', () => {
     const from = twin.regionName(w.currentRegion);
     const other = from === 'a' ? 'b' : 'a';
     const move = { moveId: 'm', workloadId: w.id, from, to: other, gpus: 8, checkpointBytes: 1, reason: 't' };
-    expect(twin.executeMove({ ...move, workloadId: 'nope' })).toEqual({ status: 'failed', error: 'no workload "nope"' });
+    expect(twin.executeMove({ ...move, workloadId: 'nope' })).toEqual({
+      status: 'failed',
+      error: 'no workload "nope"',
+    });
     expect(twin.executeMove({ ...move, to: 'mars' })).toEqual({ status: 'failed', error: 'no region "mars"' });
-    expect(twin.executeMove({ ...move, from: other, to: from })).toEqual({ status: 'failed', error: `workload ${w.id} is in ${from}, not ${other}` });
-    expect(twin.executeMove({ ...move, to: from })).toEqual({ status: 'failed', error: 'source and target are the same region' });
+    expect(twin.executeMove({ ...move, from: other, to: from })).toEqual({
+      status: 'failed',
+      error: `workload ${w.id} is in ${from}, not ${other}`,
+    });
+    expect(twin.executeMove({ ...move, to: from })).toEqual({
+      status: 'failed',
+      error: 'source and target are the same region',
+    });
     expect(twin.executeMove({ ...move, gpus: 8 }).status).toBe('started');
     expect(twin.executeMove(move)).toEqual({ status: 'failed', error: `workload ${w.id} is migrating, not running` });
   });
 
   it('an inference move is make-before-break: the service keeps serving at the source until the target is up', () => {
-    const scenario = parseScenario(`${twoRegions}workloads:\n  generator:\n    initial_fill: 0.1\n    inference: { per_hour: 0.0001, replicas: [4] }\n`);
+    const scenario = parseScenario(
+      `${twoRegions}workloads:\n  generator:\n    initial_fill: 0.1\n    inference: { per_hour: 0.0001, replicas: [4] }\n`,
+    );
     const twin = new Twin(scenario, { startMs: START });
     twin.step();
     const w = twin.workloads.find((x) => x.kind === 'inference' && x.currentRegion === 0);
     if (!w) throw new Error('expected a service in a');
     const src = [...w.alloc];
-    const out = twin.executeMove({ moveId: 'm', workloadId: w.id, from: 'a', to: 'b', gpus: 4, checkpointBytes: w.checkpointBytes, reason: 't' });
+    const out = twin.executeMove({
+      moveId: 'm',
+      workloadId: w.id,
+      from: 'a',
+      to: 'b',
+      gpus: 4,
+      checkpointBytes: w.checkpointBytes,
+      reason: 't',
+    });
     expect(out.status).toBe('started');
     expect(w.state).toBe('running');
     const o = twin.step();
-    const srcUtil = o.gpu.filter((r) => src.some((g) => twin.fabric.gpuUuid[g] === r.gpu_uuid)).map((r) => r.util_gpu as number);
+    const srcUtil = o.gpu
+      .filter((r) => src.some((g) => twin.fabric.gpuUuid[g] === r.gpu_uuid))
+      .map((r) => r.util_gpu as number);
     expect(srcUtil).toHaveLength(4);
     for (const u of srcUtil) expect(u).toBeGreaterThan(3); // still serving
     while (w.migration) twin.step();
@@ -162,7 +197,10 @@ describe('trace replay', () => {
   for (const scale of [1000, 2000]) {
     it(`starts and ends each pod at its trace times scaled by ${scale}×`, () => {
       const offset = 9924000;
-      const scenario = parseScenario(`${twoRegions}workloads:\n  trace: { path: ${file}, time_scale: ${scale}, offset: ${offset} }\n`, join(dir, 's.yaml'));
+      const scenario = parseScenario(
+        `${twoRegions}workloads:\n  trace: { path: ${file}, time_scale: ${scale}, offset: ${offset} }\n`,
+        join(dir, 's.yaml'),
+      );
       const twin = new Twin(scenario, { startMs: START });
       const first = new Map<string, { running?: number; done?: number }>();
       const horizon = (10027972 - offset) / scale + 2;

@@ -69,7 +69,9 @@ describe('scenario files', () => {
       expect.stringMatching(/^links\[0\]\.capacity_gbps: /),
     ]);
     expect(problems(minimal.replace('to: b', 'to: nowhere'))).toEqual(['links[0].to: no region named "nowhere"']);
-    expect(problems(minimal.replace('lat: 59.33', 'lat: 123'))).toEqual([expect.stringMatching(/^regions\[0\]\.lat: /)]);
+    expect(problems(minimal.replace('lat: 59.33', 'lat: 123'))).toEqual([
+      expect.stringMatching(/^regions\[0\]\.lat: /),
+    ]);
     expect(problems(minimal.replace('tdp_w: 700', 'tdp_w: "lots"'))).toEqual([
       expect.stringMatching(/^regions\[0\]\.hosts\[0\]\.gpu\.tdp_w: /),
     ]);

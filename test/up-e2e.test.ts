@@ -19,7 +19,10 @@ describe('meridian up', () => {
     const data = mkdtempSync(join(tmpdir(), 'up-e2e-'));
     const out = capture();
     const err = capture();
-    const summary = await runUp({ durationS: 4, speed: 10, data, port: 0 }, { stdout: out.stream, stderr: err.stream, handleSignals: false });
+    const summary = await runUp(
+      { durationS: 4, speed: 10, data, port: 0 },
+      { stdout: out.stream, stderr: err.stream, handleSignals: false },
+    );
     const text = out.text();
     // Startup lines: the scenario, the store, where the API listens, and how to reach it from Grafana.
     expect(text).toMatch(/meridian up: scenario default \(512 GPUs, 4 regions, 6 links\), seed 42, speed 10×/);
@@ -35,7 +38,9 @@ describe('meridian up', () => {
 
     const store = await openStore({ data });
     try {
-      const [gpu] = await store.query<{ n: string; hosts: string }>("SELECT count() AS n, uniq(host) AS hosts FROM gpu_samples WHERE source = 'sim'");
+      const [gpu] = await store.query<{ n: string; hosts: string }>(
+        "SELECT count() AS n, uniq(host) AS hosts FROM gpu_samples WHERE source = 'sim'",
+      );
       expect(Number(gpu?.n)).toBe(summary.rows.gpu);
       expect(Number(gpu?.hosts)).toBe(64);
       const [links] = await store.query<{ n: string }>('SELECT count() AS n FROM link_samples');
@@ -51,7 +56,10 @@ describe('meridian up', () => {
     const data = mkdtempSync(join(tmpdir(), 'up-stop-'));
     const out = capture();
     const ac = new AbortController();
-    const run = runUp({ speed: 5, data, port: 0, scenario: 'link-cut' }, { stdout: out.stream, stderr: out.stream, handleSignals: false, signal: ac.signal });
+    const run = runUp(
+      { speed: 5, data, port: 0, scenario: 'link-cut' },
+      { stdout: out.stream, stderr: out.stream, handleSignals: false, signal: ac.signal },
+    );
     let url = '';
     for (let i = 0; i < 100 && !url; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -59,7 +67,11 @@ describe('meridian up', () => {
     }
     expect(url).not.toBe('');
     await new Promise((r) => setTimeout(r, 1500));
-    const status = (await (await fetch(`${url}/api/status`)).json()) as { scenario: string; regions: { name: string }[]; links: { id: string }[] };
+    const status = (await (await fetch(`${url}/api/status`)).json()) as {
+      scenario: string;
+      regions: { name: string }[];
+      links: { id: string }[];
+    };
     expect(status.scenario).toBe('link-cut');
     expect(status.regions.map((r) => r.name)).toEqual(['eu-north', 'eu-central', 'eu-west', 'eu-south']);
     expect(status.links).toHaveLength(6);
@@ -90,8 +102,11 @@ describe('meridian up', () => {
 
   it('refuses a scenario that does not exist, naming it', async () => {
     const out = capture();
-    await expect(runUp({ scenario: 'atlantis', durationS: 1, port: 0 }, { stdout: out.stream, stderr: out.stream, handleSignals: false })).rejects.toThrow(
-      /scenario atlantis: no such file, and not a shipped scenario/,
-    );
+    await expect(
+      runUp(
+        { scenario: 'atlantis', durationS: 1, port: 0 },
+        { stdout: out.stream, stderr: out.stream, handleSignals: false },
+      ),
+    ).rejects.toThrow(/scenario atlantis: no such file, and not a shipped scenario/);
   });
 });

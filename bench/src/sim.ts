@@ -38,7 +38,12 @@ function scenarios(): string[] {
 
 const noopSink: Sink = { accept: () => Promise.resolve(), close: () => Promise.resolve() };
 
-async function run(name: string, depth: 'twin' | 'pipeline' | 'store', store: Store, offsetH: number): Promise<{ simPerWall: number; rowsPerTick: number }> {
+async function run(
+  name: string,
+  depth: 'twin' | 'pipeline' | 'store',
+  store: Store,
+  offsetH: number,
+): Promise<{ simPerWall: number; rowsPerTick: number }> {
   const twin = new Twin(name, { startMs: START + offsetH * 3_600_000 });
   const ticks = twin.fabric.gpuCount > 5000 ? Math.max(10, Math.floor(TICKS / 3)) : TICKS;
   let rows = 0;
@@ -51,7 +56,13 @@ async function run(name: string, depth: 'twin' | 'pipeline' | 'store', store: St
   } else {
     const sink = depth === 'store' ? createStoreSink({ store }) : noopSink;
     // The batch size and cadence `meridian up` uses.
-    const out = createPipeline({ sink, maxRows: 50_000, flushIntervalMs: 0, collectorId: 'bench', runId: `${name}-${depth}` });
+    const out = createPipeline({
+      sink,
+      maxRows: 50_000,
+      flushIntervalMs: 0,
+      collectorId: 'bench',
+      runId: `${name}-${depth}`,
+    });
     const runner = new TwinRunner(twin, out);
     for (let i = 0; i < ticks; i++) {
       const o = await runner.tick();
@@ -84,9 +95,13 @@ const store = await openStore({ data: dir });
 try {
   await store.migrate();
   const ceiling = await engineCeiling(store);
-  console.log(`yardstick: engine INSERT … SELECT into gpu_samples: ${Math.round(ceiling).toLocaleString('en-US')} rows/s`);
+  console.log(
+    `yardstick: engine INSERT … SELECT into gpu_samples: ${Math.round(ceiling).toLocaleString('en-US')} rows/s`,
+  );
   console.log('');
-  console.log('scenario          GPUs   rows/tick  twin only  +pipeline  +store (up)  engine ceiling   (simulated s per wall s; 1.0 = real time)');
+  console.log(
+    'scenario          GPUs   rows/tick  twin only  +pipeline  +store (up)  engine ceiling   (simulated s per wall s; 1.0 = real time)',
+  );
   let h = 0;
   for (const name of scenarios()) {
     const twinOnly = await run(name, 'twin', store, h++);

@@ -7,11 +7,13 @@ const UNIT_S: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 864
 /** Seconds, or an Error naming what was wrong. */
 export function parseDurationS(text: string | number, what = 'duration'): number {
   if (typeof text === 'number') {
-    if (!Number.isFinite(text) || text < 0) throw new Error(`${what}: expected a non-negative number of seconds, got ${text}`);
+    if (!Number.isFinite(text) || text < 0)
+      throw new Error(`${what}: expected a non-negative number of seconds, got ${text}`);
     return text;
   }
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
-  if (!m || m[1] === undefined) throw new Error(`${what}: cannot read "${text}" as a duration (examples: 30s, 5m, 1.5h, 250ms)`);
+  if (!m || m[1] === undefined)
+    throw new Error(`${what}: cannot read "${text}" as a duration (examples: 30s, 5m, 1.5h, 250ms)`);
   return Number(m[1]) * (UNIT_S[m[2] ?? 's'] ?? 1);
 }
 

@@ -93,10 +93,11 @@ export class Fabric {
   constructor(readonly scenario: Scenario) {
     let hosts = 0;
     let gpus = 0;
-    for (const r of scenario.regions) for (const g of r.hosts) {
-      hosts += g.count;
-      gpus += g.count * g.gpus_per_host;
-    }
+    for (const r of scenario.regions)
+      for (const g of r.hosts) {
+        hosts += g.count;
+        gpus += g.count * g.gpus_per_host;
+      }
     this.gpuCount = gpus;
     this.hostRegion = new Int32Array(hosts);
     this.hostGpuStart = new Int32Array(hosts);

@@ -23,7 +23,9 @@ export class Routes {
   /** Shortest paths by one-way delay over links that are not cut (Floyd–Warshall: ≤ a few dozen regions). */
   recompute(): void {
     const n = this.fabric.regions.length;
-    const dist: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0 : Infinity)));
+    const dist: number[][] = Array.from({ length: n }, (_, i) =>
+      Array.from({ length: n }, (_, j) => (i === j ? 0 : Infinity)),
+    );
     const next: number[][] = Array.from({ length: n }, () => Array.from({ length: n }, () => -1));
     const via: number[][] = Array.from({ length: n }, () => Array.from({ length: n }, () => -1));
     for (const l of this.fabric.links) {
@@ -150,7 +152,18 @@ export function probeLink(l: Link, dtS: number, rng: Rng): ProbeResult {
     if (!lost) rtts.push(floor + jitter);
   }
   if (rtts.length === 0) {
-    return { rttMin: null, rttAvg: null, rttP50: null, rttP99: null, rttMax: null, jitter: null, owdForward: null, owdReverse: null, sent, received: 0 };
+    return {
+      rttMin: null,
+      rttAvg: null,
+      rttP50: null,
+      rttP99: null,
+      rttMax: null,
+      jitter: null,
+      owdForward: null,
+      owdReverse: null,
+      sent,
+      received: 0,
+    };
   }
   let ipdv = 0;
   for (let i = 1; i < rtts.length; i++) ipdv += Math.abs((rtts[i] as number) - (rtts[i - 1] as number));

@@ -69,7 +69,9 @@ export class InterimPlanner implements Planner {
     const consider = (w: Workload, from: number, reason: string, benefitS: number): void => {
       if (moves.length >= maxMoves) return;
       const candidates = regions
-        .filter((x) => x.r.index !== from && x.share < hotShare / 2 && x.free >= w.gpus && twin.routes.path(from, x.r.index))
+        .filter(
+          (x) => x.r.index !== from && x.share < hotShare / 2 && x.free >= w.gpus && twin.routes.path(from, x.r.index),
+        )
         .sort((a, b) => b.free - a.free || a.r.index - b.r.index);
       const to = candidates[0];
       const fromName = twin.regionName(from);
@@ -78,25 +80,70 @@ export class InterimPlanner implements Planner {
         pass_id: passId,
         workload_id: w.id,
         region_from: fromName,
-        inputs: JSON.stringify({ regions: regions.map((x) => ({ region: x.r.name, throttled: round(x.share), temp: round(x.temp), free: x.free })) }),
+        inputs: JSON.stringify({
+          regions: regions.map((x) => ({
+            region: x.r.name,
+            throttled: round(x.share),
+            temp: round(x.temp),
+            free: x.free,
+          })),
+        }),
         limits: [] as string[],
         executor: 'twin',
       };
       if (!to) {
-        decisions.push({ ...base, decision_id: `${passId}-${decisions.length}`, action: 'hold', region_to: '', reason: `${reason}; no region has room`, scores: '{}', outcome: 'no-target', benefit: benefitS, cost: 0 });
+        decisions.push({
+          ...base,
+          decision_id: `${passId}-${decisions.length}`,
+          action: 'hold',
+          region_to: '',
+          reason: `${reason}; no region has room`,
+          scores: '{}',
+          outcome: 'no-target',
+          benefit: benefitS,
+          cost: 0,
+        });
         return;
       }
       const costS = w.checkpointBytes / Math.max(1, twin.routes.spareBps(from, to.r.index)) + twin.restartS;
       const scores = JSON.stringify({ benefit_s: round(benefitS), cost_s: round(costS), margin });
       if (benefitS <= costS * margin) {
-        decisions.push({ ...base, decision_id: `${passId}-${decisions.length}`, action: 'hold', region_to: to.r.name, reason: `${reason}; cost exceeds benefit`, scores, outcome: 'skipped', benefit: benefitS, cost: costS });
+        decisions.push({
+          ...base,
+          decision_id: `${passId}-${decisions.length}`,
+          action: 'hold',
+          region_to: to.r.name,
+          reason: `${reason}; cost exceeds benefit`,
+          scores,
+          outcome: 'skipped',
+          benefit: benefitS,
+          cost: costS,
+        });
         return;
       }
       const moveId = `${passId}-m${moves.length}`;
-      moves.push({ moveId, workloadId: w.id, from: fromName, to: to.r.name, gpus: w.gpus, checkpointBytes: w.checkpointBytes, reason });
+      moves.push({
+        moveId,
+        workloadId: w.id,
+        from: fromName,
+        to: to.r.name,
+        gpus: w.gpus,
+        checkpointBytes: w.checkpointBytes,
+        reason,
+      });
       this.lastMoved.set(w.id, now);
       to.free -= w.gpus;
-      decisions.push({ ...base, decision_id: moveId, action: 'move', region_to: to.r.name, reason, scores, outcome: 'planned', benefit: benefitS, cost: costS });
+      decisions.push({
+        ...base,
+        decision_id: moveId,
+        action: 'move',
+        region_to: to.r.name,
+        reason,
+        scores,
+        outcome: 'planned',
+        benefit: benefitS,
+        cost: costS,
+      });
     };
 
     for (const x of regions) {
@@ -106,13 +153,21 @@ export class InterimPlanner implements Planner {
         .sort((a, b) => b.gpus - a.gpus || (a.id < b.id ? -1 : 1));
       const w = gangs[0];
       // Benefit: the work the throttled gang would lose to slow clocks over its remaining run.
-      if (w) consider(w, x.r.index, `${x.r.name} is hot: ${(x.share * 100).toFixed(0)}% of busy GPUs throttling, mean ${x.temp.toFixed(1)} °C`, (w.durationS - w.progressS) * x.share * 0.5);
+      if (w)
+        consider(
+          w,
+          x.r.index,
+          `${x.r.name} is hot: ${(x.share * 100).toFixed(0)}% of busy GPUs throttling, mean ${x.temp.toFixed(1)} °C`,
+          (w.durationS - w.progressS) * x.share * 0.5,
+        );
     }
     for (const l of degraded) {
       for (const w of twin.workloads) {
         if (!movable(w) || (w.comm !== 'pipeline' && w.comm !== 'data_parallel')) continue;
         if (!spans(twin, w, l.from, l.to)) continue;
-        const why = l.cut ? 'cut' : `degraded (+${l.addedRttMs} ms RTT over ${baseRttMs(l.routeKm, l.equipmentDelayMs).toFixed(1)} ms, ${l.lossPct.toFixed(2)}% loss)`;
+        const why = l.cut
+          ? 'cut'
+          : `degraded (+${l.addedRttMs} ms RTT over ${baseRttMs(l.routeKm, l.equipmentDelayMs).toFixed(1)} ms, ${l.lossPct.toFixed(2)}% loss)`;
         consider(w, w.currentRegion, `link ${l.id} ${why}: gang spans it`, w.durationS - w.progressS);
       }
     }

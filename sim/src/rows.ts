@@ -56,14 +56,14 @@ type Factory = (ts: number, labels: readonly (string | number)[], values: ArrayL
 
 function compileFactory(labels: readonly string[], metrics: readonly string[]): Factory {
   const ident = /^[a-z_][a-z0-9_]*$/;
-  for (const k of [...labels, ...metrics]) if (!ident.test(k)) throw new Error(`sim: column name "${k}" is not a plain identifier`);
+  for (const k of [...labels, ...metrics])
+    if (!ident.test(k)) throw new Error(`sim: column name "${k}" is not a plain identifier`);
   const fields = [
     'ts: ts',
     `source: ${JSON.stringify(SIM_SOURCE)}`,
     ...labels.map((l, i) => `${l}: l[${i}]`),
     ...metrics.map((m, i) => `${m}: v[${i}]`),
   ];
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see RowShape.factory: built from checked identifiers only
   return new Function('ts', 'l', 'v', `return { ${fields.join(', ')} };`) as Factory;
 }
 
@@ -106,7 +106,11 @@ export const GPU_ROW = new RowShape(
   ] as const,
 );
 
-export const HOST_ROW = new RowShape('host', ['region', 'host'] as const, ['cpu_util', 'mem_used', 'mem_total', 'load_1m'] as const);
+export const HOST_ROW = new RowShape(
+  'host',
+  ['region', 'host'] as const,
+  ['cpu_util', 'mem_used', 'mem_total', 'load_1m'] as const,
+);
 
 export const LINK_ROW = new RowShape(
   'link',

@@ -61,7 +61,14 @@ export class TwinRunner {
       const executor = this.twin.executor();
       for (const m of pass.moves) {
         const r = await executor.execute(m);
-        outcomes.set(m.moveId, r.status === 'failed' ? `failed: ${r.error}` : r.status === 'started' ? `started (${(r.expectedDurationMs / 1000).toFixed(0)} s)` : r.status);
+        outcomes.set(
+          m.moveId,
+          r.status === 'failed'
+            ? `failed: ${r.error}`
+            : r.status === 'started'
+              ? `started (${(r.expectedDurationMs / 1000).toFixed(0)} s)`
+              : r.status,
+        );
       }
       const decided = pass.decisions.map((d) => ({ ...d, outcome: outcomes.get(d.decision_id) ?? d.outcome }));
       if (decided.length) {

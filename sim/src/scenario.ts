@@ -77,7 +77,10 @@ const trainingGen = z
     per_hour: z.number().min(0),
     gpus: z.array(z.number().int().positive()).min(1).default([8, 16, 32, 64]),
     duration: range(duration).default([1800, 14400]),
-    comm: z.array(z.enum(['data_parallel', 'pipeline', 'independent'])).min(1).default(['data_parallel', 'pipeline']),
+    comm: z
+      .array(z.enum(['data_parallel', 'pipeline', 'independent']))
+      .min(1)
+      .default(['data_parallel', 'pipeline']),
     checkpoint_gb_per_gpu: z.number().positive().default(20),
   })
   .strict();
@@ -125,7 +128,15 @@ const trace = z
 const at = { at: duration };
 const until = { duration: duration.optional() };
 const event = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('cooling_loss'), ...at, ...until, region: name, severity: z.number().min(0).max(1).default(0.7) }).strict(),
+  z
+    .object({
+      type: z.literal('cooling_loss'),
+      ...at,
+      ...until,
+      region: name,
+      severity: z.number().min(0).max(1).default(0.7),
+    })
+    .strict(),
   z
     .object({
       type: z.literal('link_degradation'),
@@ -164,7 +175,12 @@ const scenarioSchema = z
   .object({
     name,
     description: z.string().optional(),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(1),
     /** Simulated t=0 as an ISO instant. Absent: the caller decides (`up` uses now). */
     start: z.iso.datetime().optional(),
     /** Sample interval (simulated). */
@@ -182,17 +198,21 @@ const scenarioSchema = z
   .superRefine((s, ctx) => {
     const regions = new Set<string>();
     s.regions.forEach((r, i) => {
-      if (regions.has(r.name)) ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `duplicate region "${r.name}"` });
+      if (regions.has(r.name))
+        ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `duplicate region "${r.name}"` });
       regions.add(r.name);
     });
     const links = new Set<string>();
     s.links.forEach((l, i) => {
       for (const end of ['from', 'to'] as const) {
-        if (!regions.has(l[end])) ctx.addIssue({ code: 'custom', path: ['links', i, end], message: `no region named "${l[end]}"` });
+        if (!regions.has(l[end]))
+          ctx.addIssue({ code: 'custom', path: ['links', i, end], message: `no region named "${l[end]}"` });
       }
-      if (l.from === l.to) ctx.addIssue({ code: 'custom', path: ['links', i, 'to'], message: 'a link joins two different regions' });
+      if (l.from === l.to)
+        ctx.addIssue({ code: 'custom', path: ['links', i, 'to'], message: 'a link joins two different regions' });
       const key = [l.from, l.to].sort().join('|');
-      if (links.has(key)) ctx.addIssue({ code: 'custom', path: ['links', i], message: `duplicate link between ${l.from} and ${l.to}` });
+      if (links.has(key))
+        ctx.addIssue({ code: 'custom', path: ['links', i], message: `duplicate link between ${l.from} and ${l.to}` });
       links.add(key);
     });
     s.events.forEach((e, i) => {
@@ -200,7 +220,11 @@ const scenarioSchema = z
         ctx.addIssue({ code: 'custom', path: ['events', i, 'region'], message: `no region named "${e.region}"` });
       }
       if ('link' in e && !s.links.some((l) => linkMatches(l, e.link))) {
-        ctx.addIssue({ code: 'custom', path: ['events', i, 'link'], message: `no link "${e.link}" (write it as "from->to")` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['events', i, 'link'],
+          message: `no link "${e.link}" (write it as "from->to")`,
+        });
       }
     });
   });
@@ -260,7 +284,11 @@ function resolveExtends(doc: unknown, file: string, depth = 0): unknown {
 export function parseScenario(text: string, file = '<inline>'): Scenario {
   const doc = resolveExtends(readDoc(text, file), file);
   const res = scenarioSchema.safeParse(doc);
-  if (!res.success) throw new ScenarioError(file, res.error.issues.map((i) => `${keyPath(i.path)}: ${i.message}`));
+  if (!res.success)
+    throw new ScenarioError(
+      file,
+      res.error.issues.map((i) => `${keyPath(i.path)}: ${i.message}`),
+    );
   return { ...res.data, file };
 }
 
@@ -274,7 +302,9 @@ export function loadScenario(nameOrPath: string): Scenario {
   const builtin = join(SCENARIO_DIR, `${nameOrPath}.yaml`);
   const file = /[/\\]|\.ya?ml$/.test(nameOrPath) ? nameOrPath : builtin;
   if (!existsSync(file)) {
-    throw new ScenarioError(nameOrPath, [`no such file, and not a shipped scenario (shipped: ${builtinScenarios().join(', ')})`]);
+    throw new ScenarioError(nameOrPath, [
+      `no such file, and not a shipped scenario (shipped: ${builtinScenarios().join(', ')})`,
+    ]);
   }
   return parseScenario(readFileSync(file, 'utf8'), file);
 }

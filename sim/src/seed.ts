@@ -48,7 +48,13 @@ export async function seedStore(store: StoreTarget, opts: SeedOptions = {}): Pro
     ...(opts.tracePath ? { tracePath: opts.tracePath } : {}),
   });
   const sink = createStoreSink({ store });
-  const out = createPipeline({ sink, maxRows: FLUSH_ROWS, flushIntervalMs: 0, collectorId: 'sim', runId: `${twin.scenario.name}-${twin.seed}-${startMs}` });
+  const out = createPipeline({
+    sink,
+    maxRows: FLUSH_ROWS,
+    flushIntervalMs: 0,
+    collectorId: 'sim',
+    runId: `${twin.scenario.name}-${twin.seed}-${startMs}`,
+  });
   const runner = new TwinRunner(twin, out, opts.decisions === false ? {} : { planner: new InterimPlanner() });
   runner.writeStatic();
   let ticks = 0;

@@ -53,7 +53,14 @@ export function regionStatus(twin: Twin): RegionStatus[] {
       if (f.job[g] !== -1) busy++;
       if (((f.throttle[g] as number) & 0x60) !== 0) throttled++;
     }
-    return { name: r.name, gpus: n, busy, util: n ? util / n : 0, temp: n ? temp / n : 0, throttledPct: n ? (100 * throttled) / n : 0 };
+    return {
+      name: r.name,
+      gpus: n,
+      busy,
+      util: n ? util / n : 0,
+      temp: n ? temp / n : 0,
+      throttledPct: n ? (100 * throttled) / n : 0,
+    };
   });
 }
 
@@ -62,7 +69,12 @@ export function linkStatus(twin: Twin, lastRows: readonly SampleRow[]): LinkStat
     const row = lastRows.find((r) => r.link_id === l.id);
     const rtt = row?.rtt_avg;
     const cap = l.capacityBps * l.capacityFactor;
-    return { id: l.id, rttMs: typeof rtt === 'number' ? rtt : null, lossPct: l.lossPct, loadPct: l.cut || cap <= 0 ? 100 : (100 * l.carriedBps) / cap };
+    return {
+      id: l.id,
+      rttMs: typeof rtt === 'number' ? rtt : null,
+      lossPct: l.lossPct,
+      loadPct: l.cut || cap <= 0 ? 100 : (100 * l.carriedBps) / cap,
+    };
   });
 }
 
@@ -75,16 +87,24 @@ export function renderStatus(s: StatusSnapshot): string {
   lines.push(
     `meridian up · ${s.scenario} · sim ${s.simNow} (t+${formatDurationS(s.simTimeS)}) · speed ${s.speed}× (achieved ${num(s.achievedSpeed, 2)}×) · wall ${formatDurationS(s.wallS)}`,
   );
-  lines.push(`rows ingested ${s.rowsIngested.toLocaleString('en-US')} · ${Math.round(s.rowsPerS).toLocaleString('en-US')} rows/s · workloads running ${s.running}, queued ${s.queued}`);
+  lines.push(
+    `rows ingested ${s.rowsIngested.toLocaleString('en-US')} · ${Math.round(s.rowsPerS).toLocaleString('en-US')} rows/s · workloads running ${s.running}, queued ${s.queued}`,
+  );
   lines.push('');
-  lines.push(`${pad('region', 16)}${pad('GPUs', 7)}${pad('busy', 7)}${pad('util %', 9)}${pad('temp °C', 9)}throttled %`);
+  lines.push(
+    `${pad('region', 16)}${pad('GPUs', 7)}${pad('busy', 7)}${pad('util %', 9)}${pad('temp °C', 9)}throttled %`,
+  );
   for (const r of s.regions) {
-    lines.push(`${pad(r.name, 16)}${pad(String(r.gpus), 7)}${pad(String(r.busy), 7)}${pad(num(r.util), 9)}${pad(num(r.temp), 9)}${num(r.throttledPct)}`);
+    lines.push(
+      `${pad(r.name, 16)}${pad(String(r.gpus), 7)}${pad(String(r.busy), 7)}${pad(num(r.util), 9)}${pad(num(r.temp), 9)}${num(r.throttledPct)}`,
+    );
   }
   lines.push('');
   lines.push(`${pad('link', 30)}${pad('RTT ms', 10)}${pad('loss %', 9)}load %`);
   for (const l of s.links) {
-    lines.push(`${pad(l.id, 30)}${pad(l.rttMs === null ? '—' : num(l.rttMs, 2), 10)}${pad(num(l.lossPct, 3), 9)}${num(l.loadPct)}`);
+    lines.push(
+      `${pad(l.id, 30)}${pad(l.rttMs === null ? '—' : num(l.rttMs, 2), 10)}${pad(num(l.lossPct, 3), 9)}${num(l.loadPct)}`,
+    );
   }
   lines.push('');
   lines.push('last decisions:');
@@ -97,6 +117,8 @@ export function renderStatus(s: StatusSnapshot): string {
 /** One line, for logs and pipes (stdout is not a TTY). */
 export function renderStatusLine(s: StatusSnapshot): string {
   const regions = s.regions.map((r) => `${r.name} ${num(r.util, 0)}%/${num(r.temp, 0)}°C`).join(' ');
-  const links = s.links.map((l) => `${l.id} ${l.rttMs === null ? '—' : num(l.rttMs, 1)}ms/${num(l.lossPct, 2)}%`).join(' ');
+  const links = s.links
+    .map((l) => `${l.id} ${l.rttMs === null ? '—' : num(l.rttMs, 1)}ms/${num(l.lossPct, 2)}%`)
+    .join(' ');
   return `[t+${formatDurationS(s.simTimeS)} ${num(s.achievedSpeed, 1)}×] rows ${s.rowsIngested} (${Math.round(s.rowsPerS)}/s) | ${regions} | ${links}`;
 }

@@ -75,7 +75,13 @@ export function gpuRows(f: Fabric, ts: number, out: SampleRow[]): void {
     v[I.nvTx] = inGang ? Math.round(u * 2e9) : 0;
     v[I.nvRx] = inGang ? Math.round(u * 2e9) : 0;
     const r = f.regions[f.gpuRegion[g] as number];
-    out.push(GPU_ROW.row(ts, [r?.name ?? '', f.hostNames[h] as string, f.gpuUuid[g] as string, f.gpuIndex[g] as number, m.model], v));
+    out.push(
+      GPU_ROW.row(
+        ts,
+        [r?.name ?? '', f.hostNames[h] as string, f.gpuUuid[g] as string, f.gpuIndex[g] as number, m.model],
+        v,
+      ),
+    );
   }
 }
 
@@ -93,12 +99,11 @@ export function hostRows(f: Fabric, ts: number, out: SampleRow[]): void {
     const share = busy / n;
     const total = f.hostMemBytes[h] as number;
     out.push(
-      HOST_ROW.row(ts, [f.regions[f.hostRegion[h] as number]?.name ?? '', f.hostNames[h] as string], [
-        r2(4 + (util / n) * 0.3),
-        Math.round(total * (0.08 + 0.5 * share)),
-        total,
-        r2(0.5 + busy * 1.5),
-      ]),
+      HOST_ROW.row(
+        ts,
+        [f.regions[f.hostRegion[h] as number]?.name ?? '', f.hostNames[h] as string],
+        [r2(4 + (util / n) * 0.3), Math.round(total * (0.08 + 0.5 * share)), total, r2(0.5 + busy * 1.5)],
+      ),
     );
   }
 }
@@ -113,25 +118,29 @@ function linkRow(f: Fabric, l: Link, ts: number, dtS: number, rng: Rng): SampleR
   const to = f.regions[l.to]?.name ?? '';
   const p = probeLink(l, dtS, rng);
   const n = (x: number | null): number | null => (x === null ? null : r3(x));
-  return LINK_ROW.row(ts, [l.id, from, to, probeHost(from), 0, 'sim'], [
-    n(p.rttMin),
-    n(p.rttAvg),
-    n(p.rttP50),
-    n(p.rttP99),
-    n(p.rttMax),
-    n(p.owdForward),
-    n(p.owdReverse),
-    1,
-    0.001,
-    n(p.jitter),
-    r3(l.lossPct),
-    0,
-    0,
-    p.sent,
-    p.received,
-    Math.round(l.carriedBps),
-    Math.round(l.capacityBps * (l.cut ? 0 : l.capacityFactor)),
-  ]);
+  return LINK_ROW.row(
+    ts,
+    [l.id, from, to, probeHost(from), 0, 'sim'],
+    [
+      n(p.rttMin),
+      n(p.rttAvg),
+      n(p.rttP50),
+      n(p.rttP99),
+      n(p.rttMax),
+      n(p.owdForward),
+      n(p.owdReverse),
+      1,
+      0.001,
+      n(p.jitter),
+      r3(l.lossPct),
+      0,
+      0,
+      p.sent,
+      p.received,
+      Math.round(l.carriedBps),
+      Math.round(l.capacityBps * (l.cut ? 0 : l.capacityFactor)),
+    ],
+  );
 }
 
 export function probeHost(region: string): string {
@@ -141,11 +150,27 @@ export function probeHost(region: string): string {
 export function topologyRows(f: Fabric, ts: number): TableRows['topology'][] {
   const rows: TableRows['topology'][] = [];
   for (const r of f.regions) {
-    rows.push({ updated: ts, source: SIM_SOURCE, kind: 'region', id: r.name, region: r.name, lat: r.lat, lon: r.lon, gpus: r.gpuCount });
+    rows.push({
+      updated: ts,
+      source: SIM_SOURCE,
+      kind: 'region',
+      id: r.name,
+      region: r.name,
+      lat: r.lat,
+      lon: r.lon,
+      gpus: r.gpuCount,
+    });
   }
   for (let h = 0; h < f.hostNames.length; h++) {
     const region = f.regions[f.hostRegion[h] as number]?.name ?? '';
-    rows.push({ updated: ts, source: SIM_SOURCE, kind: 'host', id: f.hostNames[h] as string, region, gpus: f.hostGpuCount[h] as number });
+    rows.push({
+      updated: ts,
+      source: SIM_SOURCE,
+      kind: 'host',
+      id: f.hostNames[h] as string,
+      region,
+      gpus: f.hostGpuCount[h] as number,
+    });
   }
   for (const l of f.links) {
     rows.push({

@@ -40,10 +40,12 @@ export function readTrace(file: string): TracePod[] {
   const pods: TracePod[] = [];
   for (let n = 1; n < lines.length; n++) {
     const f = (lines[n] as string).split(',');
-    if (f.length !== header.length) throw new Error(`trace ${file}: line ${n + 1} has ${f.length} fields, the header has ${header.length}`);
+    if (f.length !== header.length)
+      throw new Error(`trace ${file}: line ${n + 1} has ${f.length} fields, the header has ${header.length}`);
     const num = (c: (typeof COLUMNS)[number]): number => {
       const v = Number(f[col[c] as number]);
-      if (!Number.isFinite(v)) throw new Error(`trace ${file}: line ${n + 1}: ${c} is not a number ("${f[col[c] as number]}")`);
+      if (!Number.isFinite(v))
+        throw new Error(`trace ${file}: line ${n + 1}: ${c} is not a number ("${f[col[c] as number]}")`);
       return v;
     };
     pods.push({
@@ -70,7 +72,11 @@ export function traceRegion(podName: string, regionGpuCounts: readonly number[])
   return 0;
 }
 
-export function traceWorkloads(pods: readonly TracePod[], spec: TraceSpec, regionGpuCounts: readonly number[]): WorkloadSpec[] {
+export function traceWorkloads(
+  pods: readonly TracePod[],
+  spec: TraceSpec,
+  regionGpuCounts: readonly number[],
+): WorkloadSpec[] {
   const out: WorkloadSpec[] = [];
   for (const p of pods) {
     if (p.numGpu <= 0 || p.creationS < spec.offset || p.deletionS <= p.creationS) continue;

@@ -7,7 +7,13 @@
 import type { SampleRow, TableRows } from '@meridian/store';
 import type { Executor, Move, MoveOutcome } from '@meridian/scheduler';
 import { Fabric } from './fabric.js';
-import { COMM_BPS_PER_GPU, type Workload, type WorkloadKind, type WorkloadSpec, type WorkloadState } from './workloads.js';
+import {
+  COMM_BPS_PER_GPU,
+  type Workload,
+  type WorkloadKind,
+  type WorkloadSpec,
+  type WorkloadState,
+} from './workloads.js';
 import { Routes, settleLink } from './network.js';
 import { clamp, settleThermals, stepGpus } from './physics.js';
 import { Rng } from './rng.js';
@@ -109,7 +115,9 @@ export class Twin {
   constructor(scenario: Scenario | string, opts: TwinOptions = {}) {
     this.scenario = typeof scenario === 'string' ? loadScenario(scenario) : scenario;
     this.seed = opts.seed ?? this.scenario.seed;
-    this.startMs = opts.startMs ?? (this.scenario.start ? Date.parse(this.scenario.start) : Math.floor(Date.now() / 60_000) * 60_000);
+    this.startMs =
+      opts.startMs ??
+      (this.scenario.start ? Date.parse(this.scenario.start) : Math.floor(Date.now() / 60_000) * 60_000);
     this.tickS = this.scenario.tick;
     this.tickTs = this.startMs;
     this.restartS = this.scenario.restart;
@@ -216,7 +224,8 @@ export class Twin {
     const to = this.fabric.regionByName(move.to);
     if (!from) return fail(`no region "${move.from}"`);
     if (!to) return fail(`no region "${move.to}"`);
-    if (w.currentRegion !== from.index) return fail(`workload ${w.id} is in ${this.regionName(w.currentRegion)}, not ${move.from}`);
+    if (w.currentRegion !== from.index)
+      return fail(`workload ${w.id} is in ${this.regionName(w.currentRegion)}, not ${move.from}`);
     if (from.index === to.index) return fail('source and target are the same region');
     const path = this.routes.path(from.index, to.index);
     if (!path) return fail(`no route from ${move.from} to ${move.to} (link cut)`);
@@ -249,7 +258,9 @@ export class Twin {
     w.moves++;
     this.stats.moves++;
     this.stats.bytesMoved += bytes;
-    this.notes.push(`move ${w.id} ${move.from}→${move.to} ${(bytes / 2 ** 30).toFixed(0)} GiB, ${(transferS + this.restartS).toFixed(0)} s`);
+    this.notes.push(
+      `move ${w.id} ${move.from}→${move.to} ${(bytes / 2 ** 30).toFixed(0)} GiB, ${(transferS + this.restartS).toFixed(0)} s`,
+    );
     return { status: 'started', expectedDurationMs: Math.round((transferS + this.restartS) * 1000) };
   }
 
@@ -287,7 +298,9 @@ export class Twin {
         l.addedRttMs += e.added_rtt_ms;
         l.addedLossPct += e.added_loss_pct;
         l.capacityFactor *= e.capacity_factor;
-        this.notes.push(`link ${l.id} degraded (+${e.added_rtt_ms} ms RTT, +${e.added_loss_pct}% loss, ×${e.capacity_factor} capacity)`);
+        this.notes.push(
+          `link ${l.id} degraded (+${e.added_rtt_ms} ms RTT, +${e.added_loss_pct}% loss, ×${e.capacity_factor} capacity)`,
+        );
         return () => {
           l.addedRttMs -= e.added_rtt_ms;
           l.addedLossPct -= e.added_loss_pct;
@@ -310,7 +323,8 @@ export class Twin {
         if (!r) return null;
         const hosts: number[] = [];
         if (typeof e.hosts === 'number') {
-          for (let h = r.hostStart; h < r.hostStart + r.hostCount && hosts.length < e.hosts; h++) if (f.hostFailed[h] === 0) hosts.push(h);
+          for (let h = r.hostStart; h < r.hostStart + r.hostCount && hosts.length < e.hosts; h++)
+            if (f.hostFailed[h] === 0) hosts.push(h);
         } else {
           for (const name of e.hosts) {
             const h = f.hostNames.indexOf(name);
@@ -480,7 +494,7 @@ export class Twin {
     if (kinds.length === 0 || gen.initial_fill <= 0) return;
     const target = gen.initial_fill * this.fabric.gpuCount;
     let busy = 0;
-    for (let misses = 0; busy < target && misses < 50; ) {
+    for (let misses = 0; busy < target && misses < 50;) {
       const kind = this.rngArrivals.pick(kinds);
       const w = this.admit(this.generate(kind, gen, 0, this.rngArrivals.uniform(0.05, 0.9)));
       if (this.place(w)) {
@@ -550,7 +564,13 @@ export class Twin {
     }
     if (!alloc) {
       // Whole gang in the preferred region, else in the nearest region with room.
-      const order = [w.region, ...f.regions.map((r) => r.index).filter((i) => i !== w.region).sort((a, b) => this.routes.delayMs(w.region, a) - this.routes.delayMs(w.region, b))];
+      const order = [
+        w.region,
+        ...f.regions
+          .map((r) => r.index)
+          .filter((i) => i !== w.region)
+          .sort((a, b) => this.routes.delayMs(w.region, a) - this.routes.delayMs(w.region, b)),
+      ];
       for (const r of order) {
         if (f.freeGpus(r) < w.gpus) continue;
         alloc = f.allocate(r, w.gpus, w.slot);

@@ -59,8 +59,14 @@ const PLAIN_EVERY_MS = 5000;
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
-    .description('Run the all-in-one: the fabric twin, the collector pipeline, the scheduler and its API, on the embedded store')
-    .option('--scenario <name|file>', 'shipped scenario (default, large, cooling-loss, link-degradation, link-cut, host-failure, arrival-surge, trace) or a YAML file', 'default')
+    .description(
+      'Run the all-in-one: the fabric twin, the collector pipeline, the scheduler and its API, on the embedded store',
+    )
+    .option(
+      '--scenario <name|file>',
+      'shipped scenario (default, large, cooling-loss, link-degradation, link-cut, host-failure, arrival-surge, trace) or a YAML file',
+      'default',
+    )
     .option('--speed <n>', 'simulated seconds per wall second', parseSpeed, 1)
     .option('--duration <d>', 'stop by itself after this much wall time (e.g. 30s, 5m)', parseDurationOpt)
     .option('--data <dir>', 'embedded store directory (default $MERIDIAN_DATA or ./data)')
@@ -68,26 +74,38 @@ export function registerUpCommand(program: Command): void {
     .option('--seed <n>', "override the scenario's seed", parseSeed)
     .option('--port <n>', 'HTTP API port on 127.0.0.1 (0: any free port)', parsePort, 8787)
     .option('--real', 'run the real collector for this host instead of the twin', false)
-    .action(async (o: { scenario: string; speed: number; duration?: number; data?: string; clickhouse?: string; seed?: number; port: number; real: boolean }) => {
-      await runUp(
-        {
-          scenario: o.scenario,
-          speed: o.speed,
-          ...(o.duration !== undefined ? { durationS: o.duration } : {}),
-          ...(o.data ? { data: o.data } : {}),
-          ...(o.clickhouse ? { clickhouse: o.clickhouse } : {}),
-          ...(o.seed !== undefined ? { seed: o.seed } : {}),
-          port: o.port,
-          real: o.real,
-        },
-        { stdout: process.stdout, stderr: process.stderr },
-      );
-    });
+    .action(
+      async (o: {
+        scenario: string;
+        speed: number;
+        duration?: number;
+        data?: string;
+        clickhouse?: string;
+        seed?: number;
+        port: number;
+        real: boolean;
+      }) => {
+        await runUp(
+          {
+            scenario: o.scenario,
+            speed: o.speed,
+            ...(o.duration !== undefined ? { durationS: o.duration } : {}),
+            ...(o.data ? { data: o.data } : {}),
+            ...(o.clickhouse ? { clickhouse: o.clickhouse } : {}),
+            ...(o.seed !== undefined ? { seed: o.seed } : {}),
+            port: o.port,
+            real: o.real,
+          },
+          { stdout: process.stdout, stderr: process.stderr },
+        );
+      },
+    );
 }
 
 function parseSpeed(v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || n > 10000) throw new InvalidArgumentError('--speed must be a number above 0 and at most 10000');
+  if (!Number.isFinite(n) || n <= 0 || n > 10000)
+    throw new InvalidArgumentError('--speed must be a number above 0 and at most 10000');
   return n;
 }
 function parseDurationOpt(v: string): number {
@@ -101,7 +119,8 @@ function parseDurationOpt(v: string): number {
 }
 function parseSeed(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new InvalidArgumentError('--seed must be an integer 0..4294967295');
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1)
+    throw new InvalidArgumentError('--seed must be an integer 0..4294967295');
   return n;
 }
 function parsePort(v: string): number {
@@ -127,7 +146,9 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
     if (err instanceof StoreLockedError) throw new Error(`${err.message}`, { cause: err });
     throw err;
   }
-  const where = opts.clickhouse ? `ClickHouse ${opts.clickhouse}` : `embedded store in ${opts.data ?? process.env.MERIDIAN_DATA ?? './data'}`;
+  const where = opts.clickhouse
+    ? `ClickHouse ${opts.clickhouse}`
+    : `embedded store in ${opts.data ?? process.env.MERIDIAN_DATA ?? './data'}`;
   const migration = await store.migrate();
 
   const sink = createStoreSink({ store });
@@ -166,7 +187,9 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
       rowsPerS: rate.perS,
       regions: regionStatus(twin),
       links: linkStatus(twin, lastLinks),
-      decisions: runner.decisions.slice(-5).map((d) => `${d.action} ${d.workload_id} ${d.region_from}→${d.region_to || '—'}: ${d.reason} [${d.outcome}]`),
+      decisions: runner.decisions
+        .slice(-5)
+        .map((d) => `${d.action} ${d.workload_id} ${d.region_from}→${d.region_to || '—'}: ${d.reason} [${d.outcome}]`),
       alerts: alerts.slice(-5),
       running,
       queued,
@@ -179,14 +202,25 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
   } catch (err) {
     await pipeline.close({ deadlineMs: 1000 });
     await store.close();
-    throw new Error(`cannot listen on 127.0.0.1:${opts.port ?? 8787} for the API (${err instanceof Error ? err.message : String(err)}); pass --port`, { cause: err });
+    throw new Error(
+      `cannot listen on 127.0.0.1:${opts.port ?? 8787} for the API (${err instanceof Error ? err.message : String(err)}); pass --port`,
+      { cause: err },
+    );
   }
 
-  out(`meridian up: scenario ${scenarioLabel(twin.scenario)} (${twin.fabric.gpuCount} GPUs, ${twin.fabric.regions.length} regions, ${twin.fabric.links.length} links), seed ${twin.seed}, speed ${speed}×`);
+  out(
+    `meridian up: scenario ${scenarioLabel(twin.scenario)} (${twin.fabric.gpuCount} GPUs, ${twin.fabric.regions.length} regions, ${twin.fabric.links.length} links), seed ${twin.seed}, speed ${speed}×`,
+  );
   out(`store: ${where} (migrations applied: ${migration.applied.length}, already there: ${migration.skipped.length})`);
-  out(`API: ${api.url}/api/status · ${api.url}/api/decisions · ${api.url}/healthz (interim read-only API until the scheduler's lands)`);
+  out(
+    `API: ${api.url}/api/status · ${api.url}/api/decisions · ${api.url}/healthz (interim read-only API until the scheduler's lands)`,
+  );
   out(grafanaHint(opts));
-  out(opts.durationS ? `stops by itself after ${formatDurationS(opts.durationS)} of wall time; Ctrl-C stops sooner` : 'Ctrl-C stops it');
+  out(
+    opts.durationS
+      ? `stops by itself after ${formatDurationS(opts.durationS)} of wall time; Ctrl-C stops sooner`
+      : 'Ctrl-C stops it',
+  );
   out('');
 
   let stopping = false;
