@@ -3,7 +3,7 @@
  * for ethtool (absent here, and no optics anyway) a SIMULATED ethtool that prints the real captures.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostSource } from '../src/sources/host.js';
@@ -191,6 +191,35 @@ describe('passive link source', () => {
     ]);
     expect(noDom.stats.ethtoolRuns).toBe(3); // -S, -m, then -S only
   });
+});
+
+/** The real ethtool (Debian package) where installed, on this machine's first real NIC. */
+const realEthtool = ['/usr/sbin/ethtool', '/sbin/ethtool', '/usr/bin/ethtool'].find((p) => existsSync(p));
+const realNic = existsSync('/sys/class/net')
+  ? readdirSync('/sys/class/net').find((n) => n !== 'lo' && existsSync(join('/sys/class/net', n, 'device')))
+  : undefined;
+
+describe('passive link source with the real ethtool', () => {
+  it.skipIf(!realEthtool || !realNic)(
+    'reads ethtool -S of a real NIC; a NIC without optics is reported once',
+    async () => {
+      const rec = recorder();
+      const src = new LinkPassiveSource({
+        interfaces: [realNic!],
+        ethtoolPath: realEthtool!,
+        countersIntervalMs: 60_000,
+        ethtoolIntervalMs: 60_000,
+      });
+      stoppers.push(() => src.stop());
+      await src.start(rec.ctx);
+      await src.readEthtool();
+      const ethtoolRows = rec.link().filter((r) => r.method === 'ethtool');
+      expect(ethtoolRows).toHaveLength(2); // one -S row per read; no lane rows without a module
+      expect(ethtoolRows[0]).toMatchObject({ link_id: realNic, source: 'ethtool', lane: 0 });
+      expect(rec.unavailable.filter((u) => u.includes('optics'))).toHaveLength(1);
+      expect(rec.ctx.errors.get('link-passive', 'ethtool -S', 'process_exit')).toBe(0);
+    },
+  );
 });
 
 describe('counter tracker and backoff', () => {
