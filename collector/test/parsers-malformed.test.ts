@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,7 +20,7 @@ import { COLLECTOR_QUERY_FIELDS, QUERY_ALIASES } from '../src/parsers/nvidia-smi
 import { compileColumns, parseCsvLine } from '../src/parsers/nvidia-smi-csv.js';
 import { readValue } from '../src/parsers/values.js';
 import { registerParseCommand, runParse } from '../src/parsers/command.js';
-import { fixture, fixturePath } from './fixtures-helpers.js';
+import { fixture, fixturePath, REPO_ROOT } from './fixtures-helpers.js';
 
 const MiB = 1024 * 1024;
 const fields = ['index', 'uuid', 'power.draw', 'memory.used', 'clocks_event_reasons.active', 'temperature.gpu'];
@@ -248,4 +249,41 @@ describe('meridian parse', () => {
     expect(cmd.registeredArguments.map((a) => a.name())).toEqual(['kind', 'file']);
     expect(cmd.options.map((o) => o.long)).toContain('--interface');
   });
+
+  const bin = join(REPO_ROOT, 'cli', 'dist', 'main.js');
+  it.skipIf(!existsSync(bin))(
+    'the built `meridian` binary: exit codes, and a reader that closes the pipe early',
+    () => {
+      const bad = spawnSync(process.execPath, [bin, 'parse', 'nvidia-smi-json', '/etc/hostname'], { encoding: 'utf8' });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/unknown kind "nvidia-smi-json"/);
+      const missing = spawnSync(process.execPath, [bin, 'parse', 'ping', '/no/such/file'], { encoding: 'utf8' });
+      expect(missing.status).toBe(2);
+      const ok = spawnSync(
+        process.execPath,
+        [bin, 'parse', 'dcgm', fixturePath('gpu/nvidia-docs-dcgm-exporter-a100-mig-metrics.prom')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(ok.status).toBe(0);
+      expect(
+        ok.stdout
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { mig_instance?: string }).mig_instance),
+      ).toEqual([undefined, '13']);
+      const piped = spawnSync(
+        'sh',
+        [
+          '-c',
+          `"${process.execPath}" "${bin}" parse proc-net-dev "${fixturePath('link/proc-net-dev_node-exporter-fixture.txt')}" | head -c 10`,
+        ],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(piped.stderr).not.toMatch(/EPIPE/);
+    },
+  );
 });
