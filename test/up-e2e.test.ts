@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -27,7 +27,10 @@ describe('meridian up', () => {
     // Startup lines: the scenario, the store, where the API listens, and how to reach it from Grafana.
     expect(text).toMatch(/meridian up: scenario default \(512 GPUs, 4 regions, 6 links\), seed 42, speed 10×/);
     expect(text).toMatch(/store: embedded store in .*up-e2e-/);
-    expect(text).toMatch(/API: http:\/\/127\.0\.0\.1:\d+\/api\/status/);
+    expect(text).toMatch(
+      /scheduler API: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/state .*bearer token, operator role: .*api-token\)/,
+    );
+    expect(text).toMatch(/twin status: http:\/\/127\.0\.0\.1:\d+\/api\/status/);
     expect(text).toMatch(/Grafana: /);
     // Not a TTY: plain status lines, then the summary.
     expect(text).toMatch(/\[t\+\d+(\.\d)?s [\d.]+×\] rows \d+ .*eu-north \d+%\/\d+°C/);
@@ -63,7 +66,7 @@ describe('meridian up', () => {
     let url = '';
     for (let i = 0; i < 100 && !url; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      url = /API: (http:\/\/127\.0\.0\.1:\d+)/.exec(out.text())?.[1] ?? '';
+      url = /twin status: (http:\/\/127\.0\.0\.1:\d+)/.exec(out.text())?.[1] ?? '';
     }
     expect(url).not.toBe('');
     await new Promise((r) => setTimeout(r, 1500));
@@ -76,6 +79,14 @@ describe('meridian up', () => {
     expect(status.regions.map((r) => r.name)).toEqual(['eu-north', 'eu-central', 'eu-west', 'eu-south']);
     expect(status.links).toHaveLength(6);
     expect((await fetch(`${url}/nope`)).status).toBe(404);
+    // The scheduler's API answers with the operator token from the 0600 file, and refuses without it.
+    const api = /scheduler API: (http:\/\/127\.0\.0\.1:\d+)/.exec(out.text())?.[1] ?? '';
+    const token = readFileSync(join(data, 'api-token'), 'utf8').trim();
+    expect(statSync(join(data, 'api-token')).mode & 0o777).toBe(0o600);
+    expect(out.text()).not.toContain(token);
+    expect((await fetch(`${api}/api/v1/state`)).status).toBe(401);
+    const state = await fetch(`${api}/api/v1/state`, { headers: { authorization: `Bearer ${token}` } });
+    expect(state.status).toBe(200);
     ac.abort();
     const summary = await run;
     expect(summary.simS).toBeGreaterThan(0);

@@ -9,7 +9,14 @@ import type { Planner } from './planner.js';
 import type { TickOutput, Twin } from './twin.js';
 
 export interface RunnerOptions {
+  /** A planner the runner drives itself: its moves go to the twin, its decisions to the pipeline. */
   readonly planner?: Planner;
+  /**
+   * Or an external scheduler's pass (e.g. @meridian/scheduler's runPass): it reads the store,
+   * executes through the twin's executor and records its own decisions; the runner only keeps the
+   * returned decisions for the status view.
+   */
+  readonly externalPass?: () => Promise<readonly TableRows['scheduler_decisions'][]>;
   /** Simulated seconds between planner passes. Default 30 s (the scheduler's default period). */
   readonly planEveryS?: number;
 }
@@ -53,6 +60,11 @@ export class TwinRunner {
     this.rows.host += o.host.length;
     this.rows.link += o.link.length;
     this.rows.aux += o.workloads.length;
+    const external = this.opts.externalPass;
+    if (external && this.twin.timeS >= this.nextPlanS) {
+      this.nextPlanS += this.opts.planEveryS ?? 30;
+      this.decisions.push(...(await external()));
+    }
     const planner = this.opts.planner;
     if (planner && this.twin.timeS >= this.nextPlanS) {
       this.nextPlanS += this.opts.planEveryS ?? 30;

@@ -4,9 +4,14 @@
  * every 30 simulated seconds with its moves executed by the twin, a live status view, an HTTP API,
  * and a summary at the end.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createLogUpdate } from 'log-update';
 import { createPipeline, createStoreSink } from '@meridian/collector';
+import { createScheduler, type RunningApi, type Scheduler } from '@meridian/scheduler';
 import { openStore, StoreLockedError, type SampleRow, type Store } from '@meridian/store';
 import { startStatusApi, type StatusApi } from './api.js';
 import { formatDurationS, parseDurationS } from './duration.js';
@@ -26,8 +31,15 @@ export interface UpOptions {
   readonly data?: string;
   readonly clickhouse?: string;
   readonly seed?: number;
-  /** API port on 127.0.0.1; 0 picks a free one. Default 8787. */
+  /** The scheduler's API port on 127.0.0.1; 0 picks a free one. Default 8787. */
   readonly port?: number;
+  /** The twin's read-only status API port; default port + 1 (0 when port is 0). */
+  readonly statusPort?: number;
+  /**
+   * `scheduler` (default): @meridian/scheduler's loop, reading the store, executing through the twin.
+   * `interim`: the twin's own threshold planner (no solver, reads the twin directly).
+   */
+  readonly planner?: 'scheduler' | 'interim';
   readonly real?: boolean;
 }
 
@@ -48,7 +60,11 @@ export interface UpSummary {
   readonly rowsWritten: number;
   readonly decisions: number;
   readonly stats: TwinStats;
+  /** The scheduler API ('' with the interim planner). */
   readonly apiUrl: string;
+  readonly statusUrl: string;
+  /** Where the operator bearer token for the scheduler API is (never printed itself). */
+  readonly tokenFile: string | undefined;
   readonly store: string;
 }
 
@@ -72,7 +88,11 @@ export function registerUpCommand(program: Command): void {
     .option('--data <dir>', 'embedded store directory (default $MERIDIAN_DATA or ./data)')
     .option('--clickhouse <url>', 'write to a ClickHouse server instead of the embedded store')
     .option('--seed <n>', "override the scenario's seed", parseSeed)
-    .option('--port <n>', 'HTTP API port on 127.0.0.1 (0: any free port)', parsePort, 8787)
+    .option('--port <n>', "the scheduler's HTTP API port on 127.0.0.1 (0: any free port)", parsePort, 8787)
+    .option('--status-port <n>', "the twin's read-only status API port (default: --port + 1)", parsePort)
+    .addOption(
+      new Option('--planner <kind>', 'who plans the moves').choices(['scheduler', 'interim']).default('scheduler'),
+    )
     .option('--real', 'run the real collector for this host instead of the twin', false)
     .action(
       async (o: {
@@ -83,6 +103,8 @@ export function registerUpCommand(program: Command): void {
         clickhouse?: string;
         seed?: number;
         port: number;
+        statusPort?: number;
+        planner: 'scheduler' | 'interim';
         real: boolean;
       }) => {
         await runUp(
@@ -94,6 +116,8 @@ export function registerUpCommand(program: Command): void {
             ...(o.clickhouse ? { clickhouse: o.clickhouse } : {}),
             ...(o.seed !== undefined ? { seed: o.seed } : {}),
             port: o.port,
+            ...(o.statusPort !== undefined ? { statusPort: o.statusPort } : {}),
+            planner: o.planner,
             real: o.real,
           },
           { stdout: process.stdout, stderr: process.stderr },
@@ -154,13 +178,35 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
   const sink = createStoreSink({ store });
   // 2 s batches: the store takes big inserts far faster than small ones (bench/src/sim.ts).
   const pipeline = createPipeline({ sink, maxRows: 50_000, flushIntervalMs: 2000, collectorId: 'sim' });
-  const runner = new TwinRunner(twin, pipeline, { planner: new InterimPlanner() });
+  const alerts: string[] = [];
+  let scheduler: Scheduler | undefined;
+  let runner: TwinRunner;
+  if ((opts.planner ?? 'scheduler') === 'scheduler') {
+    const sched = await createScheduler({
+      store,
+      executor: twin.executor(),
+      // The scheduler lives in simulated time: its windows, cooldowns and timestamps follow the twin.
+      clock: () => twin.nowMs,
+      config: { store: { source: 'sim' } },
+      log: (line) => alerts.push(`scheduler: ${line}`),
+    });
+    scheduler = sched;
+    runner = new TwinRunner(twin, pipeline, {
+      externalPass: async () => {
+        // The scheduler reads the store: make sure it holds everything up to now first.
+        await pipeline.flush();
+        await sink.drained();
+        return (await sched.runPass()).decisions;
+      },
+    });
+  } else {
+    runner = new TwinRunner(twin, pipeline, { planner: new InterimPlanner() });
+  }
   runner.writeStatic();
 
   const started = performance.now();
   const wallS = (): number => (performance.now() - started) / 1000;
   let lastLinks: SampleRow[] = [];
-  const alerts: string[] = [];
   const rate = { at: started, rows: 0, perS: 0 };
   const snapshot = (): StatusSnapshot => {
     const written = sink.stats().rowsWritten;
@@ -196,14 +242,28 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
     };
   };
 
+  const port = opts.port ?? 8787;
+  const statusPort = opts.statusPort ?? (port === 0 ? 0 : port + 1);
   let api: StatusApi | undefined;
+  let schedApi: RunningApi | undefined;
+  let token: { secret: string; file: string | undefined } | undefined;
   try {
-    api = await startStatusApi(opts.port ?? 8787, snapshot, () => runner.decisions);
+    api = await startStatusApi(statusPort, snapshot, () => runner.decisions);
+    if (scheduler) {
+      token = apiToken(opts.clickhouse ? undefined : resolve(opts.data ?? process.env.MERIDIAN_DATA ?? './data'));
+      schedApi = await scheduler.startApi({
+        host: '127.0.0.1',
+        port,
+        tokens: [{ name: 'meridian-up', role: 'operator', secret: token.secret }],
+      });
+    }
   } catch (err) {
+    await api?.close();
+    await scheduler?.stop();
     await pipeline.close({ deadlineMs: 1000 });
     await store.close();
     throw new Error(
-      `cannot listen on 127.0.0.1:${opts.port ?? 8787} for the API (${err instanceof Error ? err.message : String(err)}); pass --port`,
+      `cannot start the HTTP APIs on 127.0.0.1 (${err instanceof Error ? err.message : String(err)}); pass --port / --status-port`,
       { cause: err },
     );
   }
@@ -212,9 +272,14 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
     `meridian up: scenario ${scenarioLabel(twin.scenario)} (${twin.fabric.gpuCount} GPUs, ${twin.fabric.regions.length} regions, ${twin.fabric.links.length} links), seed ${twin.seed}, speed ${speed}×`,
   );
   out(`store: ${where} (migrations applied: ${migration.applied.length}, already there: ${migration.skipped.length})`);
-  out(
-    `API: ${api.url}/api/status · ${api.url}/api/decisions · ${api.url}/healthz (interim read-only API until the scheduler's lands)`,
-  );
+  if (schedApi) {
+    out(
+      `scheduler API: ${schedApi.url}/api/v1/state · /api/v1/decisions · /api/v1/plan · /openapi.json (bearer token, operator role: ${token?.file ?? '$MERIDIAN_API_TOKEN'})`,
+    );
+  } else {
+    out('scheduler: the interim planner (--planner interim); no scheduler API');
+  }
+  out(`twin status: ${api.url}/api/status · ${api.url}/api/decisions · ${api.url}/healthz`);
   out(grafanaHint(opts));
   out(
     opts.durationS
@@ -276,6 +341,7 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
     }
     await pipeline.flush().catch(() => undefined);
     await Promise.race([sink.drained(), new Promise((r) => setTimeout(r, 15_000))]);
+    await scheduler?.stop();
     await pipeline.close({ deadlineMs: 2000 });
     await api.close();
     await store.close();
@@ -290,12 +356,27 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
     rowsWritten: sink.stats().rowsWritten,
     decisions: runner.decisions.length,
     stats: { ...twin.stats },
-    apiUrl: api.url,
+    apiUrl: schedApi?.url ?? '',
+    statusUrl: api.url,
+    tokenFile: token?.file,
     store: where,
   };
   out('');
   out(renderSummary(summary));
   return summary;
+}
+
+/**
+ * The operator token for the scheduler API: $MERIDIAN_API_TOKEN, or a fresh random one written to a
+ * 0600 file beside the data (never printed: the terminal and its logs are not a secret store).
+ */
+function apiToken(dataDir: string | undefined): { secret: string; file: string | undefined } {
+  const env = process.env.MERIDIAN_API_TOKEN;
+  if (env) return { secret: env, file: undefined };
+  const secret = randomBytes(24).toString('base64url');
+  const file = dataDir ? join(dataDir, 'api-token') : join(tmpdir(), `meridian-api-token-${process.pid}`);
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return { secret, file };
 }
 
 function grafanaHint(opts: UpOptions): string {
