@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  createWallClock,
   decodeErrorEstimate,
   decodeReflectorPacket,
   decodeSenderPacket,
@@ -201,5 +202,23 @@ describe('parseChronyTracking', () => {
     expect(() => parseChronyTracking('C0A80101,x,3,1.0,abc,0,0,0,0,0,0.1,0.1,64,Normal')).toThrow(
       /system time offset is not a number: "abc"/,
     );
+  });
+});
+
+describe('createWallClock', () => {
+  it('reads the wall clock in nanoseconds, finer than a millisecond, never going back', () => {
+    const now = createWallClock();
+    const first = now();
+    expect(Math.abs(Number(first / 1_000_000n) - Date.now())).toBeLessThanOrEqual(2);
+    let previous = first;
+    const subMs = new Set<bigint>();
+    for (let i = 0; i < 2000; i++) {
+      const t = now();
+      expect(t >= previous).toBe(true);
+      subMs.add(t % 1_000_000n);
+      previous = t;
+    }
+    // A millisecond clock would give one sub-millisecond value (0); this one gives many.
+    expect(subMs.size).toBeGreaterThan(100);
   });
 });

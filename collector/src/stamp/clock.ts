@@ -2,9 +2,10 @@
  * Wall-clock time for STAMP timestamps, and the clock-synchronisation state each end advertises.
  *
  * Date.now() has millisecond resolution, which is coarser than the 0.2 ms we promise, so the clock
- * is process.hrtime (monotonic, nanoseconds) anchored to the system clock. The anchor is re-taken
- * when the two drift apart by more than `restepThresholdNs`, so a stepped system clock (chrony or
- * ptp4l correcting a large offset) shows up in the timestamps instead of being hidden for ever.
+ * is process.hrtime (monotonic, nanoseconds) anchored to the wall clock at start-up. The anchor is
+ * re-taken when the system clock moves away by more than `restepThresholdNs` (10 ms), so a stepped
+ * system clock (chrony or ptp4l correcting a large offset) shows up in the timestamps instead of
+ * being hidden for ever; after such a step the absolute time is good to Date.now()'s millisecond.
  */
 
 /** Nanoseconds since the Unix epoch. */
@@ -32,14 +33,18 @@ export function readClockStatus(source: ClockStatusSource): ClockStatus {
 /** An unsynchronised clock with an unknown (here: one second) error. The safe default. */
 export const UNSYNCED_CLOCK: ClockStatus = { synced: false, errorMs: 1000 };
 
-export function createWallClock(restepThresholdNs = 1_000_000n): WallClock {
-  let anchorWall = BigInt(Date.now()) * 1_000_000n;
+export function createWallClock(restepThresholdNs = 10_000_000n): WallClock {
+  // performance.timeOrigin is the wall-clock time the process started, to the microsecond, and
+  // performance.now() is monotonic from there: together a microsecond wall clock. Date.now() is
+  // only good to a millisecond, so it is used to notice steps, never as the time itself.
+  let anchorWall = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
   let anchorMono = process.hrtime.bigint();
   let calls = 0;
   return () => {
     const mono = process.hrtime.bigint();
     const now = anchorWall + (mono - anchorMono);
-    // Checking the system clock costs a syscall-free Date.now(); do it every 64 reads only.
+    // Checking the system clock costs a Date.now(); do it every 64 reads only. The threshold is
+    // far above Date.now()'s millisecond truncation so that only a real step re-anchors.
     if ((++calls & 63) === 0) {
       const system = BigInt(Date.now()) * 1_000_000n;
       const drift = now > system ? now - system : system - now;

@@ -163,10 +163,11 @@ export class StampSender {
     for (const peer of this.peers) this.sendProbe(peer, errorEstimate);
     const periodNs = BigInt(Math.round(1e9 / this.config.rate));
     const elapsed = process.hrtime.bigint() - this.startMono;
-    // Skip slots the event loop missed rather than bursting to catch up: a burst would distort
-    // the very delays we measure.
-    const next = Number(elapsed / periodNs) + 1;
-    if (next > this.slot + 1) this.skippedSlots += next - this.slot - 1;
+    // The next slot still in the future. Slots the event loop missed are skipped rather than sent
+    // in a burst (a burst would distort the very delays we measure), and a timer that fired early
+    // (libuv works in whole milliseconds from the loop's cached clock) must not send a slot twice.
+    const next = Math.max(this.slot + 1, Number(elapsed / periodNs) + 1);
+    this.skippedSlots += next - this.slot - 1;
     this.slot = next;
     const delayMs = Number(BigInt(next) * periodNs - elapsed) / 1e6;
     this.tickTimer = setTimeout(() => this.tick(), delayMs);
@@ -178,13 +179,14 @@ export class StampSender {
       { seq, timestampNs: this.now(), errorEstimate, ssid: peer.config.ssid },
       this.config.packetLength,
     );
-    // T1 as the reflector will echo it (the wire format's resolution), so replies match exactly.
-    const t1Ns = readNtpTimestamp(packet, 4);
-    const intervalStart = peer.session.onSent(seq, t1Ns);
-    this.scheduleFinalize(intervalStart);
+    // Send first, book-keep after: T1 should be as close to the datagram leaving as we can get it.
+    // (A connected socket sends synchronously, and no reply can be handled before this returns.)
     peer.socket.send(packet, (err) => {
       if (err) peer.sendErrors++;
     });
+    // T1 as the reflector will echo it (the wire format's resolution), so replies match exactly.
+    const t1Ns = readNtpTimestamp(packet, 4);
+    this.scheduleFinalize(peer.session.onSent(seq, t1Ns));
   }
 
   private onMessage(peer: Peer, msg: Buffer): void {
