@@ -50,6 +50,25 @@ function fillTemplate(content) {
     .replace(/%PLUGIN_ID%/g, pluginJson.id);
 }
 
+/**
+ * dist/plugin.json: placeholders filled, plus one `dashboard` include for every dashboard the
+ * dashboards workspace generated, so Grafana imports exactly the boards that were bundled.
+ */
+function pluginJsonWithDashboards(content) {
+  const json = JSON.parse(fillTemplate(content));
+  const files = fs.existsSync(DASHBOARDS_DIR)
+    ? fs
+        .readdirSync(DASHBOARDS_DIR)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+    : [];
+  for (const f of files) {
+    const board = JSON.parse(fs.readFileSync(path.join(DASHBOARDS_DIR, f), 'utf8'));
+    json.includes.push({ type: 'dashboard', name: board.title ?? f.replace(/\.json$/, ''), path: `dashboards/${f}` });
+  }
+  return JSON.stringify(json, null, 2);
+}
+
 export default (env = {}) => {
   const production = Boolean(env.production);
   return {
@@ -77,7 +96,11 @@ export default (env = {}) => {
         {
           test: /\.svg$/,
           type: 'asset/resource',
-          generator: { publicPath: `public/plugins/${pluginJson.id}/img/`, outputPath: 'img/', filename: '[name][ext]' },
+          generator: {
+            publicPath: `public/plugins/${pluginJson.id}/img/`,
+            outputPath: 'img/',
+            filename: '[name][ext]',
+          },
         },
       ],
     },
@@ -95,7 +118,7 @@ export default (env = {}) => {
       new CopyWebpackPlugin({
         patterns: [
           { from: 'README.md', to: '.', transform: fillTemplate },
-          { from: 'plugin.json', to: '.', transform: fillTemplate },
+          { from: 'plugin.json', to: '.', transform: pluginJsonWithDashboards },
           { from: '../LICENSE', to: '.' },
           { from: '../CHANGELOG.md', to: '.' },
           { from: 'img/**/*', to: '.' },

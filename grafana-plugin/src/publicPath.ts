@@ -4,6 +4,10 @@
 // @ts-expect-error 'amd-module' is the AMD loader's magic `module` object, made external in webpack.
 import amdMetaModule from 'amd-module';
 
+// webpack rewrites assignments to this free variable into its runtime public path.
 declare let __webpack_public_path__: string;
 const meta = amdMetaModule as { uri?: string } | undefined;
-__webpack_public_path__ = meta?.uri ? meta.uri.slice(0, meta.uri.lastIndexOf('/') + 1) : 'public/plugins/meridian-fabric-app/';
+// eslint-disable-next-line prefer-const
+__webpack_public_path__ = meta?.uri
+  ? meta.uri.slice(0, meta.uri.lastIndexOf('/') + 1)
+  : 'public/plugins/meridian-fabric-app/';

@@ -8,7 +8,9 @@ import { dsAnswer, http, HttpResponse, server } from '../test/server';
 
 // 10,000 GPUs across 8 regions, as the twin's `large` scenario has them.
 const REGIONS = ['ap-south', 'ap-east', 'eu-north', 'eu-west', 'sa-east', 'us-central', 'us-east', 'us-west'];
-const FLEET = Array.from({ length: 10_000 }, (_, i) => gpuRow(i, { region: REGIONS[i % 8], util: (i * 37) % 100, temp_max: 50 + (i % 40) }));
+const FLEET = Array.from({ length: 10_000 }, (_, i) =>
+  gpuRow(i, { region: REGIONS[i % 8], util: (i * 37) % 100, temp_max: 50 + (i % 40) }),
+);
 
 describe('GPU table', () => {
   it('renders one page of 50 rows out of 10,000 GPUs, sorted by utilization', async () => {
@@ -52,7 +54,9 @@ describe('GPU table', () => {
     const first = renderApp('/a/meridian-fabric-app/gpus');
     expect(await screen.findByText('No GPUs reported in this range')).toBeInTheDocument();
     first.unmount();
-    server.use(http.post('http://grafana.test/api/ds/query', () => HttpResponse.json({ message: 'timeout' }, { status: 504 })));
+    server.use(
+      http.post('http://grafana.test/api/ds/query', () => HttpResponse.json({ message: 'timeout' }, { status: 504 })),
+    );
     renderApp('/a/meridian-fabric-app/gpus');
     expect(await screen.findByText(/ClickHouse data source: cannot be reached \(timeout\)/)).toBeInTheDocument();
   });

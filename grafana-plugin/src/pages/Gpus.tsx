@@ -23,13 +23,19 @@ export default function Gpus() {
   const { clickhouseUid } = useAppSettings();
   const gpus = useAsync(async () => {
     const res = chooseResolution(time.fromMs, time.toMs);
-    const rows = await runQueries(clickhouseUid, { gpus: gpuTableSql(res, uuid ? { gpu: uuid } : {}) }, { from: time.fromMs, to: time.toMs }, intervalMs(time.fromMs, time.toMs, res));
+    const rows = await runQueries(
+      clickhouseUid,
+      { gpus: gpuTableSql(res, uuid ? { gpu: uuid } : {}) },
+      { from: time.fromMs, to: time.toMs },
+      intervalMs(time.fromMs, time.toMs, res),
+    );
     return nestMig((rows.gpus ?? []).map(toGpuRow));
   }, [clickhouseUid, uuid, time.fromMs, time.toMs, time.refreshKey]);
 
   const trail = (
     <nav aria-label="Breadcrumb">
-      <Link to={`${prefixRoute(ROUTES.Overview)}?${time.query}`}>Overview</Link> / <Link to={`${prefixRoute(ROUTES.Gpus)}?${time.query}`}>GPUs</Link>
+      <Link to={`${prefixRoute(ROUTES.Overview)}?${time.query}`}>Overview</Link> /{' '}
+      <Link to={`${prefixRoute(ROUTES.Gpus)}?${time.query}`}>GPUs</Link>
       {uuid && <> / {uuid}</>}
     </nav>
   );
@@ -44,14 +50,25 @@ export default function Gpus() {
             {gpus.status === 'error' && <ErrorState error={gpus.error} title="Could not load this GPU" />}
             {gpus.status === 'done' &&
               (!gpu ? (
-                <Empty title={`GPU ${uuid} reported nothing in this range`} hint="Widen the time range. If the GPU was replaced, find its successor in the GPU table." />
+                <Empty
+                  title={`GPU ${uuid} reported nothing in this range`}
+                  hint="Widen the time range. If the GPU was replaced, find its successor in the GPU table."
+                />
               ) : (
                 <>
                   <p>
                     {gpu.model} on{' '}
-                    <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(gpu.region)}/hosts/${encodeURIComponent(gpu.host)}?${time.query}`}>{gpu.host}</Link> in{' '}
-                    <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(gpu.region)}?${time.query}`}>{gpu.region}</Link>: utilization {fmt(gpu.util, 'percent', 0)},
-                    power {fmt(gpu.power, 'watt', 0)}, hottest {fmt(gpu.temp_max, 'celsius', 0)}
+                    <Link
+                      to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(gpu.region)}/hosts/${encodeURIComponent(gpu.host)}?${time.query}`}
+                    >
+                      {gpu.host}
+                    </Link>{' '}
+                    in{' '}
+                    <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(gpu.region)}?${time.query}`}>
+                      {gpu.region}
+                    </Link>
+                    : utilization {fmt(gpu.util, 'percent', 0)}, power {fmt(gpu.power, 'watt', 0)}, hottest{' '}
+                    {fmt(gpu.temp_max, 'celsius', 0)}
                     {gpu.mig.length > 0 && `, ${gpu.mig.length} MIG instances`}.
                   </p>
                   <GpuTable gpus={gpus.data} query={time.query} />
@@ -74,7 +91,10 @@ export default function Gpus() {
           {gpus.status === 'error' && <ErrorState error={gpus.error} title="Could not load the GPU table" />}
           {gpus.status === 'done' &&
             (gpus.data.length === 0 ? (
-              <Empty title="No GPUs reported in this range" hint="Widen the time range, or check that collectors write to the ClickHouse data source this app is configured with." />
+              <Empty
+                title="No GPUs reported in this range"
+                hint="Widen the time range, or check that collectors write to the ClickHouse data source this app is configured with."
+              />
             ) : (
               <GpuTable gpus={gpus.data} query={time.query} />
             ))}

@@ -37,7 +37,10 @@ export default function Links() {
   const [figure, setFigure] = useState<Figure>('rtt');
   const s = useStyles2(getStyles);
   const theme = useTheme2();
-  const fabric = useAsync(() => loadFabric(clickhouseUid, { from: time.fromMs, to: time.toMs }), [clickhouseUid, time.fromMs, time.toMs, time.refreshKey]);
+  const fabric = useAsync(
+    () => loadFabric(clickhouseUid, { from: time.fromMs, to: time.toMs }),
+    [clickhouseUid, time.fromMs, time.toMs, time.refreshKey],
+  );
 
   const select = (id: string) => {
     const next = new URLSearchParams(params);
@@ -48,14 +51,28 @@ export default function Links() {
   return (
     <PageShell time={time} trail={<Link to={`${prefixRoute(ROUTES.Overview)}?${time.query}`}>Overview</Link>}>
       <div data-testid={testIds.links.container}>
-        <Section title="Region × region" actions={<RadioButtonGroup options={FIGURES} value={figure} onChange={setFigure} size="sm" />}>
+        <Section
+          title="Region × region"
+          actions={<RadioButtonGroup options={FIGURES} value={figure} onChange={setFigure} size="sm" />}
+        >
           {fabric.status === 'loading' && <Loading what="the link matrix" />}
           {fabric.status === 'error' && <ErrorState error={fabric.error} title="Could not load the links" />}
           {fabric.status === 'done' &&
             (fabric.data.links.length === 0 ? (
-              <Empty title="No inter-region link measurements in this range" hint="Check that link probes (STAMP or ping) run between regions, or widen the time range." />
+              <Empty
+                title="No inter-region link measurements in this range"
+                hint="Check that link probes (STAMP or ping) run between regions, or widen the time range."
+              />
             ) : (
-              <Matrix links={fabric.data.links} regions={fabric.data.regions.map((r) => r.name)} figure={figure} selected={selected} onSelect={select} theme={theme} s={s} />
+              <Matrix
+                links={fabric.data.links}
+                regions={fabric.data.regions.map((r) => r.name)}
+                figure={figure}
+                selected={selected}
+                onSelect={select}
+                theme={theme}
+                s={s}
+              />
             ))}
         </Section>
         {selected && fabric.status === 'done' && (
@@ -95,7 +112,12 @@ function Matrix(props: {
             <th>{from}</th>
             {names.map((to) => {
               const l = byPair.get(`${from}|${to}`);
-              if (!l) return <td key={to} className={s.none}>{from === to ? '' : '–'}</td>;
+              if (!l)
+                return (
+                  <td key={to} className={s.none}>
+                    {from === to ? '' : '–'}
+                  </td>
+                );
               return (
                 <td
                   key={to}
@@ -121,18 +143,24 @@ function LinkHistory({ link, id, time }: { link?: LinkView; id: string; time: Ti
   const { clickhouseUid } = useAppSettings();
   const state = useAsync(async () => {
     const res = chooseResolution(time.fromMs, time.toMs);
-    const rows = await runQueries(clickhouseUid, { history: linkHistorySql(res, id, LINK_SERIES) }, { from: time.fromMs, to: time.toMs }, intervalMs(time.fromMs, time.toMs, res));
+    const rows = await runQueries(
+      clickhouseUid,
+      { history: linkHistorySql(res, id, LINK_SERIES) },
+      { from: time.fromMs, to: time.toMs },
+      intervalMs(time.fromMs, time.toMs, res),
+    );
     return rows.history ?? [];
   }, [clickhouseUid, id, time.fromMs, time.toMs, time.refreshKey]);
   return (
     <Section title={`Link ${id}`} testId={testIds.links.history}>
       {link ? (
         <p>
-          <HealthBadge health={link.health} /> RTT {fmt(link.rtt, 'ms', 2)} against a fiber floor of {fmt(link.floor, 'ms', 2)}
-          {link.route_km ? ` (${link.route_km.toLocaleString('en-US')} km)` : ''}, jitter {fmt(link.jitter, 'ms', 2)}, loss {fmt(link.loss, 'percent', 2)},
-          utilization {fmt(link.utilization, 'percentunit', 0)}. Regions:{' '}
-          <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(link.from)}?${time.query}`}>{link.from}</Link> →{' '}
-          <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(link.to)}?${time.query}`}>{link.to}</Link>
+          <HealthBadge health={link.health} /> RTT {fmt(link.rtt, 'ms', 2)} against a fiber floor of{' '}
+          {fmt(link.floor, 'ms', 2)}
+          {link.route_km ? ` (${link.route_km.toLocaleString('en-US')} km)` : ''}, jitter {fmt(link.jitter, 'ms', 2)},
+          loss {fmt(link.loss, 'percent', 2)}, utilization {fmt(link.utilization, 'percentunit', 0)}. Regions:{' '}
+          <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(link.from)}?${time.query}`}>{link.from}</Link>{' '}
+          → <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(link.to)}?${time.query}`}>{link.to}</Link>
         </p>
       ) : (
         <p>No summary for {id} in this range.</p>
@@ -141,7 +169,10 @@ function LinkHistory({ link, id, time }: { link?: LinkView; id: string; time: Ti
       {state.status === 'error' && <ErrorState error={state.error} title={`Could not load the history of ${id}`} />}
       {state.status === 'done' &&
         (state.data.length === 0 ? (
-          <Empty title={`No samples for ${id} in this range`} hint="The link may not be probed any more; widen the time range or pick another cell." />
+          <Empty
+            title={`No samples for ${id} in this range`}
+            hint="The link may not be probed any more; widen the time range or pick another cell."
+          />
         ) : (
           <ChartGrid>
             {LINK_SERIES.map((m) => {
@@ -149,8 +180,19 @@ function LinkHistory({ link, id, time }: { link?: LinkView; id: string; time: Ti
               const points: Point[] = state.data.map((r) => ({ t: timeMs(r.time) ?? 0, v: num(r[col]) }));
               // Optics and FEC exist only where ethtool collected them: skip series with no values at all.
               if (points.every((p) => p.v === null)) return null;
-              const title = m.kind === 'counter' ? `${m.description.split('(')[0]!.trim()} per second` : m.description.split('.')[0]!;
-              return <LineChart key={m.name} name={m.name} title={title} unit={m.kind === 'counter' ? 'short' : grafanaUnit(m.unit)} points={points} />;
+              const title =
+                m.kind === 'counter'
+                  ? `${m.description.split('(')[0]!.trim()} per second`
+                  : m.description.split('.')[0]!;
+              return (
+                <LineChart
+                  key={m.name}
+                  name={m.name}
+                  title={title}
+                  unit={m.kind === 'counter' ? 'short' : grafanaUnit(m.unit)}
+                  points={points}
+                />
+              );
             })}
           </ChartGrid>
         ))}

@@ -28,7 +28,9 @@ describe('Overview page', () => {
     const decisions = screen.getByTestId(testIds.overview.decisions);
     expect(await within(decisions).findByText(/moved pipeline stage away from the degraded link/)).toBeInTheDocument();
     const linkLink = within(decisions).getAllByRole('link', { name: 'link' })[0]!;
-    expect(linkLink.getAttribute('href')).toBe('/a/meridian-fabric-app/links?from=now-6h&to=now&link=eu-west-%3Eeu-north');
+    expect(linkLink.getAttribute('href')).toBe(
+      '/a/meridian-fabric-app/links?from=now-6h&to=now&link=eu-west-%3Eeu-north',
+    );
   });
 
   it('shows a loading state first', () => {
@@ -46,7 +48,17 @@ describe('Overview page', () => {
   it('shows the data source error and the next step when ClickHouse fails', async () => {
     server.use(
       http.post('http://grafana.test/api/ds/query', () =>
-        HttpResponse.json({ results: { regions: { status: 500, error: "Code: 60. DB::Exception: Unknown table expression identifier 'gpu_samples'" } } }, { status: 500 }),
+        HttpResponse.json(
+          {
+            results: {
+              regions: {
+                status: 500,
+                error: "Code: 60. DB::Exception: Unknown table expression identifier 'gpu_samples'",
+              },
+            },
+          },
+          { status: 500 },
+        ),
       ),
     );
     renderApp(URL);
@@ -55,7 +67,11 @@ describe('Overview page', () => {
   });
 
   it('tells a user without query permission whom to ask', async () => {
-    server.use(http.post('http://grafana.test/api/ds/query', () => HttpResponse.json({ message: 'access denied to data source' }, { status: 403 })));
+    server.use(
+      http.post('http://grafana.test/api/ds/query', () =>
+        HttpResponse.json({ message: 'access denied to data source' }, { status: 403 }),
+      ),
+    );
     renderApp(URL);
     expect(await screen.findByText(/permission denied \(access denied to data source\)/)).toBeInTheDocument();
     expect(screen.getByText(/Ask a Grafana admin for Query permission/)).toBeInTheDocument();
@@ -64,11 +80,18 @@ describe('Overview page', () => {
   it('asks for configuration when no data source is picked', async () => {
     renderApp(URL, { schedulerUrl: 'http://scheduler.test:8080' });
     expect(await screen.findByText(/No ClickHouse data source is selected/)).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: /Open configuration/ })).toHaveAttribute('href', '/plugins/meridian-fabric-app');
+    expect(screen.getByRole('link', { name: /Open configuration/ })).toHaveAttribute(
+      'href',
+      '/plugins/meridian-fabric-app',
+    );
   });
 
   it('keeps the telemetry when only the scheduler is down', async () => {
-    server.use(http.get(`${PROXY}/api/v1/alerts`, () => HttpResponse.json({ message: 'dial tcp: connection refused' }, { status: 502 })));
+    server.use(
+      http.get(`${PROXY}/api/v1/alerts`, () =>
+        HttpResponse.json({ message: 'dial tcp: connection refused' }, { status: 502 }),
+      ),
+    );
     renderApp(URL);
     expect(await screen.findByTestId(testIds.overview.map)).toBeInTheDocument();
     expect(await screen.findByText(/Scheduler API: cannot be reached/)).toBeInTheDocument();

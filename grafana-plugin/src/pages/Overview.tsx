@@ -22,7 +22,10 @@ export default function Overview() {
   const time = useTimeRange();
   const navigate = useNavigate();
   const s = useStyles2(getStyles);
-  const fabric = useAsync(() => loadFabric(settings.clickhouseUid, { from: time.fromMs, to: time.toMs }), [settings.clickhouseUid, time.fromMs, time.toMs, time.refreshKey]);
+  const fabric = useAsync(
+    () => loadFabric(settings.clickhouseUid, { from: time.fromMs, to: time.toMs }),
+    [settings.clickhouseUid, time.fromMs, time.toMs, time.refreshKey],
+  );
   // The scheduler is a separate service: its panels fail on their own without hiding the telemetry.
   const alerts = useAsync(() => schedulerApi.alerts(), [time.refreshKey]);
   const decisions = useAsync(() => schedulerApi.decisions({ limit: 8, offset: 0 }), [time.refreshKey]);
@@ -49,12 +52,21 @@ export default function Overview() {
                     <strong>{fabric.data.regions.reduce((a, r) => a + r.gpus, 0).toLocaleString('en-US')}</strong> GPUs
                   </span>
                   <span>
-                    <strong>{fmt(fabric.data.regions.reduce((a, r) => a + (r.power ?? 0), 0), 'watt', 1)}</strong> power
+                    <strong>
+                      {fmt(
+                        fabric.data.regions.reduce((a, r) => a + (r.power ?? 0), 0),
+                        'watt',
+                        1,
+                      )}
+                    </strong>{' '}
+                    power
                   </span>
                   <span>
                     <strong>{fabric.data.links.length}</strong> links
                   </span>
-                  <span className={s.res}>read from the {fabric.data.resolution === 'raw' ? 'raw' : `${fabric.data.resolution} rollup`} tables</span>
+                  <span className={s.res}>
+                    read from the {fabric.data.resolution === 'raw' ? 'raw' : `${fabric.data.resolution} rollup`} tables
+                  </span>
                 </div>
                 <FabricMap
                   regions={fabric.data.regions}
@@ -68,20 +80,30 @@ export default function Overview() {
         <div className={s.columns}>
           <Section title="Active alerts" testId={testIds.overview.alerts}>
             {alerts.status === 'loading' && <Loading what="alerts" />}
-            {alerts.status === 'error' && <ErrorState error={alerts.error} title="Could not load alerts from the scheduler" />}
+            {alerts.status === 'error' && (
+              <ErrorState error={alerts.error} title="Could not load alerts from the scheduler" />
+            )}
             {alerts.status === 'done' &&
               (alerts.data.length === 0 ? (
-                <Empty title="No active alerts" hint="The scheduler reports no firing alerts. New alerts appear here and on the Scheduler page." />
+                <Empty
+                  title="No active alerts"
+                  hint="The scheduler reports no firing alerts. New alerts appear here and on the Scheduler page."
+                />
               ) : (
                 <AlertList alerts={alerts.data} query={time.query} />
               ))}
           </Section>
           <Section title="Latest rebalancing decisions" testId={testIds.overview.decisions}>
             {decisions.status === 'loading' && <Loading what="decisions" />}
-            {decisions.status === 'error' && <ErrorState error={decisions.error} title="Could not load decisions from the scheduler" />}
+            {decisions.status === 'error' && (
+              <ErrorState error={decisions.error} title="Could not load decisions from the scheduler" />
+            )}
             {decisions.status === 'done' &&
               (decisions.data.decisions.length === 0 ? (
-                <Empty title="No decisions yet" hint="The scheduler has not moved or held any workload. Its decisions and their reasons appear here after its next pass." />
+                <Empty
+                  title="No decisions yet"
+                  hint="The scheduler has not moved or held any workload. Its decisions and their reasons appear here after its next pass."
+                />
               ) : (
                 <DecisionList decisions={decisions.data.decisions} query={time.query} />
               ))}

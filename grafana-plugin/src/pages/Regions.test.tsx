@@ -30,7 +30,9 @@ describe('Regions → hosts → GPUs drill-down', () => {
     expect(parent.nextElementSibling).toBe(mig);
 
     await user.click(within(parent).getByRole('link', { name: 'GPU-00000000-aaaa-bbbb-cccc-000000000000' }));
-    expect(await screen.findByTestId(testIds.gpus.detail)).toHaveTextContent('NVIDIA H100 80GB HBM3 on fra-gpu-001 in eu-west');
+    expect(await screen.findByTestId(testIds.gpus.detail)).toHaveTextContent(
+      'NVIDIA H100 80GB HBM3 on fra-gpu-001 in eu-west',
+    );
     expect(seenSql.gpus).toContain("gpu_uuid = 'GPU-00000000-aaaa-bbbb-cccc-000000000000'");
   });
 
@@ -41,7 +43,9 @@ describe('Regions → hosts → GPUs drill-down', () => {
   });
 
   it('shows permission denied on the host list', async () => {
-    server.use(http.post('http://grafana.test/api/ds/query', () => HttpResponse.json({ message: 'Forbidden' }, { status: 403 })));
+    server.use(
+      http.post('http://grafana.test/api/ds/query', () => HttpResponse.json({ message: 'Forbidden' }, { status: 403 })),
+    );
     renderApp('/a/meridian-fabric-app/regions/eu-west');
     expect((await screen.findAllByText(/permission denied/)).length).toBeGreaterThan(0);
   });

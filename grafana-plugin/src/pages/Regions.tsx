@@ -27,7 +27,11 @@ function useTableStyles() {
     table: css({
       width: '100%',
       borderCollapse: 'collapse',
-      'th, td': { padding: theme.spacing(0.5, 1), borderBottom: `1px solid ${theme.colors.border.weak}`, textAlign: 'left' },
+      'th, td': {
+        padding: theme.spacing(0.5, 1),
+        borderBottom: `1px solid ${theme.colors.border.weak}`,
+        textAlign: 'left',
+      },
       th: { color: theme.colors.text.secondary },
     }),
     trail: css({ display: 'flex', gap: theme.spacing(1) }),
@@ -47,7 +51,8 @@ function Trail({ time, region, host }: { time: TimeRangeState; region?: string; 
   const s = useTableStyles();
   return (
     <nav className={s.trail} aria-label="Breadcrumb">
-      <Link to={`${prefixRoute(ROUTES.Overview)}?${time.query}`}>Overview</Link>/<Link to={`${prefixRoute(ROUTES.Regions)}?${time.query}`}>Regions</Link>
+      <Link to={`${prefixRoute(ROUTES.Overview)}?${time.query}`}>Overview</Link>/
+      <Link to={`${prefixRoute(ROUTES.Regions)}?${time.query}`}>Regions</Link>
       {region && (
         <>
           /<Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(region)}?${time.query}`}>{region}</Link>
@@ -61,7 +66,10 @@ function Trail({ time, region, host }: { time: TimeRangeState; region?: string; 
 function RegionList({ time }: { time: TimeRangeState }) {
   const { clickhouseUid } = useAppSettings();
   const s = useTableStyles();
-  const state = useAsync(() => loadFabric(clickhouseUid, { from: time.fromMs, to: time.toMs }), [clickhouseUid, time.fromMs, time.toMs, time.refreshKey]);
+  const state = useAsync(
+    () => loadFabric(clickhouseUid, { from: time.fromMs, to: time.toMs }),
+    [clickhouseUid, time.fromMs, time.toMs, time.refreshKey],
+  );
   return (
     <PageShell time={time} trail={<Trail time={time} />}>
       <div data-testid={testIds.regions.container}>
@@ -70,7 +78,10 @@ function RegionList({ time }: { time: TimeRangeState }) {
           {state.status === 'error' && <ErrorState error={state.error} title="Could not load regions" />}
           {state.status === 'done' &&
             (state.data.regions.length === 0 ? (
-              <Empty title="No regions in this range" hint="Widen the time range, or check that collectors write to this ClickHouse data source." />
+              <Empty
+                title="No regions in this range"
+                hint="Widen the time range, or check that collectors write to this ClickHouse data source."
+              />
             ) : (
               <table className={s.table}>
                 <thead>
@@ -90,7 +101,9 @@ function RegionList({ time }: { time: TimeRangeState }) {
                   {state.data.regions.map((r) => (
                     <tr key={r.name} data-testid={testIds.regions.row(r.name)}>
                       <td>
-                        <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(r.name)}?${time.query}`}>{r.name}</Link>
+                        <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(r.name)}?${time.query}`}>
+                          {r.name}
+                        </Link>
                       </td>
                       <td>
                         <HealthBadge health={r.health} />
@@ -118,7 +131,12 @@ function RegionPage({ region, time }: { region: string; time: TimeRangeState }) 
   const s = useTableStyles();
   const hosts = useAsync(async () => {
     const res = chooseResolution(time.fromMs, time.toMs);
-    const rows = await runQueries(clickhouseUid, { hosts: hostSummarySql(res, region) }, { from: time.fromMs, to: time.toMs }, intervalMs(time.fromMs, time.toMs, res));
+    const rows = await runQueries(
+      clickhouseUid,
+      { hosts: hostSummarySql(res, region) },
+      { from: time.fromMs, to: time.toMs },
+      intervalMs(time.fromMs, time.toMs, res),
+    );
     return rows.hosts ?? [];
   }, [clickhouseUid, region, time.fromMs, time.toMs, time.refreshKey]);
   return (
@@ -129,10 +147,15 @@ function RegionPage({ region, time }: { region: string; time: TimeRangeState }) 
         </Section>
         <Section title={`Hosts in ${region}`}>
           {hosts.status === 'loading' && <Loading what="hosts" />}
-          {hosts.status === 'error' && <ErrorState error={hosts.error} title={`Could not load the hosts of ${region}`} />}
+          {hosts.status === 'error' && (
+            <ErrorState error={hosts.error} title={`Could not load the hosts of ${region}`} />
+          )}
           {hosts.status === 'done' &&
             (hosts.data.length === 0 ? (
-              <Empty title={`No hosts reported in ${region} in this range`} hint="Widen the time range, or check the collectors in this region. The region may also have been renamed." />
+              <Empty
+                title={`No hosts reported in ${region} in this range`}
+                hint="Widen the time range, or check the collectors in this region. The region may also have been renamed."
+              />
             ) : (
               <table className={s.table}>
                 <thead>
@@ -150,11 +173,21 @@ function RegionPage({ region, time }: { region: string; time: TimeRangeState }) 
                 <tbody>
                   {hosts.data.map((h) => {
                     const name = str(h.host);
-                    const figures = { util: num(h.util), temp_max: num(h.temp_max), throttled: num(h.throttled), xid_errors: num(h.xid_errors), ecc_dbe: num(h.ecc_dbe) };
+                    const figures = {
+                      util: num(h.util),
+                      temp_max: num(h.temp_max),
+                      throttled: num(h.throttled),
+                      xid_errors: num(h.xid_errors),
+                      ecc_dbe: num(h.ecc_dbe),
+                    };
                     return (
                       <tr key={name} data-testid={testIds.regions.hostRow(name)}>
                         <td>
-                          <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(region)}/hosts/${encodeURIComponent(name)}?${time.query}`}>{name}</Link>
+                          <Link
+                            to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(region)}/hosts/${encodeURIComponent(name)}?${time.query}`}
+                          >
+                            {name}
+                          </Link>
                         </td>
                         <td>
                           <HealthBadge health={regionHealth(figures)} />
@@ -181,7 +214,12 @@ function HostPage({ region, host, time }: { region: string; host: string; time: 
   const { clickhouseUid } = useAppSettings();
   const gpus = useAsync(async () => {
     const res = chooseResolution(time.fromMs, time.toMs);
-    const rows = await runQueries(clickhouseUid, { gpus: gpuTableSql(res, { region, host }) }, { from: time.fromMs, to: time.toMs }, intervalMs(time.fromMs, time.toMs, res));
+    const rows = await runQueries(
+      clickhouseUid,
+      { gpus: gpuTableSql(res, { region, host }) },
+      { from: time.fromMs, to: time.toMs },
+      intervalMs(time.fromMs, time.toMs, res),
+    );
     return nestMig((rows.gpus ?? []).map(toGpuRow));
   }, [clickhouseUid, region, host, time.fromMs, time.toMs, time.refreshKey]);
   return (
@@ -195,7 +233,10 @@ function HostPage({ region, host, time }: { region: string; host: string; time: 
           {gpus.status === 'error' && <ErrorState error={gpus.error} title={`Could not load the GPUs of ${host}`} />}
           {gpus.status === 'done' &&
             (gpus.data.length === 0 ? (
-              <Empty title={`No GPUs reported on ${host} in this range`} hint="Check that the collector on this host runs and can read nvidia-smi or DCGM." />
+              <Empty
+                title={`No GPUs reported on ${host} in this range`}
+                hint="Check that the collector on this host runs and can read nvidia-smi or DCGM."
+              />
             ) : (
               <GpuTable gpus={gpus.data} query={time.query} />
             ))}

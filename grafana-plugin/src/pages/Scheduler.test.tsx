@@ -42,7 +42,9 @@ describe('Scheduler page', () => {
 
   it('lets an operator pause, and reports a refusal by the scheduler', async () => {
     grant('meridian-fabric-app.scheduler:write');
-    server.use(http.post(`${PROXY}/api/v1/control/pause`, () => HttpResponse.json({ message: 'viewer token' }, { status: 403 })));
+    server.use(
+      http.post(`${PROXY}/api/v1/control/pause`, () => HttpResponse.json({ message: 'viewer token' }, { status: 403 })),
+    );
     const user = userEvent.setup();
     renderApp(URL);
     await user.click(await screen.findByTestId(testIds.scheduler.pause));

@@ -30,7 +30,10 @@ export default function Scheduler() {
   const state = useAsync(() => schedulerApi.state(), deps);
   const plan = useAsync(() => schedulerApi.plan(), deps);
   const alerts = useAsync(() => schedulerApi.alerts(), deps);
-  const decisions = useAsync(() => schedulerApi.decisions({ limit: DECISIONS_PER_PAGE, offset: (page - 1) * DECISIONS_PER_PAGE }), [...deps, page]);
+  const decisions = useAsync(
+    () => schedulerApi.decisions({ limit: DECISIONS_PER_PAGE, offset: (page - 1) * DECISIONS_PER_PAGE }),
+    [...deps, page],
+  );
 
   const act = async (label: string, fn: () => Promise<unknown>) => {
     setBusy(true);
@@ -40,7 +43,13 @@ export default function Scheduler() {
       setResult({ ok: true, text: `${label}: done` });
     } catch (e) {
       const err = toDataError(e, label);
-      setResult({ ok: false, text: err.kind === 'permission' ? `${label}: the scheduler refused (permission denied). The app's token may be a viewer token; an admin can set an operator token in the configuration.` : err.message });
+      setResult({
+        ok: false,
+        text:
+          err.kind === 'permission'
+            ? `${label}: the scheduler refused (permission denied). The app's token may be a viewer token; an admin can set an operator token in the configuration.`
+            : err.message,
+      });
     } finally {
       setBusy(false);
       setVersion((v) => v + 1);
@@ -59,15 +68,35 @@ export default function Scheduler() {
             canWrite && state.status === 'done' ? (
               <div data-testid={testIds.scheduler.controls}>
                 <Stack gap={1}>
-                  <Button data-testid={testIds.scheduler.rebalance} icon="sync" variant="secondary" size="sm" disabled={busy} onClick={() => act('Rebalance now', schedulerApi.rebalanceNow)}>
+                  <Button
+                    data-testid={testIds.scheduler.rebalance}
+                    icon="sync"
+                    variant="secondary"
+                    size="sm"
+                    disabled={busy}
+                    onClick={() => act('Rebalance now', schedulerApi.rebalanceNow)}
+                  >
                     Rebalance now
                   </Button>
                   {state.data.paused ? (
-                    <Button data-testid={testIds.scheduler.resume} icon="play" size="sm" disabled={busy} onClick={() => act('Resume', schedulerApi.resume)}>
+                    <Button
+                      data-testid={testIds.scheduler.resume}
+                      icon="play"
+                      size="sm"
+                      disabled={busy}
+                      onClick={() => act('Resume', schedulerApi.resume)}
+                    >
                       Resume
                     </Button>
                   ) : (
-                    <Button data-testid={testIds.scheduler.pause} icon="pause" variant="destructive" size="sm" disabled={busy} onClick={() => act('Pause', schedulerApi.pause)}>
+                    <Button
+                      data-testid={testIds.scheduler.pause}
+                      icon="pause"
+                      variant="destructive"
+                      size="sm"
+                      disabled={busy}
+                      onClick={() => act('Pause', schedulerApi.pause)}
+                    >
                       Pause
                     </Button>
                   )}
@@ -81,8 +110,14 @@ export default function Scheduler() {
           {state.status === 'done' && (
             <p>
               Mode <strong>{state.data.mode}</strong>{' '}
-              {state.data.paused ? <Badge color="orange" text="paused: no moves are made" /> : <Badge color="green" text="running" />}
-              {!canWrite && <span className={s.note}> You can view the scheduler; controls need the Scheduler operator role.</span>}
+              {state.data.paused ? (
+                <Badge color="orange" text="paused: no moves are made" />
+              ) : (
+                <Badge color="green" text="running" />
+              )}
+              {!canWrite && (
+                <span className={s.note}> You can view the scheduler; controls need the Scheduler operator role.</span>
+              )}
             </p>
           )}
         </Section>
@@ -92,9 +127,19 @@ export default function Scheduler() {
           {plan.status === 'error' && <ErrorState error={plan.error} title="Could not load the plan" />}
           {plan.status === 'done' &&
             (plan.data === null || plan.data.moves.length === 0 ? (
-              <Empty title="No plan waiting" hint="The last pass found nothing worth moving. Use “Rebalance now” to plan again, or check the decision history for what was held back and why." />
+              <Empty
+                title="No plan waiting"
+                hint="The last pass found nothing worth moving. Use “Rebalance now” to plan again, or check the decision history for what was held back and why."
+              />
             ) : (
-              <PlanView plan={plan.data} query={time.query} canWrite={canWrite} busy={busy} onApprove={(id) => act('Approve plan', () => schedulerApi.approve(id))} onReject={(id) => act('Reject plan', () => schedulerApi.reject(id, 'rejected in Grafana'))} />
+              <PlanView
+                plan={plan.data}
+                query={time.query}
+                canWrite={canWrite}
+                busy={busy}
+                onApprove={(id) => act('Approve plan', () => schedulerApi.approve(id))}
+                onReject={(id) => act('Reject plan', () => schedulerApi.reject(id, 'rejected in Grafana'))}
+              />
             ))}
         </Section>
 
@@ -102,21 +147,37 @@ export default function Scheduler() {
           {alerts.status === 'loading' && <Loading what="alerts" />}
           {alerts.status === 'error' && <ErrorState error={alerts.error} title="Could not load alerts" />}
           {alerts.status === 'done' &&
-            (alerts.data.length === 0 ? <Empty title="No active alerts" hint="Nothing is firing. Alerts also go to Alertmanager when it is configured." /> : <AlertList alerts={alerts.data} query={time.query} />)}
+            (alerts.data.length === 0 ? (
+              <Empty
+                title="No active alerts"
+                hint="Nothing is firing. Alerts also go to Alertmanager when it is configured."
+              />
+            ) : (
+              <AlertList alerts={alerts.data} query={time.query} />
+            ))}
         </Section>
 
         <Section title="Decision history" testId={testIds.scheduler.decisions}>
           {decisions.status === 'loading' && <Loading what="decisions" />}
-          {decisions.status === 'error' && <ErrorState error={decisions.error} title="Could not load the decision history" />}
+          {decisions.status === 'error' && (
+            <ErrorState error={decisions.error} title="Could not load the decision history" />
+          )}
           {decisions.status === 'done' &&
             (decisions.data.decisions.length === 0 ? (
-              <Empty title="No decisions recorded" hint="Every pass records what it moved or held back, with the reason. If the scheduler runs and this stays empty, check that it writes to the same ClickHouse." />
+              <Empty
+                title="No decisions recorded"
+                hint="Every pass records what it moved or held back, with the reason. If the scheduler runs and this stays empty, check that it writes to the same ClickHouse."
+              />
             ) : (
               <>
                 <DecisionList decisions={decisions.data.decisions} query={time.query} detailed />
                 {decisions.data.total > DECISIONS_PER_PAGE && (
                   <div className={s.pager}>
-                    <Pagination currentPage={page} numberOfPages={Math.ceil(decisions.data.total / DECISIONS_PER_PAGE)} onNavigate={setPage} />
+                    <Pagination
+                      currentPage={page}
+                      numberOfPages={Math.ceil(decisions.data.total / DECISIONS_PER_PAGE)}
+                      onNavigate={setPage}
+                    />
                   </div>
                 )}
               </>
@@ -127,14 +188,23 @@ export default function Scheduler() {
   );
 }
 
-function PlanView(props: { plan: Plan; query: string; canWrite: boolean; busy: boolean; onApprove: (id: string) => void; onReject: (id: string) => void }) {
+function PlanView(props: {
+  plan: Plan;
+  query: string;
+  canWrite: boolean;
+  busy: boolean;
+  onApprove: (id: string) => void;
+  onReject: (id: string) => void;
+}) {
   const { plan, query, canWrite, busy } = props;
   const s = useStyles2(getStyles);
   const pending = plan.status === 'pending';
   return (
     <div>
       <p>
-        Plan <code>{plan.id}</code> <Badge color={pending ? 'orange' : plan.status === 'rejected' ? 'red' : 'green'} text={plan.status} /> with {plan.moves.length} move
+        Plan <code>{plan.id}</code>{' '}
+        <Badge color={pending ? 'orange' : plan.status === 'rejected' ? 'red' : 'green'} text={plan.status} /> with{' '}
+        {plan.moves.length} move
         {plan.moves.length === 1 ? '' : 's'}.
       </p>
       <table className={s.table}>
@@ -154,9 +224,20 @@ function PlanView(props: { plan: Plan; query: string; canWrite: boolean; busy: b
               <td>{m.workload_id}</td>
               <td>{m.gpus}</td>
               <td>
-                <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(m.region_from)}?${query}`}>{m.region_from}</Link> →{' '}
-                <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(m.region_to)}?${query}`}>{m.region_to}</Link> (
-                <Link to={`${prefixRoute(ROUTES.Links)}?${query}&link=${encodeURIComponent(linkIdFor(m.region_from, m.region_to))}`}>link</Link>)
+                <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(m.region_from)}?${query}`}>
+                  {m.region_from}
+                </Link>{' '}
+                →{' '}
+                <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(m.region_to)}?${query}`}>
+                  {m.region_to}
+                </Link>{' '}
+                (
+                <Link
+                  to={`${prefixRoute(ROUTES.Links)}?${query}&link=${encodeURIComponent(linkIdFor(m.region_from, m.region_to))}`}
+                >
+                  link
+                </Link>
+                )
               </td>
               <td>{m.reason}</td>
               <td>{fmt(m.benefit, 'none', 2)}</td>
@@ -167,10 +248,21 @@ function PlanView(props: { plan: Plan; query: string; canWrite: boolean; busy: b
       </table>
       {canWrite && pending && (
         <Stack gap={1}>
-          <Button data-testid={testIds.scheduler.approve} icon="check" disabled={busy} onClick={() => props.onApprove(plan.id)}>
+          <Button
+            data-testid={testIds.scheduler.approve}
+            icon="check"
+            disabled={busy}
+            onClick={() => props.onApprove(plan.id)}
+          >
             Approve plan
           </Button>
-          <Button data-testid={testIds.scheduler.reject} icon="times" variant="destructive" disabled={busy} onClick={() => props.onReject(plan.id)}>
+          <Button
+            data-testid={testIds.scheduler.reject}
+            icon="times"
+            variant="destructive"
+            disabled={busy}
+            onClick={() => props.onReject(plan.id)}
+          >
             Reject plan
           </Button>
         </Stack>
@@ -186,7 +278,11 @@ const getStyles = (theme: GrafanaTheme2) => ({
     width: '100%',
     borderCollapse: 'collapse',
     marginBottom: theme.spacing(2),
-    'th, td': { padding: theme.spacing(0.5, 1), borderBottom: `1px solid ${theme.colors.border.weak}`, textAlign: 'left' },
+    'th, td': {
+      padding: theme.spacing(0.5, 1),
+      borderBottom: `1px solid ${theme.colors.border.weak}`,
+      textAlign: 'left',
+    },
     th: { color: theme.colors.text.secondary },
   }),
 });

@@ -21,7 +21,8 @@ export const config = {
 function fetchObservable<T>(options: BackendSrvRequest): Observable<FetchResponse<T>> {
   return new Observable<FetchResponse<T>>((subscriber) => {
     const url = new URL(options.url.replace(/^\//, ''), `${GRAFANA_URL}/`);
-    for (const [k, v] of Object.entries((options.params ?? {}) as Record<string, unknown>)) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries((options.params ?? {}) as Record<string, unknown>))
+      url.searchParams.set(k, String(v));
     const method = options.method ?? 'GET';
     fetch(url, {
       method,
@@ -40,7 +41,17 @@ function fetchObservable<T>(options: BackendSrvRequest): Observable<FetchRespons
           subscriber.error({ status: res.status, statusText: res.statusText, data, config: options });
           return;
         }
-        subscriber.next({ data: data as T, status: res.status, statusText: res.statusText, ok: true, headers: res.headers, redirected: false, type: 'basic', url: url.toString(), config: options });
+        subscriber.next({
+          data: data as T,
+          status: res.status,
+          statusText: res.statusText,
+          ok: true,
+          headers: res.headers,
+          redirected: false,
+          type: 'basic',
+          url: url.toString(),
+          config: options,
+        });
         subscriber.complete();
       })
       .catch((e: unknown) => subscriber.error({ status: 0, statusText: String(e), data: {}, config: options }));
@@ -64,7 +75,10 @@ export const TEST_DATASOURCES = [
   { uid: 'ch-other', name: 'Other ClickHouse', type: 'grafana-clickhouse-datasource' },
 ];
 
-export function DataSourcePicker(props: { current: string | null; onChange: (ds: { uid: string; name: string; type: string }) => void }) {
+export function DataSourcePicker(props: {
+  current: string | null;
+  onChange: (ds: { uid: string; name: string; type: string }) => void;
+}) {
   return (
     <select
       aria-label="ClickHouse data source"

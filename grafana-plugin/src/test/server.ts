@@ -34,14 +34,18 @@ export const defaultTables: Record<string, Row[]> = {
   gpus: fx.hostGpus,
   util_gpu: fx.series('util_gpu', [88, 91, 93, 95]),
   temp_gpu: fx.series('temp_gpu', [78, 80, 84, 86]),
-  history: fx.series('rtt_avg', [95, 96, 97, 96]).map((r, i) => ({ ...r, loss_pct: 1.5 + i * 0.1, optic_rx_power: -3.2 - i * 0.1 })),
+  history: fx
+    .series('rtt_avg', [95, 96, 97, 96])
+    .map((r, i) => ({ ...r, loss_pct: 1.5 + i * 0.1, optic_rx_power: -3.2 - i * 0.1 })),
 };
 
 export const handlers = [
   dsAnswer(defaultTables),
   http.get(`${PROXY}/api/v1/state`, () => HttpResponse.json(fx.schedulerState)),
   http.get(`${PROXY}/api/v1/plan`, () => HttpResponse.json({ plan: fx.plan })),
-  http.get(`${PROXY}/api/v1/decisions`, () => HttpResponse.json({ decisions: fx.decisions, total: fx.decisions.length })),
+  http.get(`${PROXY}/api/v1/decisions`, () =>
+    HttpResponse.json({ decisions: fx.decisions, total: fx.decisions.length }),
+  ),
   http.get(`${PROXY}/api/v1/alerts`, () => HttpResponse.json({ alerts: fx.alerts })),
   http.get(`${PROXY}/healthz`, () => HttpResponse.json({ status: 'ok' })),
 ];

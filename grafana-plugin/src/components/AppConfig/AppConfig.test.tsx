@@ -18,7 +18,10 @@ function meta(jsonData: AppJsonData, tokenSet: boolean): AppPluginMeta<AppJsonDa
   } as unknown as AppPluginMeta<AppJsonData>;
 }
 
-function renderConfig(jsonData: AppJsonData = { clickhouseUid: 'ch-meridian', schedulerUrl: 'http://scheduler.test:8080' }, tokenSet = true) {
+function renderConfig(
+  jsonData: AppJsonData = { clickhouseUid: 'ch-meridian', schedulerUrl: 'http://scheduler.test:8080' },
+  tokenSet = true,
+) {
   const props = { plugin: { meta: meta(jsonData, tokenSet) }, query: {} } as unknown as AppConfigProps;
   return render(<AppConfig {...props} />);
 }
@@ -48,7 +51,11 @@ describe('Configuration page', () => {
     await user.selectOptions(screen.getByRole('combobox', { name: 'ClickHouse data source' }), 'ch-other');
     await user.click(screen.getByTestId(testIds.appConfig.save));
     await waitFor(() => expect(saved).toHaveLength(1));
-    expect(saved[0]).toEqual({ enabled: true, pinned: true, jsonData: { clickhouseUid: 'ch-other', schedulerUrl: 'http://meridian:8080' } });
+    expect(saved[0]).toEqual({
+      enabled: true,
+      pinned: true,
+      jsonData: { clickhouseUid: 'ch-other', schedulerUrl: 'http://meridian:8080' },
+    });
     expect(reload).toHaveBeenCalled();
   });
 
@@ -81,7 +88,11 @@ describe('Configuration page', () => {
   });
 
   it('reports a failed save', async () => {
-    server.use(http.post('http://grafana.test/api/plugins/meridian-fabric-app/settings', () => HttpResponse.json({ message: 'Permission denied' }, { status: 403 })));
+    server.use(
+      http.post('http://grafana.test/api/plugins/meridian-fabric-app/settings', () =>
+        HttpResponse.json({ message: 'Permission denied' }, { status: 403 }),
+      ),
+    );
     const user = userEvent.setup();
     renderConfig();
     await user.click(screen.getByTestId(testIds.appConfig.save));
@@ -91,7 +102,9 @@ describe('Configuration page', () => {
 
   it('tests the ClickHouse data source and the scheduler connection', async () => {
     server.use(
-      http.get('http://grafana.test/api/datasources/uid/ch-meridian/health', () => HttpResponse.json({ status: 'OK', message: 'Data source is working' })),
+      http.get('http://grafana.test/api/datasources/uid/ch-meridian/health', () =>
+        HttpResponse.json({ status: 'OK', message: 'Data source is working' }),
+      ),
       http.get(`${PROXY}/healthz`, () => HttpResponse.json({ message: 'invalid token' }, { status: 401 })),
     );
     const user = userEvent.setup();

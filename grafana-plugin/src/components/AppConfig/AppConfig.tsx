@@ -26,7 +26,8 @@ export function validateSchedulerUrl(url: string): string | undefined {
   if (!url) return undefined;
   try {
     const u = new URL(url);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'Scheduler API URL must start with http:// or https://';
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      return 'Scheduler API URL must start with http:// or https://';
     return undefined;
   } catch {
     return 'Scheduler API URL is not a valid URL (for example http://meridian-scheduler:8080)';
@@ -35,7 +36,11 @@ export function validateSchedulerUrl(url: string): string | undefined {
 
 /** The settings payload Grafana's /api/plugins/<id>/settings takes. A secret goes only when changed. */
 export function settingsPayload(meta: AppPluginMeta<AppJsonData>, s: State) {
-  const jsonData: AppJsonData = { ...meta.jsonData, clickhouseUid: s.clickhouseUid || undefined, schedulerUrl: s.schedulerUrl.replace(/\/+$/, '') || undefined };
+  const jsonData: AppJsonData = {
+    ...meta.jsonData,
+    clickhouseUid: s.clickhouseUid || undefined,
+    schedulerUrl: s.schedulerUrl.replace(/\/+$/, '') || undefined,
+  };
   const payload: { enabled: boolean; pinned: boolean; jsonData: AppJsonData; secureJsonData?: AppSecureJsonData } = {
     enabled: meta.enabled ?? false,
     pinned: meta.pinned ?? false,
@@ -65,7 +70,12 @@ export default function AppConfig({ plugin }: AppConfigProps) {
     setMessage(null);
     try {
       await lastValueFrom(
-        getBackendSrv().fetch({ url: `/api/plugins/${PLUGIN_ID}/settings`, method: 'POST', data: settingsPayload(meta, state), showErrorAlert: false }),
+        getBackendSrv().fetch({
+          url: `/api/plugins/${PLUGIN_ID}/settings`,
+          method: 'POST',
+          data: settingsPayload(meta, state),
+          showErrorAlert: false,
+        }),
       );
       // Grafana has no supported way to refresh a plugin's meta in place: reload to pick up the settings.
       window.location.reload();
@@ -81,7 +91,11 @@ export default function AppConfig({ plugin }: AppConfigProps) {
     if (!state.clickhouseUid) return setMessage({ ok: false, text: 'Pick a ClickHouse data source first.' });
     try {
       const r = await lastValueFrom(
-        getBackendSrv().fetch<{ status?: string; message?: string }>({ url: `/api/datasources/uid/${state.clickhouseUid}/health`, method: 'GET', showErrorAlert: false }),
+        getBackendSrv().fetch<{ status?: string; message?: string }>({
+          url: `/api/datasources/uid/${state.clickhouseUid}/health`,
+          method: 'GET',
+          showErrorAlert: false,
+        }),
       );
       const ok = (r.data.status ?? 'OK').toUpperCase() === 'OK';
       setMessage({ ok, text: `ClickHouse: ${r.data.message ?? (ok ? 'connected' : 'failed')}` });
@@ -107,7 +121,10 @@ export default function AppConfig({ plugin }: AppConfigProps) {
   return (
     <div data-testid={testIds.appConfig.container} className={s.root}>
       <FieldSet label="Telemetry">
-        <Field label="ClickHouse data source" description="The grafana-clickhouse-datasource instance that holds Meridian's tables (run `meridian migrate` against it first).">
+        <Field
+          label="ClickHouse data source"
+          description="The grafana-clickhouse-datasource instance that holds Meridian's tables (run `meridian migrate` against it first)."
+        >
           <div data-testid={testIds.appConfig.datasource}>
             <DataSourcePicker
               type={CLICKHOUSE_DS_TYPE}
@@ -123,7 +140,12 @@ export default function AppConfig({ plugin }: AppConfigProps) {
         </Button>
       </FieldSet>
       <FieldSet label="Scheduler API">
-        <Field label="Scheduler API URL" description="Where Grafana's server reaches `meridian schedule`, e.g. http://meridian-scheduler:8080." invalid={Boolean(urlError)} error={urlError}>
+        <Field
+          label="Scheduler API URL"
+          description="Where Grafana's server reaches `meridian schedule`, e.g. http://meridian-scheduler:8080."
+          invalid={Boolean(urlError)}
+          error={urlError}
+        >
           <Input
             data-testid={testIds.appConfig.schedulerUrl}
             width={60}
@@ -136,7 +158,10 @@ export default function AppConfig({ plugin }: AppConfigProps) {
             }}
           />
         </Field>
-        <Field label="Scheduler API token" description="A bearer token from the scheduler config. Use an operator token to allow approve, rebalance, pause and resume.">
+        <Field
+          label="Scheduler API token"
+          description="A bearer token from the scheduler config. Use an operator token to allow approve, rebalance, pause and resume."
+        >
           <SecretInput
             data-testid={testIds.appConfig.token}
             width={60}

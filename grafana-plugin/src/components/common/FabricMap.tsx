@@ -18,7 +18,8 @@ const PAD = 80;
  */
 export function layoutRegions(regions: RegionView[]): Map<string, { x: number; y: number }> {
   const out = new Map<string, { x: number; y: number }>();
-  const geo = regions.length > 1 && regions.every((r) => r.lat !== null && r.lon !== null && (r.lat !== 0 || r.lon !== 0));
+  const geo =
+    regions.length > 1 && regions.every((r) => r.lat !== null && r.lon !== null && (r.lat !== 0 || r.lon !== 0));
   if (geo) {
     const lons = regions.map((r) => r.lon!);
     const lats = regions.map((r) => r.lat!);
@@ -51,7 +52,13 @@ export function FabricMap({ regions, links, onRegion, onLink }: Props) {
   const pos = layoutRegions(regions);
   const maxGpus = Math.max(1, ...regions.map((r) => r.gpus));
   return (
-    <svg className={s.svg} viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Regions and fiber links" data-testid={testIds.overview.map}>
+    <svg
+      className={s.svg}
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label="Regions and fiber links"
+      data-testid={testIds.overview.map}
+    >
       {links.map((l) => {
         const a = pos.get(l.from);
         const b = pos.get(l.to);
@@ -67,7 +74,14 @@ export function FabricMap({ regions, links, onRegion, onLink }: Props) {
             <title>
               {`${l.from} → ${l.to}: RTT ${fmt(l.rtt, 'ms', 2)} (floor ${fmt(l.floor, 'ms', 2)}), loss ${fmt(l.loss, 'percent', 2)}, utilization ${fmt(l.utilization, 'percentunit', 0)}`}
             </title>
-            <line x1={a.x + ox} y1={a.y + oy} x2={b.x + ox} y2={b.y + oy} stroke={healthColor(theme, l.health)} strokeWidth={3} />
+            <line
+              x1={a.x + ox}
+              y1={a.y + oy}
+              x2={b.x + ox}
+              y2={b.y + oy}
+              stroke={healthColor(theme, l.health)}
+              strokeWidth={3}
+            />
           </g>
         );
       })}
@@ -83,7 +97,15 @@ export function FabricMap({ regions, links, onRegion, onLink }: Props) {
             role="link"
             aria-label={`Region ${r.name}`}
           >
-            <circle cx={p.x} cy={p.y} r={radius} fill={healthColor(theme, r.health)} fillOpacity={0.25} stroke={healthColor(theme, r.health)} strokeWidth={2} />
+            <circle
+              cx={p.x}
+              cy={p.y}
+              r={radius}
+              fill={healthColor(theme, r.health)}
+              fillOpacity={0.25}
+              stroke={healthColor(theme, r.health)}
+              strokeWidth={2}
+            />
             <text x={p.x} y={p.y - radius - 20} textAnchor="middle" className={s.name}>
               {r.name}
             </text>
@@ -98,7 +120,13 @@ export function FabricMap({ regions, links, onRegion, onLink }: Props) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  svg: css({ width: '100%', height: 'auto', maxHeight: 460, background: theme.colors.background.canvas, borderRadius: theme.shape.radius.default }),
+  svg: css({
+    width: '100%',
+    height: 'auto',
+    maxHeight: 460,
+    background: theme.colors.background.canvas,
+    borderRadius: theme.shape.radius.default,
+  }),
   clickable: css({ cursor: 'pointer' }),
   name: css({ fill: theme.colors.text.primary, fontSize: 14, fontWeight: theme.typography.fontWeightMedium }),
   figures: css({ fill: theme.colors.text.secondary, fontSize: 11 }),

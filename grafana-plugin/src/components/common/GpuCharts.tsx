@@ -23,7 +23,13 @@ export function GpuCharts({ scope, time }: { scope: GpuScope; time: TimeRangeSta
   if (state.status === 'loading') return <Loading what="time series" />;
   if (state.status === 'error') return <ErrorState error={state.error} title="Could not load the time series" />;
   const any = GPU_SERIES.some((m) => (state.data[m.name] ?? []).length > 0);
-  if (!any) return <Empty title="No samples in this range" hint="Widen the time range, or check that the collector on these hosts is running." />;
+  if (!any)
+    return (
+      <Empty
+        title="No samples in this range"
+        hint="Widen the time range, or check that the collector on these hosts is running."
+      />
+    );
   return (
     <ChartGrid>
       {GPU_SERIES.map((m) => {
@@ -31,7 +37,8 @@ export function GpuCharts({ scope, time }: { scope: GpuScope; time: TimeRangeSta
         const col = m.kind === 'counter' ? `${m.name}_per_s` : m.name;
         const points: Point[] = rows.map((r) => ({ t: timeMs(r.time) ?? 0, v: num(r[col]) }));
         const unit = m.kind === 'counter' ? 'short' : grafanaUnit(m.unit);
-        const title = m.kind === 'counter' ? `${m.description.split('.')[0]} (per second)` : m.description.split('.')[0]!;
+        const title =
+          m.kind === 'counter' ? `${m.description.split('.')[0]} (per second)` : m.description.split('.')[0]!;
         return <LineChart key={m.name} name={m.name} title={title} unit={unit} points={points} />;
       })}
     </ChartGrid>

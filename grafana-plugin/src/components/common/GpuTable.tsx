@@ -24,7 +24,15 @@ const COLUMNS: Array<{ key: SortKey; title: string; unit?: string; decimals?: nu
   { key: 'xid_errors', title: 'XID errors', unit: 'short', decimals: 0 },
 ];
 
-export function GpuTable({ gpus, query, initialFilter = '' }: { gpus: GpuEntry[]; query: string; initialFilter?: string }) {
+export function GpuTable({
+  gpus,
+  query,
+  initialFilter = '',
+}: {
+  gpus: GpuEntry[];
+  query: string;
+  initialFilter?: string;
+}) {
   const s = useStyles2(getStyles);
   const [filter, setFilter] = useState(initialFilter);
   const [sort, setSort] = useState<{ key: SortKey; dir: SortDir }>({ key: 'util', dir: 'desc' });
@@ -56,11 +64,27 @@ export function GpuTable({ gpus, query, initialFilter = '' }: { gpus: GpuEntry[]
         );
       }
       if (c.key === 'region')
-        return <td key={c.key}>{mig ? '' : <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(g.region)}?${query}`}>{g.region}</Link>}</td>;
+        return (
+          <td key={c.key}>
+            {mig ? (
+              ''
+            ) : (
+              <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(g.region)}?${query}`}>{g.region}</Link>
+            )}
+          </td>
+        );
       if (c.key === 'host')
         return (
           <td key={c.key}>
-            {mig ? '' : <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(g.region)}/hosts/${encodeURIComponent(g.host)}?${query}`}>{g.host}</Link>}
+            {mig ? (
+              ''
+            ) : (
+              <Link
+                to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(g.region)}/hosts/${encodeURIComponent(g.host)}?${query}`}
+              >
+                {g.host}
+              </Link>
+            )}
           </td>
         );
       if (c.key === 'model') return <td key={c.key}>{mig ? '' : g.model}</td>;
@@ -93,7 +117,10 @@ export function GpuTable({ gpus, query, initialFilter = '' }: { gpus: GpuEntry[]
         <thead>
           <tr>
             {COLUMNS.map((c) => (
-              <th key={c.key} aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
+              <th
+                key={c.key}
+                aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
+              >
                 <button type="button" className={s.sort} onClick={() => onSort(c.key)}>
                   {c.title}
                   {sort.key === c.key && <Icon name={sort.dir === 'asc' ? 'arrow-up' : 'arrow-down'} size="sm" />}
@@ -107,7 +134,11 @@ export function GpuTable({ gpus, query, initialFilter = '' }: { gpus: GpuEntry[]
             <React.Fragment key={g.gpu_uuid}>
               <tr data-testid={testIds.gpus.row(g.gpu_uuid)}>{cells(g, false)}</tr>
               {g.mig.map((m) => (
-                <tr key={`${m.gpu_uuid}/${m.mig_instance}`} className={cx(s.migRow)} data-testid={testIds.gpus.row(m.gpu_uuid, m.mig_instance)}>
+                <tr
+                  key={`${m.gpu_uuid}/${m.mig_instance}`}
+                  className={cx(s.migRow)}
+                  data-testid={testIds.gpus.row(m.gpu_uuid, m.mig_instance)}
+                >
                   {cells(m, true)}
                 </tr>
               ))}
@@ -115,7 +146,11 @@ export function GpuTable({ gpus, query, initialFilter = '' }: { gpus: GpuEntry[]
           ))}
         </tbody>
       </table>
-      {visible.length === 0 && <p className={s.count}>No GPU matches “{filter}”. Clear the filter to see all {gpus.length} GPUs.</p>}
+      {visible.length === 0 && (
+        <p className={s.count}>
+          No GPU matches “{filter}”. Clear the filter to see all {gpus.length} GPUs.
+        </p>
+      )}
       {pages > 1 && (
         <div className={s.pager}>
           <Pagination currentPage={current} numberOfPages={pages} onNavigate={setPage} />
@@ -132,7 +167,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
     width: '100%',
     borderCollapse: 'collapse',
     fontSize: theme.typography.bodySmall.fontSize,
-    'th, td': { padding: theme.spacing(0.5, 1), borderBottom: `1px solid ${theme.colors.border.weak}`, textAlign: 'left', whiteSpace: 'nowrap' },
+    'th, td': {
+      padding: theme.spacing(0.5, 1),
+      borderBottom: `1px solid ${theme.colors.border.weak}`,
+      textAlign: 'left',
+      whiteSpace: 'nowrap',
+    },
   }),
   num: css({ textAlign: 'right', fontVariantNumeric: 'tabular-nums' }),
   sort: css({

@@ -55,7 +55,13 @@ export function LineChart({ name, title, unit, points, width = 420, height = 140
       </figcaption>
       {geo ? (
         <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={`${title} over time`}>
-          <line x1={pad.l} x2={width - pad.r} y1={height - pad.b} y2={height - pad.b} stroke={theme.colors.border.medium} />
+          <line
+            x1={pad.l}
+            x2={width - pad.r}
+            y1={height - pad.b}
+            y2={height - pad.b}
+            stroke={theme.colors.border.medium}
+          />
           <text x={pad.l - 4} y={pad.t + 8} textAnchor="end" fontSize={10} fill={theme.colors.text.secondary}>
             {fmt(geo.hi, unit)}
           </text>
@@ -79,7 +85,12 @@ export function LineChart({ name, title, unit, points, width = 420, height = 140
 
 const getStyles = (theme: GrafanaTheme2) => ({
   figure: css({ margin: 0, minWidth: 0 }),
-  caption: css({ display: 'flex', justifyContent: 'space-between', color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
+  caption: css({
+    display: 'flex',
+    justifyContent: 'space-between',
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
   noData: css({ padding: theme.spacing(3), textAlign: 'center', color: theme.colors.text.disabled }),
 });
 

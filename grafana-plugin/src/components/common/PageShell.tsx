@@ -47,7 +47,10 @@ function shift(time: TimeRangeState, dir: 1 | -1) {
 
 function zoomOut(time: TimeRangeState) {
   const span = time.toMs - time.fromMs;
-  time.setRange({ ...time.range, raw: { from: String(Math.round(time.fromMs - span / 2)), to: String(Math.round(time.toMs + span / 2)) } });
+  time.setRange({
+    ...time.range,
+    raw: { from: String(Math.round(time.fromMs - span / 2)), to: String(Math.round(time.toMs + span / 2)) },
+  });
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({

@@ -8,7 +8,12 @@ import { parseJsonField, type Alert, type Decision } from '../../data/schedulerA
 
 function when(ts: string | number | undefined | null): string {
   if (ts === undefined || ts === null || ts === '') return '–';
-  const ms = typeof ts === 'number' ? ts : /^\d+$/.test(ts) ? Number(ts) : Date.parse(ts.includes('T') || ts.endsWith('Z') ? ts : `${ts.replace(' ', 'T')}Z`);
+  const ms =
+    typeof ts === 'number'
+      ? ts
+      : /^\d+$/.test(ts)
+        ? Number(ts)
+        : Date.parse(ts.includes('T') || ts.endsWith('Z') ? ts : `${ts.replace(' ', 'T')}Z`);
   return Number.isFinite(ms) ? dateTimeFormat(ms, { format: 'YYYY-MM-DD HH:mm:ss', timeZone: 'utc' }) : String(ts);
 }
 
@@ -17,7 +22,15 @@ export function linkIdFor(from: string, to: string): string {
   return `${from}->${to}`;
 }
 
-export function DecisionList({ decisions, query, detailed = false }: { decisions: Decision[]; query: string; detailed?: boolean }) {
+export function DecisionList({
+  decisions,
+  query,
+  detailed = false,
+}: {
+  decisions: Decision[];
+  query: string;
+  detailed?: boolean;
+}) {
   const s = useStyles2(getStyles);
   const [open, setOpen] = useState<string | null>(null);
   return (
@@ -40,26 +53,57 @@ export function DecisionList({ decisions, query, detailed = false }: { decisions
               <td>{d.workload_id}</td>
               <td>{d.action}</td>
               <td>
-                {d.region_from ? <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(d.region_from)}?${query}`}>{d.region_from}</Link> : '–'}
+                {d.region_from ? (
+                  <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(d.region_from)}?${query}`}>
+                    {d.region_from}
+                  </Link>
+                ) : (
+                  '–'
+                )}
                 {' → '}
-                {d.region_to ? <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(d.region_to)}?${query}`}>{d.region_to}</Link> : '–'}
+                {d.region_to ? (
+                  <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(d.region_to)}?${query}`}>
+                    {d.region_to}
+                  </Link>
+                ) : (
+                  '–'
+                )}
                 {d.region_from && d.region_to && d.region_from !== d.region_to && (
                   <>
                     {' '}
-                    (<Link to={`${prefixRoute(ROUTES.Links)}?${query}&link=${encodeURIComponent(linkIdFor(d.region_from, d.region_to))}`}>link</Link>)
+                    (
+                    <Link
+                      to={`${prefixRoute(ROUTES.Links)}?${query}&link=${encodeURIComponent(linkIdFor(d.region_from, d.region_to))}`}
+                    >
+                      link
+                    </Link>
+                    )
                   </>
                 )}
               </td>
               <td>
                 {d.reason}
                 {detailed && (
-                  <button type="button" className={s.more} onClick={() => setOpen(open === d.decision_id ? null : d.decision_id)}>
+                  <button
+                    type="button"
+                    className={s.more}
+                    onClick={() => setOpen(open === d.decision_id ? null : d.decision_id)}
+                  >
                     {open === d.decision_id ? 'hide inputs' : 'inputs'}
                   </button>
                 )}
               </td>
               <td>
-                <Badge color={d.outcome === 'failed' || d.outcome === 'rejected' ? 'red' : d.outcome === 'pending' ? 'orange' : 'green'} text={d.outcome} />
+                <Badge
+                  color={
+                    d.outcome === 'failed' || d.outcome === 'rejected'
+                      ? 'red'
+                      : d.outcome === 'pending'
+                        ? 'orange'
+                        : 'green'
+                  }
+                  text={d.outcome}
+                />
               </td>
             </tr>
             {detailed && open === d.decision_id && (
@@ -67,7 +111,14 @@ export function DecisionList({ decisions, query, detailed = false }: { decisions
                 <td colSpan={6}>
                   <pre className={s.pre}>
                     {JSON.stringify(
-                      { inputs: parseJsonField(d.inputs), scores: parseJsonField(d.scores), limits: d.limits ?? [], benefit: d.benefit, cost: d.cost, executor: d.executor },
+                      {
+                        inputs: parseJsonField(d.inputs),
+                        scores: parseJsonField(d.scores),
+                        limits: d.limits ?? [],
+                        benefit: d.benefit,
+                        cost: d.cost,
+                        executor: d.executor,
+                      },
                       null,
                       2,
                     )}
@@ -100,14 +151,25 @@ export function AlertList({ alerts, query }: { alerts: Alert[]; query: string })
           <tr key={`${a.alertname}-${a.region_from ?? ''}-${a.region_to ?? ''}-${i}`}>
             <td>{a.alertname}</td>
             <td>
-              <Badge color={a.severity === 'critical' ? 'red' : a.severity === 'warning' ? 'orange' : 'blue'} text={a.severity} />
+              <Badge
+                color={a.severity === 'critical' ? 'red' : a.severity === 'warning' ? 'orange' : 'blue'}
+                text={a.severity}
+              />
             </td>
             <td>
-              {a.region_from ? <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(a.region_from)}?${query}`}>{a.region_from}</Link> : '–'}
+              {a.region_from ? (
+                <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(a.region_from)}?${query}`}>
+                  {a.region_from}
+                </Link>
+              ) : (
+                '–'
+              )}
               {a.region_to ? (
                 <>
                   {' → '}
-                  <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(a.region_to)}?${query}`}>{a.region_to}</Link>
+                  <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(a.region_to)}?${query}`}>
+                    {a.region_to}
+                  </Link>
                 </>
               ) : null}
             </td>
@@ -125,7 +187,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
     width: '100%',
     borderCollapse: 'collapse',
     fontSize: theme.typography.bodySmall.fontSize,
-    'th, td': { textAlign: 'left', padding: theme.spacing(0.5, 1), borderBottom: `1px solid ${theme.colors.border.weak}`, verticalAlign: 'top' },
+    'th, td': {
+      textAlign: 'left',
+      padding: theme.spacing(0.5, 1),
+      borderBottom: `1px solid ${theme.colors.border.weak}`,
+      verticalAlign: 'top',
+    },
     th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
   }),
   more: css({

@@ -4,7 +4,17 @@ import { useStyles2 } from '@grafana/ui';
 import React, { type ReactNode } from 'react';
 
 /** A titled card, the building block of every page. */
-export function Section({ title, children, testId, actions }: { title: string; children: ReactNode; testId?: string; actions?: ReactNode }) {
+export function Section({
+  title,
+  children,
+  testId,
+  actions,
+}: {
+  title: string;
+  children: ReactNode;
+  testId?: string;
+  actions?: ReactNode;
+}) {
   const s = useStyles2(getStyles);
   return (
     <section className={s.card} data-testid={testId}>
@@ -26,6 +36,11 @@ const getStyles = (theme: GrafanaTheme2) => ({
     marginBottom: theme.spacing(2),
     minWidth: 0,
   }),
-  header: css({ display: 'flex', justifyContent: 'space-between', alignItems: 'center', marginBottom: theme.spacing(1) }),
+  header: css({
+    display: 'flex',
+    justifyContent: 'space-between',
+    alignItems: 'center',
+    marginBottom: theme.spacing(1),
+  }),
   title: css({ margin: 0, fontSize: theme.typography.h5.fontSize }),
 });
