@@ -3,13 +3,7 @@
  * catalog with @grafana/grafana-foundation-sdk, plus the macro expander that runs their queries the
  * way Grafana would.
  */
-export {
-  buildDashboards,
-  renderDashboardJson,
-  panelQueries,
-  variableQueries,
-  annotationQueries,
-} from './generate.js';
+export { buildDashboards, renderDashboardJson, panelQueries, variableQueries, annotationQueries } from './generate.js';
 export type { GeneratedDashboard, PanelQuery, PanelShape, VariableQuery } from './generate.js';
 export { expandMacros, applyConditionalAll, replaceVariables, applyBackendMacros, ALL } from './macros.js';
 export type { ExpandOptions, VariableValue } from './macros.js';

@@ -72,7 +72,10 @@ export function applyConditionalAll(sql: string, vars: Readonly<Record<string, V
       throw new Error(`$__conditionalAll at offset ${at} needs exactly two arguments: (condition, $variable)`);
     }
     const [cond = '', ref = ''] = parsed.args;
-    const name = ref.trim().replace(/^\$\{?/, '').replace(/\}$/, '');
+    const name = ref
+      .trim()
+      .replace(/^\$\{?/, '')
+      .replace(/\}$/, '');
     if (!(name in vars)) throw new Error(`$__conditionalAll refers to variable "${name}", which has no value`);
     const phrase = isAll(vars[name]) ? '1=1' : cond;
     out = out.slice(0, at) + phrase + out.slice(parsed.end);
@@ -115,7 +118,8 @@ export function replaceVariables(sql: string, opts: ExpandOptions): string {
     if (v === undefined) return whole; // Grafana leaves unknown names alone ($__timeFilter and friends).
     if (isAll(v)) {
       const every = opts.allValues?.[name];
-      if (!every) throw new Error(`variable "${name}" is All and used outside $__conditionalAll: pass allValues.${name}`);
+      if (!every)
+        throw new Error(`variable "${name}" is All and used outside $__conditionalAll: pass allValues.${name}`);
       return formatValue(every);
     }
     return formatValue(v);

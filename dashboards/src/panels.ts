@@ -48,7 +48,13 @@ export function timeSeriesPanel(title: string, sql: string, unit: string, o: Pan
     .fillOpacity(10)
     .showPoints(common.VisibilityMode.Never)
     .spanNulls(false)
-    .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).calcs([]));
+    .legend(
+      new common.VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(common.LegendDisplayMode.List)
+        .placement(common.LegendPlacement.Bottom)
+        .calcs([]),
+    );
   if (o.description) p.description(o.description);
   if (o.links) p.links(linkBuilders(o.links));
   return p;
@@ -95,7 +101,11 @@ export function statPanel(title: string, sql: string, unit: string, o: PanelOpts
   return p;
 }
 
-export function tablePanel(title: string, sql: string, o: PanelOpts & { timeFrom?: string; unit?: string } = {}): table.PanelBuilder {
+export function tablePanel(
+  title: string,
+  sql: string,
+  o: PanelOpts & { timeFrom?: string; unit?: string } = {},
+): table.PanelBuilder {
   const p = new table.PanelBuilder()
     .title(title)
     .datasource(clickhouseRef)

@@ -96,7 +96,12 @@ export async function seedFleet(store: Store, opts: SeedOptions = {}): Promise<S
   const t0 = times[0] ?? now;
   for (const e of ['gpu', 'host', 'link'] as const) {
     const names = new Set(labelsOf(e).map((l) => l.name));
-    const need = e === 'gpu' ? ['region', 'host', 'gpu_uuid', 'mig_instance', 'gpu_index', 'model', 'mig_profile'] : e === 'host' ? ['region', 'host', 'interface'] : ['link_id', 'host', 'lane', 'region_from', 'region_to', 'method'];
+    const need =
+      e === 'gpu'
+        ? ['region', 'host', 'gpu_uuid', 'mig_instance', 'gpu_index', 'model', 'mig_profile']
+        : e === 'host'
+          ? ['region', 'host', 'interface']
+          : ['link_id', 'host', 'lane', 'region_from', 'region_to', 'method'];
     for (const n of need) if (!names.has(n)) throw new Error(`seed: the catalog has no ${e} label "${n}"`);
   }
 
@@ -129,12 +134,42 @@ export async function seedFleet(store: Store, opts: SeedOptions = {}): Promise<S
   }
   for (const t of times) {
     gpus.forEach((g, i) =>
-      gpuRows.push({ ts: t, source: SOURCE, region: g.region, host: g.host, gpu_uuid: g.gpu_uuid, mig_instance: g.mig, gpu_index: g.index, model: 'NVIDIA H100 80GB HBM3', mig_profile: g.profile, ...metricsRow('gpu', t, i, t0) }),
+      gpuRows.push({
+        ts: t,
+        source: SOURCE,
+        region: g.region,
+        host: g.host,
+        gpu_uuid: g.gpu_uuid,
+        mig_instance: g.mig,
+        gpu_index: g.index,
+        model: 'NVIDIA H100 80GB HBM3',
+        mig_profile: g.profile,
+        ...metricsRow('gpu', t, i, t0),
+      }),
     );
-    hosts.forEach((h, i) => hostRows.push({ ts: t, source: SOURCE, region: h.region, host: h.host, interface: 'eth0', ...metricsRow('host', t, i, t0) }));
+    hosts.forEach((h, i) =>
+      hostRows.push({
+        ts: t,
+        source: SOURCE,
+        region: h.region,
+        host: h.host,
+        interface: 'eth0',
+        ...metricsRow('host', t, i, t0),
+      }),
+    );
     links.forEach((l, i) => {
       for (const lane of [0, 1]) {
-        linkRows.push({ ts: t, source: SOURCE, link_id: l.id, host: l.host, lane, region_from: l.from, region_to: l.to, method: SOURCE, ...metricsRow('link', t, i * 2 + lane, t0) });
+        linkRows.push({
+          ts: t,
+          source: SOURCE,
+          link_id: l.id,
+          host: l.host,
+          lane,
+          region_from: l.from,
+          region_to: l.to,
+          method: SOURCE,
+          ...metricsRow('link', t, i * 2 + lane, t0),
+        });
       }
     });
   }
@@ -159,8 +194,25 @@ export async function seedFleet(store: Store, opts: SeedOptions = {}): Promise<S
   }));
   await store.insert('inventory', inventory);
   const topology: TableRows['topology'][] = [
-    ...regions.map((r) => ({ updated: now - DAY, source: SOURCE, kind: 'region' as const, id: r, region: r, gpus: hostsPerRegion * gpusPerHost })),
-    ...links.map((l) => ({ updated: now - DAY, source: SOURCE, kind: 'link' as const, id: l.id, region: l.from, region_to: l.to, route_km: 2000, capacity_gbps: 400, equipment_delay_ms: 0.2 })),
+    ...regions.map((r) => ({
+      updated: now - DAY,
+      source: SOURCE,
+      kind: 'region' as const,
+      id: r,
+      region: r,
+      gpus: hostsPerRegion * gpusPerHost,
+    })),
+    ...links.map((l) => ({
+      updated: now - DAY,
+      source: SOURCE,
+      kind: 'link' as const,
+      id: l.id,
+      region: l.from,
+      region_to: l.to,
+      route_km: 2000,
+      capacity_gbps: 400,
+      equipment_delay_ms: 0.2,
+    })),
   ];
   await store.insert('topology', topology);
   const states = ['running', 'queued', 'migrating', 'done'] as const;

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ALL, calculateIntervalMs, DETAIL_POLICY, expandMacros, FLEET_POLICY, resolutionFor, roundInterval } from '@meridian/dashboards';
+import {
+  ALL,
+  calculateIntervalMs,
+  DETAIL_POLICY,
+  expandMacros,
+  FLEET_POLICY,
+  resolutionFor,
+  roundInterval,
+} from '@meridian/dashboards';
 
 const from = Date.UTC(2026, 10, 24, 12, 0, 0);
 const to = from + 15 * 60_000;
@@ -32,7 +40,9 @@ describe('expandMacros: the ClickHouse data source expansion', () => {
 
   it('handles nested and repeated $__conditionalAll', () => {
     const sql = 'if(($__conditionalAll(0, $host)), region, host) AND $__conditionalAll(host IN ($host), $host)';
-    expect(expandMacros(sql, { from, to, intervalMs: 1000, vars: { host: ALL } })).toBe('if((1=1), region, host) AND 1=1');
+    expect(expandMacros(sql, { from, to, intervalMs: 1000, vars: { host: ALL } })).toBe(
+      'if((1=1), region, host) AND 1=1',
+    );
     expect(expandMacros(sql, { from, to, intervalMs: 1000, vars: { host: ['h1'] } })).toBe(
       "if((0), region, host) AND host IN ('h1')",
     );
@@ -51,7 +61,9 @@ describe('expandMacros: the ClickHouse data source expansion', () => {
   });
 
   it('rejects what Grafana would leave broken, naming it', () => {
-    expect(() => expandMacros('$__conditionalAll(a IN ($nope), $nope)', { from, to, intervalMs: 1000 })).toThrow(/nope/);
+    expect(() => expandMacros('$__conditionalAll(a IN ($nope), $nope)', { from, to, intervalMs: 1000 })).toThrow(
+      /nope/,
+    );
     expect(() => expandMacros('SELECT $missing', { from, to, intervalMs: 1000 })).toThrow(/\$missing/);
     expect(() => expandMacros('$__timeFilter(ts', { from, to, intervalMs: 1000 })).toThrow(/close bracket/);
     expect(() => expandMacros('$__timeFilter(a, b)', { from, to, intervalMs: 1000 })).toThrow(/expected 1/);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedStore } from '@meridian/sim';
 import { openStore, type Store } from '@meridian/store';
 import {
   ALL,
@@ -21,8 +22,10 @@ import { seedFleet, type SeedResult } from '../src/seed.js';
 /**
  * Every ClickHouse query of every dashboard, expanded the way Grafana and the data source expand it,
  * for three ranges (15 min, 24 h, 30 d) and with the variables at All and at one value, run on the
- * real embedded engine over a fleet written through the store's writer. Each must succeed and return
- * what its panel needs.
+ * real embedded engine. The store holds five minutes of the twin's `default` scenario (seeded through
+ * the collector pipeline, as `meridian up` would) and, beside it, a small fleet written from the
+ * catalog (../src/seed.ts) that fills every catalog metric, MIG, and 31 days of history so that each
+ * rollup has rows. Each query must succeed, return what its panel needs, and return rows.
  */
 const dir = mkdtempSync(path.join(tmpdir(), 'meridian-dashboards-'));
 let store: Store;
@@ -31,7 +34,9 @@ let seed: SeedResult;
 beforeAll(async () => {
   store = await openStore({ data: dir });
   await store.migrate();
-  seed = await seedFleet(store);
+  const twin = await seedStore(store, { scenario: 'default', durationS: 300 });
+  expect(twin.rows.gpu).toBeGreaterThan(0);
+  seed = await seedFleet(store, { regions: ['catalog-a', 'catalog-b'] });
 }, 180_000);
 
 afterAll(async () => {
@@ -65,7 +70,10 @@ function checkShape(q: PanelQuery, r: Result): void {
     const labels = rest.filter((t) => !NUMERIC.test(t));
     expect(labels.length, `${where}: at most one label column, got ${r.types.join(', ')}`).toBeLessThanOrEqual(1);
     if (labels.length === 1) expect(rest[0], `${where}: the label must come right after time`).toMatch(TEXT);
-    expect(rest.some((t) => NUMERIC.test(t)), `${where}: needs a numeric value column: ${r.types.join(', ')}`).toBe(true);
+    expect(
+      rest.some((t) => NUMERIC.test(t)),
+      `${where}: needs a numeric value column: ${r.types.join(', ')}`,
+    ).toBe(true);
     const times = r.rows.map((row) => String(row[0]));
     for (let i = 1; i < times.length; i++) {
       expect((times[i] as string) >= (times[i - 1] as string), `${where}: time not ascending at row ${i}`).toBe(true);
@@ -111,7 +119,10 @@ describe('every panel query runs on the seeded store', () => {
         try {
           r = await run(sql);
         } catch (err) {
-          throw new Error(`${q.dashboardUid} "${q.panelTitle}" ${rangeName} ${kind}: ${(err as Error).message}\n${sql}`);
+          throw new Error(
+            `${q.dashboardUid} "${q.panelTitle}" ${rangeName} ${kind}: ${(err as Error).message}\n${sql}`,
+            { cause: err },
+          );
         }
         checkShape(q, r);
         expect(r.rows.length, `${q.dashboardUid} "${q.panelTitle}" ${rangeName} ${kind}: no rows`).toBeGreaterThan(0);
@@ -136,9 +147,14 @@ describe('variables and annotations', () => {
     const d = dashboards.find((x) => x.key === 'gpu');
     const host = variableQueries(d?.json ?? ({} as never)).find((v) => v.name === 'host');
     const to = seed.now;
-    const sql = expandMacros(host?.sql ?? '', { from: to - RANGES['24h'], to, intervalMs: 1000, vars: { region: ['us-east'] } });
+    const sql = expandMacros(host?.sql ?? '', {
+      from: to - RANGES['24h'],
+      to,
+      intervalMs: 1000,
+      vars: { region: ['catalog-b'] },
+    });
     const r = await run(sql);
-    expect(r.rows.map((x) => x[0])).toEqual(seed.hosts.filter((h) => h.startsWith('us-east')));
+    expect(r.rows.map((x) => x[0])).toEqual(seed.hosts.filter((h) => h.startsWith('catalog-b')));
   });
 
   const aq = dashboards.flatMap((d) => annotationQueries(d.json).map((a) => [`${d.file} ${a.name}`, a] as const));
@@ -146,6 +162,6 @@ describe('variables and annotations', () => {
     const to = seed.now;
     const r = await run(expandMacros(a.sql, { from: to - RANGES['30d'], to, intervalMs: 3_600_000 }));
     expect(r.names.slice(0, 4)).toEqual(['time', 'title', 'text', 'tags']);
-    expect(r.rows.length).toBe(60);
+    expect(r.rows.length).toBeGreaterThanOrEqual(60);
   });
 });

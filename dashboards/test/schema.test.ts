@@ -45,7 +45,9 @@ beforeAll(() => {
   delete promDefs['Dataquery'];
   Object.assign(defs, ch.definitions, promDefs);
   if (promQuery) defs['PrometheusQuery'] = promQuery;
-  defs['Dataquery'] = { anyOf: [{ $ref: '#/definitions/MeridianClickHouseQuery' }, { $ref: '#/definitions/PrometheusQuery' }] };
+  defs['Dataquery'] = {
+    anyOf: [{ $ref: '#/definitions/MeridianClickHouseQuery' }, { $ref: '#/definitions/PrometheusQuery' }],
+  };
   const ajv = new Ajv({ allErrors: true, strict: false });
   dashboardValidator = ajv.compile(dash);
   for (const [kind, type] of Object.entries(PANEL_OPTIONS)) {
@@ -60,11 +62,16 @@ describe('generated dashboards validate against the foundation SDK dashboard sch
     const ok = dashboardValidator(d.json);
     expect(dashboardValidator.errors ?? [], JSON.stringify(dashboardValidator.errors?.slice(0, 5))).toEqual([]);
     expect(ok).toBe(true);
-    for (const p of (d.json.panels ?? []).flatMap((x) => (x.type === 'row' ? (x as { panels: typeof d.json.panels }).panels ?? [] : [x]))) {
+    for (const p of (d.json.panels ?? []).flatMap((x) =>
+      x.type === 'row' ? ((x as { panels: typeof d.json.panels }).panels ?? []) : [x],
+    )) {
       const v = optionValidators.get(p.type);
       if (!v) continue;
       const fine = v((p as { options?: unknown }).options);
-      expect(v.errors ?? [], `${d.file} panel "${(p as { title?: string }).title}" options: ${JSON.stringify(v.errors?.slice(0, 3))}`).toEqual([]);
+      expect(
+        v.errors ?? [],
+        `${d.file} panel "${(p as { title?: string }).title}" options: ${JSON.stringify(v.errors?.slice(0, 3))}`,
+      ).toEqual([]);
       expect(fine).toBe(true);
     }
   });

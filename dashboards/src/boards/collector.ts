@@ -30,12 +30,20 @@ export const COLLECTOR_METRICS = {
 
 const source = COMMON_LABELS[1];
 
-function promPanel(title: string, expr: string, legend: string, unit: string, description: string): timeseries.PanelBuilder {
+function promPanel(
+  title: string,
+  expr: string,
+  legend: string,
+  unit: string,
+  description: string,
+): timeseries.PanelBuilder {
   return new timeseries.PanelBuilder()
     .title(title)
     .description(description)
     .datasource(prometheusRef)
-    .withTarget(new prometheus.DataqueryBuilder().expr(expr).legendFormat(legend).range().refId('A').datasource(prometheusRef))
+    .withTarget(
+      new prometheus.DataqueryBuilder().expr(expr).legendFormat(legend).range().refId('A').datasource(prometheusRef),
+    )
     .unit(unit)
     .maxDataPoints(MAX_DATA_POINTS)
     .span(12)
@@ -43,9 +51,15 @@ function promPanel(title: string, expr: string, legend: string, unit: string, de
 }
 
 export function collectorHealthDashboard(): DashboardBuilder {
-  const b = baseDashboard('collector', 'Meridian / Collector health', 'Samples, spool, dropped rows and errors for each collector source.')
+  const b = baseDashboard(
+    'collector',
+    'Meridian / Collector health',
+    'Samples, spool, dropped rows and errors for each collector source.',
+  )
     .withVariable(clickhouseVariable())
-    .withVariable(new DatasourceVariableBuilder(PROM_VAR).label('Prometheus (collector /metrics)').type(PROMETHEUS_TYPE));
+    .withVariable(
+      new DatasourceVariableBuilder(PROM_VAR).label('Prometheus (collector /metrics)').type(PROMETHEUS_TYPE),
+    );
 
   b.withRow(new RowBuilder('Arrived in ClickHouse'));
   for (const entity of ENTITIES) {
@@ -57,7 +71,10 @@ export function collectorHealthDashboard(): DashboardBuilder {
           `toFloat64(uniq(${keys.join(', ')})) AS ${alias('series reporting')}`,
         ]),
         units.Short,
-        { span: 8, description: `Distinct ${entity} series (${keys.join(', ')}) with rows in each bucket, per ${source} tag.` },
+        {
+          span: 8,
+          description: `Distinct ${entity} series (${keys.join(', ')}) with rows in each bucket, per ${source} tag.`,
+        },
       ),
     );
   }
@@ -69,17 +86,68 @@ export function collectorHealthDashboard(): DashboardBuilder {
           `SELECT '${e}' AS entity, toString(${source}) AS ${source}, max(ts) AS ${alias('last row')}, toFloat64(dateDiff('second', max(ts), now())) AS ${alias('lag (s)')}, toFloat64(count()) AS rows` +
           ` FROM ${tableFor(e, 'raw')} WHERE $__timeFilter(ts) GROUP BY ${source}`,
       ).join(' UNION ALL ') + ` ORDER BY entity, ${source}`,
-      { timeFrom: '15m', description: 'Per entity and source: the newest raw row, its age, and rows in the last 15 minutes.' },
+      {
+        timeFrom: '15m',
+        description: 'Per entity and source: the newest raw row, its age, and rows in the last 15 minutes.',
+      },
     ),
   );
 
   const m = COLLECTOR_METRICS;
   b.withRow(new RowBuilder('Collector /metrics (Prometheus)'))
-    .withPanel(promPanel('Samples per second by source', `sum by (${source}) (rate(${m.samples}[$__rate_interval]))`, `{{${source}}}`, units.Short, 'Samples each source produced, before the pipeline.'))
-    .withPanel(promPanel('Errors by source', `sum by (${source}) (increase(${m.errors}[$__rate_interval]))`, `{{${source}}}`, units.Short, 'Read or parse errors per source.'))
-    .withPanel(promPanel('Dropped rows', `sum by (reason) (increase(${m.dropped}[$__rate_interval]))`, '{{reason}}', units.Short, 'Rows the pipeline refused or the spool could not keep.'))
-    .withPanel(promPanel('Spool backlog', `sum by (instance) (${m.spoolBytes})`, '{{instance}}', units.BytesIEC, 'Bytes waiting on disk while ClickHouse is unreachable; it should drain to 0.'))
-    .withPanel(promPanel('Spool rows', `sum by (instance) (${m.spoolRows})`, '{{instance}}', units.Short, 'Rows waiting in the spool.'))
-    .withPanel(promPanel('Flush latency p99', `histogram_quantile(0.99, sum by (le) (rate(${m.flushSeconds}_bucket[$__rate_interval])))`, 'p99', units.Seconds, 'Time to write one batch to ClickHouse.'));
+    .withPanel(
+      promPanel(
+        'Samples per second by source',
+        `sum by (${source}) (rate(${m.samples}[$__rate_interval]))`,
+        `{{${source}}}`,
+        units.Short,
+        'Samples each source produced, before the pipeline.',
+      ),
+    )
+    .withPanel(
+      promPanel(
+        'Errors by source',
+        `sum by (${source}) (increase(${m.errors}[$__rate_interval]))`,
+        `{{${source}}}`,
+        units.Short,
+        'Read or parse errors per source.',
+      ),
+    )
+    .withPanel(
+      promPanel(
+        'Dropped rows',
+        `sum by (reason) (increase(${m.dropped}[$__rate_interval]))`,
+        '{{reason}}',
+        units.Short,
+        'Rows the pipeline refused or the spool could not keep.',
+      ),
+    )
+    .withPanel(
+      promPanel(
+        'Spool backlog',
+        `sum by (instance) (${m.spoolBytes})`,
+        '{{instance}}',
+        units.BytesIEC,
+        'Bytes waiting on disk while ClickHouse is unreachable; it should drain to 0.',
+      ),
+    )
+    .withPanel(
+      promPanel(
+        'Spool rows',
+        `sum by (instance) (${m.spoolRows})`,
+        '{{instance}}',
+        units.Short,
+        'Rows waiting in the spool.',
+      ),
+    )
+    .withPanel(
+      promPanel(
+        'Flush latency p99',
+        `histogram_quantile(0.99, sum by (le) (rate(${m.flushSeconds}_bucket[$__rate_interval])))`,
+        'p99',
+        units.Seconds,
+        'Time to write one batch to ClickHouse.',
+      ),
+    );
   return b;
 }

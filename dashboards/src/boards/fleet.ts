@@ -1,4 +1,9 @@
-import { DashboardBuilder, DashboardLinkBuilder, DashboardLinkType, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  DashboardBuilder,
+  DashboardLinkBuilder,
+  DashboardLinkType,
+  RowBuilder,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { rollupTable } from '@meridian/catalog';
 import { auxTable, col } from '../aux.js';
@@ -62,16 +67,32 @@ export function fleetOverviewDashboard(): DashboardBuilder {
       ),
     )
     .annotation(schedulerAnnotation())
-    .link(new DashboardLinkBuilder('App: fleet overview').type(DashboardLinkType.Link).url(appPageUrl('overview')).keepTime(true));
+    .link(
+      new DashboardLinkBuilder('App: fleet overview')
+        .type(DashboardLinkType.Link)
+        .url(appPageUrl('overview'))
+        .keepTime(true),
+    );
 
   b.withRow(new RowBuilder('Fleet'))
     .withPanel(
-      statPanel('GPUs reporting', customSeriesSql(fleet, () => [`toFloat64(uniqExact(${uuid})) AS ${alias('GPUs')}`]), units.Short, {
-        description: 'Distinct whole GPUs with samples in the latest bucket.',
-      }),
+      statPanel(
+        'GPUs reporting',
+        customSeriesSql(fleet, () => [`toFloat64(uniqExact(${uuid})) AS ${alias('GPUs')}`]),
+        units.Short,
+        {
+          description: 'Distinct whole GPUs with samples in the latest bucket.',
+        },
+      ),
     )
     .withPanel(statPanel('Utilization', gaugeSeriesSql(fleet, [{ metric: util, agg: 'avg' }]), unitOf(util)))
-    .withPanel(statPanel('Power', customSeriesSql(fleet, (res) => [totalPower(res)]), unitOf(power)))
+    .withPanel(
+      statPanel(
+        'Power',
+        customSeriesSql(fleet, (res) => [totalPower(res)]),
+        unitOf(power),
+      ),
+    )
     .withPanel(statPanel('Hottest GPU', gaugeSeriesSql(fleet, [{ metric: temp, agg: 'max' }]), unitOf(temp)))
     .withPanel(
       statPanel('Throttled', gaugeSeriesSql(fleet, [{ metric: throttled, agg: 'avg' }]), unitOf(throttled), {
@@ -103,14 +124,41 @@ export function fleetOverviewDashboard(): DashboardBuilder {
   );
 
   b.withRow(new RowBuilder('Load and heat'))
-    .withPanel(timeSeriesPanel('Utilization by region', gaugeSeriesSql(byRegion, [{ metric: util, agg: 'avg' }]), unitOf(util), { links: [gpuLink] }))
-    .withPanel(timeSeriesPanel('Power by region', customSeriesSql(byRegion, (res) => [totalPower(res)]), unitOf(power), { links: [gpuLink] }))
-    .withPanel(timeSeriesPanel('Hottest GPU by region', gaugeSeriesSql(byRegion, [{ metric: temp, agg: 'max' }]), unitOf(temp), { links: [gpuLink] }))
-    .withPanel(timeSeriesPanel('Memory in use by region (avg per GPU)', gaugeSeriesSql(byRegion, [{ metric: mem, agg: 'avg' }]), unitOf(mem), { links: [gpuLink] }))
     .withPanel(
-      heatPanel('Throttling heat', gaugeSeriesSql(byRegion, [{ metric: throttled, agg: 'avg', as: 'throttled' }]), unitOf(throttled), {
-        description: 'Share of GPU time throttled, per region and bucket.',
+      timeSeriesPanel('Utilization by region', gaugeSeriesSql(byRegion, [{ metric: util, agg: 'avg' }]), unitOf(util), {
+        links: [gpuLink],
       }),
+    )
+    .withPanel(
+      timeSeriesPanel(
+        'Power by region',
+        customSeriesSql(byRegion, (res) => [totalPower(res)]),
+        unitOf(power),
+        { links: [gpuLink] },
+      ),
+    )
+    .withPanel(
+      timeSeriesPanel('Hottest GPU by region', gaugeSeriesSql(byRegion, [{ metric: temp, agg: 'max' }]), unitOf(temp), {
+        links: [gpuLink],
+      }),
+    )
+    .withPanel(
+      timeSeriesPanel(
+        'Memory in use by region (avg per GPU)',
+        gaugeSeriesSql(byRegion, [{ metric: mem, agg: 'avg' }]),
+        unitOf(mem),
+        { links: [gpuLink] },
+      ),
+    )
+    .withPanel(
+      heatPanel(
+        'Throttling heat',
+        gaugeSeriesSql(byRegion, [{ metric: throttled, agg: 'avg', as: 'throttled' }]),
+        unitOf(throttled),
+        {
+          description: 'Share of GPU time throttled, per region and bucket.',
+        },
+      ),
     )
     .withPanel(
       heatPanel('Error heat', counterSeriesSql(byRegion, [dbe, xid]), units.Short, {
@@ -119,7 +167,9 @@ export function fleetOverviewDashboard(): DashboardBuilder {
     );
 
   b.withRow(new RowBuilder('Alerts'))
-    .withPanel(alertListPanel('Alerts', { description: 'Firing and pending alert rules (Grafana-managed or Alertmanager).' }))
+    .withPanel(
+      alertListPanel('Alerts', { description: 'Firing and pending alert rules (Grafana-managed or Alertmanager).' }),
+    )
     .withPanel(
       tablePanel(
         'GPUs needing attention',

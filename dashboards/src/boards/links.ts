@@ -1,11 +1,26 @@
-import { DashboardBuilder, DashboardLinkBuilder, DashboardLinkType, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  DashboardBuilder,
+  DashboardLinkBuilder,
+  DashboardLinkType,
+  RowBuilder,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { rollupTable, tableFor } from '@meridian/catalog';
 import { auxTable, col } from '../aux.js';
 import { appPageUrl, baseDashboard, clickhouseVariable, dashboardUrl, queryVariable } from '../common.js';
 import { tablePanel, timeSeriesPanel } from '../panels.js';
 import { DETAIL_POLICY, guard, RESOLUTIONS } from '../rollup.js';
-import { alias, counterSeriesSql, gaugeSeriesSql, gaugeUnionSql, inVar, label, metric, readExpr, type Scope } from '../sql.js';
+import {
+  alias,
+  counterSeriesSql,
+  gaugeSeriesSql,
+  gaugeUnionSql,
+  inVar,
+  label,
+  metric,
+  readExpr,
+  type Scope,
+} from '../sql.js';
 import { unitOf } from '../units.js';
 import { schedulerAnnotation } from './annotations.js';
 import { metricSections } from './gpu.js';
@@ -38,12 +53,28 @@ export function fiberLinksDashboard(): DashboardBuilder {
   const perLink: Scope = { entity: 'link', series: linkId, filters, policy: DETAIL_POLICY };
   const perLane: Scope = { ...perLink, series: `concat(${linkId}, ' lane ', toString(${lane}))` };
   const m = (name: string) => metric('link', name);
-  const [rttMin, rttAvg, rttP99, jitter, loss, tput] = ['rtt_min', 'rtt_avg', 'rtt_p99', 'jitter', 'loss_pct', 'throughput'].map(m) as [
-    ReturnType<typeof m>, ReturnType<typeof m>, ReturnType<typeof m>, ReturnType<typeof m>, ReturnType<typeof m>, ReturnType<typeof m>,
+  const [rttMin, rttAvg, rttP99, jitter, loss, tput] = [
+    'rtt_min',
+    'rtt_avg',
+    'rtt_p99',
+    'jitter',
+    'loss_pct',
+    'throughput',
+  ].map(m) as [
+    ReturnType<typeof m>,
+    ReturnType<typeof m>,
+    ReturnType<typeof m>,
+    ReturnType<typeof m>,
+    ReturnType<typeof m>,
+    ReturnType<typeof m>,
   ];
   const self = { title: 'This link', url: dashboardUrl('links') };
 
-  const b = baseDashboard('links', 'Meridian / Fiber links', 'Long-haul links: RTT against the fiber floor, jitter, loss, throughput against capacity, optics and FEC.')
+  const b = baseDashboard(
+    'links',
+    'Meridian / Fiber links',
+    'Long-haul links: RTT against the fiber floor, jitter, loss, throughput against capacity, optics and FEC.',
+  )
     .withVariable(clickhouseVariable())
     .withVariable(
       queryVariable(
@@ -94,11 +125,31 @@ export function fiberLinksDashboard(): DashboardBuilder {
         `SELECT g.*, ${FLOOR} AS ${alias('fiber floor')}, ${FLOOR_EQ} AS ${alias('floor with equipment')}` +
           ` FROM (${rttUnion}) AS g LEFT JOIN (${topologySql()}) AS tp ON tp.topo_id = g.series ORDER BY time, series`,
         unitOf(rttMin),
-        { description: `Measured RTT against the speed-of-light floor of the route (topology route_km, ${FIBER_MS_PER_KM} ms/km each way) and that floor plus equipment delay.` },
+        {
+          description: `Measured RTT against the speed-of-light floor of the route (topology route_km, ${FIBER_MS_PER_KM} ms/km each way) and that floor plus equipment delay.`,
+        },
       ),
     )
-    .withPanel(timeSeriesPanel('Jitter', gaugeSeriesSql(perLink, [{ metric: jitter, agg: 'avg' }, { metric: jitter, agg: 'max' }]), unitOf(jitter)))
-    .withPanel(timeSeriesPanel('Loss', gaugeSeriesSql(perLink, [{ metric: loss, agg: 'avg' }, { metric: loss, agg: 'max' }]), unitOf(loss)))
+    .withPanel(
+      timeSeriesPanel(
+        'Jitter',
+        gaugeSeriesSql(perLink, [
+          { metric: jitter, agg: 'avg' },
+          { metric: jitter, agg: 'max' },
+        ]),
+        unitOf(jitter),
+      ),
+    )
+    .withPanel(
+      timeSeriesPanel(
+        'Loss',
+        gaugeSeriesSql(perLink, [
+          { metric: loss, agg: 'avg' },
+          { metric: loss, agg: 'max' },
+        ]),
+        unitOf(loss),
+      ),
+    )
     .withPanel(
       timeSeriesPanel(
         'Throughput vs capacity',
@@ -108,20 +159,41 @@ export function fiberLinksDashboard(): DashboardBuilder {
       ),
     );
 
-  const [rx, tx, bias, otemp, vcc] = ['optic_rx_power', 'optic_tx_power', 'optic_bias', 'optic_temp', 'optic_vcc'].map(m) as [
-    ReturnType<typeof m>, ReturnType<typeof m>, ReturnType<typeof m>, ReturnType<typeof m>, ReturnType<typeof m>,
-  ];
+  const [rx, tx, bias, otemp, vcc] = ['optic_rx_power', 'optic_tx_power', 'optic_bias', 'optic_temp', 'optic_vcc'].map(
+    m,
+  ) as [ReturnType<typeof m>, ReturnType<typeof m>, ReturnType<typeof m>, ReturnType<typeof m>, ReturnType<typeof m>];
   b.withRow(new RowBuilder('Optics'))
-    .withPanel(timeSeriesPanel('Optical power', gaugeSeriesSql(perLane, [{ metric: rx, agg: 'min' }, { metric: tx, agg: 'avg' }]), unitOf(rx), { description: 'Received power (lowest in bucket) and transmitted power per lane.' }))
+    .withPanel(
+      timeSeriesPanel(
+        'Optical power',
+        gaugeSeriesSql(perLane, [
+          { metric: rx, agg: 'min' },
+          { metric: tx, agg: 'avg' },
+        ]),
+        unitOf(rx),
+        { description: 'Received power (lowest in bucket) and transmitted power per lane.' },
+      ),
+    )
     .withPanel(timeSeriesPanel('Laser bias', gaugeSeriesSql(perLane, [{ metric: bias, agg: 'avg' }]), unitOf(bias)))
-    .withPanel(timeSeriesPanel('Module temperature', gaugeSeriesSql(perLane, [{ metric: otemp, agg: 'max' }]), unitOf(otemp)))
+    .withPanel(
+      timeSeriesPanel('Module temperature', gaugeSeriesSql(perLane, [{ metric: otemp, agg: 'max' }]), unitOf(otemp)),
+    )
     .withPanel(timeSeriesPanel('Module supply', gaugeSeriesSql(perLane, [{ metric: vcc, agg: 'avg' }]), unitOf(vcc)));
 
   const fec = ['fec_corrected', 'fec_uncorrected'].map(m);
   const errs = ['crc_errors', 'symbol_errors', 'link_down_events', 'retransmits'].map(m);
   b.withRow(new RowBuilder('FEC and errors'))
-    .withPanel(timeSeriesPanel('FEC codewords', counterSeriesSql(perLink, fec), units.Short, { description: 'Corrected and uncorrectable FEC codewords per bucket. Rising corrections warn before uncorrectables appear.' }))
-    .withPanel(timeSeriesPanel('Port errors', counterSeriesSql(perLink, errs), units.Short, { description: 'CRC, symbol errors, carrier losses and TCP retransmissions per bucket.' }));
+    .withPanel(
+      timeSeriesPanel('FEC codewords', counterSeriesSql(perLink, fec), units.Short, {
+        description:
+          'Corrected and uncorrectable FEC codewords per bucket. Rising corrections warn before uncorrectables appear.',
+      }),
+    )
+    .withPanel(
+      timeSeriesPanel('Port errors', counterSeriesSql(perLink, errs), units.Short, {
+        description: 'CRC, symbol errors, carrier losses and TCP retransmissions per bucket.',
+      }),
+    );
 
   metricSections(b, 'link', perLane, { collapsed: true, titlePrefix: 'All link metrics: ', stateFilters: filters });
   return b;

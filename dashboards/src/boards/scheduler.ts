@@ -1,4 +1,9 @@
-import { DashboardBuilder, DashboardLinkBuilder, DashboardLinkType, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  DashboardBuilder,
+  DashboardLinkBuilder,
+  DashboardLinkType,
+  RowBuilder,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { auxTable, col } from '../aux.js';
 import { appPageUrl, baseDashboard, clickhouseVariable, dashboardUrl } from '../common.js';
@@ -20,10 +25,19 @@ const wc = (name: Parameters<typeof col<'workloads'>>[1]) => col(w, name);
 
 export function schedulerAuditDashboard(): DashboardBuilder {
   const inRange = `$__timeFilter(${c('ts')})`;
-  const b = baseDashboard('scheduler', 'Meridian / Scheduler audit', 'Every decision the rebalancer took or refused, why, and where the workloads run.')
+  const b = baseDashboard(
+    'scheduler',
+    'Meridian / Scheduler audit',
+    'Every decision the rebalancer took or refused, why, and where the workloads run.',
+  )
     .withVariable(clickhouseVariable())
     .annotation(schedulerAnnotation())
-    .link(new DashboardLinkBuilder('App: scheduler').type(DashboardLinkType.Link).url(appPageUrl('scheduler')).keepTime(true));
+    .link(
+      new DashboardLinkBuilder('App: scheduler')
+        .type(DashboardLinkType.Link)
+        .url(appPageUrl('scheduler'))
+        .keepTime(true),
+    );
 
   b.withRow(new RowBuilder('Decisions'))
     .withPanel(
@@ -32,7 +46,10 @@ export function schedulerAuditDashboard(): DashboardBuilder {
         `SELECT $__timeInterval(${c('ts')}) AS time, toString(${c('action')}) AS series, toFloat64(count()) AS decisions` +
           ` FROM ${d} WHERE ${inRange} GROUP BY time, series ORDER BY time, series`,
         units.Short,
-        { description: 'Decisions per bucket, by action.', links: [{ title: 'App: scheduler', url: appPageUrl('scheduler') }] },
+        {
+          description: 'Decisions per bucket, by action.',
+          links: [{ title: 'App: scheduler', url: appPageUrl('scheduler') }],
+        },
       ),
     )
     .withPanel(
@@ -59,7 +76,10 @@ export function schedulerAuditDashboard(): DashboardBuilder {
         `SELECT ${c('reason')} AS ${alias('limit')}, toFloat64(count()) AS rejected` +
           ` FROM ${d} WHERE ${inRange} AND ${c('action')} = '${REJECT_ACTION}' GROUP BY ${alias('limit')} ORDER BY rejected DESC, ${alias('limit')} LIMIT 20`,
         units.Short,
-        { description: 'Moves the planner wanted but a safety limit (cooldown, budget, per-pass caps, pinning …) refused.' },
+        {
+          description:
+            'Moves the planner wanted but a safety limit (cooldown, budget, per-pass caps, pinning …) refused.',
+        },
       ),
     )
     .withPanel(
@@ -90,7 +110,10 @@ export function schedulerAuditDashboard(): DashboardBuilder {
         `SELECT ${wc('region')} AS region, toFloat64(sumIf(${wc('gpus')}, ${wc('state')} IN ('running', 'migrating'))) AS gpus` +
           ` FROM ${w} FINAL GROUP BY region ORDER BY region`,
         units.Short,
-        { description: 'GPUs held by running or migrating workloads.', links: [{ title: 'Fleet overview', url: dashboardUrl('fleet') }] },
+        {
+          description: 'GPUs held by running or migrating workloads.',
+          links: [{ title: 'Fleet overview', url: dashboardUrl('fleet') }],
+        },
       ),
     );
 
