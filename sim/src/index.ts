@@ -18,4 +18,6 @@ export { seedStore } from './seed.js';
 export type { SeedOptions, SeedResult } from './seed.js';
 export { parseDurationS } from './duration.js';
 export { registerUpCommand, runUp, renderSummary } from './up.js';
+export { runUpReal } from './up-real.js';
+export type { RealSummary } from './up-real.js';
 export type { UpOptions, UpIO, UpSummary } from './up.js';

@@ -14,6 +14,8 @@ import { createPipeline, createStoreSink } from '@meridian/collector';
 import { createScheduler, type RunningApi, type Scheduler } from '@meridian/scheduler';
 import { openStore, StoreLockedError, type SampleRow, type Store } from '@meridian/store';
 import { startStatusApi, type StatusApi } from './api.js';
+import { runUpReal } from './up-real.js';
+import type { UpIO, UpOptions } from './up-types.js';
 import { formatDurationS, parseDurationS } from './duration.js';
 import { InterimPlanner } from './planner.js';
 import { TwinRunner } from './runner.js';
@@ -21,36 +23,7 @@ import { scenarioLabel } from './scenario.js';
 import { linkStatus, regionStatus, renderStatus, renderStatusLine, type StatusSnapshot } from './status.js';
 import { Twin, type TwinStats } from './twin.js';
 
-export interface UpOptions {
-  /** Shipped scenario name or YAML path. Default `default`. */
-  readonly scenario?: string;
-  /** Simulated seconds per wall second. Default 1. */
-  readonly speed?: number;
-  /** Stop after this much wall time, seconds. Default: run until SIGINT/SIGTERM. */
-  readonly durationS?: number;
-  readonly data?: string;
-  readonly clickhouse?: string;
-  readonly seed?: number;
-  /** The scheduler's API port on 127.0.0.1; 0 picks a free one. Default 8787. */
-  readonly port?: number;
-  /** The twin's read-only status API port; default port + 1 (0 when port is 0). */
-  readonly statusPort?: number;
-  /**
-   * `scheduler` (default): @meridian/scheduler's loop, reading the store, executing through the twin.
-   * `interim`: the twin's own threshold planner (no solver, reads the twin directly).
-   */
-  readonly planner?: 'scheduler' | 'interim';
-  readonly real?: boolean;
-}
-
-export interface UpIO {
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly stderr: NodeJS.WritableStream;
-  /** Stops the run, as SIGINT does. */
-  readonly signal?: AbortSignal;
-  /** Listen for SIGINT/SIGTERM. Default true; tests pass false and use `signal`. */
-  readonly handleSignals?: boolean;
-}
+export type { UpIO, UpOptions } from './up-types.js';
 
 export interface UpSummary {
   readonly scenario: string;
@@ -107,21 +80,21 @@ export function registerUpCommand(program: Command): void {
         planner: 'scheduler' | 'interim';
         real: boolean;
       }) => {
-        await runUp(
-          {
-            scenario: o.scenario,
-            speed: o.speed,
-            ...(o.duration !== undefined ? { durationS: o.duration } : {}),
-            ...(o.data ? { data: o.data } : {}),
-            ...(o.clickhouse ? { clickhouse: o.clickhouse } : {}),
-            ...(o.seed !== undefined ? { seed: o.seed } : {}),
-            port: o.port,
-            ...(o.statusPort !== undefined ? { statusPort: o.statusPort } : {}),
-            planner: o.planner,
-            real: o.real,
-          },
-          { stdout: process.stdout, stderr: process.stderr },
-        );
+        const chosen = {
+          scenario: o.scenario,
+          speed: o.speed,
+          ...(o.duration !== undefined ? { durationS: o.duration } : {}),
+          ...(o.data ? { data: o.data } : {}),
+          ...(o.clickhouse ? { clickhouse: o.clickhouse } : {}),
+          ...(o.seed !== undefined ? { seed: o.seed } : {}),
+          port: o.port,
+          ...(o.statusPort !== undefined ? { statusPort: o.statusPort } : {}),
+          planner: o.planner,
+          real: o.real,
+        };
+        const io = { stdout: process.stdout, stderr: process.stderr };
+        if (o.real) await runUpReal(chosen, io);
+        else await runUp(chosen, io);
       },
     );
 }
@@ -155,11 +128,7 @@ function parsePort(v: string): number {
 
 export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
   const out = (s: string): void => void io.stdout.write(`${s}\n`);
-  if (opts.real) {
-    throw new Error(
-      'meridian up --real needs the collector agent, which @meridian/collector does not export yet; run `meridian collect --config F` on this host instead',
-    );
-  }
+  if (opts.real) throw new Error('runUp runs the twin; --real is runUpReal');
   const speed = opts.speed ?? 1;
   const twin = new Twin(opts.scenario ?? 'default', opts.seed !== undefined ? { seed: opts.seed } : {});
 

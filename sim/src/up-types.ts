@@ -1,0 +1,31 @@
+/** Options and I/O of `meridian up` (shared by the twin run and the --real run). */
+export interface UpOptions {
+  /** Shipped scenario name or YAML path. Default `default`. */
+  readonly scenario?: string;
+  /** Simulated seconds per wall second. Default 1. */
+  readonly speed?: number;
+  /** Stop after this much wall time, seconds. Default: run until SIGINT/SIGTERM. */
+  readonly durationS?: number;
+  readonly data?: string;
+  readonly clickhouse?: string;
+  readonly seed?: number;
+  /** The scheduler's API port on 127.0.0.1; 0 picks a free one. Default 8787. */
+  readonly port?: number;
+  /** The twin's read-only status API port; default port + 1 (0 when port is 0). */
+  readonly statusPort?: number;
+  /**
+   * `scheduler` (default): @meridian/scheduler's loop, reading the store, executing through the twin.
+   * `interim`: the twin's own threshold planner (no solver, reads the twin directly).
+   */
+  readonly planner?: 'scheduler' | 'interim';
+  readonly real?: boolean;
+}
+
+export interface UpIO {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream;
+  /** Stops the run, as SIGINT does. */
+  readonly signal?: AbortSignal;
+  /** Listen for SIGINT/SIGTERM. Default true; tests pass false and use `signal`. */
+  readonly handleSignals?: boolean;
+}
