@@ -19,6 +19,7 @@ import {
 import { COLLECTOR_QUERY_FIELDS, QUERY_ALIASES } from '../src/parsers/nvidia-smi-fields.js';
 import { compileColumns, parseCsvLine } from '../src/parsers/nvidia-smi-csv.js';
 import { readValue } from '../src/parsers/values.js';
+import { parseXidLine, pciKey } from '../src/parsers/xid.js';
 import { registerParseCommand, runParse } from '../src/parsers/command.js';
 import { fixture, fixturePath, REPO_ROOT } from './fixtures-helpers.js';
 
@@ -179,6 +180,29 @@ describe('dcgm, damaged', () => {
     expect(errorFields(g).sort()).toEqual(['clock_sm', 'util_gpu']);
     expect(r.errors.map((e) => e.line)).toEqual([3, 6]);
     expect(r.errors[0]!.field).toBe('DCGM_FI_DEV_POWER_USAGE');
+  });
+});
+
+describe('kernel-log XID lines', () => {
+  it('reads /dev/kmsg and dmesg forms, old and new PCI spellings', () => {
+    expect(
+      parseXidLine(
+        '4,1520,2237871342,-;NVRM: Xid (PCI:0000:3b:00): 79, pid=1234, name=python, GPU has fallen off the bus.',
+      ),
+    ).toEqual({
+      pci: '0:3b:00',
+      xid: 79,
+      uptimeSec: 2237.871342,
+      message: 'NVRM: Xid (PCI:0000:3b:00): 79, pid=1234, name=python, GPU has fallen off the bus.',
+    });
+    expect(parseXidLine('[ 1234.567890] NVRM: Xid (0000:03:00): 13, 0002 00000000 0000a1c0 00000144')).toMatchObject({
+      pci: '0:03:00',
+      xid: 13,
+      uptimeSec: 1234.56789,
+    });
+    expect(parseXidLine('NVRM: loading NVIDIA UNIX x86_64 Kernel Module  535.54.03')).toBeUndefined();
+    expect(pciKey('00000000:3B:00.0')).toBe('0:3b:00'); // nvidia-smi's 8-digit domain
+    expect(pciKey('00001580:00:00.0')).toBe('5504:00:00');
   });
 });
 

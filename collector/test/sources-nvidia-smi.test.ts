@@ -3,8 +3,8 @@
  * machine has no GPU). The fake replays the real L40S capture at the -lms interval it is given.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir, uptime } from 'node:os';
 import { join } from 'node:path';
 import { NvidiaSmiSource } from '../src/sources/nvidia-smi.js';
 import { REPO_ROOT } from './fixtures-helpers.js';
@@ -39,6 +39,7 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
       path: FAKE,
       intervalMs: 100,
       inventoryIntervalMs: 0,
+      kernelLog: '',
       env: { FAKE_NVIDIA_SMI_GPUS: '2', FAKE_NVIDIA_SMI_LOG: log },
     });
     await source.start(rec.ctx);
@@ -79,6 +80,7 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
       path: FAKE,
       intervalMs: 50,
       inventoryIntervalMs: 0,
+      kernelLog: '',
       backoff: { initialMs: 100, jitter: 0 },
       env: {
         FAKE_NVIDIA_SMI_DIE_AFTER: '3',
@@ -103,6 +105,7 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
       stallMs: 300,
       startupMs: 5000,
       inventoryIntervalMs: 0,
+      kernelLog: '',
       backoff: { initialMs: 50, jitter: 0 },
       env: { FAKE_NVIDIA_SMI_STALL_AFTER: '2', FAKE_NVIDIA_SMI_MARKER: join(dir, 'stalled'), FAKE_NVIDIA_SMI_LOG: log },
     });
@@ -121,6 +124,7 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
       path: FAKE,
       intervalMs: 50,
       inventoryIntervalMs: 0,
+      kernelLog: '',
       env: { FAKE_NVIDIA_SMI_GARBLE_LINE: '3' },
     });
     await source.start(rec.ctx);
@@ -140,6 +144,7 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
       path: FAKE,
       intervalMs: 50,
       inventoryIntervalMs: 0,
+      kernelLog: '',
       env: { FAKE_NVIDIA_SMI_GARBLE_LINE: '2', FAKE_NVIDIA_SMI_GARBLE_MODE: 'cut' },
     });
     await source.start(rec.ctx);
@@ -154,6 +159,7 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
       path: FAKE,
       intervalMs: 50,
       inventoryIntervalMs: 0,
+      kernelLog: '',
       env: { FAKE_NVIDIA_SMI_UNKNOWN: 'clocks_event_reasons.active,temperature.memory' },
     });
     await source.start(rec.ctx);
@@ -167,7 +173,7 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
 
   it('reports once that it is unavailable where nvidia-smi is missing', async () => {
     const rec = recorder();
-    source = new NvidiaSmiSource({ path: '/nonexistent/nvidia-smi', intervalMs: 50 });
+    source = new NvidiaSmiSource({ path: '/nonexistent/nvidia-smi', intervalMs: 50, kernelLog: '' });
     await source.start(rec.ctx);
     await source.readInventory();
     expect(rec.unavailable).toEqual(['nvidia-smi: /nonexistent/nvidia-smi: ENOENT']);
@@ -177,9 +183,77 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
 
   it('reports unavailable where nvidia-smi finds no GPU', async () => {
     const rec = recorder();
-    source = new NvidiaSmiSource({ path: FAKE, intervalMs: 50, env: { FAKE_NVIDIA_SMI_NO_DEVICES: '1' } });
+    source = new NvidiaSmiSource({
+      path: FAKE,
+      intervalMs: 50,
+      kernelLog: '',
+      env: { FAKE_NVIDIA_SMI_NO_DEVICES: '1' },
+    });
     await source.start(rec.ctx);
     expect(rec.unavailable).toEqual(['nvidia-smi: No devices were found']);
     expect(source.state()).toBe('unavailable');
+  });
+
+  it('follows the kernel log for XIDs: history sets xid_last, new ones are counted per GPU', async () => {
+    const dir = tmp();
+    const kmsg = join(dir, 'kmsg');
+    // /dev/kmsg records: "prio,seq,usec since boot,flags;message". The first was logged at boot.
+    writeFileSync(kmsg, '3,100,1000000,-;NVRM: Xid (PCI:0000:81:00): 13, pid=42, name=python, Graphics Exception\n');
+    const rec = recorder();
+    source = new NvidiaSmiSource({
+      path: FAKE,
+      intervalMs: 1000,
+      inventoryIntervalMs: 0,
+      kernelLog: kmsg,
+      xidPollMs: 60_000,
+    });
+    await source.start(rec.ctx);
+    const xidRows = () => rec.gpu().filter((r) => r.xid_last !== undefined);
+    // 81:00.0 is minor 1 in the v13 capture the simulated nvidia-smi prints for -q -x.
+    expect(xidRows()).toEqual([
+      expect.objectContaining({
+        gpu_uuid: 'GPU-12345678-aaaa-bbbb-cccc-0123456789ab',
+        gpu_index: 1,
+        xid_last: 13,
+        xid_count: 0,
+      }),
+    ]);
+    const now = Math.round((uptime() + 5) * 1e6);
+    appendFileSync(
+      kmsg,
+      [
+        `4,101,${now},-;NVRM: Xid (PCI:0000:81:00): 79, pid=42, name=python, GPU has fallen off the bus.`,
+        ' SUBSYSTEM=pci',
+        `4,102,${now + 10},-;NVRM: Xid (PCI:0000:c1:00): 48, pid=7, name=train, An uncorrectable double bit error`,
+        `4,103,${now + 20},-;NVRM: Xid (PCI:0000:c1:00): 63, pid=7, name=train, Row remapping event`,
+        `4,104,${now + 30},-;NVRM: Xid (PCI:0000:99:00): 31, pid=1, name=x, MMU Fault`,
+        '',
+      ].join('\n'),
+    );
+    await source.readXids();
+    expect(xidRows().slice(1)).toEqual([
+      expect.objectContaining({ gpu_uuid: 'GPU-12345678-aaaa-bbbb-cccc-0123456789ab', xid_last: 79, xid_count: 1 }),
+      expect.objectContaining({
+        gpu_uuid: 'GPU-12345678-aaaa-bbbb-cccc-0123456789cd',
+        gpu_index: 0,
+        xid_last: 63,
+        xid_count: 2,
+      }),
+    ]);
+    expect(rec.ctx.errors.get('nvidia-smi', 'xid_last', 'unattributed')).toBe(1); // 99:00 is no GPU of this host
+    expect(source.stats.xids).toBe(3);
+  });
+
+  it('an unreadable kernel log turns XIDs off, reported once', async () => {
+    const rec = recorder();
+    source = new NvidiaSmiSource({
+      path: FAKE,
+      intervalMs: 1000,
+      inventoryIntervalMs: 0,
+      kernelLog: '/nonexistent/kmsg',
+    });
+    await source.start(rec.ctx);
+    expect(rec.unavailable).toEqual(['nvidia-smi (xid): /nonexistent/kmsg: ENOENT (XID events off)']);
+    expect(source.state()).toBe('running');
   });
 });

@@ -50,3 +50,6 @@ export {
 };
 export type { ParsedRecord, ParseResult, FieldError, DocumentError, ExtraMetric } from './record.js';
 export { toJsonRecord } from './record.js';
+export { parseXidLine, pciKey } from './xid.js';
+export type { XidEvent } from './xid.js';
+export type { GpuInventory, GpuAddress, NvidiaSmiXmlResult } from './nvidia-smi-xml.js';

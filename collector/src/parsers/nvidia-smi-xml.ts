@@ -41,8 +41,16 @@ export interface GpuInventory {
   tdp?: number;
 }
 
+/** How to find a GPU from its PCI address (XID lines in the kernel log name GPUs that way). */
+export interface GpuAddress {
+  readonly gpu_uuid: string;
+  readonly gpu_index?: number;
+  readonly pci_bus_id: string;
+}
+
 export interface NvidiaSmiXmlResult extends ParseResult {
   readonly inventory: GpuInventory[];
+  readonly addresses: GpuAddress[];
 }
 
 const parser = new XMLParser({
@@ -152,7 +160,7 @@ function parseDocument(doc: XmlNode): NvidiaSmiXmlResult {
   const driver = textAt(root, 'driver_version');
   const cuda = textAt(root, 'cuda_version');
   const gpus = root && typeof root !== 'string' ? asArray(root.gpu) : [];
-  const entries: { index: number; records: ParsedRecord[]; inventory: GpuInventory[] }[] = [];
+  const entries: { index: number; records: ParsedRecord[]; inventory: GpuInventory[]; address?: GpuAddress }[] = [];
 
   gpus.forEach((gpu, order) => {
     const uuid = textAt(gpu, 'uuid');
@@ -217,11 +225,22 @@ function parseDocument(doc: XmlNode): NvidiaSmiXmlResult {
         ...(migMem !== undefined ? { memory_total: migMem } : {}),
       });
     }
-    entries.push({ index: minor ?? 1e6 + order, records, inventory: inv });
+    const busId =
+      textAt(gpu, 'pci/pci_bus_id') ?? (typeof gpu === 'string' ? undefined : (gpu['@_id'] as string | undefined));
+    const address =
+      uuid && busId
+        ? { gpu_uuid: uuid, pci_bus_id: busId, ...(minor !== undefined ? { gpu_index: minor } : {}) }
+        : undefined;
+    entries.push({ index: minor ?? 1e6 + order, records, inventory: inv, ...(address ? { address } : {}) });
   });
 
   entries.sort((a, b) => a.index - b.index);
-  return { records: entries.flatMap((e) => e.records), inventory: entries.flatMap((e) => e.inventory), errors: [] };
+  return {
+    records: entries.flatMap((e) => e.records),
+    inventory: entries.flatMap((e) => e.inventory),
+    addresses: entries.flatMap((e) => (e.address ? [e.address] : [])),
+    errors: [],
+  };
 }
 
 /**
@@ -240,11 +259,11 @@ export function parseNvidiaSmiXml(text: string): NvidiaSmiXmlResult {
   };
   const start = text.indexOf('<nvidia_smi_log>');
   const firstGpu = text.indexOf('<gpu', start);
-  if (start < 0 || firstGpu < 0) return { records: [], inventory: [], errors: [error] };
+  if (start < 0 || firstGpu < 0) return { records: [], inventory: [], addresses: [], errors: [error] };
   const header = text.slice(start + '<nvidia_smi_log>'.length, firstGpu);
   const whole = text.slice(firstGpu).match(/<gpu\b[^>]*>[\s\S]*?<\/gpu>/g) ?? [];
   const salvage = `<nvidia_smi_log>${header}${whole.join('\n')}</nvidia_smi_log>`;
-  if (XMLValidator.validate(salvage) !== true) return { records: [], inventory: [], errors: [error] };
+  if (XMLValidator.validate(salvage) !== true) return { records: [], inventory: [], addresses: [], errors: [error] };
   const r = parseDocument(parser.parse(salvage) as XmlNode);
   return { ...r, errors: [error] };
 }

@@ -16,3 +16,4 @@ export type { CounterStep } from './counters.js';
 export { Backoff } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { emitRecords, toSampleRow } from './emit.js';
+export { KernelLogFollower } from './kernel-log.js';

@@ -8,14 +8,21 @@
  *   driver/CUDA, MIG, ECC, power limit, PCIe max) and for what the query interface cannot give:
  *   MIG instances' memory, BAR1, remapped rows, retired pages, PCIe replay and throughput.
  *
+ * - NVRM XID events from the kernel log (/dev/kmsg, drained non-blocking every few seconds), joined to
+ *   GPUs by PCI address from `-q -x`: xid_last and xid_count (XIDs seen since the collector started).
+ *
  * A host without nvidia-smi (ENOENT), or whose nvidia-smi finds no GPU or no driver, is reported
  * unavailable once and the source goes quiet instead of respawning forever.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { uptime } from 'node:os';
 import { createInterface } from 'node:readline';
 import { COLLECTOR_QUERY_FIELDS, QUERY_ALIASES } from '../parsers/nvidia-smi-fields.js';
 import { compileColumns, parseCsvLine, type CompiledColumns } from '../parsers/nvidia-smi-csv.js';
-import { parseNvidiaSmiXml } from '../parsers/nvidia-smi-xml.js';
+import { parseNvidiaSmiXml, type GpuAddress } from '../parsers/nvidia-smi-xml.js';
+import { parseXidLine, pciKey } from '../parsers/xid.js';
+import { catalogMetric, RecordBuilder } from '../parsers/record.js';
+import { KernelLogFollower } from './kernel-log.js';
 import { NVIDIA_SMI_QUERY_FIELDS } from '../parsers/catalog-fields.js';
 import type { ParsedRecord } from '../parsers/record.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
@@ -44,6 +51,13 @@ export interface NvidiaSmiSourceOptions {
   readonly xmlTimeoutMs?: number;
   /** Extra environment for the child (tests steer the simulated nvidia-smi with it). */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Kernel log to follow for NVRM XID events (xid_last, xid_count). Default /dev/kmsg; "" turns it
+   * off. Unreadable (e.g. dmesg_restrict for a non-root agent) is reported once, the rest goes on.
+   */
+  readonly kernelLog?: string;
+  /** How often the kernel log is drained. Default 5 s. */
+  readonly xidPollMs?: number;
 }
 
 /** Output nvidia-smi prints when it can run but the host has nothing for it to read. */
@@ -52,10 +66,14 @@ const NO_GPU = /No devices were found|couldn't communicate with the NVIDIA drive
 /** What nvidia-smi says, then exits, when a query field is unknown to this driver. */
 const INVALID_FIELD = /Field "([^"]+)" is not a valid field to query/;
 
+const XID_LAST = catalogMetric('xid_last').name;
+const XID_COUNT = catalogMetric('xid_count').name;
+
 /** Metrics only the XML provides; the others come from the stream and are not duplicated. */
 const QUERY_METRICS = new Set(NVIDIA_SMI_QUERY_FIELDS.map((f) => f.metric.name));
 
 export interface NvidiaSmiStats {
+  xids: number;
   lines: number;
   samples: number;
   restarts: number;
@@ -83,7 +101,13 @@ export class NvidiaSmiSource extends BaseSource {
   private stopping = false;
   private stderrTail = '';
   private readonly rejected = new Set<string>();
-  readonly stats: NvidiaSmiStats = { lines: 0, samples: 0, restarts: 0, stalls: 0, inventoryReads: 0 };
+  readonly stats: NvidiaSmiStats = { xids: 0, lines: 0, samples: 0, restarts: 0, stalls: 0, inventoryReads: 0 };
+  /** PCI key → GPU, from the latest -q -x, to attribute XID lines. */
+  private byPci = new Map<string, GpuAddress>();
+  private readonly xidCounts = new Map<string, number>();
+  private kernelLog: KernelLogFollower | undefined;
+  private xidTimer: NodeJS.Timeout | undefined;
+  private bootUptimeAtStart = 0;
 
   constructor(private readonly opts: NvidiaSmiSourceOptions = {}) {
     super();
@@ -111,6 +135,68 @@ export class NvidiaSmiSource extends BaseSource {
       this.inventoryTimer = setInterval(() => void this.readInventory(), this.inventoryIntervalMs);
       this.inventoryTimer.unref();
     }
+    await this.followKernelLog();
+  }
+
+  private async followKernelLog(): Promise<void> {
+    const path = this.opts.kernelLog ?? '/dev/kmsg';
+    if (path === '') return;
+    const follower = new KernelLogFollower(path);
+    try {
+      await follower.open();
+    } catch (e) {
+      this.reportUnavailable(`${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (XID events off)`, 'xid');
+      return;
+    }
+    this.kernelLog = follower;
+    this.bootUptimeAtStart = uptime();
+    await this.readXids();
+    this.xidTimer = setInterval(() => void this.readXids(), this.opts.xidPollMs ?? 5000);
+    this.xidTimer.unref();
+  }
+
+  /**
+   * Drains new kernel-log lines. An XID logged before the collector started sets xid_last (the state
+   * is still true) but is not counted; xid_count counts the XIDs seen since start, per GPU.
+   */
+  async readXids(): Promise<void> {
+    const ctx = this.ctx;
+    const follower = this.kernelLog;
+    if (!ctx || !follower) return;
+    let lines: string[];
+    try {
+      lines = await follower.drain();
+    } catch (e) {
+      ctx.errors.count(this.name, 'xid_last', 'malformed');
+      this.log(`kernel log read failed: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      return;
+    }
+    const latest = new Map<string, { addr: GpuAddress; xid: number; counted: boolean }>();
+    for (const line of lines) {
+      const ev = parseXidLine(line);
+      if (!ev) continue;
+      const addr = this.byPci.get(ev.pci);
+      if (!addr) {
+        ctx.errors.count(this.name, 'xid_last', 'unattributed');
+        continue;
+      }
+      const historic = ev.uptimeSec !== undefined && ev.uptimeSec < this.bootUptimeAtStart - 1;
+      if (!historic) {
+        this.xidCounts.set(addr.gpu_uuid, (this.xidCounts.get(addr.gpu_uuid) ?? 0) + 1);
+        this.stats.xids++;
+      }
+      latest.set(addr.gpu_uuid, { addr, xid: ev.xid, counted: !historic });
+    }
+    if (latest.size === 0) return;
+    const ts = this.now();
+    const records: ParsedRecord[] = [...latest.values()].map(({ addr, xid }) => {
+      const b = new RecordBuilder('gpu', 'nvidia-smi');
+      b.label('gpu_uuid', addr.gpu_uuid).label('gpu_index', addr.gpu_index);
+      b.setNumber(XID_LAST, xid);
+      b.setNumber(XID_COUNT, this.xidCounts.get(addr.gpu_uuid) ?? 0);
+      return b.build();
+    });
+    emitRecords(ctx, this.name, records, ts);
   }
 
   async stop(): Promise<void> {
@@ -119,6 +205,9 @@ export class NvidiaSmiSource extends BaseSource {
     clearTimeout(this.restartTimer);
     clearInterval(this.stallTimer);
     clearInterval(this.inventoryTimer);
+    clearInterval(this.xidTimer);
+    await this.kernelLog?.close();
+    this.kernelLog = undefined;
     const child = this.child;
     this.child = undefined;
     if (child && child.exitCode === null && child.signalCode === null) {
@@ -266,6 +355,14 @@ export class NvidiaSmiSource extends BaseSource {
     }
     const parsed = parseNvidiaSmiXml(res.stdout);
     for (const e of parsed.errors) ctx.errors.countDocument(`${this.name}-xml`, e);
+    if (parsed.addresses.length > 0) {
+      this.byPci = new Map(
+        parsed.addresses.flatMap((a) => {
+          const k = pciKey(a.pci_bus_id);
+          return k ? [[k, a] as const] : [];
+        }),
+      );
+    }
     const ts = this.now();
     this.stats.inventoryReads++;
     if (parsed.inventory.length > 0) {
