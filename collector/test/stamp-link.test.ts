@@ -324,7 +324,7 @@ describe('STAMP through a simulated 2,000 km link', () => {
         copies++;
       }
     }
-    expect(copies).toBeGreaterThan(1500);
+    expect(copies).toBeGreaterThan(RATE * (RUN_MS / 1000));
   });
 
   it('stores one-way delays only because both clocks said they were synchronised', () => {

@@ -209,7 +209,8 @@ describe('createWallClock', () => {
   it('reads the wall clock in nanoseconds, finer than a millisecond, never going back', () => {
     const now = createWallClock();
     const first = now();
-    expect(Math.abs(Number(first / 1_000_000n) - Date.now())).toBeLessThanOrEqual(2);
+    // Epoch time, not a monotonic count (loose: a loaded machine may pause us between the reads).
+    expect(Math.abs(Number(first / 1_000_000n) - Date.now())).toBeLessThanOrEqual(50);
     let previous = first;
     const subMs = new Set<bigint>();
     for (let i = 0; i < 2000; i++) {

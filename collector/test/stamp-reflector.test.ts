@@ -4,6 +4,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
+import { KeyedTokenBuckets } from '../src/stamp/token-bucket.js';
 import {
   decodeReflectorPacket,
   encodeSenderPacket,
@@ -227,5 +228,30 @@ describe('StampReflector', () => {
     const second = new StampReflector({ address: '127.0.0.1', port });
     await expect(second.start()).rejects.toThrow(/EADDRINUSE/);
     await second.close();
+  });
+});
+
+describe('KeyedTokenBuckets', () => {
+  it('allows a burst, refills at the rate, and keeps keys apart', () => {
+    const b = new KeyedTokenBuckets({ ratePerSec: 10, burst: 3 }, 100);
+    expect([1, 2, 3, 4].map(() => b.take('a', 0))).toEqual([true, true, true, false]);
+    expect(b.take('b', 0)).toBe(true);
+    expect(b.take('a', 50)).toBe(false); // 0.5 token after 50 ms
+    expect(b.take('a', 100)).toBe(true); // 1 token after 100 ms
+    expect(b.take('a', 100)).toBe(false);
+    expect(b.take('a', 10_000)).toBe(true); // refills to the burst, not beyond
+    expect([1, 2, 3].map(() => b.take('a', 10_000))).toEqual([true, true, false]);
+  });
+
+  it('forgets the least recently seen key when full, so memory stays bounded', () => {
+    const b = new KeyedTokenBuckets({ ratePerSec: 1, burst: 1 }, 2);
+    expect(b.take('a', 0)).toBe(true);
+    expect(b.take('b', 0)).toBe(true);
+    expect(b.take('a', 0)).toBe(false); // a is now the most recently seen
+    expect(b.take('c', 0)).toBe(true); // evicts b
+    expect(b.size).toBe(2);
+    expect(b.take('a', 0)).toBe(false); // a was kept, still empty
+    expect(b.take('b', 0)).toBe(true); // b was forgotten: a fresh bucket
+    expect(() => new KeyedTokenBuckets({ ratePerSec: 0, burst: 1 }, 1)).toThrow(/ratePerSec/);
   });
 });

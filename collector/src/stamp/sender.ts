@@ -80,6 +80,8 @@ export class StampSender {
   /** Opens one socket per peer and starts probing. Rejects if a peer's address cannot be resolved. */
   async start(): Promise<void> {
     if (this.running) throw new Error('StampSender already started');
+    // A restart begins from fresh sessions; until then stats() keeps the last run's counters.
+    this.peers.length = 0;
     for (const [i, config] of this.config.peers.entries()) {
       let resolved: { address: string; family: number };
       try {
@@ -151,8 +153,7 @@ export class StampSender {
   }
 
   private async closeSockets(): Promise<void> {
-    const peers = this.peers.splice(0, this.peers.length);
-    await Promise.all(peers.map((p) => new Promise<void>((resolve) => p.socket.close(() => resolve()))));
+    await Promise.all(this.peers.map((p) => new Promise<void>((resolve) => p.socket.close(() => resolve()))));
   }
 
   /** Sends one probe to every peer, then schedules the next slot on the monotonic clock. */
