@@ -173,3 +173,19 @@ describe('StampSender', () => {
     });
   });
 });
+
+describe('StampSender start-up failures', () => {
+  it('names the peer it cannot reach instead of hanging', async () => {
+    // An IPv6 address on a udp6 socket: fine where IPv6 exists; where it does not, the error must
+    // name the peer. Either way start() must settle.
+    const sender = new StampSender({ ...base, peers: [{ address: '::1', port: 9, region: 'x' }] });
+    const outcome = await sender.start().then(
+      () => 'started',
+      (err: Error) => err.message,
+    );
+    await sender.stop({ drain: false });
+    expect(outcome === 'started' || outcome.startsWith('stamp.sender.peers[0]: cannot open a socket to ::1:9')).toBe(
+      true,
+    );
+  });
+});

@@ -108,8 +108,24 @@ export class StampSender {
       socket.on('error', () => {
         peer.sendErrors++;
       });
-      await new Promise<void>((resolve) => socket.connect(config.port, resolved.address, resolve));
       this.peers.push(peer);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          socket.once('error', reject);
+          socket.connect(config.port, resolved.address, () => {
+            socket.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (err) {
+        await this.closeSockets();
+        throw new Error(
+          `stamp.sender.peers[${i}]: cannot open a socket to ${resolved.address}:${config.port}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      }
     }
     this.running = true;
     this.startMono = process.hrtime.bigint();
