@@ -100,6 +100,8 @@ export class NvidiaSmiSource extends BaseSource {
   private inventoryTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private stderrTail = '';
+  private burst: ParsedRecord[] = [];
+  private burstTs = 0;
   private readonly rejected = new Set<string>();
   readonly stats: NvidiaSmiStats = { xids: 0, lines: 0, samples: 0, restarts: 0, stalls: 0, inventoryReads: 0 };
   /** PCI key → GPU, from the latest -q -x, to attribute XID lines. */
@@ -206,6 +208,7 @@ export class NvidiaSmiSource extends BaseSource {
     clearInterval(this.stallTimer);
     clearInterval(this.inventoryTimer);
     clearInterval(this.xidTimer);
+    this.flushBurst();
     await this.kernelLog?.close();
     this.kernelLog = undefined;
     const child = this.child;
@@ -271,8 +274,22 @@ export class NvidiaSmiSource extends BaseSource {
       ctx.errors.countDocument(this.name, r.error);
       return;
     }
-    this.stats.samples += emitRecords(ctx, this.name, [r.record], this.lastLineAt);
+    // nvidia-smi writes one burst of lines (one per GPU) per interval: they share one timestamp and
+    // reach the pipeline as one push, flushed once the burst has been read.
+    if (this.burst.length === 0) {
+      this.burstTs = this.lastLineAt;
+      setImmediate(() => this.flushBurst());
+    }
+    this.burst.push(r.record);
     if (this.now() - this.childStartedAt >= this.backoff.resetAfterMs) this.backoff.reset();
+  }
+
+  private flushBurst(): void {
+    const ctx = this.ctx;
+    if (!ctx || this.burst.length === 0) return;
+    const records = this.burst;
+    this.burst = [];
+    this.stats.samples += emitRecords(ctx, this.name, records, this.burstTs);
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
