@@ -59,7 +59,8 @@ export const configSchema = z.strictObject({
   solver: z.enum(['auto', 'milp', 'greedy']).default('auto'),
   /** auto: above this many decision variables the greedy heuristic runs instead of the MILP. */
   milpMaxVariables: z.int().positive().default(4000),
-  milpTimeLimitSeconds: positive.default(2),
+  /** A MILP not proven optimal in this time falls back to the greedy heuristic. */
+  milpTimeLimitSeconds: positive.default(1),
   freshness: z
     .strictObject({ staleAfterSeconds: positive.default(90), failoverTimeoutSeconds: positive.default(300) })
     .prefault({}),

@@ -21,13 +21,24 @@ async function setup(
 ): Promise<Run> {
   const fab = new SimulatedFabric(obs);
   let pass = 0;
-  const run: Run = { fab, s: undefined as unknown as Scheduler, now: T0 };
-  run.s = await createScheduler({
+  const clock = { now: T0 };
+  const s = await createScheduler({
     config: testConfig(cfg),
     executor: fab,
     observe: async (t) => edit(at(fab.obs, t), pass++),
-    clock: () => run.now,
+    clock: () => clock.now,
   });
+  // `now` on the returned object drives the scheduler's clock.
+  const run = {
+    fab,
+    s,
+    get now() {
+      return clock.now;
+    },
+    set now(v: number) {
+      clock.now = v;
+    },
+  };
   return run;
 }
 
