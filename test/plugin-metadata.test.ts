@@ -42,7 +42,12 @@ describe('grafana-plugin/src/plugin.json', () => {
 
   it('gates the scheduler write routes with the write action and injects the token from secureJsonData', () => {
     const writes = pluginJson.routes.filter((r) => r.method === 'POST');
-    expect(writes.map((r) => r.path).sort()).toEqual(['api/v1/control', 'api/v1/plan']);
+    expect(writes.map((r) => r.path).sort()).toEqual([
+      'api/v1/pause',
+      'api/v1/plan',
+      'api/v1/rebalance',
+      'api/v1/resume',
+    ]);
     for (const r of writes) expect(r.reqAction).toBe('meridian-fabric-app.scheduler:write');
     for (const r of pluginJson.routes) {
       expect(r.headers).toEqual([{ name: 'Authorization', content: 'Bearer {{ .SecureJsonData.schedulerToken }}' }]);

@@ -19,6 +19,7 @@ describe('Scheduler page', () => {
     expect(await screen.findByText(/controls need the Scheduler operator role/)).toBeInTheDocument();
     const decisions = screen.getByTestId(testIds.scheduler.decisions);
     expect(await within(decisions).findByText(/held: cooldown 14 min left/)).toBeInTheDocument();
+    expect(within(plan).getByText('1 candidate moves held back')).toBeInTheDocument();
     await user.click(within(decisions).getAllByRole('button', { name: 'inputs' })[0]!);
     expect(within(decisions).getByText(/"floor_ms": 64.3/)).toBeInTheDocument();
     expect(within(screen.getByTestId(testIds.scheduler.alerts)).getByText('MeridianLinkDegraded')).toBeInTheDocument();
@@ -30,20 +31,20 @@ describe('Scheduler page', () => {
     server.use(
       http.post(`${PROXY}/api/v1/plan/approve`, async ({ request }) => {
         posted.push(await request.json());
-        return HttpResponse.json({ plan: { id: 'plan-0042', status: 'approved', moves: [], created_at: 0 } });
+        return HttpResponse.json({ approved: 'p-0042', executed: 1 });
       }),
     );
     const user = userEvent.setup();
     renderApp(URL);
     await user.click(await screen.findByTestId(testIds.scheduler.approve));
-    await waitFor(() => expect(posted).toEqual([{ plan_id: 'plan-0042' }]));
+    await waitFor(() => expect(posted).toEqual([{ passId: 'p-0042' }]));
     expect(await screen.findByText('Approve plan: done')).toBeInTheDocument();
   });
 
   it('lets an operator pause, and reports a refusal by the scheduler', async () => {
     grant('meridian-fabric-app.scheduler:write');
     server.use(
-      http.post(`${PROXY}/api/v1/control/pause`, () => HttpResponse.json({ message: 'viewer token' }, { status: 403 })),
+      http.post(`${PROXY}/api/v1/pause`, () => HttpResponse.json({ message: 'viewer token' }, { status: 403 })),
     );
     const user = userEvent.setup();
     renderApp(URL);
@@ -54,8 +55,8 @@ describe('Scheduler page', () => {
   it('shows resume instead of pause when paused, and an empty plan state', async () => {
     grant('meridian-fabric-app.scheduler:write');
     server.use(
-      http.get(`${PROXY}/api/v1/state`, () => HttpResponse.json({ mode: 'approval', paused: true })),
-      http.get(`${PROXY}/api/v1/plan`, () => HttpResponse.json({ plan: null })),
+      http.get(`${PROXY}/api/v1/state`, () => HttpResponse.json({ paused: true, lastPassTs: null, lastError: null })),
+      http.get(`${PROXY}/api/v1/plan`, () => HttpResponse.json({ plan: null, pending: false, expiresTs: null })),
     );
     renderApp(URL);
     expect(await screen.findByTestId(testIds.scheduler.resume)).toBeInTheDocument();

@@ -1,5 +1,5 @@
 import { css } from '@emotion/css';
-import { type GrafanaTheme2 } from '@grafana/data';
+import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
 import { hasPermission } from '@grafana/runtime';
 import { Alert as UiAlert, Badge, Button, Pagination, Stack, useStyles2 } from '@grafana/ui';
 import React, { useState } from 'react';
@@ -109,12 +109,16 @@ export default function Scheduler() {
           {state.status === 'error' && <ErrorState error={state.error} title="Could not reach the scheduler API" />}
           {state.status === 'done' && (
             <p>
-              Mode <strong>{state.data.mode}</strong>{' '}
               {state.data.paused ? (
                 <Badge color="orange" text="paused: no moves are made" />
               ) : (
                 <Badge color="green" text="running" />
-              )}
+              )}{' '}
+              Last pass{' '}
+              {state.data.lastPassTs
+                ? `${dateTimeFormat(state.data.lastPassTs, { format: 'YYYY-MM-DD HH:mm:ss', timeZone: 'utc' })} UTC`
+                : 'not run yet'}
+              .{state.data.lastError && <span className={s.note}>Last error: {state.data.lastError}</span>}
               {!canWrite && (
                 <span className={s.note}> You can view the scheduler; controls need the Scheduler operator role.</span>
               )}
@@ -126,19 +130,22 @@ export default function Scheduler() {
           {plan.status === 'loading' && <Loading what="the plan" />}
           {plan.status === 'error' && <ErrorState error={plan.error} title="Could not load the plan" />}
           {plan.status === 'done' &&
-            (plan.data === null || plan.data.moves.length === 0 ? (
+            (plan.data.plan === null ||
+            (plan.data.plan.moves.length === 0 && (plan.data.plan.rejected ?? []).length === 0) ? (
               <Empty
                 title="No plan waiting"
                 hint="The last pass found nothing worth moving. Use “Rebalance now” to plan again, or check the decision history for what was held back and why."
               />
             ) : (
               <PlanView
-                plan={plan.data}
+                plan={plan.data.plan}
+                pending={plan.data.pending}
+                expiresTs={plan.data.expiresTs}
                 query={time.query}
                 canWrite={canWrite}
                 busy={busy}
                 onApprove={(id) => act('Approve plan', () => schedulerApi.approve(id))}
-                onReject={(id) => act('Reject plan', () => schedulerApi.reject(id, 'rejected in Grafana'))}
+                onReject={(id) => act('Reject plan', () => schedulerApi.reject(id))}
               />
             ))}
         </Section>
@@ -171,11 +178,12 @@ export default function Scheduler() {
             ) : (
               <>
                 <DecisionList decisions={decisions.data.decisions} query={time.query} detailed />
-                {decisions.data.total > DECISIONS_PER_PAGE && (
+                {/* The API pages by offset without a total: offer the next page while pages come back full. */}
+                {(page > 1 || decisions.data.decisions.length === DECISIONS_PER_PAGE) && (
                   <div className={s.pager}>
                     <Pagination
                       currentPage={page}
-                      numberOfPages={Math.ceil(decisions.data.total / DECISIONS_PER_PAGE)}
+                      numberOfPages={decisions.data.decisions.length === DECISIONS_PER_PAGE ? page + 1 : page}
                       onNavigate={setPage}
                     />
                   </div>
@@ -190,69 +198,88 @@ export default function Scheduler() {
 
 function PlanView(props: {
   plan: Plan;
+  pending: boolean;
+  expiresTs: number | null;
   query: string;
   canWrite: boolean;
   busy: boolean;
-  onApprove: (id: string) => void;
-  onReject: (id: string) => void;
+  onApprove: (passId: string) => void;
+  onReject: (passId: string) => void;
 }) {
-  const { plan, query, canWrite, busy } = props;
+  const { plan, pending, query, canWrite, busy } = props;
   const s = useStyles2(getStyles);
-  const pending = plan.status === 'pending';
+  const region = (r: string) => (
+    <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(r)}?${query}`}>{r}</Link>
+  );
+  const link = (from: string, to: string) => (
+    <Link to={`${prefixRoute(ROUTES.Links)}?${query}&link=${encodeURIComponent(linkIdFor(from, to))}`}>link</Link>
+  );
   return (
     <div>
       <p>
-        Plan <code>{plan.id}</code>{' '}
-        <Badge color={pending ? 'orange' : plan.status === 'rejected' ? 'red' : 'green'} text={plan.status} /> with{' '}
+        Pass <code>{plan.passId}</code>{' '}
+        <Badge color={pending ? 'orange' : 'blue'} text={pending ? 'waiting for approval' : 'latest plan'} /> with{' '}
         {plan.moves.length} move
-        {plan.moves.length === 1 ? '' : 's'}.
+        {plan.moves.length === 1 ? '' : 's'}
+        {pending && props.expiresTs
+          ? `; expires ${dateTimeFormat(props.expiresTs, { format: 'HH:mm:ss', timeZone: 'utc' })} UTC`
+          : ''}
+        .
       </p>
-      <table className={s.table}>
-        <thead>
-          <tr>
-            <th>Workload</th>
-            <th>GPUs</th>
-            <th>From → to</th>
-            <th>Reason</th>
-            <th>Benefit</th>
-            <th>Cost</th>
-          </tr>
-        </thead>
-        <tbody>
-          {plan.moves.map((m) => (
-            <tr key={`${m.workload_id}-${m.region_to}`}>
-              <td>{m.workload_id}</td>
-              <td>{m.gpus}</td>
-              <td>
-                <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(m.region_from)}?${query}`}>
-                  {m.region_from}
-                </Link>{' '}
-                →{' '}
-                <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(m.region_to)}?${query}`}>
-                  {m.region_to}
-                </Link>{' '}
-                (
-                <Link
-                  to={`${prefixRoute(ROUTES.Links)}?${query}&link=${encodeURIComponent(linkIdFor(m.region_from, m.region_to))}`}
-                >
-                  link
-                </Link>
-                )
-              </td>
-              <td>{m.reason}</td>
-              <td>{fmt(m.benefit, 'none', 2)}</td>
-              <td>{fmt(m.cost, 'none', 2)}</td>
+      {plan.moves.length > 0 && (
+        <table className={s.table}>
+          <thead>
+            <tr>
+              <th>Workload</th>
+              <th>GPUs</th>
+              <th>From → to</th>
+              <th>Reason</th>
+              <th>Benefit</th>
+              <th>Cost</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {plan.moves.map(({ move, benefit, cost }) => (
+              <tr key={move.moveId}>
+                <td>{move.workloadId}</td>
+                <td>{move.gpus}</td>
+                <td>
+                  {region(move.from)} → {region(move.to)} ({link(move.from, move.to)})
+                </td>
+                <td>{move.reason}</td>
+                <td>{fmt(benefit, 'short', 1)}</td>
+                <td>{fmt(cost, 'short', 1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {(plan.rejected ?? []).length > 0 && (
+        <details>
+          <summary>{plan.rejected!.length} candidate moves held back</summary>
+          <table className={s.table}>
+            <tbody>
+              {plan.rejected!.map((r, i) => (
+                <tr key={`${r.workloadId}-${r.to}-${i}`}>
+                  <td>{r.workloadId}</td>
+                  <td>
+                    {r.from} → {r.to}
+                  </td>
+                  <td>{r.reason}</td>
+                  <td>{r.detail}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
       {canWrite && pending && (
         <Stack gap={1}>
           <Button
             data-testid={testIds.scheduler.approve}
             icon="check"
             disabled={busy}
-            onClick={() => props.onApprove(plan.id)}
+            onClick={() => props.onApprove(plan.passId)}
           >
             Approve plan
           </Button>
@@ -261,7 +288,7 @@ function PlanView(props: {
             icon="times"
             variant="destructive"
             disabled={busy}
-            onClick={() => props.onReject(plan.id)}
+            onClick={() => props.onReject(plan.passId)}
           >
             Reject plan
           </Button>

@@ -1,5 +1,5 @@
 import type { Row } from '../data/dsQuery';
-import type { Alert, Decision, Plan, SchedulerState } from '../data/schedulerApi';
+import type { Alert, Decision, PlanResponse, SchedulerState } from '../data/schedulerApi';
 
 /** A Grafana data frame (wire JSON) from row objects, as /api/ds/query returns them. */
 export function frame(rows: Row[]) {
@@ -191,28 +191,48 @@ export function series(column: string, values: number[], stepMs = 60_000): Row[]
   return values.map((v, i) => ({ time: T0 + i * stepMs, [column]: v }));
 }
 
-export const schedulerState: SchedulerState = { mode: 'approval', paused: false, last_pass_at: T0 };
+export const schedulerState: SchedulerState = { paused: false, lastPassTs: T0, lastError: null, observedAt: T0 };
 
-export const plan: Plan = {
-  id: 'plan-0042',
-  created_at: T0,
-  status: 'pending',
-  moves: [
-    {
-      workload_id: 'train-llm-7',
-      region_from: 'eu-west',
-      region_to: 'eu-north',
-      gpus: 64,
-      reason: 'eu-west hot: mean utilization 93% above the 85% high mark for 10 min; eu-north has 310 free GPUs',
-      benefit: 12.4,
-      cost: 3.1,
-    },
-  ],
+/** GET /api/v1/plan while a plan waits for approval (scheduler requireApproval: true). */
+export const planResponse: PlanResponse = {
+  pending: true,
+  expiresTs: T0 + 900_000,
+  plan: {
+    passId: 'p-0042',
+    ts: T0,
+    moves: [
+      {
+        move: {
+          moveId: 'm-0042-1',
+          workloadId: 'train-llm-7',
+          from: 'eu-west',
+          to: 'eu-north',
+          gpus: 64,
+          reason: 'eu-west hot: mean utilization 93% above the 85% high mark for 10 min; eu-north has 310 free GPUs',
+        },
+        benefit: 12.4,
+        cost: 3.1,
+        trigger: 'load',
+        limits: ['movesPerPass', 'disruptionBudget'],
+      },
+    ],
+    rejected: [
+      {
+        workloadId: 'batch-etl-9',
+        from: 'us-east',
+        to: 'eu-west',
+        reason: 'cooldown',
+        detail: '14 min left since the last move',
+        benefit: 2,
+        cost: 0.4,
+      },
+    ],
+  },
 };
 
 export const decisions: Decision[] = [
   {
-    ts: '2026-11-24 17:55:00.000',
+    ts: T0 - 300_000,
     decision_id: 'd-0101',
     pass_id: 'p-0031',
     workload_id: 'infer-chat-3',
@@ -229,7 +249,7 @@ export const decisions: Decision[] = [
     cost: 1.1,
   },
   {
-    ts: '2026-11-24 17:50:00.000',
+    ts: T0 - 600_000,
     decision_id: 'd-0100',
     pass_id: 'p-0030',
     workload_id: 'batch-etl-9',
@@ -249,12 +269,14 @@ export const decisions: Decision[] = [
 
 export const alerts: Alert[] = [
   {
-    alertname: 'MeridianLinkDegraded',
-    severity: 'warning',
-    region_from: 'eu-west',
-    region_to: 'us-east',
+    labels: {
+      alertname: 'MeridianLinkDegraded',
+      severity: 'warning',
+      region_from: 'eu-west',
+      region_to: 'us-east',
+      workload_class: 'pipeline',
+    },
     summary: 'Loss 1.7% on eu-west->us-east (threshold 1%)',
-    starts_at: '2026-11-24T17:40:00Z',
-    ends_at: null,
+    startsAt: '2026-11-24T17:40:00.000Z',
   },
 ];

@@ -42,12 +42,11 @@ export const defaultTables: Record<string, Row[]> = {
 export const handlers = [
   dsAnswer(defaultTables),
   http.get(`${PROXY}/api/v1/state`, () => HttpResponse.json(fx.schedulerState)),
-  http.get(`${PROXY}/api/v1/plan`, () => HttpResponse.json({ plan: fx.plan })),
+  http.get(`${PROXY}/api/v1/plan`, () => HttpResponse.json(fx.planResponse)),
   http.get(`${PROXY}/api/v1/decisions`, () =>
     HttpResponse.json({ decisions: fx.decisions, total: fx.decisions.length }),
   ),
   http.get(`${PROXY}/api/v1/alerts`, () => HttpResponse.json({ alerts: fx.alerts })),
-  http.get(`${PROXY}/healthz`, () => HttpResponse.json({ status: 'ok' })),
 ];
 
 export const server = setupServer(...handlers);

@@ -105,13 +105,17 @@ describe('Configuration page', () => {
       http.get('http://grafana.test/api/datasources/uid/ch-meridian/health', () =>
         HttpResponse.json({ status: 'OK', message: 'Data source is working' }),
       ),
-      http.get(`${PROXY}/healthz`, () => HttpResponse.json({ message: 'invalid token' }, { status: 401 })),
+      http.get(`${PROXY}/api/v1/state`, () =>
+        HttpResponse.json({ error: 'unauthorized', message: 'missing or invalid bearer token' }, { status: 401 }),
+      ),
     );
     const user = userEvent.setup();
     renderConfig();
     await user.click(screen.getByTestId(testIds.appConfig.testClickHouse));
     expect(await screen.findByText('ClickHouse: Data source is working')).toBeInTheDocument();
     await user.click(screen.getByTestId(testIds.appConfig.testScheduler));
-    expect(await screen.findByText(/Scheduler API: permission denied \(invalid token\)/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Scheduler API: permission denied \(missing or invalid bearer token\)/),
+    ).toBeInTheDocument();
   });
 });

@@ -135,6 +135,8 @@ export function DecisionList({
 
 export function AlertList({ alerts, query }: { alerts: Alert[]; query: string }) {
   const s = useStyles2(getStyles);
+  const regionLink = (r: string | undefined) =>
+    r ? <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(r)}?${query}`}>{r}</Link> : null;
   return (
     <table className={s.table}>
       <thead>
@@ -147,36 +149,36 @@ export function AlertList({ alerts, query }: { alerts: Alert[]; query: string })
         </tr>
       </thead>
       <tbody>
-        {alerts.map((a, i) => (
-          <tr key={`${a.alertname}-${a.region_from ?? ''}-${a.region_to ?? ''}-${i}`}>
-            <td>{a.alertname}</td>
-            <td>
-              <Badge
-                color={a.severity === 'critical' ? 'red' : a.severity === 'warning' ? 'orange' : 'blue'}
-                text={a.severity}
-              />
-            </td>
-            <td>
-              {a.region_from ? (
-                <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(a.region_from)}?${query}`}>
-                  {a.region_from}
-                </Link>
-              ) : (
-                '–'
-              )}
-              {a.region_to ? (
-                <>
-                  {' → '}
-                  <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(a.region_to)}?${query}`}>
-                    {a.region_to}
-                  </Link>
-                </>
-              ) : null}
-            </td>
-            <td>{a.summary ?? ''}</td>
-            <td>{when(a.starts_at)}</td>
-          </tr>
-        ))}
+        {alerts.map((a, i) => {
+          const { alertname, severity, region_from: from, region_to: to } = a.labels;
+          return (
+            <tr key={`${alertname}-${from ?? ''}-${to ?? ''}-${i}`}>
+              <td>{alertname}</td>
+              <td>
+                <Badge
+                  color={severity === 'critical' ? 'red' : severity === 'warning' ? 'orange' : 'blue'}
+                  text={severity}
+                />
+              </td>
+              <td>
+                {regionLink(from) ?? '–'}
+                {to && to !== from ? <> → {regionLink(to)}</> : null}
+                {from && to && from !== to && (
+                  <>
+                    {' '}
+                    (
+                    <Link to={`${prefixRoute(ROUTES.Links)}?${query}&link=${encodeURIComponent(linkIdFor(from, to))}`}>
+                      link
+                    </Link>
+                    )
+                  </>
+                )}
+              </td>
+              <td>{a.summary}</td>
+              <td>{when(a.startsAt)}</td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );
