@@ -126,10 +126,14 @@ function line(gpu) {
 }
 
 if (!noheader) {
-  process.stdout.write(`${fields.map((f) => {
-    const c = capture.get(ALIASES[f] ?? f);
-    return `${ALIASES[f] ?? f}${c?.unit && !nounits ? ` [${c.unit}]` : ''}`;
-  }).join(', ')}\n`);
+  process.stdout.write(
+    `${fields
+      .map((f) => {
+        const c = capture.get(ALIASES[f] ?? f);
+        return `${ALIASES[f] ?? f}${c?.unit && !nounits ? ` [${c.unit}]` : ''}`;
+      })
+      .join(', ')}\n`,
+  );
 }
 
 let intervals = 0;
