@@ -192,7 +192,7 @@ describe('parseChronyTracking', () => {
     expect(parseChronyTracking(v3).errorMs).toBeCloseTo(0.01 + 0.1 + 0.1, 9);
     const unsynced =
       '00000000,,0,0.000000000,0.000000000,0.000000000,0.000000000,0.000,0.000,0.000,0.000000000,0.000000000,0.0,Not synchronised';
-    expect(parseChronyTracking(unsynced).synced).toBe(false);
+    expect(parseChronyTracking(unsynced)).toEqual({ synced: false, errorMs: 1000 });
   });
 
   it('names what is wrong with bad input', () => {

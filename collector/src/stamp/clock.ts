@@ -64,7 +64,8 @@ export function createWallClock(restepThresholdNs = 10_000_000n): WallClock {
  * frequency, residual frequency, skew, root delay (s), root dispersion (s), update interval, leap
  * status; older versions omit the reference name (13 fields), so fields are located relative to
  * that. Following chrony's documentation, the error bound is |system offset| + root dispersion +
- * root delay / 2. Synced means a nonzero stratum and a leap status other than "Not synchronised".
+ * root delay / 2. Synced means a nonzero stratum and a leap status other than "Not synchronised";
+ * an unsynchronised clock gets at least UNSYNCED_CLOCK's error.
  */
 export function parseChronyTracking(text: string): ClockStatus {
   const line = text.trim().split('\n')[0] ?? '';
@@ -86,5 +87,8 @@ export function parseChronyTracking(text: string): ClockStatus {
   const rootDispersionS = num(10, 'root dispersion');
   const leap = (fields[12 + shift] ?? '').trim();
   const synced = stratum > 0 && leap !== 'Not synchronised';
-  return { synced, errorMs: (Math.abs(offsetS) + rootDispersionS + rootDelayS / 2) * 1000 };
+  const boundMs = (Math.abs(offsetS) + rootDispersionS + rootDelayS / 2) * 1000;
+  // Unsynchronised, chrony's figures bound nothing (it prints zeros): claim no better than
+  // UNSYNCED_CLOCK.
+  return { synced, errorMs: synced ? boundMs : Math.max(boundMs, UNSYNCED_CLOCK.errorMs) };
 }

@@ -26,6 +26,8 @@ export type { StampReport, ReplyObservation, ReplyOutcome, StampSessionCounters 
 export type { LinkSampleRow } from './link-row.js';
 export { createWallClock, parseChronyTracking, UNSYNCED_CLOCK } from './clock.js';
 export type { ClockStatus, ClockStatusSource, WallClock } from './clock.js';
+export { startChronyClock } from './chrony.js';
+export type { ChronyClock, ChronyClockOptions } from './chrony.js';
 export {
   STAMP_PACKET_LENGTH,
   STAMP_PORT,

@@ -1,0 +1,67 @@
+/** startChronyClock against a stand-in chronyc (a shell script: chrony is not installed here). */
+import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startChronyClock, UNSYNCED_CLOCK } from '../src/stamp/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stamp-chrony-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const output = join(dir, 'tracking.csv');
+const fake = join(dir, 'chronyc');
+// Prints the file's contents when called as `chronyc -c tracking`; exits 1 when the file says so.
+writeFileSync(
+  fake,
+  `#!/bin/sh\n[ "$1 $2" = "-c tracking" ] || exit 2\ngrep -q '^FAIL' "${output}" && { echo '506 Cannot talk to daemon' >&2; exit 1; }\ncat "${output}"\n`,
+);
+chmodSync(fake, 0o755);
+
+const SYNCED =
+  'C0A80101,192.168.1.1,3,1776153600.123456,0.000020000,0.000045,0.000067,12.345,0.010,0.250,0.000100000,0.000030000,64.0,Normal\n';
+const UNSYNCED =
+  '00000000,,0,0.000000000,0.000000000,0.000000000,0.000000000,0.000,0.000,0.000,0.000000000,0.000000000,0.0,Not synchronised\n';
+/** Replaces the output atomically, so the stand-in never reads a half-written file. */
+const say = (text: string): void => {
+  writeFileSync(`${output}.tmp`, text);
+  renameSync(`${output}.tmp`, output);
+};
+const waitUntil = async (ok: () => boolean): Promise<void> => {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(ok()).toBe(true);
+};
+
+describe('startChronyClock', () => {
+  it('follows chrony: synced with its error bound, then unsynchronised, then unreadable', async () => {
+    say(SYNCED);
+    const errors: string[] = [];
+    const clock = startChronyClock({ command: fake, intervalMs: 50, onError: (m) => errors.push(m) });
+    try {
+      await clock.ready;
+      expect(clock.status().synced).toBe(true);
+      // |0.00002| + 0.00003 + 0.0001 / 2 s = 0.1 ms
+      expect(clock.status().errorMs).toBeCloseTo(0.1, 9);
+      say(UNSYNCED);
+      await waitUntil(() => !clock.status().synced);
+      expect(clock.status().errorMs).toBe(1000);
+      expect(errors).toEqual([]);
+      say('FAIL\n');
+      await waitUntil(() => errors.length > 0);
+      expect(clock.status()).toEqual(UNSYNCED_CLOCK);
+      // Either chronyc's failure or its unreadable output, depending on where the stand-in was caught.
+      expect(errors[0]).toMatch(/-c tracking/);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(errors).toHaveLength(1); // told once per change, not at every poll
+    } finally {
+      clock.stop();
+    }
+  });
+
+  it('counts a missing chronyc as unsynchronised', async () => {
+    const errors: string[] = [];
+    const clock = startChronyClock({ command: join(dir, 'no-such-chronyc'), onError: (m) => errors.push(m) });
+    await clock.ready;
+    clock.stop();
+    expect(clock.status()).toEqual(UNSYNCED_CLOCK);
+    expect(errors[0]).toMatch(/ENOENT/);
+  });
+});
