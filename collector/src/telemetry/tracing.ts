@@ -8,7 +8,7 @@
  * The exporter itself reads the endpoint, headers, TLS and timeout variables; the batch span
  * processor reads OTEL_BSP_*; the resource reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES.
  */
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import type * as OtelApi from '@opentelemetry/api';
 import type { Instrument } from '../pipeline/types.js';
 
 export interface Tracing {
@@ -29,26 +29,31 @@ export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
 
 const TRACER = 'meridian-collector';
 
-/** Runs `work` inside a span; an exception marks the span as failed and is rethrown. */
-export const spanInstrument: Instrument = (name, attributes, work) =>
-  trace.getTracer(TRACER).startActiveSpan(name, { attributes }, async (span) => {
-    try {
-      return await work();
-    } catch (err) {
-      span.recordException(err instanceof Error ? err : new Error(String(err)));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+/** An Instrument that runs `work` inside a span; an exception marks the span failed and is rethrown. */
+export function spanInstrument(api: typeof OtelApi): Instrument {
+  const tracer = api.trace.getTracer(TRACER);
+  return (name, attributes, work) =>
+    tracer.startActiveSpan(name, { attributes }, async (span) => {
+      try {
+        return await work();
+      } catch (err) {
+        span.recordException(err instanceof Error ? err : new Error(String(err)));
+        span.setStatus({ code: api.SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+}
 
 const off: Tracing = { enabled: false, instrument: (_n, _a, work) => work(), shutdown: async () => {} };
 
 export async function startTracing(opts: { serviceName?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Tracing> {
   const env = opts.env ?? process.env;
   if (!tracingWanted(env)) return off;
-  const [{ NodeSDK }, { OTLPTraceExporter }] = await Promise.all([
+  // Imported here, not at the top: a collector without tracing never loads any of it.
+  const [api, { NodeSDK }, { OTLPTraceExporter }] = await Promise.all([
+    import('@opentelemetry/api'),
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/exporter-trace-otlp-grpc'),
   ]);
@@ -61,5 +66,5 @@ export async function startTracing(opts: { serviceName?: string; env?: NodeJS.Pr
     instrumentations: [],
   });
   sdk.start();
-  return { enabled: true, instrument: spanInstrument, shutdown: () => sdk.shutdown() };
+  return { enabled: true, instrument: spanInstrument(api), shutdown: () => sdk.shutdown() };
 }

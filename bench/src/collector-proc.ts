@@ -1,0 +1,64 @@
+/** Reading a process tree's CPU time and memory from /proc (Linux), for the collector bench. */
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_S = 100; // USER_HZ; `getconf CLK_TCK` is 100 on every Linux we run on.
+
+export interface ProcSample {
+  /** CPU seconds of the process itself (user + system). */
+  readonly self: number;
+  /** CPU seconds of its children that have exited and been waited for. */
+  readonly reapedChildren: number;
+  readonly rssBytes: number;
+}
+
+export function readProc(pid: number): ProcSample | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name may contain spaces; the fields after its closing parenthesis do not.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const n = (i: number): number => Number(f[i - 3]); // i: the field's 1-based number in proc(5)
+  return {
+    self: (n(14) + n(15)) / TICKS_PER_S,
+    reapedChildren: (n(16) + n(17)) / TICKS_PER_S,
+    rssBytes: n(24) * 4096,
+  };
+}
+
+/** Peak resident set size (VmHWM) in bytes. */
+export function peakRss(pid: number): number | undefined {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Live descendants of a process. */
+export function descendants(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited while we looked
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const [child, pp] of parent) {
+      if (pp === p) {
+        out.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return out;
+}

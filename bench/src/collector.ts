@@ -1,0 +1,233 @@
+/**
+ * bench:collector — the collector as a whole process, at 1 Hz, for at least a minute:
+ * 8 GPUs through the SIMULATED nvidia-smi (test/fake-nvidia-smi, one long-lived -lms stream),
+ * 8 STAMP link peers (reflectors on loopback, 10 probes/s each as perfSONAR's default), and host
+ * metrics every second, writing to a SIMULATED ClickHouse HTTP endpoint (no server here).
+ *
+ * Yardstick, in the same run: a "simple exporter" that spawns nvidia-smi once per sample with the
+ * same query, the way many exporters do. Both run side by side for the same wall time.
+ *
+ * Prints CPU time per hour (and % of one core) and peak RSS. Targets: <= 0.5 % of one core,
+ * <= 80 MB RSS. Usage: npm run bench:collector [-- --seconds 60]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startClickHouseStandIn } from './collector-clickhouse-standin.js';
+import { descendants, peakRss, readProc } from './collector-proc.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const fakeSmi = join(repo, 'test/fake-nvidia-smi/nvidia-smi');
+const secondsArg = process.argv.indexOf('--seconds');
+const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 60;
+const WARMUP_S = 10;
+const GPUS = 8;
+const off = (part: string): boolean => process.argv.includes(`--no-${part}`);
+const PEERS = off('stamp') ? 0 : 8;
+const rateArg = process.argv.indexOf('--stamp-rate');
+const STAMP_RATE = rateArg > 0 ? Number(process.argv[rateArg + 1]) : 10;
+/** As the systemd unit and the DaemonSet run it (see deploy/): a 1 MB young generation. */
+const DEPLOYED_NODE_OPTIONS = off('deployed-node-options') ? '' : '--max-semi-space-size=1';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function waitForLine(proc: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const t = setTimeout(() => reject(new Error(`timed out waiting for ${re} (got: ${buf.slice(-500)})`)), timeoutMs);
+    proc[stream]!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = re.exec(buf);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[0]);
+      }
+    });
+  });
+}
+
+/** 8 STAMP reflectors in a process of their own, so their work is not counted as the collector's. */
+async function startReflectors(): Promise<{ proc: ChildProcess; ports: number[] }> {
+  const script = `
+    import { StampReflector } from '@meridian/collector';
+    const ports = [];
+    for (let i = 0; i < ${PEERS}; i++) {
+      const r = new StampReflector({ address: '127.0.0.1', port: 0, ratePerSource: 1000, burstPerSource: 1000 });
+      ports.push((await r.start()).port);
+    }
+    console.log('PORTS ' + JSON.stringify(ports));`;
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await waitForLine(proc, 'stdout', /PORTS (\[.*\])/);
+  return { proc, ports: JSON.parse(line.slice('PORTS '.length)) as number[] };
+}
+
+/** The machine's floor: a Node process that only wakes once a second (shared machines are noisy). */
+function startIdleNode(): ChildProcess {
+  return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+    stdio: 'ignore',
+    env: { ...process.env, NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
+  });
+}
+
+/** The yardstick: spawn nvidia-smi once per second with the collector's own query, parse, repeat. */
+function startBaseline(queryArgs: string[]): ChildProcess {
+  const script = `
+    import { execFile } from 'node:child_process';
+    const args = ${JSON.stringify(queryArgs)};
+    let rows = 0;
+    setInterval(() => execFile(${JSON.stringify(fakeSmi)}, args, (err, out) => {
+      if (err) return;
+      for (const line of out.trim().split('\\n')) rows += line.split(', ').map(Number).length > 0 ? 1 : 0;
+    }), 1000);
+    process.on('SIGTERM', () => { console.log('ROWS ' + rows); process.exit(0); });`;
+  return spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: repo,
+    env: { ...process.env, FAKE_NVIDIA_SMI_GPUS: String(GPUS) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+interface Usage {
+  cpuS: number;
+  peakRssMb: number;
+}
+
+function usageBetween(pid: number, start: { self: number; reaped: number }, includeReaped: boolean): Usage {
+  const end = readProc(pid)!;
+  const cpuS = end.self - start.self + (includeReaped ? end.reapedChildren - start.reaped : 0);
+  return { cpuS, peakRssMb: (peakRss(pid) ?? 0) / 1048576 };
+}
+
+function row(name: string, cpuS: number, wallS: number, rssMb: number | undefined): string {
+  const perHour = (cpuS / wallS) * 3600;
+  const pct = (cpuS / wallS) * 100;
+  return `${name.padEnd(58)} ${perHour.toFixed(1).padStart(8)} s/h  ${pct.toFixed(3).padStart(7)} %  ${rssMb === undefined ? '      -' : rssMb.toFixed(1).padStart(7)} MB`;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-collector-'));
+  const ch = await startClickHouseStandIn();
+  const reflectors = await startReflectors();
+  const smiLog = join(dir, 'nvidia-smi.log');
+  const config = join(dir, 'collector.yaml');
+  writeFileSync(
+    config,
+    [
+      'collector: { region: eu-west, host: bench-node, id: bench-node }',
+      `store: { clickhouse: "${ch.url}" }`,
+      'pipeline: { flushIntervalMs: 10000 }',
+      `spool: { dir: ${join(dir, 'spool')}, fsync: always }`,
+      'sources:',
+      `  nvidiaSmi: { enabled: ${!off('gpu')}, command: ${fakeSmi}, intervalMs: 1000 }`,
+      `  host: { enabled: ${!off('host')}, intervalMs: 1000 }`,
+      '  nic: { enabled: false }',
+      'stamp:',
+      '  sender:',
+      `    rate: ${STAMP_RATE}`,
+      '    intervalMs: 10000',
+      `    peers: ${PEERS ? '' : '[]'}`,
+      ...reflectors.ports.map((p, i) => `      - { address: 127.0.0.1, port: ${p}, region: peer-${i} }`),
+      'telemetry: { listen: "127.0.0.1:0" }',
+    ].join('\n'),
+  );
+
+  const profileArg = process.argv.indexOf('--profile');
+  const nodeArgs = profileArg > 0 ? ['--cpu-prof', '--cpu-prof-dir', process.argv[profileArg + 1]!] : [];
+  const collector = spawn(
+    process.execPath,
+    [...nodeArgs, join(repo, 'cli/dist/main.js'), 'collect', '--config', config],
+    {
+      cwd: repo,
+      env: {
+        ...process.env,
+        FAKE_NVIDIA_SMI_GPUS: String(GPUS),
+        FAKE_NVIDIA_SMI_LOG: smiLog,
+        OTEL_SDK_DISABLED: 'true',
+        NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let collectorLog = '';
+  collector.stderr!.on('data', (d: Buffer) => (collectorLog += d.toString()));
+  await waitForLine(collector, 'stderr', /meridian collector bench-node/);
+  await sleep(2000);
+  const streamArgs = readFileSync(smiLog, 'utf8')
+    .split('\n')
+    .find((l) => l.includes('-lms'))
+    ?.split(' ')
+    .slice(2);
+  if (!streamArgs && !off('gpu')) throw new Error(`the collector did not start nvidia-smi -lms:\n${collectorLog}`);
+  const lms = streamArgs?.indexOf('-lms') ?? -1;
+  const oneShotArgs = (streamArgs ?? ['--query-gpu=index,uuid,power.draw', '--format=csv,noheader,nounits']).filter(
+    (_, i) => i !== lms && i !== lms + 1,
+  );
+  const baseline = startBaseline(oneShotArgs);
+  const idle = startIdleNode();
+
+  console.log(
+    `bench:collector: warming up ${WARMUP_S} s, then measuring ${SECONDS} s ` +
+      `(${off('gpu') ? 0 : GPUS} GPUs at 1 Hz, ${PEERS} STAMP peers at ${STAMP_RATE}/s, host ${off('host') ? 'off' : 'at 1 Hz'}; ` +
+      `collector NODE_OPTIONS="${DEPLOYED_NODE_OPTIONS}")`,
+  );
+  await sleep(WARMUP_S * 1000);
+  const cpid = collector.pid!;
+  const bpid = baseline.pid!;
+  const smiPids = descendants(cpid);
+  const c0 = readProc(cpid)!;
+  const b0 = readProc(bpid)!;
+  const i0 = readProc(idle.pid!)!;
+  const s0 = smiPids.map((p) => readProc(p)?.self ?? 0);
+  const t0 = process.hrtime.bigint();
+  const rows0 = new Map(ch.rows);
+  await sleep(SECONDS * 1000);
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+
+  const c = usageBetween(cpid, { self: c0.self, reaped: c0.reapedChildren }, false);
+  const smiCpu = smiPids.reduce((sum, p, i) => sum + ((readProc(p)?.self ?? s0[i]!) - s0[i]!), 0);
+  const smiRss = smiPids.map((p) => (peakRss(p) ?? 0) / 1048576).reduce((a, b) => Math.max(a, b), 0);
+  const b = usageBetween(bpid, { self: b0.self, reaped: b0.reapedChildren }, true);
+  const bSelf = readProc(bpid)!.self - b0.self;
+  const idleCpu = readProc(idle.pid!)!.self - i0.self;
+  const idleRss = (peakRss(idle.pid!) ?? 0) / 1048576;
+  idle.kill('SIGTERM');
+
+  collector.kill('SIGTERM');
+  baseline.kill('SIGTERM');
+  const baselineRows = await waitForLine(baseline, 'stdout', /ROWS \d+/).catch(() => 'ROWS ?');
+  await new Promise((r) => collector.once('exit', r));
+  reflectors.proc.kill('SIGTERM');
+  await ch.close();
+
+  const gained = (t: string) => (ch.rows.get(t) ?? 0) - (rows0.get(t) ?? 0);
+  console.log(
+    `\nmeasured over ${wallS.toFixed(1)} s of wall time (CPU seconds per hour of running, share of one core, peak RSS)`,
+  );
+  console.log(row('meridian collect (the agent process)', c.cpuS, wallS, c.peakRssMb));
+  console.log(row('  + its simulated nvidia-smi -lms stream (a node script)', c.cpuS + smiCpu, wallS, undefined));
+  console.log(
+    `${''.padEnd(58)} (the simulated nvidia-smi alone: ${((smiCpu / wallS) * 100).toFixed(3)} %, ${smiRss.toFixed(1)} MB)`,
+  );
+  console.log(row('yardstick: spawn nvidia-smi per sample (incl. the spawns)', b.cpuS, wallS, b.peakRssMb));
+  console.log(row('  of which the yardstick process itself', bSelf, wallS, undefined));
+  console.log(row('floor: an idle Node process (timer at 1 Hz) on this machine', idleCpu, wallS, idleRss));
+  console.log(
+    `\nrows the store received in the measured window: gpu ${gained('gpu_samples')}, host ${gained('host_samples')}, ` +
+      `link ${gained('link_samples')} (yardstick parsed ${baselineRows.slice(5)} GPU lines in all)`,
+  );
+  const pct = (c.cpuS / wallS) * 100;
+  console.log(
+    `targets: CPU <= 0.5 % of one core: ${pct <= 0.5 ? 'MET' : 'NOT MET'} (${pct.toFixed(3)} %); ` +
+      `RSS <= 80 MB: ${c.peakRssMb <= 80 ? 'MET' : 'NOT MET'} (${c.peakRssMb.toFixed(1)} MB)`,
+  );
+  if (/nvidia-smi is not available|ECONNREFUSED|lost/.test(collectorLog))
+    console.log(`collector log:\n${collectorLog}`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await main();
