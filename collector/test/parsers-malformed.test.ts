@@ -206,6 +206,28 @@ describe('kernel-log XID lines', () => {
   });
 });
 
+describe('dcgm, MIG rows repeat the parent', () => {
+  it('keeps instance metrics on the MIG record and parent values once, on the GPU', () => {
+    const gpu = 'gpu="0",UUID="GPU-9"';
+    const mig = (gi: string) => `${gpu},GPU_I_PROFILE="3g.40gb",GPU_I_ID="${gi}"`;
+    const r = parseDcgm(
+      [
+        `DCGM_FI_DEV_POWER_USAGE{${gpu}} 78.174000`,
+        `DCGM_FI_DEV_POWER_USAGE{${mig('1')}} 78.174000`,
+        `DCGM_FI_DEV_POWER_USAGE{${mig('2')}} 78.446000`,
+        `DCGM_FI_DEV_GPU_TEMP{${mig('1')}} 33`,
+        `DCGM_FI_DEV_FB_USED{${mig('1')}} 100`,
+        `DCGM_FI_DEV_FB_USED{${mig('2')}} 200`,
+        `DCGM_FI_PROF_SM_ACTIVE{${mig('2')}} 0.5`,
+      ].join('\n'),
+    );
+    const [parent, m1, m2] = r.records;
+    expect(parent!.values).toEqual({ power_draw: 78.174, temp_gpu: 33 }); // temp only came on a MIG row
+    expect(m1!.values).toEqual({ memory_used: 100 * MiB });
+    expect(m2!.values).toEqual({ memory_used: 200 * MiB, util_sm_active: 50 });
+  });
+});
+
 describe('counters, damaged', () => {
   it('ethtool -S: a counter beyond 2^53 or non-numeric is an error on its field', () => {
     const r = parseEthtoolS('rx_crc_errors_phy: 18446744073709551615\nlink_down_events_phy: x\nrx_symbol_err_phy: 4\n');

@@ -7,6 +7,7 @@
  * by the catalog range. A series with neither UUID nor gpu label cannot be attributed to a GPU: it
  * lands in a record without gpu_uuid, which names that as its error.
  */
+import { metricsOf } from '@meridian/catalog';
 import { DCGM_FIELDS } from './catalog-fields.js';
 import { isThrottled } from './nvidia-smi-fields.js';
 import { parsePromText, type PromSample } from './prom-text.js';
@@ -44,6 +45,36 @@ function firstLabel(labels: Readonly<Record<string, string>>, names: readonly st
     if (v !== undefined && v !== '') return v;
   }
   return undefined;
+}
+
+/**
+ * Metrics that belong to a MIG instance itself: its slice of frame buffer and BAR1 (the metrics the
+ * XML also reads under <mig_device>), DCGM profiling ratios, and the XID it raised. Everything else
+ * dcgm-exporter prints on a MIG row (power, energy, temperature, clocks…) is the parent GPU's value
+ * repeated; kept there it would be summed once per instance and double-count power and energy.
+ */
+const INSTANCE_METRICS = new Set(
+  metricsOf('gpu')
+    .filter(
+      (m) =>
+        m.sources?.nvidiaSmiXml?.some((p) => /^(fb|bar1)_memory_usage\//.test(p.field)) ||
+        m.sources?.dcgm?.field.startsWith('DCGM_FI_PROF_') ||
+        m.name === catalogMetric('xid_last').name,
+    )
+    .map((m) => m.name),
+);
+
+/** Moves parent-level values off MIG records: onto the parent record if it lacks them, else dropped. */
+function foldParentValues(groups: Map<string, Group>): void {
+  for (const g of groups.values()) {
+    if (g.mig === '') continue;
+    const parent = groups.get(`${g.key.slice(0, g.key.lastIndexOf('|'))}|`);
+    for (const [metric, v] of Object.entries(g.builder.values)) {
+      if (INSTANCE_METRICS.has(metric)) continue;
+      delete g.builder.values[metric];
+      if (parent && parent.builder.values[metric] === undefined) parent.builder.values[metric] = v;
+    }
+  }
 }
 
 interface Group {
@@ -113,6 +144,7 @@ export function parseDcgm(text: string): ParseResult {
     }
   }
 
+  foldParentValues(groups);
   const records: ParsedRecord[] = [...groups.values()]
     .sort((a, b) => a.index - b.index || a.key.localeCompare(b.key) || a.mig.localeCompare(b.mig))
     .map((g) => g.builder.build());
