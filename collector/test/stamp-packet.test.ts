@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   createWallClock,
+  readClockStatus,
+  UNSYNCED_CLOCK,
   decodeErrorEstimate,
   decodeReflectorPacket,
   decodeSenderPacket,
@@ -221,5 +223,19 @@ describe('createWallClock', () => {
     }
     // A millisecond clock would give one sub-millisecond value (0); this one gives many.
     expect(subMs.size).toBeGreaterThan(100);
+  });
+});
+
+describe('readClockStatus', () => {
+  it('reads fixed and live sources, and treats a failing or absurd source as unsynchronised', () => {
+    expect(readClockStatus({ synced: true, errorMs: 0.1 })).toEqual({ synced: true, errorMs: 0.1 });
+    expect(readClockStatus(() => ({ synced: true, errorMs: 2 }))).toEqual({ synced: true, errorMs: 2 });
+    expect(
+      readClockStatus(() => {
+        throw new Error('chrony gone');
+      }),
+    ).toBe(UNSYNCED_CLOCK);
+    expect(readClockStatus({ synced: true, errorMs: Number.NaN })).toBe(UNSYNCED_CLOCK);
+    expect(readClockStatus({ synced: true, errorMs: -1 })).toBe(UNSYNCED_CLOCK);
   });
 });

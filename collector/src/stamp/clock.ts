@@ -26,8 +26,18 @@ export interface ClockStatus {
 /** A fixed status or a function read at every probe, so a live chrony/PTP reading can be plugged in. */
 export type ClockStatusSource = ClockStatus | (() => ClockStatus);
 
+/**
+ * Reads a status source. A source that throws or returns nonsense (a negative or non-finite error)
+ * reads as UNSYNCED_CLOCK: probing goes on, and no one-way delay is claimed on its word.
+ */
 export function readClockStatus(source: ClockStatusSource): ClockStatus {
-  return typeof source === 'function' ? source() : source;
+  let status: ClockStatus;
+  try {
+    status = typeof source === 'function' ? source() : source;
+  } catch {
+    return UNSYNCED_CLOCK;
+  }
+  return Number.isFinite(status.errorMs) && status.errorMs >= 0 ? status : UNSYNCED_CLOCK;
 }
 
 /** An unsynchronised clock with an unknown (here: one second) error. The safe default. */

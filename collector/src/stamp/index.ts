@@ -24,7 +24,7 @@ export type {
 } from './config.js';
 export type { StampReport, ReplyObservation, ReplyOutcome, StampSessionCounters } from './session.js';
 export type { LinkSampleRow } from './link-row.js';
-export { createWallClock, parseChronyTracking, UNSYNCED_CLOCK } from './clock.js';
+export { createWallClock, parseChronyTracking, readClockStatus, UNSYNCED_CLOCK } from './clock.js';
 export type { ClockStatus, ClockStatusSource, WallClock } from './clock.js';
 export { startChronyClock } from './chrony.js';
 export type { ChronyClock, ChronyClockOptions } from './chrony.js';
