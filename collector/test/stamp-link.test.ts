@@ -1,9 +1,13 @@
 /**
  * A STAMP sender and reflector on 127.0.0.1, through the long-haul link SIMULATION (a user-space
  * relay: this kernel has no tc netem) injecting a 2,000 km fibre's delay, plus jitter, loss,
- * reordering and duplicates. Every measured figure is checked against the relay's own record of
- * what it did to each datagram, so the assertions do not depend on luck or machine load: the
- * counts must match exactly, the delays within 0.2 ms.
+ * reordering and duplicates, ~1,200 probes at 200/s. Every figure is checked against the relay's
+ * own per-datagram record (test/relay/truth.ts), not against the configured rates:
+ *  - counts (sent, received, loss %, duplicates, reordered) must match that record exactly;
+ *  - no measured RTT may be below the delay the link really added;
+ *  - rtt_p50 and the one-way delays must be within 0.2 ms of the "wire" truth, which leaves out
+ *    only the receiving host's own user-space latency (see truth.ts for why). That latency
+ *    depends on the machine's load, so a run that misses is repeated, at most twice.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
