@@ -58,6 +58,8 @@ export interface NvidiaSmiSourceOptions {
   readonly kernelLog?: string;
   /** How often the kernel log is drained. Default 5 s. */
   readonly xidPollMs?: number;
+  /** How long start() waits for the first inventory read before returning. Default 5 s. */
+  readonly startWaitMs?: number;
 }
 
 /** Output nvidia-smi prints when it can run but the host has nothing for it to read. */
@@ -127,9 +129,8 @@ export class NvidiaSmiSource extends BaseSource {
     this.ctx = ctx;
     this.stopping = false;
     this.current = 'running';
-    // The inventory read doubles as the availability probe: it fails fast where nvidia-smi is absent.
-    const ok = await this.readInventory();
-    if (!ok || this.stopping) return;
+    // The stream starts at once; `-q -x` runs beside it (it can take seconds on a big host). Either
+    // one finding no nvidia-smi or no GPU marks the source unavailable (reported once).
     this.spawnStream();
     this.stallTimer = setInterval(() => this.checkStall(), Math.min(this.stallMs, 1000));
     this.stallTimer.unref();
@@ -137,7 +138,15 @@ export class NvidiaSmiSource extends BaseSource {
       this.inventoryTimer = setInterval(() => void this.readInventory(), this.inventoryIntervalMs);
       this.inventoryTimer.unref();
     }
-    await this.followKernelLog();
+    // XID lines are joined to GPUs by the PCI addresses the first inventory gives, so the kernel log
+    // is followed once it is in. start() waits for that at most `startWaitMs`, then lets it finish alone.
+    const first = this.readInventory().then(async (ok) => {
+      if (ok && !this.stopping) await this.followKernelLog();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([first, new Promise<void>((r) => (timer = setTimeout(r, this.opts.startWaitMs ?? 5000)))]);
+    clearTimeout(timer);
+    if (this.state() === 'unavailable') await this.stop();
   }
 
   private async followKernelLog(): Promise<void> {
