@@ -144,7 +144,13 @@ export function parseNvidiaSmiCsv(text: string, opts: CsvOptions = {}): ParseRes
     }
     const r = parseCsvLine(line, compiled ?? DEFAULT_COLUMNS, lineNo);
     if (r.ok) records.push(r.record);
-    else errors.push(r.error);
+    else if (!compiled) {
+      // Headerless input is read with the collector's own field list; say so, since that is the likely cause.
+      errors.push({
+        ...r.error,
+        message: `${r.error.message} (no header line: read as the collector's --query-gpu list; include the header to parse other field lists)`,
+      });
+    } else errors.push(r.error);
   });
   return { records, errors };
 }
