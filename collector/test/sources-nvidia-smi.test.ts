@@ -113,10 +113,8 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
     // The fake stalls once (marker); a second "stall" could only be this machine's load, so >= 1.
     await until(() => source!.stats.stalls >= 1 && source!.stats.restarts >= 1, 'a stall and a restart');
     await until(() => source!.stats.samples >= 6, 'samples from the restarted stream'); // 2 before the stall
-    expect(rec.ctx.errors.get('nvidia-smi', 'process', 'stall'), rec.logs.join('\n') + readFileSync(log, 'utf8')).toBe(
-      1,
-    );
-    expect(starts(log).stream).toBe(2);
+    expect(rec.ctx.errors.get('nvidia-smi', 'process', 'stall')).toBeGreaterThanOrEqual(1);
+    expect(starts(log).stream).toBeGreaterThanOrEqual(2);
   });
 
   it('a garbled value costs that field of that sample, counted', async () => {
