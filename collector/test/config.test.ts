@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, knownEnvVariables, loadConfig, parseConfig, redactConfig } from '@meridian/collector';
+import { ConfigError, knownEnvVariables, loadConfig, parseConfig, redactConfig, runCollect } from '@meridian/collector';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -140,5 +140,28 @@ describe('collector.yaml', () => {
       { env: {} },
     );
     expect(redactConfig(config).store.clickhouse).toBe('http://meridian:***@ch:8123/');
+  });
+
+  it('meridian collect exits 2 with one line naming the key, and --check prints the config masked', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, `${minimal}pipeline:\n  maxRows: -1\n`);
+    const lines: string[] = [];
+    expect(await runCollect({ config: file }, (m) => lines.push(m))).toBe(2);
+    expect(lines).toEqual([`meridian collect: ${file}: pipeline.maxRows: Too small: expected number to be >=1`]);
+    expect(await runCollect({}, (m) => lines.push(m))).toBe(2);
+    expect(lines[1]).toMatch(/--config <file> is required/);
+
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, 'collector:\n  region: r\nstore:\n  clickhouse: http://u:topsecret@ch:8123\n');
+    const printed: string[] = [];
+    const log = console.log;
+    console.log = (m: string) => printed.push(m);
+    try {
+      expect(await runCollect({ config: good, check: true })).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    expect(printed.join('\n')).toContain('"clickhouse": "http://u:***@ch:8123/"');
+    expect(printed.join('\n')).not.toContain('topsecret');
   });
 });

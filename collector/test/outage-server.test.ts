@@ -7,7 +7,7 @@
  * failing (HTTP 500 with a ClickHouse exception), then healthy. The real engine's dedup is covered
  * by outage.test.ts and agent-kill.test.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,8 @@ function clickhouseStandIn() {
   const stored = new Map<string, number>();
   const attempts = new Map<string, number>();
   let mode: Mode = 'fail';
+  /** Dedup tokens of batches this server refuses whatever its mode: rows the table cannot take. */
+  const poison = new Set<string>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -37,6 +39,13 @@ function clickhouseStandIn() {
       if (mode === 'fail' && insert) {
         res.writeHead(500, { 'x-clickhouse-exception-code': '242' });
         res.end('Code: 242. DB::Exception: Table is in readonly mode. (TABLE_IS_READ_ONLY) (version 26.7.2.1)\n');
+        return;
+      }
+      if (token && poison.has(token)) {
+        res.writeHead(500, { 'x-clickhouse-exception-code': '16' });
+        res.end(
+          'Code: 16. DB::Exception: No such column gpu_model in table gpu_samples. (NO_SUCH_COLUMN_IN_TABLE) (version 26.7.2.1)\n',
+        );
         return;
       }
       const body = Buffer.concat(chunks);
@@ -51,6 +60,7 @@ function clickhouseStandIn() {
     stored,
     attempts,
     setMode: (m: Mode) => (mode = m),
+    poison,
     listen: (port: number) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -110,8 +120,10 @@ describe('outage against a ClickHouse server (simulated endpoint, real client)',
     await ch.listen(port);
     p.push('gpu', rows(50));
     await p.flush();
-    await waitFor(() => errors.some((e) => /readonly mode/.test(e)));
+    // Well past the poison threshold: a server refusing EVERY batch is an outage, not poison.
+    await waitFor(() => errors.filter((e) => /readonly mode/.test(e)).length >= 8);
     expect(store.isOpen()).toBe(true);
+    expect(spool.stats().droppedBatches).toBe(0);
     expect(spool.stats()).toMatchObject({ batches: 4, rows: 100 });
     expect(ch.stored.size).toBe(0);
 
@@ -128,6 +140,39 @@ describe('outage against a ClickHouse server (simulated endpoint, real client)',
     // While it was failing, the first batch was tried more than once: retries carried the same token.
     expect(Math.max(...ch.attempts.values())).toBeGreaterThan(1);
     expect(sink.stats()).toMatchObject({ storeUp: true, rowsWritten: 125, batchesWritten: 5 });
+    await p.close();
+    await store.close();
+    await ch.close();
+  });
+
+  it('sets aside a batch the server keeps refusing while it takes the next one, and counts it', async () => {
+    const port = await freePort();
+    const ch = clickhouseStandIn();
+    ch.setMode('ok');
+    await ch.listen(port);
+    const store = reconnectingStore<Store>(() => openStore({ clickhouse: `http://127.0.0.1:${port}` }));
+    const dir = join(root, 'spool-poison');
+    const spool = await openFileSpool({ dir, onDrop: (d) => dropped.push(`${d.reason}:${d.entry.rows}`) });
+    const dropped: string[] = [];
+    const poisoned: string[] = [];
+    const sink = createStoreSink({
+      store,
+      spool,
+      retry: { initialMs: 10, maxMs: 20, poisonAfter: 3 },
+      onPoison: (b) => poisoned.push(b.token),
+    });
+    const p = createPipeline({ sink, maxRows: 10, flushIntervalMs: 0, collectorId: 'pz', runId: 'r' });
+    ch.poison.add('pz:r:gpu:1');
+    p.push('gpu', rows(40));
+    await p.flush();
+    await sink.drained();
+    expect(poisoned).toEqual(['pz:r:gpu:1']);
+    expect(dropped).toEqual(['rejected:10']);
+    expect([...ch.stored.keys()].sort()).toEqual(['pz:r:gpu:0', 'pz:r:gpu:2', 'pz:r:gpu:3']);
+    expect(ch.attempts.get('pz:r:gpu:1')).toBe(3);
+    // Kept for a human, out of the replay path.
+    expect(readdirSync(join(dir, 'rejected'))).toHaveLength(1);
+    expect(spool.stats()).toMatchObject({ batches: 0, droppedBatches: 1, droppedRows: 10 });
     await p.close();
     await store.close();
     await ch.close();

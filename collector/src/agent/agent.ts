@@ -59,7 +59,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     fsync: config.spool.fsync,
     onDrop: (d) => {
       metrics.droppedRows.inc({ reason: d.reason }, d.entry.rows);
-      log(`meridian collector: spool dropped ${d.entry.rows} ${d.entry.target} rows (${d.reason} bound; oldest first)`);
+      const why =
+        d.reason === 'bytes' || d.reason === 'age'
+          ? `the spool's ${d.reason} bound was reached; oldest first`
+          : d.reason === 'corrupt'
+            ? `unreadable batch file, moved to ${config.spool.dir}/corrupt`
+            : `the store refuses this batch while taking others, moved to ${config.spool.dir}/rejected`;
+      log(`meridian collector: dropped ${d.entry.rows} ${d.entry.target} rows: ${why}`);
     },
   });
   if (spool.entries().length > 0) {
@@ -102,6 +108,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         outageSince = undefined;
       }
     },
+    onPoison: (batch, err) =>
+      log(`meridian collector: batch ${batch.token} set aside: ${err instanceof Error ? err.message : String(err)}`),
     onWriteError: (err) => {
       metrics.writeErrors.inc();
       metrics.storeUp.set(0);

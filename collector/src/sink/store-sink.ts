@@ -26,6 +26,17 @@ export interface RetryPolicy {
   readonly initialMs?: number;
   /** Longest wait between tries. Default 30 s. */
   readonly maxMs?: number;
+  /**
+   * After this many refusals of the head batch BY THE SERVER (not a transport failure), the next
+   * batch is tried; if it goes in, the head is set aside as poison. Default 5.
+   */
+  readonly poisonAfter?: number;
+}
+
+/** An error the ClickHouse server returned (it was reachable and refused), as @clickhouse/client reports it. */
+function isServerAnswer(err: unknown): boolean {
+  const e = err as { code?: unknown; type?: unknown };
+  return typeof e?.code === 'string' && /^\d+$/.test(e.code) && typeof e.type === 'string';
 }
 
 export interface StoreSinkEvents {
@@ -33,6 +44,8 @@ export interface StoreSinkEvents {
   onWritten?(batch: Batch, written: number, rejected: readonly RowError[]): void;
   /** A write failed; the batch stays in the spool and is retried. */
   onWriteError?(err: unknown, batch: Batch, attempt: number): void;
+  /** The server keeps refusing this batch while it takes the next: it was set aside (spool `rejected/`). */
+  onPoison?(batch: Batch, err: unknown): void;
 }
 
 export interface StoreSinkOptions extends StoreSinkEvents {
@@ -68,6 +81,7 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
   const spool = opts.spool ?? createMemorySpool();
   const initialMs = opts.retry?.initialMs ?? 500;
   const maxMs = opts.retry?.maxMs ?? 30_000;
+  const poisonAfter = opts.retry?.poisonAfter ?? 5;
   const cache = new Map<string, Batch>();
   let closed = false;
   let stopping = false;
@@ -120,6 +134,40 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
     for (const w of ws) w();
   }
 
+  /** Writes a batch and forgets it from the spool; the bookkeeping of a success. */
+  async function deliver(entry: SpoolEntry, batch: Batch): Promise<void> {
+    const r = await write(batch);
+    await spool.ack(entry);
+    cache.delete(entry.key);
+    batchesWritten++;
+    rowsWritten += r.written;
+    rowsRejected += r.rejected.length;
+    storeUp = true;
+    opts.onWritten?.(batch, r.written, r.rejected);
+  }
+
+  /**
+   * The head keeps failing with an error the server itself returned. If the next batch goes in,
+   * the server is fine and the head is poison (say, rows a changed schema refuses): set it aside so
+   * it does not block the log forever. If the next one fails too, the server is in trouble (read
+   * only, too many parts...) and everything waits, as in any outage.
+   */
+  async function isolatePoison(head: SpoolEntry, headBatch: Batch, err: unknown): Promise<boolean> {
+    const next = spool.entries()[1];
+    if (!next) return false;
+    const nextBatch = cache.get(next.key) ?? (await spool.read(next));
+    if (!nextBatch) return false;
+    try {
+      await deliver(next, nextBatch);
+    } catch {
+      return false;
+    }
+    await spool.reject(head);
+    cache.delete(head.key);
+    opts.onPoison?.(headBatch, err);
+    return true;
+  }
+
   async function loop(): Promise<void> {
     let backoff = initialMs;
     let attempt = 0;
@@ -135,21 +183,19 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
       }
       attempt++;
       try {
-        const r = await write(batch);
-        await spool.ack(head);
-        cache.delete(head.key);
-        batchesWritten++;
-        rowsWritten += r.written;
-        rowsRejected += r.rejected.length;
-        storeUp = true;
+        await deliver(head, batch);
         backoff = initialMs;
         attempt = 0;
-        opts.onWritten?.(batch, r.written, r.rejected);
       } catch (err) {
         writeErrors++;
         storeUp = false;
         lastError = err instanceof Error ? err.message : String(err);
         opts.onWriteError?.(err, batch, attempt);
+        if (isServerAnswer(err) && attempt >= poisonAfter && (await isolatePoison(head, batch, err))) {
+          backoff = initialMs;
+          attempt = 0;
+          continue;
+        }
         // While the store is away, keep only the head in memory: the log on disk holds the rest.
         for (const k of cache.keys()) if (k !== head.key) cache.delete(k);
         // Jitter, so that a fleet of collectors does not return to a recovering server in step.

@@ -73,6 +73,7 @@ export async function openFileSpool(opts: FileSpoolOptions): Promise<Spool> {
   const fsync = opts.fsync ?? 'always';
   const ledger = new SpoolLedger(opts);
   const corruptDir = join(dir, 'corrupt');
+  const rejectedDir = join(dir, 'rejected');
   await mkdir(dir, { recursive: true, mode: 0o700 });
 
   let counter = 0;
@@ -92,10 +93,11 @@ export async function openFileSpool(opts: FileSpoolOptions): Promise<Spool> {
 
   async function drop(entry: SpoolEntry, reason: SpoolDrop['reason']): Promise<SpoolDrop> {
     const d: SpoolDrop = { reason, entry };
-    if (reason === 'corrupt') {
+    if (reason === 'corrupt' || reason === 'rejected') {
       // Keep the evidence for a human, out of the replay path.
-      await mkdir(corruptDir, { recursive: true, mode: 0o700 });
-      await rename(join(dir, entry.key), join(corruptDir, entry.key)).catch(() => undefined);
+      const aside = reason === 'corrupt' ? corruptDir : rejectedDir;
+      await mkdir(aside, { recursive: true, mode: 0o700 });
+      await rename(join(dir, entry.key), join(aside, entry.key)).catch(() => undefined);
     } else {
       await unlink(join(dir, entry.key)).catch(() => undefined);
     }
@@ -157,6 +159,9 @@ export async function openFileSpool(opts: FileSpoolOptions): Promise<Spool> {
       await unlink(join(dir, entry.key)).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
       });
+    },
+    async reject(entry) {
+      await drop(entry, 'rejected');
     },
     entries: () => ledger.entries(),
     async expire(now = ledger.now()) {

@@ -42,6 +42,10 @@ export function createMemorySpool(bounds: SpoolBounds = {}): Spool {
       held.delete(entry.key);
       ledger.remove(entry);
     },
+    async reject(entry) {
+      held.delete(entry.key);
+      ledger.dropped({ reason: 'rejected', entry });
+    },
     entries: () => ledger.entries(),
     async expire(now = ledger.now()) {
       const drops: SpoolDrop[] = ledger.victimsForAge(now).map((entry) => ({ reason: 'age', entry }));

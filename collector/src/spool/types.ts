@@ -11,7 +11,8 @@ export interface SpoolEntry {
 }
 
 export interface SpoolDrop {
-  readonly reason: 'bytes' | 'age' | 'corrupt';
+  /** bytes/age: past a bound; corrupt: unreadable file; rejected: the store refuses this batch (poison). */
+  readonly reason: 'bytes' | 'age' | 'corrupt' | 'rejected';
   readonly entry: SpoolEntry;
 }
 
@@ -34,6 +35,8 @@ export interface Spool {
   ack(entry: SpoolEntry): Promise<void>;
   /** Batches held, oldest first. */
   entries(): readonly SpoolEntry[];
+  /** Sets a batch the store keeps refusing aside (kept for a human, out of the replay path). */
+  reject(entry: SpoolEntry): Promise<void>;
   /** Drops batches older than the age bound; returns what was dropped. */
   expire(now?: number): Promise<SpoolDrop[]>;
   stats(): SpoolStats;
