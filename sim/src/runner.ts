@@ -17,6 +17,12 @@ export interface RunnerOptions {
    * returned decisions for the status view.
    */
   readonly externalPass?: () => Promise<readonly TableRows['scheduler_decisions'][]>;
+  /**
+   * `await` (default): the tick waits for the pass, so a run is reproducible. `background`: the twin
+   * keeps stepping while the pass reads the store and plans, as a real fabric does not wait for its
+   * scheduler; a pass that falls due while one is running is skipped (and counted).
+   */
+  readonly externalMode?: 'await' | 'background';
   /** Simulated seconds between planner passes. Default 30 s (the scheduler's default period). */
   readonly planEveryS?: number;
 }
@@ -32,6 +38,18 @@ export class TwinRunner {
   readonly rows: RowCounts = { gpu: 0, host: 0, link: 0, aux: 0 };
   readonly decisions: TableRows['scheduler_decisions'][] = [];
   private nextPlanS: number;
+  /** Wall milliseconds the last external pass took (flush, store reads, solve, act). */
+  lastPassMs = 0;
+  passes = 0;
+  passesSkipped = 0;
+  passErrors = 0;
+  lastPassError: string | undefined;
+  private inFlight: Promise<void> | null = null;
+
+  /** Waits for a background pass still running (before shutting the store). */
+  async settle(): Promise<void> {
+    await this.inFlight;
+  }
 
   constructor(
     readonly twin: Twin,
@@ -63,7 +81,26 @@ export class TwinRunner {
     const external = this.opts.externalPass;
     if (external && this.twin.timeS >= this.nextPlanS) {
       this.nextPlanS += this.opts.planEveryS ?? 30;
-      this.decisions.push(...(await external()));
+      if (this.inFlight) {
+        this.passesSkipped++;
+      } else {
+        const t0 = performance.now();
+        const run = external().then(
+          (d) => {
+            this.decisions.push(...d);
+            this.passes++;
+            this.lastPassMs = performance.now() - t0;
+          },
+          (err: unknown) => {
+            this.passErrors++;
+            this.lastPassError = err instanceof Error ? err.message : String(err);
+          },
+        );
+        this.inFlight = run.finally(() => {
+          this.inFlight = null;
+        });
+        if ((this.opts.externalMode ?? 'await') === 'await') await this.inFlight;
+      }
     }
     const planner = this.opts.planner;
     if (planner && this.twin.timeS >= this.nextPlanS) {

@@ -35,6 +35,8 @@ export interface StatusSnapshot {
   readonly alerts: readonly string[];
   readonly running: number;
   readonly queued: number;
+  /** The planner's health in one line: passes, last pass time, skipped or failed passes. */
+  readonly planner: string;
 }
 
 export function regionStatus(twin: Twin): RegionStatus[] {
@@ -107,6 +109,7 @@ export function renderStatus(s: StatusSnapshot): string {
     );
   }
   lines.push('');
+  lines.push(`planner: ${s.planner}`);
   lines.push('last decisions:');
   for (const d of s.decisions.length ? s.decisions : ['(none yet)']) lines.push(`  ${d}`);
   lines.push('alerts and events:');

@@ -145,8 +145,9 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
   const migration = await store.migrate();
 
   const sink = createStoreSink({ store });
-  // 2 s batches: the store takes big inserts far faster than small ones (bench/src/sim.ts).
-  const pipeline = createPipeline({ sink, maxRows: 50_000, flushIntervalMs: 2000, collectorId: 'sim' });
+  // 5 s batches: each insert costs the embedded store ~0.25 s whatever its size (its rollup views and
+  // dedup), so few big inserts keep up where many small ones fall behind (measured; see sim/README.md).
+  const pipeline = createPipeline({ sink, maxRows: 50_000, flushIntervalMs: 5000, collectorId: 'sim' });
   const alerts: string[] = [];
   let scheduler: Scheduler | undefined;
   let runner: TwinRunner;
@@ -167,6 +168,7 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
         await sink.drained();
         return (await sched.runPass()).decisions;
       },
+      externalMode: 'background',
     });
   } else {
     runner = new TwinRunner(twin, pipeline, { planner: new InterimPlanner() });
@@ -208,6 +210,11 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
       alerts: alerts.slice(-5),
       running,
       queued,
+      planner: scheduler
+        ? `@meridian/scheduler: ${runner.passes} passes, last ${Math.round(runner.lastPassMs)} ms` +
+          (runner.passesSkipped ? `, ${runner.passesSkipped} skipped (previous still running)` : '') +
+          (runner.passErrors ? `, ${runner.passErrors} failed: ${runner.lastPassError}` : '')
+        : 'interim threshold planner (--planner interim)',
     };
   };
 
@@ -272,6 +279,8 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
   const live = tty ? createLogUpdate(io.stdout as NodeJS.WriteStream) : undefined;
   let lastRender = 0;
   let failure: unknown;
+  // Wall time of the run itself, without the final flush and close.
+  let runWallS: number;
   try {
     while (!stopping) {
       const w = wallS();
@@ -300,6 +309,7 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
   } catch (err) {
     failure = err;
   } finally {
+    runWallS = wallS();
     if (handle) {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -310,6 +320,7 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
     }
     await pipeline.flush().catch(() => undefined);
     await Promise.race([sink.drained(), new Promise((r) => setTimeout(r, 15_000))]);
+    await runner.settle();
     await scheduler?.stop();
     await pipeline.close({ deadlineMs: 2000 });
     await api.close();
@@ -320,7 +331,7 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
   const summary: UpSummary = {
     scenario: scenarioLabel(twin.scenario),
     simS: twin.timeS,
-    wallS: wallS(),
+    wallS: runWallS,
     rows: { ...runner.rows },
     rowsWritten: sink.stats().rowsWritten,
     decisions: runner.decisions.length,
@@ -363,7 +374,7 @@ export function renderSummary(s: UpSummary): string {
   const st = s.stats;
   const total = s.rows.gpu + s.rows.host + s.rows.link;
   return [
-    `summary: ${s.scenario} ran ${formatDurationS(s.simS)} simulated in ${formatDurationS(s.wallS)} wall (${(s.simS / Math.max(1e-3, s.wallS)).toFixed(2)}×)`,
+    `summary: ${s.scenario} ran ${formatDurationS(s.simS)} simulated in ${formatDurationS(s.wallS)} of wall time (${(s.simS / Math.max(1e-3, s.wallS)).toFixed(2)}×)`,
     `  rows: ${total.toLocaleString('en-US')} telemetry (gpu ${s.rows.gpu}, host ${s.rows.host}, link ${s.rows.link}) + ${s.rows.aux} topology/inventory/workload/decision rows; ${s.rowsWritten.toLocaleString('en-US')} written to the store`,
     `  workloads: ${st.arrived} arrived, ${st.started} started, ${st.completed} completed, ${st.failed} failed with their host`,
     `  scheduler: ${s.decisions} decisions, ${st.moves} moves (${st.movesFailed} refused), ${(st.bytesMoved / 2 ** 30).toFixed(0)} GiB moved across regions`,
