@@ -17,6 +17,7 @@ import {
   type LinkObservation,
   type Move,
   type Observation,
+  type PassReport,
   type RegionObservation,
   type WorkloadObservation,
 } from '@meridian/scheduler';
@@ -180,7 +181,7 @@ class RowWindow {
   }
 }
 
-type Policy = 'none' | 'lnu' | 'lnu+cooldown' | 'greedy' | 'meridian';
+export type Policy = 'none' | 'lnu' | 'lnu+cooldown' | 'greedy' | 'meridian';
 const POLICIES: Policy[] = ['none', 'lnu', 'lnu+cooldown', 'greedy', 'meridian'];
 const LOW = 0.6;
 const HIGH = 0.85;
@@ -306,6 +307,17 @@ async function runPolicy(scenario: string, policy: Policy, durationS: number): P
           executor,
           observe: async (now) => win.observation(now),
           clock: () => twin.nowMs,
+          // MERIDIAN_BENCH_VERBOSE=1 prints each move and why, to see what drives the figures.
+          ...(process.env.MERIDIAN_BENCH_VERBOSE
+            ? {
+                onPass: (r: PassReport) =>
+                  r.executed.forEach((e) =>
+                    console.log(
+                      `  ${scenario} t=${Math.round((r.ts - twin.startMs) / 1000)}s ${e.planned.move.workloadId} ${e.planned.move.from}→${e.planned.move.to} ${e.outcome.status}: ${e.planned.trigger}`,
+                    ),
+                  ),
+              }
+            : {}),
         })
       : null;
   const moved = new Map<string, number>();
@@ -366,7 +378,9 @@ async function runPolicy(scenario: string, policy: Policy, durationS: number): P
   };
 }
 
-export async function quality(opts: { scenarios?: string[]; durationS?: number } = {}): Promise<void> {
+export async function quality(
+  opts: { scenarios?: string[]; durationS?: number; policies?: Policy[] } = {},
+): Promise<void> {
   const scenarios = opts.scenarios ?? ['cooling-loss', 'link-degradation', 'host-failure', 'arrival-surge'];
   const durationS = opts.durationS ?? 5400;
   console.log(
@@ -376,7 +390,7 @@ export async function quality(opts: { scenarios?: string[]; durationS?: number }
     'scenario          policy        | done | mean JCT s | p99 JCT s | queue s | spread | SLO min | moves | flaps | wasted GPU-h | GiB moved',
   );
   for (const sc of scenarios) {
-    for (const p of POLICIES) {
+    for (const p of opts.policies ?? POLICIES) {
       const r = await runPolicy(sc, p, durationS);
       console.log(
         `${sc.padEnd(17)} ${p.padEnd(13)} | ${String(r.completed).padStart(4)} | ${r.meanJct.toFixed(0).padStart(10)} | ${r.p99Jct.toFixed(0).padStart(9)} | ${r.queue.toFixed(0).padStart(7)} | ${r.spread.toFixed(3)} | ${r.sloMin.toFixed(1).padStart(7)} | ${String(r.moves).padStart(5)} | ${String(r.flaps).padStart(5)} | ${r.wastedGpuH.toFixed(2).padStart(12)} | ${(r.bytes / 2 ** 30).toFixed(0).padStart(9)}`,

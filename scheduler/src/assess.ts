@@ -58,6 +58,8 @@ function band(b: { low: number; high: number; persistSeconds: number }): Band {
   return { low: b.low, high: b.high, persistMs: b.persistSeconds * 1000 };
 }
 
+const pctText = (x: number | null): string => `${Math.round((x ?? 0) * 100)}%`;
+
 function regionLoad(r: RegionObservation): number | null {
   const alloc = r.gpusTotal > 0 ? r.gpusAllocated / r.gpusTotal : null;
   const util = r.utilGpu === null ? null : r.utilGpu / 100;
@@ -102,9 +104,14 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
       reasons.push(`errors ${(errRate ?? 0).toFixed(3)}/GPU-h above ${cfg.errors.high}`);
     } else if (loadHot || throttleHot) {
       status = 'hot';
-      if (loadHot) reasons.push(`load ${((load ?? 0) * 100).toFixed(0)}% held above ${cfg.load.high * 100}%`);
+      if (loadHot)
+        reasons.push(
+          `load ${pctText(load)} (hot: rose above ${pctText(cfg.load.high)}, clears at ${pctText(cfg.load.low)})`,
+        );
       if (throttleHot)
-        reasons.push(`throttled ${((r.throttledShare ?? 0) * 100).toFixed(0)}% held above ${cfg.throttle.high * 100}%`);
+        reasons.push(
+          `throttled ${pctText(r.throttledShare)} (hot: rose above ${pctText(cfg.throttle.high)}, clears at ${pctText(cfg.throttle.low)})`,
+        );
     }
 
     // Hysteresis gates every penalty: inside the dead band a region is worth exactly what it was, so

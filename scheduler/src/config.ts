@@ -122,8 +122,13 @@ export const configSchema = z.strictObject({
   /** Weights that turn figures into GPU-seconds of value. */
   value: z
     .strictObject({
-      /** Value of relieving one GPU of overload in a hot region, per GPU-second (1 = a whole GPU). */
-      overloadPerGpu: z.number().min(0).default(1),
+      /**
+       * Value of relieving one GPU of allocation overload in a hot region, per GPU-second (1 = a whole
+       * GPU). Below 1 because a full region loses no work by being full, only headroom: at 0.25 cheap
+       * moves (inference, fresh checkpoints) rebalance, while training with an hour-old checkpoint
+       * moves only when its region degrades (throttling, errors, failure) or its links do.
+       */
+      overloadPerGpu: z.number().min(0).default(0.25),
       /** Slowdown of a throttled GPU. */
       throttleSlowdown: fraction.default(0.5),
       /** Share of work lost in a region whose error rate is at the high threshold. */

@@ -333,6 +333,13 @@ export function plan(
     // A failed region must be emptied entirely.
     if (r.status === 'failed') excess.set(r.region, r.gpusAllocated);
   }
+  // Moves already under way relieve their source even while the observation still shows the
+  // workload there; without this the next pass would move more for the same overload.
+  for (const f of mem.inFlight) {
+    const w = byId.get(f.move.workloadId);
+    const e = excess.get(f.move.from);
+    if (e !== undefined && w && w.region === f.move.from) excess.set(f.move.from, Math.max(0, e - f.move.gpus));
+  }
   const problem: Problem = {
     candidates,
     headroom,
@@ -412,9 +419,14 @@ function applyLimits(ctx: Context, p: Problem, s: Solution, passId: string, reje
 
   // Candidates the solver left where they are: say why.
   const picked = new Set(chosen.map((c) => c.cand.workload.id));
+  // Overload left in each source once the chosen moves are made: a candidate only "pays" if moving
+  // it would still relieve something.
+  const leftOver = new Map(p.excess);
+  for (const c of chosen)
+    leftOver.set(c.cand.source, Math.max(0, (leftOver.get(c.cand.source) ?? 0) - c.units * c.cand.unitGpus));
   for (const c of p.candidates) {
     if (picked.has(c.workload.id)) continue;
-    const relief = (p.excess.get(c.source) ?? 0) > 0 ? p.overloadValue * c.unitGpus : 0;
+    const relief = p.overloadValue * Math.min(leftOver.get(c.source) ?? 0, c.unitGpus);
     const best = c.options.reduce((b, o) => (coefficient(c, o, p.margin) > coefficient(c, b, p.margin) ? o : b));
     const pays = coefficient(c, best, p.margin) + relief > 0;
     rejected.push({
@@ -424,7 +436,9 @@ function applyLimits(ctx: Context, p: Problem, s: Solution, passId: string, reje
       to: best.region,
       reason: pays ? 'not-selected' : 'cost-exceeds-benefit',
       trigger: c.trigger,
-      benefit: c.units * c.unitGpus * (best.valuePerGpu - c.sourceValuePerGpu) + relief * c.units,
+      benefit:
+        c.units * c.unitGpus * (best.valuePerGpu - c.sourceValuePerGpu) +
+        p.overloadValue * Math.min(leftOver.get(c.source) ?? 0, c.units * c.unitGpus),
       cost: c.units * best.costPerUnit,
       detail: pays
         ? 'other moves used the headroom or relieved the source first'

@@ -386,7 +386,7 @@ export class Scheduler {
       this.metrics.passes.inc({ result: this.isPaused ? 'paused' : 'ok' });
       this.metrics.inFlight.set(this.memory.inFlight.length);
       root.setAttributes({ 'meridian.pass.id': `pass-${now}`, 'meridian.pass.decisions': decisions.length });
-      return {
+      const report: PassReport = {
         passId: `pass-${now}`,
         ts: now,
         paused: this.isPaused,
@@ -396,6 +396,8 @@ export class Scheduler {
         flapsPrevented: flaps,
         durationMs,
       };
+      this.opts.onPass?.(report);
+      return report;
     } catch (err) {
       this.lastError = (err as Error).message;
       this.metrics.passes.inc({ result: 'error' });
