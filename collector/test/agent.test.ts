@@ -2,7 +2,8 @@
  * The agent in one process: a source feeding the pipeline into the embedded store, its /metrics and
  * /healthz over real HTTP, and its spans arriving at a real OTLP/gRPC receiver on loopback.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,5 +138,38 @@ describe('agent', () => {
     expect(logs.filter((l) => l.includes('not available on this host'))).toHaveLength(1);
     await agent.stop();
     agent = undefined;
+  });
+
+  it('a spool directory it cannot use is named by its key; a reflector that cannot bind is reported, not fatal', async () => {
+    const notADir = join(root, 'a-file');
+    writeFileSync(notADir, 'x');
+    await expect(
+      startAgent({
+        config: { ...configFor(''), spool: { ...configFor('').spool, dir: join(notADir, 'spool') } },
+        sources: [],
+        log: () => undefined,
+      }),
+    ).rejects.toThrow(
+      /^spool\.dir: cannot use .*a-file\/spool \(ENOTDIR\); it must be a directory the collector's user can write$/,
+    );
+
+    // Another process holds the reflector's port (as port 862 is "held" for a user without the capability).
+    const taken = createSocket('udp4');
+    await new Promise<void>((r) => taken.bind(0, '127.0.0.1', () => r()));
+    const port = taken.address().port;
+    const logs: string[] = [];
+    agent = await startAgent({
+      config: configFor(
+        `sources: { nvidiaSmi: { enabled: false }, host: { enabled: false } }\nstamp: { reflector: { enabled: true, address: 127.0.0.1, port: ${port} } }`,
+      ),
+      sources: [],
+      log: (m) => logs.push(m),
+    });
+    expect(agent.unavailable.get('stamp-reflector')).toMatch(/EADDRINUSE/);
+    expect(logs.some((l) => /stamp-reflector is not available on this host/.test(l))).toBe(true);
+    expect((await fetch(`${agent.metricsUrl}/healthz`)).status).toBe(200);
+    await agent.stop();
+    agent = undefined;
+    taken.close();
   });
 });

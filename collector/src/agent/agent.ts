@@ -67,6 +67,11 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
             : `the store refuses this batch while taking others, moved to ${config.spool.dir}/rejected`;
       log(`meridian collector: dropped ${d.entry.rows} ${d.entry.target} rows: ${why}`);
     },
+  }).catch((err: NodeJS.ErrnoException) => {
+    // Most often a collector started as a user that cannot write there: say which key to change.
+    throw new Error(
+      `spool.dir: cannot use ${config.spool.dir} (${err.code ?? err.message}); it must be a directory the collector's user can write`,
+    );
   });
   if (spool.entries().length > 0) {
     const s = spool.stats();
@@ -186,6 +191,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     log,
   });
 
+  const markUnavailable = (name: string, err: unknown): void => {
+    const why = err instanceof Error ? err.message : String(err);
+    unavailable.set(name, why);
+    metrics.sourceUp.set({ source: name }, 0);
+    log(`meridian collector: ${name} is not available on this host: ${why}`);
+  };
+
   const sources = opts.sources ?? (await import('./sources.js')).createSources(config);
   const started: Source[] = [];
   for (const s of sources) {
@@ -217,14 +229,22 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       },
       { onReport: (report) => emit('link', [report.row]) },
     );
-    await sender.start();
+    await sender.start().catch((err: unknown) => {
+      // Like any source: say once that it cannot run here, and carry on with the others.
+      markUnavailable('stamp-sender', err);
+      sender = undefined;
+    });
   }
   let reflector: StampReflector | undefined;
   const reflCfg = config.stamp.reflector;
   if (reflCfg?.enabled) {
     const { enabled: _enabled, ...rest } = reflCfg;
     reflector = new StampReflector(rest);
-    await reflector.start();
+    await reflector.start().catch((err: unknown) => {
+      // EACCES on port 862 without CAP_NET_BIND_SERVICE is the usual one (see deploy/README.md).
+      markUnavailable('stamp-reflector', err);
+      reflector = undefined;
+    });
   }
 
   let server: MetricsServer | undefined;
