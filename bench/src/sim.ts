@@ -102,6 +102,9 @@ try {
   console.log(
     'scenario          GPUs   rows/tick  twin only  +pipeline  +store (up)  engine ceiling   (simulated s per wall s; 1.0 = real time)',
   );
+  // Warm the JIT first so the first scenario measured is not also paying for compilation.
+  const warm = new Twin('default', { startMs: START });
+  for (let i = 0; i < 30; i++) warm.step();
   let h = 0;
   for (const name of scenarios()) {
     const twinOnly = await run(name, 'twin', store, h++);
