@@ -104,8 +104,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       metrics.rowsWritten.inc({ target: batch.target }, written);
       metrics.storeUp.set(1);
       for (const r of rejected) errors.count(`store:${batch.target}`, r.field, 'out_of_range');
-      if (rejected.length > 0)
-        metrics.droppedRows.inc({ reason: 'rejected' }, new Set(rejected.map((r) => r.row)).size);
+      if (rejected.length > 0) metrics.droppedRows.inc({ reason: 'invalid' }, new Set(rejected.map((r) => r.row)).size);
       if (outageSince !== undefined) {
         log(
           `meridian collector: store is back after ${Math.round((Date.now() - outageSince) / 1000)} s; replaying the spool`,
