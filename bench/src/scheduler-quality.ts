@@ -21,7 +21,15 @@ import {
   type RegionObservation,
   type WorkloadObservation,
 } from '@meridian/scheduler';
-import { Twin, type TickOutput } from '@meridian/sim';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { loadScenario, Twin, type TickOutput } from '@meridian/sim';
+
+/** The Alibaba openb replay, where the shared trace is checked out beside the repository. */
+function traceScenario(): string[] {
+  const sc = loadScenario('trace');
+  return existsSync(path.resolve(path.dirname(sc.file), sc.workloads.trace?.path ?? '')) ? ['trace'] : [];
+}
 
 const col = (name: string): string => {
   const m = metricByName(name);
@@ -381,7 +389,7 @@ async function runPolicy(scenario: string, policy: Policy, durationS: number): P
 export async function quality(
   opts: { scenarios?: string[]; durationS?: number; policies?: Policy[] } = {},
 ): Promise<void> {
-  const scenarios = opts.scenarios ?? ['cooling-loss', 'link-degradation', 'host-failure', 'arrival-surge'];
+  const scenarios = opts.scenarios ?? ['cooling-loss', 'link-degradation', 'host-failure', 'arrival-surge', ...traceScenario()];
   const durationS = opts.durationS ?? 5400;
   console.log(
     `\nquality on the twin (sim/), ${durationS / 60} simulated minutes per run; lower is better except 'completed'`,
