@@ -144,6 +144,7 @@ const gpu: MetricDef[] = [
       nvidiaSmiQuery: field('power.draw'),
       nvidiaSmiXml: xml(
         'gpu_power_readings/power_draw',
+        'gpu_power_readings/average_power_draw',
         'gpu_power_readings/instant_power_draw',
         'power_readings/power_draw',
       ),
@@ -339,7 +340,7 @@ const gpu: MetricDef[] = [
     'Rows remapped for correctable errors (Ampere and later).',
     {
       sources: {
-        nvidiaSmiXml: xml('remapped_rows/remapped_row_cor'),
+        nvidiaSmiXml: xml('remapped_rows/remapped_row_corr'),
         dcgm: field('DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS'),
       },
     },
@@ -368,7 +369,7 @@ const gpu: MetricDef[] = [
     {
       range: { min: 0, max: 1 },
       sources: {
-        nvidiaSmiXml: xml('remapped_rows/remapping_failure_occurred'),
+        nvidiaSmiXml: xml('remapped_rows/remapped_row_failure'),
         dcgm: field('DCGM_FI_DEV_ROW_REMAP_FAILURE'),
       },
     },

@@ -124,8 +124,11 @@ describe('nvidia-smi -q -x', () => {
     const [g0, g1] = r.records;
     expect(g0!.labels.gpu_uuid).toBe('GPU-12345678-aaaa-bbbb-cccc-0123456789cd');
     expect(g1!.labels.gpu_uuid).toBe('GPU-12345678-aaaa-bbbb-cccc-0123456789ab');
-    expect(g1!.values.power_draw).toBe(6.52); // instant_power_draw 6.52 W (no power_draw in v13)
-    expect(g0!.values.power_draw).toBe(13.59);
+    expect(g1!.values.power_draw).toBe(6.41); // average_power_draw 6.41 W, as CSV power.draw reports on v13 (instant 6.52 W)
+    expect(g0!.values.power_draw).toBe(13.6);
+    // remapped_row_corr / remapped_row_failure are the v13 element names (the catalog names them).
+    expect(g0!.values.remapped_rows_correctable).toBe(0);
+    expect(g0!.values.remapped_rows_failed).toBe(0);
     expect(g1!.values.memory_used).toBe(22437 * MiB);
     expect(g1!.values.fan_speed).toBe(30);
     expect(g1!.values.pstate).toBe(8);
