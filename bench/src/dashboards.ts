@@ -1,0 +1,214 @@
+/**
+ * bench/dashboards: every ClickHouse panel query of every Meridian dashboard over the last 24 h of the
+ * `large` scenario's fleet (8 regions, 10,240 GPUs), variables at All (the default view), each run
+ * --runs times: the median per panel against the 200 ms target. Then the whole fleet overview over
+ * 30 days, answered from the 1-hour rollup, against the 500 ms target.
+ * Yardstick, same run and data: a bare scan of the rows the 24 h panels read (count() over gpu_1m for
+ * 24 h, and avgMerge of one column over them): the engine's floor for touching that much data.
+ *
+ *   npm run bench:dashboards [-- --gpus 10240 --runs 5 --data DIR]
+ * --gpus scales the fleet down (regions kept, hosts per region reduced) where seeding 24 h of the
+ * full fleet takes too long; the table says which scale ran.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { rollupTable } from '@meridian/catalog';
+import {
+  ALL,
+  buildDashboards,
+  calculateIntervalMs,
+  CLICKHOUSE_TYPE,
+  expandMacros,
+  intervalToMs,
+  panelQueries,
+  type PanelQuery,
+} from '@meridian/dashboards';
+import { loadScenario } from '@meridian/sim';
+import { openStore, type Store } from '@meridian/store';
+import { insertSql, layout, seedAux, seedPlan, type Fleet } from './dashboards-seed.js';
+
+const { values: args } = parseArgs({
+  options: {
+    gpus: { type: 'string', default: '10240' },
+    runs: { type: 'string', default: '5' },
+    data: { type: 'string' },
+  },
+});
+const RUNS = Math.max(1, Number(args.runs));
+const WANT_GPUS = Number(args.gpus);
+if (!Number.isInteger(WANT_GPUS) || WANT_GPUS < 64)
+  throw new Error(`--gpus must be an integer ≥ 64, got "${args.gpus}"`);
+
+function fleetFromScenario(): Fleet {
+  const sc = loadScenario('large');
+  const gpusPerHost = sc.regions[0]?.hosts[0]?.gpus_per_host ?? 8;
+  const fullHosts = sc.regions[0]?.hosts.reduce((a, h) => a + h.count, 0) ?? 160;
+  const hostsPerRegion = Math.min(fullHosts, Math.max(1, Math.round(WANT_GPUS / (sc.regions.length * gpusPerHost))));
+  return {
+    regions: sc.regions.map((r) => r.name),
+    hostsPerRegion,
+    gpusPerHost,
+    links: sc.links.map((l) => ({
+      from: l.from,
+      to: l.to,
+      km: l.route_km ?? 1500,
+      gbps: l.capacity_gbps,
+      eqMs: l.equipment_delay_ms,
+    })),
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)] ?? NaN;
+};
+
+async function time(store: Store, sql: string): Promise<{ ms: number; rows: number }> {
+  const t0 = performance.now();
+  const rs = await store.client.query({ query: sql, format: 'JSONCompactEachRow' });
+  const rows = await rs.json<unknown[]>();
+  return { ms: performance.now() - t0, rows: rows.length };
+}
+
+/** Which table the expanded SQL reads: the branch whose `$__interval_s` guards all hold. */
+function tablesRead(sql: string): string {
+  const live = new Set<string>();
+  for (const branch of sql.split(/UNION ALL/)) {
+    const guards = [...branch.matchAll(/(?<![\w.])(\d+) (<|>=) (\d+)(?![\w.])/g)];
+    const ok = guards.every(([, a, op, b]) => (op === '<' ? Number(a) < Number(b) : Number(a) >= Number(b)));
+    if (!ok) continue;
+    for (const m of branch.matchAll(/FROM (\w+)/g))
+      if (m[1] && /_(samples|1m|1h)$|^[a-z_]+$/.test(m[1])) live.add(m[1]);
+  }
+  return [...live].filter((t) => !/^(numbers)$/.test(t)).join('+');
+}
+
+async function measure(store: Store, q: PanelQuery, to: number, span: number) {
+  const from = to - (q.timeFrom ? intervalToMs(q.timeFrom) : span);
+  const intervalMs = calculateIntervalMs(from, to, q.maxDataPoints ?? 1000);
+  const sql = expandMacros(q.rawSql ?? '', {
+    from,
+    to,
+    intervalMs,
+    vars: { region: ALL, host: ALL, gpu: ALL, link: ALL },
+  });
+  await time(store, sql); // warm: the first run pays for loading marks and caches
+  const samples: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const r = await time(store, sql);
+    samples.push(r.ms);
+    rows = r.rows;
+  }
+  return { ms: median(samples), rows, reads: tablesRead(sql), intervalS: intervalMs / 1000, sql };
+}
+
+const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
+const num = (x: number, n: number) => x.toFixed(1).padStart(n);
+
+async function main(): Promise<void> {
+  const fleet = fleetFromScenario();
+  const gpus = layout('gpu', fleet).n;
+  const dir = args.data ?? mkdtempSync(path.join(tmpdir(), 'meridian-bench-dashboards-'));
+  const store = await openStore({ data: dir });
+  try {
+    await store.migrate();
+    const nowS = Math.floor(Date.now() / 1000);
+    const to = nowS * 1000;
+    const plan = seedPlan(fleet, nowS);
+    console.log(
+      `seeding: large scenario fleet, ${fleet.regions.length} regions × ${fleet.hostsPerRegion} hosts × ${fleet.gpusPerHost} GPUs = ${gpus} GPUs; ${plan.length} inserts`,
+    );
+    const t0 = performance.now();
+    let done = 0;
+    for (const p of plan) {
+      await store.command(insertSql(p.entity, p.res, fleet, p.startS, p.stepS, p.steps, nowS - 31 * 86400));
+      done++;
+      if (done % 10 === 0 || done === plan.length)
+        process.stderr.write(`  ${done}/${plan.length} inserts (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+    }
+    await seedAux(store, fleet, to);
+    const counts = await store.query<{ t: string; n: string }>(
+      `SELECT table AS t, toString(sum(rows)) AS n FROM system.parts WHERE active AND database = currentDatabase() GROUP BY t ORDER BY t`,
+    );
+    console.log(
+      `seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${counts.map((c) => `${c.t} ${c.n}`).join(', ')}`,
+    );
+
+    // Yardstick: touching the rows the 24 h panels read, with no grouping at all.
+    const m1 = rollupTable('gpu', '1m');
+    const range24 = `ts >= toDateTime(${nowS - 86400}) AND ts <= toDateTime(${nowS})`;
+    const yard: number[] = [];
+    const yardAvg: number[] = [];
+    let yardRows = '';
+    for (let i = 0; i < RUNS + 1; i++) {
+      const a = await time(store, `SELECT count() FROM ${m1} WHERE ${range24}`);
+      const b = await time(store, `SELECT avgMerge(util_gpu_avg) FROM ${m1} WHERE ${range24}`);
+      if (i > 0) {
+        yard.push(a.ms);
+        yardAvg.push(b.ms);
+      }
+    }
+    yardRows =
+      (await store.query<{ n: string }>(`SELECT toString(count()) AS n FROM ${m1} WHERE ${range24}`))[0]?.n ?? '?';
+
+    const dashboards = buildDashboards();
+    const rows24: string[] = [];
+    const medians: number[] = [];
+    let over = 0;
+    for (const d of dashboards) {
+      for (const q of panelQueries(d.json).filter((x) => x.datasourceType === CLICKHOUSE_TYPE)) {
+        const r = await measure(store, q, to, 86_400_000);
+        medians.push(r.ms);
+        if (r.ms > 200) over++;
+        rows24.push(
+          `${pad(d.key, 9)} ${pad(q.panelTitle, 40)} ${pad(r.reads || '-', 28)} ${String(r.intervalS).padStart(6)} ${String(r.rows).padStart(6)} ${num(r.ms, 9)} ${r.ms <= 200 ? 'ok' : 'OVER'}`,
+        );
+      }
+    }
+    console.log(`\n24 h, variables All, ${gpus} GPUs, median of ${RUNS} runs (target ≤ 200 ms per panel)`);
+    console.log(
+      `${pad('dashboard', 9)} ${pad('panel', 40)} ${pad('reads', 28)} ${'ivl_s'.padStart(6)} ${'rows'.padStart(6)} ${'median_ms'.padStart(9)}`,
+    );
+    for (const r of rows24) console.log(r);
+    console.log(
+      `panels: ${medians.length}; over 200 ms: ${over}; median of medians ${median(medians).toFixed(1)} ms; worst ${Math.max(...medians).toFixed(1)} ms`,
+    );
+    console.log(
+      `yardstick: count() over ${yardRows} ${m1} rows (24 h) ${median(yard).toFixed(1)} ms; avgMerge(util_gpu_avg) over them ${median(yardAvg).toFixed(1)} ms`,
+    );
+
+    // The 30-day fleet overview: every panel, from the 1-hour rollup, sequentially and all at once.
+    const fleetBoard = dashboards.find((d) => d.key === 'fleet');
+    const fleetQs = panelQueries(fleetBoard?.json ?? ({} as never)).filter((x) => x.datasourceType === CLICKHOUSE_TYPE);
+    console.log(`\nFleet overview over 30 d (target ≤ 500 ms, from ${rollupTable('gpu', '1h')})`);
+    let sum = 0;
+    for (const q of fleetQs) {
+      const r = await measure(store, q, to, 30 * 86_400_000);
+      sum += r.ms;
+      console.log(`  ${pad(q.panelTitle, 40)} ${pad(r.reads || '-', 28)} ${num(r.ms, 9)} ms`);
+    }
+    const walls: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      await Promise.all(
+        fleetQs.map((q) => {
+          const from = to - (q.timeFrom ? intervalToMs(q.timeFrom) : 30 * 86_400_000);
+          const intervalMs = calculateIntervalMs(from, to, q.maxDataPoints ?? 1000);
+          return time(store, expandMacros(q.rawSql ?? '', { from, to, intervalMs, vars: { region: ALL } }));
+        }),
+      );
+      walls.push(performance.now() - t);
+    }
+    console.log(
+      `fleet overview 30 d: sum of panel medians ${sum.toFixed(1)} ms; all ${fleetQs.length} panels at once (as Grafana loads them), median wall ${median(walls).toFixed(1)} ms: ${median(walls) <= 500 ? 'ok' : 'OVER'}`,
+    );
+  } finally {
+    await store.close();
+    if (!args.data) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
