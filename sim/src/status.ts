@@ -83,6 +83,11 @@ export function linkStatus(twin: Twin, lastRows: readonly SampleRow[]): LinkStat
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const num = (x: number, d = 1): string => x.toFixed(d);
 
+/** One line per item keeps the block's height fixed, which is what makes an in-place refresh clean. */
+function clip(text: string, width = (process.stdout.columns ?? 160) - 4): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(20, width - 1))}…`;
+}
+
 /** The block refreshed in place on a terminal. */
 export function renderStatus(s: StatusSnapshot): string {
   const lines: string[] = [];
@@ -111,9 +116,9 @@ export function renderStatus(s: StatusSnapshot): string {
   lines.push('');
   lines.push(`planner: ${s.planner}`);
   lines.push('last decisions:');
-  for (const d of s.decisions.length ? s.decisions : ['(none yet)']) lines.push(`  ${d}`);
+  for (const d of s.decisions.length ? s.decisions : ['(none yet)']) lines.push(`  ${clip(d)}`);
   lines.push('alerts and events:');
-  for (const a of s.alerts.length ? s.alerts : ['(none)']) lines.push(`  ${a}`);
+  for (const a of s.alerts.length ? s.alerts : ['(none)']) lines.push(`  ${clip(a)}`);
   return lines.join('\n');
 }
 

@@ -207,7 +207,10 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
       decisions: runner.decisions
         .slice(-5)
         .map((d) => `${d.action} ${d.workload_id} ${d.region_from}→${d.region_to || '—'}: ${d.reason} [${d.outcome}]`),
-      alerts: alerts.slice(-5),
+      alerts: [
+        ...(scheduler?.alerts() ?? []).map((a) => `FIRING ${a.labels.alertname}: ${a.summary}`),
+        ...alerts.slice(-5),
+      ].slice(0, 8),
       running,
       queued,
       planner: scheduler
