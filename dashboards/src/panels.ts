@@ -104,7 +104,7 @@ export function statPanel(title: string, sql: string, unit: string, o: PanelOpts
 export function tablePanel(
   title: string,
   sql: string,
-  o: PanelOpts & { timeFrom?: string; unit?: string } = {},
+  o: PanelOpts & { timeFrom?: string; unit?: string; rowLinks?: readonly PanelLink[] } = {},
 ): table.PanelBuilder {
   const p = new table.PanelBuilder()
     .title(title)
@@ -116,6 +116,8 @@ export function tablePanel(
   if (o.description) p.description(o.description);
   if (o.timeFrom) p.timeFrom(o.timeFrom);
   if (o.links) p.links(linkBuilders(o.links));
+  // Cell links: a row's values reach the target through ${__data.fields.<column>}.
+  if (o.rowLinks) p.dataLinks(linkBuilders(o.rowLinks));
   return p;
 }
 

@@ -86,6 +86,19 @@ describe('generated dashboards validate against the foundation SDK dashboard sch
     expect(text).toMatch(/panelz/);
   });
 
+  it('rejects a ClickHouse query with a misspelt field or a wrong format', () => {
+    const bad = JSON.parse(JSON.stringify(dashboards[0]?.json)) as {
+      panels: { targets?: Record<string, unknown>[] }[];
+    };
+    const target = bad.panels.find((p) => p.targets?.length)?.targets?.[0];
+    expect(target).toBeDefined();
+    if (!target) return;
+    target['rawSQL'] = target['rawSql'];
+    delete target['rawSql'];
+    expect(dashboardValidator(bad)).toBe(false);
+    expect(JSON.stringify(dashboardValidator.errors)).toMatch(/rawS(QL|ql)/);
+  });
+
   it('uses the ClickHouse data source through the $datasource variable everywhere', () => {
     for (const d of dashboards) {
       const vars = d.json.templating.list ?? [];

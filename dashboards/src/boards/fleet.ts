@@ -119,6 +119,12 @@ export function fleetOverviewDashboard(): DashboardBuilder {
       {
         description: 'Each region over the selected range. Open GPU health for a region from the panel links.',
         links: [gpuLink, { title: 'App: regions', url: appPageUrl('regions') }],
+        rowLinks: [
+          {
+            title: 'GPU health: ${__data.fields.region}',
+            url: `${dashboardUrl('gpu')}?var-region=\${__data.fields.${region}}&\${__url_time_range}`,
+          },
+        ],
       },
     ),
   );
@@ -191,6 +197,12 @@ export function fleetOverviewDashboard(): DashboardBuilder {
           span: 16,
           description: `GPUs with uncorrectable ECC errors or XIDs since their driver loaded, or throttled more than half the time.`,
           links: [gpuLink],
+          rowLinks: [
+            {
+              title: 'GPU health: ${__data.fields.host}',
+              url: `${dashboardUrl('gpu')}?var-region=\${__data.fields.${region}}&var-host=\${__data.fields.${host}}&var-gpu=\${__data.fields.${uuid}}&\${__url_time_range}`,
+            },
+          ],
         },
       ),
     );

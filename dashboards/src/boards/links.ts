@@ -108,6 +108,12 @@ export function fiberLinksDashboard(): DashboardBuilder {
       {
         description: `Per link: ${rttMin.name} against the fiber floor (2 × route km × ${FIBER_MS_PER_KM} ms), latency stretch = ${rttMin.name} ÷ floor, loss, jitter and throughput.`,
         links: [self, { title: 'App: links', url: appPageUrl('links') }],
+        rowLinks: [
+          {
+            title: 'Fiber links: ${__data.fields.link_id}',
+            url: `${dashboardUrl('links')}?var-link=\${__data.fields.${linkId}}&\${__url_time_range}`,
+          },
+        ],
       },
     ),
   );
