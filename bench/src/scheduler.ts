@@ -4,7 +4,7 @@
  * of merely copying the pass's inputs once). Also the heuristic's gap to the LP relaxation bound.
  * Targets (issue 5): ≤ 50 ms for 10k GPUs / 2k workloads / 8 regions; ≤ 1 s for 100k GPUs.
  *
- *   npm run bench:scheduler [-- --runs 7] [-- --quality]
+ *   npm run bench:scheduler [-- --runs 9] [-- --quality [--minutes 90] [--scenarios a,b]]
  * The fabrics are synthetic (see scheduler-fabric.ts); --quality runs the twin comparison in
  * scheduler-quality.ts.
  */
@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '9' },
     quality: { type: 'boolean', default: false },
     minutes: { type: 'string', default: '90' },
+    // e.g. --scenarios trace --minutes 220 replays the Alibaba openb trace (≈3.6 simulated hours).
+    scenarios: { type: 'string' },
   },
 });
 const RUNS = Number(args.runs);
@@ -136,5 +138,8 @@ await latency();
 await gap();
 if (args.quality) {
   const { quality } = await import('./scheduler-quality.js');
-  await quality({ durationS: Number(args.minutes) * 60 });
+  await quality({
+    durationS: Number(args.minutes) * 60,
+    ...(args.scenarios ? { scenarios: args.scenarios.split(',') } : {}),
+  });
 }

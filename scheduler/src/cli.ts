@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfigFile, parseConfig, type SchedulerConfig } from './config.js';
 import { createExecutor, createSinks, effectiveConfig } from './factory.js';
 import { createScheduler, type PassReport } from './scheduler.js';
+import { startTracing } from './tracing.js';
 
 interface ScheduleFlags {
   config?: string;
@@ -66,6 +67,7 @@ export function registerScheduleCommand(program: Command): void {
       const data = flags.data ?? cfg.store.data;
       const clickhouse = flags.clickhouse ?? cfg.store.clickhouse;
       const store = await openStore({ ...(data ? { data } : {}), ...(clickhouse ? { clickhouse } : {}) });
+      const tracing = await startTracing();
       try {
         await store.migrate();
         const s = await createScheduler({
@@ -84,7 +86,7 @@ export function registerScheduleCommand(program: Command): void {
         }
         const api = flags.api === false ? null : await s.startApi({ port });
         console.error(
-          `meridian schedule: ${store.description}; executor ${s.executor.name}${cfg.requireApproval ? ' (approval required)' : ''}; every ${cfg.intervalSeconds} s` +
+          `meridian schedule: ${store.description}; executor ${s.executor.name}${tracing.enabled ? '; tracing to OTLP' : ''}${cfg.requireApproval ? ' (approval required)' : ''}; every ${cfg.intervalSeconds} s` +
             (api ? `; API on ${api.url}` : ''),
         );
         s.start();
@@ -95,6 +97,7 @@ export function registerScheduleCommand(program: Command): void {
         });
         await s.stop();
       } finally {
+        await tracing.shutdown().catch(() => undefined);
         await store.close();
       }
     });

@@ -58,7 +58,7 @@ export const configSchema = z.strictObject({
   margin: z.number().min(1).default(1.5),
   solver: z.enum(['auto', 'milp', 'greedy']).default('auto'),
   /** auto: above this many decision variables the greedy heuristic runs instead of the MILP. */
-  milpMaxVariables: z.int().positive().default(4000),
+  milpMaxVariables: z.int().positive().default(1000),
   /** A MILP not proven optimal in this time falls back to the greedy heuristic. */
   milpTimeLimitSeconds: positive.default(1),
   freshness: z

@@ -36,3 +36,4 @@ export { buildApi, startApi, authenticate } from './api.js';
 export type { ApiToken, ApiBackend, RunningApi, DecisionFilter, Role } from './api.js';
 export { createExecutor, createSinks, effectiveConfig } from './factory.js';
 export { registerScheduleCommand, summarizePass } from './cli.js';
+export { startTracing, tracingWanted } from './tracing.js';
