@@ -28,7 +28,7 @@ beforeAll(async () => {
   for (const [i, [scenario, durationS]] of plan.entries()) {
     runs.set(
       scenario,
-      await seedStore(store, { scenario, durationS, startMs: base + i * 3_600_000, decisions: false }),
+      await seedStore(store, { scenario, durationS, startMs: base + i * 3_600_000, planner: 'none' }),
     );
   }
 }, 120_000);

@@ -2,7 +2,9 @@
  * Seed data for dashboards, the plugin's browser tests and benches: runs the twin as fast as it can
  * (not in real time) into a store, through the collector's pipeline and store sink.
  */
-import { createPipeline, createStoreSink, type StoreTarget } from '@meridian/collector';
+import { createPipeline, createStoreSink } from '@meridian/collector';
+import { createScheduler, type ConfigInput, type Scheduler } from '@meridian/scheduler';
+import type { Store } from '@meridian/store';
 import { InterimPlanner } from './planner.js';
 import { TwinRunner, type RowCounts } from './runner.js';
 import type { Scenario } from './scenario.js';
@@ -20,8 +22,14 @@ export interface SeedOptions {
    * seeded data ends at the present and shows in Grafana's default "last N minutes" views.
    */
   readonly startMs?: number;
-  /** Run the interim planner every 30 s and record its decisions. Default true. */
-  readonly decisions?: boolean;
+  /**
+   * Who plans moves every 30 simulated seconds, executed by the twin and recorded in
+   * `scheduler_decisions`: `interim` (default; the twin's threshold planner), `scheduler` (the real
+   * @meridian/scheduler reading this store, passes awaited so the run is reproducible), or `none`.
+   */
+  readonly planner?: 'interim' | 'scheduler' | 'none';
+  /** Scheduler config for `planner: 'scheduler'` (e.g. shorter persistSeconds for short seeds). */
+  readonly schedulerConfig?: ConfigInput;
   readonly tracePath?: string;
 }
 
@@ -39,7 +47,7 @@ export interface SeedResult {
 /** Rows per flush: bounds memory on `large` (10,240 GPU rows a tick) while keeping inserts big. */
 const FLUSH_ROWS = 100_000;
 
-export async function seedStore(store: StoreTarget, opts: SeedOptions = {}): Promise<SeedResult> {
+export async function seedStore(store: Store, opts: SeedOptions = {}): Promise<SeedResult> {
   const durationS = opts.durationS ?? 300;
   const startMs = opts.startMs ?? Math.floor(Date.now() / 1000) * 1000 - durationS * 1000;
   const twin = new Twin(opts.scenario ?? 'default', {
@@ -55,7 +63,28 @@ export async function seedStore(store: StoreTarget, opts: SeedOptions = {}): Pro
     collectorId: 'sim',
     runId: `${twin.scenario.name}-${twin.seed}-${startMs}`,
   });
-  const runner = new TwinRunner(twin, out, opts.decisions === false ? {} : { planner: new InterimPlanner() });
+  const kind = opts.planner ?? 'interim';
+  let scheduler: Scheduler | undefined;
+  let runner: TwinRunner;
+  if (kind === 'scheduler') {
+    const sched = await createScheduler({
+      store,
+      executor: twin.executor(),
+      clock: () => twin.nowMs,
+      config: { ...opts.schedulerConfig, store: { source: 'sim' } },
+    });
+    scheduler = sched;
+    runner = new TwinRunner(twin, out, {
+      externalPass: async () => {
+        // The scheduler reads the store: it must hold everything up to now.
+        await out.flush();
+        await sink.drained();
+        return (await sched.runPass()).decisions;
+      },
+    });
+  } else {
+    runner = new TwinRunner(twin, out, kind === 'interim' ? { planner: new InterimPlanner() } : {});
+  }
   runner.writeStatic();
   let ticks = 0;
   let pending = 0;
@@ -73,6 +102,7 @@ export async function seedStore(store: StoreTarget, opts: SeedOptions = {}): Pro
     // The sink acknowledges a batch once it is spooled; wait until the store has every one.
     await sink.drained();
   } finally {
+    await scheduler?.stop();
     await out.close();
   }
   const st = out.stats();
