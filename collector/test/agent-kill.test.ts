@@ -185,3 +185,36 @@ describe('a collector writing to a ClickHouse server', () => {
     console.log(`collector on a server target: peak RSS ${(Number(m?.[2]) / 1048576).toFixed(1)} MiB, chDB not loaded`);
   }, 30_000);
 });
+
+describe('meridian collect, the command', () => {
+  it('with nothing else to keep it busy (no GPU, no port) it runs until SIGTERM, then exits 0', async () => {
+    const cfg = join(root, 'quiet.yaml');
+    writeFileSync(
+      cfg,
+      [
+        'collector: { region: eu-west, host: node-3, id: node-3 }',
+        'store: { clickhouse: "http://127.0.0.1:1" }',
+        `spool: { dir: ${join(root, 'spool-quiet')} }`,
+        'sources: { nvidiaSmi: { enabled: false }, host: { enabled: false } }',
+        'telemetry: { listen: "" }',
+      ].join('\n'),
+    );
+    const cli = fileURLToPath(new URL('./fixtures/collect-cli.mjs', import.meta.url));
+    const proc = spawn(process.execPath, [cli, 'collect', '--config', cfg], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    const started =
+      /meridian collector node-3 \(eu-west\/node-3\) → ClickHouse http:\/\/127\.0\.0\.1:1\/; sources: none/;
+    for (let waited = 0; !started.test(stderr) && waited < 20_000; waited += 50) await sleep(50);
+    expect(stderr).toMatch(started);
+    await sleep(1_500);
+    expect(proc.exitCode).toBe(null); // still running, with nothing but itself to keep it alive
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toMatch(/stopped; 0 rows written this run, spool empty/);
+  }, 30_000);
+});

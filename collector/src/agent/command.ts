@@ -71,6 +71,9 @@ export async function runCollect(
       (loaded.fromEnv.length ? `; overrides from ${loaded.fromEnv.join(', ')}` : ''),
   );
 
+  // Sources and the flush timer are unref'd so that they never hold up an exit; while running, the
+  // agent itself is what keeps the process alive (with no metrics port and no GPU, nothing else would).
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   await new Promise<void>((resolve) => {
     let signalled = false;
     const onSignal = (sig: NodeJS.Signals): void => {
@@ -84,6 +87,7 @@ export async function runCollect(
     };
     process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
   });
+  clearInterval(keepAlive);
   await agent.stop();
   const st = agent.sink.stats();
   const sp = agent.sink.spool.stats();
