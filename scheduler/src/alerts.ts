@@ -1,3 +1,4 @@
+import { cmp } from './order.js';
 /**
  * Alert state in Alertmanager's v2 push model: labels are the identity (alertname, region_from,
  * region_to, workload_class, severity), firing alerts are re-sent every pass with an endsAt a few
@@ -60,7 +61,7 @@ export class AlertBook {
       else t.summary = a.summary;
     }
     const out: PostableAlert[] = [];
-    for (const [k, t] of [...this.tracked.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [k, t] of [...this.tracked.entries()].sort(([a], [b]) => cmp(a, b))) {
       if (!firing.has(k) && t.resolvedAt === null) t.resolvedAt = now;
       if (t.resolvedAt !== null && now - t.resolvedAt > RESEND_RESOLVED_MS) {
         this.tracked.delete(k);

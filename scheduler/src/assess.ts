@@ -2,6 +2,7 @@
  * Assess: turn an Observation into per-region and per-link states, through the freshness guard and
  * hysteresis. Mutates only the memory it is given (the hysteresis and staleness clocks).
  */
+import { cmp } from './order.js';
 import type { SchedulerConfig } from './config.js';
 import { stepHysteresis, type Band } from './hysteresis.js';
 import { pairKey, regionMemory, type SchedulerMemory } from './memory.js';
@@ -73,7 +74,7 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
   const staleMs = cfg.freshness.staleAfterSeconds * 1000;
   const failoverMs = cfg.freshness.failoverTimeoutSeconds * 1000;
 
-  for (const r of [...obs.regions].sort((x, y) => x.region.localeCompare(y.region))) {
+  for (const r of [...obs.regions].sort((x, y) => cmp(x.region, y.region))) {
     const m = regionMemory(mem, r.region);
     const stale = r.lastSampleTs === null || now - r.lastSampleTs > staleMs;
     if (stale) m.staleSince ??= r.lastSampleTs === null ? now : r.lastSampleTs + staleMs;

@@ -6,6 +6,7 @@
  *    scaled up in the destination first, then down in the source (make-before-break).
  * Every write is a JSON merge patch (application/merge-patch+json).
  */
+import { cmp } from './order.js';
 import { AppsV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Executor, Move, MoveOutcome } from './executor.js';
 
@@ -99,7 +100,7 @@ export class KubernetesExecutor implements Executor {
     weights.set(to, (weights.get(to) ?? 0) + shift);
     const staticWeightList: StaticWeight[] = [...weights.entries()]
       .filter(([, w]) => w > 0)
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => cmp(a, b))
       .map(([c, weight]) => ({ targetCluster: { clusterNames: [c] }, weight }));
     const body = {
       spec: {

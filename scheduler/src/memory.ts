@@ -72,3 +72,21 @@ export function jobMemory(mem: SchedulerMemory, id: string): JobMemory {
 export function pairKey(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
+
+const NO_HISTORY: JobMemory = Object.freeze({ moves: [], failures: 0, notBefore: 0 }) as JobMemory;
+
+/** A job's memory without creating one: planning reads, only acting writes. */
+export function peekJob(mem: SchedulerMemory, id: string): Readonly<JobMemory> {
+  return mem.jobs[id] ?? NO_HISTORY;
+}
+
+/**
+ * Forgets jobs with nothing left to remember (no move inside the cooldown or flap window, no
+ * failures, no backoff), so memory tracks recent movers, not every job ever seen.
+ */
+export function pruneJobs(mem: SchedulerMemory, now: number, keepMs: number): void {
+  for (const [id, j] of Object.entries(mem.jobs)) {
+    j.moves = j.moves.filter((m) => now - m.ts < keepMs);
+    if (j.moves.length === 0 && j.failures === 0 && j.notBefore <= now) delete mem.jobs[id];
+  }
+}

@@ -3,11 +3,12 @@
  * (feasibility), what a move costs, solve the assignment, then apply the safety limits in order of
  * net benefit. Every workload that had a reason to move but did not gets a rejection naming why.
  */
+import { cmp } from './order.js';
 import type { Highs } from 'highs';
 import type { Assessment, RegionAssessment } from './assess.js';
 import type { SchedulerConfig } from './config.js';
 import type { Move } from './executor.js';
-import { jobMemory, pairKey, type SchedulerMemory } from './memory.js';
+import { pairKey, peekJob, type SchedulerMemory } from './memory.js';
 import type { Observation, WorkloadObservation } from './observation.js';
 import { coefficient, type Candidate, type DestOption, type Problem, type Solution } from './problem.js';
 import { solveGreedy } from './solve-greedy.js';
@@ -151,7 +152,7 @@ function destinations(
   flaps: { count: number },
 ): DestOption[] | Blocked {
   const { cfg, asmt, obs, mem } = ctx;
-  const job = jobMemory(mem, w.id);
+  const job = peekJob(mem, w.id);
   const flapCutoff = obs.ts - cfg.flapWindowSeconds * 1000;
   const leftRecently = new Set(job.moves.filter((m) => m.ts >= flapCutoff).map((m) => m.from));
   const out: DestOption[] = [];
@@ -208,7 +209,7 @@ function destinations(
       to: '',
       detail: 'no region with headroom, the GPU model, and healthy links',
     };
-  return out.sort((a, b) => a.region.localeCompare(b.region));
+  return out.sort((a, b) => cmp(a.region, b.region));
 }
 
 export interface PlanResult {
@@ -245,7 +246,7 @@ export function plan(
       detail: b.detail,
     });
 
-  const workloads = [...obs.workloads].sort((a, b) => a.id.localeCompare(b.id));
+  const workloads = [...obs.workloads].sort((a, b) => cmp(a.id, b.id));
   for (const w of workloads) {
     if (inFlight.has(w.id)) continue;
     const src = asmt.regions.get(w.region);
@@ -254,7 +255,7 @@ export function plan(
     const trig = trigger(ctx, w, src, partners, opts.fresh ?? false);
     if (trig === null) continue;
     const evacuate = src.status === 'failed';
-    const job = jobMemory(mem, w.id);
+    const job = peekJob(mem, w.id);
     const last = job.moves[job.moves.length - 1];
     if (w.pinned) {
       reject(w, trig, { reason: 'pinned', to: '', detail: 'workload is pinned (opted out of moves)' });
@@ -413,8 +414,7 @@ function applyLimits(ctx: Context, p: Problem, s: Solution, passId: string, reje
     return { cand, opt, units: a.units, net: a.units * coefficient(cand, opt, p.margin) + relief };
   });
   chosen.sort(
-    (a, b) =>
-      b.net - a.net || a.cand.workload.id.localeCompare(b.cand.workload.id) || a.opt.region.localeCompare(b.opt.region),
+    (a, b) => b.net - a.net || cmp(a.cand.workload.id, b.cand.workload.id) || cmp(a.opt.region, b.opt.region),
   );
 
   // Candidates the solver left where they are: say why.

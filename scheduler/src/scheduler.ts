@@ -13,7 +13,7 @@ import { backoffMs } from './backoff.js';
 import { parseConfig, type ConfigInput, type SchedulerConfig } from './config.js';
 import type { Executor, Move, MoveOutcome } from './executor.js';
 import { DryRunExecutor } from './executors.js';
-import { emptyMemory, jobMemory, pairKey, type SchedulerMemory } from './memory.js';
+import { emptyMemory, jobMemory, pairKey, pruneJobs, type SchedulerMemory } from './memory.js';
 import { SchedulerMetrics, reasonLabel } from './metrics.js';
 import type { Observation } from './observation.js';
 import { plan as makePlan, type Plan, type PlannedMove, type Rejection } from './plan.js';
@@ -372,6 +372,7 @@ export class Scheduler {
         this.lastPlan = planned;
       }
 
+      pruneJobs(this.memory, now, Math.max(this.config.cooldownSeconds, this.config.flapWindowSeconds) * 1000);
       const alerts = this.activeAlerts(asmt, planned);
       await phase('record', async (span) => {
         span.setAttribute('meridian.decisions', decisions.length);
