@@ -50,7 +50,19 @@ interface Result {
   rows: unknown[][];
 }
 
-async function run(sql: string): Promise<Result> {
+const memo = new Map<string, Promise<Result>>();
+
+/** Runs a query once: panels whose SQL ignores a variable or the range expand to the same text. */
+function run(sql: string): Promise<Result> {
+  let r = memo.get(sql);
+  if (!r) {
+    r = runOnce(sql);
+    memo.set(sql, r);
+  }
+  return r;
+}
+
+async function runOnce(sql: string): Promise<Result> {
   const rs = await store.client.query({ query: sql, format: 'JSONCompactEachRowWithNamesAndTypes' });
   const all = await rs.json<unknown[]>();
   return { names: (all[0] ?? []) as string[], types: (all[1] ?? []) as string[], rows: all.slice(2) };
