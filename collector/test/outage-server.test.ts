@@ -133,9 +133,10 @@ describe('outage against a ClickHouse server (simulated endpoint, real client)',
     p.push('gpu', rows(25));
     await p.flush();
     await sink.drained();
-    expect([...ch.stored.keys()]).toEqual(
-      [0, 1, 2, 3, 4].map((s) => expect.stringMatching(new RegExp(`^srv:[a-z0-9]+:gpu:${s}$`))),
-    );
+    // Every batch once. (Order: when a server-side refusal ends just as the sink probes the next
+    // batch to tell an outage from a poison batch, that next batch may land first.)
+    const seqs = [...ch.stored.keys()].map((t) => Number(/^srv:[a-z0-9]+:gpu:(\d+)$/.exec(t)?.[1]));
+    expect(seqs.sort()).toEqual([0, 1, 2, 3, 4]);
     expect([...ch.stored.values()].reduce((a, b) => a + b, 0)).toBe(125);
     // While it was failing, the first batch was tried more than once: retries carried the same token.
     expect(Math.max(...ch.attempts.values())).toBeGreaterThan(1);
@@ -169,7 +170,8 @@ describe('outage against a ClickHouse server (simulated endpoint, real client)',
     expect(poisoned).toEqual(['pz:r:gpu:1']);
     expect(dropped).toEqual(['rejected:10']);
     expect([...ch.stored.keys()].sort()).toEqual(['pz:r:gpu:0', 'pz:r:gpu:2', 'pz:r:gpu:3']);
-    expect(ch.attempts.get('pz:r:gpu:1')).toBe(3);
+    // poisonAfter tries, then one more after the next batch went in (the server might have recovered).
+    expect(ch.attempts.get('pz:r:gpu:1')).toBe(4);
     // Kept for a human, out of the replay path.
     expect(readdirSync(join(dir, 'rejected'))).toHaveLength(1);
     expect(spool.stats()).toMatchObject({ batches: 0, droppedBatches: 1, droppedRows: 10 });

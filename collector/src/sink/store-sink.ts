@@ -162,6 +162,15 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
     } catch {
       return false;
     }
+    // The server takes batches now. Try the head once more, so that a server that recovered between
+    // the head's last refusal and this moment does not get a good batch set aside.
+    try {
+      await deliver(head, headBatch);
+      return true;
+    } catch (again) {
+      if (!isServerAnswer(again)) return false;
+      err = again;
+    }
     await spool.reject(head);
     cache.delete(head.key);
     opts.onPoison?.(headBatch, err);
