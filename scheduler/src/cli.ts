@@ -96,6 +96,7 @@ export function registerScheduleCommand(program: Command): void {
           process.once('SIGTERM', done);
         });
         await s.stop();
+        console.error('meridian schedule: stopped');
       } finally {
         await tracing.shutdown().catch(() => undefined);
         await store.close();
