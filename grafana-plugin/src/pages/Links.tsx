@@ -154,14 +154,14 @@ function LinkHistory({ link, id, time }: { link?: LinkView; id: string; time: Ti
   return (
     <Section title={`Link ${id}`} testId={testIds.links.history}>
       {link ? (
-        <p>
+        <div>
           <HealthBadge health={link.health} /> RTT {fmt(link.rtt, 'ms', 2)} against a fiber floor of{' '}
           {fmt(link.floor, 'ms', 2)}
           {link.route_km ? ` (${link.route_km.toLocaleString('en-US')} km)` : ''}, jitter {fmt(link.jitter, 'ms', 2)},
           loss {fmt(link.loss, 'percent', 2)}, utilization {fmt(link.utilization, 'percentunit', 0)}. Regions:{' '}
           <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(link.from)}?${time.query}`}>{link.from}</Link>{' '}
           → <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(link.to)}?${time.query}`}>{link.to}</Link>
-        </p>
+        </div>
       ) : (
         <p>No summary for {id} in this range.</p>
       )}

@@ -108,7 +108,7 @@ export default function Scheduler() {
           {state.status === 'loading' && <Loading what="the scheduler state" />}
           {state.status === 'error' && <ErrorState error={state.error} title="Could not reach the scheduler API" />}
           {state.status === 'done' && (
-            <p>
+            <div>
               {state.data.paused ? (
                 <Badge color="orange" text="paused: no moves are made" />
               ) : (
@@ -122,7 +122,7 @@ export default function Scheduler() {
               {!canWrite && (
                 <span className={s.note}> You can view the scheduler; controls need the Scheduler operator role.</span>
               )}
-            </p>
+            </div>
           )}
         </Section>
 
@@ -216,7 +216,7 @@ function PlanView(props: {
   );
   return (
     <div>
-      <p>
+      <div>
         Pass <code>{plan.passId}</code>{' '}
         <Badge color={pending ? 'orange' : 'blue'} text={pending ? 'waiting for approval' : 'latest plan'} /> with{' '}
         {plan.moves.length} move
@@ -225,7 +225,7 @@ function PlanView(props: {
           ? `; expires ${dateTimeFormat(props.expiresTs, { format: 'HH:mm:ss', timeZone: 'utc' })} UTC`
           : ''}
         .
-      </p>
+      </div>
       {plan.moves.length > 0 && (
         <table className={s.table}>
           <thead>

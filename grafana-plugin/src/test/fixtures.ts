@@ -127,8 +127,8 @@ export const regions: Row[] = [
 export const links: Row[] = [
   {
     link_id: 'eu-north->eu-west',
-    region_from: 'eu-north',
-    region_to: 'eu-west',
+    link_from: 'eu-north',
+    link_to: 'eu-west',
     rtt: 15.21,
     rtt_min: 15.02,
     jitter: 0.08,
@@ -137,8 +137,8 @@ export const links: Row[] = [
   },
   {
     link_id: 'eu-west->eu-north',
-    region_from: 'eu-west',
-    region_to: 'eu-north',
+    link_from: 'eu-west',
+    link_to: 'eu-north',
     rtt: 15.24,
     rtt_min: 15.03,
     jitter: 0.09,
@@ -147,8 +147,8 @@ export const links: Row[] = [
   },
   {
     link_id: 'eu-west->us-east',
-    region_from: 'eu-west',
-    region_to: 'us-east',
+    link_from: 'eu-west',
+    link_to: 'us-east',
     rtt: 96.3,
     rtt_min: 64.9,
     jitter: 4.2,

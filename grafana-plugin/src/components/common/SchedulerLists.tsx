@@ -22,6 +22,14 @@ export function linkIdFor(from: string, to: string): string {
   return `${from}->${to}`;
 }
 
+/** Moves that happened are green, failures red, waiting orange; holds (a reasoned no) stay neutral. */
+function outcomeColor(d: Decision): 'green' | 'red' | 'orange' | 'blue' {
+  if (/fail|reject|error/.test(d.outcome)) return 'red';
+  if (/pending/.test(d.outcome)) return 'orange';
+  if (d.action === 'hold') return 'blue';
+  return 'green';
+}
+
 export function DecisionList({
   decisions,
   query,
@@ -46,8 +54,9 @@ export function DecisionList({
         </tr>
       </thead>
       <tbody>
-        {decisions.map((d) => (
-          <React.Fragment key={d.decision_id}>
+        {decisions.map((d, i) => (
+          // decision ids repeat when a record is re-sent; the position keeps React keys unique.
+          <React.Fragment key={`${d.decision_id}-${i}`}>
             <tr data-testid={`decision-${d.decision_id}`}>
               <td>{when(d.ts)}</td>
               <td>{d.workload_id}</td>
@@ -94,16 +103,7 @@ export function DecisionList({
                 )}
               </td>
               <td>
-                <Badge
-                  color={
-                    d.outcome === 'failed' || d.outcome === 'rejected'
-                      ? 'red'
-                      : d.outcome === 'pending'
-                        ? 'orange'
-                        : 'green'
-                  }
-                  text={d.outcome}
-                />
+                <Badge color={outcomeColor(d)} text={d.outcome} />
               </td>
             </tr>
             {detailed && open === d.decision_id && (

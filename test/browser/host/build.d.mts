@@ -1,0 +1,1 @@
+export declare function buildHost(outDir: string): Promise<string>;
