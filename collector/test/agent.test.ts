@@ -160,13 +160,20 @@ describe('agent', () => {
     const logs: string[] = [];
     agent = await startAgent({
       config: configFor(
-        `sources: { nvidiaSmi: { enabled: false }, host: { enabled: false } }\nstamp: { reflector: { enabled: true, address: 127.0.0.1, port: ${port} } }`,
+        `sources: { nvidiaSmi: { enabled: false }, host: { enabled: false } }\nstamp: { reflector: { enabled: true, address: 127.0.0.1, port: ${port} }, clock: { command: ${join(root, 'no-chronyc')} } }`,
       ),
       sources: [],
       log: (m) => logs.push(m),
     });
     expect(agent.unavailable.get('stamp-reflector')).toMatch(/EADDRINUSE/);
     expect(logs.some((l) => /stamp-reflector is not available on this host/.test(l))).toBe(true);
+    // Without a readable clock status the probes claim nothing about one-way delay, and say so once.
+    for (let i = 0; i < 100 && !logs.some((l) => l.includes('clock status from chrony unavailable')); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(
+      logs.filter((l) => /clock status from chrony unavailable .*one-way delays are not reported/.test(l)),
+    ).toHaveLength(1);
     expect((await fetch(`${agent.metricsUrl}/healthz`)).status).toBe(200);
     await agent.stop();
     agent = undefined;

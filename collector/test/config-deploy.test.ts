@@ -37,6 +37,7 @@ describe('deploy/', () => {
     expect(config.store.clickhouse).toBe('http://clickhouse.eu-west.internal:8123');
     expect(config.stamp.sender.peers).toHaveLength(2);
     expect(config.stamp.reflector?.port).toBe(862);
+    expect(config.stamp.clock.source).toBe('chrony');
     expect(config.sources.nic.interfaces).toEqual(['ens1f0', 'ens1f1']);
   });
 

@@ -33,6 +33,7 @@ describe('collector.yaml', () => {
     expect(config.sources.nvidiaSmi).toMatchObject({ enabled: true, intervalMs: 1000, command: 'nvidia-smi' });
     expect(config.sources.dcgm.enabled).toBe(false);
     expect(config.stamp.sender).toMatchObject({ enabled: true, rate: 10, peers: [] });
+    expect(config.stamp.clock).toEqual({ source: 'chrony', command: 'chronyc', intervalMs: 60_000 });
     expect(config.telemetry.listen).toBe('127.0.0.1:9464');
   });
 

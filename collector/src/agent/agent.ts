@@ -13,7 +13,7 @@ import { createStoreSink, reconnectingStore, type StoreSink } from '../sink/inde
 import { SourceErrorCounters } from '../sources/errors.js';
 import type { Emit, Source, SourceContext } from '../sources/source.js';
 import { openFileSpool } from '../spool/index.js';
-import { StampReflector, StampSender } from '../stamp/index.js';
+import { StampReflector, StampSender, startChronyClock, type ChronyClock } from '../stamp/index.js';
 import {
   createCollectorMetrics,
   serveMetrics,
@@ -214,6 +214,19 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
 
   let sender: StampSender | undefined;
   const senderCfg = config.stamp.sender;
+  const reflCfg = config.stamp.reflector;
+  const probing = (senderCfg.enabled && senderCfg.peers.length > 0) || Boolean(reflCfg?.enabled);
+  let chrony: ChronyClock | undefined;
+  if (probing && config.stamp.clock.source === 'chrony') {
+    // Both ends advertise their clock error in every packet; without it no one-way delay is stored.
+    chrony = startChronyClock({
+      command: config.stamp.clock.command,
+      intervalMs: config.stamp.clock.intervalMs,
+      onError: (m) =>
+        log(`meridian collector: clock status from chrony unavailable (${m}); one-way delays are not reported`),
+    });
+  }
+  const clockOpt = chrony ? { clock: chrony.status } : {};
   if (senderCfg.enabled && senderCfg.peers.length > 0) {
     const emit = sourceEmit('stamp');
     sender = new StampSender(
@@ -226,7 +239,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         lossTimeoutMs: senderCfg.lossTimeoutMs,
         maxClockErrorMs: senderCfg.maxClockErrorMs,
       },
-      { onReport: (report) => emit('link', [report.row]) },
+      { ...clockOpt, onReport: (report) => emit('link', [report.row]) },
     );
     await sender.start().catch((err: unknown) => {
       // Like any source: say once that it cannot run here, and carry on with the others.
@@ -235,10 +248,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     });
   }
   let reflector: StampReflector | undefined;
-  const reflCfg = config.stamp.reflector;
   if (reflCfg?.enabled) {
     const { enabled: _enabled, ...rest } = reflCfg;
-    reflector = new StampReflector(rest);
+    reflector = new StampReflector(rest, clockOpt);
     await reflector.start().catch((err: unknown) => {
       // EACCES on port 862 without CAP_NET_BIND_SERVICE is the usual one (see deploy/README.md).
       markUnavailable('stamp-reflector', err);
@@ -285,6 +297,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         await Promise.allSettled(started.map((s) => s.stop()));
         await sender?.stop({ drain: true });
         await reflector?.close();
+        chrony?.stop();
         await pipeline.close({ deadlineMs: stopOpts?.deadlineMs ?? 5_000 });
         await store.close();
         await server?.close();

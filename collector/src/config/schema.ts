@@ -113,6 +113,18 @@ const stampSchema = z
       })
       .prefault({}),
     reflector: stampReflectorConfigSchema.extend({ enabled: z.boolean().default(true) }).optional(),
+    /**
+     * Where the clock's synchronisation comes from: one-way delays are stored only when both ends
+     * say their clocks are good. "chrony" asks `chronyc -c tracking` every intervalMs; "none"
+     * claims nothing (round-trip figures only).
+     */
+    clock: z
+      .strictObject({
+        source: z.enum(['chrony', 'none']).default('chrony'),
+        command: z.string().min(1).default('chronyc'),
+        intervalMs: ms(1_000, 3_600_000, 60_000),
+      })
+      .prefault({}),
   })
   .prefault({});
 
