@@ -154,6 +154,11 @@ export const configSchema = z.strictObject({
       alertmanager: z.strictObject({ url: z.url(), generatorURL: z.url().optional() }).optional(),
       webhook: z.strictObject({ url: z.url(), secret: secretRef.optional() }).optional(),
       timeoutMs: positive.default(5000),
+      /**
+       * A hold (a move refused for the same reason as last pass) is written again only after this
+       * long, so a pinned job in a hot region does not add a row every pass. 0 writes every pass.
+       */
+      holdRepeatSeconds: seconds.default(600),
     })
     .prefault({}),
   api: z

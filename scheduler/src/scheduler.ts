@@ -98,6 +98,8 @@ export class Scheduler {
   private running: Promise<PassReport> | null = null;
   private stopped = false;
   private readonly apis: RunningApi[] = [];
+  /** Last hold written per workload, to write repeats of the same hold only every holdRepeatSeconds. */
+  private lastHolds = new Map<string, { key: string; ts: number }>();
 
   constructor(
     private readonly opts: SchedulerOptions,
@@ -368,7 +370,17 @@ export class Scheduler {
           });
           for (const e of executed) decisions.push(this.moveRecord(planned, e.planned, outcomeText(e.outcome), now));
         }
-        for (const r of planned.rejected) decisions.push(this.rejectRecord(planned, r, now));
+        const repeatMs = this.config.record.holdRepeatSeconds * 1000;
+        const seen = new Map<string, { key: string; ts: number }>();
+        for (const r of planned.rejected) {
+          const key = `${r.reason}|${r.to}`;
+          const prev = this.lastHolds.get(r.workloadId);
+          // Same hold as before and recently written: counted in metrics, not written again.
+          const repeat = prev !== undefined && prev.key === key && now - prev.ts < repeatMs;
+          seen.set(r.workloadId, repeat && prev ? prev : { key, ts: now });
+          if (!repeat) decisions.push(this.rejectRecord(planned, r, now));
+        }
+        this.lastHolds = seen;
         this.lastPlan = planned;
       }
 

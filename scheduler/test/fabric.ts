@@ -90,6 +90,7 @@ export function testConfig(over: ConfigInput = {}): SchedulerConfig {
     throttle: { low: 0.05, high: 0.2, persistSeconds: 0 },
     errors: { low: 0.01, high: 0.05, persistSeconds: 0 },
     link: { persistSeconds: 0 },
+    record: { holdRepeatSeconds: 0 },
     ...over,
   });
 }

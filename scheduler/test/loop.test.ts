@@ -147,3 +147,30 @@ describe('scheduler loop', () => {
     expect(b).toEqual(a);
   });
 });
+
+describe('audit volume', () => {
+  it('writes a repeated hold again only after holdRepeatSeconds', async () => {
+    const fab = new SimulatedFabric({
+      ts: T0,
+      regions: [region('a', { gpusAllocated: 64 }), region('b', { gpusAllocated: 8 })],
+      links: fullMesh(['a', 'b']),
+      workloads: [workload('p', 'a', { pinned: true, gpus: 64 })],
+    });
+    let now = T0;
+    const s = await createScheduler({
+      config: testConfig({ record: { holdRepeatSeconds: 300 } }),
+      executor: fab,
+      observe: async (t) => at(fab.obs, t),
+      clock: () => now,
+    });
+    const written: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const r = await s.runPass();
+      written.push(r.decisions.filter((d) => d.outcome === 'pinned').length);
+      now += MIN;
+    }
+    // Written at 0 and 5 minutes; the passes between count in metrics only.
+    expect(written).toEqual([1, 0, 0, 0, 0, 1, 0, 0]);
+    expect(await s.metrics.rejected.get()).toMatchObject({ values: [{ labels: { limit: 'pinned' }, value: 8 }] });
+  });
+});
