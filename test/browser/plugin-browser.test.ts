@@ -63,7 +63,7 @@ beforeAll(async () => {
     (r) => r.region,
   );
   gpuCount = Number(
-    (await store.query<{ n: string }>("SELECT uniqExact(gpu_uuid) AS n FROM gpu_samples WHERE mig_instance = ''"))[0]!
+    (await store.query<{ n: string }>("SELECT uniqExact(host, gpu_uuid) AS n FROM gpu_samples WHERE mig_instance = ''"))[0]!
       .n,
   );
 

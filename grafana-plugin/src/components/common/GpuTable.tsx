@@ -4,7 +4,7 @@ import { Icon, Input, Pagination, useStyles2 } from '@grafana/ui';
 import React, { useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { prefixRoute, ROUTES } from '../../constants';
-import { filterGpus, sortGpus, type GpuEntry, type GpuRow, type SortDir, type SortKey } from '../../data/gpus';
+import { filterGpus, gpuKey, sortGpus, type GpuEntry, type GpuRow, type SortDir, type SortKey } from '../../data/gpus';
 import { fmt } from '../../data/units';
 import { testIds } from '../testIds';
 
@@ -131,7 +131,7 @@ export function GpuTable({
         </thead>
         <tbody>
           {slice.map((g) => (
-            <React.Fragment key={g.gpu_uuid}>
+            <React.Fragment key={gpuKey(g)}>
               <tr data-testid={testIds.gpus.row(g.gpu_uuid)}>{cells(g, false)}</tr>
               {g.mig.map((m) => (
                 <tr
