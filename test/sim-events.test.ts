@@ -26,10 +26,7 @@ beforeAll(async () => {
   store = await openStore({ data: mkdtempSync(join(tmpdir(), 'sim-events-')) });
   await store.migrate();
   for (const [i, [scenario, durationS]] of plan.entries()) {
-    runs.set(
-      scenario,
-      await seedStore(store, { scenario, durationS, startMs: base + i * 3_600_000, planner: 'none' }),
-    );
+    runs.set(scenario, await seedStore(store, { scenario, durationS, startMs: base + i * 3_600_000, planner: 'none' }));
   }
 }, 120_000);
 
