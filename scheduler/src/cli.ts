@@ -57,7 +57,7 @@ export function registerScheduleCommand(program: Command): void {
       let executor;
       let sinks;
       try {
-        executor = createExecutor(cfg);
+        executor = await createExecutor(cfg);
         sinks = createSinks(cfg);
       } catch (err) {
         if (err instanceof ConfigError) cmd.error(`meridian schedule: ${err.message}`, { exitCode: 2 });

@@ -4,11 +4,14 @@
  */
 import { readSecret, type SchedulerConfig } from './config.js';
 import type { Executor } from './executor.js';
-import { KubernetesExecutor, loadKubeConfig } from './executor-kubernetes.js';
 import { DryRunExecutor, WebhookExecutor } from './executors.js';
 import { AlertmanagerSink, GrafanaSink, WebhookSink, type Sink } from './sinks.js';
 
-export function createExecutor(cfg: SchedulerConfig): Executor {
+/**
+ * The Kubernetes client is imported only when the config asks for it: it costs seconds and tens of
+ * megabytes to load, which `meridian up` and dry-run deployments should not pay.
+ */
+export async function createExecutor(cfg: SchedulerConfig): Promise<Executor> {
   const e = cfg.executor;
   switch (e.kind) {
     case 'dry-run':
@@ -20,7 +23,8 @@ export function createExecutor(cfg: SchedulerConfig): Executor {
         secret: readSecret(e.secret, 'executor.secret'),
         timeoutMs: e.timeoutMs,
       });
-    case 'kubernetes':
+    case 'kubernetes': {
+      const { KubernetesExecutor, loadKubeConfig } = await import('./executor-kubernetes.js');
       return new KubernetesExecutor({
         mode: e.mode,
         kubeConfig: loadKubeConfig(e.kubeconfig),
@@ -28,6 +32,7 @@ export function createExecutor(cfg: SchedulerConfig): Executor {
         ...(e.contexts ? { contexts: e.contexts } : {}),
         ...(e.clusters ? { clusters: e.clusters } : {}),
       });
+    }
   }
 }
 

@@ -26,13 +26,13 @@ export { solveGreedy } from './solve-greedy.js';
 export type { Problem, Candidate, Solution } from './problem.js';
 export { readObservation, FIBER_MS_PER_KM } from './reader.js';
 export { DryRunExecutor, WebhookExecutor } from './executors.js';
-export { KubernetesExecutor, loadKubeConfig } from './executor-kubernetes.js';
+// The Kubernetes executor and the HTTP API load heavy dependencies: they are reached lazily,
+// through createExecutor(config) and Scheduler.startApi().
 export type { KubernetesExecutorOptions } from './executor-kubernetes.js';
 export { StoreSink, GrafanaSink, AlertmanagerSink, WebhookSink, signBody } from './sinks.js';
 export type { Sink, PassRecord, DecisionRecord } from './sinks.js';
 export type { PostableAlert, AlertLabels } from './alerts.js';
 export { SchedulerMetrics } from './metrics.js';
-export { buildApi, startApi, authenticate } from './api.js';
 export type { ApiToken, ApiBackend, RunningApi, DecisionFilter, Role } from './api.js';
 export { createExecutor, createSinks, effectiveConfig } from './factory.js';
 export { registerScheduleCommand, summarizePass } from './cli.js';

@@ -19,7 +19,7 @@ import type { Observation } from './observation.js';
 import { plan as makePlan, type Plan, type PlannedMove, type Rejection } from './plan.js';
 import { readObservation } from './reader.js';
 import { StoreSink, type DecisionRecord, type Sink } from './sinks.js';
-import { startApi, type ApiToken, type DecisionFilter, type RunningApi } from './api.js';
+import type { ApiToken, DecisionFilter, RunningApi } from './api.js';
 import { readSecret } from './config.js';
 import { loadSolver } from './solve-milp.js';
 
@@ -258,6 +258,8 @@ export class Scheduler {
         role: t.role,
         secret: readSecret(t.secret, `api.tokens.${i}.secret`),
       }));
+    // fastify loads only when an API is wanted.
+    const { startApi } = await import('./api.js');
     const api = await startApi(this, {
       host: opts.host ?? this.config.api.host,
       port: opts.port ?? this.config.api.port,

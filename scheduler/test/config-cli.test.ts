@@ -63,13 +63,13 @@ describe('config', () => {
     expect(() => loadConfigFile(p)).toThrow(new RegExp(`${p}: not valid YAML`));
   });
 
-  it('reads secrets from env or file and never puts them in errors', () => {
+  it('reads secrets from env or file and never puts them in errors', async () => {
     const secretFile = file('hook.secret', 's3cr3t-value\n');
     const cfg = parseConfig({
       executor: { kind: 'webhook', url: 'http://127.0.0.1:9/x', secret: { file: secretFile } },
       record: { webhook: { url: 'http://127.0.0.1:9/y', secret: { env: 'MERIDIAN_TEST_UNSET_SECRET' } } },
     });
-    expect(createExecutor(cfg).name).toBe('webhook');
+    expect((await createExecutor(cfg)).name).toBe('webhook');
     delete process.env.MERIDIAN_TEST_UNSET_SECRET;
     expect(() => createSinks(cfg)).toThrow(
       /record\.webhook\.secret: environment variable MERIDIAN_TEST_UNSET_SECRET is not set/,
@@ -77,7 +77,7 @@ describe('config', () => {
     const missing = parseConfig({
       executor: { kind: 'webhook', url: 'http://127.0.0.1:9/x', secret: { file: join(dir, 'absent') } },
     });
-    expect(() => createExecutor(missing)).toThrow(/executor\.secret: cannot read secret file/);
+    await expect(createExecutor(missing)).rejects.toThrow(/executor\.secret: cannot read secret file/);
   });
 });
 
