@@ -79,6 +79,21 @@ describe('grafana-plugin build', () => {
     ]);
   });
 
+  it('bundles every dashboard the dashboards workspace generated, each as a dashboard include', () => {
+    const generated = path.join(DIST, '..', '..', 'dashboards', 'json');
+    const files = fs.existsSync(generated)
+      ? fs
+          .readdirSync(generated)
+          .filter((f) => f.endsWith('.json'))
+          .sort()
+      : [];
+    const pj = JSON.parse(fs.readFileSync(path.join(DIST, 'plugin.json'), 'utf8')) as {
+      includes: Array<{ type: string; path: string }>;
+    };
+    const included = pj.includes.filter((i) => i.type === 'dashboard').map((i) => i.path);
+    expect(included).toEqual(files.map((f) => `dashboards/${f}`));
+  });
+
   it('packages a zip with one folder named after the plugin id', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-zip-'));
     const { file } = await packagePlugin({ outDir: out });
