@@ -63,8 +63,9 @@ beforeAll(async () => {
     (r) => r.region,
   );
   gpuCount = Number(
-    (await store.query<{ n: string }>("SELECT uniqExact(host, gpu_uuid) AS n FROM gpu_samples WHERE mig_instance = ''"))[0]!
-      .n,
+    (
+      await store.query<{ n: string }>("SELECT uniqExact(host, gpu_uuid) AS n FROM gpu_samples WHERE mig_instance = ''")
+    )[0]!.n,
   );
 
   // The scheduler in approval mode, in the twin's time, so its pass leaves a plan waiting for a person.
