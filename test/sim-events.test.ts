@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '@meridian/store';
-import { FIBER_US_PER_KM, seedStore, type SeedResult } from '@meridian/sim';
+import { FIBER_US_PER_KM, INFERENCE_P99_METRIC, seedStore, type SeedResult } from '@meridian/sim';
 
 let store: Store;
 const runs = new Map<string, SeedResult>();
@@ -57,6 +57,12 @@ describe('scripted events in the stored data', () => {
     );
     expect(Number(got.n)).toBe(r.rows.gpu);
     expect(got.src).toBe('sim');
+    const [p99] = await store.query<{ n: string; lo: number }>(
+      "SELECT count() AS n, min(value) AS lo FROM extra_metrics WHERE name = {name:String} AND source = 'sim'",
+      { name: INFERENCE_P99_METRIC },
+    );
+    expect(Number(p99?.n)).toBeGreaterThan(0);
+    expect(Number(p99?.lo)).toBeGreaterThanOrEqual(40);
   });
 
   it('cooling loss: temperature rises in the cooled region from the scripted time, not elsewhere', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InterimPlanner, parseScenario, Twin, type TickOutput } from '@meridian/sim';
+import { INFERENCE_P99_METRIC, InterimPlanner, parseScenario, Twin, type TickOutput } from '@meridian/sim';
 import type { TableRows } from '@meridian/store';
 
 const START = Date.UTC(2026, 10, 20, 12);
@@ -58,6 +58,22 @@ regions:
 links:
   - { from: a, to: b, capacity_gbps: 100, route_km: 600, equipment_delay_ms: 0.2, jitter_ms: 0.02 }
 `;
+
+describe('inference latency', () => {
+  it('reports each service p99 every 10 s in extra_metrics, never below the 40 ms floor', () => {
+    const twin = new Twin('default', { startMs: START });
+    const perTick = Array.from({ length: 20 }, () => twin.step().extra);
+    expect(perTick.map((e) => e.length > 0)).toEqual(perTick.map((_, i) => (i + 1) % 10 === 0));
+    const services = twin.workloads.filter((w) => w.kind === 'inference' && w.state === 'running');
+    const rows = perTick[9] ?? [];
+    expect(rows.map((r) => r.labels.workload_id).sort()).toEqual(services.map((w) => w.id).sort());
+    for (const r of rows) {
+      expect(r.name).toBe(INFERENCE_P99_METRIC);
+      expect(r.source).toBe('sim');
+      expect(r.value).toBeGreaterThanOrEqual(40);
+    }
+  });
+});
 
 describe('moves', () => {
   it('a move costs checkpoint ÷ spare bandwidth + restart, makes no progress meanwhile, and its bytes cross the link', () => {

@@ -1,7 +1,7 @@
 /**
  * @meridian/sim: a seeded, deterministic twin of a multi-region GPU fabric, and `meridian up`.
  */
-export { Twin } from './twin.js';
+export { Twin, INFERENCE_P99_METRIC } from './twin.js';
 export type { TwinOptions, TickOutput, TwinStats } from './twin.js';
 export { loadScenario, parseScenario, builtinScenarios, ScenarioError, SCENARIO_DIR } from './scenario.js';
 export type { Scenario, ScenarioRegion, ScenarioLink, ScenarioEvent } from './scenario.js';

@@ -74,10 +74,11 @@ export class TwinRunner {
     this.out.push('host', o.host);
     this.out.push('link', o.link);
     if (o.workloads.length) this.out.push('workloads', o.workloads);
+    if (o.extra.length) this.out.push('extra_metrics', o.extra);
     this.rows.gpu += o.gpu.length;
     this.rows.host += o.host.length;
     this.rows.link += o.link.length;
-    this.rows.aux += o.workloads.length;
+    this.rows.aux += o.workloads.length + o.extra.length;
     const external = this.opts.externalPass;
     if (external && this.twin.timeS >= this.nextPlanS) {
       this.nextPlanS += this.opts.planEveryS ?? 30;

@@ -45,6 +45,11 @@ export interface TickOutput {
   readonly workloads: TableRows['workloads'][];
   /** Human-readable notes of what happened this tick (events, failures), for the status view. */
   readonly notes: string[];
+  /**
+   * Inference p99 latency per service every INFERENCE_METRIC_S (`extra_metrics`: request latency is
+   * not a catalog metric; it belongs to the service, not to a GPU, host or link).
+   */
+  readonly extra: TableRows['extra_metrics'][];
 }
 
 export interface TwinStats {
@@ -65,6 +70,9 @@ export interface TwinStats {
 
 /** How often every workload's state is re-stated in `workloads` (besides each change), simulated s. */
 const WORKLOAD_SNAPSHOT_S = 60;
+const INFERENCE_METRIC_S = 10;
+/** The extra_metrics name of the inference latency estimate. */
+export const INFERENCE_P99_METRIC = 'inference_p99_ms';
 
 type Surge = { kind: WorkloadKind | 'all'; factor: number; untilS: number };
 type Active = { event: ScenarioEvent; undo: () => void; untilS: number };
@@ -198,7 +206,23 @@ export class Twin {
       }
     }
     this.changed = [];
-    return { ts, gpu, host, link, workloads, notes: this.notes };
+    const extra: TableRows['extra_metrics'][] = [];
+    if (Math.floor(t1 / INFERENCE_METRIC_S) !== Math.floor(t0 / INFERENCE_METRIC_S)) {
+      for (const w of this.running) {
+        if (w.kind !== 'inference' || w.alloc.length === 0) continue;
+        const g = w.alloc[0] as number;
+        extra.push({
+          ts,
+          source: SIM_SOURCE,
+          region: this.regionName(w.currentRegion),
+          host: this.fabric.hostNames[this.fabric.gpuHost[g] as number] as string,
+          name: INFERENCE_P99_METRIC,
+          labels: { workload_id: w.id, slo_ms: String(w.sloMs ?? 200) },
+          value: Math.round(w.p99Ms * 100) / 100,
+        });
+      }
+    }
+    return { ts, gpu, host, link, workloads, notes: this.notes, extra };
   }
 
   /** The twin as the scheduler's executor: it carries out moves in simulated time. */
@@ -527,6 +551,7 @@ export class Twin {
       queuedS: 0,
       sloViolationS: 0,
       rps: 0,
+      p99Ms: 0,
     };
     this.workloads.push(w);
     this.byId.set(w.id, w);
@@ -724,6 +749,7 @@ export class Twin {
         const capacity = w.gpus * (w.peakRpsPerReplica ?? 40) * 1.25 * Math.max(0.1, speed);
         const rho = Math.min(0.99, w.rps / capacity);
         const p99 = 40 / (1 - rho);
+        w.p99Ms = p99;
         if (p99 > (w.sloMs ?? 200)) {
           w.sloViolationS += dt;
           this.stats.sloViolationS += dt;

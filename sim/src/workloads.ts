@@ -63,6 +63,8 @@ export interface Workload extends WorkloadSpec {
   sloViolationS: number;
   /** Current demand, for inference: requests/s. */
   rps: number;
+  /** Inference only: the estimated p99 latency of the last tick, ms. */
+  p99Ms: number;
 }
 
 /** Cross-region traffic each GPU at a region boundary generates, bytes/s, by communication class. */
