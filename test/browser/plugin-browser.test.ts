@@ -172,6 +172,9 @@ describe.each(['dark', 'light'] as const)('the built plugin in chromium, %s them
     const hostRow = page.locator('[data-testid^="data-testid host-row-"]').first();
     await hostRow.waitFor({ timeout: 30_000 });
     await page.waitForSelector(`${tid('chart-util_gpu')} svg`, { timeout: 30_000 });
+    expect(await page.locator(tid('throttle-reasons')).textContent()).toMatch(
+      /^Clock throttle reasons in this range: /,
+    );
     await shot(page, `region-${theme}`);
     const hostName = (await hostRow.getAttribute('data-testid'))!.replace('data-testid host-row-', '');
     await hostRow.getByRole('link', { name: hostName }).click();

@@ -56,4 +56,5 @@ export const testIds = {
     controls: 'data-testid scheduler-controls',
   },
   chart: (name: string) => `data-testid chart-${name}`,
+  throttleReasons: 'data-testid throttle-reasons',
 } as const;

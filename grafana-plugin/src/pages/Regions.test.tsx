@@ -19,6 +19,10 @@ describe('Regions → hosts → GPUs drill-down', () => {
     expect(seenSql.hosts).toContain("region = 'eu-west'");
     expect(await screen.findByTestId(testIds.chart('util_gpu'))).toHaveTextContent('95.0%');
     expect(seenSql.util_gpu).toContain('$__timeInterval(ts)');
+    expect(screen.getByTestId(testIds.throttleReasons)).toHaveTextContent(
+      'Clock throttle reasons in this range: SW power cap, SW thermal slowdown',
+    );
+    expect(seenSql.throttle_reasons).toContain('groupBitOr(throttle_reasons)');
     await user.click(within(host).getByRole('link', { name: 'fra-gpu-001' }));
 
     const table = await screen.findByTestId(testIds.gpus.table);

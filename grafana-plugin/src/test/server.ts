@@ -34,6 +34,8 @@ export const defaultTables: Record<string, Row[]> = {
   gpus: fx.hostGpus,
   util_gpu: fx.series('util_gpu', [88, 91, 93, 95]),
   temp_gpu: fx.series('temp_gpu', [78, 80, 84, 86]),
+  // SW power cap (0x4) and SW thermal slowdown (0x20) seen in the range.
+  throttle_reasons: [{ reasons: 0x24 }],
   history: fx
     .series('rtt_avg', [95, 96, 97, 96])
     .map((r, i) => ({ ...r, loss_pct: 1.5 + i * 0.1, optic_rx_power: -3.2 - i * 0.1 })),

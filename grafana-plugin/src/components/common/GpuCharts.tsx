@@ -1,13 +1,15 @@
 import React from 'react';
 import { GPU_SERIES } from '../../data/catalogRefs';
 import { num, runQueries, timeMs } from '../../data/dsQuery';
-import { gpuSeriesSql, type GpuScope } from '../../data/queries';
+import { gpuSeriesSql, throttleReasonsSql, type GpuScope } from '../../data/queries';
+import { throttleReasonNames } from '../../data/throttleReasons';
 import { chooseResolution, intervalMs } from '../../data/resolution';
 import { grafanaUnit } from '../../data/units';
 import { useAsync } from '../../data/useAsync';
 import { useAppSettings } from './AppSettingsContext';
 import { ChartGrid, LineChart, type Point } from './LineChart';
 import { Empty, ErrorState, Loading } from './PageStates';
+import { testIds } from '../testIds';
 import type { TimeRangeState } from './useTimeRange';
 
 /** Utilization, memory, power, temperature, clocks, throttling and errors for a region, host or GPU. */
@@ -16,7 +18,10 @@ export function GpuCharts({ scope, time }: { scope: GpuScope; time: TimeRangeSta
   const state = useAsync(async () => {
     const res = chooseResolution(time.fromMs, time.toMs);
     const step = intervalMs(time.fromMs, time.toMs, res);
-    const sqls = Object.fromEntries(GPU_SERIES.map((m) => [m.name, gpuSeriesSql(m, res, scope)]));
+    const sqls: Record<string, string> = Object.fromEntries(
+      GPU_SERIES.map((m) => [m.name, gpuSeriesSql(m, res, scope)]),
+    );
+    sqls.throttle_reasons = throttleReasonsSql(res, scope);
     return runQueries(clickhouseUid, sqls, { from: time.fromMs, to: time.toMs }, step);
   }, [clickhouseUid, scope.region, scope.host, scope.gpu, time.fromMs, time.toMs, time.refreshKey]);
 
@@ -30,17 +35,24 @@ export function GpuCharts({ scope, time }: { scope: GpuScope; time: TimeRangeSta
         hint="Widen the time range, or check that the collector on these hosts is running."
       />
     );
+  const mask = num(state.data.throttle_reasons?.[0]?.reasons) ?? 0;
+  const reasons = throttleReasonNames(mask);
   return (
-    <ChartGrid>
-      {GPU_SERIES.map((m) => {
-        const rows = state.data[m.name] ?? [];
-        const col = m.kind === 'counter' ? `${m.name}_per_s` : m.name;
-        const points: Point[] = rows.map((r) => ({ t: timeMs(r.time) ?? 0, v: num(r[col]) }));
-        const unit = m.kind === 'counter' ? 'short' : grafanaUnit(m.unit);
-        const title =
-          m.kind === 'counter' ? `${m.description.split('.')[0]} (per second)` : m.description.split('.')[0]!;
-        return <LineChart key={m.name} name={m.name} title={title} unit={unit} points={points} />;
-      })}
-    </ChartGrid>
+    <>
+      <p data-testid={testIds.throttleReasons}>
+        Clock throttle reasons in this range: {reasons.length ? reasons.join(', ') : 'none'}
+      </p>
+      <ChartGrid>
+        {GPU_SERIES.map((m) => {
+          const rows = state.data[m.name] ?? [];
+          const col = m.kind === 'counter' ? `${m.name}_per_s` : m.name;
+          const points: Point[] = rows.map((r) => ({ t: timeMs(r.time) ?? 0, v: num(r[col]) }));
+          const unit = m.kind === 'counter' ? 'short' : grafanaUnit(m.unit);
+          const title =
+            m.kind === 'counter' ? `${m.description.split('.')[0]} (per second)` : m.description.split('.')[0]!;
+          return <LineChart key={m.name} name={m.name} title={title} unit={unit} points={points} />;
+        })}
+      </ChartGrid>
+    </>
   );
 }
