@@ -140,7 +140,7 @@ describe('nvidia-smi XML, damaged', () => {
     expect(r.errors[0]).toMatchObject({ field: 'document', reason: 'malformed' });
     expect(r.records).toHaveLength(1);
     expect(r.records[0]!.labels.gpu_uuid).toBe('GPU-12345678-aaaa-bbbb-cccc-0123456789ab');
-    expect(r.records[0]!.values.power_draw).toBe(6.52);
+    expect(r.records[0]!.values.power_draw).toBe(6.41);
   });
 
   it('truncated before any GPU closed: no records, one error', () => {
@@ -256,7 +256,7 @@ describe('meridian parse', () => {
     expect(code).toBe(0);
     expect(c.out).toHaveLength(2);
     const first = JSON.parse(c.out[0]!) as Record<string, unknown>;
-    expect(first).toMatchObject({ entity: 'gpu', gpu_index: 0, power_draw: 13.59, errors: [] });
+    expect(first).toMatchObject({ entity: 'gpu', gpu_index: 0, power_draw: 13.6, errors: [] });
     expect(first).not.toHaveProperty('temp_memory');
   });
 
