@@ -24,15 +24,68 @@ describe('the metric catalog', () => {
 
   it('covers what the issue lists for GPUs, hosts and links', () => {
     const required = [
-      'util_gpu', 'util_memory', 'util_encoder', 'util_decoder', 'memory_used', 'memory_free', 'memory_total', 'bar1_used',
-      'power_draw', 'power_limit', 'temp_gpu', 'temp_memory', 'fan_speed', 'clock_sm', 'clock_mem', 'throttle_reasons',
-      'pstate', 'ecc_sbe_volatile', 'ecc_dbe_volatile', 'ecc_sbe_aggregate', 'ecc_dbe_aggregate', 'retired_pages_sbe',
-      'retired_pages_dbe', 'remapped_rows_correctable', 'xid_last', 'pcie_gen', 'pcie_width', 'pcie_tx', 'nvlink_tx',
-      'cpu_util', 'mem_used', 'load_1m', 'disk_used', 'net_rx_bytes', 'net_tx_packets', 'net_rx_errors', 'net_rx_drops',
-      'rtt_min', 'rtt_avg', 'rtt_p50', 'rtt_p99', 'rtt_max', 'owd_forward', 'clock_synced', 'jitter', 'loss_pct',
-      'reordered', 'duplicates', 'probes_sent', 'probes_received', 'throughput', 'crc_errors', 'symbol_errors',
-      'fec_corrected', 'fec_uncorrected', 'link_down_events', 'optic_rx_power', 'optic_tx_power', 'optic_bias',
-      'optic_temp', 'optic_vcc', 'optic_alarms',
+      'util_gpu',
+      'util_memory',
+      'util_encoder',
+      'util_decoder',
+      'memory_used',
+      'memory_free',
+      'memory_total',
+      'bar1_used',
+      'power_draw',
+      'power_limit',
+      'temp_gpu',
+      'temp_memory',
+      'fan_speed',
+      'clock_sm',
+      'clock_mem',
+      'throttle_reasons',
+      'pstate',
+      'ecc_sbe_volatile',
+      'ecc_dbe_volatile',
+      'ecc_sbe_aggregate',
+      'ecc_dbe_aggregate',
+      'retired_pages_sbe',
+      'retired_pages_dbe',
+      'remapped_rows_correctable',
+      'xid_last',
+      'pcie_gen',
+      'pcie_width',
+      'pcie_tx',
+      'nvlink_tx',
+      'cpu_util',
+      'mem_used',
+      'load_1m',
+      'disk_used',
+      'net_rx_bytes',
+      'net_tx_packets',
+      'net_rx_errors',
+      'net_rx_drops',
+      'rtt_min',
+      'rtt_avg',
+      'rtt_p50',
+      'rtt_p99',
+      'rtt_max',
+      'owd_forward',
+      'clock_synced',
+      'jitter',
+      'loss_pct',
+      'reordered',
+      'duplicates',
+      'probes_sent',
+      'probes_received',
+      'throughput',
+      'crc_errors',
+      'symbol_errors',
+      'fec_corrected',
+      'fec_uncorrected',
+      'link_down_events',
+      'optic_rx_power',
+      'optic_tx_power',
+      'optic_bias',
+      'optic_temp',
+      'optic_vcc',
+      'optic_alarms',
     ];
     for (const r of required) expect(metricByName(r), r).toBeDefined();
     expect(LABELS.some((l) => l.entity === 'gpu' && l.name === 'mig_instance')).toBe(true);
@@ -70,8 +123,14 @@ describe('the metric catalog', () => {
   it('derives rollup columns and their read expressions from the metric kind', () => {
     const util = metricByName('util_gpu')!;
     expect(rollupColumns(util).map((c) => c.column)).toEqual(['util_gpu_avg', 'util_gpu_min', 'util_gpu_max']);
-    expect(rollupColumns(util).map(rollupReadExpr)).toEqual(['avgMerge(util_gpu_avg)', 'min(util_gpu_min)', 'max(util_gpu_max)']);
-    expect(rollupColumns(metricByName('throttle_reasons')!).map(rollupReadExpr)).toEqual(['groupBitOr(throttle_reasons_any)']);
+    expect(rollupColumns(util).map(rollupReadExpr)).toEqual([
+      'avgMerge(util_gpu_avg)',
+      'min(util_gpu_min)',
+      'max(util_gpu_max)',
+    ]);
+    expect(rollupColumns(metricByName('throttle_reasons')!).map(rollupReadExpr)).toEqual([
+      'groupBitOr(throttle_reasons_any)',
+    ]);
     expect(rollupColumns(metricByName('ecc_dbe_volatile')!).map((c) => c.column)).toEqual(['ecc_dbe_volatile_max']);
     expect(rollupColumns(metricByName('memory_total')!)).toEqual([]);
   });

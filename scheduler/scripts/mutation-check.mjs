@@ -10,11 +10,35 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 const plan = 'scheduler/src/plan.ts';
 const CASES = [
-  ['cooldown', [[plan, 'if (!evacuate && last && obs.ts - last.ts < cfg.cooldownSeconds * 1000)', 'if (false && last)']], 'cooldown: a job'],
+  [
+    'cooldown',
+    [[plan, 'if (!evacuate && last && obs.ts - last.ts < cfg.cooldownSeconds * 1000)', 'if (false && last)']],
+    'cooldown: a job',
+  ],
   ['flap (A→B→A)', [[plan, 'if (leftRecently.has(r.region)) {', 'if (false) {']], 'oscillating'],
-  ['freshness guard', [['scheduler/src/assess.ts', 'const stale = r.lastSampleTs === null || now - r.lastSampleTs > staleMs;', 'const stale = false;']], 'stale region'],
+  [
+    'freshness guard',
+    [
+      [
+        'scheduler/src/assess.ts',
+        'const stale = r.lastSampleTs === null || now - r.lastSampleTs > staleMs;',
+        'const stale = false;',
+      ],
+    ],
+    'stale region',
+  ],
   ['rate limit', [[plan, 'if (hourly >= cfg.limits.movesPerHour) {', 'if (false) {']], 'rate limits'],
-  ['gangs whole', [[plan, "const divisible =\n      w.commClass === 'inference' &&", "const divisible =\n      true || w.commClass === 'inference' &&"]], 'gangs move whole'],
+  [
+    'gangs whole',
+    [
+      [
+        plan,
+        "const divisible =\n      w.commClass === 'inference' &&",
+        "const divisible =\n      true || w.commClass === 'inference' &&",
+      ],
+    ],
+    'gangs move whole',
+  ],
   [
     'cost vs benefit',
     [
@@ -25,7 +49,11 @@ const CASES = [
   ],
   ['degraded-link trigger', [[plan, 'const bad = partners.filter(', 'const bad = [].filter(']], 'degraded link'],
   ['pinned', [[plan, 'if (w.pinned) {', 'if (false) {']], 'pinned job'],
-  ['persistence', [['scheduler/src/hysteresis.ts', 'if (now - since >= band.persistMs) {', 'if (true) {']], 'hysteresis'],
+  [
+    'persistence',
+    [['scheduler/src/hysteresis.ts', 'if (now - since >= band.persistMs) {', 'if (true) {']],
+    'hysteresis',
+  ],
 ];
 
 const only = process.argv.slice(2);

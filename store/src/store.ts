@@ -2,7 +2,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { ClickHouseError, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import {
+  ClickHouseError,
+  ClickHouseLogLevel,
+  createClient,
+  type ClickHouseClient,
+  type ClickHouseSettings,
+} from '@clickhouse/client';
 import { rawTable, type Entity } from '@meridian/catalog';
 import { acquireLock, StoreLockedError } from './lock.js';
 import { encodeNative } from './native.js';
@@ -259,6 +265,9 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   }
   await ensureDatabase(opts);
   const client = createClient({
+    // Failures reach the caller as errors (and the collector counts and logs them once); the
+    // client's own multi-line log of every failed request would flood the journal during an outage.
+    log: { level: ClickHouseLogLevel.OFF },
     url: opts.url,
     username: opts.user,
     password: opts.password,
@@ -274,6 +283,7 @@ async function ensureDatabase(opts: Extract<ResolvedStoreOptions, { target: 'ser
     throw new Error(`database name "${opts.database}" must be letters, digits and underscores`);
   }
   const boot = createClient({
+    log: { level: ClickHouseLogLevel.OFF },
     url: opts.url,
     username: opts.user,
     password: opts.password,
