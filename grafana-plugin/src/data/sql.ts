@@ -1,0 +1,56 @@
+import {
+  rollupColumns,
+  rollupReadExpr,
+  tableFor,
+  type Entity,
+  type MetricDef,
+  type Resolution,
+} from '@meridian/catalog';
+
+/**
+ * Small SQL helpers for the ClickHouse data source. The data source takes SQL text with Grafana macros,
+ * not bound parameters, so every user-chosen value that reaches a query goes through `literal()`, which
+ * admits only the characters Meridian's label values use and fails loudly on anything else.
+ */
+const LABEL_VALUE = /^[A-Za-z0-9._:/@>\- ]{1,253}$/;
+
+export function literal(field: string, value: string): string {
+  if (!LABEL_VALUE.test(value)) {
+    throw new Error(`${field}: "${value}" is not a valid label value (letters, digits and . _ : / @ > - only)`);
+  }
+  return `'${value}'`;
+}
+
+export type Agg = 'avg' | 'min' | 'max' | 'bitor';
+
+/** Reads metric `m` aggregated by `agg` from the table of resolution `res`, as a plain number. */
+export function readExpr(m: MetricDef, agg: Agg, res: Resolution): string {
+  if (res === 'raw') {
+    return agg === 'bitor' ? `groupBitOr(${m.name})` : `${agg}(${m.name})`;
+  }
+  const cols = rollupColumns(m);
+  const col = cols.find((c) => c.agg === agg) ?? cols[0];
+  if (!col) throw new Error(`metric ${m.name} has no rollup columns: it cannot be read from the ${res} table`);
+  return rollupReadExpr(col);
+}
+
+/**
+ * The natural aggregate of a metric within a bucket: gauges average, bitmasks OR, counters keep their
+ * largest (latest) cumulative value.
+ */
+export function naturalAgg(m: MetricDef): Agg {
+  if (m.unit === 'bitmask') return 'bitor';
+  if (m.kind === 'counter') return 'max';
+  return 'avg';
+}
+
+/** How much a cumulative counter grew over the rows in the group (per series: group by the series key). */
+export function increaseExpr(m: MetricDef, res: Resolution): string {
+  const last = readExpr(m, 'max', res);
+  const first = res === 'raw' ? `min(${m.name})` : last.replace(/^max\(/, 'min(');
+  return `(${last} - ${first})`;
+}
+
+export function table(entity: Entity, res: Resolution): string {
+  return tableFor(entity, res);
+}
