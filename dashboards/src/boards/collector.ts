@@ -24,8 +24,8 @@ export const COLLECTOR_METRICS = {
   errors: 'meridian_collector_errors_total',
   dropped: 'meridian_collector_dropped_rows_total',
   spoolBytes: 'meridian_collector_spool_bytes',
-  spoolRows: 'meridian_collector_spool_rows',
-  flushSeconds: 'meridian_collector_flush_duration_seconds',
+  spoolBatches: 'meridian_collector_spool_batches',
+  writeErrors: 'meridian_collector_write_errors_total',
 } as const;
 
 const source = COMMON_LABELS[1];
@@ -133,20 +133,20 @@ export function collectorHealthDashboard(): DashboardBuilder {
     )
     .withPanel(
       promPanel(
-        'Spool rows',
-        `sum by (instance) (${m.spoolRows})`,
+        'Spool batches',
+        `sum by (instance) (${m.spoolBatches})`,
         '{{instance}}',
         units.Short,
-        'Rows waiting in the spool.',
+        'Batches waiting in the spool.',
       ),
     )
     .withPanel(
       promPanel(
-        'Flush latency p99',
-        `histogram_quantile(0.99, sum by (le) (rate(${m.flushSeconds}_bucket[$__rate_interval])))`,
-        'p99',
-        units.Seconds,
-        'Time to write one batch to ClickHouse.',
+        'Failed writes to ClickHouse',
+        `sum by (instance) (increase(${m.writeErrors}[$__rate_interval]))`,
+        '{{instance}}',
+        units.Short,
+        'Batch writes that failed; each batch stays in the spool and is retried with its dedup token.',
       ),
     );
   return b;

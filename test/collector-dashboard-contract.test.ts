@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { createCollectorMetrics } from '@meridian/collector';
+import { COLLECTOR_METRICS } from '@meridian/dashboards';
+
+/** The collector-health dashboard queries the agent's /metrics by name: both sides must agree. */
+describe('collector metrics contract', () => {
+  it('exposes every metric the collector-health dashboard reads', async () => {
+    const m = createCollectorMetrics({ processMetrics: false });
+    const names = new Set((await m.registry.getMetricsAsJSON()).map((x) => x.name));
+    for (const name of Object.values(COLLECTOR_METRICS)) expect(names.has(name), name).toBe(true);
+  });
+});
