@@ -4,27 +4,11 @@
  * it never fails the pass (the audit row in the store is the record of truth).
  */
 import { createHmac } from 'node:crypto';
-import type { Store } from '@meridian/store';
+import type { DecisionRow, Store } from '@meridian/store';
 import type { PostableAlert } from './alerts.js';
 
-/** A decision row as the store's scheduler_decisions table takes it (see store/src/schema/aux.ts). */
-export interface DecisionRecord {
-  ts: number;
-  decision_id: string;
-  pass_id: string;
-  workload_id: string;
-  action: string;
-  region_from: string;
-  region_to: string;
-  reason: string;
-  inputs: string;
-  scores: string;
-  limits: string[];
-  executor: string;
-  outcome: string;
-  benefit: number;
-  cost: number;
-}
+/** A decision row as the store's scheduler_decisions table takes it: the store's own type. */
+export type DecisionRecord = DecisionRow;
 
 export interface PassRecord {
   readonly passId: string;

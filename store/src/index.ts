@@ -17,7 +17,15 @@ export { openStore, resolveStoreOptions, StoreLockedError } from './store.js';
 export type { Store } from './store.js';
 export { validateSampleRows } from './validate.js';
 export { migrations, renderClusterDdl } from './schema/index.js';
-export type { TableRows, AuxTable } from './schema/aux.js';
+export type {
+  TableRows,
+  AuxTable,
+  InventoryRow,
+  TopologyRow,
+  WorkloadRow,
+  DecisionRow,
+  ExtraMetricRow,
+} from './schema/aux.js';
 export { registerStoreCommands } from './cli.js';
 export { readSeries, readLatest, resolutionFor } from './readers.js';
 export type { SeriesQuery, SeriesPoint } from './readers.js';

@@ -17,29 +17,14 @@ import {
   type ParsedRecord,
   type ParseResult,
 } from './record.js';
+import type { InventoryRow } from '@meridian/store';
 import { isAbsentToken, normalise, readValue } from './values.js';
 
 /** A node as fast-xml-parser returns it with parseTagValue off: text, or an object of children. */
 type XmlNode = string | { [key: string]: XmlNode | XmlNode[] | undefined };
 
 /** Inventory facts for one GPU or MIG instance; the source adds ts/source/region/host. */
-export interface GpuInventory {
-  gpu_uuid: string;
-  gpu_index?: number;
-  model?: string;
-  serial?: string;
-  driver_version?: string;
-  cuda_version?: string;
-  memory_total?: number;
-  mig_mode?: string;
-  mig_parent_uuid?: string;
-  mig_profile?: string;
-  ecc_mode?: string;
-  power_limit?: number;
-  pcie_gen_max?: number;
-  pcie_width_max?: number;
-  tdp?: number;
-}
+export type GpuInventory = Omit<InventoryRow, 'ts' | 'source' | 'region' | 'host'>;
 
 /** How to find a GPU from its PCI address (XID lines in the kernel log name GPUs that way). */
 export interface GpuAddress {
