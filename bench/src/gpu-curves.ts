@@ -1,26 +1,18 @@
+import { Rng } from '@meridian/sim';
 import type { SampleRow } from '@meridian/store';
 
 /**
  * Realistic-looking GPU telemetry for benchmarks: each GPU runs jobs that ramp up, hold with small
  * noise and end, so utilization, power, temperature and memory move smoothly the way real boards do
- * (random numbers would compress unrealistically badly). Seeded, so runs compare.
+ * (random numbers would compress unrealistically badly). Seeded with the twin's own generator, so
+ * runs compare.
  */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const MiB = 1024 * 1024;
 const TOTAL = 81_559 * MiB;
 
 export function* gpuFleetRows(gpus: number, seconds: number, t0: number, seed = 7): Generator<SampleRow> {
-  const rand = mulberry32(seed);
+  const stream = new Rng(seed);
+  const rand = () => stream.next();
   const level = new Float64Array(gpus); // the job's target utilization, 0 when idle
   const util = new Float64Array(gpus);
   const temp = new Float64Array(gpus).fill(35);

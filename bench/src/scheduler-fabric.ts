@@ -4,6 +4,7 @@
  * Seeded, so every run plans the same problem.
  */
 import type { LinkObservation, Observation, RegionObservation, WorkloadObservation } from '@meridian/scheduler';
+import { Rng } from '@meridian/sim';
 
 export interface FabricSize {
   readonly gpus: number;
@@ -11,20 +12,9 @@ export interface FabricSize {
   readonly regions: number;
 }
 
-/** Mulberry32: a small seeded PRNG so the bench plans the same fabric every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function syntheticObservation(size: FabricSize, now: number, seed = 1): Observation {
-  const rand = rng(seed);
+  const stream = new Rng(seed);
+  const rand = () => stream.next();
   const names = Array.from({ length: size.regions }, (_, i) => `r${String(i).padStart(2, '0')}`);
   const perRegion = Math.floor(size.gpus / size.regions);
   const gpusPerJob = Math.max(1, Math.floor(size.gpus / size.workloads / 1.6));

@@ -14,6 +14,7 @@ export type { Workload, WorkloadSpec, WorkloadKind, CommClass } from './workload
 export { InterimPlanner } from './planner.js';
 export type { Planner, PlannedPass } from './planner.js';
 export { TwinRunner } from './runner.js';
+export { Rng } from './rng.js';
 export { seedStore } from './seed.js';
 export type { SeedOptions, SeedResult } from './seed.js';
 export { parseDurationS } from './duration.js';
