@@ -155,6 +155,9 @@ async function main(): Promise<void> {
   const store = await openStore({ data: dir });
   try {
     await store.migrate();
+    // Per-column sizes exist only for wide parts; small runs would otherwise land in compact parts
+    // and report 0 bytes.
+    await store.command('ALTER TABLE gpu_samples MODIFY SETTING min_bytes_for_wide_part = 0');
     console.log(
       `bench/ingest: ${fmt(GPUS)} GPUs x ${fmt(SECONDS)} s = ${fmt(GPUS * SECONDS)} rows, batches of ${fmt(BATCH)}`,
     );
