@@ -5,6 +5,20 @@
 export type { Entity, Unit, MetricKind, ValueType, SourceField, MetricSources, MetricDef, LabelDef } from './types.js';
 export { METRICS, LABELS, COMMON_LABELS, OPTIC_FLAG_BITS } from './metrics.js';
 export type { Resolution, RollupAgg, RollupColumn } from './naming.js';
-export { ENTITIES, rawTable, rollupTable, tableFor, rollupColumns, rollupReadExpr } from './naming.js';
+export {
+  ENTITIES,
+  rawTable,
+  rollupTable,
+  tableFor,
+  rollupColumns,
+  rollupReadExpr,
+  increaseColumn,
+  FIRST_IN_MINUTE,
+  FIRST_IN_HOUR,
+  REGION_ENTITIES,
+  regionRollupTable,
+  SERIES_MINUTES,
+  SERIES_HOURS,
+} from './naming.js';
 export { metricsOf, labelsOf, keyLabelsOf, metricByName, SOURCES } from './lookup.js';
 export type { SourceTag } from './lookup.js';

@@ -57,3 +57,37 @@ export function rollupReadExpr(col: RollupColumn): string {
       return `groupBitOr(${col.column})`;
   }
 }
+
+/**
+ * Counter increases. Counters are stored cumulative, as the device reports them, and beside each the
+ * writer stores `<name>_inc`: the increase since the same series' previous sample (a reset counts
+ * from zero; the first sample a writer sees of a series has none). Increases add up, so rollups keep
+ * their sum and a panel reads "new errors per bucket" with a plain sum, across GPUs as well as
+ * across time, where differencing cumulative values needs a per-series window over every row.
+ */
+export function increaseColumn(m: MetricDef): string | undefined {
+  return m.kind === 'counter' && m.rollup ? `${m.name}_inc` : undefined;
+}
+
+/**
+ * Per-series bookkeeping the writer adds to each raw row: 1 on the first sample of the series in its
+ * minute (hour). Their sums count the series reporting in a bucket exactly, and unlike a distinct
+ * count they still add up once rolled up across a region.
+ */
+export const FIRST_IN_MINUTE = 'first_in_1m';
+export const FIRST_IN_HOUR = 'first_in_1h';
+
+/**
+ * Region rollups: the same aggregates as the per-series rollups, folded across every series of a
+ * region (whole GPUs only: a MIG instance's row would count its parent twice) and source. Fleet-wide
+ * panels read these: 8 regions × 1,440 minutes a day instead of one row per GPU per minute.
+ */
+export const REGION_ENTITIES: readonly Entity[] = ['gpu', 'host'];
+
+export function regionRollupTable(entity: Entity, res: Exclude<Resolution, 'raw'>): string {
+  return `${entity}_region_${res}`;
+}
+
+/** In a region rollup: series-minutes (sum of FIRST_IN_MINUTE) and series-hours (of FIRST_IN_HOUR). */
+export const SERIES_MINUTES = 'series_minutes';
+export const SERIES_HOURS = 'series_hours';

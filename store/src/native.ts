@@ -1,6 +1,17 @@
 import { endianness } from 'node:os';
-import { labelsOf, metricsOf, type Entity, type ValueType } from '@meridian/catalog';
-import type { SampleRow } from './types.js';
+import {
+  FIRST_IN_HOUR,
+  FIRST_IN_MINUTE,
+  increaseColumn,
+  labelsOf,
+  metricsOf,
+  type Entity,
+  type ValueType,
+} from '@meridian/catalog';
+import type { SampleRow, SampleValue } from './types.js';
+
+/** A row as the encoder reads it: values by column name. */
+export type Cells = Readonly<Record<string, SampleValue | undefined>>;
 
 /**
  * An encoder for ClickHouse's Native format (columnar: per column a name, a type, then the values),
@@ -17,7 +28,7 @@ if (endianness() !== 'LE') {
   throw new Error('@meridian/store: the Native encoder needs a little-endian CPU');
 }
 
-type ColumnKind = ValueType | 'DateTime64' | 'String' | 'UInt16Label';
+type ColumnKind = ValueType | 'DateTime64' | 'String' | 'UInt16Label' | 'Flag';
 
 export interface NativeColumn {
   readonly name: string;
@@ -50,6 +61,35 @@ export function nativeLayout(entity: Entity): NativeColumn[] {
     layouts.set(entity, cols);
   }
   return cols;
+}
+
+const derivedLayouts = new Map<Entity, NativeColumn[]>();
+
+/** The writer's derived columns (counter increases, first-in-bucket flags), written after the rest. */
+export function derivedLayout(entity: Entity): NativeColumn[] {
+  let cols = derivedLayouts.get(entity);
+  if (!cols) {
+    cols = [
+      ...metricsOf(entity).flatMap((m): NativeColumn[] => {
+        const name = increaseColumn(m);
+        return name ? [{ name, chType: `Nullable(${m.type})`, kind: m.type, nullable: true }] : [];
+      }),
+      ...[FIRST_IN_MINUTE, FIRST_IN_HOUR].map((name): NativeColumn => ({
+        name,
+        chType: 'UInt8',
+        kind: 'Flag',
+        nullable: false,
+      })),
+    ];
+    derivedLayouts.set(entity, cols);
+  }
+  return cols;
+}
+
+/** Derived values to encode beside the rows: one object per row, and the columns any row sets. */
+export interface DerivedInput {
+  readonly rows: readonly Cells[];
+  readonly present: ReadonlySet<string>;
 }
 
 const TWO_32 = 4294967296;
@@ -107,7 +147,7 @@ class ByteSink {
  * Writes 64-bit integers from JS numbers (exact up to 2^53) as two little-endian 32-bit halves,
  * through an aligned scratch array copied in once: the view into the sink may be unaligned.
  */
-function fill64(view: Buffer, rows: readonly SampleRow[], name: string, nulls: Buffer | null, signed: boolean): void {
+function fill64(view: Buffer, rows: readonly Cells[], name: string, nulls: Buffer | null, signed: boolean): void {
   const n = rows.length;
   const words = new Uint32Array(n * 2);
   for (let i = 0; i < n; i++) {
@@ -133,7 +173,7 @@ const WIDTH: Record<ValueType, number> = {
   Int32: 4,
 };
 
-function fillNumbers(view: Buffer, rows: readonly SampleRow[], name: string, type: ValueType, nulls: Buffer): void {
+function fillNumbers(view: Buffer, rows: readonly Cells[], name: string, type: ValueType, nulls: Buffer): void {
   if (type === 'UInt64') return fill64(view, rows, name, nulls, false);
   const n = rows.length;
   const arr = makeArray(type, new ArrayBuffer(n * WIDTH[type]), 0, n);
@@ -169,63 +209,81 @@ function makeArray(type: Exclude<ValueType, 'UInt64'>, ab: ArrayBufferLike, off:
 /**
  * Encodes validated rows as one Native block. Only columns that at least one row sets are sent
  * (`present`, which validation collects on its way through), so the engine fills the rest from
- * their defaults (NULL for metrics) without us shipping zeros.
+ * their defaults (NULL for metrics) without us shipping zeros. Derived columns, when given, go last;
+ * `identity` is the part of the body without them (what the rows themselves say), so a default
+ * deduplication token does not depend on what the writer remembered of earlier batches.
  */
 export function encodeNative(
   entity: Entity,
   rows: readonly SampleRow[],
   present: ReadonlySet<string>,
-): { body: Buffer; columns: string[] } {
+  derived?: DerivedInput,
+): { body: Buffer; columns: string[]; identity: Buffer } {
   const n = rows.length;
-  const layout = nativeLayout(entity);
-  const cols = layout.filter((c) => c.name === 'ts' || c.kind === 'String' || present.has(c.name));
-  const sink = new ByteSink(64 + n * (8 + cols.length * 6));
-  sink.varUInt(cols.length);
+  const cols = nativeLayout(entity).filter((c) => c.name === 'ts' || c.kind === 'String' || present.has(c.name));
+  const extra = derived ? derivedLayout(entity).filter((c) => c.kind === 'Flag' || derived.present.has(c.name)) : [];
+  const sink = new ByteSink(64 + n * (8 + (cols.length + extra.length) * 6));
+  sink.varUInt(cols.length + extra.length);
   sink.varUInt(n);
+  const start = sink.pos;
   const stringCache = new Map<string, Buffer>();
-  for (const c of cols) {
-    sink.string(c.name);
-    sink.string(c.chType);
-    switch (c.kind) {
-      case 'DateTime64':
-        fill64(sink.reserve(n * 8), rows, c.name, null, true);
-        break;
-      case 'String':
-        for (let i = 0; i < n; i++) {
-          const v = rows[i]![c.name];
-          const s = typeof v === 'string' ? v : '';
-          let enc = stringCache.get(s);
-          if (!enc) {
-            const bytes = Buffer.from(s, 'utf8');
-            const head: number[] = [];
-            let len = bytes.length;
-            while (len >= 0x80) {
-              head.push((len & 0x7f) | 0x80);
-              len >>>= 7;
-            }
-            head.push(len);
-            enc = Buffer.concat([Buffer.from(head), bytes]);
-            stringCache.set(s, enc);
+  for (const c of cols) writeColumn(sink, c, rows, stringCache);
+  const end = sink.pos;
+  for (const c of extra) writeColumn(sink, c, derived!.rows, stringCache);
+  return {
+    body: sink.buf.subarray(0, sink.pos),
+    columns: [...cols, ...extra].map((c) => c.name),
+    identity: sink.buf.subarray(start, end),
+  };
+}
+
+function writeColumn(sink: ByteSink, c: NativeColumn, rows: readonly Cells[], stringCache: Map<string, Buffer>): void {
+  const n = rows.length;
+  sink.string(c.name);
+  sink.string(c.chType);
+  switch (c.kind) {
+    case 'DateTime64':
+      fill64(sink.reserve(n * 8), rows, c.name, null, true);
+      break;
+    case 'String':
+      for (let i = 0; i < n; i++) {
+        const v = rows[i]![c.name];
+        const s = typeof v === 'string' ? v : '';
+        let enc = stringCache.get(s);
+        if (!enc) {
+          const bytes = Buffer.from(s, 'utf8');
+          const head: number[] = [];
+          let len = bytes.length;
+          while (len >= 0x80) {
+            head.push((len & 0x7f) | 0x80);
+            len >>>= 7;
           }
-          sink.bytes(enc);
+          head.push(len);
+          enc = Buffer.concat([Buffer.from(head), bytes]);
+          stringCache.set(s, enc);
         }
-        break;
-      case 'UInt16Label': {
-        const view = sink.reserve(n * 2);
-        for (let i = 0; i < n; i++) {
-          const v = rows[i]![c.name];
-          view.writeUInt16LE(typeof v === 'number' ? v : 0, i * 2);
-        }
-        break;
+        sink.bytes(enc);
       }
-      default: {
-        // Reserve both halves before taking views: a later reallocation would orphan the first view.
-        sink.ensure(n * (1 + WIDTH[c.kind]));
-        const nulls = sink.reserve(n);
-        const values = sink.reserve(n * WIDTH[c.kind]);
-        fillNumbers(values, rows, c.name, c.kind, nulls);
+      break;
+    case 'UInt16Label': {
+      const view = sink.reserve(n * 2);
+      for (let i = 0; i < n; i++) {
+        const v = rows[i]![c.name];
+        view.writeUInt16LE(typeof v === 'number' ? v : 0, i * 2);
       }
+      break;
+    }
+    case 'Flag': {
+      const view = sink.reserve(n);
+      for (let i = 0; i < n; i++) view[i] = rows[i]![c.name] === 1 ? 1 : 0;
+      break;
+    }
+    default: {
+      // Reserve both halves before taking views: a later reallocation would orphan the first view.
+      sink.ensure(n * (1 + WIDTH[c.kind]));
+      const nulls = sink.reserve(n);
+      const values = sink.reserve(n * WIDTH[c.kind]);
+      fillNumbers(values, rows, c.name, c.kind, nulls);
     }
   }
-  return { body: sink.buf.subarray(0, sink.pos), columns: cols.map((c) => c.name) };
 }

@@ -9,8 +9,9 @@ import {
   type ClickHouseClient,
   type ClickHouseSettings,
 } from '@clickhouse/client';
-import { rawTable, type Entity } from '@meridian/catalog';
+import { FIRST_IN_MINUTE, rawTable, type Entity } from '@meridian/catalog';
 import { acquireLock, StoreLockedError } from './lock.js';
+import { IncreaseTracker } from './increments.js';
 import { encodeNative } from './native.js';
 import { describeTarget, resolveStoreOptions, type ResolvedStoreOptions } from './options.js';
 import type { AuxTable, TableRows } from './schema/aux.js';
@@ -77,6 +78,9 @@ class ClickHouseStore implements Store {
   readonly target: 'embedded' | 'server';
   readonly description: string;
   private readonly writers = new Map<Entity, SampleWriter>();
+  private readonly trackers = new Map<Entity, IncreaseTracker>();
+  /** Per raw table: whether it has the derived columns yet (migration 0004); asked once. */
+  private readonly hasDerived = new Map<string, boolean>();
   private closed = false;
 
   constructor(
@@ -115,6 +119,7 @@ class ClickHouseStore implements Store {
       ]);
       result.applied.push(m.version);
     }
+    this.hasDerived.clear();
     return result;
   }
 
@@ -136,8 +141,9 @@ class ClickHouseStore implements Store {
   ): Promise<WriteResult> {
     const { valid, errors, present } = validateSampleRows(entity, rows);
     if (valid.length === 0) return { written: 0, rejected: errors, token: opts.token ?? '' };
-    const { body, columns } = encodeNative(entity, valid, present);
-    const token = opts.token ?? `sha1:${createHash('sha1').update(body).digest('hex')}`;
+    const derived = (await this.derivesFor(table)) ? this.tracker(entity).derive(valid) : undefined;
+    const { body, columns, identity } = encodeNative(entity, valid, present, derived);
+    const token = opts.token ?? `sha1:${createHash('sha1').update(identity).digest('hex')}`;
     const cols = columns.join(', ');
     const settings = insertSettings(token);
     if (this.opts.target === 'embedded') {
@@ -168,7 +174,37 @@ class ClickHouseStore implements Store {
         res.stream.resume();
       });
     }
+    derived?.commit();
     return { written: valid.length, rejected: errors, token };
+  }
+
+  private tracker(entity: Entity): IncreaseTracker {
+    let t = this.trackers.get(entity);
+    if (!t) {
+      t = new IncreaseTracker(entity);
+      this.trackers.set(entity, t);
+    }
+    return t;
+  }
+
+  /**
+   * Whether the raw table has the columns the writer derives. A store not yet migrated to 0004 (a
+   * server an operator migrates by hand) still takes the rows, without increases, rather than
+   * refusing every batch.
+   */
+  private async derivesFor(table: string): Promise<boolean> {
+    let has = this.hasDerived.get(table);
+    if (has === undefined) {
+      const r = await this.withRetry(() =>
+        this.query<{ n: number | string }>(
+          'SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = {t:String} AND name = {c:String}',
+          { t: table, c: FIRST_IN_MINUTE },
+        ),
+      );
+      has = Number(r[0]?.n ?? 0) > 0;
+      this.hasDerived.set(table, has);
+    }
+    return has;
   }
 
   /**

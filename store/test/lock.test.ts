@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '@meridian/store';
+import { migrations, openStore, type Store } from '@meridian/store';
 
 const cli = fileURLToPath(new URL('../../cli/bin/meridian.js', import.meta.url));
 
@@ -30,7 +30,7 @@ describe('one process per embedded data directory', () => {
     writeFileSync(path.join(other, 'meridian.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, started: 'then' }));
     const r = spawnSync(process.execPath, [cli, 'migrate', '--data', other], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toContain('applied 3 migration(s)');
+    expect(r.stdout).toContain(`applied ${migrations.length} migration(s)`);
     expect(r.status).toBe(0);
   });
 });

@@ -1,4 +1,16 @@
-import { labelsOf, metricsOf, rollupColumns, type Entity, type LabelDef, type MetricDef } from '@meridian/catalog';
+import {
+  FIRST_IN_HOUR,
+  FIRST_IN_MINUTE,
+  increaseColumn,
+  labelsOf,
+  metricsOf,
+  rollupColumns,
+  SERIES_HOURS,
+  SERIES_MINUTES,
+  type Entity,
+  type LabelDef,
+  type MetricDef,
+} from '@meridian/catalog';
 
 /**
  * Column types and codecs for the wide tables, derived from the catalog. Codec choices were measured
@@ -39,18 +51,14 @@ export function rawColumns(entity: Entity): string[] {
   return [TS_COLUMN, SOURCE_COLUMN, ...labelsOf(entity).map(labelColumn), ...metricsOf(entity).map(metricColumn)];
 }
 
-/**
- * Rollup columns: key labels, then descriptive labels as anyLast (they depend on the key, and the
- * engine refuses plain columns outside the sorting key), then one column per aggregate.
- */
-export function rollupTableColumns(entity: Entity): string[] {
-  const dependent = (name: string, type: string) => `${name} SimpleAggregateFunction(anyLast, ${type}) CODEC(ZSTD(1))`;
-  const cols = [
-    "ts DateTime('UTC') CODEC(DoubleDelta, ZSTD(1))",
-    dependent('source', 'LowCardinality(String)'),
-    ...labelsOf(entity).map((l) => (l.key ? labelColumn(l) : dependent(l.name, l.type))),
-    'samples SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1))',
-  ];
+/** Which generation of the rollup column set: 0002 created them without counter increases. */
+export interface RollupShape {
+  readonly increments: boolean;
+}
+
+/** One rollup column per aggregate of each metric (and each counter's increase, from 0004 on). */
+function metricRollupColumns(entity: Entity, shape: RollupShape): string[] {
+  const cols: string[] = [];
   for (const m of metricsOf(entity)) {
     for (const c of rollupColumns(m)) {
       const t = `Nullable(${m.type})`;
@@ -67,21 +75,62 @@ export function rollupTableColumns(entity: Entity): string[] {
           break;
       }
     }
+    if (shape.increments) cols.push(...increaseRollupColumn(m));
   }
   return cols;
 }
 
-/** The SELECT list that folds raw rows (or finer rollup rows) into one rollup bucket. */
-export function rollupSelect(entity: Entity, bucketFn: string, from: string, fromRollup: boolean): string {
-  const keys = labelsOf(entity).filter((l) => l.key);
-  const others = labelsOf(entity).filter((l) => !l.key);
-  const parts = [
-    `${bucketFn}(ts) AS ts`,
-    'anyLast(source) AS source',
-    ...keys.map((l) => l.name),
-    ...others.map((l) => `anyLast(${l.name}) AS ${l.name}`),
-    fromRollup ? 'sum(samples) AS samples' : 'count() AS samples',
+/** A counter's increase column in a rollup (none for other kinds). */
+export function increaseRollupColumn(m: MetricDef): string[] {
+  const inc = increaseColumn(m);
+  // sum() widens: integers to UInt64, floats to Float64, and the column must hold what it returns.
+  const t = m.type.startsWith('Float') ? 'Float64' : 'UInt64';
+  return inc ? [`${inc} SimpleAggregateFunction(sum, Nullable(${t})) CODEC(ZSTD(1))`] : [];
+}
+
+/** A counter's increase column in a raw table (none for other kinds). */
+export function increaseRawColumn(m: MetricDef): string[] {
+  const inc = increaseColumn(m);
+  return inc ? [`${inc} Nullable(${m.type}) ${metricCodec(m)}`] : [];
+}
+
+/** The writer's per-series first-in-bucket flags, in a raw table. */
+export const FIRST_FLAG_COLUMNS = [FIRST_IN_MINUTE, FIRST_IN_HOUR].map(
+  (c) => `${c} UInt8 DEFAULT 0 CODEC(T64, ZSTD(1))`,
+);
+
+/**
+ * Rollup columns: key labels, then descriptive labels as anyLast (they depend on the key, and the
+ * engine refuses plain columns outside the sorting key), then one column per aggregate.
+ */
+export function rollupTableColumns(entity: Entity, shape: RollupShape = { increments: false }): string[] {
+  const dependent = (name: string, type: string) => `${name} SimpleAggregateFunction(anyLast, ${type}) CODEC(ZSTD(1))`;
+  return [
+    "ts DateTime('UTC') CODEC(DoubleDelta, ZSTD(1))",
+    dependent('source', 'LowCardinality(String)'),
+    ...labelsOf(entity).map((l) => (l.key ? labelColumn(l) : dependent(l.name, l.type))),
+    'samples SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1))',
+    ...metricRollupColumns(entity, shape),
   ];
+}
+
+/** A region rollup: region and source as the key, series counts, then the same aggregates. */
+export function regionRollupTableColumns(entity: Entity): string[] {
+  const count = (name: string) => `${name} SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1))`;
+  return [
+    "ts DateTime('UTC') CODEC(DoubleDelta, ZSTD(1))",
+    'region LowCardinality(String) CODEC(ZSTD(1))',
+    SOURCE_COLUMN,
+    count('samples'),
+    count(SERIES_MINUTES),
+    count(SERIES_HOURS),
+    ...metricRollupColumns(entity, { increments: true }),
+  ];
+}
+
+/** The aggregate expressions folding raw rows (or finer rollup rows) into one bucket. */
+function metricRollupSelect(entity: Entity, fromRollup: boolean, shape: RollupShape): string[] {
+  const parts: string[] = [];
   for (const m of metricsOf(entity)) {
     for (const c of rollupColumns(m)) {
       const src = fromRollup ? c.column : m.name;
@@ -98,6 +147,47 @@ export function rollupSelect(entity: Entity, bucketFn: string, from: string, fro
           break;
       }
     }
+    const inc = shape.increments ? increaseColumn(m) : undefined;
+    if (inc) parts.push(`sum(${inc}) AS ${inc}`);
   }
+  return parts;
+}
+
+/** The SELECT list that folds raw rows (or finer rollup rows) into one rollup bucket. */
+export function rollupSelect(
+  entity: Entity,
+  bucketFn: string,
+  from: string,
+  fromRollup: boolean,
+  shape: RollupShape = { increments: false },
+): string {
+  const keys = labelsOf(entity).filter((l) => l.key);
+  const others = labelsOf(entity).filter((l) => !l.key);
+  const parts = [
+    `${bucketFn}(ts) AS ts`,
+    'anyLast(source) AS source',
+    ...keys.map((l) => l.name),
+    ...others.map((l) => `anyLast(${l.name}) AS ${l.name}`),
+    fromRollup ? 'sum(samples) AS samples' : 'count() AS samples',
+    ...metricRollupSelect(entity, fromRollup, shape),
+  ];
   return `SELECT ${parts.join(', ')} FROM ${from} GROUP BY ${[...keys.map((l) => l.name), 'ts'].join(', ')}`;
+}
+
+/**
+ * The SELECT folding raw rows (or region-minute rows) into a region bucket. GPU rows of MIG
+ * instances stay out: their parent GPU's row already carries the whole device.
+ */
+export function regionRollupSelect(entity: Entity, bucketFn: string, from: string, fromRollup: boolean): string {
+  const parts = [
+    `${bucketFn}(ts) AS ts`,
+    'region',
+    'source',
+    fromRollup ? 'sum(samples) AS samples' : 'count() AS samples',
+    `sum(${fromRollup ? SERIES_MINUTES : FIRST_IN_MINUTE}) AS ${SERIES_MINUTES}`,
+    `sum(${fromRollup ? SERIES_HOURS : FIRST_IN_HOUR}) AS ${SERIES_HOURS}`,
+    ...metricRollupSelect(entity, fromRollup, { increments: true }),
+  ];
+  const where = !fromRollup && entity === 'gpu' ? " WHERE mig_instance = ''" : '';
+  return `SELECT ${parts.join(', ')} FROM ${from}${where} GROUP BY region, source, ts`;
 }

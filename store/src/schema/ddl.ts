@@ -1,4 +1,4 @@
-import { ENTITIES, rawTable, rollupTable, type Entity } from '@meridian/catalog';
+import { ENTITIES, rawTable, REGION_ENTITIES, regionRollupTable, rollupTable, type Entity } from '@meridian/catalog';
 import { rawColumns, rollupSelect, rollupTableColumns, sortKey } from './columns.js';
 
 /**
@@ -39,7 +39,7 @@ function dedupSetting(f: Flavor): string[] {
   return f.cluster ? [] : ['non_replicated_deduplication_window = 1000'];
 }
 
-function createTable(
+export function createTable(
   name: string,
   columns: string[],
   spec: EngineSpec,
@@ -219,5 +219,9 @@ export const AUX_TABLES = ['inventory', 'topology', 'workloads', 'scheduler_deci
 
 /** Every table that holds data (not views), in creation order. */
 export function dataTables(): string[] {
-  return [...ENTITIES.flatMap((e) => [rawTable(e), rollupTable(e, '1m'), rollupTable(e, '1h')]), ...AUX_TABLES];
+  return [
+    ...ENTITIES.flatMap((e) => [rawTable(e), rollupTable(e, '1m'), rollupTable(e, '1h')]),
+    ...REGION_ENTITIES.flatMap((e) => [regionRollupTable(e, '1m'), regionRollupTable(e, '1h')]),
+    ...AUX_TABLES,
+  ];
 }

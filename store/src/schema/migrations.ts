@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ENTITIES } from '@meridian/catalog';
 import { auxDdl, onCluster, rawTableDdl, rollupDdl, type Flavor } from './ddl.js';
+import { incrementsDdl } from './increments.js';
 
 /**
  * Versioned migrations. Each is applied once and recorded in `schema_migrations` with a checksum of
@@ -28,6 +29,31 @@ export const migrations: readonly Migration[] = [
     version: '0003_aux_tables',
     description: 'inventory, topology, workloads, scheduler_decisions, extra_metrics',
     statements: (f) => auxDdl(f),
+  },
+  {
+    version: '0004_increments_region_rollups',
+    description: 'Counter increases and first-in-bucket flags on raw rows and rollups; region rollups',
+    statements: (f) => incrementsDdl(f),
+  },
+  {
+    version: '0005_workload_fields',
+    description: 'workloads: coupled stages, replica size, GPU model and memory, last checkpoint, low-comm, latency budget',
+    // Added to the existing table (0003 is applied and must not change). On a cluster the ALTER runs
+    // ON CLUSTER against the local Replicated table; the workloads_global Distributed table rendered
+    // after the migrations is created AS workloads, so it carries the new columns too.
+    statements: (f) => [
+      `ALTER TABLE workloads${onCluster(f)} ${[
+        'coupled_with Array(String) DEFAULT []',
+        'replica_gpus UInt32 DEFAULT 0',
+        "gpu_model LowCardinality(String) DEFAULT '' CODEC(ZSTD(1))",
+        'min_gpu_memory UInt64 DEFAULT 0',
+        "last_checkpoint_ts Nullable(DateTime64(3, 'UTC'))",
+        'low_comm UInt8 DEFAULT 0',
+        'latency_budget_ms Float32 DEFAULT 0',
+      ]
+        .map((c) => `ADD COLUMN IF NOT EXISTS ${c}`)
+        .join(', ')}`,
+    ],
   },
 ];
 

@@ -1,0 +1,77 @@
+import {
+  ENTITIES,
+  metricsOf,
+  rawTable,
+  REGION_ENTITIES,
+  regionRollupTable,
+  rollupTable,
+  type Entity,
+} from '@meridian/catalog';
+import {
+  FIRST_FLAG_COLUMNS,
+  increaseRawColumn,
+  increaseRollupColumn,
+  regionRollupSelect,
+  regionRollupTableColumns,
+  rollupSelect,
+} from './columns.js';
+import { createTable, onCluster, RETENTION_DAYS, type Flavor } from './ddl.js';
+
+/**
+ * Migration 0004: counter increases and region rollups (see increaseColumn and regionRollupTable in
+ * the catalog for what they hold and why).
+ *  - raw tables gain `<counter>_inc` and the first-in-minute/hour flags, which the writer fills;
+ *  - the per-series rollups gain `<counter>_inc` sums, and their views are re-created to fill them
+ *    (a view's query cannot be altered in place on every supported engine version; rows inserted
+ *    while a migration runs are not expected: collectors migrate before they write);
+ *  - `<entity>_region_1m` / `_region_1h`, fed from the raw table and cascading like the others.
+ * Rows written before this migration have no increases; panels read them as no new events.
+ */
+export function incrementsDdl(f: Flavor): string[] {
+  return [...ENTITIES.flatMap((e) => seriesIncrements(e, f)), ...REGION_ENTITIES.flatMap((e) => regionRollups(e, f))];
+}
+
+function addColumns(table: string, cols: readonly string[], f: Flavor): string {
+  return `ALTER TABLE ${table}${onCluster(f)} ${cols.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`;
+}
+
+function seriesIncrements(entity: Entity, f: Flavor): string[] {
+  const metrics = metricsOf(entity);
+  const raw = rawTable(entity);
+  const m1 = rollupTable(entity, '1m');
+  const h1 = rollupTable(entity, '1h');
+  const rollupCols = metrics.flatMap(increaseRollupColumn);
+  const shape = { increments: true };
+  return [
+    addColumns(raw, [...metrics.flatMap(increaseRawColumn), ...FIRST_FLAG_COLUMNS], f),
+    ...(rollupCols.length ? [addColumns(m1, rollupCols, f), addColumns(h1, rollupCols, f)] : []),
+    `DROP VIEW IF EXISTS ${m1}_mv${onCluster(f)}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${m1}_mv${onCluster(f)} TO ${m1} AS ${rollupSelect(entity, 'toStartOfMinute', raw, false, shape)}`,
+    `DROP VIEW IF EXISTS ${h1}_mv${onCluster(f)}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${h1}_mv${onCluster(f)} TO ${h1} AS ${rollupSelect(entity, 'toStartOfHour', m1, true, shape)}`,
+  ];
+}
+
+function regionRollups(entity: Entity, f: Flavor): string[] {
+  const m1 = regionRollupTable(entity, '1m');
+  const h1 = regionRollupTable(entity, '1h');
+  const orderBy = '(region, source, ts)';
+  return [
+    createTable(
+      m1,
+      regionRollupTableColumns(entity),
+      { family: 'AggregatingMergeTree' },
+      { partition: 'toYYYYMM(ts)', orderBy, ttl: `ts + INTERVAL ${RETENTION_DAYS['1m']} DAY` },
+      f,
+    ),
+    createTable(
+      h1,
+      regionRollupTableColumns(entity),
+      { family: 'AggregatingMergeTree' },
+      { partition: 'toYYYYMM(ts)', orderBy, ttl: `ts + INTERVAL ${RETENTION_DAYS['1h']} DAY` },
+      f,
+    ),
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${m1}_mv${onCluster(f)} TO ${m1} AS ${regionRollupSelect(entity, 'toStartOfMinute', rawTable(entity), false)}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${h1}_mv${onCluster(f)} TO ${h1} AS ${regionRollupSelect(entity, 'toStartOfHour', m1, true)}`,
+  ];
+}
