@@ -24,7 +24,7 @@ export type { SchedulerMemory } from './memory.js';
 export { loadSolver, solveMilp, milpSize } from './solve-milp.js';
 export { solveGreedy } from './solve-greedy.js';
 export type { Problem, Candidate, Solution } from './problem.js';
-export { readObservation, FIBER_MS_PER_KM } from './reader.js';
+export { readObservation, workloadFromRow, FIBER_MS_PER_KM } from './reader.js';
 export { DryRunExecutor, WebhookExecutor } from './executors.js';
 // The Kubernetes executor and the HTTP API load heavy dependencies: they are reached lazily,
 // through createExecutor(config) and Scheduler.startApi().

@@ -56,6 +56,37 @@ const tsOf = (v: unknown): number | null => {
 };
 const chTime = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
+/**
+ * A `workloads` row (as the store returns it, or as a writer built it) to what the planner sees.
+ * Zero, empty and null mean "not stated" for the fields migration 0005 added, so rows written before
+ * it read as they always did: no partners, moves whole, any GPU, default lost work.
+ */
+export function workloadFromRow(w: Record<string, unknown>): WorkloadObservation {
+  const partners = Array.isArray(w.coupled_with) ? w.coupled_with.map(String).filter((p) => p !== '') : [];
+  const replica = num(w.replica_gpus) ?? 0;
+  const model = typeof w.gpu_model === 'string' ? w.gpu_model : '';
+  const mem = num(w.min_gpu_memory) ?? 0;
+  const checkpoint = num(w.last_checkpoint_ts);
+  const budget = num(w.latency_budget_ms) ?? 0;
+  return {
+    id: String(w.workload_id),
+    kind: String(w.kind) as WorkloadKind,
+    commClass: String(w.comm_class) as CommClass,
+    gpus: num(w.gpus) ?? 0,
+    region: String(w.region),
+    checkpointBytes: num(w.checkpoint_bytes) ?? 0,
+    priority: num(w.priority) ?? 0,
+    pinned: (num(w.pinned) ?? 0) > 0,
+    ...(partners.length > 0 ? { coupledWith: partners } : {}),
+    ...(replica > 0 ? { replicaGpus: replica } : {}),
+    ...(model !== '' ? { gpuModel: model } : {}),
+    ...(mem > 0 ? { minGpuMemoryBytes: mem } : {}),
+    ...(checkpoint !== null && checkpoint > 0 ? { lastCheckpointTs: checkpoint } : {}),
+    ...((num(w.low_comm) ?? 0) > 0 ? { lowComm: true } : {}),
+    ...(budget > 0 ? { latencyBudgetMs: budget } : {}),
+  };
+}
+
 export async function readObservation(store: Store, now: number, opts: ReadOptions): Promise<Observation> {
   const from = chTime(now - opts.windowSeconds * 1000);
   const to = chTime(now);
@@ -119,8 +150,11 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
             argMax(equipment_delay_ms, updated) AS equipment_delay_ms
      FROM topology WHERE kind = 'link' GROUP BY id`,
   );
+  // last_checkpoint_ts comes back as epoch ms, the unit writers use, so one mapping serves both.
   const workloadRows = await store.query<Record<string, unknown>>(
-    `SELECT workload_id, kind, comm_class, gpus, region, checkpoint_bytes, state, priority, pinned
+    `SELECT workload_id, kind, comm_class, gpus, region, checkpoint_bytes, state, priority, pinned,
+            coupled_with, replica_gpus, gpu_model, min_gpu_memory,
+            toUnixTimestamp64Milli(last_checkpoint_ts) AS last_checkpoint_ts, low_comm, latency_budget_ms
      FROM workloads FINAL
      WHERE state IN ('running', 'migrating') AND ${srcCond}
      ORDER BY workload_id`,
@@ -148,18 +182,7 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
     params,
   );
 
-  const workloads: WorkloadObservation[] = workloadRows.map((w) => ({
-    id: String(w.workload_id),
-    kind: String(w.kind) as WorkloadKind,
-    commClass: String(w.comm_class) as CommClass,
-    gpus: num(w.gpus) ?? 0,
-    region: String(w.region),
-    checkpointBytes: num(w.checkpoint_bytes) ?? 0,
-    priority: num(w.priority) ?? 0,
-    pinned: (num(w.pinned) ?? 0) > 0,
-    // The workloads table has no replica size, so every workload read from it moves whole; callers
-    // that know a Deployment's replica size (e.g. Kubernetes) set replicaGpus to allow partial moves.
-  }));
+  const workloads = workloadRows.map(workloadFromRow);
   const allocated = new Map<string, number>();
   for (const w of workloads) allocated.set(w.region, (allocated.get(w.region) ?? 0) + w.gpus);
 

@@ -74,6 +74,9 @@ const INFERENCE_METRIC_S = 10;
 /** The extra_metrics name of the inference latency estimate. */
 export const INFERENCE_P99_METRIC = 'inference_p99_ms';
 
+/** Suffix of the stage row that states the part of a pipeline gang placed in a second region. */
+export const SPAN_SUFFIX = '/span';
+
 type Surge = { kind: WorkloadKind | 'all'; factor: number; untilS: number };
 type Active = { event: ScenarioEvent; undo: () => void; untilS: number };
 
@@ -113,6 +116,8 @@ export class Twin {
   private surges: Surge[] = [];
   /** Workload rows of this tick, snapshotted at each state change (a pod may start and end in one tick). */
   private changed: TableRows['workloads'][] = [];
+  /** Gangs whose last rows stated a span stage, and its region: the stage row is closed when they stop spanning. */
+  private readonly spanning = new Map<string, string>();
   private tickTs = 0;
   private notes: string[] = [];
   private lastSnapshotS = -Infinity;
@@ -202,7 +207,7 @@ export class Twin {
       this.lastSnapshotS = t1;
       const seen = new Set(workloads.map((r) => r.workload_id));
       for (const w of this.workloads) {
-        if (w.state !== 'done' && w.state !== 'failed' && !seen.has(w.id)) workloads.push(this.workloadRow(w, ts));
+        if (w.state !== 'done' && w.state !== 'failed' && !seen.has(w.id)) workloads.push(...this.workloadRows(w, ts));
       }
     }
     this.changed = [];
@@ -760,27 +765,88 @@ export class Twin {
   }
 
   private markChanged(w: Workload): void {
-    this.changed.push(this.workloadRow(w, this.tickTs));
+    this.changed.push(...this.workloadRows(w, this.tickTs));
   }
 
   regionName(i: number): string {
     return this.fabric.regions[i]?.name ?? '';
   }
 
-  private workloadRow(w: Workload, ts: number): TableRows['workloads'] {
-    return {
+  /**
+   * The rows that state a workload. A pipeline gang placed across two regions is written as two
+   * coupled stage rows, the head (its id, in its current region) and `<id>/span` (its GPUs in the
+   * other region), so that a reader of the store counts each region's GPUs where they are and sees
+   * which link the stages talk over. The twin moves a gang whole through its head (executeMove), so
+   * the span row is pinned; once the gang no longer spans, the span row is closed.
+   */
+  private workloadRows(w: Workload, ts: number): TableRows['workloads'][] {
+    const f = this.fabric;
+    let remote = -1;
+    let nRemote = 0;
+    // A gang being moved holds its target GPUs already and lands whole: it does not span.
+    if (!w.migration)
+      for (const g of w.alloc) {
+        const r = f.gpuRegion[g] as number;
+        if (r !== w.currentRegion) {
+          remote = r;
+          nRemote++;
+        }
+      }
+    const spanId = `${w.id}${SPAN_SUFFIX}`;
+    const head: TableRows['workloads'] = {
       ts,
       source: SIM_SOURCE,
       workload_id: w.id,
       kind: w.kind,
       comm_class: w.comm,
-      gpus: w.gpus,
+      gpus: w.gpus - nRemote,
       region: this.regionName(w.currentRegion),
       checkpoint_bytes: w.checkpointBytes,
       state: w.state,
       priority: w.priority ?? 0,
       pinned: w.pinned ? 1 : 0,
+      coupled_with: nRemote > 0 ? [spanId] : [],
+      // What the twin does not model is stated as unknown rather than invented: its inference sets
+      // move whole (executeMove allocates all their GPUs at the target), so no replica size; no
+      // workload asks for a GPU model or memory; no gang declares low-communication sync or a
+      // latency budget; and progress is not checkpointed periodically, so no checkpoint time.
+      replica_gpus: 0,
+      gpu_model: '',
+      min_gpu_memory: 0,
+      last_checkpoint_ts: null,
+      low_comm: 0,
+      latency_budget_ms: 0,
     };
+    if (nRemote > 0) {
+      this.spanning.set(w.id, this.regionName(remote));
+      return [
+        head,
+        {
+          ...head,
+          workload_id: spanId,
+          gpus: nRemote,
+          region: this.regionName(remote),
+          // Its state travels with the head's checkpoint.
+          checkpoint_bytes: 0,
+          pinned: 1,
+          coupled_with: [w.id],
+        },
+      ];
+    }
+    const wasIn = this.spanning.get(w.id);
+    if (wasIn === undefined) return [head];
+    this.spanning.delete(w.id);
+    const closed: TableRows['workloads'] = {
+      ...head,
+      workload_id: spanId,
+      region: wasIn,
+      gpus: 0,
+      checkpoint_bytes: 0,
+      pinned: 1,
+      coupled_with: [w.id],
+      state: w.state === 'failed' ? 'failed' : 'done',
+    };
+    return [head, closed];
   }
 }
 

@@ -55,6 +55,22 @@ export interface WorkloadRow {
   state: 'queued' | 'running' | 'migrating' | 'done' | 'failed';
   priority?: number;
   pinned?: number;
+  // Columns below were added by migration 0005_workload_fields: the planner's feasibility and cost
+  // need them, and a store-read Observation had no other way to learn them.
+  /** Other workloads this one exchanges per-step traffic with (pipeline stages, low-comm DP shards). */
+  coupled_with?: string[];
+  /** GPUs per replica of an inference set (a Deployment may split across regions); 0: moves whole. */
+  replica_gpus?: number;
+  /** GPU model the workload needs; empty: any. */
+  gpu_model?: string;
+  /** Smallest per-GPU memory the workload needs, bytes; 0: any. */
+  min_gpu_memory?: number;
+  /** When the last checkpoint was written (epoch ms); absent or null: unknown. */
+  last_checkpoint_ts?: number | null;
+  /** Data-parallel gang that syncs rarely (DiLoCo, hierarchical all-reduce), so it may span regions. */
+  low_comm?: number;
+  /** Most RTT its coupled stages tolerate between regions, ms; 0: no budget. */
+  latency_budget_ms?: number;
 }
 
 export interface DecisionRow {

@@ -37,7 +37,8 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: '0005_workload_fields',
-    description: 'workloads: coupled stages, replica size, GPU model and memory, last checkpoint, low-comm, latency budget',
+    description:
+      'workloads: coupled stages, replica size, GPU model and memory, last checkpoint, low-comm, latency budget',
     // Added to the existing table (0003 is applied and must not change). On a cluster the ALTER runs
     // ON CLUSTER against the local Replicated table; the workloads_global Distributed table rendered
     // after the migrations is created AS workloads, so it carries the new columns too.
