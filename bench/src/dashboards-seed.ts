@@ -10,7 +10,13 @@
  * Values follow the catalog: gauges move inside their range, counters grow, states cycle.
  */
 import {
+  FIRST_IN_HOUR,
+  FIRST_IN_MINUTE,
+  increaseColumn,
   labelsOf,
+  regionRollupTable,
+  SERIES_HOURS,
+  SERIES_MINUTES,
   metricsOf,
   rawTable,
   rollupColumns,
@@ -112,6 +118,55 @@ function labelSql(entity: Entity, l: Layout): { names: string[]; exprs: string[]
   return { names, exprs };
 }
 
+/** Per-series SELECT of `steps` instants `stepS` apart from `startS`: every series of the entity. */
+function seriesSelect(
+  entity: Entity,
+  res: Resolution,
+  f: Fleet,
+  startS: number,
+  stepS: number,
+  steps: number,
+  t0: number,
+): { cols: string[]; sql: string } {
+  const l = layout(entity, f);
+  const { names, exprs } = labelSql(entity, l);
+  const cols: string[] = ['ts', 'source', ...names];
+  const vals: string[] = [res === 'raw' ? 'toDateTime64(T, 3)' : 'toDateTime(T)', `'sim'`, ...exprs];
+  // What the writer derives: the counter's increase since the previous sample (it steps once a
+  // minute), and the first-in-minute/hour flags (one sample a second).
+  const perSample = `if((T - ${t0}) % 60 = 0, G % 3 + 1, 0)`;
+  if (res === 'raw') {
+    cols.push(FIRST_IN_MINUTE, FIRST_IN_HOUR);
+    vals.push('toUInt8(T % 60 = 0)', 'toUInt8(T % 3600 = 0)');
+  }
+  for (const m of metricsOf(entity)) {
+    const inc = increaseColumn(m);
+    if (res === 'raw') {
+      cols.push(m.name);
+      vals.push(valueSql(m, t0));
+      if (inc) {
+        cols.push(inc);
+        vals.push(`CAST(${perSample} AS Nullable(${m.type}))`);
+      }
+      continue;
+    }
+    for (const c of rollupColumns(m)) {
+      cols.push(c.column);
+      vals.push(c.agg === 'avg' ? `initializeAggregation('avgState', ${valueSql(m, t0)})` : valueSql(m, t0));
+    }
+    if (inc) {
+      cols.push(inc);
+      vals.push(`toFloat64(${stepS / 60} * (G % 3 + 1))`);
+    }
+  }
+  return {
+    cols,
+    sql:
+      `SELECT ${vals.map((v, k) => `${v} AS ${cols[k]}`).join(', ')}` +
+      ` FROM (SELECT toUInt32(${startS} + intDiv(number, ${l.n}) * ${stepS}) AS T, number % ${l.n} AS G FROM numbers(${steps * l.n}))`,
+  };
+}
+
 /** INSERT … SELECT of `steps` instants `stepS` apart from `startS`, every series of the entity. */
 export function insertSql(
   entity: Entity,
@@ -122,26 +177,42 @@ export function insertSql(
   steps: number,
   t0: number,
 ): string {
-  const l = layout(entity, f);
-  const { names, exprs } = labelSql(entity, l);
-  const cols: string[] = ['ts', 'source', ...names];
-  const vals: string[] = [res === 'raw' ? 'toDateTime64(T, 3)' : 'toDateTime(T)', `'sim'`, ...exprs];
-  for (const m of metricsOf(entity)) {
-    if (res === 'raw') {
-      cols.push(m.name);
-      vals.push(valueSql(m, t0));
-      continue;
-    }
-    for (const c of rollupColumns(m)) {
-      cols.push(c.column);
-      vals.push(c.agg === 'avg' ? `initializeAggregation('avgState', ${valueSql(m, t0)})` : valueSql(m, t0));
-    }
-  }
+  const { cols, sql } = seriesSelect(entity, res, f, startS, stepS, steps, t0);
   const table = res === 'raw' ? rawTable(entity) : rollupTable(entity, res);
-  return (
-    `INSERT INTO ${table} (${cols.join(', ')}) SELECT ${vals.join(', ')}` +
-    ` FROM (SELECT toUInt32(${startS} + intDiv(number, ${l.n}) * ${stepS}) AS T, number % ${l.n} AS G FROM numbers(${steps * l.n}))`
-  );
+  return `INSERT INTO ${table} (${cols.join(', ')}) ${sql}`;
+}
+
+/**
+ * The same rollup rows folded per region and source into the region rollup, as its view would fold
+ * them (raw rows reach it through the view itself). GPU seed rows are all whole GPUs.
+ */
+export function regionInsertSql(
+  entity: Entity,
+  res: Exclude<Resolution, 'raw'>,
+  f: Fleet,
+  startS: number,
+  stepS: number,
+  steps: number,
+  t0: number,
+): string {
+  const { sql } = seriesSelect(entity, res, f, startS, stepS, steps, t0);
+  const parts = [
+    'ts',
+    'region',
+    'source',
+    `toUInt64(count() * ${res === '1m' ? 1 : 60}) AS ${SERIES_MINUTES}`,
+    `toUInt64(${res === '1m' ? 'countIf(toMinute(ts) = 0)' : 'count()'}) AS ${SERIES_HOURS}`,
+  ];
+  for (const m of metricsOf(entity)) {
+    for (const c of rollupColumns(m)) {
+      const agg = { avg: 'avgMergeState', min: 'min', max: 'max', bitor: 'groupBitOr' }[c.agg];
+      parts.push(`${agg}(${c.column}) AS ${c.column}`);
+    }
+    const inc = increaseColumn(m);
+    if (inc) parts.push(`sum(${inc}) AS ${inc}`);
+  }
+  const cols = parts.map((p) => p.split(' AS ').pop() ?? p);
+  return `INSERT INTO ${regionRollupTable(entity, res)} (${cols.join(', ')}) SELECT ${parts.join(', ')} FROM (${sql}) GROUP BY ts, region, source`;
 }
 
 export interface SeedPlan {

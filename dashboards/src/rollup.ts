@@ -30,6 +30,13 @@ export const DETAIL_POLICY: RollupPolicy = { rawBelowS: 60, hourFromS: 300 };
 /** Fleet-wide panels aggregate every GPU, so they leave raw rows sooner: raw only up to ~75 min. */
 export const FLEET_POLICY: RollupPolicy = { rawBelowS: 10, hourFromS: 300 };
 
+/**
+ * Tables of one row per GPU (or MIG instance) over the whole range: an hour's granularity is plenty
+ * for "which GPUs had errors or ran hot", so from ~10 h of range on they read the 1-hour rollup, 24
+ * rows per GPU a day instead of 1,440.
+ */
+export const SUMMARY_POLICY: RollupPolicy = { rawBelowS: 10, hourFromS: 60 };
+
 export const RESOLUTIONS: readonly Resolution[] = ['raw', '1m', '1h'];
 
 /** The guard that makes a branch live for one resolution. */

@@ -1,5 +1,10 @@
 import {
+  increaseColumn,
   labelsOf,
+  REGION_ENTITIES,
+  regionRollupTable,
+  SERIES_HOURS,
+  SERIES_MINUTES,
   metricByName,
   rollupColumns,
   rollupReadExpr,
@@ -67,16 +72,87 @@ export interface Scope {
   /** WHERE conjuncts beyond the time filter, typically `$__conditionalAll(...)`. */
   readonly filters: readonly string[];
   readonly policy: RollupPolicy;
+  /** Read the region rollups instead of the per-series ones when the view is of whole regions. */
+  readonly regional?: RegionalScope;
 }
 
-function branch(scope: Scope, res: Resolution, select: readonly string[], groupBy: readonly string[]): string {
-  const head = ['$__timeInterval(ts) AS time', ...(scope.series ? [`${scope.series} AS series`] : [])];
-  const where = ['$__timeFilter(ts)', guard(res, scope.policy), ...scope.filters];
-  const group = ['time', ...(scope.series ? ['series'] : []), ...groupBy];
+/**
+ * The region-rollup reading of a scope. Its series and filters may use only `region` and `source`,
+ * the region rollups' key. Fleet-wide panels then read 8 rows per minute instead of one per GPU.
+ */
+export interface RegionalScope {
+  /** A condition that is constant once macros are expanded (e.g. host = All); '1' for always. */
+  readonly when: string;
+  readonly series?: string;
+  readonly filters: readonly string[];
+}
+
+/** Where one guarded branch reads. */
+interface Source {
+  readonly table: string;
+  readonly res: Resolution;
+  readonly regional: boolean;
+  readonly series: string | undefined;
+  readonly where: readonly string[];
+}
+
+/**
+ * The guarded branches of a scope: raw, 1m and 1h, and for a regional scope the region rollups for
+ * 1m and 1h (with the per-series rollups kept for when its condition does not hold).
+ */
+function sources(scope: Scope): Source[] {
+  const out: Source[] = [];
+  const r = REGION_ENTITIES.includes(scope.entity) ? scope.regional : undefined;
+  for (const res of RESOLUTIONS) {
+    const base = ['$__timeFilter(ts)', guard(res, scope.policy)];
+    const perSeries = (extra: string[]): Source => ({
+      table: tableFor(scope.entity, res),
+      res,
+      regional: false,
+      series: scope.series,
+      where: [...base, ...extra, ...scope.filters],
+    });
+    if (!r || res === 'raw') {
+      out.push(perSeries([]));
+      continue;
+    }
+    const always = r.when === '1';
+    out.push({
+      table: regionRollupTable(scope.entity, res),
+      res,
+      regional: true,
+      series: r.series,
+      where: [...base, ...(always ? [] : [r.when]), ...r.filters],
+    });
+    if (!always) out.push(perSeries([`NOT (${r.when})`]));
+  }
+  return out;
+}
+
+function branch(src: Source, select: readonly string[], groupBy: readonly string[]): string {
+  const head = ['$__timeInterval(ts) AS time', ...(src.series ? [`${src.series} AS series`] : [])];
+  const group = ['time', ...(src.series ? ['series'] : []), ...groupBy];
   return (
-    `SELECT ${[...head, ...select].join(', ')} FROM ${tableFor(scope.entity, res)}` +
-    ` WHERE ${where.join(' AND ')} GROUP BY ${group.join(', ')}`
+    `SELECT ${[...head, ...select].join(', ')} FROM ${src.table}` +
+    ` WHERE ${src.where.join(' AND ')} GROUP BY ${group.join(', ')}`
   );
+}
+
+/** The increase of a counter over a group of rows: its per-sample increases summed (see the catalog). */
+export function increaseExpr(m: MetricDef): string {
+  const col = increaseColumn(m);
+  if (!col) throw new Error(`dashboards: metric "${m.name}" is not a counter with increases`);
+  return `sum(${col})`;
+}
+
+/**
+ * How many series report in a bucket: a distinct count of the key where rows are per series, and on
+ * a region rollup the first-in-minute (hour) flags summed and divided by the minutes (hours) present,
+ * which is the same count averaged over the bucket and, unlike a distinct count, adds up per region.
+ */
+export function seriesCountExpr(res: Resolution, regional: boolean, keys: readonly string[]): string {
+  if (!regional) return `uniqExact(${keys.join(', ')})`;
+  return `(sum(${res === '1h' ? SERIES_HOURS : SERIES_MINUTES}) / uniqExact(ts))`;
 }
 
 export interface GaugeValue {
@@ -102,15 +178,17 @@ export function gaugeSeriesSql(scope: Scope, values: readonly GaugeValue[]): str
 /** The three guarded branches of a gauge time series, for callers that join more columns on. */
 export function gaugeUnionSql(scope: Scope, values: readonly GaugeValue[], extra: SelectFn = () => []): string {
   if (values.length === 0) throw new Error('dashboards: a gauge query needs at least one value');
-  return seriesUnionSql(scope, (res) => [
+  return seriesUnionSql(scope, (res, regional) => [
     ...values.map((v) => `toFloat64(${readExpr(v.metric, v.agg, res)}) AS ${alias(gaugeAlias(v))}`),
-    ...extra(res),
+    ...extra(res, regional),
   ]);
 }
 
 /** Guarded branches with any per-resolution SELECT list after `time` (and `series`). */
 export function seriesUnionSql(scope: Scope, select: SelectFn): string {
-  return RESOLUTIONS.map((res) => branch(scope, res, select(res), [])).join(' UNION ALL ');
+  return sources(scope)
+    .map((src) => branch(src, select(src.res, src.regional), []))
+    .join(' UNION ALL ');
 }
 
 /** A time series with any per-resolution SELECT list, ascending by time. */
@@ -118,59 +196,37 @@ export function customSeriesSql(scope: Scope, select: SelectFn): string {
   return `SELECT * FROM (${seriesUnionSql(scope, select)}) ORDER BY ${scope.series ? 'time, series' : 'time'}`;
 }
 
-/** Extra SELECT expressions for one resolution's branch. */
-export type SelectFn = (res: Resolution) => string[];
+/** Extra SELECT expressions for one branch: its resolution, and whether it reads a region rollup. */
+export type SelectFn = (res: Resolution, regional: boolean) => string[];
 
 /**
  * A table with one row per group over the whole range (no time column): each guarded branch groups
  * by the given labels, so a 30-day table reads the 1-hour rollup.
  */
 export function summaryTableSql(
-  entity: Entity,
-  policy: RollupPolicy,
-  filters: readonly string[],
+  scope: Scope,
   groupBy: readonly string[],
   select: SelectFn,
-  orderBy: string = groupBy.join(', '),
-  outerWhere?: string,
+  opts: { orderBy?: string; outerWhere?: string } = {},
 ): string {
-  const branches = RESOLUTIONS.map((res) => {
-    const where = ['$__timeFilter(ts)', guard(res, policy), ...filters];
-    return (
-      `SELECT ${[...groupBy, ...select(res)].join(', ')} FROM ${tableFor(entity, res)}` +
-      ` WHERE ${where.join(' AND ')}${groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''}`
-    );
-  });
-  return `SELECT * FROM (${branches.join(' UNION ALL ')})${outerWhere ? ` WHERE ${outerWhere}` : ''}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT 1000`;
+  const orderBy = opts.orderBy ?? groupBy.join(', ');
+  const branches = sources(scope).map(
+    (src) =>
+      `SELECT ${[...groupBy, ...select(src.res, src.regional)].join(', ')} FROM ${src.table}` +
+      ` WHERE ${src.where.join(' AND ')}${groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''}`,
+  );
+  return `SELECT * FROM (${branches.join(' UNION ALL ')})${opts.outerWhere ? ` WHERE ${opts.outerWhere}` : ''}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT 1000`;
 }
 
 /**
- * A time series of counter increases. Counters are stored raw and cumulative (rollups keep the last
- * value as `<name>_max`), so the increase in a bucket is this bucket's last value minus the previous
- * bucket's, per series (a GPU, a link lane), clamped at 0 across counter resets, then summed per
- * `series`. The first bucket of each series counts 0: there is nothing before it to difference.
+ * A time series of counter increases: the per-sample increases the writer stores (`<name>_inc`),
+ * summed per bucket and `series`. No per-series differencing is needed, so a fleet-wide error panel
+ * costs what a gauge panel costs, and a region rollup answers it.
  */
 export function counterSeriesSql(scope: Scope, metrics: readonly MetricDef[]): string {
   if (metrics.length === 0) throw new Error('dashboards: a counter query needs at least one metric');
-  // One 64-bit hash of the series key: grouping and partitioning on it measured about twice as fast
-  // as on the key's strings.
-  const sk = `cityHash64(${keyLabels(scope.entity).join(', ')})`;
-  const branches = RESOLUTIONS.map((res) =>
-    branch(
-      scope,
-      res,
-      [`${sk} AS sk`, ...metrics.map((m, i) => `toFloat64(${readExpr(m, 'max', res)}) AS v${i}`)],
-      ['sk'],
-    ),
-  );
-  const s = scope.series ? ', series' : '';
-  const inc = metrics.map((_m, i) => `greatest(v${i} - lagInFrame(v${i}, 1, v${i}) OVER w, 0) AS inc${i}`);
-  const sums = metrics.map((m, i) => `sum(inc${i}) AS ${alias(`${m.name} (increase)`)}`);
-  return (
-    `SELECT time${s}, ${sums.join(', ')} FROM (` +
-    `SELECT time${s}, ${inc.join(', ')} FROM (${branches.join(' UNION ALL ')})` +
-    ` WINDOW w AS (PARTITION BY sk ORDER BY time ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)` +
-    `) GROUP BY time${s} ORDER BY time${s}`
+  return customSeriesSql(scope, () =>
+    metrics.map((m) => `toFloat64(${increaseExpr(m)}) AS ${alias(`${m.name} (increase)`)}`),
   );
 }
 

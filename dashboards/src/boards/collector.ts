@@ -7,7 +7,7 @@ import { PROM_VAR, PROMETHEUS_TYPE, prometheusRef } from '../clickhouse.js';
 import { baseDashboard, clickhouseVariable } from '../common.js';
 import { tablePanel, timeSeriesPanel } from '../panels.js';
 import { FLEET_POLICY, MAX_DATA_POINTS } from '../rollup.js';
-import { alias, customSeriesSql, keyLabels } from '../sql.js';
+import { alias, customSeriesSql, keyLabels, label, seriesCountExpr } from '../sql.js';
 import { tableFor } from '@meridian/catalog';
 
 /**
@@ -64,16 +64,26 @@ export function collectorHealthDashboard(): DashboardBuilder {
   b.withRow(new RowBuilder('Arrived in ClickHouse'));
   for (const entity of ENTITIES) {
     const keys = keyLabels(entity as Entity);
+    // GPU series are whole GPUs, so the raw branch and the region rollups count the same thing.
+    const whole = entity === 'gpu' ? [`${label('gpu', 'mig_instance')} = ''`] : [];
+    const bySource = `toString(${source})`;
     b.withPanel(
       timeSeriesPanel(
         `${entity}: series reporting by source`,
-        customSeriesSql({ entity, series: `toString(${source})`, filters: [], policy: FLEET_POLICY }, () => [
-          `toFloat64(uniq(${keys.join(', ')})) AS ${alias('series reporting')}`,
-        ]),
+        customSeriesSql(
+          {
+            entity,
+            series: bySource,
+            filters: whole,
+            policy: FLEET_POLICY,
+            regional: { when: '1', series: bySource, filters: [] },
+          },
+          (res, regional) => [`toFloat64(${seriesCountExpr(res, regional, keys)}) AS ${alias('series reporting')}`],
+        ),
         units.Short,
         {
           span: 8,
-          description: `Distinct ${entity} series (${keys.join(', ')}) with rows in each bucket, per ${source} tag.`,
+          description: `Distinct ${entity} series (${keys.join(', ')}${whole.length ? ', whole GPUs' : ''}) with rows in each bucket (averaged over its minutes on rollups), per ${source} tag.`,
         },
       ),
     );

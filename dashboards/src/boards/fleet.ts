@@ -5,11 +5,11 @@ import {
   RowBuilder,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as units from '@grafana/grafana-foundation-sdk/units';
-import { rollupTable } from '@meridian/catalog';
+import { rollupTable, type Resolution } from '@meridian/catalog';
 import { auxTable, col } from '../aux.js';
 import { appPageUrl, baseDashboard, clickhouseVariable, dashboardUrl, queryVariable } from '../common.js';
 import { alertListPanel, heatPanel, statPanel, tablePanel, timeSeriesPanel } from '../panels.js';
-import { FLEET_POLICY } from '../rollup.js';
+import { FLEET_POLICY, SUMMARY_POLICY } from '../rollup.js';
 import {
   alias,
   counterSeriesSql,
@@ -19,6 +19,7 @@ import {
   label,
   metric,
   readExpr,
+  seriesCountExpr,
   summaryTableSql,
   type Scope,
 } from '../sql.js';
@@ -44,14 +45,26 @@ export function fleetOverviewDashboard(): DashboardBuilder {
   const xid = metric('gpu', 'xid_count');
   // Whole GPUs only: a MIG instance's row would count its parent's load twice.
   const filters = [inVar(region, 'region'), `${mig} = ''`];
-  const fleet: Scope = { entity: 'gpu', filters, policy: FLEET_POLICY };
-  const byRegion: Scope = { ...fleet, series: region };
+  // Fleet-wide: the 1m and 1h branches read the region rollups (whole GPUs only, by construction).
+  const regionFilters = [inVar(region, 'region')];
+  const fleet: Scope = {
+    entity: 'gpu',
+    filters,
+    policy: FLEET_POLICY,
+    regional: { when: '1', filters: regionFilters },
+  };
+  const byRegion: Scope = {
+    ...fleet,
+    series: region,
+    regional: { when: '1', series: region, filters: regionFilters },
+  };
+  const gpusReporting = (res: Resolution, regional: boolean) => seriesCountExpr(res, regional, [uuid]);
   const inv = auxTable('inventory');
   const gpuLink = { title: 'GPU health', url: dashboardUrl('gpu') };
 
-  // Fleet power is the sum over GPUs of each GPU's mean draw: mean draw per sample times GPUs seen.
-  const totalPower = (res: Parameters<typeof readExpr>[2]) =>
-    `toFloat64(${readExpr(power, 'avg', res)} * uniqExact(${uuid})) AS ${alias('power (total)')}`;
+  // Fleet power is the sum over GPUs of each GPU's mean draw: mean draw per sample times GPUs reporting.
+  const totalPower = (res: Resolution, regional: boolean) =>
+    `toFloat64(${readExpr(power, 'avg', res)} * ${gpusReporting(res, regional)}) AS ${alias('power (total)')}`;
 
   const b = baseDashboard(
     'fleet',
@@ -78,10 +91,11 @@ export function fleetOverviewDashboard(): DashboardBuilder {
     .withPanel(
       statPanel(
         'GPUs reporting',
-        customSeriesSql(fleet, () => [`toFloat64(uniqExact(${uuid})) AS ${alias('GPUs')}`]),
+        customSeriesSql(fleet, (res, regional) => [`toFloat64(${gpusReporting(res, regional)}) AS ${alias('GPUs')}`]),
         units.Short,
         {
-          description: 'Distinct whole GPUs with samples in the latest bucket.',
+          description:
+            'Whole GPUs with samples in the latest bucket (averaged over its minutes past 75 minutes of range).',
         },
       ),
     )
@@ -89,7 +103,7 @@ export function fleetOverviewDashboard(): DashboardBuilder {
     .withPanel(
       statPanel(
         'Power',
-        customSeriesSql(fleet, (res) => [totalPower(res)]),
+        customSeriesSql(fleet, (res, regional) => [totalPower(res, regional)]),
         unitOf(power),
       ),
     )
@@ -108,9 +122,8 @@ export function fleetOverviewDashboard(): DashboardBuilder {
   b.withRow(new RowBuilder('Regions')).withPanel(
     tablePanel(
       'Regions',
-      summaryTableSql('gpu', FLEET_POLICY, filters, [region], (res) => [
-        `uniqExact(${host}) AS hosts`,
-        `uniqExact(${uuid}) AS gpus`,
+      summaryTableSql({ ...fleet, regional: { when: '1', filters: regionFilters } }, [region], (res, regional) => [
+        `toFloat64(round(${gpusReporting(res, regional)}, 1)) AS gpus`,
         `toFloat64(${readExpr(util, 'avg', res)}) AS ${alias(`${util.name} (avg)`)}`,
         `toFloat64(${readExpr(power, 'avg', res)}) AS ${alias(`${power.name} (avg per GPU)`)}`,
         `toFloat64(${readExpr(temp, 'max', res)}) AS ${alias(`${temp.name} (max)`)}`,
@@ -138,7 +151,7 @@ export function fleetOverviewDashboard(): DashboardBuilder {
     .withPanel(
       timeSeriesPanel(
         'Power by region',
-        customSeriesSql(byRegion, (res) => [totalPower(res)]),
+        customSeriesSql(byRegion, (res, regional) => [totalPower(res, regional)]),
         unitOf(power),
         { links: [gpuLink] },
       ),
@@ -180,9 +193,7 @@ export function fleetOverviewDashboard(): DashboardBuilder {
       tablePanel(
         'GPUs needing attention',
         summaryTableSql(
-          'gpu',
-          FLEET_POLICY,
-          filters,
+          { entity: 'gpu', filters, policy: SUMMARY_POLICY },
           [region, host, uuid],
           (res) => [
             `toFloat64(${readExpr(dbe, 'max', res)}) AS ${alias(`${dbe.name} (last)`)}`,
@@ -190,8 +201,10 @@ export function fleetOverviewDashboard(): DashboardBuilder {
             `toFloat64(${readExpr(temp, 'max', res)}) AS ${alias(`${temp.name} (max)`)}`,
             `toFloat64(${readExpr(throttled, 'avg', res)}) AS ${alias(`${throttled.name} (share)`)}`,
           ],
-          `${alias(`${dbe.name} (last)`)} DESC, ${alias(`${xid.name} (last)`)} DESC, ${alias(`${temp.name} (max)`)} DESC`,
-          `${alias(`${dbe.name} (last)`)} > 0 OR ${alias(`${xid.name} (last)`)} > 0 OR ${alias(`${throttled.name} (share)`)} > 0.5`,
+          {
+            orderBy: `${alias(`${dbe.name} (last)`)} DESC, ${alias(`${xid.name} (last)`)} DESC, ${alias(`${temp.name} (max)`)} DESC`,
+            outerWhere: `${alias(`${dbe.name} (last)`)} > 0 OR ${alias(`${xid.name} (last)`)} > 0 OR ${alias(`${throttled.name} (share)`)} > 0.5`,
+          },
         ),
         {
           span: 16,

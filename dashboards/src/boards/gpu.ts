@@ -1,11 +1,19 @@
 import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 
-import { metricsOf, rawTable, rollupTable, type Entity, type MetricDef, type Unit } from '@meridian/catalog';
+import {
+  increaseColumn,
+  metricsOf,
+  rawTable,
+  rollupTable,
+  type Entity,
+  type MetricDef,
+  type Unit,
+} from '@meridian/catalog';
 import { auxTable, col } from '../aux.js';
 import { baseDashboard, clickhouseVariable, dashboardUrl, queryVariable } from '../common.js';
 import { schedulerAnnotation } from './annotations.js';
 import { tablePanel, timeSeriesPanel } from '../panels.js';
-import { DETAIL_POLICY } from '../rollup.js';
+import { DETAIL_POLICY, SUMMARY_POLICY } from '../rollup.js';
 import {
   counterSeriesSql,
   gaugeSeriesSql,
@@ -44,7 +52,7 @@ const SECTION: Record<Unit, string> = {
 
 /** Metrics whose history the rollups carry; the rest only have a latest value worth showing. */
 export function hasHistory(m: MetricDef): boolean {
-  return m.kind === 'counter' ? rolledUp(m, 'max') : rolledUp(m, 'avg');
+  return m.kind === 'counter' ? increaseColumn(m) !== undefined : rolledUp(m, 'avg');
 }
 
 /**
@@ -113,7 +121,15 @@ export function gpuHealthDashboard(): DashboardBuilder {
   const series = `if(${isAllExpr('host')}, ${region}, concat(${host}, ' #', toString(${index}), if(${mig} = '', '', concat(' ', ${mig}))))`;
   // A fleet-wide line must not count a MIG instance beside its parent GPU.
   const wholeGpuWhenAll = `(${mig} = '' OR NOT ${isAllExpr('host')})`;
-  const scope: Scope = { entity: 'gpu', series, filters: [...filters, wholeGpuWhenAll], policy: DETAIL_POLICY };
+  // Every host and GPU selected: the 1m and 1h branches read the region rollups instead.
+  const wholeRegions = `${isAllExpr('host')} AND ${isAllExpr('gpu')}`;
+  const scope: Scope = {
+    entity: 'gpu',
+    series,
+    filters: [...filters, wholeGpuWhenAll],
+    policy: DETAIL_POLICY,
+    regional: { when: wholeRegions, series: region, filters: [inVar(region, 'region')] },
+  };
 
   const b = baseDashboard(
     'gpu',
@@ -152,11 +168,15 @@ export function gpuHealthDashboard(): DashboardBuilder {
   b.withRow(new RowBuilder('MIG instances')).withPanel(
     tablePanel(
       'MIG instances',
-      summaryTableSql('gpu', DETAIL_POLICY, [...filters, `${mig} != ''`], [region, host, uuid, mig, profile], (res) => [
-        `toFloat64(${readExpr(util, 'avg', res)}) AS ${alias(`${util.name} (avg)`)}`,
-        `toFloat64(${readExpr(util, 'max', res)}) AS ${alias(`${util.name} (max)`)}`,
-        `toFloat64(${readExpr(mem, 'max', res)}) AS ${alias(`${mem.name} (max)`)}`,
-      ]),
+      summaryTableSql(
+        { entity: 'gpu', filters: [...filters, `${mig} != ''`], policy: SUMMARY_POLICY },
+        [region, host, uuid, mig, profile],
+        (res) => [
+          `toFloat64(${readExpr(util, 'avg', res)}) AS ${alias(`${util.name} (avg)`)}`,
+          `toFloat64(${readExpr(util, 'max', res)}) AS ${alias(`${util.name} (max)`)}`,
+          `toFloat64(${readExpr(mem, 'max', res)}) AS ${alias(`${mem.name} (max)`)}`,
+        ],
+      ),
       {
         description: `Every MIG instance (${mig} set) in range, with its ${profile}, from the raw table or a rollup by range.`,
         links: [{ title: 'Fleet overview', url: dashboardUrl('fleet') }],
@@ -170,6 +190,11 @@ export function gpuHealthDashboard(): DashboardBuilder {
     series: `if(${isAllExpr('host')}, ${label('host', 'region')}, ${label('host', 'host')})`,
     filters: [inVar(label('host', 'region'), 'region'), inVar(label('host', 'host'), 'host')],
     policy: DETAIL_POLICY,
+    regional: {
+      when: isAllExpr('host'),
+      series: label('host', 'region'),
+      filters: [inVar(label('host', 'region'), 'region')],
+    },
   };
   metricSections(b, 'host', hostScope, {
     collapsed: true,
