@@ -6,11 +6,11 @@
  * Yardstick, same run and data: a bare scan of the rows the 24 h panels read (count() over gpu_1m for
  * 24 h, and avgMerge of one column over them): the engine's floor for touching that much data.
  *
- *   npm run bench:dashboards [-- --gpus 10240 --runs 5 --data DIR]
+ *   npm run bench:dashboards [-- --gpus 10240 --runs 5 --data DIR [--reuse]]
  * --gpus scales the fleet down (regions kept, hosts per region reduced) where seeding 24 h of the
  * full fleet takes too long; the table says which scale ran.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     gpus: { type: 'string', default: '10240' },
     runs: { type: 'string', default: '5' },
     data: { type: 'string' },
+    reuse: { type: 'boolean', default: false },
   },
 });
 const RUNS = Math.max(1, Number(args.runs));
@@ -117,29 +118,42 @@ async function main(): Promise<void> {
   const store = await openStore({ data: dir });
   try {
     await store.migrate();
-    const nowS = Math.floor(Date.now() / 1000);
+    // --reuse: measure a directory an earlier run seeded (same --gpus), at the instant it was seeded,
+    // so a long seed can run while the machine is busy and the timing later on a quiet one.
+    const marker = path.join(dir, 'bench-seed.json');
+    const reused =
+      args.reuse && existsSync(marker)
+        ? (JSON.parse(readFileSync(marker, 'utf8')) as { nowS: number; gpus: number })
+        : undefined;
+    if (reused && reused.gpus !== gpus) throw new Error(`--reuse: ${dir} holds ${reused.gpus} GPUs, not ${gpus}`);
+    const nowS = reused?.nowS ?? Math.floor(Date.now() / 1000);
     const to = nowS * 1000;
-    const plan = seedPlan(fleet, nowS);
-    console.log(
-      `seeding: large scenario fleet, ${fleet.regions.length} regions × ${fleet.hostsPerRegion} hosts × ${fleet.gpusPerHost} GPUs = ${gpus} GPUs; ${plan.length} inserts`,
-    );
     const t0 = performance.now();
-    let done = 0;
-    for (const p of plan) {
-      const t0 = nowS - 31 * 86400;
-      await store.command(insertSql(p.entity, p.res, fleet, p.startS, p.stepS, p.steps, t0));
-      if (p.res !== 'raw' && REGION_ENTITIES.includes(p.entity))
-        await store.command(regionInsertSql(p.entity, p.res, fleet, p.startS, p.stepS, p.steps, t0));
-      done++;
-      if (done % 10 === 0 || done === plan.length)
-        process.stderr.write(`  ${done}/${plan.length} inserts (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
-    }
-    await seedAux(store, fleet, to);
+    if (!reused) {
+      const plan = seedPlan(fleet, nowS);
+      console.log(
+        `seeding: large scenario fleet, ${fleet.regions.length} regions × ${fleet.hostsPerRegion} hosts × ${fleet.gpusPerHost} GPUs = ${gpus} GPUs; ${plan.length} inserts`,
+      );
+      let done = 0;
+      const counterZero = nowS - 31 * 86400;
+      for (const p of plan) {
+        await store.command(insertSql(p.entity, p.res, fleet, p.startS, p.stepS, p.steps, counterZero));
+        if (p.res !== 'raw' && REGION_ENTITIES.includes(p.entity))
+          await store.command(regionInsertSql(p.entity, p.res, fleet, p.startS, p.stepS, p.steps, counterZero));
+        done++;
+        if (done % 10 === 0 || done === plan.length)
+          process.stderr.write(
+            `  ${done}/${plan.length} inserts (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
+          );
+      }
+      await seedAux(store, fleet, to);
+      writeFileSync(marker, JSON.stringify({ nowS, gpus }));
+    } else console.log(`reusing the ${gpus}-GPU seed in ${dir} (seeded at ${new Date(to).toISOString()})`);
     const counts = await store.query<{ t: string; n: string }>(
       `SELECT table AS t, toString(sum(rows)) AS n FROM system.parts WHERE active AND database = currentDatabase() GROUP BY t ORDER BY t`,
     );
     console.log(
-      `seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${counts.map((c) => `${c.t} ${c.n}`).join(', ')}`,
+      `${reused ? 'holds' : `seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s`}: ${counts.map((c) => `${c.t} ${c.n}`).join(', ')}`,
     );
 
     // Yardstick: touching the rows the 24 h panels read, with no grouping at all.
