@@ -6,6 +6,8 @@ const TICKS_PER_S = 100; // USER_HZ; `getconf CLK_TCK` is 100 on every Linux we 
 export interface ProcSample {
   /** CPU seconds of the process itself (user + system). */
   readonly self: number;
+  /** The kernel's share of `self` (system time: syscalls, and on loopback the peer's receive path). */
+  readonly sys: number;
   /** CPU seconds of its children that have exited and been waited for. */
   readonly reapedChildren: number;
   readonly rssBytes: number;
@@ -23,6 +25,7 @@ export function readProc(pid: number): ProcSample | undefined {
   const n = (i: number): number => Number(f[i - 3]); // i: the field's 1-based number in proc(5)
   return {
     self: (n(14) + n(15)) / TICKS_PER_S,
+    sys: n(15) / TICKS_PER_S,
     reapedChildren: (n(16) + n(17)) / TICKS_PER_S,
     rssBytes: n(24) * 4096,
   };

@@ -74,6 +74,40 @@ function startIdleNode(): ChildProcess {
   });
 }
 
+/**
+ * The floor STAMP cannot go below in Node: a bare node:dgram sender that sends the same number of
+ * well-formed 44-octet probes to the same reflectors from one timer (one reused buffer, no
+ * callback, no timestamps, no bookkeeping) and only counts the replies. On loopback each send also
+ * pays the reflector's receive path in the kernel, as the collector's sends do.
+ */
+function startBareUdp(ports: readonly number[]): ChildProcess {
+  const script = `
+    import { createSocket } from 'node:dgram';
+    const sockets = [];
+    let replies = 0;
+    for (const port of ${JSON.stringify(ports)}) {
+      const s = createSocket('udp4');
+      s.on('message', () => replies++);
+      s.on('error', () => {});
+      await new Promise((r) => s.connect(port, '127.0.0.1', r));
+      sockets.push(s);
+    }
+    const packet = Buffer.alloc(44);
+    packet.writeUInt16BE(0x0001, 12); // Error Estimate: multiplier 1 (0 marks a corrupt packet)
+    let seq = 0;
+    setInterval(() => {
+      for (const s of sockets) {
+        packet.writeUInt32BE(seq++ >>> 0, 0);
+        s.send(packet);
+      }
+    }, ${1000 / STAMP_RATE});
+    process.on('SIGTERM', () => { console.log('REPLIES ' + replies); process.exit(0); });`;
+  return spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
 /** The yardstick: spawn nvidia-smi once per second with the collector's own query, parse, repeat. */
 function startBaseline(queryArgs: string[]): ChildProcess {
   const script = `
@@ -169,6 +203,7 @@ async function main(): Promise<void> {
   );
   const baseline = startBaseline(oneShotArgs);
   const idle = startIdleNode();
+  const bare = PEERS > 0 ? startBareUdp(reflectors.ports) : undefined;
 
   console.log(
     `bench:collector: warming up ${WARMUP_S} s, then measuring ${SECONDS} s ` +
@@ -182,6 +217,7 @@ async function main(): Promise<void> {
   const c0 = readProc(cpid)!;
   const b0 = readProc(bpid)!;
   const i0 = readProc(idle.pid!)!;
+  const u0 = bare ? readProc(bare.pid!) : undefined;
   const s0 = smiPids.map((p) => readProc(p)?.self ?? 0);
   const t0 = process.hrtime.bigint();
   const rows0 = new Map(ch.rows);
@@ -189,6 +225,7 @@ async function main(): Promise<void> {
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
 
   const c = usageBetween(cpid, { self: c0.self, reaped: c0.reapedChildren }, false);
+  const cSys = readProc(cpid)!.sys - c0.sys;
   const smiCpu = smiPids.reduce((sum, p, i) => sum + ((readProc(p)?.self ?? s0[i]!) - s0[i]!), 0);
   const smiRss = smiPids.map((p) => (peakRss(p) ?? 0) / 1048576).reduce((a, b) => Math.max(a, b), 0);
   const b = usageBetween(bpid, { self: b0.self, reaped: b0.reapedChildren }, true);
@@ -196,6 +233,10 @@ async function main(): Promise<void> {
   const idleCpu = readProc(idle.pid!)!.self - i0.self;
   const idleRss = (peakRss(idle.pid!) ?? 0) / 1048576;
   idle.kill('SIGTERM');
+  const bareCpu = bare && u0 ? readProc(bare.pid!)!.self - u0.self : undefined;
+  const bareRss = bare ? (peakRss(bare.pid!) ?? 0) / 1048576 : undefined;
+  bare?.kill('SIGTERM');
+  const bareReplies = bare ? await waitForLine(bare, 'stdout', /REPLIES \d+/).catch(() => 'REPLIES ?') : undefined;
 
   collector.kill('SIGTERM');
   baseline.kill('SIGTERM');
@@ -209,6 +250,7 @@ async function main(): Promise<void> {
     `\nmeasured over ${wallS.toFixed(1)} s of wall time (CPU seconds per hour of running, share of one core, peak RSS)`,
   );
   console.log(row('meridian collect (the agent process)', c.cpuS, wallS, c.peakRssMb));
+  console.log(row('  of which system time (kernel)', cSys, wallS, undefined));
   console.log(row('  + its simulated nvidia-smi -lms stream (a node script)', c.cpuS + smiCpu, wallS, undefined));
   console.log(
     `${''.padEnd(58)} (the simulated nvidia-smi alone: ${((smiCpu / wallS) * 100).toFixed(3)} %, ${smiRss.toFixed(1)} MB)`,
@@ -216,9 +258,14 @@ async function main(): Promise<void> {
   console.log(row('yardstick: spawn nvidia-smi per sample (incl. the spawns)', b.cpuS, wallS, b.peakRssMb));
   console.log(row('  of which the yardstick process itself', bSelf, wallS, undefined));
   console.log(row('floor: an idle Node process (timer at 1 Hz) on this machine', idleCpu, wallS, idleRss));
+  if (bareCpu !== undefined)
+    console.log(
+      row(`floor: bare node:dgram, ${PEERS} peers × ${STAMP_RATE}/s, no bookkeeping`, bareCpu, wallS, bareRss),
+    );
   console.log(
     `\nrows the store received in the measured window: gpu ${gained('gpu_samples')}, host ${gained('host_samples')}, ` +
-      `link ${gained('link_samples')} (yardstick parsed ${baselineRows.slice(5)} GPU lines in all)`,
+      `link ${gained('link_samples')} (yardstick parsed ${baselineRows.slice(5)} GPU lines in all` +
+      `${bareReplies ? `; the bare sender got ${bareReplies.slice(8)} replies` : ''})`,
   );
   const pct = (c.cpuS / wallS) * 100;
   console.log(

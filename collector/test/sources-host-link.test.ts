@@ -1,12 +1,12 @@
 /**
- * Host and passive-link sources on this machine: real systeminformation, real /proc and /sys, and
+ * Host and passive-link sources on this machine: real /proc, /sys and statfs, and
  * for ethtool (absent here, and no optics anyway) a SIMULATED ethtool that prints the real captures.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HostSource } from '../src/sources/host.js';
+import { HostSource, parseMeminfo, parseProcStatCpu } from '../src/sources/host.js';
 import { LinkPassiveSource } from '../src/sources/link-passive.js';
 import { CounterTracker } from '../src/sources/counters.js';
 import { Backoff } from '../src/sources/backoff.js';
@@ -42,6 +42,41 @@ describe('host source', () => {
     const eth0 = rec.host().find((r) => r.interface === 'eth0')!;
     expect(eth0.net_rx_bytes).toBe(68210035552);
     expect(rec.host().some((r) => r.interface === 'lo')).toBe(false); // loopback skipped by default
+  });
+
+  it('reads memory and CPU ticks from /proc text the way systeminformation and os.cpus() did', () => {
+    const meminfo = [
+      'MemTotal:       24683716 kB',
+      'MemFree:        21764204 kB',
+      'MemAvailable:   23835688 kB',
+      'Buffers:           96524 kB',
+      'Cached:          2176908 kB',
+      'Slab:             166212 kB',
+    ].join('\n');
+    expect(parseMeminfo(meminfo)).toEqual({ total: 24683716 * 1024, active: (24683716 - 23835688) * 1024 });
+    // Kernels before 3.14 have no MemAvailable: free + buffers + cached + slab is what is available.
+    const old = meminfo.replace(/MemAvailable:.*\n/, '');
+    expect(parseMeminfo(old)?.active).toBe((24683716 - 21764204 - 96524 - 2176908 - 166212) * 1024);
+    expect(parseMeminfo('MemFree: 5 kB\n')).toBeUndefined();
+    // user nice system idle iowait irq softirq steal: busy counts user, nice, system and irq.
+    expect(parseProcStatCpu('cpu  100 5 50 1000 40 7 3 0 0 0\ncpu0 50 2 25 500 20 3 1 0 0 0\n')).toEqual({
+      busy: 162,
+      total: 1162,
+    });
+    expect(parseProcStatCpu('intr 1 2 3\n')).toBeUndefined();
+  });
+
+  it('CPU busy share is the tick delta between two readings of /proc/stat', async () => {
+    const dir = tmp();
+    const stat = join(dir, 'stat');
+    writeFileSync(stat, 'cpu  100 0 100 800 0 0 0 0 0 0\n');
+    const rec = recorder();
+    const src = new HostSource({ intervalMs: 60_000, procStat: stat, procNetDev: join(dir, 'missing') });
+    stoppers.push(() => src.stop());
+    await src.start(rec.ctx);
+    writeFileSync(stat, 'cpu  130 0 130 840 0 0 0 0 0 0\n'); // 60 busy of 100 ticks
+    await src.collect();
+    expect(rec.host().map((r) => r.cpu_util)).toEqual([20, 60]);
   });
 
   it('notices a counter reset between cycles', async () => {

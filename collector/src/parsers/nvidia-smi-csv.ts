@@ -6,6 +6,7 @@
  * asked for). Units inside values are tolerated either way. A line whose column count differs from
  * the field list is refused as a whole: its columns cannot be attributed safely.
  */
+import type { MetricDef } from '@meridian/catalog';
 import { NVIDIA_SMI_QUERY_FIELDS, type FieldMapping } from './catalog-fields.js';
 import { canonicalField, COLLECTOR_QUERY_FIELDS, isThrottled } from './nvidia-smi-fields.js';
 import {
@@ -19,7 +20,7 @@ import {
 import { isAbsentToken, normalise, readBigInt } from './values.js';
 
 type Column =
-  | { kind: 'metric'; mapping: FieldMapping; bitmask: boolean }
+  | { kind: 'metric'; mapping: FieldMapping; metric: MetricDef; scale: number; bitmask: boolean }
   | { kind: 'label'; label: string; numeric: boolean }
   | { kind: 'ignore' };
 
@@ -49,7 +50,16 @@ export function compileColumns(fields: readonly string[]): CompiledColumns {
     const label = LABEL_COLUMNS[c];
     if (label) return { kind: 'label', ...label };
     const mapping = byCanonical.get(c);
-    if (mapping) return { kind: 'metric', mapping, bitmask: mapping.metric.name === THROTTLE.name };
+    if (mapping) {
+      const metric = catalogMetric(mapping.metric.name);
+      return {
+        kind: 'metric',
+        mapping,
+        metric,
+        scale: mapping.source.scale ?? 1,
+        bitmask: metric.name === THROTTLE.name,
+      };
+    }
     return { kind: 'ignore' };
   });
   return { fields, columns };
@@ -78,24 +88,27 @@ export function parseCsvLine(line: string, compiled: CompiledColumns, lineNo?: n
     };
   }
   const b = new RecordBuilder('gpu', 'nvidia-smi');
-  compiled.columns.forEach((col, i) => {
+  // A plain loop over columns compiled once: this runs for every GPU on every sample.
+  const columns = compiled.columns;
+  for (let i = 0; i < columns.length; i++) {
+    const col = columns[i]!;
     const raw = cells[i] ?? '';
-    if (col.kind === 'ignore') return;
+    if (col.kind === 'ignore') continue;
     if (col.kind === 'label') {
-      if (isAbsentToken(raw)) return;
+      if (isAbsentToken(raw)) continue;
       if (col.numeric) {
         const n = Number(normalise(raw));
         if (Number.isInteger(n) && n >= 0) b.label(col.label, n);
         else b.error({ field: col.label, reason: 'unparseable', message: `${col.label}: cannot read "${raw}"` });
       } else b.label(col.label, normalise(raw));
-      return;
+      continue;
     }
     if (col.bitmask) {
       const mask = readBigInt(raw);
-      if (mask !== undefined) b.setNumber(THROTTLED.name, isThrottled(mask) ? 1 : 0);
+      if (mask !== undefined) b.setMetric(THROTTLED, isThrottled(mask) ? 1 : 0);
     }
-    b.setRaw(col.mapping.metric.name, raw, { scale: col.mapping.source.scale ?? 1 });
-  });
+    b.setRawMetric(col.metric, raw, col.scale);
+  }
   return { ok: true, record: b.build() };
 }
 

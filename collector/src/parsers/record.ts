@@ -153,11 +153,18 @@ export class RecordBuilder {
 
   /** Sets an already-numeric value (canonical units) after the catalog checks. */
   setNumber(metric: string, value: number): boolean {
-    const m = catalogMetric(metric);
-    if (m.entity !== this.entity) throw new Error(`${metric} is a ${m.entity} metric, not ${this.entity}`);
+    return this.setMetric(catalogMetric(metric), value);
+  }
+
+  /**
+   * setNumber for a metric already looked up, e.g. once per column by a parser that reads the
+   * same columns on every line.
+   */
+  setMetric(m: MetricDef, value: number): boolean {
+    if (m.entity !== this.entity) throw new Error(`${m.name} is a ${m.entity} metric, not ${this.entity}`);
     const r = admit(m, value);
     if (r.ok) {
-      this.values[metric] = r.value;
+      this.values[m.name] = r.value;
       return true;
     }
     this.error(r.error);
@@ -170,25 +177,30 @@ export class RecordBuilder {
    */
   setRaw(metric: string, raw: string | undefined, opts: ReadOptions = {}): boolean {
     if (raw === undefined) return false;
-    const r = readValue(raw, opts);
+    return this.setRawMetric(catalogMetric(metric), raw, opts.scale ?? 1);
+  }
+
+  /** setRaw for a metric already looked up, with its scale into canonical units. */
+  setRawMetric(m: MetricDef, raw: string, scale: number): boolean {
+    const r = readValue(raw);
     if (r.kind === 'absent') return false;
     if (r.kind === 'error') {
-      this.error({ field: metric, reason: 'unparseable', message: `${metric}: ${r.message}` });
+      this.error({ field: m.name, reason: 'unparseable', message: `${m.name}: ${r.message}` });
       return false;
     }
     if (r.kind === 'bigint') {
       const exact = exactNumber(r.value);
       if (exact === undefined) {
         this.error({
-          field: metric,
+          field: m.name,
           reason: 'inexact',
-          message: `${metric}: ${raw.trim()} exceeds 2^53-1 and cannot be stored exactly; left absent`,
+          message: `${m.name}: ${raw.trim()} exceeds 2^53-1 and cannot be stored exactly; left absent`,
         });
         return false;
       }
-      return this.setNumber(metric, exact * (opts.scale ?? 1));
+      return this.setMetric(m, exact * scale);
     }
-    return this.setNumber(metric, r.value * (opts.scale ?? 1));
+    return this.setMetric(m, r.value * scale);
   }
 
   error(e: FieldError): void {

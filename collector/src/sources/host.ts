@@ -1,20 +1,24 @@
 /**
- * Host metrics: memory through `systeminformation` (which reads /proc/meminfo, no child process),
- * CPU busy from os.cpus() tick deltas, the 1-minute load from os.loadavg(), disk from statfs on the watched mounts, and
+ * Host metrics: CPU busy from the kernel's tick counters (the "cpu" line of /proc/stat), memory
+ * from /proc/meminfo with systeminformation's own arithmetic (mem() itself where /proc is not
+ * there), the 1-minute load from os.loadavg(), disk from statfs on the watched mounts, and
  * per-interface counters from /proc/net/dev through the same parser `meridian parse proc-net-dev`
  * uses.
  *
- * Why not systeminformation for disks and interfaces: its fsSize() runs `df` and its
- * networkStats() runs a shell with seven `cat`s per interface on every call, i.e. processes per
- * sample, which the collector's CPU budget (0.5 % of a core) and its no-spawn-per-sample rule forbid.
+ * Why not systeminformation for everything: its currentLoad() spawns `cat /proc/stat | grep cpu`,
+ * its fsSize() runs `df`, and its networkStats() runs a shell with seven `cat`s per interface, i.e.
+ * processes per sample, which the collector's CPU budget (0.5 % of a core) and its no-spawn-per-
+ * sample rule forbid. Its mem() reads /proc/meminfo through four thread-pool round trips; here each
+ * /proc file stays open and is read with one synchronous pread (see proc-file.ts), and statfs is
+ * synchronous too, so a cycle wakes the event loop once instead of about a dozen times.
  */
-import { statfs, readFile } from 'node:fs/promises';
+import { statfsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import si from 'systeminformation';
 import { catalogMetric } from '../parsers/record.js';
 import { parseProcNetDev } from '../parsers/proc-net-dev.js';
 import { CounterTracker } from './counters.js';
 import { emitRecords } from './emit.js';
+import { ProcFile } from './proc-file.js';
 import { BaseSource, type SourceContext } from './source.js';
 import { RecordBuilder } from '../parsers/record.js';
 
@@ -27,6 +31,51 @@ export interface HostSourceOptions {
   readonly interfaces?: readonly string[];
   /** Default /proc/net/dev (tests point it at a file). */
   readonly procNetDev?: string;
+  /** Default /proc/meminfo (tests point it at a file). */
+  readonly procMeminfo?: string;
+  /** Default /proc/stat (tests point it at a file). */
+  readonly procStat?: string;
+}
+
+/** Memory as systeminformation's mem() computes it: `active` = total − available, in bytes. */
+export interface HostMemory {
+  readonly total: number;
+  readonly active: number;
+}
+
+const KIB = 1024;
+
+/**
+ * /proc/meminfo → total and active, with the same arithmetic as systeminformation's mem(): "active"
+ * excludes caches and buffers (total − MemAvailable; without MemAvailable, on kernels before 3.14,
+ * available = MemFree + Buffers + Cached + Slab). Undefined without a MemTotal line.
+ */
+export function parseMeminfo(text: string): HostMemory | undefined {
+  const kib = (key: string): number | undefined => {
+    const at = text.indexOf(`\n${key}:`);
+    const start = at >= 0 ? at + key.length + 2 : text.startsWith(`${key}:`) ? key.length + 1 : -1;
+    if (start < 0) return undefined;
+    const v = parseInt(text.slice(start, text.indexOf('\n', start) >>> 0), 10);
+    return Number.isFinite(v) ? v * KIB : undefined;
+  };
+  const total = kib('MemTotal');
+  if (!total) return undefined;
+  const available =
+    kib('MemAvailable') || (kib('MemFree') ?? 0) + (kib('Buffers') ?? 0) + (kib('Cached') ?? 0) + (kib('Slab') ?? 0);
+  return { total, active: total - available };
+}
+
+/** Busy and total jiffies from the aggregate "cpu" line of /proc/stat (user nice system idle iowait irq …). */
+export function parseProcStatCpu(text: string): { busy: number; total: number } | undefined {
+  const end = text.indexOf('\n');
+  const line = end < 0 ? text : text.slice(0, end);
+  if (!line.startsWith('cpu ')) return undefined;
+  const f = line.slice(4).trim().split(/\s+/).map(Number);
+  const [user = NaN, nice = NaN, system = NaN, idle = NaN, , irq = 0] = f;
+  // The fields os.cpus() reports, so the share means what it meant before: iowait is not busy.
+  const busy = user + nice + system + irq;
+  const total = busy + idle;
+  return Number.isFinite(total) ? { busy, total } : undefined;
 }
 
 const M = {
@@ -43,10 +92,18 @@ export class HostSource extends BaseSource {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private readonly counters = new CounterTracker();
+  private readonly stat: ProcFile;
+  private readonly meminfo: ProcFile;
+  private readonly netDev: ProcFile;
+  private readonly wanted: ReadonlySet<string> | undefined;
   readonly stats = { cycles: 0, samples: 0, counterResets: 0 };
 
   constructor(private readonly opts: HostSourceOptions = {}) {
     super();
+    this.stat = new ProcFile(opts.procStat ?? '/proc/stat');
+    this.meminfo = new ProcFile(opts.procMeminfo ?? '/proc/meminfo');
+    this.netDev = new ProcFile(opts.procNetDev ?? '/proc/net/dev');
+    this.wanted = opts.interfaces ? new Set(opts.interfaces) : undefined;
   }
 
   async start(ctx: SourceContext): Promise<void> {
@@ -62,30 +119,44 @@ export class HostSource extends BaseSource {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.inFlight;
+    for (const f of [this.stat, this.meminfo, this.netDev]) f.close();
     this.current = 'stopped';
   }
 
   private lastCpu: { busy: number; total: number } | undefined;
 
   /**
-   * CPU busy share since the previous sample, from the kernel's tick counters via os.cpus(). Not
+   * CPU busy share since the previous sample, from the kernel's tick counters. Not
    * systeminformation's currentLoad(): on Linux it spawns `cat /proc/stat | grep cpu` on every call,
-   * a process per sample that cost about 2 % of a core at 1 Hz (bench:collector).
+   * a process per sample that cost about 2 % of a core at 1 Hz (bench:collector). Not os.cpus()
+   * either: it reads /proc/stat and parses /proc/cpuinfo for every CPU's model and speed each time.
    */
   private cpuBusyPercent(): number | undefined {
-    let busy = 0;
-    let total = 0;
-    for (const c of cpus()) {
-      const t = c.times;
-      busy += t.user + t.nice + t.sys + t.irq;
-      total += t.user + t.nice + t.sys + t.irq + t.idle;
+    let now: { busy: number; total: number } | undefined;
+    try {
+      now = parseProcStatCpu(this.stat.read());
+    } catch {
+      now = undefined;
     }
+    now ??= cpusTicks();
     const prev = this.lastCpu;
-    this.lastCpu = { busy, total };
-    const dTotal = prev ? total - prev.total : total;
-    const dBusy = prev ? busy - prev.busy : busy;
+    this.lastCpu = now;
+    const dTotal = prev ? now.total - prev.total : now.total;
+    const dBusy = prev ? now.busy - prev.busy : now.busy;
     if (!(dTotal > 0)) return undefined;
     return Math.min(100, Math.max(0, (dBusy / dTotal) * 100));
+  }
+
+  /** Memory from /proc/meminfo; where it cannot be read (not Linux), from systeminformation's mem(). */
+  private async memory(): Promise<HostMemory | undefined> {
+    try {
+      const m = parseMeminfo(this.meminfo.read());
+      if (m) return m;
+    } catch {
+      // fall through to systeminformation, loaded only on such a host
+    }
+    const si = (await import('systeminformation')).default;
+    return si.mem().catch(() => undefined);
   }
 
   async collect(): Promise<void> {
@@ -94,7 +165,7 @@ export class HostSource extends BaseSource {
     const ts = this.now();
     this.stats.cycles++;
     const b = new RecordBuilder('host', 'host');
-    const mem = await si.mem().catch(() => undefined);
+    const mem = await this.memory();
     const busy = this.cpuBusyPercent();
     if (busy !== undefined) b.setNumber(M.cpu, busy);
     if (mem) {
@@ -108,7 +179,7 @@ export class HostSource extends BaseSource {
     let seen = 0;
     for (const mount of this.opts.mounts ?? ['/']) {
       try {
-        const s = await statfs(mount);
+        const s = statfsSync(mount);
         total += s.blocks * s.bsize;
         used += (s.blocks - s.bfree) * s.bsize;
         seen++;
@@ -122,11 +193,16 @@ export class HostSource extends BaseSource {
     }
     const records = [b.build()];
 
-    const path = this.opts.procNetDev ?? '/proc/net/dev';
+    let netDev: string | undefined;
     try {
-      const parsed = parseProcNetDev(await readFile(path, 'utf8'));
+      netDev = this.netDev.read();
+    } catch {
+      this.reportUnavailable(`${this.netDev.path} is not readable (per-interface counters off)`, 'interfaces');
+    }
+    if (netDev !== undefined) {
+      const parsed = parseProcNetDev(netDev);
       for (const e of parsed.errors) ctx.errors.countDocument(this.name, e);
-      const wanted = this.opts.interfaces ? new Set(this.opts.interfaces) : undefined;
+      const wanted = this.wanted;
       for (const r of parsed.records) {
         const iface = String(r.labels.interface);
         if (wanted ? !wanted.has(iface) : iface === 'lo') continue;
@@ -139,9 +215,19 @@ export class HostSource extends BaseSource {
         }
         records.push(r);
       }
-    } catch {
-      this.reportUnavailable(`${path} is not readable (per-interface counters off)`, 'interfaces');
     }
     this.stats.samples += emitRecords(ctx, this.name, records, ts);
   }
+}
+
+/** Busy and total CPU time from os.cpus(), for hosts without /proc/stat. */
+function cpusTicks(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const c of cpus()) {
+    const t = c.times;
+    busy += t.user + t.nice + t.sys + t.irq;
+    total += t.user + t.nice + t.sys + t.irq + t.idle;
+  }
+  return { busy, total };
 }

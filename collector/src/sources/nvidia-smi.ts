@@ -16,7 +16,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { uptime } from 'node:os';
-import { createInterface } from 'node:readline';
 import { COLLECTOR_QUERY_FIELDS, QUERY_ALIASES } from '../parsers/nvidia-smi-fields.js';
 import { compileColumns, parseCsvLine, type CompiledColumns } from '../parsers/nvidia-smi-csv.js';
 import { parseNvidiaSmiXml, type GpuAddress } from '../parsers/nvidia-smi-xml.js';
@@ -132,8 +131,6 @@ export class NvidiaSmiSource extends BaseSource {
     // The stream starts at once; `-q -x` runs beside it (it can take seconds on a big host). Either
     // one finding no nvidia-smi or no GPU marks the source unavailable (reported once).
     this.spawnStream();
-    this.stallTimer = setInterval(() => this.checkStall(), Math.min(this.stallMs, 1000));
-    this.stallTimer.unref();
     if (this.inventoryIntervalMs > 0) {
       this.inventoryTimer = setInterval(() => void this.readInventory(), this.inventoryIntervalMs);
       this.inventoryTimer.unref();
@@ -214,7 +211,7 @@ export class NvidiaSmiSource extends BaseSource {
     this.stopping = true;
     if (this.current !== 'unavailable') this.current = 'stopped';
     clearTimeout(this.restartTimer);
-    clearInterval(this.stallTimer);
+    clearTimeout(this.stallTimer);
     clearInterval(this.inventoryTimer);
     clearInterval(this.xidTimer);
     this.flushBurst();
@@ -253,8 +250,26 @@ export class NvidiaSmiSource extends BaseSource {
     child.stderr?.on('data', (d: string) => {
       this.stderrTail = (this.stderrTail + d).slice(-500);
     });
-    const rl = createInterface({ input: child.stdout!, crlfDelay: Infinity });
-    rl.on('line', (l) => this.onLine(l));
+    // Lines are cut here rather than by node:readline, whose per-line events and bookkeeping cost
+    // more than the parsing at 8 lines a second. A line may arrive split across chunks.
+    let partial = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      let start = 0;
+      for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+        const piece = chunk.slice(start, nl);
+        start = nl + 1;
+        const line = partial === '' ? piece : partial + piece;
+        partial = '';
+        this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+      }
+      partial += chunk.slice(start);
+    });
+    child.stdout?.on('end', () => {
+      if (partial !== '') this.onLine(partial);
+      partial = '';
+    });
+    this.armStall(this.startupMs);
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT' || err.code === 'EACCES') {
         this.current = 'unavailable';
@@ -271,13 +286,13 @@ export class NvidiaSmiSource extends BaseSource {
     const ctx = this.ctx;
     if (!ctx) return;
     this.lastLineAt = this.now();
-    this.childLines++;
     this.stats.lines++;
     if (NO_GPU.test(line) || INVALID_FIELD.test(line)) {
       this.stderrTail = line;
-      this.childLines--; // a message, not a sample
-      return;
+      return; // a message, not a sample
     }
+    // From the first sample on, silence is judged by stallMs, no longer by the start-up grace.
+    if (this.childLines++ === 0) this.armStall(this.stallMs);
     const r = parseCsvLine(line, this.compiled);
     if (!r.ok) {
       ctx.errors.countDocument(this.name, r.error);
@@ -348,16 +363,31 @@ export class NvidiaSmiSource extends BaseSource {
     return true;
   }
 
+  /**
+   * Watches for a silent stream with one timer that is re-armed for the time left, not a periodic
+   * check: while lines keep coming it wakes the process once per stall period, not every second.
+   */
+  private armStall(limitMs: number): void {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => this.checkStall(), limitMs);
+    this.stallTimer.unref();
+  }
+
   private checkStall(): void {
     const child = this.child;
     if (!child || this.stopping) return;
     const limit = this.childLines === 0 ? this.startupMs : this.stallMs;
-    if (this.now() - this.lastLineAt < limit) return;
+    const silentMs = this.now() - this.lastLineAt;
+    if (silentMs < limit) {
+      this.armStall(limit - silentMs);
+      return;
+    }
     this.stats.stalls++;
     this.ctx?.errors.count(this.name, 'process', 'stall');
-    this.log(`no output for ${this.now() - this.lastLineAt} ms; killing the stream to restart it`);
+    this.log(`no output for ${silentMs} ms; killing the stream to restart it`);
     this.lastLineAt = this.now(); // one kill per stall
     child.kill('SIGKILL'); // onExit restarts it with backoff
+    this.armStall(limit); // and if it does not die, it is killed again
   }
 
   /** Runs `-q -x` once; returns false when nvidia-smi cannot run here at all. */

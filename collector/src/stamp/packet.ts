@@ -23,6 +23,8 @@ export const STAMP_MAX_PACKET_LENGTH = 1472;
 export const NTP_UNIX_OFFSET_S = 2_208_988_800n;
 const NS_PER_S = 1_000_000_000n;
 const TWO_32 = 4_294_967_296n;
+const TWO_32_NUM = 4_294_967_296;
+const NTP_UNIX_OFFSET = Number(NTP_UNIX_OFFSET_S);
 
 // ---------------------------------------------------------------------------------------------
 // Error Estimate (RFC 4656 §4.1.2, RFC 8186 §2.3 for Z)
@@ -48,13 +50,17 @@ export function encodeErrorEstimate(e: ErrorEstimate): number {
   return ((e.synced ? 1 : 0) << 15) | ((e.ptp ? 1 : 0) << 14) | (e.scale << 8) | e.multiplier;
 }
 
+/** Decoded estimates, one per 16-bit value, made on first use: replies decode two per packet. */
+const decodedEstimates: (ErrorEstimate | undefined)[] = [];
+
 export function decodeErrorEstimate(value: number): ErrorEstimate {
-  return {
-    synced: (value & 0x8000) !== 0,
-    ptp: (value & 0x4000) !== 0,
-    scale: (value >> 8) & 0x3f,
-    multiplier: value & 0xff,
-  };
+  const v = value & 0xffff;
+  return (decodedEstimates[v] ??= Object.freeze({
+    synced: (v & 0x8000) !== 0,
+    ptp: (v & 0x4000) !== 0,
+    scale: (v >> 8) & 0x3f,
+    multiplier: v & 0xff,
+  }));
 }
 
 /** The error bound the estimate encodes, in seconds. */
@@ -86,20 +92,39 @@ export function errorEstimateFromSeconds(seconds: number, synced: boolean, ptp =
  * which keeps decoding correct from 1968 to 2104.
  */
 export function writeNtpTimestamp(buf: Buffer, offset: number, unixNs: bigint): void {
-  const ntpNs = unixNs + NTP_UNIX_OFFSET_S * NS_PER_S;
-  const seconds = ntpNs / NS_PER_S;
-  const remNs = ntpNs % NS_PER_S;
-  buf.writeUInt32BE(Number(seconds % TWO_32), offset);
-  buf.writeUInt32BE(Number((remNs * TWO_32) / NS_PER_S), offset + 4);
+  // Two BigInt operations per timestamp, the rest in exact integer Number arithmetic: probes and
+  // replies write several timestamps each, and BigInt temporaries are heap garbage.
+  const unixS = unixNs / NS_PER_S; // truncates toward zero
+  let remNs = Number(unixNs - unixS * NS_PER_S);
+  let ntpS = Number(unixS) + NTP_UNIX_OFFSET;
+  if (remNs < 0) {
+    // before 1970: floor, not truncation
+    remNs += 1e9;
+    ntpS -= 1;
+  }
+  buf.writeUInt32BE(ntpS % TWO_32_NUM, offset);
+  buf.writeUInt32BE(nsToFraction(remNs), offset + 4);
+}
+
+/**
+ * floor(ns × 2^32 / 1e9), exactly. 2^32 / 1e9 = 2^23 / 1953125, and ns × 2^23 < 2^53 stays an
+ * exact integer; the quotient's float rounding is corrected by one step either way.
+ */
+function nsToFraction(ns: number): number {
+  const scaled = ns * 8_388_608; // ns × 2^23
+  let q = Math.floor(scaled / 1_953_125);
+  if (q * 1_953_125 > scaled) q--;
+  else if ((q + 1) * 1_953_125 <= scaled) q++;
+  return q;
 }
 
 export function readNtpTimestamp(buf: Buffer, offset: number): bigint {
-  let seconds = BigInt(buf.readUInt32BE(offset));
-  if (seconds < 0x8000_0000n) seconds += TWO_32;
-  const fraction = BigInt(buf.readUInt32BE(offset + 4));
-  // Round to the nearest nanosecond so that write → read is exact to the nanosecond.
-  const ns = (fraction * NS_PER_S + TWO_32 / 2n) / TWO_32;
-  return (seconds - NTP_UNIX_OFFSET_S) * NS_PER_S + ns;
+  let seconds = buf.readUInt32BE(offset);
+  if (seconds < 0x8000_0000) seconds += TWO_32_NUM;
+  // Round to the nearest nanosecond so that write → read is exact to the nanosecond:
+  // round(fraction × 1e9 / 2^32) = floor((fraction × 1953125 + 2^22) / 2^23), exact below 2^53.
+  const ns = Math.floor((buf.readUInt32BE(offset + 4) * 1_953_125 + 4_194_304) / 8_388_608);
+  return BigInt(seconds - NTP_UNIX_OFFSET) * NS_PER_S + BigInt(ns);
 }
 
 /** PTPv2 truncated timestamp (RFC 8186): 32-bit seconds since 1970 (PTP epoch), 32-bit nanoseconds. */
@@ -180,14 +205,29 @@ function checkLength(length: number): void {
 /** Encodes a Session-Sender packet, zero-padded to `length` (so the reply can be as large). */
 export function encodeSenderPacket(p: SenderPacket, length = STAMP_PACKET_LENGTH): Buffer {
   checkLength(length);
-  checkUint('seq', p.seq, 0xffff_ffff);
-  checkUint('ssid', p.ssid, 0xffff);
   const buf = Buffer.alloc(length);
-  buf.writeUInt32BE(p.seq, 0);
-  writeTimestamp(buf, 4, p.timestampNs, p.errorEstimate.ptp);
-  buf.writeUInt16BE(encodeErrorEstimate(p.errorEstimate), 12);
-  buf.writeUInt16BE(p.ssid, 14);
+  fillSenderPacket(buf, p.seq, p.timestampNs, p.errorEstimate, p.ssid);
   return buf;
+}
+
+/**
+ * Writes a Session-Sender packet's fields into `buf` in place, leaving the MBZ octets and padding
+ * as they are (zero in a buffer made by Buffer.alloc and only ever filled by this function). The
+ * sender reuses one buffer per peer rather than allocating one per probe.
+ */
+export function fillSenderPacket(
+  buf: Buffer,
+  seq: number,
+  timestampNs: bigint,
+  errorEstimate: ErrorEstimate,
+  ssid: number,
+): void {
+  checkUint('seq', seq, 0xffff_ffff);
+  checkUint('ssid', ssid, 0xffff);
+  buf.writeUInt32BE(seq, 0);
+  writeTimestamp(buf, 4, timestampNs, errorEstimate.ptp);
+  buf.writeUInt16BE(encodeErrorEstimate(errorEstimate), 12);
+  buf.writeUInt16BE(ssid, 14);
 }
 
 function allZero(buf: Buffer, from: number, to: number): boolean {

@@ -16,7 +16,13 @@ import {
   type StampSenderConfig,
   type StampSenderConfigInput,
 } from './config.js';
-import { decodeReflectorPacket, encodeSenderPacket, errorEstimateFromSeconds, readNtpTimestamp } from './packet.js';
+import {
+  decodeReflectorPacket,
+  errorEstimateFromSeconds,
+  fillSenderPacket,
+  readNtpTimestamp,
+  type ErrorEstimate,
+} from './packet.js';
 import { StampSession, type ReplyObservation, type StampReport, type StampSessionCounters } from './session.js';
 
 export interface StampSenderOptions {
@@ -47,6 +53,10 @@ interface Peer {
   readonly config: StampPeerConfig;
   readonly session: StampSession;
   readonly socket: Socket;
+  /** This peer's probe, rewritten in place for every send (see sendProbe). */
+  packet: Buffer;
+  /** One send callback per peer, not a closure per probe. */
+  readonly afterSend: (err: Error | null) => void;
   sendErrors: number;
   invalidReplies: number;
 }
@@ -103,7 +113,17 @@ export class StampSender {
         },
         this.config,
       );
-      const peer: Peer = { config, session, socket, sendErrors: 0, invalidReplies: 0 };
+      const peer: Peer = {
+        config,
+        session,
+        socket,
+        packet: Buffer.alloc(this.config.packetLength),
+        afterSend: (err) => {
+          if (err) peer.sendErrors++;
+        },
+        sendErrors: 0,
+        invalidReplies: 0,
+      };
       socket.on('message', (msg) => this.onMessage(peer, msg));
       socket.on('error', () => {
         peer.sendErrors++;
@@ -190,17 +210,17 @@ export class StampSender {
     this.tickTimer = setTimeout(() => this.tick(), delayMs);
   }
 
-  private sendProbe(peer: Peer, errorEstimate: ReturnType<typeof errorEstimateFromSeconds>): void {
+  private sendProbe(peer: Peer, errorEstimate: ErrorEstimate): void {
     const seq = peer.session.nextSeq();
-    const packet = encodeSenderPacket(
-      { seq, timestampNs: this.now(), errorEstimate, ssid: peer.config.ssid },
-      this.config.packetLength,
-    );
+    // The packet is reused: a connected socket hands it to the kernel before send() returns. Only
+    // if libuv had to queue the previous one (the socket buffer was full) does it get a new buffer,
+    // so a queued probe is never rewritten before it leaves.
+    if (peer.socket.getSendQueueCount() > 0) peer.packet = Buffer.alloc(this.config.packetLength);
+    const packet = peer.packet;
+    fillSenderPacket(packet, seq, this.now(), errorEstimate, peer.config.ssid);
     // Send first, book-keep after: T1 should be as close to the datagram leaving as we can get it.
     // (A connected socket sends synchronously, and no reply can be handled before this returns.)
-    peer.socket.send(packet, (err) => {
-      if (err) peer.sendErrors++;
-    });
+    peer.socket.send(packet, peer.afterSend);
     // T1 as the reflector will echo it (the wire format's resolution), so replies match exactly.
     const t1Ns = readNtpTimestamp(packet, 4);
     this.scheduleFinalize(peer.session.onSent(seq, t1Ns));

@@ -129,10 +129,15 @@ export class StampSession {
     badTurnaround: 0,
   };
 
+  /** lossTimeoutMs as bigint ns, computed once rather than for every reply. */
+  private readonly lossTimeoutNs: bigint;
+
   constructor(
     readonly labels: StampSessionLabels,
     private readonly timing: StampSessionTiming,
-  ) {}
+  ) {
+    this.lossTimeoutNs = BigInt(timing.lossTimeoutMs) * NS_PER_MS;
+  }
 
   /** Sequence number for the next probe (RFC 8762: starts at 0, +1 per packet, wraps at 2^32). */
   nextSeq(): number {
@@ -178,7 +183,7 @@ export class StampSession {
     const seq = reply.senderSeq;
     const probe = this.pending.get(seq);
     if (!probe) {
-      const stale = t4Ns - reply.senderTimestampNs > BigInt(this.timing.lossTimeoutMs) * NS_PER_MS;
+      const stale = t4Ns - reply.senderTimestampNs > this.lossTimeoutNs;
       if (stale) this.counters.lateReplies++;
       else this.counters.unmatchedReplies++;
       return { outcome: stale ? 'late' : 'unmatched', seq };
@@ -190,7 +195,7 @@ export class StampSession {
     const acc = this.intervals.get(probe.intervalStartMs);
     if (!acc) throw new Error(`STAMP session ${this.labels.linkId}: probe ${seq} has no open interval`);
     const roundTripNs = t4Ns - probe.t1Ns;
-    if (roundTripNs > BigInt(this.timing.lossTimeoutMs) * NS_PER_MS) {
+    if (roundTripNs > this.lossTimeoutNs) {
       acc.late++;
       this.counters.lateReplies++;
       return { outcome: 'late', seq };
