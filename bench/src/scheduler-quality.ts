@@ -20,6 +20,7 @@ import {
   type PassReport,
   type RegionObservation,
   type WorkloadObservation,
+  workloadFromRow,
 } from '@meridian/scheduler';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -107,17 +108,8 @@ class RowWindow {
         this.workloads.delete(w.workload_id);
         continue;
       }
-      this.workloads.set(w.workload_id, {
-        id: w.workload_id,
-        kind: w.kind,
-        commClass: w.comm_class,
-        gpus: w.gpus,
-        region: w.region,
-        checkpointBytes: w.checkpoint_bytes,
-        priority: w.priority ?? 0,
-        pinned: (w.pinned ?? 0) > 0,
-        state: w.state,
-      });
+      // The same mapping the store reader uses, so the bench sees what a store-read pass would.
+      this.workloads.set(w.workload_id, { ...workloadFromRow({ ...w }), state: w.state });
     }
   }
 

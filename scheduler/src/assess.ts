@@ -23,6 +23,10 @@ export interface RegionAssessment {
   readonly loadHot: boolean;
   readonly throttleHot: boolean;
   readonly errorsHot: boolean;
+  /** Allocated share above the fleet's, through hysteresis (config `balance`): work may leave to balance. */
+  readonly imbalanced: boolean;
+  /** Allocated GPUs ÷ GPUs (request-based), 0–1. */
+  readonly share: number;
   /** Productive share of a GPU-second spent here, 0–1 (1 = full speed, 0 = lost). */
   readonly goodness: number;
   readonly gpusTotal: number;
@@ -73,6 +77,15 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
   const regions = new Map<string, RegionAssessment>();
   const staleMs = cfg.freshness.staleAfterSeconds * 1000;
   const failoverMs = cfg.freshness.failoverTimeoutSeconds * 1000;
+  // The fleet's allocated share, over the regions whose figures are fresh.
+  let fleetAlloc = 0;
+  let fleetTotal = 0;
+  for (const r of obs.regions) {
+    if (r.lastSampleTs === null || now - r.lastSampleTs > staleMs) continue;
+    fleetAlloc += r.gpusAllocated;
+    fleetTotal += r.gpusTotal;
+  }
+  const fleetShare = fleetTotal > 0 ? fleetAlloc / fleetTotal : null;
 
   for (const r of [...obs.regions].sort((x, y) => cmp(x.region, y.region))) {
     const m = regionMemory(mem, r.region);
@@ -86,6 +99,8 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
       m.load = stepHysteresis(m.load, load, band(cfg.load), now);
       m.throttle = stepHysteresis(m.throttle, r.throttledShare, band(cfg.throttle), now);
       m.errors = stepHysteresis(m.errors, errRate, band(cfg.errors), now);
+      const above = fleetShare !== null && r.gpusTotal > 0 ? r.gpusAllocated / r.gpusTotal - fleetShare : null;
+      m.balance = stepHysteresis(m.balance, above, band(cfg.balance), now);
     }
     const loadHot = m.load.level === 'high';
     const throttleHot = m.throttle.level === 'high';
@@ -131,6 +146,8 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
       loadHot,
       throttleHot,
       errorsHot,
+      imbalanced: !stale && m.balance.level === 'high',
+      share: r.gpusTotal > 0 ? r.gpusAllocated / r.gpusTotal : 0,
       goodness: Math.max(0, goodness),
       gpusTotal: r.gpusTotal,
       gpusAllocated: r.gpusAllocated,

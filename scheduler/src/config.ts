@@ -66,6 +66,18 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Region load (the larger of allocated share and measured utilization), with its dead band. */
   load: band(0.6, 0.85, 120).prefault({}),
+  /**
+   * Imbalance: a region's allocated share above the fleet's (allocated GPUs ÷ GPUs over the fresh
+   * regions), in share points. Above `high` for `persistSeconds` its work becomes a candidate for
+   * balancing; it stops being one at `low`.
+   */
+  balance: band(0.1, 0.2, 120).prefault({}),
+  /**
+   * GPUs the plan keeps free in the region with the most free GPUs, so that a gang that size can
+   * still start somewhere: a perfectly balanced fleet has no room left for its largest jobs. Default:
+   * the largest gang running now. 0 turns the reserve off.
+   */
+  keepFreeGpus: z.int().min(0).optional(),
   /** Share of GPU time throttled. */
   throttle: band(0.05, 0.2, 120).prefault({}),
   /** XID + uncorrectable ECC errors per GPU-hour, in errors, not a fraction. */
@@ -117,6 +129,12 @@ export const configSchema = z.strictObject({
       checkpointIntervalSeconds: seconds.default(1800),
       /** Bandwidth a transfer may use is the link's spare capacity, but at least this share of it. */
       minBandwidthShare: fraction.default(0.05),
+      /**
+       * GPU-seconds every move costs whatever its size: rescheduling, image pulls, cache warm-up,
+       * and the chance that it fails. With it, one large move beats several small ones that bring
+       * the same, so the plan makes fewer moves. A divisible set pays it per replica moved.
+       */
+      overheadGpuSeconds: seconds.default(3600),
     })
     .prefault({}),
   /** Weights that turn figures into GPU-seconds of value. */
@@ -135,6 +153,15 @@ export const configSchema = z.strictObject({
       errorPenalty: fraction.default(0.5),
       /** Slowdown of pipeline work whose stages talk over a degraded link. */
       couplingPenalty: fraction.default(0.5),
+      /**
+       * Value of one GPU of work moved from a region above the fleet's allocated share to one below
+       * it, per GPU-second over the horizon (the plan prices imbalance: GPUs allocated away from the
+       * fleet's share, summed over regions). Balance buys headroom for arrivals and failover in
+       * every region, not work done now, so it is worth less than a GPU's output: at 0.6 a gang with
+       * an unknown checkpoint age (half an interval of work lost) barely pays for its move on
+       * balance alone, and cheaper moves (fresh checkpoints, inference) do.
+       */
+      balancePerGpu: z.number().min(0).default(0.6),
     })
     .prefault({}),
   /** Every plan waits for a person (the API's approve/reject) before the executor sees it. */

@@ -10,6 +10,8 @@ export interface RegionMemory {
   load: HysteresisState;
   throttle: HysteresisState;
   errors: HysteresisState;
+  /** Allocated share above the fleet's (see config `balance`). */
+  balance: HysteresisState;
   /** When the region's data first went stale without recovering since; null while fresh. */
   staleSince: number | null;
 }
@@ -54,9 +56,11 @@ export function emptyMemory(): SchedulerMemory {
 export function regionMemory(mem: SchedulerMemory, region: string): RegionMemory {
   let r = mem.regions[region];
   if (!r) {
-    r = { load: INITIAL, throttle: INITIAL, errors: INITIAL, staleSince: null };
+    r = { load: INITIAL, throttle: INITIAL, errors: INITIAL, balance: INITIAL, staleSince: null };
     mem.regions[region] = r;
   }
+  // A snapshot taken before the balance signal existed starts it from the normal level.
+  r.balance ??= INITIAL;
   return r;
 }
 

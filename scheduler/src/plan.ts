@@ -10,7 +10,17 @@ import type { SchedulerConfig } from './config.js';
 import type { Move } from './executor.js';
 import { pairKey, peekJob, type SchedulerMemory } from './memory.js';
 import type { Observation, WorkloadObservation } from './observation.js';
-import { coefficient, type Candidate, type DestOption, type Problem, type Solution } from './problem.js';
+import {
+  balanceAllocation,
+  coefficient,
+  shiftAllocation,
+  imbalanceOf,
+  type BalanceTerm,
+  type Candidate,
+  type DestOption,
+  type Problem,
+  type Solution,
+} from './problem.js';
 import { solveGreedy } from './solve-greedy.js';
 import { milpSize, solveMilp } from './solve-milp.js';
 
@@ -77,6 +87,8 @@ export interface PlanOptions {
 }
 
 const HOUR_MS = 3_600_000;
+/** A heuristic plan this close to the LP bound (share of the bound) is taken without the MILP. */
+const CERTIFIED_GAP = 1e-3;
 
 function lostWorkSeconds(w: WorkloadObservation, cfg: SchedulerConfig, now: number): number {
   // Inference moves make-before-break: the new replica serves before the old one drains.
@@ -91,6 +103,8 @@ interface Context {
   readonly cfg: SchedulerConfig;
   readonly mem: SchedulerMemory;
   readonly byId: ReadonlyMap<string, WorkloadObservation>;
+  /** The fleet's allocated share over the balance regions (for the balance trigger's text). */
+  readonly fleetShare: number;
 }
 
 function coupledRegions(ctx: Context, w: WorkloadObservation): string[] {
@@ -131,9 +145,15 @@ function trigger(
     const l = ctx.asmt.links.get(pairKey(src.region, bad[0] as string));
     return `link ${src.region}<->${bad[0]} degraded${l && l.reasons.length ? ` (${l.reasons.join('; ')})` : ''}`;
   }
+  if (src.imbalanced && ctx.cfg.value.balancePerGpu > 0) {
+    const B = ctx.cfg.balance;
+    return `region ${src.region} imbalanced: ${pct(src.share)} of its GPUs allocated, fleet ${pct(ctx.fleetShare)} (above +${pct(B.high)} pts, clears at +${pct(B.low)})`;
+  }
   if (fresh) return 'manual rebalance (fresh)';
   return null;
 }
+
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
 
 interface Blocked {
   readonly reason: RejectReason;
@@ -189,7 +209,7 @@ function destinations(
     out.push({
       region: r.region,
       valuePerGpu: valuePerGpu(ctx, w, r, partners),
-      costPerUnit: unitGpus * (transfer + restart + lost),
+      costPerUnit: unitGpus * (transfer + restart + lost) + cfg.migration.overheadGpuSeconds,
       transferSeconds: transfer,
       restartSeconds: restart,
       lostWorkSeconds: lost,
@@ -228,7 +248,14 @@ export function plan(
 ): PlanResult {
   const passId = `pass-${obs.ts}`;
   const byId = new Map(obs.workloads.map((w) => [w.id, w]));
-  const ctx: Context = { obs, asmt, cfg, mem, byId };
+  const balance = balanceTerm(asmt, cfg, mem, byId);
+  let fleetAlloc = 0;
+  let fleetTotal = 0;
+  for (const v of balance?.regions.values() ?? []) {
+    fleetAlloc += v.allocated;
+    fleetTotal += v.total;
+  }
+  const ctx: Context = { obs, asmt, cfg, mem, byId, fleetShare: fleetTotal > 0 ? fleetAlloc / fleetTotal : 0 };
   const inFlight = new Set(mem.inFlight.map((f) => f.move.workloadId));
   const rejected: Rejection[] = [];
   const candidates: Candidate[] = [];
@@ -325,6 +352,7 @@ export function plan(
     }
     headroom.set(r.region, Math.max(0, r.ceilingGpus - r.gpusAllocated - incoming));
   }
+  keepRoomForLargestGang(headroom, asmt, cfg, obs, candidates);
   const excess = new Map<string, number>();
   for (const r of asmt.regions.values()) {
     if (r.targetGpus !== null && (r.status === 'hot' || r.status === 'unhealthy'))
@@ -347,6 +375,7 @@ export function plan(
     excess,
     overloadValue: cfg.value.overloadPerGpu * cfg.horizonSeconds,
     margin: cfg.margin,
+    ...(balance ? { balance } : {}),
   };
 
   opts.onProblem?.(problem);
@@ -373,6 +402,66 @@ export function plan(
   };
 }
 
+/**
+ * Keeps `keepFreeGpus` (default: the largest gang running) free in the region with the most free
+ * GPUs, by lowering its headroom. Evacuating a failed region may use the reserve: that work has
+ * nowhere else to go.
+ */
+function keepRoomForLargestGang(
+  headroom: Map<string, number>,
+  asmt: Assessment,
+  cfg: SchedulerConfig,
+  obs: Observation,
+  candidates: readonly Candidate[],
+): void {
+  if (candidates.some((c) => c.evacuate)) return;
+  const keep = cfg.keepFreeGpus ?? obs.workloads.reduce((n, w) => Math.max(n, w.gpus), 0);
+  if (keep <= 0) return;
+  let roomiest: RegionAssessment | null = null;
+  for (const r of [...asmt.regions.values()].sort((a, b) => cmp(a.region, b.region))) {
+    if (r.status !== 'ok') continue;
+    if (!roomiest || r.gpusTotal - r.gpusAllocated > roomiest.gpusTotal - roomiest.gpusAllocated) roomiest = r;
+  }
+  if (!roomiest) return;
+  // A region short of the room takes nothing more, so that departures can open the room up again.
+  const free = roomiest.gpusTotal - roomiest.gpusAllocated;
+  headroom.set(roomiest.region, Math.max(0, Math.min(headroom.get(roomiest.region) ?? 0, free - keep)));
+}
+
+/**
+ * The imbalance the plan prices: over the regions that may hold work (not unknown, not failed), with
+ * moves in flight counted where they are going, so a pass does not re-balance what is already moving.
+ */
+function balanceTerm(
+  asmt: Assessment,
+  cfg: SchedulerConfig,
+  mem: SchedulerMemory,
+  byId: ReadonlyMap<string, WorkloadObservation>,
+): BalanceTerm | undefined {
+  const regions = new Map<string, { total: number; allocated: number }>();
+  for (const r of asmt.regions.values())
+    if (r.gpusTotal > 0 && r.status !== 'unknown' && r.status !== 'failed')
+      regions.set(r.region, { total: r.gpusTotal, allocated: r.gpusAllocated });
+  if (regions.size < 2 || cfg.value.balancePerGpu <= 0) return undefined;
+  for (const f of mem.inFlight) {
+    const w = byId.get(f.move.workloadId);
+    if (w && w.region === f.move.to) continue;
+    const from = regions.get(f.move.from);
+    const to = regions.get(f.move.to);
+    if (from) from.allocated -= f.move.gpus;
+    if (to) to.allocated += f.move.gpus;
+  }
+  let total = 0;
+  let allocated = 0;
+  for (const v of regions.values()) {
+    total += v.total;
+    allocated += v.allocated;
+  }
+  // A GPU moved from a region above the share to one below removes 2 GPUs of imbalance, and is
+  // worth balancePerGpu over the horizon.
+  return { value: (cfg.value.balancePerGpu * cfg.horizonSeconds) / 2, regions, share: allocated / total };
+}
+
 export function solve(p: Problem, cfg: SchedulerConfig, highs: Highs | undefined): Solution {
   if (p.candidates.length === 0)
     return { method: 'none', status: 'no candidates', objective: 0, assignments: [], variables: 0 };
@@ -388,6 +477,13 @@ export function solve(p: Problem, cfg: SchedulerConfig, highs: Highs | undefined
         status: 'optimal',
         assignments: lp.assignments.map((a) => ({ ...a, units: Math.round(a.units) })).filter((a) => a.units > 0),
       };
+    }
+    // The LP bound certifies a heuristic plan: one within CERTIFIED_GAP of it is as good as the MILP
+    // would prove, at a fraction of the time (the priced imbalance makes fractional optima common).
+    if (lp.status === 'optimal') {
+      const g = solveGreedy(p);
+      if (g.objective >= lp.objective - CERTIFIED_GAP * Math.abs(lp.objective))
+        return { ...g, status: 'greedy within 0.1 % of the LP bound' };
     }
     const s = solveMilp(highs, p, { timeLimitSeconds: cfg.milpTimeLimitSeconds });
     if (s.status === 'optimal' || s.status === 'empty') return s;
@@ -407,11 +503,17 @@ interface Chosen {
 
 function applyLimits(ctx: Context, p: Problem, s: Solution, passId: string, rejected: Rejection[]): PlannedMove[] {
   const { cfg, obs, mem, asmt } = ctx;
+  const balanceValue = p.balance?.value ?? 0;
+  /** What removing imbalance by these moves is worth, on top of an allocation. */
+  const balanceGain = (base: Map<string, number>, moves: { from: string; to: string; gpus: number }[]) =>
+    balanceValue > 0 ? balanceValue * (imbalanceOf(p, base) - imbalanceOf(p, shiftAllocation(base, moves))) : 0;
+  const before = balanceAllocation(p, []);
   const chosen: Chosen[] = s.assignments.map((a) => {
     const cand = p.candidates[a.candidate] as Candidate;
     const opt = cand.options[a.option] as DestOption;
     const relief = (p.excess.get(cand.source) ?? 0) > 0 ? p.overloadValue * a.units * cand.unitGpus : 0;
-    return { cand, opt, units: a.units, net: a.units * coefficient(cand, opt, p.margin) + relief };
+    const alone = balanceGain(before, [{ from: cand.source, to: opt.region, gpus: a.units * cand.unitGpus }]);
+    return { cand, opt, units: a.units, net: a.units * coefficient(cand, opt, p.margin) + relief + alone };
   });
   chosen.sort(
     (a, b) => b.net - a.net || cmp(a.cand.workload.id, b.cand.workload.id) || cmp(a.opt.region, b.opt.region),
@@ -424,11 +526,27 @@ function applyLimits(ctx: Context, p: Problem, s: Solution, passId: string, reje
   const leftOver = new Map(p.excess);
   for (const c of chosen)
     leftOver.set(c.cand.source, Math.max(0, (leftOver.get(c.cand.source) ?? 0) - c.units * c.cand.unitGpus));
+  const allChosen = balanceAllocation(
+    p,
+    chosen.map((c) => ({ from: c.cand.source, to: c.opt.region, gpus: c.units * c.cand.unitGpus })),
+  );
   for (const c of p.candidates) {
     if (picked.has(c.workload.id)) continue;
     const relief = p.overloadValue * Math.min(leftOver.get(c.source) ?? 0, c.unitGpus);
-    const best = c.options.reduce((b, o) => (coefficient(c, o, p.margin) > coefficient(c, b, p.margin) ? o : b));
-    const pays = coefficient(c, best, p.margin) + relief > 0;
+    // Its best destination, counting what it would add to the chosen moves' balance.
+    let best = c.options[0] as DestOption;
+    let gain = 0;
+    let worth = -Infinity;
+    for (const o of c.options) {
+      const g = balanceGain(allChosen, [{ from: c.source, to: o.region, gpus: c.units * c.unitGpus }]);
+      const v = coefficient(c, o, p.margin) + g;
+      if (v > worth) {
+        worth = v;
+        best = o;
+        gain = g;
+      }
+    }
+    const pays = worth + relief > 0;
     rejected.push({
       workloadId: c.workload.id,
       commClass: c.workload.commClass,
@@ -438,7 +556,8 @@ function applyLimits(ctx: Context, p: Problem, s: Solution, passId: string, reje
       trigger: c.trigger,
       benefit:
         c.units * c.unitGpus * (best.valuePerGpu - c.sourceValuePerGpu) +
-        p.overloadValue * Math.min(leftOver.get(c.source) ?? 0, c.units * c.unitGpus),
+        p.overloadValue * Math.min(leftOver.get(c.source) ?? 0, c.units * c.unitGpus) +
+        gain,
       cost: c.units * best.costPerUnit,
       detail: pays
         ? 'other moves used the headroom or relieved the source first'
@@ -457,13 +576,17 @@ function applyLimits(ctx: Context, p: Problem, s: Solution, passId: string, reje
   const headroom = new Map(p.headroom);
   const groupsMoving = new Set<string>();
   const out: PlannedMove[] = [];
+  // Allocation once the moves accepted so far are made: each move is credited with the imbalance it
+  // removes on top of them (past the fleet's share, moving more removes nothing).
+  let balanced = balanceAllocation(p, []);
 
   for (const c of chosen) {
     const w = c.cand.workload;
     const gpus = c.units * c.cand.unitGpus;
     const ex = excessLeft.get(c.cand.source) ?? 0;
     const relief = p.overloadValue * Math.min(ex, gpus);
-    const benefit = gpus * (c.opt.valuePerGpu - c.cand.sourceValuePerGpu) + relief;
+    const shift = [{ from: c.cand.source, to: c.opt.region, gpus }];
+    const benefit = gpus * (c.opt.valuePerGpu - c.cand.sourceValuePerGpu) + relief + balanceGain(balanced, shift);
     const cost = c.units * c.opt.costPerUnit;
     const rej = (reason: RejectReason, detail: string) =>
       rejected.push({
@@ -527,6 +650,7 @@ function applyLimits(ctx: Context, p: Problem, s: Solution, passId: string, reje
     }
     headroom.set(c.opt.region, room - gpus);
     excessLeft.set(c.cand.source, Math.max(0, ex - gpus));
+    balanced = shiftAllocation(balanced, shift);
     thisPass++;
     hourly++;
     disrupted += gpus;

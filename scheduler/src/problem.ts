@@ -2,13 +2,20 @@
  * The assignment problem the planner hands to a solver. Values are in GPU-seconds over the planning
  * horizon, so benefits (work gained) and costs (work lost to a migration) are comparable.
  *
- *   maximise   Σ x[c,o]·coef[c,o] + λ·Σ relief[s]
+ *   maximise   Σ x[c,o]·coef[c,o] + λ·Σ relief[s] + μ·(D₀ − Σ_r dev[r])
  *   subject to Σ_o x[c,o] ≤ units[c]                       each candidate moves at most its units
  *              Σ x[c,o]·unitGpus[c] ≤ headroom[r]           per destination (top of its load band)
  *              relief[s] ≤ Σ_{c in s} x[c,o]·unitGpus[c]    relief only from work that leaves s
  *              0 ≤ relief[s] ≤ excess[s]                    per hot source, down to its target
+ *              dev[r] ≥ ±(alloc[r](x) − share·GPUs[r])      per balance region r
  *              x integer; a gang has units = 1 (moves whole), an inference set one unit per replica
  *   coef[c,o] = unitGpus·(value[o] − value[source]) − margin·cost[c,o]
+ *   alloc[r](x) = allocated[r] + GPUs moved in − GPUs moved out;  share = the fleet's allocated share
+ * Σ dev is the imbalance: GPUs allocated away from the fleet's share, counted in the regions above
+ * it and in those below (a GPU moved from one above to one below removes 2). D₀ is it before any
+ * move, so making no move scores 0 and a solver's gap is a share of what the plan gains. μ prices it
+ * (config value.balancePerGpu). Unlike max − min it is a sum over regions, so each move's part in
+ * it is its own, and a greedy pass prices it exactly.
  */
 import type { WorkloadObservation } from './observation.js';
 
@@ -36,6 +43,15 @@ export interface Candidate {
   readonly options: readonly DestOption[];
 }
 
+export interface BalanceTerm {
+  /** μ: GPU-seconds of objective per GPU of imbalance removed. */
+  readonly value: number;
+  /** The regions imbalance is taken over: their GPUs, and GPUs allocated once moves in flight land. */
+  readonly regions: ReadonlyMap<string, { readonly total: number; readonly allocated: number }>;
+  /** The fleet's allocated share over those regions, before this plan's moves. */
+  readonly share: number;
+}
+
 export interface Problem {
   readonly candidates: readonly Candidate[];
   /** GPUs each destination may still take. */
@@ -45,6 +61,8 @@ export interface Problem {
   /** λ: GPU-seconds gained per GPU of overload relieved. */
   readonly overloadValue: number;
   readonly margin: number;
+  /** Absent: imbalance is not priced (the objective is as before). */
+  readonly balance?: BalanceTerm;
 }
 
 export interface Assignment {
@@ -68,14 +86,51 @@ export function coefficient(c: Candidate, o: DestOption, margin: number): number
   return c.unitGpus * (o.valuePerGpu - c.sourceValuePerGpu) - margin * o.costPerUnit - priorityTieBreak;
 }
 
-/** Drops options that can never pay off even with full overload relief, to keep the model small. */
+/** The most one unit can remove: its GPUs leave a region above the share and land in one below. */
+export function balanceBound(p: Problem, c: Candidate): number {
+  return p.balance ? 2 * p.balance.value * c.unitGpus : 0;
+}
+
+/** Drops options that can never pay off even with full overload relief and balance, to keep the model small. */
 export function usefulOptions(p: Problem, c: Candidate): number[] {
   const relief = (p.excess.get(c.source) ?? 0) > 0 ? p.overloadValue * c.unitGpus : 0;
   const out: number[] = [];
   c.options.forEach((o, i) => {
-    if ((p.headroom.get(o.region) ?? 0) >= c.unitGpus && coefficient(c, o, p.margin) + relief > 0) out.push(i);
+    if ((p.headroom.get(o.region) ?? 0) >= c.unitGpus && coefficient(c, o, p.margin) + relief + balanceBound(p, c) > 0)
+      out.push(i);
   });
   return out;
+}
+
+export interface Shift {
+  readonly from: string;
+  readonly to: string;
+  readonly gpus: number;
+}
+
+/** An allocation with moves made; regions outside it (not priced) are ignored. */
+export function shiftAllocation(alloc: ReadonlyMap<string, number>, moves: Iterable<Shift>): Map<string, number> {
+  const after = new Map(alloc);
+  for (const m of moves) {
+    const f = after.get(m.from);
+    if (f !== undefined) after.set(m.from, f - m.gpus);
+    const t = after.get(m.to);
+    if (t !== undefined) after.set(m.to, t + m.gpus);
+  }
+  return after;
+}
+
+/** Allocated GPUs per balance region once `moves` are made. */
+export function balanceAllocation(p: Problem, moves: Iterable<Shift>): Map<string, number> {
+  return shiftAllocation(new Map([...(p.balance?.regions ?? new Map())].map(([r, v]) => [r, v.allocated])), moves);
+}
+
+/** GPUs allocated away from the fleet's share, summed over the balance regions; 0 without any. */
+export function imbalanceOf(p: Problem, alloc: ReadonlyMap<string, number>): number {
+  let d = 0;
+  for (const [r, v] of p.balance?.regions ?? new Map<string, { total: number }>())
+    d += Math.abs((alloc.get(r) ?? 0) - (p.balance?.share ?? 0) * v.total);
+  return d;
 }
 
 /** The objective of a set of assignments, counted the way the MILP counts it. */
@@ -89,5 +144,12 @@ export function objectiveOf(p: Problem, assignments: readonly Assignment[]): num
     out.set(c.source, (out.get(c.source) ?? 0) + a.units * c.unitGpus);
   }
   for (const [s, e] of p.excess) total += p.overloadValue * Math.min(e, out.get(s) ?? 0);
+  if (p.balance) {
+    const moves = assignments.map((a) => {
+      const c = p.candidates[a.candidate] as Candidate;
+      return { from: c.source, to: (c.options[a.option] as DestOption).region, gpus: a.units * c.unitGpus };
+    });
+    total += p.balance.value * (imbalanceOf(p, balanceAllocation(p, [])) - imbalanceOf(p, balanceAllocation(p, moves)));
+  }
   return total;
 }

@@ -3,7 +3,15 @@
  * runtime loads once, asynchronously; each solve then runs synchronously inside the pass.
  */
 import highsModule, { type Highs } from 'highs';
-import { coefficient, usefulOptions, type Assignment, type Problem, type Solution } from './problem.js';
+import {
+  balanceAllocation,
+  coefficient,
+  imbalanceOf,
+  usefulOptions,
+  type Assignment,
+  type Problem,
+  type Solution,
+} from './problem.js';
 
 type Loader = () => Promise<Highs>;
 // highs ships CommonJS types but an ESM entry: TypeScript sees the namespace, Node the function.
@@ -50,8 +58,15 @@ export function solveMilp(highs: Highs, p: Problem, opts: MilpOptions): Solution
   const C = p.candidates.length;
   const destRow = new Map(regions.map((r, i) => [r, C + i]));
   const reliefRow = new Map(sources.map((s, i) => [s, C + regions.length + i]));
-  const numRows = C + regions.length + sources.length;
-  const numCols = cols.length + sources.length;
+  // Imbalance: a column dev[r] and two rows per balance region (dev ≥ ±(alloc − share·GPUs)).
+  const balanced = [...(p.balance?.regions ?? new Map<string, { total: number; allocated: number }>())].sort(
+    ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0),
+  );
+  const devBase = C + regions.length + sources.length;
+  const devRow = new Map(balanced.map(([r], i) => [r, devBase + 2 * i]));
+  const numRows = devBase + 2 * balanced.length;
+  const devCols = balanced.length;
+  const numCols = cols.length + sources.length + devCols;
 
   const colCost = new Float64Array(numCols);
   const colLower = new Float64Array(numCols);
@@ -68,15 +83,26 @@ export function solveMilp(highs: Highs, p: Problem, opts: MilpOptions): Solution
     colCost[j] = coefficient(cand, opt, p.margin);
     colUpper[j] = cand.units;
     integrality[j] = opts.relax ? 0 : 1;
-    // Row indices ascend: candidate row < destination rows < relief rows.
-    indices.push(col.c);
-    values.push(1);
-    indices.push(destRow.get(opt.region) as number);
-    values.push(cand.unitGpus);
+    const entries: [number, number][] = [
+      [col.c, 1],
+      [destRow.get(opt.region) as number, cand.unitGpus],
+    ];
     const rr = reliefRow.get(cand.source);
-    if (rr !== undefined) {
-      indices.push(rr);
-      values.push(-cand.unitGpus);
+    if (rr !== undefined) entries.push([rr, -cand.unitGpus]);
+    // Rows say dev − Δ ≥ alloc₀ − share·GPUs and dev + Δ ≥ share·GPUs − alloc₀, Δ = GPUs in − out.
+    for (const [region, sign] of [
+      [cand.source, 1],
+      [opt.region, -1],
+    ] as const) {
+      const dr = devRow.get(region);
+      if (dr === undefined) continue;
+      entries.push([dr, sign * cand.unitGpus], [dr + 1, -sign * cand.unitGpus]);
+    }
+    // HiGHS wants the row indices of a column in ascending order.
+    entries.sort((a, b) => a[0] - b[0]);
+    for (const [row, v] of entries) {
+      indices.push(row);
+      values.push(v);
     }
     starts.push(indices.length);
   });
@@ -89,16 +115,34 @@ export function solveMilp(highs: Highs, p: Problem, opts: MilpOptions): Solution
     starts.push(indices.length);
   });
 
+  balanced.forEach((_, i) => {
+    const j = cols.length + sources.length + i;
+    colCost[j] = -(p.balance?.value ?? 0);
+    colUpper[j] = highs.infinity;
+    indices.push(devBase + 2 * i, devBase + 2 * i + 1);
+    values.push(1, 1);
+    starts.push(indices.length);
+  });
+
   const rowLower = new Float64Array(numRows).fill(-highs.infinity);
   const rowUpper = new Float64Array(numRows);
   p.candidates.forEach((c, i) => (rowUpper[i] = c.units));
   regions.forEach((r, i) => (rowUpper[C + i] = p.headroom.get(r) ?? 0));
   // relief rows: relief − Σ out ≤ 0 (already zero-filled)
+  balanced.forEach(([, v], i) => {
+    const over = v.allocated - (p.balance?.share ?? 0) * v.total;
+    rowLower[devBase + 2 * i] = over;
+    rowUpper[devBase + 2 * i] = highs.infinity;
+    rowLower[devBase + 2 * i + 1] = -over;
+    rowUpper[devBase + 2 * i + 1] = highs.infinity;
+  });
 
   const model = highs.createModel({
     numCols,
     numRows,
     sense: highs.constants.objectiveSense.maximize,
+    // μ·D₀: no move scores 0, so the MIP gap is relative to what the plan gains.
+    offset: devCols > 0 ? (p.balance?.value ?? 0) * imbalanceOf(p, balanceAllocation(p, [])) : 0,
     colCost,
     colLower,
     colUpper,
@@ -108,7 +152,7 @@ export function solveMilp(highs: Highs, p: Problem, opts: MilpOptions): Solution
     integrality,
   });
   try {
-    model.options.set({ output_flag: false, time_limit: opts.timeLimitSeconds, mip_rel_gap: 1e-6 });
+    model.options.set({ output_flag: false, time_limit: opts.timeLimitSeconds, mip_rel_gap: 1e-4 });
     model.run();
     const status = model.getModelStatus();
     const k = highs.constants.modelStatus;

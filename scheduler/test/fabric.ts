@@ -83,7 +83,11 @@ export function at(obs: Observation, ts: number, freshRegions = true): Observati
   };
 }
 
-/** Config for tests: no persistence wait unless a test asks for one. */
+/**
+ * Config for tests: no persistence wait unless a test asks for one. Each rule is tested on its own,
+ * so the spread term, the per-move overhead and the free-GPU reserve are off unless a test turns
+ * them on (their own tests do).
+ */
 export function testConfig(over: ConfigInput = {}): SchedulerConfig {
   return parseConfig({
     load: { low: 0.6, high: 0.85, persistSeconds: 0 },
@@ -91,6 +95,10 @@ export function testConfig(over: ConfigInput = {}): SchedulerConfig {
     errors: { low: 0.01, high: 0.05, persistSeconds: 0 },
     link: { persistSeconds: 0 },
     record: { holdRepeatSeconds: 0 },
+    balance: { low: 0.1, high: 0.2, persistSeconds: 0 },
+    value: { balancePerGpu: 0 },
+    migration: { overheadGpuSeconds: 0 },
+    keepFreeGpus: 0,
     ...over,
   });
 }

@@ -38,7 +38,7 @@ const row = (id: string, over: Partial<TableRows['workloads']> = {}): TableRows[
 describe(`migration ${VERSION}`, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'meridian-store-0005-'));
   let store: Store;
-  let applied: string[] = [];
+  let applied: readonly string[] = [];
   beforeAll(async () => {
     store = await openStore({ data: dir });
     // A store as it was before 0005: the first three migrations applied and recorded, one row written.
