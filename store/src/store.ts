@@ -255,7 +255,14 @@ class ClickHouseStore implements Store {
   }
 
   async command(sql: string, params?: QueryParams): Promise<void> {
-    await this.client.command({ query: sql, ...(params ? { query_params: params } : {}) });
+    await this.client.command({
+      query: sql,
+      ...(params ? { query_params: params } : {}),
+      // chDB applies a query's settings with SET, so they outlive it in the session: without this,
+      // an INSERT … SELECT here would carry the last writer batch's deduplication token and be
+      // dropped as a duplicate of it.
+      clickhouse_settings: { insert_deduplication_token: '' },
+    });
   }
 
   async ping(): Promise<boolean> {

@@ -68,6 +68,15 @@ describe('a retried batch lands once', () => {
     expect(Number(raw?.c)).toBe(610);
   });
 
+  it("does not lend a writer batch's token to a later INSERT … SELECT (chDB keeps SET settings)", async () => {
+    const sql = (name: string) =>
+      `INSERT INTO extra_metrics (ts, source, region, host, name, value) SELECT now64(3), 'sim', 'r', 'h', '${name}', number FROM numbers(10)`;
+    await store.command(sql('first'));
+    await store.command(sql('second'));
+    const [n] = await store.query<{ c: string }>('SELECT count() AS c FROM extra_metrics');
+    expect(Number(n?.c)).toBe(20);
+  });
+
   it('gives up after the configured attempts and reports the transport error', async () => {
     lostReplies = 5;
     await expect(store.writer('gpu').write(batch.slice(0, 5), { token: 'collector-1:gpu:44' })).rejects.toThrow(
