@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderClusterDdl } from '@meridian/store';
+import { tempStore } from './helpers.js';
 
 const ddl = renderClusterDdl('fabric');
 const statements = ddl
@@ -19,6 +20,24 @@ describe('cluster DDL', () => {
     for (const s of creates) expect(s.split('\n')[0], s.slice(0, 80)).toContain("ON CLUSTER 'fabric'");
   });
 
+  it('alters and drops ON CLUSTER too', () => {
+    const others = statements.filter((s) => /^(ALTER|DROP)/.test(s));
+    expect(others.length).toBeGreaterThan(5);
+    for (const s of others) expect(s.split('\n')[0], s.slice(0, 80)).toContain("ON CLUSTER 'fabric'");
+  });
+
+  it('is ClickHouse SQL the engine parses, statement by statement', async () => {
+    const { store, dispose } = await tempStore();
+    try {
+      for (const s of statements) {
+        const [r] = await store.query<{ f: string }>('SELECT formatQuery({q:String}) AS f', { q: s });
+        expect(r?.f.length, s.slice(0, 80)).toBeGreaterThan(0);
+      }
+    } finally {
+      await dispose();
+    }
+  });
+
   it('gives every data table a Replicated engine with shard and replica macros, and a global Distributed table', () => {
     const tables = [
       'gpu_samples',
@@ -30,6 +49,10 @@ describe('cluster DDL', () => {
       'host_1h',
       'link_1m',
       'link_1h',
+      'gpu_region_1m',
+      'gpu_region_1h',
+      'host_region_1m',
+      'host_region_1h',
       'inventory',
       'topology',
       'workloads',
@@ -42,9 +65,9 @@ describe('cluster DDL', () => {
       expect(local).toMatch(
         /ENGINE = Replicated(Aggregating|Replacing)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/,
       );
-      const global = statements.find((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS ${t}_global ON CLUSTER`));
+      const global = statements.find((s) => s.startsWith(`CREATE OR REPLACE TABLE ${t}_global ON CLUSTER`));
       expect(global, `${t}_global`).toBe(
-        `CREATE TABLE IF NOT EXISTS ${t}_global ON CLUSTER 'fabric' AS ${t} ENGINE = Distributed('fabric', 'meridian', ${t}, rand()) SETTINGS skip_unavailable_shards = 1`,
+        `CREATE OR REPLACE TABLE ${t}_global ON CLUSTER 'fabric' AS ${t} ENGINE = Distributed('fabric', 'meridian', ${t}, rand()) SETTINGS skip_unavailable_shards = 1`,
       );
     }
   });

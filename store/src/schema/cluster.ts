@@ -27,10 +27,13 @@ export function renderClusterDdl(cluster: string, database = 'meridian'): string
     out.push(`-- migration ${m.version}: ${m.description}`);
     out.push(...m.statements(f));
   }
-  out.push('-- global read tables over every region');
+  // Replaced rather than created if absent: a Distributed table holds no data, and `AS <table>` copies
+  // the columns only when it is created, so re-applying after a migration that added columns must
+  // create it again for the global reads to see them.
+  out.push('-- global read tables over every region (re-created: they hold no data)');
   for (const t of dataTables()) {
     out.push(
-      `CREATE TABLE IF NOT EXISTS ${t}_global${onCluster(f)} AS ${t} ENGINE = Distributed('${cluster}', '${database}', ${t}, rand()) SETTINGS skip_unavailable_shards = 1`,
+      `CREATE OR REPLACE TABLE ${t}_global${onCluster(f)} AS ${t} ENGINE = Distributed('${cluster}', '${database}', ${t}, rand()) SETTINGS skip_unavailable_shards = 1`,
     );
   }
   return out.map((s) => (s.startsWith('--') ? s : `${s};`)).join('\n\n') + '\n';
