@@ -68,7 +68,8 @@ export class IncreaseTracker {
     const out: Cells[] = new Array<Cells>(rows.length);
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
-      const key = this.keys.map((k) => String(row[k] ?? '')).join('\u001f');
+      let key = '';
+      for (const k of this.keys) key += `${row[k] ?? ''}\u001f`;
       const prev = pending.get(key) ?? this.last.get(key);
       const ts = row['ts'] as number;
       if (prev && ts <= prev.ts) {
