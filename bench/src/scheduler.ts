@@ -4,7 +4,7 @@
  * of merely copying the pass's inputs once). Also the heuristic's gap to the LP relaxation bound.
  * Targets (issue 5): ≤ 50 ms for 10k GPUs / 2k workloads / 8 regions; ≤ 1 s for 100k GPUs.
  *
- *   npm run bench:scheduler [-- --runs 9] [-- --quality [--minutes 90] [--scenarios a,b]]
+ *   npm run bench:scheduler [-- --runs 9] [-- --quality [--minutes 90] [--scenarios a,b] [--start ISO]]
  * The fabrics are synthetic (see scheduler-fabric.ts); --quality runs the twin comparison in
  * scheduler-quality.ts.
  */
@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     minutes: { type: 'string', default: '90' },
     // e.g. --scenarios trace --minutes 220 replays the Alibaba openb trace (≈3.6 simulated hours).
     scenarios: { type: 'string' },
+    // The twin's clock at t=0 for --quality (inference demand is diurnal, so SLO minutes depend on it).
+    start: { type: 'string' },
   },
 });
 const RUNS = Number(args.runs);
@@ -144,8 +146,12 @@ await latency();
 await gap();
 if (args.quality) {
   const { quality } = await import('./scheduler-quality.js');
+  const startMs = args.start === undefined ? undefined : Date.parse(args.start);
+  if (startMs !== undefined && !Number.isFinite(startMs))
+    throw new Error(`--start "${args.start}" is not an ISO date-time: give e.g. 2026-12-05T12:00:00Z`);
   await quality({
     durationS: Number(args.minutes) * 60,
+    ...(startMs !== undefined ? { startMs } : {}),
     ...(args.scenarios ? { scenarios: args.scenarios.split(',') } : {}),
   });
 }

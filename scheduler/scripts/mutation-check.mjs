@@ -50,6 +50,22 @@ const CASES = [
   ['degraded-link trigger', [[plan, 'const bad = partners.filter(', 'const bad = [].filter(']], 'degraded link'],
   ['pinned', [[plan, 'if (w.pinned) {', 'if (false) {']], 'pinned job'],
   [
+    'freshest window: cleared',
+    [
+      [
+        'scheduler/src/assess.ts',
+        'const throttleNow = throttleHot && (throttleRecent ?? 0) > cfg.throttle.low;',
+        'const throttleNow = throttleHot;',
+      ],
+    ],
+    'throttling that has cleared',
+  ],
+  [
+    'freshest window: heating',
+    [[plan, "r.status !== 'ok' || r.heating) continue;", "r.status !== 'ok') continue;"]],
+    'heating up',
+  ],
+  [
     'persistence',
     [['scheduler/src/hysteresis.ts', 'if (now - since >= band.persistMs) {', 'if (true) {']],
     'hysteresis',
@@ -72,7 +88,7 @@ for (const [name, edits, test] of CASES) {
     const r = spawnSync('npx', ['vitest', 'run', 'scheduler/test/safety.test.ts', '-t', test], { encoding: 'utf8' });
     const failed = r.status !== 0;
     if (!failed) bad++;
-    console.log(`${name.padEnd(22)} ${failed ? 'fails with the rule off (good)' : 'STILL PASSES with the rule off'}`);
+    console.log(`${name.padEnd(26)} ${failed ? 'fails with the rule off (good)' : 'STILL PASSES with the rule off'}`);
   } finally {
     for (const [file, src] of saved) writeFileSync(file, src);
   }

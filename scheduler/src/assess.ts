@@ -22,6 +22,16 @@ export interface RegionAssessment {
   readonly load: number;
   readonly loadHot: boolean;
   readonly throttleHot: boolean;
+  /**
+   * Hot, and the freshest window still shows load or throttling above the level where it clears
+   * (`low`). A hot region whose condition has already cleared takes no work in but sends none away.
+   */
+  readonly hotNow: boolean;
+  /**
+   * Not (yet) hot, but the freshest window shows load or throttling above its high threshold: the
+   * smoothed figures have not caught up, so the region takes no work in.
+   */
+  readonly heating: boolean;
   readonly errorsHot: boolean;
   /** Allocated share above the fleet's, through hysteresis (config `balance`): work may leave to balance. */
   readonly imbalanced: boolean;
@@ -65,9 +75,9 @@ function band(b: { low: number; high: number; persistSeconds: number }): Band {
 
 const pctText = (x: number | null): string => `${Math.round((x ?? 0) * 100)}%`;
 
-function regionLoad(r: RegionObservation): number | null {
+function regionLoad(r: RegionObservation, utilGpu = r.utilGpu): number | null {
   const alloc = r.gpusTotal > 0 ? r.gpusAllocated / r.gpusTotal : null;
-  const util = r.utilGpu === null ? null : r.utilGpu / 100;
+  const util = utilGpu === null ? null : utilGpu / 100;
   if (alloc === null) return util;
   return util === null ? alloc : Math.max(alloc, util);
 }
@@ -105,6 +115,13 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
     const loadHot = m.load.level === 'high';
     const throttleHot = m.throttle.level === 'high';
     const errorsHot = m.errors.level === 'high';
+    // The freshest window, where it was read; otherwise the smoothed one stands for it.
+    const loadRecent = r.utilGpuRecent == null ? load : regionLoad(r, r.utilGpuRecent);
+    const throttleRecent = r.throttledShareRecent == null ? r.throttledShare : r.throttledShareRecent;
+    // Still hot by the freshest window: not yet back at the level where the state clears. (Inside the
+    // dead band it still sheds work, as the smoothed state says; below `low` it has recovered.)
+    const loadNow = loadHot && (loadRecent ?? 0) > cfg.load.low;
+    const throttleNow = throttleHot && (throttleRecent ?? 0) > cfg.throttle.low;
     const reasons: string[] = [];
     let status: RegionStatus = 'ok';
     if (stale) {
@@ -128,6 +145,10 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
         reasons.push(
           `throttled ${pctText(r.throttledShare)} (hot: rose above ${pctText(cfg.throttle.high)}, clears at ${pctText(cfg.throttle.low)})`,
         );
+      if (!loadNow && !throttleNow)
+        reasons.push(
+          `cleared in the last ${cfg.recentSeconds} s (load ${pctText(loadRecent)}, throttled ${pctText(throttleRecent)}): nothing leaves for it`,
+        );
     }
 
     // Hysteresis gates every penalty: inside the dead band a region is worth exactly what it was, so
@@ -135,7 +156,8 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
     let goodness = 1;
     if (status === 'failed') goodness = 0;
     else {
-      if (throttleHot) goodness -= cfg.value.throttleSlowdown * (r.throttledShare ?? 0);
+      // Throttling that has cleared no longer slows what runs here.
+      if (throttleNow) goodness -= cfg.value.throttleSlowdown * (r.throttledShare ?? 0);
       if (errorsHot) goodness -= cfg.value.errorPenalty * Math.min(1, (errRate ?? 0) / cfg.errors.high);
     }
     const mid = (cfg.load.low + cfg.load.high) / 2;
@@ -145,6 +167,8 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
       load: load ?? 0,
       loadHot,
       throttleHot,
+      hotNow: status === 'hot' && (loadNow || throttleNow),
+      heating: status === 'ok' && ((loadRecent ?? 0) >= cfg.load.high || (throttleRecent ?? 0) >= cfg.throttle.high),
       errorsHot,
       imbalanced: !stale && m.balance.level === 'high',
       share: r.gpusTotal > 0 ? r.gpusAllocated / r.gpusTotal : 0,
@@ -152,7 +176,7 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
       gpusTotal: r.gpusTotal,
       gpusAllocated: r.gpusAllocated,
       ceilingGpus: Math.min(r.gpusTotal, Math.floor(cfg.load.high * r.gpusTotal)),
-      targetGpus: loadHot && !stale ? Math.floor(mid * r.gpusTotal) : null,
+      targetGpus: loadNow && !stale ? Math.floor(mid * r.gpusTotal) : null,
       gpuModels: r.gpuModels,
       gpuMemoryBytes: r.gpuMemoryBytes,
       reasons,

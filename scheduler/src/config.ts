@@ -45,6 +45,8 @@ const executorSchema = z.discriminatedUnion('kind', [
     contexts: z.record(z.string(), z.string()).optional(),
     /** karmada mode: region → Karmada member cluster name (default: the region's name). */
     clusters: z.record(z.string(), z.string()).optional(),
+    /** deployments mode: how long new replicas may take to become ready before the move is undone. */
+    readyTimeoutSeconds: positive.default(300),
   }),
 ]);
 
@@ -52,6 +54,12 @@ export const configSchema = z.strictObject({
   intervalSeconds: positive.default(30),
   /** Window over which rollups are averaged (smoothing: no decision on one spike). */
   windowSeconds: positive.default(300),
+  /**
+   * The freshest window (seconds), read beside the smoothed one. Load and throttling move work away
+   * only while this window still shows them above their high threshold: the smoothed figure lags a
+   * recovery by up to `windowSeconds`.
+   */
+  recentSeconds: positive.default(60),
   /** How far ahead a move's benefit is counted, in seconds of the new placement. */
   horizonSeconds: positive.default(3600),
   /** A move must bring more than cost × margin. */

@@ -3,7 +3,8 @@
  *  - karmada: one Karmada control plane; the workload's PropagationPolicy (same name as the
  *    workload) gets new static weights per member cluster (replicaScheduling Divided/Weighted).
  *  - deployments: one cluster per region (a kubeconfig context each); the workload's Deployment is
- *    scaled up in the destination first, then down in the source (make-before-break).
+ *    scaled up in the destination first, and down in the source only once the destination reports
+ *    the new replicas ready (make-before-break): the service never serves from fewer replicas.
  * Every write is a JSON merge patch (application/merge-patch+json).
  */
 import { cmp } from './order.js';
@@ -20,6 +21,13 @@ export interface KubernetesExecutorOptions {
   readonly clusters?: Readonly<Record<string, string>>;
   /** How long a move is expected to take (reported to the loop's verify step). */
   readonly expectedDurationMs?: number;
+  /**
+   * deployments: how long the destination's new replicas may take to become ready (default 300 s).
+   * Past it the destination is scaled back and the source left as it was: nothing moved.
+   */
+  readonly readyTimeoutMs?: number;
+  /** deployments: how often the destination's ready replicas are read while waiting (default 2 s). */
+  readonly readyPollMs?: number;
 }
 
 interface StaticWeight {
@@ -126,11 +134,27 @@ export class KubernetesExecutor implements Executor {
     const shift = move.replicas !== undefined ? Math.min(move.replicas, have) : have;
     if (shift <= 0) throw new Error(`Deployment ${move.workloadId} has no replicas in ${move.from}`);
     const dstScale = await dst.readNamespacedDeploymentScale(ref);
-    // Up in the destination first, so the service never has fewer replicas than it had.
-    await dst.patchNamespacedDeploymentScale(
-      { ...ref, body: { spec: { replicas: (dstScale.spec?.replicas ?? 0) + shift } } },
-      mergePatch,
-    );
+    const dstHad = dstScale.spec?.replicas ?? 0;
+    const want = dstHad + shift;
+    // Up in the destination first, and down in the source only once the new replicas are ready, so
+    // the service never has fewer ready replicas than it had (the surge is `shift` replicas).
+    await dst.patchNamespacedDeploymentScale({ ...ref, body: { spec: { replicas: want } } }, mergePatch);
+    const timeoutMs = this.opts.readyTimeoutMs ?? 300_000;
+    const pollMs = this.opts.readyPollMs ?? 2_000;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const d = await dst.readNamespacedDeploymentStatus(ref);
+      const ready = d.status?.readyReplicas ?? 0;
+      if (ready >= want) break;
+      if (Date.now() >= deadline) {
+        await dst.patchNamespacedDeploymentScale({ ...ref, body: { spec: { replicas: dstHad } } }, mergePatch);
+        throw new Error(
+          `Deployment ${move.workloadId} in ${move.to}: ${ready} of ${want} replicas ready after ${Math.round(timeoutMs / 1000)} s; ` +
+            `scaled back to ${dstHad} there and left ${have} in ${move.from} (nothing moved). Check the destination's pods (capacity, image pull, readiness probe)`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
     await src.patchNamespacedDeploymentScale({ ...ref, body: { spec: { replicas: have - shift } } }, mergePatch);
   }
 }

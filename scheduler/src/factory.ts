@@ -31,6 +31,7 @@ export async function createExecutor(cfg: SchedulerConfig): Promise<Executor> {
         namespace: e.namespace,
         ...(e.contexts ? { contexts: e.contexts } : {}),
         ...(e.clusters ? { clusters: e.clusters } : {}),
+        readyTimeoutMs: e.readyTimeoutSeconds * 1000,
       });
     }
   }

@@ -21,6 +21,12 @@ export interface RegionObservation {
   readonly thermalHeadroomC: number | null;
   /** Share of GPU samples in the window that reported throttling, 0–1. */
   readonly throttledShare: number | null;
+  /**
+   * The same two figures over the freshest window (config `recentSeconds`): has a condition the
+   * smoothed window still shows already cleared? Absent or null: only the smoothed figures are known.
+   */
+  readonly utilGpuRecent?: number | null;
+  readonly throttledShareRecent?: number | null;
   /** XID errors per GPU-hour over the window. */
   readonly xidRate: number | null;
   /** Uncorrectable (DBE) ECC errors per GPU-hour over the window. */

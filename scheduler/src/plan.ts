@@ -136,7 +136,7 @@ function trigger(
   fresh: boolean,
 ): string | null {
   if (src.status === 'failed') return `evacuate: region ${src.region} failed (${src.reasons.join('; ')})`;
-  if (src.status === 'hot' || src.status === 'unhealthy')
+  if ((src.status === 'hot' && src.hotNow) || src.status === 'unhealthy')
     return `region ${src.region} ${src.status}: ${src.reasons.join('; ')}`;
   const bad = partners.filter(
     (p) => p !== src.region && (ctx.asmt.links.get(pairKey(src.region, p))?.degraded ?? true),
@@ -178,7 +178,7 @@ function destinations(
   const out: DestOption[] = [];
   let flapBlocked: string | null = null;
   for (const r of [...asmt.regions.values()]) {
-    if (r.region === src.region || r.status !== 'ok') continue;
+    if (r.region === src.region || r.status !== 'ok' || r.heating) continue;
     if (w.gpuModel && !r.gpuModels.includes(w.gpuModel)) continue;
     if (w.minGpuMemoryBytes && (r.gpuMemoryBytes === null || r.gpuMemoryBytes < w.minGpuMemoryBytes)) continue;
     if (r.ceilingGpus - r.gpusAllocated < unitGpus) continue;

@@ -26,6 +26,10 @@ function read(metric: string, agg: RollupAgg): string {
   const c = rollupColumns(def(metric)).find((x) => x.agg === agg);
   return c ? rollupReadExpr(c) : fail(metric, agg);
 }
+/** The same, over the rollup minutes from `{recent:String}` on (the freshest window). */
+function readRecent(metric: string): string {
+  return `avgMergeIf(${col(metric, 'avg')}, ts >= toStartOfMinute(toDateTime64({recent:String}, 3, 'UTC')))`;
+}
 function def(metric: string) {
   const m = metricByName(metric);
   if (!m) throw new Error(`catalog has no metric ${metric}`);
@@ -37,6 +41,8 @@ function fail(metric: string, agg: string): never {
 
 export interface ReadOptions {
   readonly windowSeconds: number;
+  /** The freshest window, read beside the smoothed one (utilization and throttling); default 60. */
+  readonly recentSeconds?: number;
   /** Only rows from this source (e.g. 'sim'); default: all sources. */
   readonly source?: string;
   /** GPU temperature at which clocks slow down, for the thermal headroom figure. */
@@ -92,7 +98,8 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
   const to = chTime(now);
   const src = opts.source ?? '';
   const srcCond = "({source:String} = '' OR source = {source:String})";
-  const params = { from, to, source: src };
+  const recent = chTime(now - Math.min(opts.recentSeconds ?? 60, opts.windowSeconds) * 1000);
+  const params = { from, to, source: src, recent };
   const gpu1m = rollupTable('gpu', '1m');
   const link1m = rollupTable('link', '1m');
 
@@ -104,6 +111,8 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
             count() AS gpus,
             avg(util) AS util, sum(power) AS power, sum(plimit) AS plimit, max(temp) AS temp,
             avg(throttled) AS throttled, sum(xid_delta) AS xid, sum(dbe_delta) AS dbe,
+            avgIf(util_recent, isFinite(util_recent)) AS util_recent,
+            avgIf(throttled_recent, isFinite(throttled_recent)) AS throttled_recent,
             groupUniqArray(model) AS models, max(hours) AS hours
      FROM (
        SELECT region, gpu_uuid,
@@ -112,6 +121,8 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
               ${read('power_limit', 'avg')} AS plimit,
               ${read('temp_gpu', 'max')} AS temp,
               ${read('throttled', 'avg')} AS throttled,
+              ${readRecent('util_gpu')} AS util_recent,
+              ${readRecent('throttled')} AS throttled_recent,
               max(${xid}) - min(${xid}) AS xid_delta,
               max(${dbe}) - min(${dbe}) AS dbe_delta,
               anyLast(model) AS model,
@@ -221,6 +232,8 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
       powerHeadroom: power !== null && plimit !== null && plimit > 0 ? 1 - power / plimit : null,
       thermalHeadroomC: temp === null ? null : limitC - temp,
       throttledShare: throttled,
+      utilGpuRecent: num(g?.util_recent),
+      throttledShareRecent: num(g?.throttled_recent),
       xidRate: g && gpuHours > 0 ? (num(g.xid) ?? 0) / gpuHours : null,
       eccRate: g && gpuHours > 0 ? (num(g.dbe) ?? 0) / gpuHours : null,
       gpuModels: models.sort(),

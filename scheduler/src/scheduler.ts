@@ -429,6 +429,7 @@ export class Scheduler {
     if (!this.opts.store) throw new Error('scheduler has neither a store nor an observe function');
     return readObservation(this.opts.store, now, {
       windowSeconds: this.config.windowSeconds,
+      recentSeconds: this.config.recentSeconds,
       ...(this.config.store.source ? { source: this.config.store.source } : {}),
     });
   }

@@ -17,6 +17,12 @@ const requests: { method: string; path: string; contentType: string | undefined;
 
 /** Objects by "server/path". Two "clusters" are two paths prefixes on one server (/eu, /us). */
 const scales = new Map<string, number>();
+/**
+ * Ready replicas, as the Deployment status reports them. Each status read brings one more replica
+ * up to the scale asked for (pods starting), except in Deployments listed in `stuck`.
+ */
+const ready = new Map<string, number>();
+const stuck = new Set<string>();
 let policy: Record<string, unknown>;
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -46,6 +52,26 @@ beforeAll(async () => {
     });
     const send = (code: number, obj: string) => res.writeHead(code, { 'content-type': 'application/json' }).end(obj);
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
+    const statusM = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)\/status$/.exec(path);
+    if (statusM) {
+      const key = `${prefix}/${statusM[1]}/${statusM[2]}`;
+      if (!scales.has(key)) return send(404, status(404, 'NotFound', `deployments.apps "${statusM[2]}" not found`));
+      if (req.method !== 'GET') return send(405, status(405, 'MethodNotAllowed', 'method not allowed'));
+      const want = scales.get(key) ?? 0;
+      const had = ready.get(key) ?? want;
+      const now = stuck.has(key) ? had : had < want ? had + 1 : want;
+      ready.set(key, now);
+      return send(
+        200,
+        JSON.stringify({
+          kind: 'Deployment',
+          apiVersion: 'apps/v1',
+          metadata: { name: statusM[2], namespace: statusM[1] },
+          spec: { replicas: want },
+          status: { replicas: want, readyReplicas: now },
+        }),
+      );
+    }
     const scaleM = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)\/scale$/.exec(path);
     if (scaleM) {
       const key = `${prefix}/${scaleM[1]}/${scaleM[2]}`;
@@ -152,11 +178,17 @@ const move = (over: Partial<Move>): Move => ({
 });
 
 describe('KubernetesExecutor', () => {
-  it('deployments: scales up in the destination, then down in the source, with merge patches', async () => {
+  it('deployments: scales up in the destination, waits for the replicas to be ready, then scales down the source', async () => {
     scales.set('eu/prod/llm-serve', 6);
     scales.set('us/prod/llm-serve', 2);
+    ready.set('us/prod/llm-serve', 2);
     requests.length = 0;
-    const ex = new KubernetesExecutor({ mode: 'deployments', kubeConfig: kubeConfig(), namespace: 'prod' });
+    const ex = new KubernetesExecutor({
+      mode: 'deployments',
+      kubeConfig: kubeConfig(),
+      namespace: 'prod',
+      readyPollMs: 1,
+    });
     const out = await ex.execute(move({ replicas: 4 }));
     expect(out).toEqual({ status: 'started', expectedDurationMs: 60_000 });
     expect(scales.get('us/prod/llm-serve')).toBe(6);
@@ -166,12 +198,59 @@ describe('KubernetesExecutor', () => {
       ['us', 'application/merge-patch+json', { spec: { replicas: 6 } }],
       ['eu', 'application/merge-patch+json', { spec: { replicas: 2 } }],
     ]);
+    // Between the two patches: the destination's status, read until all 6 were ready (3, 4, 5, 6).
+    const writes = requests.filter((r) => r.method === 'PATCH' || r.path.endsWith('/status'));
+    expect(writes.map((r) => `${r.method} ${r.server}${r.path.endsWith('/status') ? ' status' : ''}`)).toEqual([
+      'PATCH us',
+      'GET us status',
+      'GET us status',
+      'GET us status',
+      'GET us status',
+      'PATCH eu',
+    ]);
+  });
+
+  it('deployments: replicas that never become ready undo the surge and leave the source serving', async () => {
+    scales.set('eu/prod/llm-serve', 6);
+    scales.set('us/prod/llm-serve', 2);
+    ready.set('us/prod/llm-serve', 2);
+    stuck.add('us/prod/llm-serve');
+    requests.length = 0;
+    try {
+      const ex = new KubernetesExecutor({
+        mode: 'deployments',
+        kubeConfig: kubeConfig(),
+        namespace: 'prod',
+        readyTimeoutMs: 20,
+        readyPollMs: 5,
+      });
+      const out = await ex.execute(move({ replicas: 4 }));
+      expect(out.status).toBe('failed');
+      expect(out.status === 'failed' && out.error).toMatch(
+        /Deployment llm-serve in us-east: 2 of 6 replicas ready after 0 s; scaled back to 2 there and left 6 in eu-west \(nothing moved\)/,
+      );
+      expect(scales.get('us/prod/llm-serve')).toBe(2);
+      expect(scales.get('eu/prod/llm-serve')).toBe(6);
+      const patches = requests.filter((r) => r.method === 'PATCH');
+      expect(patches.map((p) => [p.server, p.body])).toEqual([
+        ['us', { spec: { replicas: 6 } }],
+        ['us', { spec: { replicas: 2 } }],
+      ]);
+    } finally {
+      stuck.delete('us/prod/llm-serve');
+    }
   });
 
   it('deployments: a whole move shifts every replica; a missing Deployment fails with the API message', async () => {
     scales.set('eu/prod/llm-serve', 3);
     scales.set('us/prod/llm-serve', 0);
-    const ex = new KubernetesExecutor({ mode: 'deployments', kubeConfig: kubeConfig(), namespace: 'prod' });
+    ready.set('us/prod/llm-serve', 0);
+    const ex = new KubernetesExecutor({
+      mode: 'deployments',
+      kubeConfig: kubeConfig(),
+      namespace: 'prod',
+      readyPollMs: 1,
+    });
     expect((await ex.execute(move({}))).status).toBe('started');
     expect(scales.get('us/prod/llm-serve')).toBe(3);
     expect(scales.get('eu/prod/llm-serve')).toBe(0);

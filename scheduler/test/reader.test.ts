@@ -207,6 +207,20 @@ describe('readObservation on the embedded store', () => {
     expect(b?.lastSampleTs).toBe(NOW - 4 * MIN + 1000);
   });
 
+  it('reads the freshest window beside the smoothed one', async () => {
+    // The newest rollup minute of a holds m = 1 (throttled); the two newest, m = 2 and 1 (0 and 1).
+    const one = await readObservation(store, NOW, { windowSeconds: 300, recentSeconds: 60 });
+    const [a, b] = one.regions;
+    expect(a?.throttledShare).toBeCloseTo(0.6, 5);
+    expect(a?.throttledShareRecent).toBeCloseTo(1, 5);
+    expect(a?.utilGpuRecent).toBeCloseTo(90, 5);
+    // b's newest sample is 4 minutes old: nothing in the freshest window, so nothing is claimed.
+    expect(b?.utilGpu).toBeCloseTo(30, 5);
+    expect([b?.utilGpuRecent, b?.throttledShareRecent]).toEqual([null, null]);
+    const two = await readObservation(store, NOW, { windowSeconds: 300, recentSeconds: 120 });
+    expect(two.regions[0]?.throttledShareRecent).toBeCloseTo(0.5, 5);
+  });
+
   it('reads the link matrix with the fiber floor from topology', async () => {
     const obs = await readObservation(store, NOW, { windowSeconds: 300 });
     expect(obs.links).toHaveLength(1);

@@ -309,6 +309,55 @@ describe('safety rules', () => {
     expect(rep.plan?.rejected.map((x) => [x.workloadId, x.reason])).toEqual([['pinned', 'pinned']]);
   });
 
+  it('freshest window: throttling that has cleared sends nothing away', async () => {
+    // a is throttle-hot by the 5-minute figure (60 %). Only the freshest window tells whether that
+    // is still so (50 %) or over (1 %, below the 5 % at which it clears).
+    const base = (recent: number): Observation => ({
+      ts: T0,
+      regions: [
+        region('a', { gpusAllocated: 40, throttledShare: 0.6, throttledShareRecent: recent }),
+        region('b', { gpusAllocated: 8 }),
+      ],
+      links: fullMesh(['a', 'b']),
+      workloads: Array.from({ length: 5 }, (_, i) => workload(`a${i}`, 'a')),
+    });
+    const still = await setup(base(0.5), { limits: { disruptionBudget: 1 } });
+    const moved = (await still.s.runPass()).executed.map((e) => e.planned.move.from);
+    expect(moved.length).toBeGreaterThan(0);
+    expect(new Set(moved)).toEqual(new Set(['a']));
+
+    const cleared = await setup(base(0.01), { limits: { disruptionBudget: 1 } });
+    const rep = await cleared.s.runPass();
+    expect(rep.executed).toEqual([]);
+    const a = cleared.s.state().assessment?.regions.get('a');
+    expect([a?.status, a?.hotNow]).toEqual(['hot', false]);
+    expect(a?.reasons.join('; ')).toContain('cleared in the last 60 s (load 63%, throttled 1%)');
+  });
+
+  it('freshest window: a region heating up takes nothing in before its smoothed figures catch up', async () => {
+    // a is hot by load; b is the only destination. Its 5-minute throttled share is 2 % (ok), and its
+    // freshest window shows either the same or 50 % (cooling just failed).
+    const base = (recent: number): Observation => ({
+      ts: T0,
+      regions: [
+        region('a', { gpusAllocated: 40, utilGpu: 95 }),
+        region('b', { gpusAllocated: 8, throttledShare: 0.02, throttledShareRecent: recent }),
+      ],
+      links: fullMesh(['a', 'b']),
+      workloads: Array.from({ length: 5 }, (_, i) => workload(`a${i}`, 'a')),
+    });
+    const calm = await setup(base(0.02), { limits: { disruptionBudget: 1 } });
+    const landed = (await calm.s.runPass()).executed.map((e) => e.planned.move.to);
+    expect(landed.length).toBeGreaterThan(0);
+    expect(new Set(landed)).toEqual(new Set(['b']));
+
+    const heating = await setup(base(0.5), { limits: { disruptionBudget: 1 } });
+    const rep = await heating.s.runPass();
+    expect(rep.executed).toEqual([]);
+    expect(heating.s.state().assessment?.regions.get('b')).toMatchObject({ status: 'ok', heating: true });
+    expect(rep.plan?.rejected.map((x) => x.reason)).toContain('no-feasible-destination');
+  });
+
   it('hysteresis: load must persist above the high threshold, and the dead band changes nothing', async () => {
     const obs: Observation = {
       ts: T0,

@@ -266,12 +266,17 @@ export class Twin {
     const bytes = move.checkpointBytes > 0 ? move.checkpointBytes : w.checkpointBytes;
     const transferS = bytes / rate;
     const now = this.timeS;
+    // Make-before-break: the new replicas take traffic for one tick (readiness passed, the load
+    // balancer shifting) before the old ones are released, so the switchover lands on warm GPUs.
+    const drainS = w.kind === 'inference' ? this.tickS : 0;
+    const durationS = transferS + this.restartS + drainS;
     w.migration = {
       moveId: move.moveId,
       to: to.index,
       startS: now,
       transferEndS: now + transferS,
-      endS: now + transferS + this.restartS,
+      readyS: now + transferS + this.restartS,
+      endS: now + durationS,
       bytes,
       rateBps: rate,
       path,
@@ -288,9 +293,9 @@ export class Twin {
     this.stats.moves++;
     this.stats.bytesMoved += bytes;
     this.notes.push(
-      `move ${w.id} ${move.from}→${move.to} ${(bytes / 2 ** 30).toFixed(0)} GiB, ${(transferS + this.restartS).toFixed(0)} s`,
+      `move ${w.id} ${move.from}→${move.to} ${(bytes / 2 ** 30).toFixed(0)} GiB, ${durationS.toFixed(0)} s`,
     );
-    return { status: 'started', expectedDurationMs: Math.round((transferS + this.restartS) * 1000) };
+    return { status: 'started', expectedDurationMs: Math.round(durationS * 1000) };
   }
 
   // --- events -------------------------------------------------------------------------------
@@ -680,7 +685,11 @@ export class Twin {
       }
       const serving = w.state === 'running' || w.kind === 'inference';
       for (const g of w.alloc) f.load[g] = serving ? level : 0;
-      if (w.migration && w.kind === 'inference') for (const g of w.migration.target) f.load[g] = 0;
+      // An inference set's new replicas idle until ready, then serve beside the draining old ones.
+      if (w.migration && w.kind === 'inference') {
+        const warm = t1 >= w.migration.readyS ? level : 0;
+        for (const g of w.migration.target) f.load[g] = warm;
+      }
 
       // Traffic between the parts of a gang that spans regions.
       if (serving && w.alloc.length > 0) this.addGangTraffic(w);

@@ -40,6 +40,11 @@ export interface Migration {
   readonly to: number;
   readonly startS: number;
   readonly transferEndS: number;
+  /**
+   * When the moved copy has restarted at the target. For a gang this is `endS`; an inference set
+   * (make-before-break) serves at the target from here while its source drains until `endS`.
+   */
+  readonly readyS: number;
   readonly endS: number;
   readonly bytes: number;
   readonly rateBps: number;
