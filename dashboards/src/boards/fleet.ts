@@ -208,7 +208,10 @@ export function fleetOverviewDashboard(): DashboardBuilder {
         ),
         {
           span: 16,
-          description: `GPUs with uncorrectable ECC errors or XIDs since their driver loaded, or throttled more than half the time.`,
+          // Attention is about now: the heat panels carry the history of the whole range, and one row
+          // per GPU over 30 days of hourly rows (7.4 M at 10,000 GPUs) measured 680 ms on its own.
+          timeFrom: '24h',
+          description: `GPUs that, in the last 24 hours, had uncorrectable ECC errors or XIDs since their driver loaded, or were throttled more than half the time.`,
           links: [gpuLink],
           rowLinks: [
             {
