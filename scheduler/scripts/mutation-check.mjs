@@ -66,6 +66,11 @@ const CASES = [
     'heating up',
   ],
   [
+    'freshest window: overload',
+    [[plan, 'Math.round(r.loadRecent * r.gpusTotal)', 'Math.round(r.load * r.gpusTotal)']],
+    'sheds the overload',
+  ],
+  [
     'persistence',
     [['scheduler/src/hysteresis.ts', 'if (now - since >= band.persistMs) {', 'if (true) {']],
     'hysteresis',

@@ -20,6 +20,8 @@ export interface RegionAssessment {
   readonly status: RegionStatus;
   /** max(allocated share, measured utilization), 0–1. */
   readonly load: number;
+  /** The same over the freshest window (`recentSeconds`); the smoothed figure where none was read. */
+  readonly loadRecent: number;
   readonly loadHot: boolean;
   readonly throttleHot: boolean;
   /**
@@ -165,6 +167,7 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
       region: r.region,
       status,
       load: load ?? 0,
+      loadRecent: loadRecent ?? 0,
       loadHot,
       throttleHot,
       hotNow: status === 'hot' && (loadNow || throttleNow),

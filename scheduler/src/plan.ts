@@ -358,7 +358,7 @@ export function plan(
     if (r.targetGpus !== null && (r.status === 'hot' || r.status === 'unhealthy'))
       // Load is the larger of allocation and measured use, so a region hot by utilization alone
       // also has GPUs' worth of overload to shed.
-      excess.set(r.region, Math.max(0, Math.round(r.load * r.gpusTotal) - r.targetGpus));
+      excess.set(r.region, Math.max(0, Math.round(r.loadRecent * r.gpusTotal) - r.targetGpus));
     // A failed region must be emptied entirely.
     if (r.status === 'failed') excess.set(r.region, r.gpusAllocated);
   }

@@ -334,6 +334,30 @@ describe('safety rules', () => {
     expect(a?.reasons.join('; ')).toContain('cleared in the last 60 s (load 63%, throttled 1%)');
   });
 
+  it('freshest window: a hot region sheds the overload it has now, not the one the smoothed window remembers', async () => {
+    // a: 5-minute utilization 95 %, hot. Its freshest window reads 95 % or 80 % (still inside the
+    // dead band, so still hot). Either way it sheds down to the middle of the band (72.5 % of 64 = 46).
+    const shed = async (recent: number): Promise<[number, string[]]> => {
+      const obs: Observation = {
+        ts: T0,
+        regions: [
+          region('a', { gpusAllocated: 40, utilGpu: 95, utilGpuRecent: recent }),
+          region('b', { gpusAllocated: 0, gpusTotal: 128 }),
+        ],
+        links: fullMesh(['a', 'b']),
+        workloads: Array.from({ length: 5 }, (_, i) => workload(`a${i}`, 'a')),
+      };
+      const r = await setup(obs, { limits: { disruptionBudget: 1, movesPerPass: 10, movesPerRegionPerPass: 10 } });
+      const rep = await r.s.runPass();
+      const gpus = rep.executed.reduce((n, e) => n + e.planned.move.gpus, 0);
+      return [gpus, [...new Set(rep.plan?.rejected.map((x) => x.reason))]];
+    };
+    // 61 − 46 = 15 GPUs of overload by the smoothed figure: two 8-GPU jobs leave. 51 − 46 = 5 by the
+    // fresh one: relieving 5 GPUs does not pay for moving 8 (benefit 4,500 < cost 3,400 × 1.5).
+    expect(await shed(95)).toEqual([16, ['cost-exceeds-benefit']]);
+    expect(await shed(80)).toEqual([0, ['cost-exceeds-benefit']]);
+  });
+
   it('freshest window: a region heating up takes nothing in before its smoothed figures catch up', async () => {
     // a is hot by load; b is the only destination. Its 5-minute throttled share is 2 % (ok), and its
     // freshest window shows either the same or 50 % (cooling just failed).
