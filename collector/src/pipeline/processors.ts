@@ -11,14 +11,20 @@ export function withLabels(
 ): Processor {
   const entries = Object.entries(labels);
   const applies = new Set<Target>(targets);
+  const complete = (row: unknown): boolean => {
+    const r = row as Record<string, unknown>;
+    return entries.every(([k]) => r[k] !== undefined && r[k] !== '');
+  };
   return {
     name: 'labels',
     process<T extends Target>(target: T, rows: readonly RowOf<T>[]): readonly RowOf<T>[] {
       if (!applies.has(target) || entries.length === 0) return rows;
+      // Sources usually set these labels themselves: hand the same array back, copying nothing,
+      // unless some row lacks one.
+      if (rows.every(complete)) return rows;
       return rows.map((row) => {
-        const r = row as Record<string, unknown>;
-        if (entries.every(([k]) => r[k] !== undefined && r[k] !== '')) return row;
-        const out: Record<string, unknown> = { ...r };
+        if (complete(row)) return row;
+        const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
         for (const [k, v] of entries) if (out[k] === undefined || out[k] === '') out[k] = v;
         return out as RowOf<T>;
       });
