@@ -129,7 +129,7 @@ describe(`migration ${VERSION}`, () => {
     );
     // The global table is created after every migration, AS the local one, so it has the columns too.
     expect(ddl.indexOf(`-- migration ${VERSION}`)).toBeLessThan(
-      ddl.indexOf('CREATE TABLE IF NOT EXISTS workloads_global'),
+      ddl.indexOf('CREATE OR REPLACE TABLE workloads_global'),
     );
   });
 });
