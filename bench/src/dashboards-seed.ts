@@ -118,16 +118,9 @@ function labelSql(entity: Entity, l: Layout): { names: string[]; exprs: string[]
   return { names, exprs };
 }
 
-/** Per-series SELECT of `steps` instants `stepS` apart from `startS`: every series of the entity. */
-function seriesSelect(
-  entity: Entity,
-  res: Resolution,
-  f: Fleet,
-  startS: number,
-  stepS: number,
-  steps: number,
-  t0: number,
-): { cols: string[]; sql: string } {
+/** Per-series SELECT of a chunk's `steps` instants `stepS` apart from `startS`, every series of the entity. */
+function seriesSelect(chunk: SeedPlan, f: Fleet, t0: number): { cols: string[]; sql: string } {
+  const { entity, res, startS, stepS, steps } = chunk;
   const l = layout(entity, f);
   const { names, exprs } = labelSql(entity, l);
   const cols: string[] = ['ts', 'source', ...names];
@@ -167,18 +160,10 @@ function seriesSelect(
   };
 }
 
-/** INSERT … SELECT of `steps` instants `stepS` apart from `startS`, every series of the entity. */
-export function insertSql(
-  entity: Entity,
-  res: Resolution,
-  f: Fleet,
-  startS: number,
-  stepS: number,
-  steps: number,
-  t0: number,
-): string {
-  const { cols, sql } = seriesSelect(entity, res, f, startS, stepS, steps, t0);
-  const table = res === 'raw' ? rawTable(entity) : rollupTable(entity, res);
+/** INSERT … SELECT of one chunk into its table. */
+export function insertSql(chunk: SeedPlan, f: Fleet, t0: number): string {
+  const { cols, sql } = seriesSelect(chunk, f, t0);
+  const table = chunk.res === 'raw' ? rawTable(chunk.entity) : rollupTable(chunk.entity, chunk.res);
   return `INSERT INTO ${table} (${cols.join(', ')}) ${sql}`;
 }
 
@@ -186,16 +171,9 @@ export function insertSql(
  * The same rollup rows folded per region and source into the region rollup, as its view would fold
  * them (raw rows reach it through the view itself). GPU seed rows are all whole GPUs.
  */
-export function regionInsertSql(
-  entity: Entity,
-  res: Exclude<Resolution, 'raw'>,
-  f: Fleet,
-  startS: number,
-  stepS: number,
-  steps: number,
-  t0: number,
-): string {
-  const { sql } = seriesSelect(entity, res, f, startS, stepS, steps, t0);
+export function regionInsertSql(chunk: SeedPlan & { res: Exclude<Resolution, 'raw'> }, f: Fleet, t0: number): string {
+  const { entity, res } = chunk;
+  const { sql } = seriesSelect(chunk, f, t0);
   const parts = [
     'ts',
     'region',

@@ -137,9 +137,9 @@ async function main(): Promise<void> {
       let done = 0;
       const counterZero = nowS - 31 * 86400;
       for (const p of plan) {
-        await store.command(insertSql(p.entity, p.res, fleet, p.startS, p.stepS, p.steps, counterZero));
+        await store.command(insertSql(p, fleet, counterZero));
         if (p.res !== 'raw' && REGION_ENTITIES.includes(p.entity))
-          await store.command(regionInsertSql(p.entity, p.res, fleet, p.startS, p.stepS, p.steps, counterZero));
+          await store.command(regionInsertSql({ ...p, res: p.res }, fleet, counterZero));
         done++;
         if (done % 10 === 0 || done === plan.length)
           process.stderr.write(
