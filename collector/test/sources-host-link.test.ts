@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { HostSource, parseMeminfo, parseProcStatCpu } from '../src/sources/host.js';
 import { LinkPassiveSource } from '../src/sources/link-passive.js';
 import { CounterTracker } from '../src/sources/counters.js';
+import { ProcFile } from '../src/sources/proc-file.js';
 import { Backoff } from '../src/sources/backoff.js';
 import { fixturePath } from './fixtures-helpers.js';
 import { recorder } from './sources-helpers.js';
@@ -64,6 +65,18 @@ describe('host source', () => {
       total: 1162,
     });
     expect(parseProcStatCpu('intr 1 2 3\n')).toBeUndefined();
+  });
+
+  it('a kept-open file is read whole however long it grows, and afresh after a rewrite in place', () => {
+    const path = join(tmp(), 'stat');
+    const long = Array.from({ length: 300 }, (_, i) => `cpu${i} ${i} 0 ${i * 2} 1000 0 0 0 0 0 0`).join('\n');
+    writeFileSync(path, long);
+    const f = new ProcFile(path, 16); // far smaller than the file: the buffer has to grow
+    expect(f.read()).toBe(long);
+    writeFileSync(path, 'cpu  1 2 3 4\n');
+    expect(f.read()).toBe('cpu  1 2 3 4\n');
+    f.close();
+    expect(() => new ProcFile(join(path, 'nope')).read()).toThrow(/ENOTDIR|ENOENT/);
   });
 
   it('CPU busy share is the tick delta between two readings of /proc/stat', async () => {
