@@ -34,9 +34,19 @@ function metric(
 
 const pct = { min: 0, max: 100 };
 const field = (name: string, scale?: number): SourceFieldSpec => ({ field: name, ...(scale ? { scale } : {}) });
-type SourceFieldSpec = { field: string; scale?: number };
+type SourceFieldSpec = { field: string; scale?: number; plus?: string[] };
 const xml = (...paths: (string | SourceFieldSpec)[]): SourceFieldSpec[] =>
   paths.map((p) => (typeof p === 'string' ? { field: p } : p));
+/** ECC counts from the XML: the SRAM and DRAM elements summed (v12+), else the older single/double-bit totals. */
+const eccXml = (scope: 'volatile' | 'aggregate', kind: 'correctable' | 'uncorrectable') => {
+  const at = (e: string) => `ecc_errors/${scope}/${e}`;
+  const sram =
+    kind === 'correctable'
+      ? [at('sram_correctable')]
+      : [at('sram_uncorrectable'), at('sram_uncorrectable_parity'), at('sram_uncorrectable_secded')];
+  const [first = '', ...rest] = [...sram, at(`dram_${kind}`)];
+  return xml({ field: first, plus: rest }, at(kind === 'correctable' ? 'single_bit/total' : 'double_bit/total'));
+};
 
 /** GPU metrics: one wide row per GPU (or MIG instance) per instant in `gpu_samples`. */
 const gpu: MetricDef[] = [
@@ -266,7 +276,7 @@ const gpu: MetricDef[] = [
       otel: 'hw.errors',
       sources: {
         nvidiaSmiQuery: field('ecc.errors.corrected.volatile.total'),
-        nvidiaSmiXml: xml('ecc_errors/volatile/sram_correctable', 'ecc_errors/volatile/single_bit/total'),
+        nvidiaSmiXml: eccXml('volatile', 'correctable'),
         dcgm: field('DCGM_FI_DEV_ECC_SBE_VOL_TOTAL'),
       },
     },
@@ -282,7 +292,7 @@ const gpu: MetricDef[] = [
       otel: 'hw.errors',
       sources: {
         nvidiaSmiQuery: field('ecc.errors.uncorrected.volatile.total'),
-        nvidiaSmiXml: xml('ecc_errors/volatile/sram_uncorrectable', 'ecc_errors/volatile/double_bit/total'),
+        nvidiaSmiXml: eccXml('volatile', 'uncorrectable'),
         dcgm: field('DCGM_FI_DEV_ECC_DBE_VOL_TOTAL'),
       },
     },
@@ -290,14 +300,14 @@ const gpu: MetricDef[] = [
   metric('gpu', 'ecc_sbe_aggregate', 'count', 'counter', 'UInt64', 'Corrected ECC errors over the board lifetime.', {
     sources: {
       nvidiaSmiQuery: field('ecc.errors.corrected.aggregate.total'),
-      nvidiaSmiXml: xml('ecc_errors/aggregate/sram_correctable', 'ecc_errors/aggregate/single_bit/total'),
+      nvidiaSmiXml: eccXml('aggregate', 'correctable'),
       dcgm: field('DCGM_FI_DEV_ECC_SBE_AGG_TOTAL'),
     },
   }),
   metric('gpu', 'ecc_dbe_aggregate', 'count', 'counter', 'UInt64', 'Uncorrected ECC errors over the board lifetime.', {
     sources: {
       nvidiaSmiQuery: field('ecc.errors.uncorrected.aggregate.total'),
-      nvidiaSmiXml: xml('ecc_errors/aggregate/sram_uncorrectable', 'ecc_errors/aggregate/double_bit/total'),
+      nvidiaSmiXml: eccXml('aggregate', 'uncorrectable'),
       dcgm: field('DCGM_FI_DEV_ECC_DBE_AGG_TOTAL'),
     },
   }),

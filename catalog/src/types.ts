@@ -40,6 +40,11 @@ export type ValueType = 'Float32' | 'Float64' | 'UInt8' | 'UInt16' | 'UInt32' | 
 export interface SourceField {
   readonly field: string;
   readonly scale?: number;
+  /**
+   * More fields whose values add to `field`'s: one reading split across several elements (nvidia-smi
+   * XML splits ECC counts into SRAM and DRAM, and from DTD v13 SRAM into parity and SEC-DED).
+   */
+  readonly plus?: readonly string[];
 }
 
 export interface MetricSources {

@@ -143,6 +143,27 @@ describe('nvidia-smi -q -x', () => {
     expect(g1!.errors).toEqual([]); // "Requested functionality has been deprecated" is absent, not an error
     expect(r.inventory.map((i) => i.serial)).toEqual(['1234567890123', '0123456789012']);
   });
+
+  it('ECC counts add SRAM and DRAM, and from v13 SRAM parity and SEC-DED, as the query fields do', () => {
+    // The real files with ECC disabled (N/A): the same documents with the counts a board with ECC on prints.
+    const v13 = fixture('gpu/telegraf-2x-rtx-a5000-v13-q.xml')
+      .replace(/<sram_uncorrectable_parity>N\/A</g, '<sram_uncorrectable_parity>2<')
+      .replace(/<sram_uncorrectable_secded>N\/A</g, '<sram_uncorrectable_secded>3<')
+      .replace(/<dram_uncorrectable>N\/A</g, '<dram_uncorrectable>5<')
+      .replace(/<sram_correctable>N\/A</g, '<sram_correctable>7<');
+    const [g0] = parseNvidiaSmiXml(v13).records;
+    expect(g0!.values.ecc_dbe_volatile).toBe(10);
+    expect(g0!.values.ecc_dbe_aggregate).toBe(10);
+    // dram_correctable stays N/A: the sum is of the elements that hold a number.
+    expect(g0!.values.ecc_sbe_volatile).toBe(7);
+    // The GPU's own <ecc_errors> (its MIG devices carry ECC blocks of their own, earlier in the file).
+    const v12 = fixture('gpu/telegraf-a100-sxm4-80gb-mig-v12-q.xml').replace(
+      /(<ecc_errors>\s*<volatile>\s*<sram_correctable>0<\/sram_correctable>\s*)<sram_uncorrectable>0<(\/sram_uncorrectable>\s*<dram_correctable>0<\/dram_correctable>\s*)<dram_uncorrectable>0</,
+      '$1<sram_uncorrectable>1<$2<dram_uncorrectable>4<',
+    );
+    expect(v12).toContain('<sram_uncorrectable>1<');
+    expect(parseNvidiaSmiXml(v12).records[0]!.values.ecc_dbe_volatile).toBe(5);
+  });
 });
 
 describe('nvidia-smi --query-gpu CSV', () => {

@@ -89,8 +89,9 @@ function numberAt(node: XmlNode | undefined, path: string, scale = 1): number | 
 /** Sets every catalog metric whose path exists under `node` (a <gpu> or a <mig_device>). */
 function readCatalogFields(b: RecordBuilder, node: XmlNode): void {
   for (const { metric, paths } of NVIDIA_SMI_XML_FIELDS) {
-    const hit = paths.find((p) => at(node, p.field) !== undefined);
+    const hit = paths.find((p) => [p.field, ...(p.plus ?? [])].some((f) => at(node, f) !== undefined));
     if (!hit) continue;
+    if (hit.plus?.length && readSum(b, metric.name, node, [hit.field, ...hit.plus], hit.scale ?? 1)) continue;
     const el = at(node, hit.field);
     // An element with children where a value was expected (e.g. <remapped_rows> on a newer DTD) is not a reading.
     const raw = text(el);
@@ -101,6 +102,25 @@ function readCatalogFields(b: RecordBuilder, node: XmlNode): void {
     }
     b.setRaw(metric.name, raw, { scale: hit.scale ?? 1 });
   }
+}
+
+/**
+ * One reading split across elements: the sum of those that hold a number. Where none does (all N/A,
+ * say), returns false and the first element present is read as usual, so N/A and garbage are
+ * reported the same way as for a single element.
+ */
+function readSum(b: RecordBuilder, name: string, node: XmlNode, fields: readonly string[], scale: number): boolean {
+  let sum = 0;
+  let seen = 0;
+  for (const f of fields) {
+    const v = numberAt(node, f);
+    if (v === undefined) continue;
+    sum += v;
+    seen++;
+  }
+  if (seen === 0) return false;
+  b.setNumber(name, sum * scale);
+  return true;
 }
 
 /** Rebuilds the NVML bitmask from per-reason Active / Not Active elements (all v11..v13 print). */
