@@ -129,9 +129,9 @@ function sources(scope: Scope): Source[] {
   return out;
 }
 
-function branch(src: Source, select: readonly string[], groupBy: readonly string[]): string {
+function branch(src: Source, select: readonly string[]): string {
   const head = ['$__timeInterval(ts) AS time', ...(src.series ? [`${src.series} AS series`] : [])];
-  const group = ['time', ...(src.series ? ['series'] : []), ...groupBy];
+  const group = ['time', ...(src.series ? ['series'] : [])];
   return (
     `SELECT ${[...head, ...select].join(', ')} FROM ${src.table}` +
     ` WHERE ${src.where.join(' AND ')} GROUP BY ${group.join(', ')}`
@@ -187,7 +187,7 @@ export function gaugeUnionSql(scope: Scope, values: readonly GaugeValue[], extra
 /** Guarded branches with any per-resolution SELECT list after `time` (and `series`). */
 export function seriesUnionSql(scope: Scope, select: SelectFn): string {
   return sources(scope)
-    .map((src) => branch(src, select(src.res, src.regional), []))
+    .map((src) => branch(src, select(src.res, src.regional)))
     .join(' UNION ALL ');
 }
 
