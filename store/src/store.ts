@@ -74,13 +74,16 @@ function isChdbLockError(err: unknown): boolean {
   return /Cannot lock file|Another server instance|only one active data directory/i.test(text);
 }
 
+/** How long a store without the derived columns is taken at its word before it is asked again. */
+const DERIVED_RECHECK_MS = 5 * 60_000;
+
 class ClickHouseStore implements Store {
   readonly target: 'embedded' | 'server';
   readonly description: string;
   private readonly writers = new Map<Entity, SampleWriter>();
   private readonly trackers = new Map<Entity, IncreaseTracker>();
-  /** Per raw table: whether it has the derived columns yet (migration 0004); asked once. */
-  private readonly hasDerived = new Map<string, boolean>();
+  /** Per raw table: whether it has the derived columns (migration 0004), and when that was asked. */
+  private readonly hasDerived = new Map<string, { has: boolean; at: number }>();
   private closed = false;
 
   constructor(
@@ -193,17 +196,17 @@ class ClickHouseStore implements Store {
    * refusing every batch.
    */
   private async derivesFor(table: string): Promise<boolean> {
-    let has = this.hasDerived.get(table);
-    if (has === undefined) {
-      const r = await this.withRetry(() =>
-        this.query<{ n: number | string }>(
-          'SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = {t:String} AND name = {c:String}',
-          { t: table, c: FIRST_IN_MINUTE },
-        ),
-      );
-      has = Number(r[0]?.n ?? 0) > 0;
-      this.hasDerived.set(table, has);
-    }
+    const known = this.hasDerived.get(table);
+    // A "no" is asked again after a while: an operator may migrate a server under running collectors.
+    if (known && (known.has || Date.now() - known.at < DERIVED_RECHECK_MS)) return known.has;
+    const r = await this.withRetry(() =>
+      this.query<{ n: number | string }>(
+        'SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = {t:String} AND name = {c:String}',
+        { t: table, c: FIRST_IN_MINUTE },
+      ),
+    );
+    const has = Number(r[0]?.n ?? 0) > 0;
+    this.hasDerived.set(table, { has, at: Date.now() });
     return has;
   }
 
