@@ -8,7 +8,7 @@
  * same query, the way many exporters do. Both run side by side for the same wall time.
  *
  * Prints CPU time per hour (and % of one core) and peak RSS. Targets: <= 0.5 % of one core,
- * <= 80 MB RSS. Usage: npm run bench:collector [-- --seconds 60 --warmup 60]
+ * <= 80 MB RSS. Usage: npm run bench:collector [-- --seconds 60 --warmup 60 --floors]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -81,39 +81,72 @@ function startIdleNode(): ChildProcess {
   });
 }
 
+/** How a bare sender sends; the default is how the collector's Session-Sender sends. */
+interface BareUdpShape {
+  /** connect() once per peer, then send(buf); otherwise send(buf, port, address) on one socket. */
+  connected: boolean;
+  /** One timer for all peers per tick; otherwise one timer per peer. */
+  oneTimer: boolean;
+  /** A completion callback on every send (it costs a process.nextTick per send). */
+  callback: boolean;
+}
+const COLLECTOR_SHAPE: BareUdpShape = { connected: true, oneTimer: true, callback: false };
+
 /**
  * The floor STAMP cannot go below in Node: a bare node:dgram sender that sends the same number of
- * well-formed 44-octet probes to the same reflectors from one timer (one reused buffer, no
- * callback, no timestamps, no bookkeeping) and only counts the replies. On loopback each send also
- * pays the reflector's receive path in the kernel, as the collector's sends do.
+ * well-formed 44-octet probes to the same reflectors (one reused buffer, no timestamps, no
+ * bookkeeping) and only counts the replies. On loopback each send also pays the reflector's
+ * receive path in the kernel, as the collector's sends do. `--floors` adds the other shapes, to
+ * show what connecting and batching are worth.
  */
-function startBareUdp(ports: readonly number[]): ChildProcess {
+function startBareUdp(ports: readonly number[], shape: BareUdpShape = COLLECTOR_SHAPE): ChildProcess {
   const script = `
     import { createSocket } from 'node:dgram';
-    const sockets = [];
+    const shape = ${JSON.stringify(shape)};
+    const ports = ${JSON.stringify(ports)};
     let replies = 0;
-    for (const port of ${JSON.stringify(ports)}) {
+    let seq = 0;
+    const packet = Buffer.alloc(44);
+    packet.writeUInt16BE(0x0001, 12); // Error Estimate: multiplier 1 (0 marks a corrupt packet)
+    const afterSend = () => {};
+    const sends = [];
+    const shared = shape.connected ? undefined : createSocket('udp4');
+    if (shared) {
+      shared.on('message', () => replies++);
+      shared.on('error', () => {});
+      await new Promise((r) => shared.bind(0, '127.0.0.1', r));
+    }
+    for (const port of ports) {
+      if (shared) {
+        sends.push(shape.callback ? () => shared.send(packet, port, '127.0.0.1', afterSend) : () => shared.send(packet, port, '127.0.0.1'));
+        continue;
+      }
       const s = createSocket('udp4');
       s.on('message', () => replies++);
       s.on('error', () => {});
       await new Promise((r) => s.connect(port, '127.0.0.1', r));
-      sockets.push(s);
+      sends.push(shape.callback ? () => s.send(packet, afterSend) : () => s.send(packet));
     }
-    const packet = Buffer.alloc(44);
-    packet.writeUInt16BE(0x0001, 12); // Error Estimate: multiplier 1 (0 marks a corrupt packet)
-    let seq = 0;
-    setInterval(() => {
-      for (const s of sockets) {
-        packet.writeUInt32BE(seq++ >>> 0, 0);
-        s.send(packet);
-      }
-    }, ${1000 / STAMP_RATE});
+    const sendOne = (send) => {
+      packet.writeUInt32BE(seq++ >>> 0, 0);
+      send();
+    };
+    if (shape.oneTimer) setInterval(() => { for (const send of sends) sendOne(send); }, ${1000 / STAMP_RATE});
+    else for (const send of sends) setInterval(() => sendOne(send), ${1000 / STAMP_RATE});
     process.on('SIGTERM', () => { console.log('REPLIES ' + replies); process.exit(0); });`;
   return spawn(process.execPath, ['--input-type=module', '-e', script], {
     env: { ...process.env, NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
 }
+
+/** The other shapes `--floors` measures beside the collector's, with their labels. */
+const FLOOR_VARIANTS: readonly { label: string; shape: BareUdpShape }[] = [
+  { label: 'unconnected, one timer', shape: { connected: false, oneTimer: true, callback: false } },
+  { label: 'connected, one timer per peer', shape: { connected: true, oneTimer: false, callback: false } },
+  { label: 'connected, one timer, callback per send', shape: { connected: true, oneTimer: true, callback: true } },
+  { label: 'unconnected, timer per peer, callback', shape: { connected: false, oneTimer: false, callback: true } },
+];
 
 /** The yardstick: spawn nvidia-smi once per second with the collector's own query, parse, repeat. */
 function startBaseline(queryArgs: string[]): ChildProcess {
@@ -211,6 +244,10 @@ async function main(): Promise<void> {
   const baseline = startBaseline(oneShotArgs);
   const idle = startIdleNode();
   const bare = PEERS > 0 ? startBareUdp(reflectors.ports) : undefined;
+  const variants =
+    PEERS > 0 && process.argv.includes('--floors')
+      ? FLOOR_VARIANTS.map((v) => ({ ...v, proc: startBareUdp(reflectors.ports, v.shape) }))
+      : [];
 
   console.log(
     `bench:collector: warming up ${WARMUP_S} s, then measuring ${SECONDS} s ` +
@@ -225,6 +262,7 @@ async function main(): Promise<void> {
   const b0 = readProc(bpid)!;
   const i0 = readProc(idle.pid!)!;
   const u0 = bare ? readProc(bare.pid!) : undefined;
+  const v0 = variants.map((v) => readProc(v.proc.pid!)?.self ?? 0);
   const s0 = smiPids.map((p) => readProc(p)?.self ?? 0);
   const t0 = process.hrtime.bigint();
   const rows0 = new Map(ch.rows);
@@ -244,6 +282,12 @@ async function main(): Promise<void> {
   const bareCpu = bare && u0 ? readProc(bare.pid!)!.self - u0.self : undefined;
   const bareRss = bare ? (peakRss(bare.pid!) ?? 0) / 1048576 : undefined;
   bare?.kill('SIGTERM');
+  const variantUsage = variants.map((v, i) => ({
+    label: v.label,
+    cpuS: (readProc(v.proc.pid!)?.self ?? v0[i]!) - v0[i]!,
+    rssMb: (peakRss(v.proc.pid!) ?? 0) / 1048576,
+  }));
+  for (const v of variants) v.proc.kill('SIGTERM');
   const bareReplies = bare ? await waitForLine(bare, 'stdout', /REPLIES \d+/).catch(() => 'REPLIES ?') : undefined;
 
   collector.kill('SIGTERM');
@@ -272,8 +316,9 @@ async function main(): Promise<void> {
   console.log(row('floor: an idle Node process (timer at 1 Hz) on this machine', idleCpu, wallS, idleRss));
   if (bareCpu !== undefined)
     console.log(
-      row(`floor: bare node:dgram, ${PEERS} peers × ${STAMP_RATE}/s, no bookkeeping`, bareCpu, wallS, bareRss),
+      row(`floor: bare node:dgram, ${PEERS} peers × ${STAMP_RATE}/s (connected, one timer)`, bareCpu, wallS, bareRss),
     );
+  for (const v of variantUsage) console.log(row(`  the same, ${v.label}`, v.cpuS, wallS, v.rssMb));
   console.log(
     `\nrows the store received in the measured window: gpu ${gained('gpu_samples')}, host ${gained('host_samples')}, ` +
       `link ${gained('link_samples')} (yardstick parsed ${baselineRows.slice(5)} GPU lines in all` +

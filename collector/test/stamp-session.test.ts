@@ -194,6 +194,67 @@ describe('StampSession', () => {
       row: { probes_received: 3, reordered: 0 },
     });
   });
+  it('keeps every open probe when more are open than its ring first holds (1 kHz, 5 s intervals)', () => {
+    // 5,000 probes in one interval and 3,000 in the next, all open at once: the probe ring starts
+    // with 1,024 slots and must grow rather than overwrite a probe still waiting for its reply.
+    const s = new StampSession(labels, { intervalMs: 5000, lossTimeoutMs: 500, maxClockErrorMs: 1 });
+    const t1 = (i: number): bigint => T0 + BigInt(i) * MS;
+    for (let i = 0; i < 8000; i++) s.onSent(s.nextSeq(), t1(i));
+    // Every probe answers with an RTT of 10 ms plus (i mod 7) ms, probe 0 last (so reordered).
+    const order = [...Array.from({ length: 7999 }, (_, k) => k + 1), 0];
+    for (const i of order) {
+      const rtt = 10n + BigInt(i % 7);
+      expect(s.onReply(reply(i, t1(i), rtt * MS, 0n), t1(i) + rtt * MS).outcome).toBe('received');
+    }
+    const first = s.finalize(Number(T0 / MS));
+    const second = s.finalize(Number(T0 / MS) + 5000);
+    expect(first?.row).toMatchObject({
+      probes_sent: 5000,
+      probes_received: 5000,
+      loss_pct: 0,
+      reordered: 1,
+      rtt_min: 10,
+      rtt_max: 16,
+    });
+    expect(second?.row).toMatchObject({
+      probes_sent: 3000,
+      probes_received: 3000,
+      loss_pct: 0,
+      reordered: 0,
+      rtt_min: 10,
+      rtt_max: 16,
+    });
+    expect(first?.row.rtt_avg).toBeCloseTo(mean(Array.from({ length: 5000 }, (_, i) => 10 + (i % 7))) ?? NaN, 9);
+    // In sequence order the RTTs step by 1 ms six times in seven and fall by 6 ms once.
+    expect(first?.row.jitter).toBeCloseTo(
+      meanAbsoluteSuccessiveDifference(Array.from({ length: 5000 }, (_, i) => 10 + (i % 7))) ?? NaN,
+      9,
+    );
+    expect(s.counters).toMatchObject({ probesSent: 8000, repliesReceived: 8000, unmatchedReplies: 0 });
+    // Their slots are free again: a reply to a reported probe finds nothing.
+    expect(s.onReply(reply(42, t1(42), 10n * MS, 0n), t1(42) + 10n * MS).outcome).toBe('unmatched');
+  });
+
+  it('counts a probe in the interval of its send time when the wall clock steps back', () => {
+    const s = new StampSession(labels, timing);
+    const a = s.onSent(s.nextSeq(), T0 + 900n * MS);
+    const b = s.onSent(s.nextSeq(), T0 + 1000n * MS);
+    // chrony steps the clock back by 50 ms: the third probe belongs to the first interval again.
+    expect(s.onSent(s.nextSeq(), T0 + 950n * MS)).toBe(a);
+    s.onReply(reply(0, T0 + 900n * MS, 10n * MS, 0n), T0 + 920n * MS);
+    s.onReply(reply(1, T0 + 1000n * MS, 10n * MS, 0n), T0 + 1030n * MS);
+    s.onReply(reply(2, T0 + 950n * MS, 10n * MS, 0n), T0 + 990n * MS);
+    expect(s.finalize(a)).toMatchObject({
+      firstSeq: 0,
+      lastSeq: 2,
+      row: { probes_sent: 2, probes_received: 2, rtt_min: 20, rtt_max: 40 },
+    });
+    expect(s.finalize(b)).toMatchObject({
+      firstSeq: 1,
+      lastSeq: 1,
+      row: { probes_sent: 1, probes_received: 1, rtt_min: 30 },
+    });
+  });
 });
 
 describe('stats', () => {

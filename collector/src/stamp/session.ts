@@ -81,43 +81,109 @@ export interface StampSessionCounters {
   badTurnaround: number;
 }
 
-interface Probe {
-  readonly seq: number;
-  /** Monotonic probe number (does not wrap at 2^32, unlike seq). */
-  readonly serial: number;
-  readonly t1Ns: bigint;
-  readonly intervalStartMs: number;
-  replies: number;
-}
-
-interface Sample {
-  readonly serial: number;
-  readonly rttMs: number;
-  readonly owdForwardMs: number;
-  readonly owdReverseMs: number;
-}
-
 interface IntervalAcc {
   readonly startMs: number;
   sent: number;
   firstSeq: number;
   lastSeq: number;
+  /**
+   * Serial numbers of the interval's first and last probe. Its probes are the ring's entries in
+   * that range whose interval is this one: a wall clock stepped back can put a later probe into
+   * an earlier interval, so the range may hold other intervals' probes too.
+   */
+  readonly firstSerial: number;
+  lastSerial: number;
+  received: number;
   duplicates: number;
   reordered: number;
   late: number;
-  readonly samples: Sample[];
   allSynced: boolean;
   maxClockErrorMs: number;
-  readonly probes: Probe[];
 }
 
 const NS_PER_MS = 1_000_000n;
 const nsToMs = (ns: bigint): number => Number(ns) / 1e6;
+const TWO_32 = 0x1_0000_0000;
+/** Ring slots a session starts with: 60 s + 2 s of probes at 10/s (the defaults) fit. */
+const INITIAL_SLOTS = 1024;
+const FREE = -1;
+
+/**
+ * Open probes (sent, their interval not yet finalised), in typed arrays indexed by serial number
+ * modulo a power of two rather than as an object and a Map entry each: at 10 probes/s per peer
+ * those objects were a steady stream of garbage. A probe's sequence number is its serial number
+ * modulo 2^32, so a reply finds its slot from its sequence number alone. The ring doubles when the
+ * slot of a new probe is still taken, so no open probe is ever overwritten, whatever the rate,
+ * interval and loss timeout.
+ */
+class ProbeRing {
+  mask = INITIAL_SLOTS - 1;
+  /** The probe's serial number, or FREE. */
+  serial = new Float64Array(INITIAL_SLOTS).fill(FREE);
+  t1Ns = new BigInt64Array(INITIAL_SLOTS);
+  intervalStartMs = new Float64Array(INITIAL_SLOTS);
+  /** Counted replies so far (the first is the sample, the rest are duplicates). */
+  replies = new Uint32Array(INITIAL_SLOTS);
+  /** The first counted reply's figures, in ms. */
+  rttMs = new Float64Array(INITIAL_SLOTS);
+  owdForwardMs = new Float64Array(INITIAL_SLOTS);
+  owdReverseMs = new Float64Array(INITIAL_SLOTS);
+
+  /** The slot of the open probe with sequence number `seq`, or -1. */
+  find(seq: number): number {
+    const slot = seq & this.mask;
+    const serial = this.serial[slot] as number;
+    return serial !== FREE && serial % TWO_32 === seq ? slot : -1;
+  }
+
+  /** The slot for a new probe with serial number `serial`, growing the ring if it is taken. */
+  claim(serial: number): number {
+    while (this.serial[serial & this.mask] !== FREE) this.grow();
+    return serial & this.mask;
+  }
+
+  private grow(): void {
+    const old = { ...this };
+    for (let size = (this.mask + 1) * 2; ; size *= 2) {
+      this.allocate(size);
+      if (this.rehash(old)) return;
+    }
+  }
+
+  private allocate(size: number): void {
+    this.mask = size - 1;
+    this.serial = new Float64Array(size).fill(FREE);
+    this.t1Ns = new BigInt64Array(size);
+    this.intervalStartMs = new Float64Array(size);
+    this.replies = new Uint32Array(size);
+    this.rttMs = new Float64Array(size);
+    this.owdForwardMs = new Float64Array(size);
+    this.owdReverseMs = new Float64Array(size);
+  }
+
+  /** Moves every open probe of `old` into this ring; false if two of them want the same slot. */
+  private rehash(old: Omit<ProbeRing, 'find' | 'claim'>): boolean {
+    for (let from = 0; from <= old.mask; from++) {
+      const serial = old.serial[from] as number;
+      if (serial === FREE) continue;
+      const to = serial & this.mask;
+      if (this.serial[to] !== FREE) return false;
+      this.serial[to] = serial;
+      this.t1Ns[to] = old.t1Ns[from] as bigint;
+      this.intervalStartMs[to] = old.intervalStartMs[from] as number;
+      this.replies[to] = old.replies[from] as number;
+      this.rttMs[to] = old.rttMs[from] as number;
+      this.owdForwardMs[to] = old.owdForwardMs[from] as number;
+      this.owdReverseMs[to] = old.owdReverseMs[from] as number;
+    }
+    return true;
+  }
+}
 
 export class StampSession {
   private serial = 0;
   private highestReceivedSerial = -1;
-  private readonly pending = new Map<number, Probe>();
+  private readonly ring = new ProbeRing();
   private readonly intervals = new Map<number, IntervalAcc>();
   readonly counters: StampSessionCounters = {
     probesSent: 0,
@@ -141,7 +207,7 @@ export class StampSession {
 
   /** Sequence number for the next probe (RFC 8762: starts at 0, +1 per packet, wraps at 2^32). */
   nextSeq(): number {
-    return this.serial % 0x1_0000_0000;
+    return this.serial % TWO_32;
   }
 
   intervalStartOf(tNs: bigint): number {
@@ -152,7 +218,7 @@ export class StampSession {
   /** Records a probe sent with sequence `seq` at T1 = `t1Ns` (the value written in the packet). */
   onSent(seq: number, t1Ns: bigint): number {
     const startMs = this.intervalStartOf(t1Ns);
-    const probe: Probe = { seq, serial: this.serial++, t1Ns, intervalStartMs: startMs, replies: 0 };
+    const serial = this.serial++;
     let acc = this.intervals.get(startMs);
     if (!acc) {
       acc = {
@@ -160,20 +226,26 @@ export class StampSession {
         sent: 0,
         firstSeq: seq,
         lastSeq: seq,
+        firstSerial: serial,
+        lastSerial: serial,
+        received: 0,
         duplicates: 0,
         reordered: 0,
         late: 0,
-        samples: [],
         allSynced: true,
         maxClockErrorMs: 0,
-        probes: [],
       };
       this.intervals.set(startMs, acc);
     }
     acc.sent++;
     acc.lastSeq = seq;
-    acc.probes.push(probe);
-    this.pending.set(seq, probe);
+    acc.lastSerial = serial;
+    const ring = this.ring;
+    const slot = ring.claim(serial);
+    ring.serial[slot] = serial;
+    ring.t1Ns[slot] = t1Ns;
+    ring.intervalStartMs[slot] = startMs;
+    ring.replies[slot] = 0;
     this.counters.probesSent++;
     return startMs;
   }
@@ -181,20 +253,22 @@ export class StampSession {
   /** Classifies a decoded reply that arrived at T4 = `t4Ns` and updates its interval. */
   onReply(reply: ReflectorPacket, t4Ns: bigint): ReplyObservation {
     const seq = reply.senderSeq;
-    const probe = this.pending.get(seq);
-    if (!probe) {
+    const ring = this.ring;
+    const slot = ring.find(seq);
+    if (slot < 0) {
       const stale = t4Ns - reply.senderTimestampNs > this.lossTimeoutNs;
       if (stale) this.counters.lateReplies++;
       else this.counters.unmatchedReplies++;
       return { outcome: stale ? 'late' : 'unmatched', seq };
     }
-    if (reply.senderTimestampNs !== probe.t1Ns) {
+    const t1Ns = ring.t1Ns[slot] as bigint;
+    if (reply.senderTimestampNs !== t1Ns) {
       this.counters.mismatchedReplies++;
       return { outcome: 'mismatch', seq };
     }
-    const acc = this.intervals.get(probe.intervalStartMs);
+    const acc = this.intervals.get(ring.intervalStartMs[slot] as number);
     if (!acc) throw new Error(`STAMP session ${this.labels.linkId}: probe ${seq} has no open interval`);
-    const roundTripNs = t4Ns - probe.t1Ns;
+    const roundTripNs = t4Ns - t1Ns;
     if (roundTripNs > this.lossTimeoutNs) {
       acc.late++;
       this.counters.lateReplies++;
@@ -206,22 +280,27 @@ export class StampSession {
       return { outcome: 'bad-turnaround', seq };
     }
     const rttMs = nsToMs(roundTripNs - turnaroundNs);
-    const owdForwardMs = nsToMs(reply.receiveTimestampNs - probe.t1Ns);
+    const owdForwardMs = nsToMs(reply.receiveTimestampNs - t1Ns);
     const owdReverseMs = nsToMs(t4Ns - reply.timestampNs);
     const clockErrorMs =
       (errorEstimateSeconds(reply.senderErrorEstimate) + errorEstimateSeconds(reply.errorEstimate)) * 1000;
     const clockSynced =
       reply.senderErrorEstimate.synced && reply.errorEstimate.synced && clockErrorMs <= this.timing.maxClockErrorMs;
-    probe.replies++;
-    if (probe.replies > 1) {
+    const replies = (ring.replies[slot] as number) + 1;
+    ring.replies[slot] = replies;
+    if (replies > 1) {
       acc.duplicates++;
       this.counters.duplicates++;
       return { outcome: 'duplicate', seq, rttMs, owdForwardMs, owdReverseMs, clockSynced };
     }
     this.counters.repliesReceived++;
-    if (probe.serial < this.highestReceivedSerial) acc.reordered++;
-    else this.highestReceivedSerial = probe.serial;
-    acc.samples.push({ serial: probe.serial, rttMs, owdForwardMs, owdReverseMs });
+    const serial = ring.serial[slot] as number;
+    if (serial < this.highestReceivedSerial) acc.reordered++;
+    else this.highestReceivedSerial = serial;
+    ring.rttMs[slot] = rttMs;
+    ring.owdForwardMs[slot] = owdForwardMs;
+    ring.owdReverseMs[slot] = owdReverseMs;
+    acc.received++;
     acc.allSynced &&= clockSynced;
     acc.maxClockErrorMs = Math.max(acc.maxClockErrorMs, clockErrorMs);
     return { outcome: 'received', seq, rttMs, owdForwardMs, owdReverseMs, clockSynced };
@@ -237,9 +316,25 @@ export class StampSession {
     const acc = this.intervals.get(intervalStartMs);
     if (!acc) return undefined;
     this.intervals.delete(intervalStartMs);
-    for (const probe of acc.probes) if (this.pending.get(probe.seq) === probe) this.pending.delete(probe.seq);
+    // The interval's samples in sequence order (jitter is defined over consecutive probes), and
+    // its probes' slots freed on the way.
+    const ring = this.ring;
+    const rtts = new Float64Array(acc.received);
+    const owdForward = new Float64Array(acc.received);
+    const owdReverse = new Float64Array(acc.received);
+    let n = 0;
+    for (let serial = acc.firstSerial; serial <= acc.lastSerial; serial++) {
+      const slot = serial & ring.mask;
+      if (ring.serial[slot] !== serial || ring.intervalStartMs[slot] !== intervalStartMs) continue;
+      ring.serial[slot] = FREE;
+      if (ring.replies[slot] === 0) continue;
+      rtts[n] = ring.rttMs[slot] as number;
+      owdForward[n] = ring.owdForwardMs[slot] as number;
+      owdReverse[n] = ring.owdReverseMs[slot] as number;
+      n++;
+    }
     return {
-      row: this.rowOf(acc),
+      row: this.rowOf(acc, rtts, owdForward, owdReverse),
       linkId: this.labels.linkId,
       intervalStartMs,
       intervalMs: this.timing.intervalMs,
@@ -249,8 +344,14 @@ export class StampSession {
     };
   }
 
-  private rowOf(acc: IntervalAcc): LinkSampleRow {
-    const received = acc.samples.length;
+  /** The interval's row, from its counters and its samples in sequence order. */
+  private rowOf(
+    acc: IntervalAcc,
+    rtts: Float64Array,
+    owdForward: Float64Array,
+    owdReverse: Float64Array,
+  ): LinkSampleRow {
+    const received = rtts.length;
     const row: LinkSampleRow = {
       ts: acc.startMs,
       source: STAMP_SOURCE,
@@ -268,27 +369,20 @@ export class StampSession {
     };
     // With no reply at all there is nothing to say about delay or about the far end's clock.
     if (received === 0) return row;
-    const inSeqOrder = [...acc.samples].sort((a, b) => a.serial - b.serial);
-    const rtts = inSeqOrder.map((s) => s.rttMs);
-    const sorted = [...rtts].sort((a, b) => a - b);
+    const jitter = meanAbsoluteSuccessiveDifference(rtts);
+    // A typed array sorts numerically, in place: the sequence order is not needed past jitter.
+    const sorted = rtts.sort();
     row[COLUMN.rtt_min] = sorted[0];
     row[COLUMN.rtt_max] = sorted[sorted.length - 1];
     row[COLUMN.rtt_avg] = mean(sorted);
     row[COLUMN.rtt_p50] = percentile(sorted, 50);
     row[COLUMN.rtt_p99] = percentile(sorted, 99);
-    const jitter = meanAbsoluteSuccessiveDifference(rtts);
     if (jitter !== undefined) row[COLUMN.jitter] = jitter;
     row[COLUMN.clock_synced] = acc.allSynced ? 1 : 0;
     row[COLUMN.clock_error] = acc.maxClockErrorMs;
     if (acc.allSynced) {
-      row[COLUMN.owd_forward] = percentile(
-        inSeqOrder.map((s) => s.owdForwardMs).sort((a, b) => a - b),
-        50,
-      );
-      row[COLUMN.owd_reverse] = percentile(
-        inSeqOrder.map((s) => s.owdReverseMs).sort((a, b) => a - b),
-        50,
-      );
+      row[COLUMN.owd_forward] = percentile(owdForward.sort(), 50);
+      row[COLUMN.owd_reverse] = percentile(owdReverse.sort(), 50);
     }
     return row;
   }
