@@ -53,8 +53,8 @@ describe('SQL builders', () => {
     expect(readExpr(GPU.util, 'avg', '1m')).toBe(`avgMerge(${util.column})`);
     expect(readExpr(GPU.util, 'avg', 'raw')).toBe(`avg(${GPU.util.name})`);
     expect(regionSummarySql('1h')).toContain('FROM gpu_1h WHERE $__timeFilter(ts)');
-    expect(regionSummarySql('raw')).toContain('(max(xid_count) - min(xid_count)) AS xid_errors');
-    expect(regionSummarySql('1m')).toContain('(max(xid_count_max) - min(xid_count_max)) AS xid_errors');
+    expect(regionSummarySql('raw')).toContain('sum(xid_count_inc) AS xid_errors');
+    expect(regionSummarySql('1m')).toContain('sum(xid_count_inc) AS xid_errors');
   });
   it('use the ClickHouse macros for ranges, buckets and rates', () => {
     expect(gpuSeriesSql(GPU.temp, '1m', { region: 'eu-west' })).toBe(

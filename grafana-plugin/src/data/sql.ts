@@ -1,4 +1,5 @@
 import {
+  increaseColumn,
   rollupColumns,
   rollupReadExpr,
   tableFor,
@@ -44,11 +45,15 @@ export function naturalAgg(m: MetricDef): Agg {
   return 'avg';
 }
 
-/** How much a cumulative counter grew over the rows in the group (per series: group by the series key). */
-export function increaseExpr(m: MetricDef, res: Resolution): string {
-  const last = readExpr(m, 'max', res);
-  const first = res === 'raw' ? `min(${m.name})` : last.replace(/^max\(/, 'min(');
-  return `(${last} - ${first})`;
+/**
+ * How much a cumulative counter grew over the rows in the group: the sum of the per-sample increases
+ * the store's writer keeps beside each counter (resets counted from zero), which also adds up across
+ * series, where differencing the cumulative values would miss resets and the steps between buckets.
+ */
+export function increaseExpr(m: MetricDef): string {
+  const inc = increaseColumn(m);
+  if (!inc) throw new Error(`metric ${m.name} is not a counter with increases`);
+  return `sum(${inc})`;
 }
 
 export function table(entity: Entity, res: Resolution): string {
