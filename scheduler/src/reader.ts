@@ -4,7 +4,15 @@
  * accounting) from the workloads table; capacity and the fiber floor from topology and inventory.
  * Every table and column name is derived from the catalog; every value is a bound parameter.
  */
-import { metricByName, rawTable, rollupColumns, rollupReadExpr, rollupTable, type RollupAgg } from '@meridian/catalog';
+import {
+  increaseColumn,
+  metricByName,
+  rawTable,
+  rollupColumns,
+  rollupReadExpr,
+  rollupTable,
+  type RollupAgg,
+} from '@meridian/catalog';
 import type { Store } from '@meridian/store';
 import type {
   CommClass,
@@ -29,6 +37,10 @@ function read(metric: string, agg: RollupAgg): string {
 /** The same, over the rollup minutes from `{recent:String}` on (the freshest window). */
 function readRecent(metric: string): string {
   return `avgMergeIf(${col(metric, 'avg')}, ts >= toStartOfMinute(toDateTime64({recent:String}, 3, 'UTC')))`;
+}
+/** A counter's per-sample increase column (see increaseColumn in the catalog). */
+function increase(metric: string): string {
+  return increaseColumn(def(metric)) ?? fail(metric, 'increase');
 }
 function def(metric: string) {
   const m = metricByName(metric);
@@ -103,9 +115,10 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
   const gpu1m = rollupTable('gpu', '1m');
   const link1m = rollupTable('link', '1m');
 
-  // Per GPU first (counter deltas are per series), then per region.
-  const xid = col('xid_count', 'max');
-  const dbe = col('ecc_dbe_volatile', 'max');
+  // Per GPU first, then per region. Error counts are the writer's per-sample increases summed, which
+  // count a counter reset from zero where max − min of the cumulative values would miss it.
+  const xid = increase('xid_count');
+  const dbe = increase('ecc_dbe_volatile');
   const gpuRows = await store.query<Record<string, unknown>>(
     `SELECT region,
             count() AS gpus,
@@ -123,8 +136,8 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
               ${read('throttled', 'avg')} AS throttled,
               ${readRecent('util_gpu')} AS util_recent,
               ${readRecent('throttled')} AS throttled_recent,
-              max(${xid}) - min(${xid}) AS xid_delta,
-              max(${dbe}) - min(${dbe}) AS dbe_delta,
+              sum(${xid}) AS xid_delta,
+              sum(${dbe}) AS dbe_delta,
               anyLast(model) AS model,
               greatest(dateDiff('second', min(ts), max(ts)) + 60, 60) / 3600 AS hours
        FROM ${gpu1m}
