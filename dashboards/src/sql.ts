@@ -97,8 +97,9 @@ interface Source {
 }
 
 /**
- * The guarded branches of a scope: raw, 1m and 1h, and for a regional scope the region rollups for
- * 1m and 1h (with the per-series rollups kept for when its condition does not hold).
+ * The guarded branches of a scope: raw, 1m and 1h, and for a regional scope the region rollups (the
+ * minute one standing in for raw rows), with the per-series tables kept for when its condition does
+ * not hold.
  */
 function sources(scope: Scope): Source[] {
   const out: Source[] = [];
@@ -112,14 +113,18 @@ function sources(scope: Scope): Source[] {
       series: scope.series,
       where: [...base, ...extra, ...scope.filters],
     });
-    if (!r || res === 'raw') {
+    if (!r) {
       out.push(perSeries([]));
       continue;
     }
+    // Whole regions read minute rows even where a per-series view reads raw ones: one row per GPU
+    // per second across a fleet (9.6 M rows for 15 minutes of 10,000 GPUs) cost seconds, and a
+    // fleet-wide line gains little from per-second points. Picking a host brings them back.
     const always = r.when === '1';
+    const regionRes = res === 'raw' ? '1m' : res;
     out.push({
-      table: regionRollupTable(scope.entity, res),
-      res,
+      table: regionRollupTable(scope.entity, regionRes),
+      res: regionRes,
       regional: true,
       series: r.series,
       where: [...base, ...(always ? [] : [r.when]), ...r.filters],
