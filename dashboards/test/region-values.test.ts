@@ -98,6 +98,8 @@ describe('fleet panels over 24 h, answered by the region rollups', () => {
       // Fleet-wide, the minute and hour branches exist only on the region rollups.
       expect(sql, title).toMatch(/FROM gpu_region_1m WHERE/);
       expect(sql, title).not.toMatch(/FROM gpu_1[mh]\b/);
+      // Not even for short ranges: the minute rollup stands in for raw rows across whole regions.
+      expect(sql, title).not.toMatch(/FROM gpu_samples\b/);
     }
   });
 
