@@ -322,15 +322,27 @@ async function runPolicy(scenario: string, policy: Policy, durationS: number, st
           executor,
           observe: async (now) => win.observation(now),
           clock: () => twin.nowMs,
-          // MERIDIAN_BENCH_VERBOSE=1 prints each move and why, to see what drives the figures.
+          // MERIDIAN_BENCH_VERBOSE=1 prints each move and why, to see what drives the figures; =2 also
+          // the regions' states, the moves refused, and what the twin charged each workload.
           ...(process.env.MERIDIAN_BENCH_VERBOSE
             ? {
-                onPass: (r: PassReport) =>
+                onPass: (r: PassReport) => {
+                  const t = Math.round((r.ts - twin.startMs) / 1000);
                   r.executed.forEach((e) =>
                     console.log(
-                      `  ${scenario} t=${Math.round((r.ts - twin.startMs) / 1000)}s ${e.planned.move.workloadId} ${e.planned.move.from}→${e.planned.move.to} ${e.outcome.status}: ${e.planned.trigger}`,
+                      `  ${scenario} t=${t}s ${e.planned.move.workloadId} ${e.planned.move.from}→${e.planned.move.to} ${e.outcome.status}: ${e.planned.trigger}`,
                     ),
-                  ),
+                  );
+                  // The regions that are not plainly 'ok', and every move the plan refused and why.
+                  if (process.env.MERIDIAN_BENCH_VERBOSE !== '2') return;
+                  for (const a of sched?.state().assessment?.regions.values() ?? [])
+                    if (a.status !== 'ok' || a.heating)
+                      console.log(
+                        `    t=${t}s ${a.region} ${a.status}${a.heating ? ' heating' : ''}: ${a.reasons.join('; ')}`,
+                      );
+                  for (const j of r.plan?.rejected ?? [])
+                    console.log(`    t=${t}s refused ${j.workloadId} ${j.from}→${j.to} ${j.reason}: ${j.detail}`);
+                },
               }
             : {}),
         })
@@ -374,6 +386,13 @@ async function runPolicy(scenario: string, policy: Policy, durationS: number, st
         (ms[i] as { ts: number }).ts - (ms[i - 1] as { ts: number }).ts < 3_600_000
       )
         flaps++;
+  if (process.env.MERIDIAN_BENCH_VERBOSE === '2')
+    // What the twin charged: each service's SLO seconds and where it ended, each wait in the queue.
+    for (const w of twin.workloads)
+      if (w.sloViolationS > 0 || w.queuedS > 0)
+        console.log(
+          `    ${scenario} ${policy} ${w.id} (${w.gpus} GPUs) in ${twin.regionName(w.currentRegion)}: SLO ${w.sloViolationS.toFixed(0)} s, queued ${w.queuedS.toFixed(0)} s from t=${w.arrivalS.toFixed(0)} s, moves ${w.moves}`,
+        );
   const jcts = twin.workloads
     .filter((w) => w.state === 'done')
     .map((w) => w.endS - w.arrivalS)

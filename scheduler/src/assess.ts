@@ -41,6 +41,8 @@ export interface RegionAssessment {
   readonly share: number;
   /** Productive share of a GPU-second spent here, 0–1 (1 = full speed, 0 = lost). */
   readonly goodness: number;
+  /** The same for latency-bound inference, whose late answers are lost (`value.inferenceThrottleSlowdown`). */
+  readonly servingGoodness: number;
   readonly gpusTotal: number;
   readonly gpusAllocated: number;
   /** Most allocated GPUs the region may hold after moves in: the top of the load band. */
@@ -156,11 +158,19 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
     // Hysteresis gates every penalty: inside the dead band a region is worth exactly what it was, so
     // small wobbles cannot change the planner's answer.
     let goodness = 1;
-    if (status === 'failed') goodness = 0;
+    let servingGoodness = 1;
+    if (status === 'failed') goodness = servingGoodness = 0;
     else {
       // Throttling that has cleared no longer slows what runs here.
-      if (throttleNow) goodness -= cfg.value.throttleSlowdown * (r.throttledShare ?? 0);
-      if (errorsHot) goodness -= cfg.value.errorPenalty * Math.min(1, (errRate ?? 0) / cfg.errors.high);
+      if (throttleNow) {
+        goodness -= cfg.value.throttleSlowdown * (r.throttledShare ?? 0);
+        servingGoodness -= cfg.value.inferenceThrottleSlowdown * (r.throttledShare ?? 0);
+      }
+      if (errorsHot) {
+        const lost = cfg.value.errorPenalty * Math.min(1, (errRate ?? 0) / cfg.errors.high);
+        goodness -= lost;
+        servingGoodness -= lost;
+      }
     }
     const mid = (cfg.load.low + cfg.load.high) / 2;
     regions.set(r.region, {
@@ -176,6 +186,7 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
       imbalanced: !stale && m.balance.level === 'high',
       share: r.gpusTotal > 0 ? r.gpusAllocated / r.gpusTotal : 0,
       goodness: Math.max(0, goodness),
+      servingGoodness: Math.max(0, servingGoodness),
       gpusTotal: r.gpusTotal,
       gpusAllocated: r.gpusAllocated,
       ceilingGpus: Math.min(r.gpusTotal, Math.floor(cfg.load.high * r.gpusTotal)),

@@ -157,6 +157,13 @@ export const configSchema = z.strictObject({
       overloadPerGpu: z.number().min(0).default(0.25),
       /** Slowdown of a throttled GPU. */
       throttleSlowdown: fraction.default(0.5),
+      /**
+       * Share of a latency-bound inference service's value lost on a throttled GPU. Serving replicas
+       * are sized for their peak with little headroom (the twin's: 1.25×), so a throttled clock puts
+       * p99 past the SLO, and an answer that comes late is lost, not slower: at 1 a throttled
+       * region's inference is worth moving before its batch and training are.
+       */
+      inferenceThrottleSlowdown: fraction.default(1),
       /** Share of work lost in a region whose error rate is at the high threshold. */
       errorPenalty: fraction.default(0.5),
       /** Slowdown of pipeline work whose stages talk over a degraded link. */

@@ -119,7 +119,8 @@ function coupledRegions(ctx: Context, w: WorkloadObservation): string[] {
 /** GPU-seconds one GPU of w is worth in region r over the horizon. */
 function valuePerGpu(ctx: Context, w: WorkloadObservation, r: RegionAssessment, partners: readonly string[]): number {
   const H = ctx.cfg.horizonSeconds;
-  let v = H * r.goodness;
+  // Inference is priced by the answers it gives within its SLO, batch and training by their progress.
+  let v = H * (w.commClass === 'inference' ? r.servingGoodness : r.goodness);
   const remote = partners.filter((p) => p !== r.region);
   if (remote.length > 0) {
     const degraded = remote.filter((p) => ctx.asmt.links.get(pairKey(r.region, p))?.degraded ?? true).length;
@@ -441,7 +442,9 @@ function balanceTerm(
   const regions = new Map<string, { total: number; allocated: number }>();
   for (const r of asmt.regions.values())
     if (r.gpusTotal > 0 && r.status !== 'unknown' && r.status !== 'failed')
-      regions.set(r.region, { total: r.gpusTotal, allocated: r.gpusAllocated });
+      // A throttled or erring region's GPUs are worth their goodness as headroom: work that lands
+      // there runs slow, so its share is taken of what its GPUs deliver, and leaving it balances.
+      regions.set(r.region, { total: r.gpusTotal * r.goodness, allocated: r.gpusAllocated });
   if (regions.size < 2 || cfg.value.balancePerGpu <= 0) return undefined;
   for (const f of mem.inFlight) {
     const w = byId.get(f.move.workloadId);

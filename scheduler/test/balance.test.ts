@@ -1,7 +1,7 @@
 /**
  * The plan's objective beyond the safety rules: the priced spread of allocated share across regions,
- * the free-GPU reserve that keeps room for the largest gang, and the per-move overhead that makes
- * one large move beat several small ones. Each test also runs with its feature off and expects the
+ * the free-GPU reserve that keeps room for the largest gang, the per-move overhead that makes one
+ * large move beat several small ones, and what a throttled region's work is worth elsewhere. Each test also runs with its feature off and expects the
  * other answer, so it fails if the feature stops working.
  */
 import { describe, expect, it } from 'vitest';
@@ -89,5 +89,56 @@ describe('balance', () => {
     expect(withOverhead.map((m) => m.id)).toEqual(['big']);
     const without = await movesOf(obs, { migration: { overheadGpuSeconds: 0 } });
     expect(without.map((m) => m.id).sort()).toEqual(['small1', 'small2']);
+  });
+});
+
+/**
+ * a has lost cooling: `throttled` of its GPU time is throttled. It runs an 8-GPU inference service
+ * (80 GB of weights, 8 s over the link) and an 8-GPU batch job; b and c are busier than a by
+ * allocation, with room for 14 GPUs each.
+ */
+const throttled = (share: number): Observation => ({
+  ts: T0,
+  regions: [
+    region('a', { gpusAllocated: 32, throttledShare: share, throttledShareRecent: share }),
+    region('b', { gpusAllocated: 40 }),
+    region('c', { gpusAllocated: 40 }),
+  ],
+  links: fullMesh(['a', 'b', 'c']),
+  workloads: [
+    workload('serve', 'a', { kind: 'inference', commClass: 'inference', checkpointBytes: 80e9 }),
+    workload('batch', 'a', { kind: 'batch', checkpointBytes: 8e9 }),
+    workload('a0', 'a', { gpus: 16, pinned: true }),
+    workload('b0', 'b', { gpus: 40, pinned: true }),
+    workload('c0', 'c', { gpus: 40, pinned: true }),
+  ],
+});
+
+describe('a throttled region', () => {
+  // The default per-move overhead (3,600 GPU-s) applies: a move must bring more than a little.
+  const overhead = { migration: { overheadGpuSeconds: 3600 } };
+
+  it("sheds its inference first: a late answer is lost, so the service's whole value is at stake", async () => {
+    // Throttled 30 %: the inference service gains 8 × 3,600 × 0.3 ≈ 8,600 GPU-s against
+    // 1.5 × (8 × (8 + 120) + 3,600) ≈ 6,900; the batch job, slowed by 30 % × 0.5, gains 4,300
+    // against 1.5 × (8 × (1 + 120 + 300) + 3,600) ≈ 10,400 and stays.
+    const moves = await movesOf(throttled(0.3), overhead);
+    expect(moves.map((m) => [m.id, m.from])).toEqual([['serve', 'a']]);
+    // Valued like throughput work (half a throttled GPU's output lost), the service gains 4,300
+    // too, and stays behind with its SLO broken.
+    const asBatch = await movesOf(throttled(0.3), { ...overhead, value: { inferenceThrottleSlowdown: 0.5 } });
+    expect(asBatch).toEqual([]);
+  });
+
+  it('counts its GPUs at what they deliver when pricing balance, so leaving it is not imbalance', async () => {
+    // Throttled 60 %, with balance priced. By GPU count a (50 %) is below the fleet's share (58 %)
+    // and b and c above it: moving the service a→b adds 16 GPUs of imbalance, priced at
+    // 16 × 0.6 × 3,600 ÷ 2 ≈ 17,300 GPU-s, all the 17,300 it gains by leaving. Counted at their
+    // goodness (1 − 0.5 × 0.6), a's 64 GPUs are 45, a is above the share, and the move adds 7.
+    const cfg = { ...overhead, value: { balancePerGpu: 0.6 } };
+    const moves = await movesOf(throttled(0.6), cfg);
+    expect(moves.map((m) => [m.id, m.from])).toEqual([['serve', 'a']]);
+    // With throttling not slowing throughput work (goodness 1), a's GPUs count whole and it stays.
+    expect(await movesOf(throttled(0.6), { ...cfg, value: { ...cfg.value, throttleSlowdown: 0 } })).toEqual([]);
   });
 });
