@@ -252,9 +252,10 @@ export function plan(
   const balance = balanceTerm(asmt, cfg, mem, byId);
   let fleetAlloc = 0;
   let fleetTotal = 0;
-  for (const v of balance?.regions.values() ?? []) {
+  for (const [name, v] of balance?.regions ?? []) {
     fleetAlloc += v.allocated;
-    fleetTotal += v.total;
+    // The trigger's text states shares of GPUs, as `imbalanced` measures them, not of goodness.
+    fleetTotal += asmt.regions.get(name)?.gpusTotal ?? 0;
   }
   const ctx: Context = { obs, asmt, cfg, mem, byId, fleetShare: fleetTotal > 0 ? fleetAlloc / fleetTotal : 0 };
   const inFlight = new Set(mem.inFlight.map((f) => f.move.workloadId));

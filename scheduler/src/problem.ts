@@ -46,7 +46,10 @@ export interface Candidate {
 export interface BalanceTerm {
   /** μ: GPU-seconds of objective per GPU of imbalance removed. */
   readonly value: number;
-  /** The regions imbalance is taken over: their GPUs, and GPUs allocated once moves in flight land. */
+  /**
+   * The regions imbalance is taken over: their GPUs (counted at the region's goodness: a throttled
+   * region is worth less as room), and GPUs allocated once moves in flight land.
+   */
   readonly regions: ReadonlyMap<string, { readonly total: number; readonly allocated: number }>;
   /** The fleet's allocated share over those regions, before this plan's moves. */
   readonly share: number;
