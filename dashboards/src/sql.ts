@@ -144,7 +144,7 @@ function branch(src: Source, select: readonly string[]): string {
 }
 
 /** The increase of a counter over a group of rows: its per-sample increases summed (see the catalog). */
-export function increaseExpr(m: MetricDef): string {
+function increaseExpr(m: MetricDef): string {
   const col = increaseColumn(m);
   if (!col) throw new Error(`dashboards: metric "${m.name}" is not a counter with increases`);
   return `sum(${col})`;

@@ -66,7 +66,7 @@ export function nativeLayout(entity: Entity): NativeColumn[] {
 const derivedLayouts = new Map<Entity, NativeColumn[]>();
 
 /** The writer's derived columns (counter increases, first-in-bucket flags), written after the rest. */
-export function derivedLayout(entity: Entity): NativeColumn[] {
+function derivedLayout(entity: Entity): NativeColumn[] {
   let cols = derivedLayouts.get(entity);
   if (!cols) {
     cols = [
