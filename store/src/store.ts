@@ -258,14 +258,7 @@ class ClickHouseStore implements Store {
   }
 
   async command(sql: string, params?: QueryParams): Promise<void> {
-    await this.client.command({
-      query: sql,
-      ...(params ? { query_params: params } : {}),
-      // chDB applies a query's settings with SET, so they outlive it in the session: without this,
-      // an INSERT … SELECT here would carry the last writer batch's deduplication token and be
-      // dropped as a duplicate of it.
-      clickhouse_settings: { insert_deduplication_token: '' },
-    });
+    await this.client.command({ query: sql, ...(params ? { query_params: params } : {}) });
   }
 
   async ping(): Promise<boolean> {
@@ -285,6 +278,27 @@ class ClickHouseStore implements Store {
 }
 
 /**
+ * chDB applies a statement's settings with SET, so they outlive it in the session: a writer batch's
+ * insert_deduplication_token would stick to every later INSERT … SELECT or exec on the same
+ * connection, and the engine would drop those as duplicates of that batch. Every statement that can
+ * insert therefore states the token, empty unless its caller sets one. A server takes settings per
+ * request and needs none of this.
+ */
+function isolateInsertSettings<C extends object>(conn: C): C {
+  return new Proxy(conn, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop) as unknown;
+      if (typeof value !== 'function') return value;
+      // chDB's methods check their receiver, so they are called on the real connection.
+      const fn = (value as (p: unknown) => unknown).bind(target);
+      if (prop !== 'command' && prop !== 'exec' && prop !== 'insert') return fn;
+      return (params: { clickhouse_settings?: Record<string, unknown> }) =>
+        fn({ ...params, clickhouse_settings: { insert_deduplication_token: '', ...params.clickhouse_settings } });
+    },
+  });
+}
+
+/**
  * Opens the store. The embedded engine is imported only here and only when asked for, so a
  * collector writing to a server never pays chDB's ~200 MB of memory.
  */
@@ -297,7 +311,9 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       const { createChdbConnection } = await import('chdb/connection');
       // chdb implements @clickhouse/client-common's Connection; @clickhouse/client bundles its own copy
       // of those types, identical in shape but nominally distinct, hence the cast.
-      const raw = createChdbConnection({ path: opts.data }) as unknown as ChdbAsClientConnection & object;
+      const raw = isolateInsertSettings(
+        createChdbConnection({ path: opts.data }) as unknown as ChdbAsClientConnection & object,
+      );
       const connection = options.wrapConnection ? options.wrapConnection(raw) : raw;
       const client = createClient({ connection });
       // Touch the engine now so a directory held by a non-Meridian process fails here, clearly.

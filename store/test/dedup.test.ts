@@ -75,6 +75,11 @@ describe('a retried batch lands once', () => {
     await store.command(sql('second'));
     const [n] = await store.query<{ c: string }>('SELECT count() AS c FROM extra_metrics');
     expect(Number(n?.c)).toBe(20);
+    // Not only through command(): the client the store exposes is covered too.
+    await store.writer('gpu').write(batch.slice(0, 1), { token: 'collector-1:gpu:45' });
+    await store.client.command({ query: sql('third') });
+    const [m] = await store.query<{ c: string }>('SELECT count() AS c FROM extra_metrics');
+    expect(Number(m?.c)).toBe(30);
   });
 
   it('gives up after the configured attempts and reports the transport error', async () => {
