@@ -25,7 +25,7 @@ import {
   type MetricDef,
   type Resolution,
 } from '@meridian/catalog';
-import type { Store } from '@meridian/store';
+import { regionRollupSelect, type Store } from '@meridian/store';
 
 export interface Fleet {
   readonly regions: readonly string[];
@@ -119,7 +119,7 @@ function labelSql(entity: Entity, l: Layout): { names: string[]; exprs: string[]
 }
 
 /** Per-series SELECT of a chunk's `steps` instants `stepS` apart from `startS`, every series of the entity. */
-function seriesSelect(chunk: SeedPlan, f: Fleet, t0: number): { cols: string[]; sql: string } {
+function seriesSelect(chunk: SeedPlan, f: Fleet, t0: number, forRegionFold = false): { cols: string[]; sql: string } {
   const { entity, res, startS, stepS, steps } = chunk;
   const l = layout(entity, f);
   const { names, exprs } = labelSql(entity, l);
@@ -131,6 +131,10 @@ function seriesSelect(chunk: SeedPlan, f: Fleet, t0: number): { cols: string[]; 
   if (res === 'raw') {
     cols.push(FIRST_IN_MINUTE, FIRST_IN_HOUR);
     vals.push('toUInt8(T % 60 = 0)', 'toUInt8(T % 3600 = 0)');
+  } else if (forRegionFold) {
+    // What a region rollup's view sums from finer rows: samples and the series-minute/hour counts.
+    cols.push('samples', SERIES_MINUTES, SERIES_HOURS);
+    vals.push(`toUInt64(${stepS})`, `toUInt64(${stepS / 60})`, res === '1m' ? 'toUInt64(T % 3600 = 0)' : 'toUInt64(1)');
   }
   for (const m of metricsOf(entity)) {
     const inc = increaseColumn(m);
@@ -168,29 +172,15 @@ export function insertSql(chunk: SeedPlan, f: Fleet, t0: number): string {
 }
 
 /**
- * The same rollup rows folded per region and source into the region rollup, as its view would fold
- * them (raw rows reach it through the view itself). GPU seed rows are all whole GPUs.
+ * The same rollup rows folded per region and source into the region rollup by the store's own view
+ * query (raw rows reach it through the view itself). GPU seed rows are all whole GPUs. The SELECT
+ * lists the table's columns in order, so the insert needs no column list.
  */
 export function regionInsertSql(chunk: SeedPlan & { res: Exclude<Resolution, 'raw'> }, f: Fleet, t0: number): string {
   const { entity, res } = chunk;
-  const { sql } = seriesSelect(chunk, f, t0);
-  const parts = [
-    'ts',
-    'region',
-    'source',
-    `toUInt64(count() * ${res === '1m' ? 1 : 60}) AS ${SERIES_MINUTES}`,
-    `toUInt64(${res === '1m' ? 'countIf(toMinute(ts) = 0)' : 'count()'}) AS ${SERIES_HOURS}`,
-  ];
-  for (const m of metricsOf(entity)) {
-    for (const c of rollupColumns(m)) {
-      const agg = { avg: 'avgMergeState', min: 'min', max: 'max', bitor: 'groupBitOr' }[c.agg];
-      parts.push(`${agg}(${c.column}) AS ${c.column}`);
-    }
-    const inc = increaseColumn(m);
-    if (inc) parts.push(`sum(${inc}) AS ${inc}`);
-  }
-  const cols = parts.map((p) => p.split(' AS ').pop() ?? p);
-  return `INSERT INTO ${regionRollupTable(entity, res)} (${cols.join(', ')}) SELECT ${parts.join(', ')} FROM (${sql}) GROUP BY ts, region, source`;
+  const { sql } = seriesSelect(chunk, f, t0, true);
+  const bucket = res === '1m' ? 'toStartOfMinute' : 'toStartOfHour';
+  return `INSERT INTO ${regionRollupTable(entity, res)} ${regionRollupSelect(entity, bucket, `(${sql})`, true)}`;
 }
 
 export interface SeedPlan {

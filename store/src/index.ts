@@ -16,7 +16,7 @@ export type {
 export { openStore, resolveStoreOptions, StoreLockedError } from './store.js';
 export type { Store } from './store.js';
 export { validateSampleRows } from './validate.js';
-export { migrations, renderClusterDdl } from './schema/index.js';
+export { migrations, regionRollupSelect, renderClusterDdl } from './schema/index.js';
 export type {
   TableRows,
   AuxTable,

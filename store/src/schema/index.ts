@@ -2,3 +2,4 @@ export { migrations, migrationChecksum, migrationsTableDdl } from './migrations.
 export type { Migration } from './migrations.js';
 export { renderClusterDdl } from './cluster.js';
 export { dataTables, AUX_TABLES, RETENTION_DAYS } from './ddl.js';
+export { regionRollupSelect } from './columns.js';
