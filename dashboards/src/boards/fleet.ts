@@ -94,8 +94,7 @@ export function fleetOverviewDashboard(): DashboardBuilder {
         customSeriesSql(fleet, (res, regional) => [`toFloat64(${gpusReporting(res, regional)}) AS ${alias('GPUs')}`]),
         units.Short,
         {
-          description:
-            'Whole GPUs with samples in the latest bucket (averaged over its minutes past 75 minutes of range).',
+          description: 'Whole GPUs with samples in the latest bucket (averaged over its minutes).',
         },
       ),
     )
@@ -122,7 +121,7 @@ export function fleetOverviewDashboard(): DashboardBuilder {
   b.withRow(new RowBuilder('Regions')).withPanel(
     tablePanel(
       'Regions',
-      summaryTableSql({ ...fleet, regional: { when: '1', filters: regionFilters } }, [region], (res, regional) => [
+      summaryTableSql(fleet, [region], (res, regional) => [
         `toFloat64(round(${gpusReporting(res, regional)}, 1)) AS gpus`,
         `toFloat64(${readExpr(util, 'avg', res)}) AS ${alias(`${util.name} (avg)`)}`,
         `toFloat64(${readExpr(power, 'avg', res)}) AS ${alias(`${power.name} (avg per GPU)`)}`,
