@@ -71,7 +71,7 @@ export class IncreaseTracker {
       let key = '';
       for (const k of this.keys) key += `${row[k] ?? ''}\u001f`;
       const prev = pending.get(key) ?? this.last.get(key);
-      const ts = row['ts'] as number;
+      const ts = row.ts;
       if (prev && ts <= prev.ts) {
         out[r] = { [FIRST_IN_MINUTE]: 0, [FIRST_IN_HOUR]: 0 };
         continue;
