@@ -190,12 +190,22 @@ class RowWindow {
       regions,
       links: [...links.values()].map(({ n: _n, ...l }) => l),
       workloads: running.filter((w) => w.state === 'running').map(({ state: _s, ...w }) => w),
+      queued: [...this.workloads.values()].filter((w) => w.state === 'queued').map(({ state: _s, ...w }) => w),
     };
   }
 }
 
-export type Policy = 'none' | 'lnu' | 'lnu+cooldown' | 'greedy' | 'meridian';
-const POLICIES: Policy[] = ['none', 'lnu', 'lnu+cooldown', 'greedy', 'meridian'];
+export type Policy = 'none' | 'lnu' | 'lnu+cooldown' | 'greedy' | 'meridian-nosteer' | 'meridian';
+const POLICIES: Policy[] = ['none', 'lnu', 'lnu+cooldown', 'greedy', 'meridian-nosteer', 'meridian'];
+
+/** --policies a,b: each name must be one of POLICIES. */
+export function parsePolicies(list: string): Policy[] {
+  return list.split(',').map((p) => {
+    const known = POLICIES.find((q) => q === p);
+    if (!known) throw new Error(`--policies: unknown policy "${p}"; give some of ${POLICIES.join(', ')}`);
+    return known;
+  });
+}
 const LOW = 0.6;
 const HIGH = 0.85;
 
@@ -306,6 +316,7 @@ async function runPolicy(scenario: string, policy: Policy, durationS: number, st
   const inner = twin.executor();
   const executor: Executor = {
     name: 'twin',
+    ...(inner.place ? { place: inner.place } : {}),
     execute: async (m) => {
       const o = await inner.execute(m);
       if (o.status === 'started' || o.status === 'done') {
@@ -315,38 +326,38 @@ async function runPolicy(scenario: string, policy: Policy, durationS: number, st
       return o;
     },
   };
-  const sched =
-    policy === 'meridian'
-      ? await createScheduler({
-          config: { intervalSeconds: 30 },
-          executor,
-          observe: async (now) => win.observation(now),
-          clock: () => twin.nowMs,
-          // MERIDIAN_BENCH_VERBOSE=1 prints each move and why, to see what drives the figures; =2 also
-          // the regions' states, the moves refused, and what the twin charged each workload.
-          ...(process.env.MERIDIAN_BENCH_VERBOSE
-            ? {
-                onPass: (r: PassReport) => {
-                  const t = Math.round((r.ts - twin.startMs) / 1000);
-                  r.executed.forEach((e) =>
+  const meridian = policy === 'meridian' || policy === 'meridian-nosteer';
+  const sched = meridian
+    ? await createScheduler({
+        config: { intervalSeconds: 30, placement: { steer: policy === 'meridian' } },
+        executor,
+        observe: async (now) => win.observation(now),
+        clock: () => twin.nowMs,
+        // MERIDIAN_BENCH_VERBOSE=1 prints each move and why, to see what drives the figures; =2 also
+        // the regions' states, the moves refused, and what the twin charged each workload.
+        ...(process.env.MERIDIAN_BENCH_VERBOSE
+          ? {
+              onPass: (r: PassReport) => {
+                const t = Math.round((r.ts - twin.startMs) / 1000);
+                r.executed.forEach((e) =>
+                  console.log(
+                    `  ${scenario} t=${t}s ${e.planned.move.workloadId} ${e.planned.move.from}→${e.planned.move.to} ${e.outcome.status}: ${e.planned.trigger}`,
+                  ),
+                );
+                // The regions that are not plainly 'ok', and every move the plan refused and why.
+                if (process.env.MERIDIAN_BENCH_VERBOSE !== '2') return;
+                for (const a of sched?.state().assessment?.regions.values() ?? [])
+                  if (a.status !== 'ok' || a.heating)
                     console.log(
-                      `  ${scenario} t=${t}s ${e.planned.move.workloadId} ${e.planned.move.from}→${e.planned.move.to} ${e.outcome.status}: ${e.planned.trigger}`,
-                    ),
-                  );
-                  // The regions that are not plainly 'ok', and every move the plan refused and why.
-                  if (process.env.MERIDIAN_BENCH_VERBOSE !== '2') return;
-                  for (const a of sched?.state().assessment?.regions.values() ?? [])
-                    if (a.status !== 'ok' || a.heating)
-                      console.log(
-                        `    t=${t}s ${a.region} ${a.status}${a.heating ? ' heating' : ''}: ${a.reasons.join('; ')}`,
-                      );
-                  for (const j of r.plan?.rejected ?? [])
-                    console.log(`    t=${t}s refused ${j.workloadId} ${j.from}→${j.to} ${j.reason}: ${j.detail}`);
-                },
-              }
-            : {}),
-        })
-      : null;
+                      `    t=${t}s ${a.region} ${a.status}${a.heating ? ' heating' : ''}: ${a.reasons.join('; ')}`,
+                    );
+                for (const j of r.plan?.rejected ?? [])
+                  console.log(`    t=${t}s refused ${j.workloadId} ${j.from}→${j.to} ${j.reason}: ${j.detail}`);
+              },
+            }
+          : {}),
+      })
+    : null;
   const moved = new Map<string, number>();
   const intervalS = 30;
   let spreadSum = 0;
@@ -360,10 +371,13 @@ async function runPolicy(scenario: string, policy: Policy, durationS: number, st
     nextPass += intervalS;
     const now = twin.nowMs;
     const obs = win.observation(now);
-    const shares = obs.regions.map((r) => r.gpusAllocated / Math.max(1, r.gpusTotal));
+    // Over the regions whose GPUs report (a dark region's 0 % would be every policy's max − min).
+    const shares = obs.regions
+      .filter((r) => r.lastSampleTs !== null && now - r.lastSampleTs <= intervalS * 1000)
+      .map((r) => r.gpusAllocated / Math.max(1, r.gpusTotal));
     spreadSum += Math.max(...shares) - Math.min(...shares);
     spreadN++;
-    if (policy === 'meridian') await sched?.runPass();
+    if (meridian) await sched?.runPass();
     else if (policy !== 'none') {
       const moves =
         policy === 'greedy'
@@ -416,7 +430,14 @@ export async function quality(
   opts: { scenarios?: string[]; durationS?: number; policies?: Policy[]; startMs?: number } = {},
 ): Promise<void> {
   // The trace replay needs ≈3.6 simulated hours to complete jobs: ask for it with --scenarios trace.
-  const scenarios = opts.scenarios ?? ['cooling-loss', 'link-degradation', 'host-failure', 'arrival-surge'];
+  const scenarios = opts.scenarios ?? [
+    'cooling-loss',
+    'link-degradation',
+    'host-failure',
+    'region-failure',
+    'arrival-surge',
+    'diurnal-inference',
+  ];
   if (scenarios.includes('trace') && traceScenario().length === 0)
     throw new Error('trace scenario: the shared trace is not checked out beside the repository');
   const durationS = opts.durationS ?? 5400;
@@ -426,13 +447,13 @@ export async function quality(
     `\nquality on the twin (sim/), ${durationS / 60} simulated minutes per run from ${new Date(startMs).toISOString()}; lower is better except 'completed'`,
   );
   console.log(
-    'scenario          policy        | done | mean JCT s | p99 JCT s | queue s | spread | SLO min | moves | flaps | wasted GPU-h | GiB moved',
+    'scenario          policy           | done | mean JCT s | p99 JCT s | queue s | spread | SLO min | moves | flaps | wasted GPU-h | GiB moved',
   );
   for (const sc of scenarios) {
     for (const p of opts.policies ?? POLICIES) {
       const r = await runPolicy(sc, p, durationS, startMs);
       console.log(
-        `${sc.padEnd(17)} ${p.padEnd(13)} | ${String(r.completed).padStart(4)} | ${r.meanJct.toFixed(0).padStart(10)} | ${r.p99Jct.toFixed(0).padStart(9)} | ${r.queue.toFixed(0).padStart(7)} | ${r.spread.toFixed(3)} | ${r.sloMin.toFixed(1).padStart(7)} | ${String(r.moves).padStart(5)} | ${String(r.flaps).padStart(5)} | ${r.wastedGpuH.toFixed(2).padStart(12)} | ${(r.bytes / 2 ** 30).toFixed(0).padStart(9)}`,
+        `${sc.padEnd(17)} ${p.padEnd(16)} | ${String(r.completed).padStart(4)} | ${r.meanJct.toFixed(0).padStart(10)} | ${r.p99Jct.toFixed(0).padStart(9)} | ${r.queue.toFixed(1).padStart(7)} | ${r.spread.toFixed(3)} | ${r.sloMin.toFixed(1).padStart(7)} | ${String(r.moves).padStart(5)} | ${String(r.flaps).padStart(5)} | ${r.wastedGpuH.toFixed(2).padStart(12)} | ${(r.bytes / 2 ** 30).toFixed(0).padStart(9)}`,
       );
     }
   }

@@ -31,6 +31,10 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     // The twin's clock at t=0 for --quality (inference demand is diurnal, so SLO minutes depend on it).
     start: { type: 'string' },
+    // e.g. --policies none,meridian: a subset of the quality rows (all by default).
+    policies: { type: 'string' },
+    // --quality-only skips the latency and gap tables (the quality tables do not depend on them).
+    'quality-only': { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(args.runs);
@@ -142,10 +146,12 @@ async function gap(): Promise<void> {
   }
 }
 
-await latency();
-await gap();
-if (args.quality) {
-  const { quality } = await import('./scheduler-quality.js');
+if (!args['quality-only']) {
+  await latency();
+  await gap();
+}
+if (args.quality || args['quality-only']) {
+  const { quality, parsePolicies } = await import('./scheduler-quality.js');
   const startMs = args.start === undefined ? undefined : Date.parse(args.start);
   if (startMs !== undefined && !Number.isFinite(startMs))
     throw new Error(`--start "${args.start}" is not an ISO date-time: give e.g. 2026-12-05T12:00:00Z`);
@@ -153,5 +159,6 @@ if (args.quality) {
     durationS: Number(args.minutes) * 60,
     ...(startMs !== undefined ? { startMs } : {}),
     ...(args.scenarios ? { scenarios: args.scenarios.split(',') } : {}),
+    ...(args.policies ? { policies: parsePolicies(args.policies) } : {}),
   });
 }

@@ -86,6 +86,12 @@ export const configSchema = z.strictObject({
    * the largest gang running now. 0 turns the reserve off.
    */
   keepFreeGpus: z.int().min(0).optional(),
+  /**
+   * Placement steering: each pass, executors that can (`place`, e.g. the twin) get weights for where
+   * new work starts, so arrivals fill the least-allocated healthy regions and balancing needs fewer
+   * moves (see placement.ts). false leaves new work where the platform puts it.
+   */
+  placement: z.strictObject({ steer: z.boolean().default(true) }).prefault({}),
   /** Share of GPU time throttled. */
   throttle: band(0.05, 0.2, 120).prefault({}),
   /** XID + uncorrectable ECC errors per GPU-hour, in errors, not a fraction. */

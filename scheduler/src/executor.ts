@@ -30,4 +30,10 @@ export type MoveOutcome =
 export interface Executor {
   readonly name: string;
   execute(move: Move): Promise<MoveOutcome>;
+  /**
+   * Optional: steer where NEW work starts (Karmada static weights for new replicas), by region name;
+   * a region left out gets none. Balancing arrivals costs no migration. Executors without it are
+   * left out of placement; the plan still records the weights it would have set.
+   */
+  place?(weights: ReadonlyMap<string, number>): Promise<void>;
 }

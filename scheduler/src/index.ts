@@ -20,6 +20,8 @@ export type { Assessment, RegionAssessment, LinkAssessment, RegionStatus } from 
 export { plan, solve } from './plan.js';
 export type { Plan, PlannedMove, Rejection, RejectReason, PlanResult } from './plan.js';
 export { emptyMemory } from './memory.js';
+export { placementWeights } from './placement.js';
+export type { Placement } from './placement.js';
 export type { SchedulerMemory } from './memory.js';
 export { loadSolver, solveMilp, milpSize } from './solve-milp.js';
 export { solveGreedy } from './solve-greedy.js';

@@ -90,6 +90,11 @@ export interface Observation {
   readonly regions: readonly RegionObservation[];
   readonly links: readonly LinkObservation[];
   readonly workloads: readonly WorkloadObservation[];
+  /**
+   * Workloads waiting to start (state `queued`), each in the region it asked for. The plan makes room
+   * for a gang that fits in no region (plan.ts, makeRoom). Absent: none known.
+   */
+  readonly queued?: readonly WorkloadObservation[];
 }
 
 export function linkKey(from: string, to: string): string {

@@ -69,6 +69,8 @@ export interface Plan {
   readonly ts: number;
   readonly moves: readonly PlannedMove[];
   readonly rejected: readonly Rejection[];
+  /** A queued gang this plan's `room` moves make space for, and where; null when none. */
+  readonly room: Room | null;
   readonly solver: {
     readonly method: string;
     readonly status: string;
@@ -354,7 +356,7 @@ export function plan(
     }
     headroom.set(r.region, Math.max(0, r.ceilingGpus - r.gpusAllocated - incoming));
   }
-  keepRoomForLargestGang(headroom, asmt, cfg, obs, candidates);
+  const reserve = keepRoomForLargestGang(headroom, asmt, cfg, obs, candidates);
   const excess = new Map<string, number>();
   for (const r of asmt.regions.values()) {
     if (r.targetGpus !== null && (r.status === 'hot' || r.status === 'unhealthy'))
@@ -385,13 +387,15 @@ export function plan(
   const solution = solve(problem, cfg, opts.highs);
   const solveMs = performance.now() - t0;
 
-  const moves = applyLimits(ctx, problem, solution, passId, rejected);
+  const moves = applyLimits(ctx, problem, solution, passId, rejected, reserve);
+  const room = makeRoom(ctx, problem, moves, passId, rejected, flaps);
   return {
     plan: {
       passId,
       ts: obs.ts,
-      moves,
+      moves: [...moves, ...(room?.moves ?? [])],
       rejected,
+      room: room ? { workloadId: room.workloadId, region: room.region, gpus: room.gpus } : null,
       solver: {
         method: solution.method,
         status: solution.status,
@@ -415,19 +419,26 @@ function keepRoomForLargestGang(
   cfg: SchedulerConfig,
   obs: Observation,
   candidates: readonly Candidate[],
-): void {
-  if (candidates.some((c) => c.evacuate)) return;
+): Reserve | null {
+  if (candidates.some((c) => c.evacuate)) return null;
   const keep = cfg.keepFreeGpus ?? obs.workloads.reduce((n, w) => Math.max(n, w.gpus), 0);
-  if (keep <= 0) return;
+  if (keep <= 0) return null;
   let roomiest: RegionAssessment | null = null;
   for (const r of [...asmt.regions.values()].sort((a, b) => cmp(a.region, b.region))) {
     if (r.status !== 'ok') continue;
     if (!roomiest || r.gpusTotal - r.gpusAllocated > roomiest.gpusTotal - roomiest.gpusAllocated) roomiest = r;
   }
-  if (!roomiest) return;
+  if (!roomiest) return null;
   // A region short of the room takes nothing more, so that departures can open the room up again.
   const free = roomiest.gpusTotal - roomiest.gpusAllocated;
   headroom.set(roomiest.region, Math.max(0, Math.min(headroom.get(roomiest.region) ?? 0, free - keep)));
+  return { region: roomiest.region, gpus: keep };
+}
+
+/** The room the plan keeps free for the largest gang (see keepRoomForLargestGang). */
+interface Reserve {
+  readonly region: string;
+  readonly gpus: number;
 }
 
 /**
@@ -505,7 +516,14 @@ interface Chosen {
   readonly net: number;
 }
 
-function applyLimits(ctx: Context, p: Problem, s: Solution, passId: string, rejected: Rejection[]): PlannedMove[] {
+function applyLimits(
+  ctx: Context,
+  p: Problem,
+  s: Solution,
+  passId: string,
+  rejected: Rejection[],
+  reserve: Reserve | null,
+): PlannedMove[] {
   const { cfg, obs, mem, asmt } = ctx;
   const balanceValue = p.balance?.value ?? 0;
   /** What removing imbalance by these moves is worth, on top of an allocation. */
@@ -551,6 +569,16 @@ function applyLimits(ctx: Context, p: Problem, s: Solution, passId: string, reje
       }
     }
     const pays = worth + relief > 0;
+    // What actually kept it: the room left at its best destination once the chosen moves land, the
+    // room kept there for the largest gang, or else the solver's trade-off.
+    let into = 0;
+    for (const x of chosen) if (x.opt.region === best.region) into += x.units * x.cand.unitGpus;
+    const roomLeft = Math.max(0, (p.headroom.get(best.region) ?? 0) - into);
+    const kept = reserve?.region === best.region ? ` (it keeps ${reserve.gpus} GPUs free for the largest gang)` : '';
+    const why =
+      roomLeft < c.unitGpus
+        ? `destination ${best.region} has ${roomLeft} GPUs of headroom left after this pass's other moves${kept}; it needs ${c.unitGpus}`
+        : `the solver's plan scores higher without it: its move adds no more than the chosen moves already bring (overload relieved, imbalance removed)`;
     rejected.push({
       workloadId: c.workload.id,
       commClass: c.workload.commClass,
@@ -563,9 +591,7 @@ function applyLimits(ctx: Context, p: Problem, s: Solution, passId: string, reje
         p.overloadValue * Math.min(leftOver.get(c.source) ?? 0, c.units * c.unitGpus) +
         gain,
       cost: c.units * best.costPerUnit,
-      detail: pays
-        ? 'other moves used the headroom or relieved the source first'
-        : `cost × margin ${p.margin} exceeds the benefit over ${cfg.horizonSeconds} s`,
+      detail: pays ? why : `cost × margin ${p.margin} exceeds the benefit over ${cfg.horizonSeconds} s`,
     });
   }
 
@@ -683,4 +709,190 @@ function applyLimits(ctx: Context, p: Problem, s: Solution, passId: string, reje
     });
   }
   return out;
+}
+
+export interface Room {
+  /** The queued gang. */
+  readonly workloadId: string;
+  /** The region room is made in. */
+  readonly region: string;
+  readonly gpus: number;
+}
+
+/**
+ * Room for a queued gang that fits in no region. The gang's GPUs wait idle for as long as it queues,
+ * and no standing reserve is kept for it (a reserve holds a region half empty for as long as it
+ * stands), so room is made when a gang actually waits: in the eligible region with the most free
+ * GPUs, by moving out the fewest workloads whose GPUs cover the shortfall, each to the healthy region
+ * with the most headroom. Only gangs that stop to move (training, batch) free their GPUs at once;
+ * inference moves make-before-break, so it is not moved for room. The moves pass every limit the
+ * plan's own moves do, and each must be worth more than its cost × margin: its share (by GPUs) of the
+ * gang's GPUs × half the horizon, the wait assumed when nothing is done (the real wait is unknown).
+ * All or nothing: moves that would not open the whole room are not made.
+ */
+function makeRoom(
+  ctx: Context,
+  p: Problem,
+  planned: readonly PlannedMove[],
+  passId: string,
+  rejected: Rejection[],
+  flaps: { count: number },
+): (Room & { readonly moves: PlannedMove[] }) | null {
+  const { obs, asmt, cfg, mem } = ctx;
+  const queued = obs.queued ?? [];
+  if (queued.length === 0) return null;
+  // Allocation once moves in flight and this pass's moves land.
+  const alloc = new Map<string, number>();
+  for (const r of asmt.regions.values()) alloc.set(r.region, r.gpusAllocated);
+  const shift = (from: string, to: string, gpus: number) => {
+    alloc.set(from, (alloc.get(from) ?? 0) - gpus);
+    alloc.set(to, (alloc.get(to) ?? 0) + gpus);
+  };
+  for (const f of mem.inFlight) {
+    const w = ctx.byId.get(f.move.workloadId);
+    if (!w || w.region !== f.move.to) shift(f.move.from, f.move.to, f.move.gpus);
+  }
+  for (const m of planned) shift(m.move.from, m.move.to, m.move.gpus);
+  const open = [...asmt.regions.values()]
+    .filter((r) => r.status === 'ok' && !r.heating)
+    .sort((a, b) => cmp(a.region, b.region));
+  const free = (r: RegionAssessment) => r.gpusTotal - (alloc.get(r.region) ?? 0);
+  const fits = (g: WorkloadObservation, r: RegionAssessment) =>
+    r.gpusTotal >= g.gpus && (!g.gpuModel || r.gpuModels.includes(g.gpuModel));
+  // The largest gang that fits nowhere now (ties: the first by id, as the queue is read).
+  const gang = [...queued]
+    .sort((a, b) => b.gpus - a.gpus || cmp(a.id, b.id))
+    .find((g) => open.some((r) => fits(g, r)) && !open.some((r) => fits(g, r) && free(r) >= g.gpus));
+  if (!gang) return null;
+  let home: RegionAssessment | null = null;
+  for (const r of open) if (fits(gang, r) && (!home || free(r) > free(home))) home = r;
+  if (!home) return null;
+  const src = home;
+  const short = gang.gpus - free(src);
+  const trig = `room for queued ${gang.id} (${gang.gpus} GPUs): ${src.region} has ${free(src)} free, the most of any region`;
+  const held = (detail: string) => {
+    rejected.push({
+      workloadId: gang.id,
+      commClass: gang.commClass,
+      from: gang.region,
+      to: src.region,
+      reason: 'no-feasible-destination',
+      trigger: trig,
+      benefit: 0,
+      cost: 0,
+      detail,
+    });
+    return null;
+  };
+
+  // Headroom left in each destination once this pass's moves land.
+  const headroom = new Map(p.headroom);
+  for (const m of planned) headroom.set(m.move.to, (headroom.get(m.move.to) ?? 0) - m.move.gpus);
+  const inFlight = new Set(mem.inFlight.map((f) => f.move.workloadId));
+  const moving = new Set(planned.map((m) => m.move.workloadId));
+  const stake = (gang.gpus * cfg.horizonSeconds) / 2;
+  interface Option {
+    readonly w: WorkloadObservation;
+    readonly dest: DestOption;
+    readonly cost: number;
+    readonly benefit: number;
+  }
+  const options: Option[] = [];
+  for (const w of [...obs.workloads].sort((a, b) => cmp(a.id, b.id))) {
+    if (w.region !== src.region || w.commClass === 'inference' || w.pinned || (w.coupledWith?.length ?? 0) > 0)
+      continue;
+    if (w.gpus >= gang.gpus || inFlight.has(w.id) || moving.has(w.id)) continue;
+    if (w.priority >= cfg.limits.priorityThreshold) continue;
+    const job = peekJob(mem, w.id);
+    const last = job.moves[job.moves.length - 1];
+    if ((last && obs.ts - last.ts < cfg.cooldownSeconds * 1000) || obs.ts < job.notBefore) continue;
+    const dests = destinations(ctx, w, src, [], false, w.gpus, flaps);
+    if (!Array.isArray(dests)) continue;
+    let dest: DestOption | null = null;
+    for (const d of dests)
+      if (
+        (headroom.get(d.region) ?? 0) >= w.gpus &&
+        (!dest || (headroom.get(d.region) ?? 0) > (headroom.get(dest.region) ?? 0))
+      )
+        dest = d;
+    if (!dest) continue;
+    // Its own value there against here counts too (a throttled home is worth leaving).
+    const gain = w.gpus * (dest.valuePerGpu - valuePerGpu(ctx, w, src, []));
+    options.push({ w, dest, cost: dest.costPerUnit, benefit: (stake * Math.min(w.gpus, short)) / short + gain });
+  }
+  // One workload that covers the shortfall, the cheapest; else the largest first, fewest moves.
+  const single = options.filter((o) => o.w.gpus >= short).sort((a, b) => a.cost - b.cost || cmp(a.w.id, b.w.id))[0];
+  const picked: Option[] = [];
+  if (single) picked.push(single);
+  else {
+    let covered = 0;
+    for (const o of [...options].sort((a, b) => b.w.gpus - a.w.gpus || a.cost - b.cost || cmp(a.w.id, b.w.id))) {
+      if (covered >= short) break;
+      picked.push(o);
+      covered += o.w.gpus;
+    }
+    if (covered < short)
+      return held(`${src.region} is ${short} GPUs short, and its movable training and batch hold only ${covered}`);
+  }
+
+  // The same limits as the plan's own moves, counted on top of them.
+  const hourAgo = obs.ts - HOUR_MS;
+  const hourly = mem.recentMoves.filter((t) => t > hourAgo).length + planned.length;
+  const totalGpus = [...asmt.regions.values()].reduce((n, r) => n + r.gpusTotal, 0);
+  const budget = Math.floor(cfg.limits.disruptionBudget * totalGpus);
+  let disrupted = mem.inFlight.reduce((n, f) => n + f.move.gpus, 0) + planned.reduce((n, m) => n + m.move.gpus, 0);
+  const perRegion = new Map<string, number>();
+  for (const m of planned) for (const r of [m.move.from, m.move.to]) perRegion.set(r, (perRegion.get(r) ?? 0) + 1);
+  const L = cfg.limits;
+  if (planned.length + picked.length > L.movesPerPass)
+    return held(
+      `making room takes ${picked.length} moves; ${planned.length} of ${L.movesPerPass} per pass already planned`,
+    );
+  if (hourly + picked.length > L.movesPerHour)
+    return held(
+      `making room takes ${picked.length} moves; ${hourly} of ${L.movesPerHour} in the last hour already made`,
+    );
+  const moves: PlannedMove[] = [];
+  for (const o of picked) {
+    if (!(o.benefit > o.cost * p.margin))
+      return held(
+        `moving ${o.w.id} (${o.w.gpus} GPUs) for room: benefit ${o.benefit.toFixed(0)} ≤ cost ${o.cost.toFixed(0)} × margin ${p.margin} (GPU-s)`,
+      );
+    for (const r of [src.region, o.dest.region]) {
+      const n = (perRegion.get(r) ?? 0) + 1;
+      if (n > L.movesPerRegionPerPass)
+        return held(`making room needs more than ${L.movesPerRegionPerPass} moves in ${r} this pass`);
+      perRegion.set(r, n);
+    }
+    disrupted += o.w.gpus;
+    if (disrupted > budget) return held(`making room would put ${disrupted} GPUs in migration; budget ${budget}`);
+    const room = headroom.get(o.dest.region) ?? 0;
+    if (room < o.w.gpus) return held(`destination ${o.dest.region} has ${room} GPUs of headroom left`);
+    headroom.set(o.dest.region, room - o.w.gpus);
+    moves.push({
+      move: {
+        moveId: `${passId}:${o.w.id}:${o.dest.region}`,
+        workloadId: o.w.id,
+        from: src.region,
+        to: o.dest.region,
+        gpus: o.w.gpus,
+        checkpointBytes: o.w.checkpointBytes,
+        reason: trig,
+        commClass: o.w.commClass,
+      },
+      benefit: o.benefit,
+      cost: o.cost,
+      trigger: trig,
+      evacuate: false,
+      limits: [
+        'benefit>cost×margin',
+        `moves-per-pass≤${L.movesPerPass}`,
+        `moves-per-hour≤${L.movesPerHour}`,
+        `moves-per-region≤${L.movesPerRegionPerPass}`,
+        `disruption-budget≤${budget}`,
+      ],
+      option: o.dest,
+    });
+  }
+  return { workloadId: gang.id, region: src.region, gpus: gang.gpus, moves };
 }

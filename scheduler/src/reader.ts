@@ -180,7 +180,7 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
             coupled_with, replica_gpus, gpu_model, min_gpu_memory,
             toUnixTimestamp64Milli(last_checkpoint_ts) AS last_checkpoint_ts, low_comm, latency_budget_ms
      FROM workloads FINAL
-     WHERE state IN ('running', 'migrating') AND ${srcCond}
+     WHERE state IN ('running', 'migrating', 'queued') AND ${srcCond}
      ORDER BY workload_id`,
     { source: src },
   );
@@ -206,7 +206,9 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
     params,
   );
 
-  const workloads = workloadRows.map(workloadFromRow);
+  // Queued work holds no GPUs yet: it is kept apart, for the plan to make room for a gang.
+  const workloads = workloadRows.filter((r) => r.state !== 'queued').map(workloadFromRow);
+  const queued = workloadRows.filter((r) => r.state === 'queued').map(workloadFromRow);
   const allocated = new Map<string, number>();
   for (const w of workloads) allocated.set(w.region, (allocated.get(w.region) ?? 0) + w.gpus);
 
@@ -280,5 +282,5 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
       lastSampleTs: linkFreshBy.get(key) ?? tsOf(l.last),
     };
   });
-  return { ts: now, regions, links, workloads };
+  return { ts: now, regions, links, workloads, queued };
 }

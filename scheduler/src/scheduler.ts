@@ -22,6 +22,7 @@ import { StoreSink, type DecisionRecord, type Sink } from './sinks.js';
 import type { ApiToken, DecisionFilter, RunningApi } from './api.js';
 import { readSecret } from './config.js';
 import { loadSolver } from './solve-milp.js';
+import { placementWeights, type Placement } from './placement.js';
 
 export interface SchedulerOptions {
   readonly config?: SchedulerConfig | ConfigInput;
@@ -54,6 +55,8 @@ export interface PassReport {
   readonly executed: readonly ExecutedMove[];
   readonly decisions: readonly DecisionRecord[];
   readonly flapsPrevented: number;
+  /** The weights handed to the executor for new work this pass; null where none were (see steer). */
+  readonly placement: Placement | null;
   readonly durationMs: number;
 }
 
@@ -337,6 +340,7 @@ export class Scheduler {
       let planned: Plan | null = null;
       let flaps = 0;
       let executed: ExecutedMove[] = [];
+      let placement: Placement | null = null;
       const decisions: DecisionRecord[] = [...verified];
       if (!this.isPaused) {
         const result = await phase('plan', (span) => {
@@ -371,6 +375,8 @@ export class Scheduler {
             return ex;
           });
           for (const e of executed) decisions.push(this.moveRecord(planned, e.planned, outcomeText(e.outcome), now));
+          if (this.config.placement.steer && this.executor.place)
+            placement = await phase('place', () => this.steer(obs, asmt, planned?.room?.region));
         }
         const repeatMs = this.config.record.holdRepeatSeconds * 1000;
         const seen = new Map<string, { key: string; ts: number }>();
@@ -409,6 +415,7 @@ export class Scheduler {
         executed,
         decisions,
         flapsPrevented: flaps,
+        placement,
         durationMs,
       };
       this.opts.onPass?.(report);
@@ -432,6 +439,24 @@ export class Scheduler {
       recentSeconds: this.config.recentSeconds,
       ...(this.config.store.source ? { source: this.config.store.source } : {}),
     });
+  }
+
+  /**
+   * Placement steering (config `placement.steer`): weights for new work, counting this pass's moves,
+   * handed to an executor that can place. A failure to set them is logged and does not fail the pass:
+   * arrivals then go where the platform puts them, as without steering.
+   */
+  private async steer(obs: Observation, asmt: Assessment, hold: string | undefined): Promise<Placement | null> {
+    const place = this.executor.place?.bind(this.executor);
+    if (!place) return null;
+    const p = placementWeights(obs, asmt, this.config, this.memory, hold);
+    try {
+      await place(p.weights);
+    } catch (err) {
+      this.log(`placement weights not set (${this.executor.name}): ${(err as Error).message}`);
+      return null;
+    }
+    return p;
   }
 
   /** Hands moves to the executor; updates cooldown, flap memory, backoff and in-flight tracking. */

@@ -124,6 +124,11 @@ export class Twin {
   private readonly rngPhysics: Rng;
   private readonly rngProbe: Rng;
   private readonly rngArrivals: Rng;
+  /**
+   * Where new work goes, by region index (Karmada static weights for new replicas): null = in
+   * proportion to each region's GPUs. Set through the executor's `place`.
+   */
+  private admission: Float64Array | null = null;
 
   constructor(scenario: Scenario | string, opts: TwinOptions = {}) {
     this.scenario = typeof scenario === 'string' ? loadScenario(scenario) : scenario;
@@ -230,9 +235,37 @@ export class Twin {
     return { ts, gpu, host, link, workloads, notes: this.notes, extra };
   }
 
-  /** The twin as the scheduler's executor: it carries out moves in simulated time. */
+  /** The twin as the scheduler's executor: it carries out moves in simulated time and steers arrivals. */
   executor(): Executor {
-    return { name: 'twin', execute: (move) => Promise.resolve(this.executeMove(move)) };
+    return {
+      name: 'twin',
+      execute: (move) => Promise.resolve(this.executeMove(move)),
+      place: (weights) => {
+        this.setAdmissionWeights(weights);
+        return Promise.resolve();
+      },
+    };
+  }
+
+  /**
+   * Weights (by region name) for the preferred region of work that arrives from now on, as Karmada's
+   * static weights place new replicas; a region left out gets none. Null or all-zero weights restore
+   * the default (in proportion to GPUs). Each arrival still takes one draw from the arrivals stream,
+   * so the same work arrives at the same instants whatever the weights; only its region changes.
+   */
+  setAdmissionWeights(weights: ReadonlyMap<string, number> | null): void {
+    if (!weights) {
+      this.admission = null;
+      return;
+    }
+    const w = new Float64Array(this.fabric.regions.length);
+    for (const [name, v] of weights) {
+      const r = this.fabric.regionByName(name);
+      if (!r) throw new Error(`admission weights: no region "${name}"; give one of the scenario's regions`);
+      if (!(v >= 0)) throw new Error(`admission weights: region "${name}" has weight ${v}; give a number ≥ 0`);
+      w[r.index] = v;
+    }
+    this.admission = w.some((v) => v > 0) ? w : null;
   }
 
   /**
@@ -499,14 +532,21 @@ export class Twin {
     };
   }
 
-  /** Regions receive work in proportion to their GPUs. */
+  /** Regions receive work in proportion to their GPUs, or to the admission weights where set. */
   private pickRegion(): number {
-    let x = this.rngArrivals.next() * this.fabric.gpuCount;
+    const weight = (i: number, gpus: number) => (this.admission ? (this.admission[i] as number) : gpus);
+    let sum = 0;
+    for (const r of this.fabric.regions) sum += weight(r.index, r.gpuCount);
+    let x = this.rngArrivals.next() * sum;
+    let last = 0;
     for (const r of this.fabric.regions) {
-      if (x < r.gpuCount) return r.index;
-      x -= r.gpuCount;
+      const v = weight(r.index, r.gpuCount);
+      if (v <= 0) continue;
+      last = r.index;
+      if (x < v) return r.index;
+      x -= v;
     }
-    return 0;
+    return last;
   }
 
   private nearestRegion(r: number): number | undefined {
