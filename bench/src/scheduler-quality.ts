@@ -351,6 +351,10 @@ async function runPolicy(scenario: string, policy: Policy, durationS: number, st
                     console.log(
                       `    t=${t}s ${a.region} ${a.status}${a.heating ? ' heating' : ''}: ${a.reasons.join('; ')}`,
                     );
+                if (r.placement)
+                  console.log(
+                    `    t=${t}s placement weights ${[...r.placement.weights].map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}${r.plan?.room ? `; making room in ${r.plan.room.region} for ${r.plan.room.workloadId}` : ''}`,
+                  );
                 for (const j of r.plan?.rejected ?? [])
                   console.log(`    t=${t}s refused ${j.workloadId} ${j.from}→${j.to} ${j.reason}: ${j.detail}`);
               },
@@ -377,6 +381,7 @@ async function runPolicy(scenario: string, policy: Policy, durationS: number, st
       .map((r) => r.gpusAllocated / Math.max(1, r.gpusTotal));
     spreadSum += Math.max(...shares) - Math.min(...shares);
     spreadN++;
+    if (process.env.SPREADX) console.log(`SPX ${policy} ${tS} ${shares.map((x) => x.toFixed(2)).join(' ')}`);
     if (meridian) await sched?.runPass();
     else if (policy !== 'none') {
       const moves =

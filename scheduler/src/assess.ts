@@ -4,7 +4,7 @@
  */
 import { cmp } from './order.js';
 import type { SchedulerConfig } from './config.js';
-import { stepHysteresis, type Band } from './hysteresis.js';
+import { INITIAL, stepHysteresis, type Band } from './hysteresis.js';
 import { pairKey, regionMemory, type SchedulerMemory } from './memory.js';
 import { findLinks, type Observation, type RegionObservation } from './observation.js';
 
@@ -37,6 +37,11 @@ export interface RegionAssessment {
   readonly errorsHot: boolean;
   /** Allocated share above the fleet's, through hysteresis (config `balance`): work may leave to balance. */
   readonly imbalanced: boolean;
+  /**
+   * Allocated share below the fleet's by the same band, held as long (a departure left a hole that
+   * arrivals have not filled): work in regions above the fleet's share may move into it.
+   */
+  readonly starved: boolean;
   /** Allocated GPUs ÷ GPUs (request-based), 0–1. */
   readonly share: number;
   /** Productive share of a GPU-second spent here, 0–1 (1 = full speed, 0 = lost). */
@@ -115,6 +120,7 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
       m.errors = stepHysteresis(m.errors, errRate, band(cfg.errors), now);
       const above = fleetShare !== null && r.gpusTotal > 0 ? r.gpusAllocated / r.gpusTotal - fleetShare : null;
       m.balance = stepHysteresis(m.balance, above, band(cfg.balance), now);
+      m.deficit = stepHysteresis(m.deficit ?? INITIAL, above === null ? null : -above, band(cfg.balance), now);
     }
     const loadHot = m.load.level === 'high';
     const throttleHot = m.throttle.level === 'high';
@@ -184,6 +190,7 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
       heating: status === 'ok' && ((loadRecent ?? 0) >= cfg.load.high || (throttleRecent ?? 0) >= cfg.throttle.high),
       errorsHot,
       imbalanced: !stale && m.balance.level === 'high',
+      starved: !stale && m.deficit?.level === 'high',
       share: r.gpusTotal > 0 ? r.gpusAllocated / r.gpusTotal : 0,
       goodness: Math.max(0, goodness),
       servingGoodness: Math.max(0, servingGoodness),

@@ -12,6 +12,8 @@ export interface RegionMemory {
   errors: HysteresisState;
   /** Allocated share above the fleet's (see config `balance`). */
   balance: HysteresisState;
+  /** Allocated share below the fleet's (the same band): a hole that work above the share may fill. */
+  deficit?: HysteresisState;
   /** When the region's data first went stale without recovering since; null while fresh. */
   staleSince: number | null;
 }

@@ -152,6 +152,12 @@ function trigger(
     const B = ctx.cfg.balance;
     return `region ${src.region} imbalanced: ${pct(src.share)} of its GPUs allocated, fleet ${pct(ctx.fleetShare)} (above +${pct(B.high)} pts, clears at +${pct(B.low)})`;
   }
+  if (ctx.cfg.value.balancePerGpu > 0 && src.share > ctx.fleetShare + ctx.cfg.balance.low) {
+    // A hole a departure left that arrivals have not filled: work above the fleet's share may fill it.
+    const hole = [...ctx.asmt.regions.values()].find((r) => r.starved && r.status === 'ok' && !r.heating);
+    if (hole)
+      return `region ${hole.region} starved: ${pct(hole.share)} of its GPUs allocated, fleet ${pct(ctx.fleetShare)} (below by more than ${pct(ctx.cfg.balance.high)} pts); ${src.region} holds ${pct(src.share)}`;
+  }
   if (fresh) return 'manual rebalance (fresh)';
   return null;
 }

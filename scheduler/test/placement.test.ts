@@ -1,0 +1,173 @@
+/**
+ * Balancing without migrations and room on demand: the placement weights handed to an executor that
+ * can place new work, the room made for a queued gang that fits nowhere, and the starved-region
+ * trigger (a hole a departure left). Each test also runs the case where its feature is off or does
+ * not apply and expects the other answer, so it fails if the feature stops working.
+ */
+import { describe, expect, it } from 'vitest';
+import { assess } from '../src/assess.js';
+import type { ConfigInput } from '../src/config.js';
+import type { Executor, Move, MoveOutcome } from '../src/executor.js';
+import { emptyMemory } from '../src/memory.js';
+import type { Observation } from '../src/observation.js';
+import { placementWeights } from '../src/placement.js';
+import { plan } from '../src/plan.js';
+import { createScheduler } from '../src/scheduler.js';
+import { MIN, SimulatedFabric, T0, fullMesh, region, testConfig, workload } from './fabric.js';
+
+/** a 80 % allocated, b 50 %, c 70 %, d throttled (hot): each 100 GPUs. */
+const fleet = (): Observation => ({
+  ts: T0,
+  regions: [
+    region('a', { gpusTotal: 100, gpusAllocated: 80 }),
+    region('b', { gpusTotal: 100, gpusAllocated: 50 }),
+    region('c', { gpusTotal: 100, gpusAllocated: 70 }),
+    region('d', { gpusTotal: 100, gpusAllocated: 10, throttledShare: 0.5 }),
+  ],
+  links: fullMesh(['a', 'b', 'c', 'd']),
+  workloads: [workload('a0', 'a', { pinned: true })],
+});
+
+/** A fabric that also takes placement weights, and records them. */
+class PlacingFabric extends SimulatedFabric implements Executor {
+  readonly placed: Map<string, number>[] = [];
+  async place(weights: ReadonlyMap<string, number>): Promise<void> {
+    this.placed.push(new Map(weights));
+  }
+  override async execute(move: Move): Promise<MoveOutcome> {
+    return super.execute(move);
+  }
+}
+
+describe('placement steering', () => {
+  it('weights new work to each healthy region by its GPUs below the fullest, none to a hot one', () => {
+    const obs = fleet();
+    const cfg = testConfig();
+    const mem = emptyMemory();
+    const p = placementWeights(obs, assess(obs, cfg, mem), cfg, mem);
+    // Below a's 80 %: b by 30 GPUs, c by 10; a is the fullest; d is throttled (hot) and takes nothing.
+    expect([...p.weights]).toEqual([
+      ['b', 30],
+      ['c', 10],
+    ]);
+    // A region making room for a queued gang takes no new work meanwhile.
+    expect([...placementWeights(obs, assess(obs, cfg, mem), cfg, mem, 'b').weights]).toEqual([['c', 10]]);
+  });
+
+  it('hands the weights to an executor that can place, each pass, unless steering is off', async () => {
+    for (const steer of [true, false]) {
+      const fab = new PlacingFabric(fleet());
+      const s = await createScheduler({
+        config: testConfig({ placement: { steer } }),
+        executor: fab,
+        observe: async () => fab.obs,
+        clock: () => T0,
+      });
+      const rep = await s.runPass();
+      if (steer) {
+        expect(fab.placed.map((w) => [...w])).toEqual([
+          [
+            ['b', 30],
+            ['c', 10],
+          ],
+        ]);
+        expect([...(rep.placement?.weights ?? [])]).toEqual([
+          ['b', 30],
+          ['c', 10],
+        ]);
+      } else {
+        expect(fab.placed).toEqual([]);
+        expect(rep.placement).toBeNull();
+      }
+    }
+  });
+});
+
+/**
+ * Four 128-GPU regions: a has 48 free and holds a 16-GPU training gang and an 8-GPU inference set;
+ * b, c and d have 40 free each (20 below the top of their load band). A 64-GPU gang is queued: it
+ * fits nowhere.
+ */
+const crowded = (over: { pinned?: boolean; queued?: boolean } = {}): Observation => ({
+  ts: T0,
+  regions: ['a', 'b', 'c', 'd'].map((n) => region(n, { gpusTotal: 128, gpusAllocated: n === 'a' ? 80 : 88 })),
+  links: fullMesh(['a', 'b', 'c', 'd']),
+  workloads: [
+    workload('a-train', 'a', { gpus: 16, pinned: over.pinned ?? false }),
+    workload('a-infer', 'a', { kind: 'inference', commClass: 'inference', gpus: 8, checkpointBytes: 1e9 }),
+    workload('a-rest', 'a', { gpus: 56, pinned: true }),
+    ...['b', 'c', 'd'].map((n) => workload(`${n}-rest`, n, { gpus: 88, pinned: true })),
+  ],
+  ...(over.queued === false
+    ? {}
+    : { queued: [workload('gang', 'b', { gpus: 64, commClass: 'data_parallel', lastCheckpointTs: undefined })] }),
+});
+
+function planOf(obs: Observation, over: ConfigInput = {}) {
+  const cfg = testConfig({ migration: { overheadGpuSeconds: 3600 }, ...over });
+  const mem = emptyMemory();
+  return plan(obs, assess(obs, cfg, mem), cfg, mem).plan;
+}
+
+describe('room for a queued gang', () => {
+  it('moves the fewest stopping gangs out of the roomiest region to cover the shortfall', () => {
+    const p = planOf(crowded());
+    // a is 16 short: its 16-GPU training gang leaves (the inference set would free its GPUs only once
+    // its new replicas serve, so it is not moved for room), to a region with headroom.
+    expect(p.room).toEqual({ workloadId: 'gang', region: 'a', gpus: 64 });
+    expect(p.moves.map((m) => [m.move.workloadId, m.move.from])).toEqual([['a-train', 'a']]);
+    expect(p.moves[0]?.trigger).toMatch(/^room for queued gang \(64 GPUs\): a has 48 free/);
+    // Nothing queued: nothing moves.
+    const idle = planOf(crowded({ queued: false }));
+    expect(idle.room).toBeNull();
+    expect(idle.moves).toEqual([]);
+  });
+
+  it('makes no partial room, and says why', () => {
+    // The training gang is pinned: a's movable stopping work holds 0 of the 16 GPUs it is short.
+    const p = planOf(crowded({ pinned: true }));
+    expect(p.room).toBeNull();
+    expect(p.moves).toEqual([]);
+    const held = p.rejected.find((r) => r.workloadId === 'gang');
+    expect(held?.detail).toBe('a is 16 GPUs short, and its movable training and batch hold only 0');
+  });
+});
+
+describe('starved region', () => {
+  /** a 70 %, b 70 %, c 10 %: c is 40 points below the fleet (50 %); a and b are 20 above, not 20+. */
+  const holed = (): Observation => ({
+    ts: T0,
+    regions: [
+      region('a', { gpusTotal: 100, gpusAllocated: 70 }),
+      region('b', { gpusTotal: 100, gpusAllocated: 70 }),
+      region('c', { gpusTotal: 100, gpusAllocated: 10 }),
+    ],
+    links: fullMesh(['a', 'b', 'c']),
+    workloads: [
+      workload('a0', 'a', { kind: 'inference', commClass: 'inference', gpus: 8, checkpointBytes: 1e9 }),
+      workload('a-rest', 'a', { gpus: 62, pinned: true }),
+      workload('b-rest', 'b', { gpus: 70, pinned: true }),
+      workload('c-rest', 'c', { gpus: 10, pinned: true }),
+    ],
+  });
+
+  it('moves work above the fleet share into a region far below it, only while balance is priced', async () => {
+    // a is only 20 points above the fleet's 50 % (not above +20 for `imbalanced`), so without the
+    // starved trigger nothing would move; with it, a0 fills part of c's hole.
+    const moves = async (balancePerGpu: number) => {
+      const fab = new SimulatedFabric(holed());
+      const s = await createScheduler({
+        config: testConfig({ value: { balancePerGpu }, balance: { low: 0.1, high: 0.25, persistSeconds: 0 } }),
+        executor: fab,
+        observe: async () => fab.obs,
+        clock: () => T0 + MIN,
+      });
+      const rep = await s.runPass();
+      return rep.executed.map((e) => [e.planned.move.workloadId, e.planned.move.to, e.planned.trigger]);
+    };
+    const priced = await moves(0.6);
+    expect(priced.map((m) => m.slice(0, 2))).toEqual([['a0', 'c']]);
+    expect(priced[0]?.[2]).toMatch(/^region c starved: 10% of its GPUs allocated, fleet 50%/);
+    expect(await moves(0)).toEqual([]);
+  });
+});
