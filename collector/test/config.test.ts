@@ -23,7 +23,7 @@ describe('collector.yaml', () => {
   it('fills defaults for a minimal file', () => {
     const { config } = parseConfig(minimal, 'c.yaml', { env: {} });
     expect(config.collector.region).toBe('eu-west');
-    expect(config.pipeline).toEqual({ maxRows: 10_000, flushIntervalMs: 10_000 });
+    expect(config.pipeline).toEqual({ maxRows: 10_000, flushIntervalMs: 10_000, drainOnStopMs: 20_000 });
     expect(config.spool).toEqual({
       dir: '/var/lib/meridian/spool',
       maxBytes: 268_435_456,

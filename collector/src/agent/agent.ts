@@ -298,7 +298,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         await sender?.stop({ drain: true });
         await reflector?.close();
         chrony?.stop();
-        await pipeline.close({ deadlineMs: stopOpts?.deadlineMs ?? 5_000 });
+        await pipeline.close({ deadlineMs: stopOpts?.deadlineMs ?? config.pipeline.drainOnStopMs });
         await store.close();
         await server?.close();
         await tracing.shutdown();

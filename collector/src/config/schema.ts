@@ -36,6 +36,13 @@ const pipelineSchema = z
     maxRows: z.number().int().min(1).max(1_000_000).default(10_000),
     /** ...or when this much time has passed. Also the most a kill -9 can lose. */
     flushIntervalMs: ms(100, 3_600_000, 10_000),
+    /**
+     * On SIGTERM, how long the collector keeps writing what is buffered and spooled before it lets
+     * go (what is left stays in the spool for the next start). Below the 30 s that the systemd
+     * unit's TimeoutStopSec and the DaemonSet's terminationGracePeriodSeconds allow, with room for
+     * the rest of shutdown; a slow store (a loaded host, a replay) needs more than a few seconds.
+     */
+    drainOnStopMs: ms(0, 600_000, 20_000),
   })
   .prefault({});
 

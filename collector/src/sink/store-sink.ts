@@ -84,6 +84,8 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
   const poisonAfter = opts.retry?.poisonAfter ?? 5;
   const cache = new Map<string, Batch>();
   let closed = false;
+  /** close() has begun: a failed write then ends the drain instead of backing off. */
+  let closing = false;
   let stopping = false;
   let running: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -127,8 +129,8 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
     });
   }
 
-  function settleWaiters(): void {
-    if (spool.entries().length > 0) return;
+  function settleWaiters(force = false): void {
+    if (!force && spool.entries().length > 0) return;
     const ws = waiters;
     waiters = [];
     for (const w of ws) w();
@@ -205,6 +207,12 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
           attempt = 0;
           continue;
         }
+        // Shutting down and the store still fails: the batches are safe in the spool, so stop
+        // here rather than hold the process until the drain deadline against a store that is down.
+        if (closing) {
+          settleWaiters(true);
+          break;
+        }
         // While the store is away, keep only the head in memory: the log on disk holds the rest.
         for (const k of cache.keys()) if (k !== head.key) cache.delete(k);
         // Jitter, so that a fleet of collectors does not return to a recovering server in step.
@@ -220,7 +228,9 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
     running = loop().finally(() => {
       running = undefined;
       // A batch accepted while the loop was finishing would otherwise wait for the next accept.
-      if (!stopping && spool.entries().length > 0) kick();
+      // (Not while closing: the loop only ends then because the store failed, and retrying at once
+      // would spin against it.)
+      if (!stopping && !closing && spool.entries().length > 0) kick();
     });
   }
 
@@ -243,6 +253,9 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
     async close(closeOpts) {
       if (closed) return;
       closed = true;
+      closing = true;
+      // A loop waiting out a backoff tries again now: one last attempt decides whether to drain.
+      wake?.();
       const deadline = closeOpts?.deadlineMs ?? opts.closeDeadlineMs ?? 5_000;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
