@@ -101,7 +101,10 @@ export function schedulerAuditDashboard(): DashboardBuilder {
           ` toFloat64(countIf(${wc('state')} = 'queued')) AS queued, toFloat64(countIf(${wc('state')} = 'migrating')) AS migrating` +
           ` FROM ${w} FINAL GROUP BY region ORDER BY region`,
         units.Short,
-        { description: 'Current workloads per region by state.' },
+        {
+          description:
+            'Current workloads per region by state. A pipeline that spans regions is one row per stage, so it counts once in each region it runs in.',
+        },
       ),
     )
     .withPanel(
