@@ -381,7 +381,9 @@ async function runPolicy(scenario: string, policy: Policy, durationS: number, st
       .map((r) => r.gpusAllocated / Math.max(1, r.gpusTotal));
     spreadSum += Math.max(...shares) - Math.min(...shares);
     spreadN++;
-    if (process.env.SPREADX) console.log(`SPX ${policy} ${tS} ${shares.map((x) => x.toFixed(2)).join(' ')}`);
+    // VERBOSE=3: each pass's allocated shares (regions by name), to see where the spread comes from.
+    if (process.env.MERIDIAN_BENCH_VERBOSE === '3')
+      console.log(`    ${scenario} ${policy} t=${tS}s shares ${shares.map((x) => x.toFixed(2)).join(' ')}`);
     if (meridian) await sched?.runPass();
     else if (policy !== 'none') {
       const moves =

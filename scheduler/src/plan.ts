@@ -394,7 +394,7 @@ export function plan(
   const solveMs = performance.now() - t0;
 
   const moves = applyLimits(ctx, problem, solution, passId, rejected, reserve);
-  const room = makeRoom(ctx, problem, moves, passId, rejected, flaps);
+  const room = makeRoom(ctx, problem, moves, passId, rejected);
   return {
     plan: {
       passId,
@@ -742,9 +742,8 @@ function makeRoom(
   planned: readonly PlannedMove[],
   passId: string,
   rejected: Rejection[],
-  flaps: { count: number },
 ): (Room & { readonly moves: PlannedMove[] }) | null {
-  const { obs, asmt, cfg, mem } = ctx;
+  const { obs, asmt, mem } = ctx;
   const queued = obs.queued ?? [];
   if (queued.length === 0) return null;
   // Allocation once moves in flight and this pass's moves land.
@@ -759,8 +758,10 @@ function makeRoom(
     if (!w || w.region !== f.move.to) shift(f.move.from, f.move.to, f.move.gpus);
   }
   for (const m of planned) shift(m.move.from, m.move.to, m.move.gpus);
+  // Where the gang may start: a region hot only by load (often still in its dead band after a
+  // surge) sheds work for room like any other; a throttled, erring, stale or failed one would slow it.
   const open = [...asmt.regions.values()]
-    .filter((r) => r.status === 'ok' && !r.heating)
+    .filter((r) => (r.status === 'ok' || (r.status === 'hot' && !r.throttleHot)) && !r.errorsHot)
     .sort((a, b) => cmp(a.region, b.region));
   const free = (r: RegionAssessment) => r.gpusTotal - (alloc.get(r.region) ?? 0);
   const fits = (g: WorkloadObservation, r: RegionAssessment) =>
@@ -770,26 +771,49 @@ function makeRoom(
     .sort((a, b) => b.gpus - a.gpus || cmp(a.id, b.id))
     .find((g) => open.some((r) => fits(g, r)) && !open.some((r) => fits(g, r) && free(r) >= g.gpus));
   if (!gang) return null;
-  let home: RegionAssessment | null = null;
-  for (const r of open) if (fits(gang, r) && (!home || free(r) > free(home))) home = r;
-  if (!home) return null;
-  const src = home;
-  const short = gang.gpus - free(src);
-  const trig = `room for queued ${gang.id} (${gang.gpus} GPUs): ${src.region} has ${free(src)} free, the most of any region`;
-  const held = (detail: string) => {
+  // The roomiest region first; the next where the roomiest cannot make room (nothing movable, or no
+  // destination takes what it holds). The first region's refusal is the one recorded.
+  const homes = open.filter((r) => fits(gang, r)).sort((a, b) => free(b) - free(a) || cmp(a.region, b.region));
+  let first: { src: RegionAssessment; detail: string } | null = null;
+  for (const src of homes) {
+    const made = roomIn(ctx, p, planned, passId, gang, src, free(src));
+    if (Array.isArray(made)) return { workloadId: gang.id, region: src.region, gpus: gang.gpus, moves: made };
+    first ??= { src, detail: made };
+  }
+  if (first)
     rejected.push({
       workloadId: gang.id,
       commClass: gang.commClass,
       from: gang.region,
-      to: src.region,
+      to: first.src.region,
       reason: 'no-feasible-destination',
-      trigger: trig,
+      trigger: roomTrigger(gang, first.src, free(first.src)),
       benefit: 0,
       cost: 0,
-      detail,
+      detail: first.detail,
     });
-    return null;
-  };
+  return null;
+}
+
+const roomTrigger = (gang: WorkloadObservation, src: RegionAssessment, free: number): string =>
+  `room for queued ${gang.id} (${gang.gpus} GPUs): ${src.region} has ${free} free`;
+
+/** The moves that open `gang.gpus` free GPUs in src, or why they cannot be made. */
+function roomIn(
+  ctx: Context,
+  p: Problem,
+  planned: readonly PlannedMove[],
+  passId: string,
+  gang: WorkloadObservation,
+  src: RegionAssessment,
+  free: number,
+): PlannedMove[] | string {
+  const { obs, asmt, cfg, mem } = ctx;
+  const short = gang.gpus - free;
+  const trig = roomTrigger(gang, src, free);
+  const held = (detail: string) => detail;
+  // A region's own refusals of a move back (A→B→A) are counted by the plan's moves, not here.
+  const flaps = { count: 0 };
 
   // Headroom left in each destination once this pass's moves land.
   const headroom = new Map(p.headroom);
@@ -838,7 +862,9 @@ function makeRoom(
       covered += o.w.gpus;
     }
     if (covered < short)
-      return held(`${src.region} is ${short} GPUs short, and its movable training and batch hold only ${covered}`);
+      return held(
+        `${src.region} is ${short} GPUs short, and its training and batch that may move elsewhere hold only ${covered}`,
+      );
   }
 
   // The same limits as the plan's own moves, counted on top of them.
@@ -900,5 +926,5 @@ function makeRoom(
       option: o.dest,
     });
   }
-  return { workloadId: gang.id, region: src.region, gpus: gang.gpus, moves };
+  return moves;
 }

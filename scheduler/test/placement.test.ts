@@ -129,7 +129,7 @@ describe('room for a queued gang', () => {
     expect(p.room).toBeNull();
     expect(p.moves).toEqual([]);
     const held = p.rejected.find((r) => r.workloadId === 'gang');
-    expect(held?.detail).toBe('a is 16 GPUs short, and its movable training and batch hold only 0');
+    expect(held?.detail).toBe('a is 16 GPUs short, and its training and batch that may move elsewhere hold only 0');
   });
 });
 
