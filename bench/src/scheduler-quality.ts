@@ -195,8 +195,8 @@ class RowWindow {
   }
 }
 
-export type Policy = 'none' | 'lnu' | 'lnu+cooldown' | 'greedy' | 'meridian-nosteer' | 'meridian';
-const POLICIES: Policy[] = ['none', 'lnu', 'lnu+cooldown', 'greedy', 'meridian-nosteer', 'meridian'];
+export type Policy = 'none' | 'lnu' | 'lnu+cooldown' | 'greedy' | 'placement-only' | 'meridian-nosteer' | 'meridian';
+const POLICIES: Policy[] = ['none', 'lnu', 'lnu+cooldown', 'greedy', 'placement-only', 'meridian-nosteer', 'meridian'];
 
 /** --policies a,b: each name must be one of POLICIES. */
 export function parsePolicies(list: string): Policy[] {
@@ -326,10 +326,16 @@ async function runPolicy(scenario: string, policy: Policy, durationS: number, st
       return o;
     },
   };
-  const meridian = policy === 'meridian' || policy === 'meridian-nosteer';
+  // placement-only: Meridian's placement weights with no move at all (movesPerPass 0), to show what
+  // steering arrivals alone does; meridian-nosteer: every move, no steering.
+  const meridian = policy === 'meridian' || policy === 'meridian-nosteer' || policy === 'placement-only';
   const sched = meridian
     ? await createScheduler({
-        config: { intervalSeconds: 30, placement: { steer: policy === 'meridian' } },
+        config: {
+          intervalSeconds: 30,
+          placement: { steer: policy !== 'meridian-nosteer' },
+          ...(policy === 'placement-only' ? { limits: { movesPerPass: 0 } } : {}),
+        },
         executor,
         observe: async (now) => win.observation(now),
         clock: () => twin.nowMs,
