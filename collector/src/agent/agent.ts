@@ -13,7 +13,13 @@ import { createStoreSink, reconnectingStore, type StoreSink } from '../sink/inde
 import { SourceErrorCounters } from '../sources/errors.js';
 import type { Emit, Source, SourceContext } from '../sources/source.js';
 import { openFileSpool } from '../spool/index.js';
-import { StampReflector, StampSender, startChronyClock, type ChronyClock } from '../stamp/index.js';
+import {
+  StampReflector,
+  StampSender,
+  startChronyClock,
+  type ChronyClock,
+  type StampReflectorStats,
+} from '../stamp/index.js';
 import {
   createCollectorMetrics,
   serveMetrics,
@@ -21,6 +27,16 @@ import {
   type MetricsServer,
 } from '../telemetry/metrics.js';
 import { startTracing, type Tracing } from '../telemetry/tracing.js';
+
+/** The reflector's refusal counters, by the reason label /metrics gives them. */
+const REFLECTOR_DROPS: readonly (readonly [string, keyof StampReflectorStats])[] = [
+  ['too_short', 'invalidShort'],
+  ['too_long', 'invalidLong'],
+  ['mbz_not_zero', 'invalidMbz'],
+  ['bad_error_estimate', 'invalidErrorEstimate'],
+  ['rate_limited', 'rateLimited'],
+  ['send_error', 'sendErrors'],
+];
 
 export interface AgentOptions {
   readonly config: CollectorConfig;
@@ -258,6 +274,28 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     });
   }
 
+  // The STAMP counters live in the sender and the reflector; /metrics copies them when scraped.
+  const copyStampCounters = (): void => {
+    if (sender) {
+      const st = sender.stats();
+      metrics.stampSendErrors.reset();
+      metrics.stampInvalidReplies.reset();
+      for (const peer of st.peers) {
+        metrics.stampSendErrors.inc({ link_id: peer.linkId }, peer.sendErrors);
+        metrics.stampInvalidReplies.inc({ link_id: peer.linkId }, peer.invalidReplies);
+      }
+      metrics.stampSkippedSlots.reset();
+      metrics.stampSkippedSlots.inc(st.skippedSlots);
+    }
+    if (reflector) {
+      const st = reflector.stats();
+      metrics.stampReflected.reset();
+      metrics.stampReflected.inc(st.replied);
+      metrics.stampReflectorDropped.reset();
+      for (const [reason, key] of REFLECTOR_DROPS) metrics.stampReflectorDropped.inc({ reason }, st[key]);
+    }
+  };
+
   let server: MetricsServer | undefined;
   const startedAt = Date.now();
   if (config.telemetry.listen) {
@@ -280,7 +318,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       };
     });
   }
-  metrics.onScrape(collect);
+  metrics.onScrape(() => {
+    collect();
+    copyStampCounters();
+  });
 
   let stopping: Promise<void> | undefined;
   return {

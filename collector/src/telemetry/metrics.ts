@@ -24,6 +24,14 @@ export interface CollectorMetrics {
   readonly storeUp: Gauge;
   /** Whether each source runs on this host (0: not available here, reported once). */
   readonly sourceUp: Gauge<'source'>;
+  /** STAMP Session-Sender, per link: probes the kernel refused, and replies that were no STAMP reply of ours. */
+  readonly stampSendErrors: Counter<'link_id'>;
+  readonly stampInvalidReplies: Counter<'link_id'>;
+  /** Send slots the Session-Sender skipped because the event loop was late by more than a period. */
+  readonly stampSkippedSlots: Counter;
+  /** STAMP Session-Reflector: requests answered, and requests it refused or could not answer, by reason. */
+  readonly stampReflected: Counter;
+  readonly stampReflectorDropped: Counter<'reason'>;
   /** Sets what runs just before each scrape (reading the spool's size, folding in error counts). */
   onScrape(fn: () => void): void;
 }
@@ -109,6 +117,34 @@ export function createCollectorMetrics(opts: { processMetrics?: boolean } = {}):
       registers: r,
     }),
     storeUp: new Gauge({ name: `${p}store_up`, help: '1 while the last store write succeeded', registers: r }),
+    stampSendErrors: new Counter({
+      name: `${p}stamp_send_errors_total`,
+      help: 'STAMP probes that could not be sent (socket errors, e.g. ICMP unreachable), per link',
+      labelNames: ['link_id'],
+      registers: r,
+    }),
+    stampInvalidReplies: new Counter({
+      name: `${p}stamp_invalid_replies_total`,
+      help: 'Datagrams from a STAMP peer that were not a well-formed reply of our length, per link',
+      labelNames: ['link_id'],
+      registers: r,
+    }),
+    stampSkippedSlots: new Counter({
+      name: `${p}stamp_skipped_slots_total`,
+      help: 'STAMP send slots skipped because the event loop was late by more than one period',
+      registers: r,
+    }),
+    stampReflected: new Counter({
+      name: `${p}stamp_reflector_replied_total`,
+      help: 'STAMP requests the Session-Reflector answered',
+      registers: r,
+    }),
+    stampReflectorDropped: new Counter({
+      name: `${p}stamp_reflector_dropped_total`,
+      help: 'STAMP requests the Session-Reflector did not answer, by reason',
+      labelNames: ['reason'],
+      registers: r,
+    }),
     sourceUp: new Gauge({
       name: `${p}source_up`,
       help: '1 if the source runs on this host',
