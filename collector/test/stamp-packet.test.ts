@@ -18,6 +18,7 @@ import {
   writeNtpTimestamp,
   writePtpTimestamp,
 } from '../src/stamp/index.js';
+import { emptyReflectorPacket, fillReflectorReply, readReflectorPacket } from '../src/stamp/packet.js';
 
 // An instant in late 2026 (Unix second 1,795,568,400 plus 0.123456789 s), in ns.
 const T = 1_795_568_400_123_456_789n;
@@ -178,6 +179,44 @@ describe('Session-Reflector packet', () => {
     const zero = Buffer.from(buf);
     zero.writeUInt16BE(0x8000, 36);
     expect(decodeReflectorPacket(zero)).toEqual({ ok: false, reason: 'bad-error-estimate' });
+  });
+
+  it('fillReflectorReply writes, into a reused buffer, what encodeReflectorPacket encodes', () => {
+    const request = encodeSenderPacket(
+      { seq: 7, timestampNs: packet.senderTimestampNs, errorEstimate: packet.senderErrorEstimate, ssid: 9 },
+      64,
+    );
+    const expected = encodeReflectorPacket({ ...packet, senderTtl: 0 }, 64);
+    const reply = Buffer.alloc(64);
+    const ee = packet.errorEstimate;
+    fillReflectorReply(reply, request, packet.receiveTimestampNs, packet.timestampNs, ee, encodeErrorEstimate(ee));
+    expect(reply.equals(expected)).toBe(true);
+    // Reused for the next request: every field is rewritten, the padding stays zero.
+    const next = encodeSenderPacket({ seq: 8, timestampNs: T, errorEstimate: synced1us, ssid: 0 }, 64);
+    fillReflectorReply(reply, next, T + 1n, T + 2n, ee, encodeErrorEstimate(ee));
+    const again = encodeReflectorPacket(
+      {
+        ...packet,
+        seq: 8,
+        ssid: 0,
+        senderSeq: 8,
+        senderTimestampNs: T,
+        senderErrorEstimate: synced1us,
+        receiveTimestampNs: T + 1n,
+        timestampNs: T + 2n,
+        senderTtl: 0,
+      },
+      64,
+    );
+    expect(reply.equals(again)).toBe(true);
+  });
+
+  it('readReflectorPacket decodes into one object and leaves it alone when it refuses a packet', () => {
+    const into = emptyReflectorPacket();
+    expect(readReflectorPacket(encodeReflectorPacket(packet), into)).toBeUndefined();
+    expect(into).toEqual(packet);
+    expect(readReflectorPacket(Buffer.alloc(20), into)).toBe('too-short');
+    expect(into).toEqual(packet);
   });
 });
 

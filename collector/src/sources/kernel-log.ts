@@ -4,7 +4,7 @@
  * record; a plain file (tests, or a dmesg capture) is read in chunks and split into lines, so both
  * work. EPIPE from /dev/kmsg means records were overwritten before we read them: reading goes on.
  */
-import { constants } from 'node:fs';
+import { constants, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 export class KernelLogFollower {
@@ -28,7 +28,9 @@ export class KernelLogFollower {
     while (lines.length < max) {
       let n: number;
       try {
-        n = (await fh.read(this.buf, 0, this.buf.length, null)).bytesRead;
+        // A synchronous read: the descriptor is non-blocking, so this returns at once (EAGAIN when
+        // nothing is new), and a poll every few seconds costs no trip through libuv's thread pool.
+        n = readSync(fh.fd, this.buf, 0, this.buf.length, null);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN' || code === 'EWOULDBLOCK') break;

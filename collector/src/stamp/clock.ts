@@ -7,6 +7,7 @@
  * system clock (chrony or ptp4l correcting a large offset) shows up in the timestamps instead of
  * being hidden for ever; after such a step the absolute time is good to Date.now()'s millisecond.
  */
+import { encodeErrorEstimate, errorEstimateFromSeconds, type ErrorEstimate } from './packet.js';
 
 /** Nanoseconds since the Unix epoch. */
 export type WallClock = () => bigint;
@@ -38,6 +39,33 @@ export function readClockStatus(source: ClockStatusSource): ClockStatus {
     return UNSYNCED_CLOCK;
   }
   return Number.isFinite(status.errorMs) && status.errorMs >= 0 ? status : UNSYNCED_CLOCK;
+}
+
+/** This host's Error Estimate as packets carry it, decoded and encoded. */
+export interface ClockErrorEstimate {
+  readonly value: ErrorEstimate;
+  readonly encoded: number;
+}
+
+/**
+ * Reads the clock status on every call, and recomputes the Error Estimate only when the status
+ * changed: senders and reflectors stamp every packet with it, and the status changes about once a
+ * minute (chrony's polling).
+ */
+export function clockErrorEstimate(source: ClockStatusSource): () => ClockErrorEstimate {
+  let errorMs = NaN;
+  let synced = false;
+  let current: ClockErrorEstimate | undefined;
+  return () => {
+    const status = readClockStatus(source);
+    if (current === undefined || status.errorMs !== errorMs || status.synced !== synced) {
+      errorMs = status.errorMs;
+      synced = status.synced;
+      const value = errorEstimateFromSeconds(errorMs / 1000, synced);
+      current = { value, encoded: encodeErrorEstimate(value) };
+    }
+    return current;
+  };
 }
 
 /** An unsynchronised clock with an unknown (here: one second) error. The safe default. */

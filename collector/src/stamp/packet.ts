@@ -241,12 +241,19 @@ function lengthFailure(buf: Buffer, opts: DecodeOptions): DecodeFailure | undefi
   return undefined;
 }
 
-export function decodeSenderPacket(buf: Buffer, opts: DecodeOptions = {}): Decoded<SenderPacket> {
+/** Why a Session-Sender packet would be refused, or undefined if it is well-formed. */
+export function senderPacketFailure(buf: Buffer, opts: DecodeOptions = {}): DecodeFailure | undefined {
   const lengthProblem = lengthFailure(buf, opts);
-  if (lengthProblem) return { ok: false, reason: lengthProblem };
-  if ((opts.strictMbz ?? true) && !allZero(buf, 16, buf.length)) return { ok: false, reason: 'mbz-not-zero' };
+  if (lengthProblem) return lengthProblem;
+  if ((opts.strictMbz ?? true) && !allZero(buf, 16, buf.length)) return 'mbz-not-zero';
+  if ((buf.readUInt16BE(12) & 0xff) === 0) return 'bad-error-estimate'; // multiplier 0
+  return undefined;
+}
+
+export function decodeSenderPacket(buf: Buffer, opts: DecodeOptions = {}): Decoded<SenderPacket> {
+  const reason = senderPacketFailure(buf, opts);
+  if (reason) return { ok: false, reason };
   const errorEstimate = decodeErrorEstimate(buf.readUInt16BE(12));
-  if (errorEstimate.multiplier === 0) return { ok: false, reason: 'bad-error-estimate' };
   return {
     ok: true,
     packet: {
@@ -282,27 +289,79 @@ export function encodeReflectorPacket(p: ReflectorPacket, length = STAMP_PACKET_
   return buf;
 }
 
-export function decodeReflectorPacket(buf: Buffer, opts: DecodeOptions = {}): Decoded<ReflectorPacket> {
+/**
+ * Writes the reply to a well-formed `request` (see senderPacketFailure) into `reply`, a buffer of
+ * the request's length whose octets 38-39 and from 41 on are zero: the sequence number, SSID,
+ * Session-Sender Timestamp and Error Estimate are copied octet for octet (re-encoding a decoded
+ * timestamp could move it by a fraction unit, and the sender matches replies on the exact value
+ * it sent), the TTL is 0 (not known). What encodeReflectorPacket writes, with no objects made.
+ */
+export function fillReflectorReply(
+  reply: Buffer,
+  request: Buffer,
+  receiveTimestampNs: bigint,
+  timestampNs: bigint,
+  errorEstimate: ErrorEstimate,
+  encodedErrorEstimate: number,
+): void {
+  request.copy(reply, 0, 0, 4); // seq: a stateless reflector's copies the sender's
+  reply.writeUInt16BE(encodedErrorEstimate, 12);
+  request.copy(reply, 14, 14, 16); // SSID
+  writeTimestamp(reply, 16, receiveTimestampNs, errorEstimate.ptp);
+  request.copy(reply, 24, 0, 4); // Session-Sender Sequence Number
+  request.copy(reply, 28, 4, 14); // Session-Sender Timestamp and Error Estimate
+  reply[40] = 0; // Session-Sender TTL: node:dgram cannot read it
+  writeTimestamp(reply, 4, timestampNs, errorEstimate.ptp);
+}
+
+/** A ReflectorPacket whose fields readReflectorPacket overwrites: a receiver keeps one and reuses it. */
+export type MutableReflectorPacket = { -readonly [K in keyof ReflectorPacket]: ReflectorPacket[K] };
+
+export function emptyReflectorPacket(): MutableReflectorPacket {
+  const unknown = decodeErrorEstimate(0);
+  return {
+    seq: 0,
+    timestampNs: 0n,
+    errorEstimate: unknown,
+    ssid: 0,
+    receiveTimestampNs: 0n,
+    senderSeq: 0,
+    senderTimestampNs: 0n,
+    senderErrorEstimate: unknown,
+    senderTtl: 0,
+  };
+}
+
+/**
+ * Decodes a reply into `into`, overwriting every field, and returns undefined; or returns why the
+ * packet is refused, leaving `into` as it was. The Session-Sender decodes every reply this way into
+ * one object per peer, so a reply costs no result objects.
+ */
+export function readReflectorPacket(
+  buf: Buffer,
+  into: MutableReflectorPacket,
+  opts: DecodeOptions = {},
+): DecodeFailure | undefined {
   const lengthProblem = lengthFailure(buf, opts);
-  if (lengthProblem) return { ok: false, reason: lengthProblem };
-  if ((opts.strictMbz ?? true) && !(allZero(buf, 38, 40) && allZero(buf, 41, buf.length)))
-    return { ok: false, reason: 'mbz-not-zero' };
+  if (lengthProblem) return lengthProblem;
+  if ((opts.strictMbz ?? true) && !(allZero(buf, 38, 40) && allZero(buf, 41, buf.length))) return 'mbz-not-zero';
   const errorEstimate = decodeErrorEstimate(buf.readUInt16BE(12));
   const senderErrorEstimate = decodeErrorEstimate(buf.readUInt16BE(36));
-  if (errorEstimate.multiplier === 0 || senderErrorEstimate.multiplier === 0)
-    return { ok: false, reason: 'bad-error-estimate' };
-  return {
-    ok: true,
-    packet: {
-      seq: buf.readUInt32BE(0),
-      timestampNs: readTimestamp(buf, 4, errorEstimate.ptp),
-      errorEstimate,
-      ssid: buf.readUInt16BE(14),
-      receiveTimestampNs: readTimestamp(buf, 16, errorEstimate.ptp),
-      senderSeq: buf.readUInt32BE(24),
-      senderTimestampNs: readTimestamp(buf, 28, senderErrorEstimate.ptp),
-      senderErrorEstimate,
-      senderTtl: buf.readUInt8(40),
-    },
-  };
+  if (errorEstimate.multiplier === 0 || senderErrorEstimate.multiplier === 0) return 'bad-error-estimate';
+  into.seq = buf.readUInt32BE(0);
+  into.timestampNs = readTimestamp(buf, 4, errorEstimate.ptp);
+  into.errorEstimate = errorEstimate;
+  into.ssid = buf.readUInt16BE(14);
+  into.receiveTimestampNs = readTimestamp(buf, 16, errorEstimate.ptp);
+  into.senderSeq = buf.readUInt32BE(24);
+  into.senderTimestampNs = readTimestamp(buf, 28, senderErrorEstimate.ptp);
+  into.senderErrorEstimate = senderErrorEstimate;
+  into.senderTtl = buf.readUInt8(40);
+  return undefined;
+}
+
+export function decodeReflectorPacket(buf: Buffer, opts: DecodeOptions = {}): Decoded<ReflectorPacket> {
+  const packet = emptyReflectorPacket();
+  const reason = readReflectorPacket(buf, packet, opts);
+  return reason ? { ok: false, reason } : { ok: true, packet };
 }

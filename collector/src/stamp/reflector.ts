@@ -9,9 +9,16 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
-import { createWallClock, readClockStatus, UNSYNCED_CLOCK, type ClockStatusSource, type WallClock } from './clock.js';
+import {
+  clockErrorEstimate,
+  createWallClock,
+  UNSYNCED_CLOCK,
+  type ClockErrorEstimate,
+  type ClockStatusSource,
+  type WallClock,
+} from './clock.js';
 import { parseStampReflectorConfig, type StampReflectorConfig, type StampReflectorConfigInput } from './config.js';
-import { decodeSenderPacket, encodeReflectorPacket, errorEstimateFromSeconds, type DecodeFailure } from './packet.js';
+import { fillReflectorReply, senderPacketFailure, type DecodeFailure, type DecodeOptions } from './packet.js';
 import { KeyedTokenBuckets } from './token-bucket.js';
 
 export interface StampReflectorStats {
@@ -50,6 +57,15 @@ export class StampReflector {
   private readonly perSource: KeyedTokenBuckets;
   private readonly global: KeyedTokenBuckets;
   private socket: Socket | undefined;
+  private readonly decodeOptions: DecodeOptions;
+  /** The last reply's buffer, reused while the kernel has taken it (see onMessage). */
+  private reply = Buffer.alloc(0);
+  private readonly estimate: () => ClockErrorEstimate;
+  /** One send callback for every reply, not a closure per reply. */
+  private readonly afterSend = (err: Error | null): void => {
+    if (err) this.counters.sendErrors++;
+    else this.counters.replied++;
+  };
   private readonly counters: StampReflectorStats = {
     received: 0,
     replied: 0,
@@ -65,11 +81,13 @@ export class StampReflector {
     this.config = parseStampReflectorConfig(config);
     this.clock = opts.clock ?? UNSYNCED_CLOCK;
     this.now = opts.wallClock ?? createWallClock();
+    this.estimate = clockErrorEstimate(this.clock);
     this.perSource = new KeyedTokenBuckets(
       { ratePerSec: this.config.ratePerSource, burst: this.config.burstPerSource },
       this.config.maxSources,
     );
     this.global = new KeyedTokenBuckets({ ratePerSec: this.config.globalRate, burst: this.config.globalRate }, 1);
+    this.decodeOptions = { maxLength: this.config.maxPacketLength, strictMbz: this.config.strictMbz };
   }
 
   /** Binds the socket; resolves with the bound address (port 0 in config picks a free port). */
@@ -123,12 +141,9 @@ export class StampReflector {
     // T2: taken first, before any work, so the reflector's own processing is inside T3 − T2.
     const receivedNs = this.now();
     this.counters.received++;
-    const decoded = decodeSenderPacket(msg, {
-      maxLength: this.config.maxPacketLength,
-      strictMbz: this.config.strictMbz,
-    });
-    if (!decoded.ok) {
-      this.counters[FAILURE_COUNTER[decoded.reason]]++;
+    const failure = senderPacketFailure(msg, this.decodeOptions);
+    if (failure) {
+      this.counters[FAILURE_COUNTER[failure]]++;
       return;
     }
     const nowMs = Date.now();
@@ -136,30 +151,15 @@ export class StampReflector {
       this.counters.rateLimited++;
       return;
     }
-    const request = decoded.packet;
-    const status = readClockStatus(this.clock);
-    const errorEstimate = errorEstimateFromSeconds(status.errorMs / 1000, status.synced);
-    const reply = encodeReflectorPacket(
-      {
-        seq: request.seq,
-        timestampNs: this.now(),
-        errorEstimate,
-        ssid: request.ssid,
-        receiveTimestampNs: receivedNs,
-        senderSeq: request.seq,
-        senderTimestampNs: request.timestampNs,
-        senderErrorEstimate: request.errorEstimate,
-        // node:dgram does not expose the received TTL (no IP_RECVTTL); 0 means "not known".
-        senderTtl: 0,
-      },
-      msg.length,
-    );
-    // The Session-Sender Timestamp is copied octet for octet: re-encoding a decoded value could
-    // move it by a fraction unit, and the sender matches replies on the exact value it sent.
-    msg.copy(reply, 28, 4, 12);
-    this.socket?.send(reply, rinfo.port, rinfo.address, (err) => {
-      if (err) this.counters.sendErrors++;
-      else this.counters.replied++;
-    });
+    const socket = this.socket;
+    if (!socket) return;
+    const estimate = this.estimate();
+    // The reply buffer is reused: an unconnected send with an address literal (see start()) hands
+    // the datagram to the kernel before send() returns. Only if libuv had to queue the last reply
+    // (the socket buffer was full), or the length differs, does this reply get a new, zeroed one.
+    if (this.reply.length !== msg.length || socket.getSendQueueCount() > 0) this.reply = Buffer.alloc(msg.length);
+    const reply = this.reply;
+    fillReflectorReply(reply, msg, receivedNs, this.now(), estimate.value, estimate.encoded);
+    socket.send(reply, rinfo.port, rinfo.address, this.afterSend);
   }
 }

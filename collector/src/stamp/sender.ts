@@ -8,7 +8,14 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
-import { createWallClock, readClockStatus, UNSYNCED_CLOCK, type ClockStatusSource, type WallClock } from './clock.js';
+import {
+  clockErrorEstimate,
+  createWallClock,
+  UNSYNCED_CLOCK,
+  type ClockErrorEstimate,
+  type ClockStatusSource,
+  type WallClock,
+} from './clock.js';
 import {
   defaultLinkId,
   parseStampSenderConfig,
@@ -17,11 +24,11 @@ import {
   type StampSenderConfigInput,
 } from './config.js';
 import {
-  decodeReflectorPacket,
-  errorEstimateFromSeconds,
+  emptyReflectorPacket,
   fillSenderPacket,
   readNtpTimestamp,
-  type ErrorEstimate,
+  readReflectorPacket,
+  type DecodeOptions,
 } from './packet.js';
 import { StampSession, type ReplyObservation, type StampReport, type StampSessionCounters } from './session.js';
 
@@ -31,7 +38,7 @@ export interface StampSenderOptions {
   wallClock?: WallClock;
   /** Called with each finished interval. Without it, reports queue for takeReports(). */
   onReport?: (report: StampReport) => void;
-  /** Called for every reply, counted or not: for debugging and tests. */
+  /** Called for every reply, counted or not, with an observation of its own: for debugging and tests. */
   onReply?: (linkId: string, observation: ReplyObservation) => void;
 }
 
@@ -61,16 +68,24 @@ interface Peer {
   invalidReplies: number;
 }
 
+/**
+ * How replies are decoded. Their length the sender checks itself (exactly its probes' length, at
+ * most STAMP_MAX_PACKET_LENGTH), and nonzero MBZ octets from a reflector are tolerated.
+ */
+const REPLY_CHECKS: DecodeOptions = { strictMbz: false };
+
 /** Reports kept for takeReports(); 8 peers at one report a minute is a day's worth. */
 const MAX_QUEUED_REPORTS = 10_000;
 
 export class StampSender {
   readonly config: StampSenderConfig;
-  private readonly clock: ClockStatusSource;
+  private readonly estimate: () => ClockErrorEstimate;
   private readonly now: WallClock;
   private readonly peers: Peer[] = [];
   private readonly queue: StampReport[] = [];
   private readonly finalizers = new Map<number, NodeJS.Timeout>();
+  /** Every reply is decoded into this one object: replies are handled one at a time, to the end. */
+  private readonly reply = emptyReflectorPacket();
   private tickTimer: NodeJS.Timeout | undefined;
   private startMono = 0n;
   private slot = 0;
@@ -83,7 +98,7 @@ export class StampSender {
     private readonly opts: StampSenderOptions = {},
   ) {
     this.config = parseStampSenderConfig(config);
-    this.clock = opts.clock ?? UNSYNCED_CLOCK;
+    this.estimate = clockErrorEstimate(opts.clock ?? UNSYNCED_CLOCK);
     this.now = opts.wallClock ?? createWallClock();
   }
 
@@ -195,9 +210,8 @@ export class StampSender {
   /** Sends one probe to every peer, then schedules the next slot on the monotonic clock. */
   private tick(): void {
     if (!this.running) return;
-    const status = readClockStatus(this.clock);
-    const errorEstimate = errorEstimateFromSeconds(status.errorMs / 1000, status.synced);
-    for (const peer of this.peers) this.sendProbe(peer, errorEstimate);
+    const estimate = this.estimate();
+    for (const peer of this.peers) this.sendProbe(peer, estimate);
     const periodNs = BigInt(Math.round(1e9 / this.config.rate));
     const elapsed = process.hrtime.bigint() - this.startMono;
     // The next slot still in the future. Slots the event loop missed are skipped rather than sent
@@ -210,14 +224,14 @@ export class StampSender {
     this.tickTimer = setTimeout(() => this.tick(), delayMs);
   }
 
-  private sendProbe(peer: Peer, errorEstimate: ErrorEstimate): void {
+  private sendProbe(peer: Peer, estimate: ClockErrorEstimate): void {
     const seq = peer.session.nextSeq();
     // The packet is reused: a connected socket hands it to the kernel before send() returns. Only
     // if libuv had to queue the previous one (the socket buffer was full) does it get a new buffer,
     // so a queued probe is never rewritten before it leaves.
     if (peer.socket.getSendQueueCount() > 0) peer.packet = Buffer.alloc(this.config.packetLength);
     const packet = peer.packet;
-    fillSenderPacket(packet, seq, this.now(), errorEstimate, peer.config.ssid);
+    fillSenderPacket(packet, seq, this.now(), estimate.value, peer.config.ssid);
     // Send first, book-keep after: T1 should be as close to the datagram leaving as we can get it.
     // (A connected socket sends synchronously, and no reply can be handled before this returns.)
     peer.socket.send(packet, peer.afterSend);
@@ -228,13 +242,13 @@ export class StampSender {
 
   private onMessage(peer: Peer, msg: Buffer): void {
     const t4Ns = this.now();
-    const decoded = decodeReflectorPacket(msg, { maxLength: this.config.packetLength, strictMbz: false });
-    if (!decoded.ok || msg.length !== this.config.packetLength) {
+    if (msg.length !== this.config.packetLength || readReflectorPacket(msg, this.reply, REPLY_CHECKS) !== undefined) {
       peer.invalidReplies++;
       return;
     }
-    const observation = peer.session.onReply(decoded.packet, t4Ns);
-    this.opts.onReply?.(peer.session.labels.linkId, observation);
+    const observation = peer.session.onReply(this.reply, t4Ns);
+    // The session rewrites its observation on the next reply; a listener gets a copy to keep.
+    if (this.opts.onReply) this.opts.onReply(peer.session.labels.linkId, { ...observation });
   }
 
   /** Closes an interval (for every peer) at its end + lossTimeoutMs, per session.ts's rules. */

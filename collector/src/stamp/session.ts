@@ -197,6 +197,11 @@ export class StampSession {
 
   /** lossTimeoutMs as bigint ns, computed once rather than for every reply. */
   private readonly lossTimeoutNs: bigint;
+  /** What onReply returns, rewritten by every call rather than allocated per reply. */
+  private readonly observation: { -readonly [K in keyof ReplyObservation]: ReplyObservation[K] } = {
+    outcome: 'unmatched',
+    seq: 0,
+  };
 
   constructor(
     readonly labels: StampSessionLabels,
@@ -250,7 +255,10 @@ export class StampSession {
     return startMs;
   }
 
-  /** Classifies a decoded reply that arrived at T4 = `t4Ns` and updates its interval. */
+  /**
+   * Classifies a decoded reply that arrived at T4 = `t4Ns` and updates its interval. The object
+   * returned is the session's own and the next call rewrites it: copy it to keep it.
+   */
   onReply(reply: ReflectorPacket, t4Ns: bigint): ReplyObservation {
     const seq = reply.senderSeq;
     const ring = this.ring;
@@ -259,12 +267,12 @@ export class StampSession {
       const stale = t4Ns - reply.senderTimestampNs > this.lossTimeoutNs;
       if (stale) this.counters.lateReplies++;
       else this.counters.unmatchedReplies++;
-      return { outcome: stale ? 'late' : 'unmatched', seq };
+      return this.observe(stale ? 'late' : 'unmatched', seq);
     }
     const t1Ns = ring.t1Ns[slot] as bigint;
     if (reply.senderTimestampNs !== t1Ns) {
       this.counters.mismatchedReplies++;
-      return { outcome: 'mismatch', seq };
+      return this.observe('mismatch', seq);
     }
     const acc = this.intervals.get(ring.intervalStartMs[slot] as number);
     if (!acc) throw new Error(`STAMP session ${this.labels.linkId}: probe ${seq} has no open interval`);
@@ -272,12 +280,12 @@ export class StampSession {
     if (roundTripNs > this.lossTimeoutNs) {
       acc.late++;
       this.counters.lateReplies++;
-      return { outcome: 'late', seq };
+      return this.observe('late', seq);
     }
     const turnaroundNs = reply.timestampNs - reply.receiveTimestampNs;
     if (turnaroundNs < 0n || turnaroundNs > roundTripNs) {
       this.counters.badTurnaround++;
-      return { outcome: 'bad-turnaround', seq };
+      return this.observe('bad-turnaround', seq);
     }
     const rttMs = nsToMs(roundTripNs - turnaroundNs);
     const owdForwardMs = nsToMs(reply.receiveTimestampNs - t1Ns);
@@ -291,7 +299,7 @@ export class StampSession {
     if (replies > 1) {
       acc.duplicates++;
       this.counters.duplicates++;
-      return { outcome: 'duplicate', seq, rttMs, owdForwardMs, owdReverseMs, clockSynced };
+      return this.observe('duplicate', seq, rttMs, owdForwardMs, owdReverseMs, clockSynced);
     }
     this.counters.repliesReceived++;
     const serial = ring.serial[slot] as number;
@@ -303,7 +311,25 @@ export class StampSession {
     acc.received++;
     acc.allSynced &&= clockSynced;
     acc.maxClockErrorMs = Math.max(acc.maxClockErrorMs, clockErrorMs);
-    return { outcome: 'received', seq, rttMs, owdForwardMs, owdReverseMs, clockSynced };
+    return this.observe('received', seq, rttMs, owdForwardMs, owdReverseMs, clockSynced);
+  }
+
+  private observe(
+    outcome: ReplyOutcome,
+    seq: number,
+    rttMs?: number,
+    owdForwardMs?: number,
+    owdReverseMs?: number,
+    clockSynced?: boolean,
+  ): ReplyObservation {
+    const o = this.observation;
+    o.outcome = outcome;
+    o.seq = seq;
+    o.rttMs = rttMs;
+    o.owdForwardMs = owdForwardMs;
+    o.owdReverseMs = owdReverseMs;
+    o.clockSynced = clockSynced;
+    return o;
   }
 
   /** Start times of intervals with probes not yet reported, oldest first. */
