@@ -11,7 +11,7 @@
  * <= 80 MB RSS. Usage: npm run bench:collector [-- --seconds 60 --warmup 60 --floors]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,11 +32,57 @@ const warmupArg = process.argv.indexOf('--warmup');
 const WARMUP_S = warmupArg > 0 ? Number(process.argv[warmupArg + 1]) : 60;
 const GPUS = 8;
 const off = (part: string): boolean => process.argv.includes(`--no-${part}`);
-const PEERS = off('stamp') ? 0 : 8;
+/** Reflectors (and peers of a collector that probes). */
+const PEERS = 8;
 const rateArg = process.argv.indexOf('--stamp-rate');
-const STAMP_RATE = rateArg > 0 ? Number(process.argv[rateArg + 1]) : 10;
+/** Probes per second per peer of the measured collector; 0 with --no-stamp. */
+const STAMP_RATE = off('stamp') ? 0 : rateArg > 0 ? Number(process.argv[rateArg + 1]) : 10;
+/**
+ * `--sweep 0,1,5`: for each rate, another collector probing its 8 peers at that rate (0: no STAMP)
+ * and a bare sender at that rate, all in the same window as the measured collector, so that the
+ * CPU per probe can be read off as a slope without the load moving between runs.
+ */
+const sweepArg = process.argv.indexOf('--sweep');
+const SWEEP_RATES: readonly number[] =
+  sweepArg > 0
+    ? (process.argv[sweepArg + 1] ?? '')
+        .split(',')
+        .map(Number)
+        .filter((r) => r >= 0)
+    : [];
 /** As the systemd unit and the DaemonSet run it (see deploy/): a 1 MB young generation. */
 const DEPLOYED_NODE_OPTIONS = off('deployed-node-options') ? '' : '--max-semi-space-size=1';
+/** Flags the deploy files put on node's command line (V8 flags NODE_OPTIONS does not accept). */
+const DEPLOYED_NODE_FLAGS: readonly string[] = [];
+/**
+ * `--variant "FLAGS"` (repeatable): another collector in the same window with these node
+ * command-line flags instead of the deployed ones (NODE_OPTIONS as deployed), e.g.
+ * `--variant "--single-threaded-gc"`. An empty string runs a second deployed collector: the noise.
+ */
+const VARIANT_FLAGS: readonly string[][] = process.argv.flatMap((a, i) =>
+  a === '--variant' ? [(process.argv[i + 1] ?? '').split(' ').filter((f) => f !== '')] : [],
+);
+/**
+ * `--against DIR` (repeatable): another collector in the same window that loads
+ * `@meridian/collector` from DIR, a copy of another build's collector/dist (see
+ * collector-against.ts), for a before and after of a code change in one run. Copy the build
+ * before changing the code: `cp -r collector/dist /tmp/before`.
+ */
+const AGAINST_HOOK = new URL('./collector-against.js', import.meta.url).href;
+const AGAINST_FLAGS: readonly string[][] = process.argv.flatMap((a, i) =>
+  a === '--against' ? [[...DEPLOYED_NODE_FLAGS, '--import', `${AGAINST_HOOK}?dir=${process.argv[i + 1] ?? ''}`]] : [],
+);
+
+/** Every process the bench starts, stopped if the bench itself fails half-way. */
+const started: ChildProcess[] = [];
+function spawnTracked(...args: Parameters<typeof spawn>): ChildProcess {
+  const proc = spawn(...args);
+  started.push(proc);
+  return proc;
+}
+process.on('exit', () => {
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -65,7 +111,7 @@ async function startReflectors(): Promise<{ proc: ChildProcess; ports: number[] 
       ports.push((await r.start()).port);
     }
     console.log('PORTS ' + JSON.stringify(ports));`;
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
+  const proc = spawnTracked(process.execPath, ['--input-type=module', '-e', script], {
     cwd: repo,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -75,7 +121,7 @@ async function startReflectors(): Promise<{ proc: ChildProcess; ports: number[] 
 
 /** The machine's floor: a Node process that only wakes once a second (shared machines are noisy). */
 function startIdleNode(): ChildProcess {
-  return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+  return spawnTracked(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
     stdio: 'ignore',
     env: { ...process.env, NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
   });
@@ -99,7 +145,11 @@ const COLLECTOR_SHAPE: BareUdpShape = { connected: true, oneTimer: true, callbac
  * receive path in the kernel, as the collector's sends do. `--floors` adds the other shapes, to
  * show what connecting and batching are worth.
  */
-function startBareUdp(ports: readonly number[], shape: BareUdpShape = COLLECTOR_SHAPE): ChildProcess {
+function startBareUdp(
+  ports: readonly number[],
+  shape: BareUdpShape = COLLECTOR_SHAPE,
+  rate = STAMP_RATE,
+): ChildProcess {
   const script = `
     import { createSocket } from 'node:dgram';
     const shape = ${JSON.stringify(shape)};
@@ -131,10 +181,10 @@ function startBareUdp(ports: readonly number[], shape: BareUdpShape = COLLECTOR_
       packet.writeUInt32BE(seq++ >>> 0, 0);
       send();
     };
-    if (shape.oneTimer) setInterval(() => { for (const send of sends) sendOne(send); }, ${1000 / STAMP_RATE});
-    else for (const send of sends) setInterval(() => sendOne(send), ${1000 / STAMP_RATE});
+    if (shape.oneTimer) setInterval(() => { for (const send of sends) sendOne(send); }, ${1000 / rate});
+    else for (const send of sends) setInterval(() => sendOne(send), ${1000 / rate});
     process.on('SIGTERM', () => { console.log('REPLIES ' + replies); process.exit(0); });`;
-  return spawn(process.execPath, ['--input-type=module', '-e', script], {
+  return spawnTracked(process.execPath, ['--input-type=module', '-e', script], {
     env: { ...process.env, NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -159,11 +209,21 @@ function startBaseline(queryArgs: string[]): ChildProcess {
       for (const line of out.trim().split('\\n')) rows += line.split(', ').map(Number).length > 0 ? 1 : 0;
     }), 1000);
     process.on('SIGTERM', () => { console.log('ROWS ' + rows); process.exit(0); });`;
-  return spawn(process.execPath, ['--input-type=module', '-e', script], {
+  return spawnTracked(process.execPath, ['--input-type=module', '-e', script], {
     cwd: repo,
     env: { ...process.env, FAKE_NVIDIA_SMI_GPUS: String(GPUS) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+}
+
+/** Least-squares line y = base + perProbe × x. */
+function fitLine(points: readonly { x: number; y: number }[]): { base: number; perProbe: number } {
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p.x, 0) / n;
+  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  const sxx = points.reduce((a, p) => a + (p.x - mx) ** 2, 0);
+  const perProbe = sxx > 0 ? points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0) / sxx : 0;
+  return { base: my - perProbe * mx, perProbe };
 }
 
 interface Usage {
@@ -183,17 +243,14 @@ function row(name: string, cpuS: number, wallS: number, rssMb: number | undefine
   return `${name.padEnd(58)} ${perHour.toFixed(1).padStart(8)} s/h  ${pct.toFixed(3).padStart(7)} %  ${rssMb === undefined ? '      -' : rssMb.toFixed(1).padStart(7)} MB`;
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-collector-'));
-  const ch = await startClickHouseStandIn();
-  const reflectors = await startReflectors();
-  const smiLog = join(dir, 'nvidia-smi.log');
+/** collector.yaml for one bench collector: its own spool, the shared stand-in and reflectors. */
+function writeConfig(dir: string, clickhouse: string, ports: readonly number[], rate = STAMP_RATE): string {
   const config = join(dir, 'collector.yaml');
   writeFileSync(
     config,
     [
       'collector: { region: eu-west, host: bench-node, id: bench-node }',
-      `store: { clickhouse: "${ch.url}" }`,
+      `store: { clickhouse: "${clickhouse}" }`,
       'pipeline: { flushIntervalMs: 10000 }',
       `spool: { dir: ${join(dir, 'spool')}, fsync: always }`,
       'sources:',
@@ -202,34 +259,68 @@ async function main(): Promise<void> {
       '  nic: { enabled: false }',
       'stamp:',
       '  sender:',
-      `    rate: ${STAMP_RATE}`,
+      `    rate: ${rate || 1}`,
       '    intervalMs: 10000',
-      `    peers: ${PEERS ? '' : '[]'}`,
-      ...reflectors.ports.map((p, i) => `      - { address: 127.0.0.1, port: ${p}, region: peer-${i} }`),
+      `    peers: ${rate > 0 ? '' : '[]'}`,
+      ...(rate > 0 ? ports : []).map((p, i) => `      - { address: 127.0.0.1, port: ${p}, region: peer-${i} }`),
       'telemetry: { listen: "127.0.0.1:0" }',
     ].join('\n'),
   );
+  return config;
+}
 
-  const profileArg = process.argv.indexOf('--profile');
-  const nodeArgs = profileArg > 0 ? ['--cpu-prof', '--cpu-prof-dir', process.argv[profileArg + 1]!] : [];
-  const collector = spawn(
-    process.execPath,
-    [...nodeArgs, join(repo, 'cli/dist/main.js'), 'collect', '--config', config],
-    {
-      cwd: repo,
-      env: {
-        ...process.env,
-        FAKE_NVIDIA_SMI_GPUS: String(GPUS),
-        FAKE_NVIDIA_SMI_LOG: smiLog,
-        OTEL_SDK_DISABLED: 'true',
-        NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+function startCollector(nodeFlags: readonly string[], config: string, smiLog: string): ChildProcess {
+  return spawnTracked(process.execPath, [...nodeFlags, join(repo, 'cli/dist/main.js'), 'collect', '--config', config], {
+    cwd: repo,
+    env: {
+      ...process.env,
+      FAKE_NVIDIA_SMI_GPUS: String(GPUS),
+      FAKE_NVIDIA_SMI_LOG: smiLog,
+      OTEL_SDK_DISABLED: 'true',
+      NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-collector-'));
+  const ch = await startClickHouseStandIn();
+  const reflectors = await startReflectors();
+  const smiLog = join(dir, 'nvidia-smi.log');
+  const config = writeConfig(dir, ch.url, reflectors.ports);
+  const profileArg = process.argv.indexOf('--profile');
+  const profileArgs = profileArg > 0 ? ['--cpu-prof', '--cpu-prof-dir', process.argv[profileArg + 1]!] : [];
+  const collector = startCollector([...DEPLOYED_NODE_FLAGS, ...profileArgs], config, smiLog);
   let collectorLog = '';
   collector.stderr!.on('data', (d: Buffer) => (collectorLog += d.toString()));
   await waitForLine(collector, 'stderr', /meridian collector bench-node/);
+  // Same-run comparisons: each --variant is another whole collector with its own spool and
+  // simulated nvidia-smi, probing the same reflectors, so that it sees the same load.
+  const specs = [
+    ...[...VARIANT_FLAGS, ...AGAINST_FLAGS].map((flags) => ({
+      label: `node ${flags.join(' ').replace(`--import ${AGAINST_HOOK}?dir=`, 'against ') || '(the deployed flags again)'}`,
+      flags,
+      rate: STAMP_RATE,
+      fromSweep: false,
+    })),
+    ...SWEEP_RATES.map((rate) => ({
+      label: rate > 0 ? `STAMP at ${rate}/s per peer (${PEERS * rate} probes/s)` : 'without STAMP',
+      flags: DEPLOYED_NODE_FLAGS,
+      rate,
+      fromSweep: true,
+    })),
+  ];
+  const variantCollectors = await Promise.all(
+    specs.map(async (spec, i) => {
+      const vdir = join(dir, `variant-${i}`);
+      mkdirSync(vdir);
+      const config = writeConfig(vdir, ch.url, reflectors.ports, spec.rate);
+      const proc = startCollector(spec.flags, config, join(vdir, 'nvidia-smi.log'));
+      await waitForLine(proc, 'stderr', /meridian collector bench-node/);
+      return { ...spec, proc };
+    }),
+  );
   await sleep(2000);
   const streamArgs = (off('gpu') ? '' : readFileSync(smiLog, 'utf8'))
     .split('\n')
@@ -243,15 +334,23 @@ async function main(): Promise<void> {
   );
   const baseline = startBaseline(oneShotArgs);
   const idle = startIdleNode();
-  const bare = PEERS > 0 ? startBareUdp(reflectors.ports) : undefined;
-  const variants =
-    PEERS > 0 && process.argv.includes('--floors')
-      ? FLOOR_VARIANTS.map((v) => ({ ...v, proc: startBareUdp(reflectors.ports, v.shape) }))
-      : [];
+  const bare = STAMP_RATE > 0 ? startBareUdp(reflectors.ports) : undefined;
+  const variants = [
+    ...(STAMP_RATE > 0 && process.argv.includes('--floors') ? FLOOR_VARIANTS : []).map((v) => ({
+      label: `  the same, ${v.label}`,
+      rate: undefined,
+      proc: startBareUdp(reflectors.ports, v.shape),
+    })),
+    ...SWEEP_RATES.filter((r) => r > 0).map((rate) => ({
+      label: `floor: bare node:dgram at ${rate}/s per peer (${PEERS * rate} probes/s)`,
+      rate,
+      proc: startBareUdp(reflectors.ports, COLLECTOR_SHAPE, rate),
+    })),
+  ];
 
   console.log(
     `bench:collector: warming up ${WARMUP_S} s, then measuring ${SECONDS} s ` +
-      `(${off('gpu') ? 0 : GPUS} GPUs at 1 Hz, ${PEERS} STAMP peers at ${STAMP_RATE}/s, host ${off('host') ? 'off' : 'at 1 Hz'}; ` +
+      `(${off('gpu') ? 0 : GPUS} GPUs at 1 Hz, ${STAMP_RATE > 0 ? PEERS : 0} STAMP peers at ${STAMP_RATE}/s, host ${off('host') ? 'off' : 'at 1 Hz'}; ` +
       `collector NODE_OPTIONS="${DEPLOYED_NODE_OPTIONS}")`,
   );
   await sleep(WARMUP_S * 1000);
@@ -259,6 +358,7 @@ async function main(): Promise<void> {
   const bpid = baseline.pid!;
   const smiPids = descendants(cpid);
   const c0 = readProc(cpid)!;
+  const vc0 = variantCollectors.map((v) => readProc(v.proc.pid!)!);
   const b0 = readProc(bpid)!;
   const i0 = readProc(idle.pid!)!;
   const u0 = bare ? readProc(bare.pid!) : undefined;
@@ -270,6 +370,16 @@ async function main(): Promise<void> {
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
 
   const c = usageBetween(cpid, { self: c0.self, reaped: c0.reapedChildren }, false);
+  const variantResults = variantCollectors.map((v, i) => {
+    const end = readProc(v.proc.pid!)!;
+    return {
+      label: v.label,
+      rate: v.fromSweep ? v.rate : undefined,
+      cpuS: end.self - vc0[i]!.self,
+      sysS: end.sys - vc0[i]!.sys,
+      rssMb: (peakRss(v.proc.pid!) ?? 0) / 1048576,
+    };
+  });
   const cSys = readProc(cpid)!.sys - c0.sys;
   const startupS = c0.self; // everything the collector spent from spawn to the measured window
   const smiCpu = smiPids.reduce((sum, p, i) => sum + ((readProc(p)?.self ?? s0[i]!) - s0[i]!), 0);
@@ -284,6 +394,7 @@ async function main(): Promise<void> {
   bare?.kill('SIGTERM');
   const variantUsage = variants.map((v, i) => ({
     label: v.label,
+    rate: v.rate,
     cpuS: (readProc(v.proc.pid!)?.self ?? v0[i]!) - v0[i]!,
     rssMb: (peakRss(v.proc.pid!) ?? 0) / 1048576,
   }));
@@ -291,9 +402,12 @@ async function main(): Promise<void> {
   const bareReplies = bare ? await waitForLine(bare, 'stdout', /REPLIES \d+/).catch(() => 'REPLIES ?') : undefined;
 
   collector.kill('SIGTERM');
+  for (const v of variantCollectors) v.proc.kill('SIGTERM');
   baseline.kill('SIGTERM');
   const baselineRows = await waitForLine(baseline, 'stdout', /ROWS \d+/).catch(() => 'ROWS ?');
-  await new Promise((r) => collector.once('exit', r));
+  await Promise.all(
+    [collector, ...variantCollectors.map((v) => v.proc)].map((p) => new Promise((r) => p.once('exit', r))),
+  );
   reflectors.proc.kill('SIGTERM');
   await ch.close();
 
@@ -307,6 +421,10 @@ async function main(): Promise<void> {
     `${'  start-up before the window (load, inventory, JIT warm-up)'.padEnd(58)} ${startupS.toFixed(2).padStart(8)} s once` +
       ` (${((startupS / 3600) * 100).toFixed(3)} % of one core if spread over an hour)`,
   );
+  for (const v of variantResults) {
+    console.log(row(`  beside it: ${v.label}`, v.cpuS, wallS, v.rssMb));
+    console.log(row('    of which system time (kernel)', v.sysS, wallS, undefined));
+  }
   console.log(row('  + its simulated nvidia-smi -lms stream (a node script)', c.cpuS + smiCpu, wallS, undefined));
   console.log(
     `${''.padEnd(58)} (the simulated nvidia-smi alone: ${((smiCpu / wallS) * 100).toFixed(3)} %, ${smiRss.toFixed(1)} MB)`,
@@ -318,7 +436,35 @@ async function main(): Promise<void> {
     console.log(
       row(`floor: bare node:dgram, ${PEERS} peers × ${STAMP_RATE}/s (connected, one timer)`, bareCpu, wallS, bareRss),
     );
-  for (const v of variantUsage) console.log(row(`  the same, ${v.label}`, v.cpuS, wallS, v.rssMb));
+  for (const v of variantUsage) console.log(row(v.label, v.cpuS, wallS, v.rssMb));
+  if (bareCpu !== undefined)
+    console.log(
+      row('the agent minus the bare sender (what it adds above that floor)', c.cpuS - bareCpu, wallS, undefined),
+    );
+
+  // CPU ≈ base + k × probes/s, fitted over the collectors at each rate and, apart, the bare senders.
+  const sweep = variantResults.filter((v) => v.rate !== undefined);
+  if (sweep.length > 0) {
+    const agentPoints = [
+      { pps: STAMP_RATE * PEERS, cpuS: c.cpuS },
+      ...sweep.map((v) => ({ pps: v.rate! * PEERS, cpuS: v.cpuS })),
+    ];
+    const floorPoints = [
+      { pps: 0, cpuS: idleCpu },
+      ...(bareCpu !== undefined ? [{ pps: STAMP_RATE * PEERS, cpuS: bareCpu }] : []),
+      ...variantUsage.filter((v) => v.rate !== undefined).map((v) => ({ pps: v.rate! * PEERS, cpuS: v.cpuS })),
+    ];
+    for (const [name, points] of [
+      ['the agent', agentPoints],
+      ['the bare sender (idle Node at 0)', floorPoints],
+    ] as const) {
+      const { base, perProbe } = fitLine(points.map((p) => ({ x: p.pps, y: p.cpuS / wallS })));
+      console.log(
+        `fit, ${name}: CPU ≈ ${(base * 100).toFixed(3)} % + ${(perProbe * 1e6).toFixed(1)} µs per probe ` +
+          `(${(perProbe * 100 * 100).toFixed(3)} % of a core per 100 probes/s) over ${points.map((p) => p.pps).join(', ')} probes/s`,
+      );
+    }
+  }
   console.log(
     `\nrows the store received in the measured window: gpu ${gained('gpu_samples')}, host ${gained('host_samples')}, ` +
       `link ${gained('link_samples')} (yardstick parsed ${baselineRows.slice(5)} GPU lines in all` +
