@@ -23,6 +23,7 @@ import type { ApiToken, DecisionFilter, RunningApi } from './api.js';
 import { readSecret } from './config.js';
 import { loadSolver } from './solve-milp.js';
 import { placementWeights, type Placement } from './placement.js';
+import { cmp } from './order.js';
 
 export interface SchedulerOptions {
   readonly config?: SchedulerConfig | ConfigInput;
@@ -103,6 +104,8 @@ export class Scheduler {
   private readonly apis: RunningApi[] = [];
   /** Last hold written per workload, to write repeats of the same hold only every holdRepeatSeconds. */
   private lastHolds = new Map<string, { key: string; ts: number }>();
+  /** The regions that last took new work, and when that was recorded (see placeRecord). */
+  private lastPlacement: { key: string; ts: number } | null = null;
 
   constructor(
     private readonly opts: SchedulerOptions,
@@ -375,8 +378,11 @@ export class Scheduler {
             return ex;
           });
           for (const e of executed) decisions.push(this.moveRecord(planned, e.planned, outcomeText(e.outcome), now));
-          if (this.config.placement.steer && this.executor.place)
+          if (this.config.placement.steer && this.executor.place) {
             placement = await phase('place', () => this.steer(obs, asmt, planned?.room?.region));
+            const rec = placement && this.placeRecord(planned, placement, now);
+            if (rec) decisions.push(rec);
+          }
         }
         const repeatMs = this.config.record.holdRepeatSeconds * 1000;
         const seen = new Map<string, { key: string; ts: number }>();
@@ -627,6 +633,44 @@ export class Scheduler {
       outcome,
       benefit: m.benefit,
       cost: m.cost,
+    };
+  }
+
+  /**
+   * The placement weights as a decision (action `place`), written when the regions that take new work
+   * change, or the same set again after `record.holdRepeatSeconds`: the figures move a little every
+   * pass, and a row per pass would bury the moves.
+   */
+  private placeRecord(p: Plan, placement: Placement, now: number): DecisionRecord | null {
+    const ranked = [...placement.weights].sort((a, b) => b[1] - a[1] || cmp(a[0], b[0]));
+    const key = ranked.map(([r]) => r).join(',');
+    const prev = this.lastPlacement;
+    if (prev && prev.key === key && now - prev.ts < this.config.record.holdRepeatSeconds * 1000) return null;
+    this.lastPlacement = { key, ts: now };
+    const text = ranked.map(([r, w]) => `${r}=${w}`).join(' ') || 'none (no region can take work)';
+    return {
+      ts: now,
+      decision_id: `${p.passId}:placement/place`,
+      pass_id: p.passId,
+      workload_id: '',
+      action: 'place',
+      region_from: '',
+      region_to: ranked[0]?.[0] ?? '',
+      reason: `weights for new work: ${text} (GPUs below the fullest healthy region's share)${p.room ? `; ${p.room.region} takes none while it makes room for ${p.room.workloadId}` : ''}`,
+      inputs: JSON.stringify(
+        Object.fromEntries(
+          [...(this.lastAsmt?.regions.values() ?? [])].map((r) => [
+            r.region,
+            { status: r.status, heating: r.heating, allocated: r.gpusAllocated, total: r.gpusTotal },
+          ]),
+        ),
+      ),
+      scores: JSON.stringify(Object.fromEntries(ranked)),
+      limits: [],
+      executor: this.executor.name,
+      outcome: 'set',
+      benefit: 0,
+      cost: 0,
     };
   }
 

@@ -75,9 +75,15 @@ describe('placement steering', () => {
           ['b', 30],
           ['c', 10],
         ]);
+        // Recorded as a decision of its own, for the audit trail.
+        const placed = rep.decisions.filter((d) => d.action === 'place');
+        expect(placed.map((d) => [d.region_to, d.reason, d.scores])).toEqual([
+          ['b', "weights for new work: b=30 c=10 (GPUs below the fullest healthy region's share)", '{"b":30,"c":10}'],
+        ]);
       } else {
         expect(fab.placed).toEqual([]);
         expect(rep.placement).toBeNull();
+        expect(rep.decisions.filter((d) => d.action === 'place')).toEqual([]);
       }
     }
   });
