@@ -13,6 +13,7 @@ import type { Assessment } from './assess.js';
 import type { Observation } from './observation.js';
 import type { Plan } from './plan.js';
 import type { DecisionRecord } from './sinks.js';
+import { weightsObject } from './executor.js';
 
 export type Role = 'viewer' | 'operator';
 
@@ -36,6 +37,8 @@ export interface DecisionFilter {
 /** What the API needs from the scheduler (kept narrow so the API has no import of the loop). */
 export interface ApiBackend {
   readonly paused: boolean;
+  /** config placement.steer */
+  readonly steering: boolean;
   state(): {
     observation: Observation | null;
     assessment: Assessment | null;
@@ -48,6 +51,15 @@ export interface ApiBackend {
   currentPlan(): { plan: Plan | null; pending: { createdTs: number; expiresTs: number } | null };
   queryDecisions(f: DecisionFilter): Promise<readonly DecisionRecord[]>;
   alerts(): readonly unknown[];
+  /** The latest placement weights for new work and what became of them; null before the first. */
+  placement(): {
+    readonly passId: string;
+    readonly ts: number;
+    readonly weights: ReadonlyMap<string, number>;
+    readonly outcome: string;
+    readonly executor: string;
+    readonly hold: string | null;
+  } | null;
   approve(passId: string, by: string): Promise<{ executed: readonly unknown[] }>;
   reject(passId: string, by: string): Promise<void>;
   rebalanceNow(
@@ -213,7 +225,7 @@ export async function buildApi(backend: ApiBackend, tokens: readonly ApiToken[])
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
             offset: { type: 'integer', minimum: 0, default: 0 },
             workload: { type: 'string', maxLength: 256 },
-            action: { type: 'string', enum: ['move', 'hold', 'verify'] },
+            action: { type: 'string', enum: ['move', 'hold', 'verify', 'place'] },
             region: { type: 'string', maxLength: 64 },
             outcome: { type: 'string', maxLength: 64 },
             since: { type: 'integer', minimum: 0 },
@@ -225,6 +237,57 @@ export async function buildApi(backend: ApiBackend, tokens: readonly ApiToken[])
       const q = req.query as DecisionFilter;
       const rows = await backend.queryDecisions(q);
       return { limit: q.limit, offset: q.offset, decisions: rows };
+    },
+  );
+
+  app.get(
+    '/api/v1/placement',
+    {
+      onRequest: viewer,
+      schema: {
+        ...secured,
+        summary:
+          'Weights for where NEW work should start, by region (a region left out should take none), for an admission controller or Kueue to read',
+        response: {
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['steer', 'passId', 'ts', 'weights', 'outcome', 'executor', 'hold'],
+            properties: {
+              steer: { type: 'boolean', description: 'config placement.steer' },
+              passId: { type: 'string', nullable: true },
+              ts: { type: 'integer', nullable: true, description: 'ms since the epoch of the pass that set them' },
+              weights: {
+                type: 'object',
+                nullable: true,
+                additionalProperties: { type: 'number' },
+                description: 'region → weight; {} when no region can take work; null before the first pass',
+              },
+              outcome: {
+                type: 'string',
+                nullable: true,
+                description: 'set, unchanged, recorded (dry-run), not-set: <why>, failed: <error>',
+              },
+              executor: { type: 'string', nullable: true },
+              hold: { type: 'string', nullable: true, description: 'a region making room for a queued gang' },
+            },
+          },
+          401: errorSchema,
+          403: errorSchema,
+        },
+      },
+    },
+    async () => {
+      const p = backend.placement();
+      return {
+        steer: backend.steering,
+        passId: p?.passId ?? null,
+        ts: p?.ts ?? null,
+        weights: p ? weightsObject(p.weights) : null,
+        outcome: p?.outcome ?? null,
+        executor: p?.executor ?? null,
+        hold: p?.hold ?? null,
+      };
     },
   );
 

@@ -50,175 +50,206 @@ const executorSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
-export const configSchema = z.strictObject({
-  intervalSeconds: positive.default(30),
-  /** Window over which rollups are averaged (smoothing: no decision on one spike). */
-  windowSeconds: positive.default(300),
-  /**
-   * The freshest window (seconds), read beside the smoothed one. Load and throttling move work away
-   * only while this window still shows them above their high threshold: the smoothed figure lags a
-   * recovery by up to `windowSeconds`.
-   */
-  recentSeconds: positive.default(60),
-  /** How far ahead a move's benefit is counted, in seconds of the new placement. */
-  horizonSeconds: positive.default(3600),
-  /** A move must bring more than cost × margin. */
-  margin: z.number().min(1).default(1.5),
-  solver: z.enum(['auto', 'milp', 'greedy']).default('auto'),
-  /** auto: above this many decision variables the greedy heuristic runs instead of the MILP. */
-  milpMaxVariables: z.int().positive().default(1000),
-  /** A MILP not proven optimal in this time falls back to the greedy heuristic. */
-  milpTimeLimitSeconds: positive.default(1),
-  freshness: z
-    .strictObject({ staleAfterSeconds: positive.default(90), failoverTimeoutSeconds: positive.default(300) })
-    .prefault({}),
-  /** Region load (the larger of allocated share and measured utilization), with its dead band. */
-  load: band(0.6, 0.85, 120).prefault({}),
-  /**
-   * Imbalance: a region's allocated share above the fleet's (allocated GPUs ÷ GPUs over the fresh
-   * regions), in share points. Above `high` for `persistSeconds` its work becomes a candidate for
-   * balancing; it stops being one at `low`.
-   */
-  balance: band(0.1, 0.2, 120).prefault({}),
-  /**
-   * GPUs the plan keeps free in the region with the most free GPUs, so that a gang that size can
-   * still start somewhere: a perfectly balanced fleet has no room left for its largest jobs. Default:
-   * the largest gang running now. 0 turns the reserve off.
-   */
-  keepFreeGpus: z.int().min(0).optional(),
-  /**
-   * Placement steering: each pass, executors that can (`place`, e.g. the twin) get weights for where
-   * new work starts, so arrivals fill the least-allocated healthy regions and balancing needs fewer
-   * moves (see placement.ts). false leaves new work where the platform puts it.
-   */
-  placement: z.strictObject({ steer: z.boolean().default(true) }).prefault({}),
-  /** Share of GPU time throttled. */
-  throttle: band(0.05, 0.2, 120).prefault({}),
-  /** XID + uncorrectable ECC errors per GPU-hour, in errors, not a fraction. */
-  errors: z
-    .strictObject({ low: seconds.default(0.01), high: seconds.default(0.05), persistSeconds: seconds.default(120) })
-    .refine((b) => b.low < b.high, { message: 'low must be below high (the dead band lies between them)' })
-    .prefault({}),
-  link: z
-    .strictObject({
-      /** RTT over the fiber floor. */
-      rttRatioLow: z.number().min(1).default(1.3),
-      rttRatioHigh: z.number().min(1).default(1.8),
-      lossPctLow: z.number().min(0).max(100).default(0.2),
-      lossPctHigh: z.number().min(0).max(100).default(1),
-      /** Throughput over capacity. */
-      utilLow: fraction.default(0.7),
-      utilHigh: fraction.default(0.92),
-      persistSeconds: seconds.default(60),
-    })
-    .refine((l) => l.rttRatioLow < l.rttRatioHigh && l.lossPctLow < l.lossPctHigh && l.utilLow < l.utilHigh, {
-      message: 'each low threshold must be below its high threshold',
-    })
-    .prefault({}),
-  cooldownSeconds: seconds.default(1800),
-  /** A move back to the region a job left within this window is an A→B→A flap, and is refused. */
-  flapWindowSeconds: seconds.default(7200),
-  limits: z
-    .strictObject({
-      movesPerPass: z.int().min(0).default(4),
-      movesPerRegionPerPass: z.int().min(0).default(2),
-      movesPerHour: z.int().min(0).default(20),
-      /** Most GPUs in migration at once, as a share of the fabric's GPUs. */
-      disruptionBudget: fraction.default(0.1),
-      /** Workloads at or above this priority are never moved for balance (only evacuated). */
-      priorityThreshold: z.number().default(1000),
-    })
-    .prefault({}),
-  backoff: z
-    .strictObject({
-      baseSeconds: positive.default(60),
-      maxSeconds: positive.default(3600),
-      maxAttempts: z.int().positive().default(5),
-    })
-    .prefault({}),
-  migration: z
-    .strictObject({
-      restartSeconds: seconds.default(120),
-      /** When a workload does not report its last checkpoint, assume it is half an interval old. */
-      checkpointIntervalSeconds: seconds.default(1800),
-      /** Bandwidth a transfer may use is the link's spare capacity, but at least this share of it. */
-      minBandwidthShare: fraction.default(0.05),
-      /**
-       * GPU-seconds every move costs whatever its size: rescheduling, image pulls, cache warm-up,
-       * and the chance that it fails. With it, one large move beats several small ones that bring
-       * the same, so the plan makes fewer moves. A divisible set pays it per replica moved.
-       */
-      overheadGpuSeconds: seconds.default(3600),
-    })
-    .prefault({}),
-  /** Weights that turn figures into GPU-seconds of value. */
-  value: z
-    .strictObject({
-      /**
-       * Value of relieving one GPU of allocation overload in a hot region, per GPU-second (1 = a whole
-       * GPU). Below 1 because a full region loses no work by being full, only headroom: at 0.25 cheap
-       * moves (inference, fresh checkpoints) rebalance, while training with an hour-old checkpoint
-       * moves only when its region degrades (throttling, errors, failure) or its links do.
-       */
-      overloadPerGpu: z.number().min(0).default(0.25),
-      /** Slowdown of a throttled GPU. */
-      throttleSlowdown: fraction.default(0.5),
-      /**
-       * Share of a latency-bound inference service's value lost on a throttled GPU. Serving replicas
-       * are sized for their peak with little headroom (the twin's: 1.25×), so a throttled clock puts
-       * p99 past the SLO, and an answer that comes late is lost, not slower: at 1 a throttled
-       * region's inference is worth moving before its batch and training are.
-       */
-      inferenceThrottleSlowdown: fraction.default(1),
-      /** Share of work lost in a region whose error rate is at the high threshold. */
-      errorPenalty: fraction.default(0.5),
-      /** Slowdown of pipeline work whose stages talk over a degraded link. */
-      couplingPenalty: fraction.default(0.5),
-      /**
-       * Value of one GPU of work moved from a region above the fleet's allocated share to one below
-       * it, per GPU-second over the horizon (the plan prices imbalance: GPUs allocated away from the
-       * fleet's share, summed over regions). Balance buys headroom for arrivals and failover in
-       * every region, not work done now, so it is worth less than a GPU's output: at 0.6 a gang with
-       * an unknown checkpoint age (half an interval of work lost) barely pays for its move on
-       * balance alone, and cheaper moves (fresh checkpoints, inference) do.
-       */
-      balancePerGpu: z.number().min(0).default(0.6),
-    })
-    .prefault({}),
-  /** Every plan waits for a person (the API's approve/reject) before the executor sees it. */
-  requireApproval: z.boolean().default(false),
-  /** A plan not approved within this long expires. */
-  approvalTtlSeconds: positive.default(900),
-  verify: z.strictObject({ timeoutSeconds: positive.default(600) }).prefault({}),
-  executor: executorSchema.prefault({ kind: 'dry-run' }),
-  store: z
-    .strictObject({ data: z.string().optional(), clickhouse: z.string().optional(), source: z.string().optional() })
-    .prefault({}),
-  record: z
-    .strictObject({
-      grafana: z
-        .strictObject({ url: z.url(), token: secretRef.optional(), dashboardUID: z.string().optional() })
-        .optional(),
-      alertmanager: z.strictObject({ url: z.url(), generatorURL: z.url().optional() }).optional(),
-      webhook: z.strictObject({ url: z.url(), secret: secretRef.optional() }).optional(),
-      timeoutMs: positive.default(5000),
-      /**
-       * A hold (a move refused for the same reason as last pass) is written again only after this
-       * long, so a pinned job in a hot region does not add a row every pass. 0 writes every pass.
-       */
-      holdRepeatSeconds: seconds.default(600),
-    })
-    .prefault({}),
-  api: z
-    .strictObject({
-      host: z.string().default('127.0.0.1'),
-      port: z.int().min(0).max(65535).default(8787),
-      tokens: z
-        .array(z.strictObject({ name: z.string().min(1), role: z.enum(['viewer', 'operator']), secret: secretRef }))
-        .default([]),
-    })
-    .prefault({}),
-});
+export const configSchema = z
+  .strictObject({
+    intervalSeconds: positive.default(30),
+    /** Window over which rollups are averaged (smoothing: no decision on one spike). */
+    windowSeconds: positive.default(300),
+    /**
+     * The freshest window (seconds), read beside the smoothed one. Load and throttling move work away
+     * only while this window still shows them above their high threshold: the smoothed figure lags a
+     * recovery by up to `windowSeconds`.
+     */
+    recentSeconds: positive.default(60),
+    /** How far ahead a move's benefit is counted, in seconds of the new placement. */
+    horizonSeconds: positive.default(3600),
+    /** A move must bring more than cost × margin. */
+    margin: z.number().min(1).default(1.5),
+    solver: z.enum(['auto', 'milp', 'greedy']).default('auto'),
+    /** auto: above this many decision variables the greedy heuristic runs instead of the MILP. */
+    milpMaxVariables: z.int().positive().default(1000),
+    /** A MILP not proven optimal in this time falls back to the greedy heuristic. */
+    milpTimeLimitSeconds: positive.default(1),
+    freshness: z
+      .strictObject({ staleAfterSeconds: positive.default(90), failoverTimeoutSeconds: positive.default(300) })
+      .prefault({}),
+    /** Region load (the larger of allocated share and measured utilization), with its dead band. */
+    load: band(0.6, 0.85, 120).prefault({}),
+    /**
+     * Imbalance: a region's allocated share above the fleet's (allocated GPUs ÷ GPUs over the fresh
+     * regions), in share points. Above `high` for `persistSeconds` its work becomes a candidate for
+     * balancing; it stops being one at `low`.
+     */
+    balance: band(0.1, 0.2, 120).prefault({}),
+    /**
+     * GPUs the plan keeps free in the region with the most free GPUs, so that a gang that size can
+     * still start somewhere: a perfectly balanced fleet has no room left for its largest jobs. Default:
+     * the largest gang running now. 0 turns the reserve off.
+     */
+    keepFreeGpus: z.int().min(0).optional(),
+    /**
+     * Placement steering: each pass, executors that can (`place`, e.g. the twin) get weights for where
+     * new work starts, so arrivals fill the least-allocated healthy regions and balancing needs fewer
+     * moves (see placement.ts). false leaves new work where the platform puts it.
+     */
+    placement: z
+      .strictObject({
+        steer: z.boolean().default(true),
+        /**
+         * Kubernetes executor, karmada mode: the Karmada policy that governs NEW workloads, whose static
+         * weights are set to the placement weights each pass they change. Without it the Kubernetes
+         * executor does not place (the weights are still recorded and served on the API).
+         */
+        policy: z
+          .strictObject({
+            kind: z.enum(['PropagationPolicy', 'ClusterPropagationPolicy']),
+            /** PropagationPolicy: its namespace (default: executor.namespace); not for the cluster-scoped kind. */
+            namespace: z.string().min(1).optional(),
+            name: z.string().min(1),
+          })
+          .refine((p) => p.kind === 'PropagationPolicy' || p.namespace === undefined, {
+            message: 'a ClusterPropagationPolicy is cluster-scoped: remove namespace',
+            path: ['namespace'],
+          })
+          .optional(),
+      })
+      .prefault({}),
+    /** Share of GPU time throttled. */
+    throttle: band(0.05, 0.2, 120).prefault({}),
+    /** XID + uncorrectable ECC errors per GPU-hour, in errors, not a fraction. */
+    errors: z
+      .strictObject({ low: seconds.default(0.01), high: seconds.default(0.05), persistSeconds: seconds.default(120) })
+      .refine((b) => b.low < b.high, { message: 'low must be below high (the dead band lies between them)' })
+      .prefault({}),
+    link: z
+      .strictObject({
+        /** RTT over the fiber floor. */
+        rttRatioLow: z.number().min(1).default(1.3),
+        rttRatioHigh: z.number().min(1).default(1.8),
+        lossPctLow: z.number().min(0).max(100).default(0.2),
+        lossPctHigh: z.number().min(0).max(100).default(1),
+        /** Throughput over capacity. */
+        utilLow: fraction.default(0.7),
+        utilHigh: fraction.default(0.92),
+        persistSeconds: seconds.default(60),
+      })
+      .refine((l) => l.rttRatioLow < l.rttRatioHigh && l.lossPctLow < l.lossPctHigh && l.utilLow < l.utilHigh, {
+        message: 'each low threshold must be below its high threshold',
+      })
+      .prefault({}),
+    cooldownSeconds: seconds.default(1800),
+    /** A move back to the region a job left within this window is an A→B→A flap, and is refused. */
+    flapWindowSeconds: seconds.default(7200),
+    limits: z
+      .strictObject({
+        movesPerPass: z.int().min(0).default(4),
+        movesPerRegionPerPass: z.int().min(0).default(2),
+        movesPerHour: z.int().min(0).default(20),
+        /** Most GPUs in migration at once, as a share of the fabric's GPUs. */
+        disruptionBudget: fraction.default(0.1),
+        /** Workloads at or above this priority are never moved for balance (only evacuated). */
+        priorityThreshold: z.number().default(1000),
+      })
+      .prefault({}),
+    backoff: z
+      .strictObject({
+        baseSeconds: positive.default(60),
+        maxSeconds: positive.default(3600),
+        maxAttempts: z.int().positive().default(5),
+      })
+      .prefault({}),
+    migration: z
+      .strictObject({
+        restartSeconds: seconds.default(120),
+        /** When a workload does not report its last checkpoint, assume it is half an interval old. */
+        checkpointIntervalSeconds: seconds.default(1800),
+        /** Bandwidth a transfer may use is the link's spare capacity, but at least this share of it. */
+        minBandwidthShare: fraction.default(0.05),
+        /**
+         * GPU-seconds every move costs whatever its size: rescheduling, image pulls, cache warm-up,
+         * and the chance that it fails. With it, one large move beats several small ones that bring
+         * the same, so the plan makes fewer moves. A divisible set pays it per replica moved.
+         */
+        overheadGpuSeconds: seconds.default(3600),
+      })
+      .prefault({}),
+    /** Weights that turn figures into GPU-seconds of value. */
+    value: z
+      .strictObject({
+        /**
+         * Value of relieving one GPU of allocation overload in a hot region, per GPU-second (1 = a whole
+         * GPU). Below 1 because a full region loses no work by being full, only headroom: at 0.25 cheap
+         * moves (inference, fresh checkpoints) rebalance, while training with an hour-old checkpoint
+         * moves only when its region degrades (throttling, errors, failure) or its links do.
+         */
+        overloadPerGpu: z.number().min(0).default(0.25),
+        /** Slowdown of a throttled GPU. */
+        throttleSlowdown: fraction.default(0.5),
+        /**
+         * Share of a latency-bound inference service's value lost on a throttled GPU. Serving replicas
+         * are sized for their peak with little headroom (the twin's: 1.25×), so a throttled clock puts
+         * p99 past the SLO, and an answer that comes late is lost, not slower: at 1 a throttled
+         * region's inference is worth moving before its batch and training are.
+         */
+        inferenceThrottleSlowdown: fraction.default(1),
+        /** Share of work lost in a region whose error rate is at the high threshold. */
+        errorPenalty: fraction.default(0.5),
+        /** Slowdown of pipeline work whose stages talk over a degraded link. */
+        couplingPenalty: fraction.default(0.5),
+        /**
+         * Value of one GPU of work moved from a region above the fleet's allocated share to one below
+         * it, per GPU-second over the horizon (the plan prices imbalance: GPUs allocated away from the
+         * fleet's share, summed over regions). Balance buys headroom for arrivals and failover in
+         * every region, not work done now, so it is worth less than a GPU's output: at 0.6 a gang with
+         * an unknown checkpoint age (half an interval of work lost) barely pays for its move on
+         * balance alone, and cheaper moves (fresh checkpoints, inference) do.
+         */
+        balancePerGpu: z.number().min(0).default(0.6),
+      })
+      .prefault({}),
+    /** Every plan waits for a person (the API's approve/reject) before the executor sees it. */
+    requireApproval: z.boolean().default(false),
+    /** A plan not approved within this long expires. */
+    approvalTtlSeconds: positive.default(900),
+    verify: z.strictObject({ timeoutSeconds: positive.default(600) }).prefault({}),
+    executor: executorSchema.prefault({ kind: 'dry-run' }),
+    store: z
+      .strictObject({ data: z.string().optional(), clickhouse: z.string().optional(), source: z.string().optional() })
+      .prefault({}),
+    record: z
+      .strictObject({
+        grafana: z
+          .strictObject({ url: z.url(), token: secretRef.optional(), dashboardUID: z.string().optional() })
+          .optional(),
+        alertmanager: z.strictObject({ url: z.url(), generatorURL: z.url().optional() }).optional(),
+        webhook: z.strictObject({ url: z.url(), secret: secretRef.optional() }).optional(),
+        timeoutMs: positive.default(5000),
+        /**
+         * A hold (a move refused for the same reason as last pass) is written again only after this
+         * long, so a pinned job in a hot region does not add a row every pass. 0 writes every pass.
+         */
+        holdRepeatSeconds: seconds.default(600),
+      })
+      .prefault({}),
+    api: z
+      .strictObject({
+        host: z.string().default('127.0.0.1'),
+        port: z.int().min(0).max(65535).default(8787),
+        tokens: z
+          .array(z.strictObject({ name: z.string().min(1), role: z.enum(['viewer', 'operator']), secret: secretRef }))
+          .default([]),
+      })
+      .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    if (c.placement.policy && !(c.executor.kind === 'kubernetes' && c.executor.mode === 'karmada'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['placement', 'policy'],
+        message:
+          'a placement policy is set by the kubernetes executor in karmada mode only: set executor.kind kubernetes and executor.mode karmada, or remove placement.policy',
+      });
+  });
 
 export type SchedulerConfig = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

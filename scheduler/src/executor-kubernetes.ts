@@ -6,10 +6,13 @@
  *    scaled up in the destination first, and down in the source only once the destination reports
  *    the new replicas ready (make-before-break): the service never serves from fewer replicas.
  * Every write is a JSON merge patch (application/merge-patch+json).
+ *
+ * Placement (karmada mode, with `placementPolicy`): the static weights of one PropagationPolicy or
+ * ClusterPropagationPolicy, the one that governs NEW workloads, are set to the placement weights.
  */
 import { cmp } from './order.js';
 import { AppsV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { Executor, Move, MoveOutcome } from './executor.js';
+import type { Executor, Move, MoveOutcome, PlaceOutcome } from './executor.js';
 
 export interface KubernetesExecutorOptions {
   readonly mode: 'karmada' | 'deployments';
@@ -28,6 +31,18 @@ export interface KubernetesExecutorOptions {
   readonly readyTimeoutMs?: number;
   /** deployments: how often the destination's ready replicas are read while waiting (default 2 s). */
   readonly readyPollMs?: number;
+  /**
+   * karmada: the policy whose static weights the placement weights set (config `placement.policy`).
+   * Without it the executor does not place.
+   */
+  readonly placementPolicy?: PlacementPolicyRef;
+}
+
+export interface PlacementPolicyRef {
+  readonly kind: 'PropagationPolicy' | 'ClusterPropagationPolicy';
+  /** PropagationPolicy only. */
+  readonly namespace?: string;
+  readonly name: string;
 }
 
 interface StaticWeight {
@@ -62,8 +77,21 @@ function errorText(err: unknown): string {
 
 export class KubernetesExecutor implements Executor {
   readonly name: string;
+  /** Present only in karmada mode with a placement policy: the loop steers only executors that have it. */
+  readonly place?: (weights: ReadonlyMap<string, number>) => Promise<PlaceOutcome>;
+  /** The staticWeightList last written, as JSON: the same list is not written again every pass. */
+  private lastPlacement: string | null = null;
+
   constructor(private readonly opts: KubernetesExecutorOptions) {
     this.name = `kubernetes-${opts.mode}`;
+    const ref = opts.placementPolicy;
+    if (ref) {
+      if (opts.mode !== 'karmada')
+        throw new Error(
+          `placement.policy needs executor.mode karmada (got ${opts.mode}): deployments mode has no policy to weigh`,
+        );
+      this.place = (weights) => this.setPlacement(ref, weights);
+    }
   }
 
   async execute(move: Move): Promise<MoveOutcome> {
@@ -122,6 +150,62 @@ export class KubernetesExecutor implements Executor {
       },
     };
     await api.patchNamespacedCustomObject({ ...ref, body }, mergePatch);
+  }
+
+  /**
+   * Sets the placement policy's static weights to `weights` (region → member cluster through
+   * `clusters`), with one merge patch; `dynamicWeight` is removed, as Karmada takes one or the other.
+   * An empty set is not written: Karmada reads a list where every cluster weighs 0 as equal weights,
+   * the opposite of "no region takes new work", so the policy keeps its last weights and the error
+   * says so (Karmada itself places nothing on a cluster that is not ready).
+   */
+  private async setPlacement(ref: PlacementPolicyRef, weights: ReadonlyMap<string, number>): Promise<PlaceOutcome> {
+    const label =
+      ref.kind === 'PropagationPolicy'
+        ? `PropagationPolicy ${ref.namespace ?? this.opts.namespace}/${ref.name}`
+        : `ClusterPropagationPolicy ${ref.name}`;
+    const byCluster = new Map<string, number>();
+    for (const [region, w] of weights) {
+      const c = this.opts.clusters?.[region] ?? region;
+      byCluster.set(c, (byCluster.get(c) ?? 0) + w);
+    }
+    // Karmada's weights are integers of at least 1: a weight that rounds to 0 leaves its cluster out.
+    const staticWeightList: StaticWeight[] = [...byCluster]
+      .map(([c, w]) => [c, Math.round(w)] as const)
+      .filter(([, w]) => w >= 1)
+      .sort(([a], [b]) => cmp(a, b))
+      .map(([c, weight]) => ({ targetCluster: { clusterNames: [c] }, weight }));
+    if (staticWeightList.length === 0)
+      throw new Error(
+        `no region can take new work now; ${label} keeps its last weights (Karmada reads an all-zero list as equal weights)`,
+      );
+    const key = JSON.stringify(staticWeightList);
+    if (key === this.lastPlacement) return 'unchanged';
+    const body = {
+      spec: {
+        placement: {
+          replicaScheduling: {
+            replicaSchedulingType: 'Divided',
+            replicaDivisionPreference: 'Weighted',
+            weightPreference: { staticWeightList, dynamicWeight: null },
+          },
+        },
+      },
+    };
+    const api = this.client(CustomObjectsApi);
+    const group = { group: 'policy.karmada.io', version: 'v1alpha1', name: ref.name, body };
+    try {
+      if (ref.kind === 'PropagationPolicy')
+        await api.patchNamespacedCustomObject(
+          { ...group, namespace: ref.namespace ?? this.opts.namespace, plural: 'propagationpolicies' },
+          mergePatch,
+        );
+      else await api.patchClusterCustomObject({ ...group, plural: 'clusterpropagationpolicies' }, mergePatch);
+    } catch (err) {
+      throw new Error(`${label}: weights not set: ${errorText(err)}`, { cause: err });
+    }
+    this.lastPlacement = key;
+    return 'set';
   }
 
   private async rescale(move: Move): Promise<void> {

@@ -3,6 +3,8 @@
  * Kubernetes/Karmada, or the twin (sim/ implements it). Kept tiny on purpose: a move is gang-atomic
  * (a workload moves whole), and the executor reports how it went.
  */
+import { cmp } from './order.js';
+
 export interface Move {
   readonly moveId: string;
   readonly workloadId: string;
@@ -32,8 +34,17 @@ export interface Executor {
   execute(move: Move): Promise<MoveOutcome>;
   /**
    * Optional: steer where NEW work starts (Karmada static weights for new replicas), by region name;
-   * a region left out gets none. Balancing arrivals costs no migration. Executors without it are
-   * left out of placement; the plan still records the weights it would have set.
+   * a region left out gets none. Balancing arrivals costs no migration. Resolves to `recorded` when
+   * the weights were only recorded (dry-run), to nothing or `set` once they are in force; throws when
+   * they could not be set. Executors without it get no weights; the pass still records them and the
+   * API serves them (`GET /api/v1/placement`).
    */
-  place?(weights: ReadonlyMap<string, number>): Promise<void>;
+  place?(weights: ReadonlyMap<string, number>): Promise<PlaceOutcome | void>;
+}
+
+export type PlaceOutcome = 'set' | 'recorded' | 'unchanged';
+
+/** Weights as a plain object with sorted keys: the JSON every executor and the API send. */
+export function weightsObject(weights: ReadonlyMap<string, number>): Record<string, number> {
+  return Object.fromEntries([...weights].sort(([a], [b]) => cmp(a, b)));
 }

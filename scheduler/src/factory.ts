@@ -32,6 +32,7 @@ export async function createExecutor(cfg: SchedulerConfig): Promise<Executor> {
         ...(e.contexts ? { contexts: e.contexts } : {}),
         ...(e.clusters ? { clusters: e.clusters } : {}),
         readyTimeoutMs: e.readyTimeoutSeconds * 1000,
+        ...(cfg.placement.policy ? { placementPolicy: cfg.placement.policy } : {}),
       });
     }
   }

@@ -2,7 +2,7 @@
  * @meridian/scheduler: the feedback rebalancer (observe → assess → verify → plan → act → record),
  * its executors, audit trail, alerts and HTTP API.
  */
-export type { Move, MoveOutcome, Executor } from './executor.js';
+export type { Move, MoveOutcome, Executor, PlaceOutcome } from './executor.js';
 export type {
   Observation,
   RegionObservation,
@@ -14,7 +14,14 @@ export type {
 export { configSchema, parseConfig, loadConfigFile, readSecret, ConfigError } from './config.js';
 export type { SchedulerConfig, ConfigInput, ExecutorConfig } from './config.js';
 export { createScheduler, Scheduler, PlanNotPendingError } from './scheduler.js';
-export type { SchedulerOptions, PassReport, PendingPlan, SchedulerState, ExecutedMove } from './scheduler.js';
+export type {
+  SchedulerOptions,
+  PassReport,
+  PendingPlan,
+  SchedulerState,
+  ExecutedMove,
+  PlacementState,
+} from './scheduler.js';
 export { assess } from './assess.js';
 export type { Assessment, RegionAssessment, LinkAssessment, RegionStatus } from './assess.js';
 export { plan, solve } from './plan.js';
@@ -30,7 +37,7 @@ export { readObservation, workloadFromRow, FIBER_MS_PER_KM } from './reader.js';
 export { DryRunExecutor, WebhookExecutor } from './executors.js';
 // The Kubernetes executor and the HTTP API load heavy dependencies: they are reached lazily,
 // through createExecutor(config) and Scheduler.startApi().
-export type { KubernetesExecutorOptions } from './executor-kubernetes.js';
+export type { KubernetesExecutorOptions, PlacementPolicyRef } from './executor-kubernetes.js';
 export { StoreSink, GrafanaSink, AlertmanagerSink, WebhookSink, signBody } from './sinks.js';
 export type { Sink, PassRecord, DecisionRecord } from './sinks.js';
 export type { PostableAlert, AlertLabels } from './alerts.js';

@@ -56,9 +56,23 @@ export interface PassReport {
   readonly executed: readonly ExecutedMove[];
   readonly decisions: readonly DecisionRecord[];
   readonly flapsPrevented: number;
-  /** The weights handed to the executor for new work this pass; null where none were (see steer). */
-  readonly placement: Placement | null;
+  /** The weights for new work this pass and what became of them; null with `placement.steer` off or paused. */
+  readonly placement: PlacementState | null;
   readonly durationMs: number;
+}
+
+/**
+ * The latest placement weights (served as `GET /api/v1/placement`, for an admission controller or
+ * Kueue to read) and what became of them: `set` or `unchanged` (in force), `recorded` (dry-run),
+ * `not-set: …` (approval required, or an executor that cannot place), `failed: …`.
+ */
+export interface PlacementState extends Placement {
+  readonly passId: string;
+  readonly ts: number;
+  readonly outcome: string;
+  readonly executor: string;
+  /** A region making room for a queued gang: it takes no new work meanwhile. */
+  readonly hold: string | null;
 }
 
 export interface PendingPlan {
@@ -106,6 +120,7 @@ export class Scheduler {
   private lastHolds = new Map<string, { key: string; ts: number }>();
   /** The regions that last took new work, and when that was recorded (see placeRecord). */
   private lastPlacement: { key: string; ts: number } | null = null;
+  private placementNow: PlacementState | null = null;
 
   constructor(
     private readonly opts: SchedulerOptions,
@@ -119,6 +134,11 @@ export class Scheduler {
     this.log = opts.log ?? (() => {});
     this.alertBook = new AlertBook(this.config.intervalSeconds * 1000, this.config.record.alertmanager?.generatorURL);
     this.highs = highs;
+  }
+
+  /** config placement.steer (the API says whether weights are computed at all). */
+  get steering(): boolean {
+    return this.config.placement.steer;
   }
 
   get paused(): boolean {
@@ -343,7 +363,7 @@ export class Scheduler {
       let planned: Plan | null = null;
       let flaps = 0;
       let executed: ExecutedMove[] = [];
-      let placement: Placement | null = null;
+      let placement: PlacementState | null = null;
       const decisions: DecisionRecord[] = [...verified];
       if (!this.isPaused) {
         const result = await phase('plan', (span) => {
@@ -378,12 +398,14 @@ export class Scheduler {
             return ex;
           });
           for (const e of executed) decisions.push(this.moveRecord(planned, e.planned, outcomeText(e.outcome), now));
-          if (this.config.placement.steer && this.executor.place) {
-            placement = await phase('place', () => this.steer(obs, asmt, planned?.room?.region));
-            const rec = placement && this.placeRecord(planned, placement, now);
-            if (rec) decisions.push(rec);
-          }
         }
+        // After acting, so the weights count this pass's moves where they are going.
+        const thisPlan = planned;
+        // Nothing observed (an empty store): no weights, rather than "no region can take work".
+        if (this.config.placement.steer && asmt.regions.size > 0)
+          placement = await phase('place', () => this.steer(thisPlan, obs, asmt, now));
+        const rec = placement && this.placeRecord(planned, placement, now);
+        if (rec) decisions.push(rec);
         const repeatMs = this.config.record.holdRepeatSeconds * 1000;
         const seen = new Map<string, { key: string; ts: number }>();
         for (const r of planned.rejected) {
@@ -447,22 +469,42 @@ export class Scheduler {
     });
   }
 
+  /** The latest placement weights and what became of them (null before the first steered pass). */
+  placement(): PlacementState | null {
+    return this.placementNow;
+  }
+
   /**
    * Placement steering (config `placement.steer`): weights for new work, counting this pass's moves,
-   * handed to an executor that can place. A failure to set them is logged and does not fail the pass:
-   * arrivals then go where the platform puts them, as without steering.
+   * handed to an executor that can place, unless every plan waits for approval: a person approves
+   * what changes in the cluster, so the weights are then only recorded and served on the API. A
+   * failure to set them is logged and does not fail the pass: arrivals then go where the platform
+   * puts them, as without steering.
    */
-  private async steer(obs: Observation, asmt: Assessment, hold: string | undefined): Promise<Placement | null> {
-    const place = this.executor.place?.bind(this.executor);
-    if (!place) return null;
+  private async steer(plan: Plan, obs: Observation, asmt: Assessment, now: number): Promise<PlacementState> {
+    const hold = plan.room?.region;
     const p = placementWeights(obs, asmt, this.config, this.memory, hold);
-    try {
-      await place(p.weights);
-    } catch (err) {
-      this.log(`placement weights not set (${this.executor.name}): ${(err as Error).message}`);
-      return null;
+    const place = this.executor.place?.bind(this.executor);
+    let outcome: string;
+    if (this.config.requireApproval) outcome = 'not-set: approval required (weights recorded only)';
+    else if (!place) outcome = `not-set: executor ${this.executor.name} cannot place`;
+    else {
+      try {
+        outcome = (await place(p.weights)) ?? 'set';
+      } catch (err) {
+        outcome = `failed: ${(err as Error).message}`;
+        this.log(`placement weights not set (${this.executor.name}): ${(err as Error).message}`);
+      }
     }
-    return p;
+    this.placementNow = {
+      ...p,
+      passId: plan.passId,
+      ts: now,
+      outcome,
+      executor: this.executor.name,
+      hold: hold ?? null,
+    };
+    return this.placementNow;
   }
 
   /** Hands moves to the executor; updates cooldown, flap memory, backoff and in-flight tracking. */
@@ -641,9 +683,11 @@ export class Scheduler {
    * change, or the same set again after `record.holdRepeatSeconds`: the figures move a little every
    * pass, and a row per pass would bury the moves.
    */
-  private placeRecord(p: Plan, placement: Placement, now: number): DecisionRecord | null {
+  private placeRecord(p: Plan, placement: PlacementState, now: number): DecisionRecord | null {
     const ranked = [...placement.weights].sort((a, b) => b[1] - a[1] || cmp(a[0], b[0]));
-    const key = ranked.map(([r]) => r).join(',');
+    // A failure is written whenever it starts, and a success after it: the outcome is part of the key.
+    const failed = placement.outcome.startsWith('failed') ? placement.outcome : '';
+    const key = `${ranked.map(([r]) => r).join(',')}|${failed}`;
     const prev = this.lastPlacement;
     if (prev && prev.key === key && now - prev.ts < this.config.record.holdRepeatSeconds * 1000) return null;
     this.lastPlacement = { key, ts: now };
@@ -668,7 +712,7 @@ export class Scheduler {
       scores: JSON.stringify(Object.fromEntries(ranked)),
       limits: [],
       executor: this.executor.name,
-      outcome: 'set',
+      outcome: placement.outcome === 'unchanged' ? 'set' : placement.outcome,
       benefit: 0,
       cost: 0,
     };

@@ -94,6 +94,16 @@ describe('scheduler API', () => {
   });
 
   it('runs a pass on demand, shows the pending plan, and approves it', async () => {
+    const before = (await (await call('/api/v1/placement', { token: VIEWER })).json()) as Record<string, unknown>;
+    expect(before).toEqual({
+      steer: true,
+      passId: null,
+      ts: null,
+      weights: null,
+      outcome: null,
+      executor: null,
+      hold: null,
+    });
     const r = await call('/api/v1/rebalance', { method: 'POST', token: OPERATOR, body: {} });
     expect(r.status).toBe(200);
     const body = (await r.json()) as { passId: string; executed: number };
@@ -115,6 +125,26 @@ describe('scheduler API', () => {
       alerts: { labels: { alertname: string } }[];
     };
     expect(alerts.alerts.map((a) => a.labels.alertname)).toContain('MeridianWorkloadMigration');
+    // Placement weights for an admission controller: hot a takes no new work, b its 56 free GPUs.
+    // Every plan waits for approval here, so they are served and recorded, not handed to the executor.
+    const placement = await call('/api/v1/placement', { token: VIEWER });
+    expect(placement.status).toBe(200);
+    expect(await placement.json()).toEqual({
+      steer: true,
+      passId: `pass-${T0}`,
+      ts: T0,
+      weights: { b: 56 },
+      outcome: 'not-set: approval required (weights recorded only)',
+      executor: 'test-fabric',
+      hold: null,
+    });
+    expect((await call('/api/v1/placement')).status).toBe(401);
+    const placed = (await (await call('/api/v1/decisions?action=place', { token: VIEWER })).json()) as {
+      decisions: { action: string; region_to: string; scores: string; outcome: string }[];
+    };
+    expect(placed.decisions.map((d) => [d.action, d.region_to, d.scores, d.outcome])).toEqual([
+      ['place', 'b', '{"b":56}', 'not-set: approval required (weights recorded only)'],
+    ]);
     const ok = await call('/api/v1/plan/approve', { method: 'POST', token: OPERATOR, body: { passId: body.passId } });
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { executed: number }).executed).toBe(plan.plan.moves.length);
@@ -160,7 +190,27 @@ describe('scheduler API', () => {
     const doc = (await (await call('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.0.3');
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/state', '/api/v1/plan/approve', '/api/v1/decisions', '/api/v1/pause']),
+      expect.arrayContaining([
+        '/api/v1/state',
+        '/api/v1/plan/approve',
+        '/api/v1/decisions',
+        '/api/v1/pause',
+        '/api/v1/placement',
+      ]),
     );
+    const placement = (
+      doc.paths['/api/v1/placement'] as {
+        get: { responses: { 200: { content: { 'application/json': { schema: { properties: object } } } } } };
+      }
+    ).get.responses[200].content['application/json'].schema;
+    expect(Object.keys(placement.properties)).toEqual([
+      'steer',
+      'passId',
+      'ts',
+      'weights',
+      'outcome',
+      'executor',
+      'hold',
+    ]);
   });
 });

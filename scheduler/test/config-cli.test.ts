@@ -56,6 +56,22 @@ describe('config', () => {
     expect(keyOf({ api: { tokens: [{ name: 'a', role: 'viewer', secret: { env: 'T', file: '/x' } }] } })).toMatch(
       /^api\.tokens\.0\.secret \| .*exactly one of env or file/,
     );
+    // A placement policy is Karmada's: it needs the kubernetes executor in karmada mode.
+    expect(keyOf({ placement: { policy: { kind: 'PropagationPolicy', name: 'new-work' } } })).toMatch(
+      /^placement\.policy \| .*kubernetes executor in karmada mode only/,
+    );
+    expect(
+      keyOf({
+        executor: { kind: 'kubernetes', mode: 'karmada' },
+        placement: { policy: { kind: 'ClusterPropagationPolicy', namespace: 'prod', name: 'new-work' } },
+      }),
+    ).toMatch(/^placement\.policy\.namespace \| .*cluster-scoped: remove namespace/);
+    expect(
+      keyOf({
+        executor: { kind: 'kubernetes', mode: 'karmada' },
+        placement: { policy: { kind: 'PropagationPolicy', name: 'new-work' } },
+      }),
+    ).toBe('valid');
   });
 
   it('reports a YAML syntax error with the file name', () => {

@@ -3,11 +3,16 @@
  * the Kubernetes API server would: path, method, bearer token, patch content type, body shape.
  * (No cluster exists on this machine; the server holds the objects in memory.)
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesExecutor } from '../src/executor-kubernetes.js';
+import { createExecutor } from '../src/factory.js';
+import { parseConfig } from '../src/config.js';
 import type { Move } from '../src/executor.js';
 
 const TOKEN = 'k8s-test-token';
@@ -24,6 +29,22 @@ const scales = new Map<string, number>();
 const ready = new Map<string, number>();
 const stuck = new Set<string>();
 let policy: Record<string, unknown>;
+/**
+ * Placement policies by API path (namespaced and cluster-scoped), patched with the merge-patch rules
+ * of RFC 7386 as the API server applies them: objects merge, arrays and scalars replace, null deletes.
+ */
+const placementPolicies = new Map<string, Record<string, unknown>>();
+
+function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> =
+    target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as object) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = applyMergePatch(out[k], v);
+  }
+  return out;
+}
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((res) => {
@@ -101,6 +122,31 @@ beforeAll(async () => {
           status: { replicas: scales.get(key) },
         }),
       );
+    }
+    const placeM =
+      /^\/apis\/policy\.karmada\.io\/v1alpha1\/(?:namespaces\/[^/]+\/propagationpolicies|clusterpropagationpolicies)\/([^/]+)$/.exec(
+        path,
+      );
+    if (placeM && placeM[1] !== 'llm-serve') {
+      const key = `${prefix}${path}`;
+      const have = placementPolicies.get(key);
+      if (!have)
+        return send(404, status(404, 'NotFound', `propagationpolicies.policy.karmada.io "${placeM[1]}" not found`));
+      if (req.method === 'PATCH') {
+        if (req.headers['content-type'] !== 'application/merge-patch+json')
+          return send(415, status(415, 'UnsupportedMediaType', 'unsupported patch type'));
+        const next = applyMergePatch(have, body) as Record<string, unknown>;
+        // Karmada's validation: weights of at least 1, and static or dynamic weights, not both.
+        const wp = (next.spec as { placement?: { replicaScheduling?: { weightPreference?: Record<string, unknown> } } })
+          .placement?.replicaScheduling?.weightPreference;
+        const list = wp?.staticWeightList as { weight?: unknown }[] | undefined;
+        if (wp?.dynamicWeight !== undefined && list !== undefined)
+          return send(422, status(422, 'Invalid', 'staticWeightList and dynamicWeight can not co-exist'));
+        if (list?.some((w) => typeof w.weight !== 'number' || w.weight < 1))
+          return send(422, status(422, 'Invalid', 'staticWeightList.weight: must be at least 1'));
+        placementPolicies.set(key, next);
+      }
+      return send(200, JSON.stringify(placementPolicies.get(key)));
     }
     const ppM = /^\/apis\/policy\.karmada\.io\/v1alpha1\/namespaces\/([^/]+)\/propagationpolicies\/([^/]+)$/.exec(path);
     if (ppM) {
@@ -311,6 +357,162 @@ describe('KubernetesExecutor', () => {
     expect(after.weightPreference.staticWeightList).toEqual([
       { targetCluster: { clusterNames: ['member-us'] }, weight: 8 },
     ]);
+  });
+
+  it('karmada: placement weights become the static weights of the policy for new work (config placement.policy)', async () => {
+    const key = 'karmada/apis/policy.karmada.io/v1alpha1/namespaces/prod/propagationpolicies/new-work';
+    placementPolicies.set(key, {
+      apiVersion: 'policy.karmada.io/v1alpha1',
+      kind: 'PropagationPolicy',
+      metadata: { name: 'new-work', namespace: 'prod' },
+      spec: {
+        resourceSelectors: [{ apiVersion: 'batch/v1', kind: 'Job', labelSelector: { matchLabels: { queue: 'new' } } }],
+        placement: {
+          clusterAffinity: { clusterNames: ['member-eu', 'member-us', 'ap-south'] },
+          replicaScheduling: {
+            replicaSchedulingType: 'Divided',
+            replicaDivisionPreference: 'Weighted',
+            weightPreference: { dynamicWeight: 'AvailableReplicas' },
+          },
+        },
+      },
+    });
+    // Through the config and the factory, as `meridian schedule` builds it.
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'meridian-kc-')), 'config');
+    writeFileSync(kubeconfig, kubeConfig().exportConfig());
+    const ex = await createExecutor(
+      parseConfig({
+        executor: {
+          kind: 'kubernetes',
+          mode: 'karmada',
+          kubeconfig,
+          namespace: 'prod',
+          clusters: { 'eu-west': 'member-eu', 'us-east': 'member-us' },
+        },
+        placement: { policy: { kind: 'PropagationPolicy', name: 'new-work' } },
+      }),
+    );
+    expect(ex.place).toBeDefined();
+    requests.length = 0;
+    // ap-south's 0.4 rounds to 0: Karmada takes weights of at least 1, so it is left out.
+    const weights = new Map([
+      ['us-east', 24],
+      ['eu-west', 8],
+      ['ap-south', 0.4],
+    ]);
+    expect(await ex.place?.(weights)).toBe('set');
+    expect(requests.map((r) => [r.method, r.server, r.path, r.contentType])).toEqual([
+      [
+        'PATCH',
+        'karmada',
+        '/apis/policy.karmada.io/v1alpha1/namespaces/prod/propagationpolicies/new-work',
+        'application/merge-patch+json',
+      ],
+    ]);
+    expect(requests[0]?.body).toEqual({
+      spec: {
+        placement: {
+          replicaScheduling: {
+            replicaSchedulingType: 'Divided',
+            replicaDivisionPreference: 'Weighted',
+            weightPreference: {
+              staticWeightList: [
+                { targetCluster: { clusterNames: ['member-eu'] }, weight: 8 },
+                { targetCluster: { clusterNames: ['member-us'] }, weight: 24 },
+              ],
+              dynamicWeight: null,
+            },
+          },
+        },
+      },
+    });
+    // Merged by the API server: dynamic weights gone, the selectors and affinity kept.
+    const spec = placementPolicies.get(key)?.spec as {
+      resourceSelectors: unknown[];
+      placement: { clusterAffinity: unknown; replicaScheduling: { weightPreference: unknown } };
+    };
+    expect(spec.placement.replicaScheduling.weightPreference).toEqual({
+      staticWeightList: [
+        { targetCluster: { clusterNames: ['member-eu'] }, weight: 8 },
+        { targetCluster: { clusterNames: ['member-us'] }, weight: 24 },
+      ],
+    });
+    expect(spec.placement.clusterAffinity).toEqual({ clusterNames: ['member-eu', 'member-us', 'ap-south'] });
+    expect(spec.resourceSelectors).toHaveLength(1);
+    // The same weights again write nothing; new ones write again.
+    requests.length = 0;
+    expect(
+      await ex.place?.(
+        new Map([
+          ['eu-west', 8],
+          ['us-east', 24],
+        ]),
+      ),
+    ).toBe('unchanged');
+    expect(requests).toHaveLength(0);
+    expect(await ex.place?.(new Map([['eu-west', 30]]))).toBe('set');
+    expect(
+      (requests[0]?.body as { spec: { placement: { replicaScheduling: unknown } } }).spec.placement.replicaScheduling,
+    ).toMatchObject({
+      weightPreference: { staticWeightList: [{ targetCluster: { clusterNames: ['member-eu'] }, weight: 30 }] },
+    });
+    // No region can take work: nothing is written (Karmada would read all-zero weights as equal ones).
+    requests.length = 0;
+    await expect(ex.place?.(new Map())).rejects.toThrow(
+      /no region can take new work now; PropagationPolicy prod\/new-work keeps its last weights/,
+    );
+    expect(requests).toHaveLength(0);
+  });
+
+  it('karmada: a ClusterPropagationPolicy is patched at its cluster-scoped path; a missing one is named', async () => {
+    const key = 'karmada/apis/policy.karmada.io/v1alpha1/clusterpropagationpolicies/gpu-new';
+    placementPolicies.set(key, {
+      kind: 'ClusterPropagationPolicy',
+      metadata: { name: 'gpu-new' },
+      spec: { placement: { replicaScheduling: { replicaSchedulingType: 'Divided' } } },
+    });
+    requests.length = 0;
+    const ex = new KubernetesExecutor({
+      mode: 'karmada',
+      kubeConfig: kubeConfig(),
+      namespace: 'prod',
+      placementPolicy: { kind: 'ClusterPropagationPolicy', name: 'gpu-new' },
+    });
+    expect(await ex.place?.(new Map([['eu-west', 3]]))).toBe('set');
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'PATCH /apis/policy.karmada.io/v1alpha1/clusterpropagationpolicies/gpu-new',
+    ]);
+    expect(placementPolicies.get(key)?.spec).toEqual({
+      placement: {
+        replicaScheduling: {
+          replicaSchedulingType: 'Divided',
+          replicaDivisionPreference: 'Weighted',
+          weightPreference: { staticWeightList: [{ targetCluster: { clusterNames: ['eu-west'] }, weight: 3 }] },
+        },
+      },
+    });
+    const missing = new KubernetesExecutor({
+      mode: 'karmada',
+      kubeConfig: kubeConfig(),
+      namespace: 'prod',
+      placementPolicy: { kind: 'ClusterPropagationPolicy', name: 'absent' },
+    });
+    await expect(missing.place?.(new Map([['eu-west', 3]]))).rejects.toThrow(
+      /ClusterPropagationPolicy absent: weights not set: HTTP 404.*"absent" not found/,
+    );
+    // Deployments mode has no policy to weigh, and without a policy karmada mode does not place.
+    expect(
+      () =>
+        new KubernetesExecutor({
+          mode: 'deployments',
+          kubeConfig: kubeConfig(),
+          namespace: 'prod',
+          placementPolicy: { kind: 'ClusterPropagationPolicy', name: 'gpu-new' },
+        }),
+    ).toThrow(/placement\.policy needs executor\.mode karmada/);
+    expect(
+      new KubernetesExecutor({ mode: 'karmada', kubeConfig: kubeConfig(), namespace: 'prod' }).place,
+    ).toBeUndefined();
   });
 
   it('fails clearly on a wrong token', async () => {

@@ -258,6 +258,8 @@ describe('record', () => {
       'scheduler.verify',
       'scheduler.plan',
       'scheduler.act',
+      // Dry-run records placement weights too (region a is observed).
+      'scheduler.place',
       'scheduler.record',
     ]);
     expect(spans.every((x) => x.spanContext().traceId === root?.spanContext().traceId)).toBe(true);
