@@ -7,8 +7,13 @@
  * Yardstick, in the same run: a "simple exporter" that spawns nvidia-smi once per sample with the
  * same query, the way many exporters do. Both run side by side for the same wall time.
  *
+ * Floors, in the same window: an idle Node process and a bare node:dgram sender at the same probe
+ * rate. Same-window comparisons: --sweep RATES (collectors and bare senders at other STAMP rates,
+ * with a fitted CPU = base + k per probe), --variant FLAGS (other node flags), --against DIR
+ * (another build's collector/dist).
+ *
  * Prints CPU time per hour (and % of one core) and peak RSS. Targets: <= 0.5 % of one core,
- * <= 80 MB RSS. Usage: npm run bench:collector [-- --seconds 60 --warmup 60 --floors]
+ * <= 80 MB RSS. Usage: npm run bench:collector [-- --seconds 60 --warmup 60 --floors --sweep 0,1,5]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
