@@ -60,6 +60,13 @@ interface Peer {
   readonly config: StampPeerConfig;
   readonly session: StampSession;
   readonly socket: Socket;
+  /**
+   * The socket's send() and getSendQueueCount(), bound once: a dgram Socket is a large object
+   * whose method loads V8 does not inline, and every probe makes both calls.
+   */
+  readonly send: (packet: Buffer, callback: (err: Error | null) => void) => void;
+  readonly queued: () => number;
+  readonly ssid: number;
   /** This peer's probe, rewritten in place for every send (see sendProbe). */
   packet: Buffer;
   /** One send callback per peer, not a closure per probe. */
@@ -87,6 +94,11 @@ export class StampSender {
   /** Every reply is decoded into this one object: replies are handled one at a time, to the end. */
   private readonly reply = emptyReflectorPacket();
   private tickTimer: NodeJS.Timeout | undefined;
+  /** One timer callback for every tick, and the send period, both fixed by the config. */
+  private readonly onTick = (): void => this.tick();
+  private readonly periodNs: bigint;
+  /** The interval whose finalizer was scheduled last (see scheduleFinalize). */
+  private lastFinalizeMs = NaN;
   private startMono = 0n;
   private slot = 0;
   private skippedSlots = 0;
@@ -98,6 +110,7 @@ export class StampSender {
     private readonly opts: StampSenderOptions = {},
   ) {
     this.config = parseStampSenderConfig(config);
+    this.periodNs = BigInt(Math.round(1e9 / this.config.rate));
     this.estimate = clockErrorEstimate(opts.clock ?? UNSYNCED_CLOCK);
     this.now = opts.wallClock ?? createWallClock();
   }
@@ -132,6 +145,9 @@ export class StampSender {
         config,
         session,
         socket,
+        send: socket.send.bind(socket),
+        queued: socket.getSendQueueCount.bind(socket),
+        ssid: config.ssid,
         packet: Buffer.alloc(this.config.packetLength),
         afterSend: (err) => {
           if (err) peer.sendErrors++;
@@ -179,6 +195,7 @@ export class StampSender {
     if (drain) await new Promise((resolve) => setTimeout(resolve, this.config.lossTimeoutMs + 5));
     for (const timer of this.finalizers.values()) clearTimeout(timer);
     this.finalizers.clear();
+    this.lastFinalizeMs = NaN;
     if (drain)
       for (const peer of this.peers)
         for (const start of peer.session.openIntervals()) this.emit(peer.session.finalize(start));
@@ -212,7 +229,7 @@ export class StampSender {
     if (!this.running) return;
     const estimate = this.estimate();
     for (const peer of this.peers) this.sendProbe(peer, estimate);
-    const periodNs = BigInt(Math.round(1e9 / this.config.rate));
+    const periodNs = this.periodNs;
     const elapsed = process.hrtime.bigint() - this.startMono;
     // The next slot still in the future. Slots the event loop missed are skipped rather than sent
     // in a burst (a burst would distort the very delays we measure), and a timer that fired early
@@ -221,7 +238,7 @@ export class StampSender {
     this.skippedSlots += next - this.slot - 1;
     this.slot = next;
     const delayMs = Number(BigInt(next) * periodNs - elapsed) / 1e6;
-    this.tickTimer = setTimeout(() => this.tick(), delayMs);
+    this.tickTimer = setTimeout(this.onTick, delayMs);
   }
 
   private sendProbe(peer: Peer, estimate: ClockErrorEstimate): void {
@@ -229,12 +246,12 @@ export class StampSender {
     // The packet is reused: a connected socket hands it to the kernel before send() returns. Only
     // if libuv had to queue the previous one (the socket buffer was full) does it get a new buffer,
     // so a queued probe is never rewritten before it leaves.
-    if (peer.socket.getSendQueueCount() > 0) peer.packet = Buffer.alloc(this.config.packetLength);
+    if (peer.queued() > 0) peer.packet = Buffer.alloc(this.config.packetLength);
     const packet = peer.packet;
-    fillSenderPacket(packet, seq, this.now(), estimate.value, peer.config.ssid);
+    fillSenderPacket(packet, seq, this.now(), estimate.value, peer.ssid);
     // Send first, book-keep after: T1 should be as close to the datagram leaving as we can get it.
     // (A connected socket sends synchronously, and no reply can be handled before this returns.)
-    peer.socket.send(packet, peer.afterSend);
+    peer.send(packet, peer.afterSend);
     // T1 as the reflector will echo it (the wire format's resolution), so replies match exactly.
     const t1Ns = readNtpTimestamp(packet, 4);
     this.scheduleFinalize(peer.session.onSent(seq, t1Ns));
@@ -253,11 +270,15 @@ export class StampSender {
 
   /** Closes an interval (for every peer) at its end + lossTimeoutMs, per session.ts's rules. */
   private scheduleFinalize(intervalStartMs: number): void {
-    if (this.finalizers.has(intervalStartMs)) return;
+    // Every probe of an interval asks; all but the first find it scheduled (the last one asked).
+    if (intervalStartMs === this.lastFinalizeMs || this.finalizers.has(intervalStartMs)) return;
+    this.lastFinalizeMs = intervalStartMs;
     const dueMs = intervalStartMs + this.config.intervalMs + this.config.lossTimeoutMs + 5;
     const timer = setTimeout(
       () => {
         this.finalizers.delete(intervalStartMs);
+        // A probe stamped into this interval after now (a wall clock stepped back) needs a finalizer again.
+        if (this.lastFinalizeMs === intervalStartMs) this.lastFinalizeMs = NaN;
         for (const peer of this.peers) this.emit(peer.session.finalize(intervalStartMs));
       },
       Math.max(0, dueMs - Number(this.now() / 1_000_000n)),
