@@ -335,6 +335,9 @@ async function runPolicy(scenario: string, policy: Policy, durationS: number, st
           intervalSeconds: 30,
           placement: { steer: policy !== 'meridian-nosteer' },
           ...(policy === 'placement-only' ? { limits: { movesPerPass: 0 } } : {}),
+          // MERIDIAN_BENCH_CONFIG='{"migration":{"overheadGpuSeconds":7200}}': top-level keys over
+          // Meridian's rows' config, for sensitivity runs (the baselines are not affected).
+          ...(process.env.MERIDIAN_BENCH_CONFIG ? (JSON.parse(process.env.MERIDIAN_BENCH_CONFIG) as object) : {}),
         },
         executor,
         observe: async (now) => win.observation(now),

@@ -75,11 +75,30 @@ const CASES = [
     [['scheduler/src/hysteresis.ts', 'if (now - since >= band.persistMs) {', 'if (true) {']],
     'hysteresis',
   ],
+  // Rules that keep moves few (placement.test.ts): a fourth element names the test file.
+  [
+    'starved: into the hole only',
+    [[plan, 'const dests = why.into ? found.filter((d) => why.into?.has(d.region)) : found;', 'const dests = found;']],
+    'fills a starved region with the fewest moves',
+    'scheduler/test/placement.test.ts',
+  ],
+  [
+    'starved: fewest moves',
+    [[plan, 'if (balance && holeFillers.size > 0) fillHoles(', 'if (false) fillHoles(']],
+    'fills a starved region with the fewest moves',
+    'scheduler/test/placement.test.ts',
+  ],
+  [
+    'hot by load: overload only',
+    [[plan, 'if (c.cand.shedOnly && ex <= 0) {', 'if (false) {']],
+    'sheds its overload and no more',
+    'scheduler/test/placement.test.ts',
+  ],
 ];
 
 const only = process.argv.slice(2);
 let bad = 0;
-for (const [name, edits, test] of CASES) {
+for (const [name, edits, test, file = 'scheduler/test/safety.test.ts'] of CASES) {
   if (only.length && !only.some((o) => name.includes(o))) continue;
   const saved = new Map();
   try {
@@ -90,10 +109,10 @@ for (const [name, edits, test] of CASES) {
       if (!cur.includes(from)) throw new Error(`${name}: pattern not found in ${file}`);
       writeFileSync(file, cur.replace(from, to));
     }
-    const r = spawnSync('npx', ['vitest', 'run', 'scheduler/test/safety.test.ts', '-t', test], { encoding: 'utf8' });
+    const r = spawnSync('npx', ['vitest', 'run', file, '-t', test], { encoding: 'utf8' });
     const failed = r.status !== 0;
     if (!failed) bad++;
-    console.log(`${name.padEnd(26)} ${failed ? 'fails with the rule off (good)' : 'STILL PASSES with the rule off'}`);
+    console.log(`${name.padEnd(30)} ${failed ? 'fails with the rule off (good)' : 'STILL PASSES with the rule off'}`);
   } finally {
     for (const [file, src] of saved) writeFileSync(file, src);
   }

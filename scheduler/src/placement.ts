@@ -12,10 +12,21 @@
  * Room is made when a gang is actually queued instead (plan.ts, makeRoom).
  */
 import { cmp } from './order.js';
-import type { Assessment } from './assess.js';
+import type { Assessment, RegionAssessment } from './assess.js';
 import type { SchedulerConfig } from './config.js';
 import type { SchedulerMemory } from './memory.js';
 import type { Observation } from './observation.js';
+
+/**
+ * `ok` and not heating; or hot by load alone with the freshest window already below the level where
+ * it clears: the smoothed window lags a departure by up to `windowSeconds`, and a region a large gang
+ * just left would otherwise take no arrivals for that long. Moves still wait for the state to clear
+ * (one move is a whole gang; arrivals come one at a time and the weights are recomputed each pass).
+ */
+function takesNewWork(r: RegionAssessment): boolean {
+  if (r.status === 'ok') return !r.heating;
+  return r.status === 'hot' && !r.hotNow && !r.throttleHot && !r.errorsHot;
+}
 
 export interface Placement {
   /** Weight per region for new work; regions left out take none. Empty: no region can take work. */
@@ -37,7 +48,7 @@ export function placementWeights(
   const alloc = new Map<string, number>();
   const total = new Map<string, number>();
   for (const r of [...asmt.regions.values()].sort((a, b) => cmp(a.region, b.region)))
-    if (r.status === 'ok' && !r.heating && r.gpusTotal > 0 && r.region !== hold) {
+    if (takesNewWork(r) && r.gpusTotal > 0 && r.region !== hold) {
       alloc.set(r.region, r.gpusAllocated);
       total.set(r.region, r.gpusTotal);
     }

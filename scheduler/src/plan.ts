@@ -131,34 +131,70 @@ function valuePerGpu(ctx: Context, w: WorkloadObservation, r: RegionAssessment, 
   return v;
 }
 
+/**
+ * Why w is a candidate, or null. `into` limits its destinations: a workload that is a candidate only
+ * because another region is starved may move only into a starved region. Balance elsewhere is the
+ * imbalanced trigger's job, with its own threshold and persistence; without the limit a hole lets
+ * every region above the share trade work with any region below it, moves that leave the hole and
+ * the spread (max − min) as they were.
+ */
 function trigger(
   ctx: Context,
   w: WorkloadObservation,
   src: RegionAssessment,
   partners: string[],
   fresh: boolean,
-): string | null {
-  if (src.status === 'failed') return `evacuate: region ${src.region} failed (${src.reasons.join('; ')})`;
-  if ((src.status === 'hot' && src.hotNow) || src.status === 'unhealthy')
-    return `region ${src.region} ${src.status}: ${src.reasons.join('; ')}`;
+): { readonly text: string; readonly into?: ReadonlySet<string>; readonly shedOnly?: boolean } | null {
+  const text = triggerText(ctx, w, src, partners, fresh);
+  if (text === null) return null;
+  if (text.shed) return { text: text.text, shedOnly: true };
+  if (!text.starved) return { text: text.text };
+  return {
+    text: text.text,
+    into: new Set(
+      [...ctx.asmt.regions.values()].filter((r) => r.starved && r.status === 'ok' && !r.heating).map((r) => r.region),
+    ),
+  };
+}
+
+function triggerText(
+  ctx: Context,
+  w: WorkloadObservation,
+  src: RegionAssessment,
+  partners: string[],
+  fresh: boolean,
+): { readonly text: string; readonly starved?: true; readonly shed?: true } | null {
+  const t = (text: string) => ({ text });
+  if (src.status === 'failed') return t(`evacuate: region ${src.region} failed (${src.reasons.join('; ')})`);
+  if ((src.status === 'hot' && src.hotNow) || src.status === 'unhealthy') {
+    const text = `region ${src.region} ${src.status}: ${src.reasons.join('; ')}`;
+    // Hot by load alone: what it must shed is its overload; balance beyond it is the balance triggers'.
+    const byLoadOnly = src.status === 'hot' && !src.throttleHot && !src.errorsHot && !src.imbalanced;
+    return byLoadOnly ? { text, shed: true } : t(text);
+  }
   const bad = partners.filter(
     (p) => p !== src.region && (ctx.asmt.links.get(pairKey(src.region, p))?.degraded ?? true),
   );
   if (bad.length > 0) {
     const l = ctx.asmt.links.get(pairKey(src.region, bad[0] as string));
-    return `link ${src.region}<->${bad[0]} degraded${l && l.reasons.length ? ` (${l.reasons.join('; ')})` : ''}`;
+    return t(`link ${src.region}<->${bad[0]} degraded${l && l.reasons.length ? ` (${l.reasons.join('; ')})` : ''}`);
   }
   if (src.imbalanced && ctx.cfg.value.balancePerGpu > 0) {
     const B = ctx.cfg.balance;
-    return `region ${src.region} imbalanced: ${pct(src.share)} of its GPUs allocated, fleet ${pct(ctx.fleetShare)} (above +${pct(B.high)} pts, clears at +${pct(B.low)})`;
+    return t(
+      `region ${src.region} imbalanced: ${pct(src.share)} of its GPUs allocated, fleet ${pct(ctx.fleetShare)} (above +${pct(B.high)} pts, clears at +${pct(B.low)})`,
+    );
   }
   if (ctx.cfg.value.balancePerGpu > 0 && src.share > ctx.fleetShare + ctx.cfg.balance.low) {
     // A hole a departure left that arrivals have not filled: work above the fleet's share may fill it.
     const hole = [...ctx.asmt.regions.values()].find((r) => r.starved && r.status === 'ok' && !r.heating);
     if (hole)
-      return `region ${hole.region} starved: ${pct(hole.share)} of its GPUs allocated, fleet ${pct(ctx.fleetShare)} (below by more than ${pct(ctx.cfg.balance.high)} pts); ${src.region} holds ${pct(src.share)}`;
+      return {
+        text: `region ${hole.region} starved: ${pct(hole.share)} of its GPUs allocated, fleet ${pct(ctx.fleetShare)} (below by more than ${pct(ctx.cfg.balance.high)} pts); ${src.region} holds ${pct(src.share)}`,
+        starved: true,
+      };
   }
-  if (fresh) return 'manual rebalance (fresh)';
+  if (fresh) return t('manual rebalance (fresh)');
   return null;
 }
 
@@ -269,6 +305,8 @@ export function plan(
   const inFlight = new Set(mem.inFlight.map((f) => f.move.workloadId));
   const rejected: Rejection[] = [];
   const candidates: Candidate[] = [];
+  /** Candidates there only to fill a starved region (see fillHoles). */
+  const holeFillers = new Set<Candidate>();
   const flaps = { count: 0 };
   const reject = (w: WorkloadObservation, trig: string, b: Blocked, benefit = 0, cost = 0) =>
     rejected.push({
@@ -289,8 +327,9 @@ export function plan(
     const src = asmt.regions.get(w.region);
     if (!src) continue;
     const partners = coupledRegions(ctx, w);
-    const trig = trigger(ctx, w, src, partners, opts.fresh ?? false);
-    if (trig === null) continue;
+    const why = trigger(ctx, w, src, partners, opts.fresh ?? false);
+    if (why === null) continue;
+    const trig = why.text;
     const evacuate = src.status === 'failed';
     const job = peekJob(mem, w.id);
     const last = job.moves[job.moves.length - 1];
@@ -334,12 +373,21 @@ export function plan(
       w.commClass === 'inference' && w.replicaGpus !== undefined && w.replicaGpus > 0 && w.gpus % w.replicaGpus === 0;
     const unitGpus = divisible ? (w.replicaGpus as number) : w.gpus;
     const units = divisible ? w.gpus / unitGpus : 1;
-    const dests = destinations(ctx, w, src, partners, evacuate, unitGpus, flaps);
-    if (!Array.isArray(dests)) {
-      reject(w, trig, dests);
+    const found = destinations(ctx, w, src, partners, evacuate, unitGpus, flaps);
+    if (!Array.isArray(found)) {
+      reject(w, trig, found);
       continue;
     }
-    candidates.push({
+    const dests = why.into ? found.filter((d) => why.into?.has(d.region)) : found;
+    if (dests.length === 0) {
+      reject(w, trig, {
+        reason: 'no-feasible-destination',
+        to: '',
+        detail: `moved only to fill a starved region (${[...(why.into ?? [])].join(', ')}), and none can take it`,
+      });
+      continue;
+    }
+    const cand: Candidate = {
       workload: w,
       source: w.region,
       units,
@@ -348,8 +396,12 @@ export function plan(
       trigger: trig,
       evacuate,
       options: dests,
-    });
+      ...(why.shedOnly ? { shedOnly: true } : {}),
+    };
+    candidates.push(cand);
+    if (why.into) holeFillers.add(cand);
   }
+  if (balance && holeFillers.size > 0) fillHoles(ctx, balance, candidates, holeFillers, reject);
 
   // Capacity: the top of each destination's load band, less moves already heading there.
   const headroom = new Map<string, number>();
@@ -412,6 +464,50 @@ export function plan(
     flapsPrevented: flaps.count,
     solveMs,
   };
+}
+
+/**
+ * A starved region is filled with the fewest moves: of the candidates there only to fill one, each
+ * starved region keeps the one that brings the most for its cost (the imbalance it removes, up to the
+ * region's deficit, less margin × cost), and the others are held this pass. Steered arrivals fill
+ * the rest of the hole at no migration; without this a hole drew several small moves (inference
+ * sets are cheap to move) where one larger one covers it.
+ */
+function fillHoles(
+  ctx: Context,
+  balance: BalanceTerm,
+  candidates: Candidate[],
+  fillers: ReadonlySet<Candidate>,
+  reject: (w: WorkloadObservation, trig: string, b: Blocked) => void,
+): void {
+  const perGpu = 2 * balance.value;
+  const keep = new Set<Candidate>();
+  const best = new Map<string, { cand: Candidate; score: number; deficit: number }>();
+  for (const c of fillers)
+    for (const o of c.options) {
+      const r = balance.regions.get(o.region);
+      if (!r) continue;
+      const deficit = Math.max(0, balance.share * r.total - r.allocated);
+      const units = Math.min(c.units, Math.max(1, Math.ceil(deficit / c.unitGpus)));
+      const score = Math.min(units * c.unitGpus, deficit) * perGpu - ctx.cfg.margin * units * o.costPerUnit;
+      const cur = best.get(o.region);
+      if (!cur || score > cur.score || (score === cur.score && cmp(c.workload.id, cur.cand.workload.id) < 0))
+        best.set(o.region, { cand: c, score, deficit });
+    }
+  // A hole already filled (by arrivals, or moves in flight) keeps none: they would only trade work.
+  for (const b of best.values()) if (b.score > 0) keep.add(b.cand);
+  for (const c of fillers) {
+    if (keep.has(c)) continue;
+    candidates.splice(candidates.indexOf(c), 1);
+    const into = [...best]
+      .filter(([, b]) => keep.has(b.cand))
+      .map(([r, b]) => `${b.cand.workload.id} into ${r} (deficit ${Math.round(b.deficit)} GPUs)`);
+    reject(c.workload, c.trigger, {
+      reason: 'not-selected',
+      to: '',
+      detail: `a starved region is filled with the fewest moves; this pass: ${into.join(', ')}; arrivals fill the rest`,
+    });
+  }
 }
 
 /**
@@ -642,6 +738,14 @@ function applyLimits(
       rej(
         'cost-exceeds-benefit',
         `benefit ${benefit.toFixed(0)} ≤ cost ${cost.toFixed(0)} × margin ${p.margin} (GPU-s)`,
+      );
+      continue;
+    }
+    limits.push('overload-only');
+    if (c.cand.shedOnly && ex <= 0) {
+      rej(
+        'not-selected',
+        `region ${c.cand.source} is hot by load alone and this pass's other moves already cover its overload; balance beyond it is left to the balance triggers`,
       );
       continue;
     }

@@ -41,6 +41,11 @@ export interface Candidate {
   /** Evacuation from a failed region: exempt from cooldown, priority and the disruption budget. */
   readonly evacuate: boolean;
   readonly options: readonly DestOption[];
+  /**
+   * Considered only because its region is hot by load (no throttling, errors or imbalance): the plan
+   * moves such work only while the region's overload is not yet covered by this pass's moves.
+   */
+  readonly shedOnly?: boolean;
 }
 
 export interface BalanceTerm {

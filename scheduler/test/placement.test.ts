@@ -54,6 +54,37 @@ describe('placement steering', () => {
     expect([...placementWeights(obs, assess(obs, cfg, mem), cfg, mem, 'b').weights]).toEqual([['c', 10]]);
   });
 
+  it('weights a region hot by load alone once its freshest window has cleared (a gang just left it)', () => {
+    const cfg = testConfig();
+    const two = (aAlloc: number, util: number, utilRecent: number, ts: number): Observation => ({
+      ts,
+      regions: [
+        region('a', {
+          gpusTotal: 100,
+          gpusAllocated: aAlloc,
+          utilGpu: util,
+          utilGpuRecent: utilRecent,
+          lastSampleTs: ts,
+        }),
+        region('b', { gpusTotal: 100, gpusAllocated: 70, utilGpu: 70, lastSampleTs: ts }),
+      ],
+      links: fullMesh(['a', 'b']).map((l) => ({ ...l, lastSampleTs: ts })),
+      workloads: [],
+    });
+    const weightsAfter = (utilRecent: number) => {
+      const mem = emptyMemory();
+      assess(two(90, 90, 90, T0), cfg, mem);
+      // A 60-GPU gang left a: its smoothed load (85 %) keeps it hot; the freshest window shows 30 %
+      // (or, in the second case, 80 %: still above the 60 % where it clears).
+      const obs = two(30, 85, utilRecent, T0 + MIN);
+      const asmt = assess(obs, cfg, mem);
+      expect(asmt.regions.get('a')?.status).toBe('hot');
+      return [...placementWeights(obs, asmt, cfg, mem).weights];
+    };
+    expect(weightsAfter(30)).toEqual([['a', 40]]);
+    expect(weightsAfter(80)).toEqual([['b', 30]]);
+  });
+
   it('hands the weights to an executor that can place, each pass, unless steering is off', async () => {
     for (const steer of [true, false]) {
       const fab = new PlacingFabric(fleet());
@@ -175,5 +206,115 @@ describe('starved region', () => {
     expect(priced.map((m) => m.slice(0, 2))).toEqual([['a0', 'c']]);
     expect(priced[0]?.[2]).toMatch(/^region c starved: 10% of its GPUs allocated, fleet 50%/);
     expect(await moves(0)).toEqual([]);
+  });
+
+  /**
+   * a 70 %, b 70 %, c 10 %, d 44 %: fleet 48.5 %; c is starved, d is below the share but not starved.
+   * a holds two 8-GPU inference sets and a 16-GPU one, b an 8-GPU one, all free to move.
+   */
+  const twoHoles = (): Observation => ({
+    ts: T0,
+    regions: [
+      region('a', { gpusTotal: 100, gpusAllocated: 70 }),
+      region('b', { gpusTotal: 100, gpusAllocated: 70 }),
+      region('c', { gpusTotal: 100, gpusAllocated: 10 }),
+      region('d', { gpusTotal: 100, gpusAllocated: 44 }),
+    ],
+    links: fullMesh(['a', 'b', 'c', 'd']),
+    workloads: [
+      ...['a0', 'a1'].map((id) =>
+        workload(id, 'a', { kind: 'inference', commClass: 'inference', gpus: 8, checkpointBytes: 1e9 }),
+      ),
+      workload('a2', 'a', { kind: 'inference', commClass: 'inference', gpus: 16, checkpointBytes: 1e9 }),
+      workload('b0', 'b', { kind: 'inference', commClass: 'inference', gpus: 8, checkpointBytes: 1e9 }),
+      workload('a-rest', 'a', { gpus: 38, pinned: true }),
+      workload('b-rest', 'b', { gpus: 62, pinned: true }),
+      workload('c-rest', 'c', { gpus: 10, pinned: true }),
+      workload('d-rest', 'd', { gpus: 44, pinned: true }),
+    ],
+  });
+
+  it('fills a starved region with the fewest moves, and only it: one move into it per pass, the largest that pays', async () => {
+    const fab = new SimulatedFabric(twoHoles());
+    const s = await createScheduler({
+      config: testConfig({
+        value: { balancePerGpu: 0.6 },
+        balance: { low: 0.1, high: 0.25, persistSeconds: 0 },
+        limits: { movesPerRegionPerPass: 4 },
+      }),
+      executor: fab,
+      observe: async () => fab.obs,
+      clock: () => T0 + MIN,
+    });
+    const rep = await s.runPass();
+    // Only the 16-GPU set moves, into c: the 8-GPU ones would each bring half as much for a surge
+    // that costs about as much, and d (below the share, not starved) takes nothing for the hole.
+    expect(rep.executed.map((e) => [e.planned.move.workloadId, e.planned.move.from, e.planned.move.to])).toEqual([
+      ['a2', 'a', 'c'],
+    ]);
+    const held = rep.plan?.rejected.filter((r) => ['a0', 'a1', 'b0'].includes(r.workloadId)) ?? [];
+    expect(held.map((r) => [r.workloadId, r.reason])).toEqual([
+      ['a0', 'not-selected'],
+      ['a1', 'not-selected'],
+      ['b0', 'not-selected'],
+    ]);
+    expect(held[0]?.detail).toMatch(
+      /a starved region is filled with the fewest moves; this pass: a2 into c \(deficit 39 GPUs\); arrivals fill the rest/,
+    );
+  });
+});
+
+describe('a region hot by load alone', () => {
+  /**
+   * a: 75 GPUs allocated of 100, but 90 % busy (load 90 %: hot; 18 GPUs above the middle of the dead
+   * band, 72). b and c at 40 %. The fleet's share is 51.7 %: a is 23 points above, under `balance.high`
+   * (0.3 here), so it is not imbalanced. Six 4-GPU inference sets in a may move.
+   */
+  const busy = (utilGpu: number, throttledShare = 0): Observation => ({
+    ts: T0,
+    regions: [
+      region('a', { gpusTotal: 100, gpusAllocated: 75, utilGpu, utilGpuRecent: utilGpu, throttledShare }),
+      region('b', { gpusTotal: 100, gpusAllocated: 40, utilGpu: 40 }),
+      region('c', { gpusTotal: 100, gpusAllocated: 40, utilGpu: 40 }),
+    ],
+    links: fullMesh(['a', 'b', 'c']),
+    workloads: [
+      ...Array.from({ length: 6 }, (_, i) =>
+        workload(`a${i}`, 'a', { kind: 'inference', commClass: 'inference', gpus: 4, checkpointBytes: 1e9 }),
+      ),
+      workload('a-rest', 'a', { gpus: 51, pinned: true }),
+      workload('b-rest', 'b', { gpus: 40, pinned: true }),
+      workload('c-rest', 'c', { gpus: 40, pinned: true }),
+    ],
+  });
+  const run = async (obs: Observation) => {
+    const fab = new SimulatedFabric(obs);
+    const s = await createScheduler({
+      config: testConfig({
+        value: { balancePerGpu: 0.6 },
+        balance: { low: 0.1, high: 0.3, persistSeconds: 0 },
+        limits: { movesPerPass: 10, movesPerRegionPerPass: 10, disruptionBudget: 1 },
+      }),
+      executor: fab,
+      observe: async () => fab.obs,
+      clock: () => T0 + MIN,
+    });
+    return s.runPass();
+  };
+
+  it('sheds its overload and no more: balance beyond it is left to the balance triggers', async () => {
+    const rep = await run(busy(90));
+    // 18 GPUs of overload: five 4-GPU sets cover it (the fifth crosses it), the sixth stays.
+    expect(rep.executed.map((e) => e.planned.move.workloadId)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
+    const held = rep.plan?.rejected.find((r) => r.workloadId === 'a5');
+    expect(held?.reason).toBe('not-selected');
+    expect(held?.detail).toMatch(
+      /region a is hot by load alone and this pass's other moves already cover its overload/,
+    );
+  });
+
+  it('a throttled region is not limited to its overload: its GPUs are worth less to all its work', async () => {
+    const rep = await run(busy(90, 0.5));
+    expect(rep.executed.map((e) => e.planned.move.workloadId)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'a5']);
   });
 });
