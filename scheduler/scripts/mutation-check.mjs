@@ -89,9 +89,9 @@ const CASES = [
     'scheduler/test/placement.test.ts',
   ],
   [
-    'hot by load: overload only',
-    [[plan, 'if (c.cand.shedOnly && ex <= 0) {', 'if (false) {']],
-    'sheds its overload and no more',
+    'load/imbalance: stop at band',
+    [[plan, 'if (c.cand.shedOnly && ex <= 0 && bandLeft <= 0) {', 'if (false) {']],
+    'no more',
     'scheduler/test/placement.test.ts',
   ],
 ];

@@ -165,11 +165,13 @@ function triggerText(
   fresh: boolean,
 ): { readonly text: string; readonly starved?: true; readonly shed?: true } | null {
   const t = (text: string) => ({ text });
+  const shed = (text: string) => ({ text, shed: true as const });
   if (src.status === 'failed') return t(`evacuate: region ${src.region} failed (${src.reasons.join('; ')})`);
   if ((src.status === 'hot' && src.hotNow) || src.status === 'unhealthy') {
     const text = `region ${src.region} ${src.status}: ${src.reasons.join('; ')}`;
-    // Hot by load alone: what it must shed is its overload; balance beyond it is the balance triggers'.
-    const byLoadOnly = src.status === 'hot' && !src.throttleHot && !src.errorsHot && !src.imbalanced;
+    // Hot by load alone: what it must shed is its overload (and, if imbalanced, its allocation above
+    // the level where that clears); more is left to arrivals (see applyLimits).
+    const byLoadOnly = src.status === 'hot' && !src.throttleHot && !src.errorsHot;
     return byLoadOnly ? { text, shed: true } : t(text);
   }
   const bad = partners.filter(
@@ -181,7 +183,7 @@ function triggerText(
   }
   if (src.imbalanced && ctx.cfg.value.balancePerGpu > 0) {
     const B = ctx.cfg.balance;
-    return t(
+    return shed(
       `region ${src.region} imbalanced: ${pct(src.share)} of its GPUs allocated, fleet ${pct(ctx.fleetShare)} (above +${pct(B.high)} pts, clears at +${pct(B.low)})`,
     );
   }
@@ -705,6 +707,11 @@ function applyLimits(
   let thisPass = 0;
   const perRegion = new Map<string, number>();
   const excessLeft = new Map(p.excess);
+  const shedFor = new Map<string, number>();
+  for (const f of mem.inFlight) {
+    const w = ctx.byId.get(f.move.workloadId);
+    if (w && w.region === f.move.from) shedFor.set(f.move.from, (shedFor.get(f.move.from) ?? 0) + f.move.gpus);
+  }
   const headroom = new Map(p.headroom);
   const groupsMoving = new Set<string>();
   const out: PlannedMove[] = [];
@@ -741,11 +748,19 @@ function applyLimits(
       );
       continue;
     }
-    limits.push('overload-only');
-    if (c.cand.shedOnly && ex <= 0) {
+    // Work that leaves a region only for its load or its imbalance stops leaving once the region's
+    // overload is covered and its allocation is back within `balance.low` of the fleet's share (where
+    // `imbalanced` clears), counting moves in flight and this pass's: past that, the priced imbalance
+    // would keep trading work for the last points of spread, which steered arrivals even out free.
+    const src = asmt.regions.get(c.cand.source);
+    const bandLeft = src?.imbalanced
+      ? src.gpusAllocated - (ctx.fleetShare + cfg.balance.low) * src.gpusTotal - (shedFor.get(c.cand.source) ?? 0)
+      : 0;
+    limits.push('overload-and-band');
+    if (c.cand.shedOnly && ex <= 0 && bandLeft <= 0) {
       rej(
         'not-selected',
-        `region ${c.cand.source} is hot by load alone and this pass's other moves already cover its overload; balance beyond it is left to the balance triggers`,
+        `region ${c.cand.source}: its overload is covered${src?.imbalanced ? ` and it is within +${pct(cfg.balance.low)} of the fleet's share` : ''} once this pass's moves and those in flight land; arrivals even out the rest`,
       );
       continue;
     }
@@ -790,6 +805,7 @@ function applyLimits(
     }
     headroom.set(c.opt.region, room - gpus);
     excessLeft.set(c.cand.source, Math.max(0, ex - gpus));
+    shedFor.set(c.cand.source, (shedFor.get(c.cand.source) ?? 0) + gpus);
     balanced = shiftAllocation(balanced, shift);
     thisPass++;
     hourly++;

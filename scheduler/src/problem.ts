@@ -42,8 +42,9 @@ export interface Candidate {
   readonly evacuate: boolean;
   readonly options: readonly DestOption[];
   /**
-   * Considered only because its region is hot by load (no throttling, errors or imbalance): the plan
-   * moves such work only while the region's overload is not yet covered by this pass's moves.
+   * Considered only because its region is hot by load (no throttling or errors) or imbalanced: the
+   * plan moves such work only while the region still has overload left, or allocation above the
+   * fleet's share by more than `balance.low`, once this pass's moves and those in flight land.
    */
   readonly shedOnly?: boolean;
 }
