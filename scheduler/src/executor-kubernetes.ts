@@ -155,8 +155,8 @@ export class KubernetesExecutor implements Executor {
   /**
    * Sets the placement policy's static weights to `weights` (region → member cluster through
    * `clusters`), with one merge patch; `dynamicWeight` is removed, as Karmada takes one or the other.
-   * An empty set is not written: Karmada reads a list where every cluster weighs 0 as equal weights,
-   * the opposite of "no region takes new work", so the policy keeps its last weights and the error
+   * An empty set is not written: with no static weight Karmada divides by equal weights (weight 1 per
+   * cluster), the opposite of "no region takes new work", so the policy keeps its last weights and the error
    * says so (Karmada itself places nothing on a cluster that is not ready).
    */
   private async setPlacement(ref: PlacementPolicyRef, weights: ReadonlyMap<string, number>): Promise<PlaceOutcome> {
@@ -177,7 +177,7 @@ export class KubernetesExecutor implements Executor {
       .map(([c, weight]) => ({ targetCluster: { clusterNames: [c] }, weight }));
     if (staticWeightList.length === 0)
       throw new Error(
-        `no region can take new work now; ${label} keeps its last weights (Karmada reads an all-zero list as equal weights)`,
+        `no region can take new work now; ${label} keeps its last weights (Karmada divides by equal weights when the list is empty)`,
       );
     const key = JSON.stringify(staticWeightList);
     if (key === this.lastPlacement) return 'unchanged';

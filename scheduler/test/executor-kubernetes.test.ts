@@ -456,7 +456,7 @@ describe('KubernetesExecutor', () => {
     ).toMatchObject({
       weightPreference: { staticWeightList: [{ targetCluster: { clusterNames: ['member-eu'] }, weight: 30 }] },
     });
-    // No region can take work: nothing is written (Karmada would read all-zero weights as equal ones).
+    // No region can take work: nothing is written (with an empty list Karmada divides by equal weights).
     requests.length = 0;
     await expect(ex.place?.(new Map())).rejects.toThrow(
       /no region can take new work now; PropagationPolicy prod\/new-work keeps its last weights/,
