@@ -1,6 +1,7 @@
 /**
  * bench/scheduler --quality: the rebalancer against baselines on the twin's scenarios (sim/), each
- * policy on its own twin with the same seed, compared in the same run:
+ * policy on its own twin, over several seeds (every policy sees the same seeds, so the same arrivals
+ * at the same instants), compared in the same run:
  *   - none: no rebalancing after admission;
  *   - lnu: the descheduler's LowNodeUtilization lifted to regions (request-based usage, evict
  *     lowest priority first from regions above target into regions below threshold), without and
@@ -277,7 +278,7 @@ function greedyMoves(obs: Observation, now: number): Move[] {
   return out;
 }
 
-interface Result {
+export interface Result {
   meanJct: number;
   p99Jct: number;
   queue: number;
@@ -290,10 +291,16 @@ interface Result {
   completed: number;
 }
 
-async function runPolicy(scenario: string, policy: Policy, durationS: number, startMs: number): Promise<Result> {
+async function runPolicy(
+  scenario: string,
+  policy: Policy,
+  durationS: number,
+  startMs: number,
+  seed: number,
+): Promise<Result> {
   // A fixed start, not the wall clock: inference demand follows the regions' local time of day, so
   // with a wall-clock start the SLO minutes changed with the hour the bench was run.
-  const twin = new Twin(scenario, { startMs });
+  const twin = new Twin(scenario, { startMs, seed });
   const totals = new Map<string, number>();
   const floors = new Map<string, number>();
   for (const t of twin.topologyRows()) {
@@ -442,35 +449,211 @@ async function runPolicy(scenario: string, policy: Policy, durationS: number, st
   };
 }
 
+const SCENARIOS = [
+  'cooling-loss',
+  'link-degradation',
+  'host-failure',
+  'region-failure',
+  'arrival-surge',
+  'diurnal-inference',
+];
+
+/**
+ * The seeds a scenario runs on: its own seed (42 for the default's family) and the next n − 1. One
+ * seed is one sample path: a rule change moved a scenario's figures by a few moves and points of
+ * spread in either direction, so a claim needs several.
+ */
+export function seedsFor(scenario: string, n: number): number[] {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--seeds: ${n} is not a positive integer; give e.g. --seeds 5`);
+  const base = loadScenario(scenario).seed;
+  return Array.from({ length: n }, (_, k) => base + k);
+}
+
+export interface QualityCase {
+  scenario: string;
+  seed: number;
+  policy: Policy;
+  result: Result;
+}
+
+/** Every scenario × seed × policy, in that order; each run is its own twin (no state shared). */
+export async function qualityRuns(opts: {
+  scenarios: string[];
+  policies: Policy[];
+  seeds: number;
+  durationS: number;
+  startMs: number;
+  onRun?: (c: QualityCase) => void;
+}): Promise<QualityCase[]> {
+  const out: QualityCase[] = [];
+  for (const scenario of opts.scenarios)
+    for (const seed of seedsFor(scenario, opts.seeds))
+      for (const policy of opts.policies) {
+        const c = {
+          scenario,
+          seed,
+          policy,
+          result: await runPolicy(scenario, policy, opts.durationS, opts.startMs, seed),
+        };
+        opts.onRun?.(c);
+        out.push(c);
+      }
+  return out;
+}
+
+/**
+ * The metrics compared, with the precision they are printed at (ties are equal at that precision)
+ * and which baselines Meridian is compared with: outcomes against all four, the costs of moving
+ * against the three that move ("none" moves nothing, so it wins those by definition).
+ */
+const METRICS: {
+  key: keyof Result;
+  label: string;
+  digits: number;
+  higherIsBetter?: boolean;
+  versus: Policy[];
+  scale?: number;
+}[] = [
+  {
+    key: 'completed',
+    label: 'done',
+    digits: 0,
+    higherIsBetter: true,
+    versus: ['none', 'lnu', 'lnu+cooldown', 'greedy'],
+  },
+  { key: 'meanJct', label: 'mean JCT', digits: 0, versus: ['none', 'lnu', 'lnu+cooldown', 'greedy'] },
+  { key: 'p99Jct', label: 'p99 JCT', digits: 0, versus: ['none', 'lnu', 'lnu+cooldown', 'greedy'] },
+  { key: 'queue', label: 'queue', digits: 1, versus: ['none', 'lnu', 'lnu+cooldown', 'greedy'] },
+  { key: 'spread', label: 'spread', digits: 3, versus: ['none', 'lnu', 'lnu+cooldown', 'greedy'] },
+  { key: 'sloMin', label: 'SLO min', digits: 1, versus: ['none', 'lnu', 'lnu+cooldown', 'greedy'] },
+  { key: 'moves', label: 'moves', digits: 0, versus: ['lnu', 'lnu+cooldown', 'greedy'] },
+  { key: 'flaps', label: 'flaps', digits: 0, versus: ['lnu', 'lnu+cooldown', 'greedy'] },
+  { key: 'wastedGpuH', label: 'wasted GPU-h', digits: 2, versus: ['lnu', 'lnu+cooldown', 'greedy'] },
+  { key: 'bytes', label: 'GiB moved', digits: 0, versus: ['lnu', 'lnu+cooldown', 'greedy'], scale: 2 ** -30 },
+];
+
+const value = (r: Result, m: (typeof METRICS)[number]): number => Number((r[m.key] * (m.scale ?? 1)).toFixed(m.digits));
+
+/** Per metric, the cases (scenario × seed) in which Meridian is best or tied-best against its baselines. */
+export function wins(cases: QualityCase[]): Map<string, Map<string, { wins: number; cases: number }>> {
+  const out = new Map<string, Map<string, { wins: number; cases: number }>>();
+  const byCase = new Map<string, QualityCase[]>();
+  for (const c of cases)
+    byCase.set(`${c.scenario}\u0000${c.seed}`, [...(byCase.get(`${c.scenario}\u0000${c.seed}`) ?? []), c]);
+  for (const group of byCase.values()) {
+    const scenario = (group[0] as QualityCase).scenario;
+    const mine = group.find((c) => c.policy === 'meridian');
+    if (!mine) continue;
+    const row = out.get(scenario) ?? new Map<string, { wins: number; cases: number }>();
+    out.set(scenario, row);
+    for (const m of METRICS) {
+      const others = group.filter((c) => m.versus.includes(c.policy));
+      if (others.length === 0) continue;
+      const v = value(mine.result, m);
+      const best = others.every((o) => (m.higherIsBetter ? v >= value(o.result, m) : v <= value(o.result, m)));
+      const w = row.get(m.label) ?? { wins: 0, cases: 0 };
+      row.set(m.label, { wins: w.wins + (best ? 1 : 0), cases: w.cases + 1 });
+    }
+  }
+  return out;
+}
+
+function fmt(xs: number[], digits: number, range: boolean): string {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (!range || xs.length < 2) return mean.toFixed(digits);
+  return `${mean.toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+}
+
+/** The table: per scenario and policy the mean over seeds, with min–max for the key metrics. */
+export function qualityTable(cases: QualityCase[]): string[] {
+  const lines = [
+    '| scenario | policy | done | mean JCT s | p99 JCT s | queue s | spread | SLO min | moves | flaps | wasted GPU-h | GiB moved |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const scenarios = [...new Set(cases.map((c) => c.scenario))];
+  for (const sc of scenarios) {
+    const policies = [...new Set(cases.filter((c) => c.scenario === sc).map((c) => c.policy))];
+    policies.forEach((p, i) => {
+      const rs = cases.filter((c) => c.scenario === sc && c.policy === p).map((c) => c.result);
+      const col = (k: keyof Result, digits: number, range = false, scale = 1) =>
+        fmt(
+          rs.map((r) => r[k] * scale),
+          digits,
+          range,
+        );
+      lines.push(
+        `| ${i === 0 ? sc : ''} | ${p === 'meridian' ? '**meridian**' : p} | ${col('completed', 1)} | ${col('meanJct', 0)} | ${col('p99Jct', 0)} | ${col('queue', 1, true)} | ${col('spread', 3, true)} | ${col('sloMin', 1, true)} | ${col('moves', 1, true)} | ${col('flaps', 1)} | ${col('wastedGpuH', 2)} | ${col('bytes', 0, false, 2 ** -30)} |`,
+      );
+    });
+  }
+  const w = wins(cases);
+  if (w.size > 0) {
+    lines.push(
+      '',
+      'Meridian best or tied-best (at the printed precision), cases of scenario × seed; outcomes against none/lnu/lnu+cooldown/greedy, moves, flaps, wasted GPU-h and GiB against the three that move:',
+      '',
+      `| scenario | ${METRICS.map((m) => m.label).join(' | ')} |`,
+      `| --- | ${METRICS.map(() => '---').join(' | ')} |`,
+    );
+    const total = new Map<string, { wins: number; cases: number }>();
+    for (const [sc, row] of w) {
+      lines.push(
+        `| ${sc} | ${METRICS.map((m) => {
+          const x = row.get(m.label);
+          const t = total.get(m.label) ?? { wins: 0, cases: 0 };
+          if (x) total.set(m.label, { wins: t.wins + x.wins, cases: t.cases + x.cases });
+          return x ? `${x.wins}/${x.cases}` : '-';
+        }).join(' | ')} |`,
+      );
+    }
+    lines.push(
+      `| **all** | ${METRICS.map((m) => {
+        const x = total.get(m.label);
+        return x ? `${x.wins}/${x.cases}` : '-';
+      }).join(' | ')} |`,
+    );
+  }
+  return lines;
+}
+
 export async function quality(
-  opts: { scenarios?: string[]; durationS?: number; policies?: Policy[]; startMs?: number } = {},
+  opts: {
+    scenarios?: string[];
+    durationS?: number;
+    policies?: Policy[];
+    startMs?: number;
+    seeds?: number;
+    perSeed?: boolean;
+  } = {},
 ): Promise<void> {
   // The trace replay needs ≈3.6 simulated hours to complete jobs: ask for it with --scenarios trace.
-  const scenarios = opts.scenarios ?? [
-    'cooling-loss',
-    'link-degradation',
-    'host-failure',
-    'region-failure',
-    'arrival-surge',
-    'diurnal-inference',
-  ];
+  const scenarios = opts.scenarios ?? SCENARIOS;
   if (scenarios.includes('trace') && traceScenario().length === 0)
     throw new Error('trace scenario: the shared trace is not checked out beside the repository');
   const durationS = opts.durationS ?? 5400;
+  const seeds = opts.seeds ?? 5;
   // Noon UTC: the European regions' demand is rising towards its 16:00-local peak.
   const startMs = opts.startMs ?? Date.UTC(2026, 11, 5, 12);
   console.log(
-    `\nquality on the twin (sim/), ${durationS / 60} simulated minutes per run from ${new Date(startMs).toISOString()}; lower is better except 'completed'`,
+    `\nquality on the twin (sim/), ${durationS / 60} simulated minutes per run from ${new Date(startMs).toISOString()}, ${seeds} seed(s) per scenario (${scenarios.map((s) => `${s} ${seedsFor(s, seeds).join(',')}`).join('; ')}); lower is better except 'done'`,
   );
-  console.log(
-    'scenario          policy           | done | mean JCT s | p99 JCT s | queue s | spread | SLO min | moves | flaps | wasted GPU-h | GiB moved',
-  );
-  for (const sc of scenarios) {
-    for (const p of opts.policies ?? POLICIES) {
-      const r = await runPolicy(sc, p, durationS, startMs);
-      console.log(
-        `${sc.padEnd(17)} ${p.padEnd(16)} | ${String(r.completed).padStart(4)} | ${r.meanJct.toFixed(0).padStart(10)} | ${r.p99Jct.toFixed(0).padStart(9)} | ${r.queue.toFixed(1).padStart(7)} | ${r.spread.toFixed(3)} | ${r.sloMin.toFixed(1).padStart(7)} | ${String(r.moves).padStart(5)} | ${String(r.flaps).padStart(5)} | ${r.wastedGpuH.toFixed(2).padStart(12)} | ${(r.bytes / 2 ** 30).toFixed(0).padStart(9)}`,
-      );
-    }
-  }
+  if (opts.perSeed)
+    console.log(
+      'scenario          seed policy           | done | mean JCT s | p99 JCT s | queue s | spread | SLO min | moves | flaps | wasted GPU-h | GiB moved',
+    );
+  const cases = await qualityRuns({
+    scenarios,
+    policies: opts.policies ?? POLICIES,
+    seeds,
+    durationS,
+    startMs,
+    onRun: ({ scenario: sc, seed, policy: p, result: r }) => {
+      if (opts.perSeed)
+        console.log(
+          `${sc.padEnd(17)} ${String(seed).padStart(4)} ${p.padEnd(16)} | ${String(r.completed).padStart(4)} | ${r.meanJct.toFixed(0).padStart(10)} | ${r.p99Jct.toFixed(0).padStart(9)} | ${r.queue.toFixed(1).padStart(7)} | ${r.spread.toFixed(3)} | ${r.sloMin.toFixed(1).padStart(7)} | ${String(r.moves).padStart(5)} | ${String(r.flaps).padStart(5)} | ${r.wastedGpuH.toFixed(2).padStart(12)} | ${(r.bytes / 2 ** 30).toFixed(0).padStart(9)}`,
+        );
+    },
+  });
+  console.log(`\nmean over seeds; queue, spread, SLO min and moves with (min–max) across seeds\n`);
+  for (const l of qualityTable(cases)) console.log(l);
 }

@@ -4,7 +4,7 @@
  * of merely copying the pass's inputs once). Also the heuristic's gap to the LP relaxation bound.
  * Targets (issue 5): ≤ 50 ms for 10k GPUs / 2k workloads / 8 regions; ≤ 1 s for 100k GPUs.
  *
- *   npm run bench:scheduler [-- --runs 9] [-- --quality [--minutes 90] [--scenarios a,b] [--start ISO]]
+ *   npm run bench:scheduler [-- --runs 9] [-- --quality [--seeds 5] [--per-seed] [--minutes 90] [--scenarios a,b] [--start ISO]]
  * The fabrics are synthetic (see scheduler-fabric.ts); --quality runs the twin comparison in
  * scheduler-quality.ts.
  */
@@ -33,6 +33,10 @@ const { values: args } = parseArgs({
     start: { type: 'string' },
     // e.g. --policies none,meridian: a subset of the quality rows (all by default).
     policies: { type: 'string' },
+    // --seeds N: each quality scenario on its own seed and the next N − 1, every policy on the same ones.
+    seeds: { type: 'string', default: '5' },
+    // --per-seed: each run's row as it finishes, before the table of means.
+    'per-seed': { type: 'boolean', default: false },
     // --quality-only skips the latency and gap tables (the quality tables do not depend on them).
     'quality-only': { type: 'boolean', default: false },
   },
@@ -157,6 +161,8 @@ if (args.quality || args['quality-only']) {
     throw new Error(`--start "${args.start}" is not an ISO date-time: give e.g. 2026-12-05T12:00:00Z`);
   await quality({
     durationS: Number(args.minutes) * 60,
+    seeds: Number(args.seeds),
+    perSeed: args['per-seed'],
     ...(startMs !== undefined ? { startMs } : {}),
     ...(args.scenarios ? { scenarios: args.scenarios.split(',') } : {}),
     ...(args.policies ? { policies: parsePolicies(args.policies) } : {}),
