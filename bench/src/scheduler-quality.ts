@@ -545,10 +545,11 @@ export function wins(cases: QualityCase[]): Map<string, Map<string, { wins: numb
     const mine = group.find((c) => c.policy === 'meridian');
     if (!mine) continue;
     const row = out.get(scenario) ?? new Map<string, { wins: number; cases: number }>();
-    out.set(scenario, row);
     for (const m of METRICS) {
       const others = group.filter((c) => m.versus.includes(c.policy));
       if (others.length === 0) continue;
+      // Only scenarios with a baseline to compare against get a row (--policies meridian has none).
+      out.set(scenario, row);
       const v = value(mine.result, m);
       const best = others.every((o) => (m.higherIsBetter ? v >= value(o.result, m) : v <= value(o.result, m)));
       const w = row.get(m.label) ?? { wins: 0, cases: 0 };
