@@ -62,6 +62,33 @@ interface PropagationPolicy {
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
+/**
+ * Karmada's static weights, one entry per cluster in a stable order. They are integers of at least
+ * 1: a weight that rounds to 0 leaves its cluster out.
+ */
+function toStaticWeightList(byCluster: ReadonlyMap<string, number>): StaticWeight[] {
+  return [...byCluster]
+    .map(([c, w]) => [c, Math.round(w)] as const)
+    .filter(([, w]) => w >= 1)
+    .sort(([a], [b]) => cmp(a, b))
+    .map(([c, weight]) => ({ targetCluster: { clusterNames: [c] }, weight }));
+}
+
+/** The merge patch that divides a policy's replicas by static weights. */
+function weightedPlacementPatch(weightPreference: { staticWeightList: StaticWeight[]; dynamicWeight?: null }) {
+  return {
+    spec: {
+      placement: {
+        replicaScheduling: {
+          replicaSchedulingType: 'Divided',
+          replicaDivisionPreference: 'Weighted',
+          weightPreference,
+        },
+      },
+    },
+  };
+}
+
 function errorText(err: unknown): string {
   const e = err as { code?: number; body?: unknown; message?: string };
   const body = typeof e.body === 'string' ? e.body : e.body ? JSON.stringify(e.body) : '';
@@ -134,21 +161,7 @@ export class KubernetesExecutor implements Executor {
     if (shift <= 0) throw new Error(`PropagationPolicy ${move.workloadId} has no weight on cluster ${from}`);
     weights.set(from, have - shift);
     weights.set(to, (weights.get(to) ?? 0) + shift);
-    const staticWeightList: StaticWeight[] = [...weights.entries()]
-      .filter(([, w]) => w > 0)
-      .sort(([a], [b]) => cmp(a, b))
-      .map(([c, weight]) => ({ targetCluster: { clusterNames: [c] }, weight }));
-    const body = {
-      spec: {
-        placement: {
-          replicaScheduling: {
-            replicaSchedulingType: 'Divided',
-            replicaDivisionPreference: 'Weighted',
-            weightPreference: { staticWeightList },
-          },
-        },
-      },
-    };
+    const body = weightedPlacementPatch({ staticWeightList: toStaticWeightList(weights) });
     await api.patchNamespacedCustomObject({ ...ref, body }, mergePatch);
   }
 
@@ -169,29 +182,14 @@ export class KubernetesExecutor implements Executor {
       const c = this.opts.clusters?.[region] ?? region;
       byCluster.set(c, (byCluster.get(c) ?? 0) + w);
     }
-    // Karmada's weights are integers of at least 1: a weight that rounds to 0 leaves its cluster out.
-    const staticWeightList: StaticWeight[] = [...byCluster]
-      .map(([c, w]) => [c, Math.round(w)] as const)
-      .filter(([, w]) => w >= 1)
-      .sort(([a], [b]) => cmp(a, b))
-      .map(([c, weight]) => ({ targetCluster: { clusterNames: [c] }, weight }));
+    const staticWeightList = toStaticWeightList(byCluster);
     if (staticWeightList.length === 0)
       throw new Error(
         `no region can take new work now; ${label} keeps its last weights (Karmada divides by equal weights when the list is empty)`,
       );
     const key = JSON.stringify(staticWeightList);
     if (key === this.lastPlacement) return 'unchanged';
-    const body = {
-      spec: {
-        placement: {
-          replicaScheduling: {
-            replicaSchedulingType: 'Divided',
-            replicaDivisionPreference: 'Weighted',
-            weightPreference: { staticWeightList, dynamicWeight: null },
-          },
-        },
-      },
-    };
+    const body = weightedPlacementPatch({ staticWeightList, dynamicWeight: null });
     const api = this.client(CustomObjectsApi);
     const group = { group: 'policy.karmada.io', version: 'v1alpha1', name: ref.name, body };
     try {
