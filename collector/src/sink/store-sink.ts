@@ -83,9 +83,8 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
   const maxMs = opts.retry?.maxMs ?? 30_000;
   const poisonAfter = opts.retry?.poisonAfter ?? 5;
   const cache = new Map<string, Batch>();
+  /** close() has begun: no more batches are accepted, and a failed write ends the drain instead of backing off. */
   let closed = false;
-  /** close() has begun: a failed write then ends the drain instead of backing off. */
-  let closing = false;
   let stopping = false;
   let running: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -209,7 +208,7 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
         }
         // Shutting down and the store still fails: the batches are safe in the spool, so stop
         // here rather than hold the process until the drain deadline against a store that is down.
-        if (closing) {
+        if (closed) {
           settleWaiters(true);
           break;
         }
@@ -228,9 +227,9 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
     running = loop().finally(() => {
       running = undefined;
       // A batch accepted while the loop was finishing would otherwise wait for the next accept.
-      // (Not while closing: the loop only ends then because the store failed, and retrying at once
+      // (Not once closed: the loop only ends then because the store failed, and retrying at once
       // would spin against it.)
-      if (!stopping && !closing && spool.entries().length > 0) kick();
+      if (!stopping && !closed && spool.entries().length > 0) kick();
     });
   }
 
@@ -253,7 +252,6 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
     async close(closeOpts) {
       if (closed) return;
       closed = true;
-      closing = true;
       // A loop waiting out a backoff tries again now: one last attempt decides whether to drain.
       wake?.();
       const deadline = closeOpts?.deadlineMs ?? opts.closeDeadlineMs ?? 5_000;
