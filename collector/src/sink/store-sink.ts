@@ -270,9 +270,7 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
       // safe in the spool either way, so give it a moment and no more.
       if (running) await Promise.race([running, new Promise((r) => setTimeout(r, 1_000).unref())]);
       await spool.close();
-      const ws = waiters;
-      waiters = [];
-      for (const w of ws) w();
+      settleWaiters(true);
     },
     stats: () => ({ batchesWritten, rowsWritten, rowsRejected, writeErrors, storeUp, lastError }),
   };
