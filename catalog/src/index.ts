@@ -13,6 +13,7 @@ export {
   rollupColumns,
   rollupReadExpr,
   increaseColumn,
+  increaseReadExpr,
   FIRST_IN_MINUTE,
   FIRST_IN_HOUR,
   REGION_ENTITIES,

@@ -28,7 +28,7 @@ export interface RollupColumn {
 
 /**
  * Gauges keep avg (as an aggregate state, so it cascades exactly), min and max. Counters keep their
- * max, which is the last value of a monotonic counter; rates come from differences between buckets.
+ * max, which is the last value of a monotonic counter; increases come from `<name>_inc` (increaseColumn).
  * States keep their max, and bitmasks OR together so a reason active for one second shows for the
  * whole bucket.
  */
@@ -67,6 +67,13 @@ export function rollupReadExpr(col: RollupColumn): string {
  */
 export function increaseColumn(m: MetricDef): string | undefined {
   return m.kind === 'counter' && m.rollup ? `${m.name}_inc` : undefined;
+}
+
+/** The SQL expression for how much a counter grew over a group of rows: its stored increases summed. */
+export function increaseReadExpr(m: MetricDef): string {
+  const col = increaseColumn(m);
+  if (!col) throw new Error(`metric "${m.name}" is not a counter with increases: read it with rollupReadExpr`);
+  return `sum(${col})`;
 }
 
 /**

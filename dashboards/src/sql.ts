@@ -1,5 +1,5 @@
 import {
-  increaseColumn,
+  increaseReadExpr,
   labelsOf,
   REGION_ENTITIES,
   regionRollupTable,
@@ -143,13 +143,6 @@ function branch(src: Source, select: readonly string[]): string {
   );
 }
 
-/** The increase of a counter over a group of rows: its per-sample increases summed (see the catalog). */
-function increaseExpr(m: MetricDef): string {
-  const col = increaseColumn(m);
-  if (!col) throw new Error(`dashboards: metric "${m.name}" is not a counter with increases`);
-  return `sum(${col})`;
-}
-
 /**
  * How many series report in a bucket: a distinct count of the key where rows are per series, and on
  * a region rollup the first-in-minute (hour) flags summed and divided by the minutes (hours) present,
@@ -231,7 +224,7 @@ export function summaryTableSql(
 export function counterSeriesSql(scope: Scope, metrics: readonly MetricDef[]): string {
   if (metrics.length === 0) throw new Error('dashboards: a counter query needs at least one metric');
   return customSeriesSql(scope, () =>
-    metrics.map((m) => `toFloat64(${increaseExpr(m)}) AS ${alias(`${m.name} (increase)`)}`),
+    metrics.map((m) => `toFloat64(${increaseReadExpr(m)}) AS ${alias(`${m.name} (increase)`)}`),
   );
 }
 

@@ -1,6 +1,6 @@
-import type { Resolution } from '@meridian/catalog';
+import { increaseReadExpr, type Resolution } from '@meridian/catalog';
 import { GPU, GPU_LABELS, LINK, LINK_LABELS } from './catalogRefs';
-import { increaseExpr, literal, naturalAgg, readExpr, table, type Agg } from './sql';
+import { literal, naturalAgg, readExpr, table, type Agg } from './sql';
 import type { MetricDef } from '@meridian/catalog';
 
 /**
@@ -34,8 +34,8 @@ function perGpu(res: Resolution, groupBy: string[], extraWhere = ''): string {
     `${readExpr(GPU.power, 'avg', res)} AS power, ` +
     `${readExpr(GPU.temp, 'max', res)} AS temp_max, ` +
     `${readExpr(GPU.throttled, 'avg', res)} AS throttled, ` +
-    `${increaseExpr(GPU.xid)} AS xid_errors, ` +
-    `${increaseExpr(GPU.eccDbe)} AS ecc_dbe ` +
+    `${increaseReadExpr(GPU.xid)} AS xid_errors, ` +
+    `${increaseReadExpr(GPU.eccDbe)} AS ecc_dbe ` +
     `FROM ${table('gpu', res)} WHERE $__timeFilter(ts) AND ${wholeGpu}${extraWhere} ` +
     `GROUP BY ${groupBy.join(', ')}`
   );
@@ -72,7 +72,7 @@ export function gpuTableSql(res: Resolution, scope: GpuScope = {}): string {
     `${L.mig.name} AS mig_instance, any(${L.model.name}) AS model, any(${L.migProfile.name}) AS mig_profile, ` +
     `${readExpr(GPU.util, 'avg', res)} AS util, ${readExpr(GPU.memUsed, 'max', res)} AS mem_used, ` +
     `${readExpr(GPU.power, 'avg', res)} AS power, ${readExpr(GPU.temp, 'max', res)} AS temp_max, ` +
-    `${readExpr(GPU.throttled, 'avg', res)} AS throttled, ${increaseExpr(GPU.xid)} AS xid_errors ` +
+    `${readExpr(GPU.throttled, 'avg', res)} AS throttled, ${increaseReadExpr(GPU.xid)} AS xid_errors ` +
     `FROM ${table('gpu', res)} WHERE $__timeFilter(ts)${scopeWhere(scope)} ` +
     `GROUP BY region, host, gpu_uuid, mig_instance ORDER BY region, host, gpu_uuid, mig_instance`
   );
@@ -84,7 +84,7 @@ export function gpuSeriesSql(m: MetricDef, res: Resolution, scope: GpuScope = {}
   if (m.kind === 'counter') {
     return (
       `SELECT t AS time, sum(inc) / $__interval_s AS ${m.name}_per_s FROM (` +
-      `SELECT $__timeInterval(ts) AS t, ${L.uuid.name}, ${increaseExpr(m)} AS inc ` +
+      `SELECT $__timeInterval(ts) AS t, ${L.uuid.name}, ${increaseReadExpr(m)} AS inc ` +
       `FROM ${table('gpu', res)} WHERE $__timeFilter(ts) AND ${wholeGpu}${scopeWhere(scope)} ` +
       `GROUP BY t, ${L.uuid.name}) GROUP BY time ORDER BY time`
     );
@@ -127,7 +127,7 @@ export function linkSummarySql(res: Resolution): string {
 export function linkHistorySql(res: Resolution, linkId: string, series: readonly MetricDef[]): string {
   const cols = series.map((m) =>
     m.kind === 'counter'
-      ? `${increaseExpr(m)} / $__interval_s AS ${m.name}_per_s`
+      ? `${increaseReadExpr(m)} / $__interval_s AS ${m.name}_per_s`
       : `${readExpr(m, naturalAgg(m), res)} AS ${m.name}`,
   );
   return (

@@ -1,5 +1,4 @@
 import {
-  increaseColumn,
   rollupColumns,
   rollupReadExpr,
   tableFor,
@@ -43,17 +42,6 @@ export function naturalAgg(m: MetricDef): Agg {
   if (m.unit === 'bitmask') return 'bitor';
   if (m.kind === 'counter') return 'max';
   return 'avg';
-}
-
-/**
- * How much a cumulative counter grew over the rows in the group: the sum of the per-sample increases
- * the store's writer keeps beside each counter (resets counted from zero), which also adds up across
- * series, where differencing the cumulative values would miss resets and the steps between buckets.
- */
-export function increaseExpr(m: MetricDef): string {
-  const inc = increaseColumn(m);
-  if (!inc) throw new Error(`metric ${m.name} is not a counter with increases`);
-  return `sum(${inc})`;
 }
 
 export function table(entity: Entity, res: Resolution): string {
