@@ -97,8 +97,6 @@ export class StampSender {
   /** One timer callback for every tick, and the send period, both fixed by the config. */
   private readonly onTick = (): void => this.tick();
   private readonly periodNs: bigint;
-  /** The interval whose finalizer was scheduled last (see scheduleFinalize). */
-  private lastFinalizeMs = NaN;
   private startMono = 0n;
   private slot = 0;
   private skippedSlots = 0;
@@ -195,7 +193,6 @@ export class StampSender {
     if (drain) await new Promise((resolve) => setTimeout(resolve, this.config.lossTimeoutMs + 5));
     for (const timer of this.finalizers.values()) clearTimeout(timer);
     this.finalizers.clear();
-    this.lastFinalizeMs = NaN;
     if (drain)
       for (const peer of this.peers)
         for (const start of peer.session.openIntervals()) this.emit(peer.session.finalize(start));
@@ -270,15 +267,11 @@ export class StampSender {
 
   /** Closes an interval (for every peer) at its end + lossTimeoutMs, per session.ts's rules. */
   private scheduleFinalize(intervalStartMs: number): void {
-    // Every probe of an interval asks; all but the first find it scheduled (the last one asked).
-    if (intervalStartMs === this.lastFinalizeMs || this.finalizers.has(intervalStartMs)) return;
-    this.lastFinalizeMs = intervalStartMs;
+    if (this.finalizers.has(intervalStartMs)) return;
     const dueMs = intervalStartMs + this.config.intervalMs + this.config.lossTimeoutMs + 5;
     const timer = setTimeout(
       () => {
         this.finalizers.delete(intervalStartMs);
-        // A probe stamped into this interval after now (a wall clock stepped back) needs a finalizer again.
-        if (this.lastFinalizeMs === intervalStartMs) this.lastFinalizeMs = NaN;
         for (const peer of this.peers) this.emit(peer.session.finalize(intervalStartMs));
       },
       Math.max(0, dueMs - Number(this.now() / 1_000_000n)),
