@@ -66,7 +66,6 @@ interface Peer {
    */
   readonly send: (packet: Buffer, callback: (err: Error | null) => void) => void;
   readonly queued: () => number;
-  readonly ssid: number;
   /** This peer's probe, rewritten in place for every send (see sendProbe). */
   packet: Buffer;
   /** One send callback per peer, not a closure per probe. */
@@ -145,7 +144,6 @@ export class StampSender {
         socket,
         send: socket.send.bind(socket),
         queued: socket.getSendQueueCount.bind(socket),
-        ssid: config.ssid,
         packet: Buffer.alloc(this.config.packetLength),
         afterSend: (err) => {
           if (err) peer.sendErrors++;
@@ -245,7 +243,7 @@ export class StampSender {
     // so a queued probe is never rewritten before it leaves.
     if (peer.queued() > 0) peer.packet = Buffer.alloc(this.config.packetLength);
     const packet = peer.packet;
-    fillSenderPacket(packet, seq, this.now(), estimate.value, peer.ssid);
+    fillSenderPacket(packet, seq, this.now(), estimate.value, peer.config.ssid);
     // Send first, book-keep after: T1 should be as close to the datagram leaving as we can get it.
     // (A connected socket sends synchronously, and no reply can be handled before this returns.)
     peer.send(packet, peer.afterSend);
