@@ -931,7 +931,6 @@ function roomIn(
   const { obs, asmt, cfg, mem } = ctx;
   const short = gang.gpus - free;
   const trig = roomTrigger(gang, src, free);
-  const held = (detail: string) => detail;
   // A region's own refusals of a move back (A→B→A) are counted by the plan's moves, not here.
   const flaps = { count: 0 };
 
@@ -982,9 +981,7 @@ function roomIn(
       covered += o.w.gpus;
     }
     if (covered < short)
-      return held(
-        `${src.region} is ${short} GPUs short, and its training and batch that may move elsewhere hold only ${covered}`,
-      );
+      return `${src.region} is ${short} GPUs short, and its training and batch that may move elsewhere hold only ${covered}`;
   }
 
   // The same limits as the plan's own moves, counted on top of them.
@@ -997,29 +994,23 @@ function roomIn(
   for (const m of planned) for (const r of [m.move.from, m.move.to]) perRegion.set(r, (perRegion.get(r) ?? 0) + 1);
   const L = cfg.limits;
   if (planned.length + picked.length > L.movesPerPass)
-    return held(
-      `making room takes ${picked.length} moves; ${planned.length} of ${L.movesPerPass} per pass already planned`,
-    );
+    return `making room takes ${picked.length} moves; ${planned.length} of ${L.movesPerPass} per pass already planned`;
   if (hourly + picked.length > L.movesPerHour)
-    return held(
-      `making room takes ${picked.length} moves; ${hourly} of ${L.movesPerHour} in the last hour already made`,
-    );
+    return `making room takes ${picked.length} moves; ${hourly} of ${L.movesPerHour} in the last hour already made`;
   const moves: PlannedMove[] = [];
   for (const o of picked) {
     if (!(o.benefit > o.cost * p.margin))
-      return held(
-        `moving ${o.w.id} (${o.w.gpus} GPUs) for room: benefit ${o.benefit.toFixed(0)} ≤ cost ${o.cost.toFixed(0)} × margin ${p.margin} (GPU-s)`,
-      );
+      return `moving ${o.w.id} (${o.w.gpus} GPUs) for room: benefit ${o.benefit.toFixed(0)} ≤ cost ${o.cost.toFixed(0)} × margin ${p.margin} (GPU-s)`;
     for (const r of [src.region, o.dest.region]) {
       const n = (perRegion.get(r) ?? 0) + 1;
       if (n > L.movesPerRegionPerPass)
-        return held(`making room needs more than ${L.movesPerRegionPerPass} moves in ${r} this pass`);
+        return `making room needs more than ${L.movesPerRegionPerPass} moves in ${r} this pass`;
       perRegion.set(r, n);
     }
     disrupted += o.w.gpus;
-    if (disrupted > budget) return held(`making room would put ${disrupted} GPUs in migration; budget ${budget}`);
+    if (disrupted > budget) return `making room would put ${disrupted} GPUs in migration; budget ${budget}`;
     const room = headroom.get(o.dest.region) ?? 0;
-    if (room < o.w.gpus) return held(`destination ${o.dest.region} has ${room} GPUs of headroom left`);
+    if (room < o.w.gpus) return `destination ${o.dest.region} has ${room} GPUs of headroom left`;
     headroom.set(o.dest.region, room - o.w.gpus);
     moves.push({
       move: {
