@@ -14,6 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { waitForLine } from './collector-child.js';
 import { readProc } from './collector-proc.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -53,21 +54,6 @@ if (against)
     module: `${against}/index.js`,
     nodeArgs: [DEPLOYED],
   });
-
-function waitForLine(proc: ChildProcess, re: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re} (got: ${buf.slice(-300)})`)), 30_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = re.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1] ?? m[0]);
-      }
-    });
-  });
-}
 
 function run(script: string, nodeArgs: readonly string[] = []): ChildProcess {
   return spawn(process.execPath, [...nodeArgs, '--input-type=module', '-e', script], {
@@ -113,7 +99,8 @@ const reflectors = run(`
     ports.push((await r.start()).port);
   }
   console.log('PORTS ' + JSON.stringify(ports));`);
-const ports = JSON.parse(await waitForLine(reflectors, /PORTS (\[.*\])/)) as number[];
+const portsLine = await waitForLine(reflectors, 'stdout', /PORTS (\[.*\])/);
+const ports = JSON.parse(portsLine.slice('PORTS '.length)) as number[];
 const procs = contenders.map((c, k) => run(script(c, ports.slice(k * PEERS, (k + 1) * PEERS)), c.nodeArgs));
 console.log(
   `bench:collector-stamp: ${contenders.length} senders side by side, ${PEERS} peers × ${RATE}/s each; warming up ${WARMUP_S} s, then measuring ${SECONDS} s`,
@@ -125,7 +112,7 @@ const t0 = process.hrtime.bigint();
 await new Promise((r) => setTimeout(r, SECONDS * 1000));
 const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
 const used = procs.map((p, i) => cpu(p) - before[i]!);
-const done = procs.map((p) => waitForLine(p, /DONE (\d+ \d+)/));
+const done = procs.map((p) => waitForLine(p, 'stdout', /DONE \d+ \d+/));
 for (const p of procs) p.kill('SIGTERM');
 const counts = await Promise.all(done);
 reflectors.kill('SIGTERM');
@@ -133,7 +120,7 @@ console.log(
   `measured over ${wallS.toFixed(1)} s (CPU seconds per hour, share of one core; probes sent / replies over the whole run)`,
 );
 for (const [i, c] of contenders.entries()) {
-  const [sent, replies] = counts[i]!.split(' ');
+  const [, sent, replies] = counts[i]!.split(' ');
   console.log(
     `${c.label.padEnd(62)} ${((used[i]! / wallS) * 3600).toFixed(1).padStart(7)} s/h ${((used[i]! / wallS) * 100).toFixed(3).padStart(7)} %  ${sent}/${replies}`,
   );

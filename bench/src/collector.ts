@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startClickHouseStandIn } from './collector-clickhouse-standin.js';
+import { waitForLine } from './collector-child.js';
 import { descendants, peakRss, readProc } from './collector-proc.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -90,21 +91,6 @@ process.on('exit', () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function waitForLine(proc: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp, timeoutMs = 30_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const t = setTimeout(() => reject(new Error(`timed out waiting for ${re} (got: ${buf.slice(-500)})`)), timeoutMs);
-    proc[stream]!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = re.exec(buf);
-      if (m) {
-        clearTimeout(t);
-        resolve(m[0]);
-      }
-    });
-  });
-}
 
 /** 8 STAMP reflectors in a process of their own, so their work is not counted as the collector's. */
 async function startReflectors(): Promise<{ proc: ChildProcess; ports: number[] }> {
