@@ -81,7 +81,6 @@ class ClickHouseStore implements Store {
   readonly target: 'embedded' | 'server';
   readonly description: string;
   private readonly writers = new Map<Entity, SampleWriter>();
-  private readonly trackers = new Map<Entity, IncreaseTracker>();
   /** Per raw table: whether it has the derived columns (migration 0004), and when that was asked. */
   private readonly hasDerived = new Map<string, { has: boolean; at: number }>();
   private closed = false;
@@ -130,7 +129,9 @@ class ClickHouseStore implements Store {
     let w = this.writers.get(entity);
     if (!w) {
       const table = rawTable(entity);
-      w = { entity, table, write: (rows, opts) => this.writeSamples(entity, table, rows, opts) };
+      // One tracker per writer: it remembers the previous sample of each series this writer wrote.
+      const tracker = new IncreaseTracker(entity);
+      w = { entity, table, write: (rows, opts) => this.writeSamples(entity, table, tracker, rows, opts) };
       this.writers.set(entity, w);
     }
     return w;
@@ -139,12 +140,13 @@ class ClickHouseStore implements Store {
   private async writeSamples(
     entity: Entity,
     table: string,
+    tracker: IncreaseTracker,
     rows: readonly SampleRow[],
     opts: WriteOptions = {},
   ): Promise<WriteResult> {
     const { valid, errors, present } = validateSampleRows(entity, rows);
     if (valid.length === 0) return { written: 0, rejected: errors, token: opts.token ?? '' };
-    const derived = (await this.derivesFor(table)) ? this.tracker(entity).derive(valid) : undefined;
+    const derived = (await this.derivesFor(table)) ? tracker.derive(valid) : undefined;
     const { body, columns, identity } = encodeNative(entity, valid, present, derived);
     const token = opts.token ?? `sha1:${createHash('sha1').update(identity).digest('hex')}`;
     const cols = columns.join(', ');
@@ -179,15 +181,6 @@ class ClickHouseStore implements Store {
     }
     derived?.commit();
     return { written: valid.length, rejected: errors, token };
-  }
-
-  private tracker(entity: Entity): IncreaseTracker {
-    let t = this.trackers.get(entity);
-    if (!t) {
-      t = new IncreaseTracker(entity);
-      this.trackers.set(entity, t);
-    }
-    return t;
   }
 
   /**
