@@ -107,6 +107,9 @@ interface Context {
   readonly byId: ReadonlyMap<string, WorkloadObservation>;
   /** The fleet's allocated share over the balance regions (for the balance trigger's text). */
   readonly fleetShare: number;
+  /** Starved regions that take moves (`ok`, not heating), in assessment order: the holes work may fill. */
+  readonly holes: readonly RegionAssessment[];
+  readonly holeRegions: ReadonlySet<string>;
 }
 
 function coupledRegions(ctx: Context, w: WorkloadObservation): string[] {
@@ -132,7 +135,7 @@ function valuePerGpu(ctx: Context, w: WorkloadObservation, r: RegionAssessment, 
 }
 
 /**
- * Why w is a candidate, or null. `into` limits its destinations: a workload that is a candidate only
+ * Why a workload in src is a candidate, or null. `into` limits its destinations: one that is a candidate only
  * because another region is starved may move only into a starved region. Balance elsewhere is the
  * imbalanced trigger's job, with its own threshold and persistence; without the limit a hole lets
  * every region above the share trade work with any region below it, moves that leave the hole and
@@ -140,39 +143,19 @@ function valuePerGpu(ctx: Context, w: WorkloadObservation, r: RegionAssessment, 
  */
 function trigger(
   ctx: Context,
-  w: WorkloadObservation,
   src: RegionAssessment,
   partners: string[],
   fresh: boolean,
-): { readonly text: string; readonly into?: ReadonlySet<string>; readonly shedOnly?: boolean } | null {
-  const text = triggerText(ctx, w, src, partners, fresh);
-  if (text === null) return null;
-  if (text.shed) return { text: text.text, shedOnly: true };
-  if (!text.starved) return { text: text.text };
-  return {
-    text: text.text,
-    into: new Set(
-      [...ctx.asmt.regions.values()].filter((r) => r.starved && r.status === 'ok' && !r.heating).map((r) => r.region),
-    ),
-  };
-}
-
-function triggerText(
-  ctx: Context,
-  w: WorkloadObservation,
-  src: RegionAssessment,
-  partners: string[],
-  fresh: boolean,
-): { readonly text: string; readonly starved?: true; readonly shed?: true } | null {
+): { readonly text: string; readonly into?: ReadonlySet<string>; readonly shedOnly?: true } | null {
   const t = (text: string) => ({ text });
-  const shed = (text: string) => ({ text, shed: true as const });
+  const shed = (text: string) => ({ text, shedOnly: true as const });
   if (src.status === 'failed') return t(`evacuate: region ${src.region} failed (${src.reasons.join('; ')})`);
   if ((src.status === 'hot' && src.hotNow) || src.status === 'unhealthy') {
     const text = `region ${src.region} ${src.status}: ${src.reasons.join('; ')}`;
     // Hot by load alone: what it must shed is its overload (and, if imbalanced, its allocation above
     // the level where that clears); more is left to arrivals (see applyLimits).
     const byLoadOnly = src.status === 'hot' && !src.throttleHot && !src.errorsHot;
-    return byLoadOnly ? { text, shed: true } : t(text);
+    return byLoadOnly ? shed(text) : t(text);
   }
   const bad = partners.filter(
     (p) => p !== src.region && (ctx.asmt.links.get(pairKey(src.region, p))?.degraded ?? true),
@@ -189,11 +172,11 @@ function triggerText(
   }
   if (ctx.cfg.value.balancePerGpu > 0 && src.share > ctx.fleetShare + ctx.cfg.balance.low) {
     // A hole a departure left that arrivals have not filled: work above the fleet's share may fill it.
-    const hole = [...ctx.asmt.regions.values()].find((r) => r.starved && r.status === 'ok' && !r.heating);
+    const hole = ctx.holes[0];
     if (hole)
       return {
         text: `region ${hole.region} starved: ${pct(hole.share)} of its GPUs allocated, fleet ${pct(ctx.fleetShare)} (below by more than ${pct(ctx.cfg.balance.high)} pts); ${src.region} holds ${pct(src.share)}`,
-        starved: true,
+        into: ctx.holeRegions,
       };
   }
   if (fresh) return t('manual rebalance (fresh)');
@@ -303,7 +286,17 @@ export function plan(
     // The trigger's text states shares of GPUs, as `imbalanced` measures them, not of goodness.
     fleetTotal += asmt.regions.get(name)?.gpusTotal ?? 0;
   }
-  const ctx: Context = { obs, asmt, cfg, mem, byId, fleetShare: fleetTotal > 0 ? fleetAlloc / fleetTotal : 0 };
+  const holes = [...asmt.regions.values()].filter((r) => r.starved && r.status === 'ok' && !r.heating);
+  const ctx: Context = {
+    obs,
+    asmt,
+    cfg,
+    mem,
+    byId,
+    fleetShare: fleetTotal > 0 ? fleetAlloc / fleetTotal : 0,
+    holes,
+    holeRegions: new Set(holes.map((r) => r.region)),
+  };
   const inFlight = new Set(mem.inFlight.map((f) => f.move.workloadId));
   const rejected: Rejection[] = [];
   const candidates: Candidate[] = [];
@@ -329,7 +322,7 @@ export function plan(
     const src = asmt.regions.get(w.region);
     if (!src) continue;
     const partners = coupledRegions(ctx, w);
-    const why = trigger(ctx, w, src, partners, opts.fresh ?? false);
+    const why = trigger(ctx, src, partners, opts.fresh ?? false);
     if (why === null) continue;
     const trig = why.text;
     const evacuate = src.status === 'failed';
