@@ -18,9 +18,8 @@ import {
   SERIES_HOURS,
   SERIES_MINUTES,
   metricsOf,
-  rawTable,
   rollupColumns,
-  rollupTable,
+  tableFor,
   type Entity,
   type MetricDef,
   type Resolution,
@@ -167,8 +166,7 @@ function seriesSelect(chunk: SeedPlan, f: Fleet, t0: number, forRegionFold = fal
 /** INSERT … SELECT of one chunk into its table. */
 export function insertSql(chunk: SeedPlan, f: Fleet, t0: number): string {
   const { cols, sql } = seriesSelect(chunk, f, t0);
-  const table = chunk.res === 'raw' ? rawTable(chunk.entity) : rollupTable(chunk.entity, chunk.res);
-  return `INSERT INTO ${table} (${cols.join(', ')}) ${sql}`;
+  return `INSERT INTO ${tableFor(chunk.entity, chunk.res)} (${cols.join(', ')}) ${sql}`;
 }
 
 /**
