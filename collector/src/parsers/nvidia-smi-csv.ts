@@ -20,7 +20,7 @@ import {
 import { isAbsentToken, normalise, readBigInt } from './values.js';
 
 type Column =
-  | { kind: 'metric'; mapping: FieldMapping; metric: MetricDef; scale: number; bitmask: boolean }
+  | { kind: 'metric'; metric: MetricDef; scale: number; bitmask: boolean }
   | { kind: 'label'; label: string; numeric: boolean }
   | { kind: 'ignore' };
 
@@ -54,7 +54,6 @@ export function compileColumns(fields: readonly string[]): CompiledColumns {
       const metric = catalogMetric(mapping.metric.name);
       return {
         kind: 'metric',
-        mapping,
         metric,
         scale: mapping.source.scale ?? 1,
         bitmask: metric.name === THROTTLE.name,
