@@ -132,13 +132,8 @@ export class HostSource extends BaseSource {
    * either: it reads /proc/stat and parses /proc/cpuinfo for every CPU's model and speed each time.
    */
   private cpuBusyPercent(): number | undefined {
-    let now: { busy: number; total: number } | undefined;
-    try {
-      now = parseProcStatCpu(this.stat.read());
-    } catch {
-      now = undefined;
-    }
-    now ??= cpusTicks();
+    const text = this.stat.tryRead();
+    const now = (text === undefined ? undefined : parseProcStatCpu(text)) ?? cpusTicks();
     const prev = this.lastCpu;
     this.lastCpu = now;
     const dTotal = prev ? now.total - prev.total : now.total;
@@ -149,12 +144,10 @@ export class HostSource extends BaseSource {
 
   /** Memory from /proc/meminfo; where it cannot be read (not Linux), from systeminformation's mem(). */
   private async memory(): Promise<HostMemory | undefined> {
-    try {
-      const m = parseMeminfo(this.meminfo.read());
-      if (m) return m;
-    } catch {
-      // fall through to systeminformation, loaded only on such a host
-    }
+    const text = this.meminfo.tryRead();
+    const m = text === undefined ? undefined : parseMeminfo(text);
+    if (m) return m;
+    // systeminformation is loaded only on such a host.
     const si = (await import('systeminformation')).default;
     return si.mem().catch(() => undefined);
   }
@@ -193,13 +186,10 @@ export class HostSource extends BaseSource {
     }
     const records = [b.build()];
 
-    let netDev: string | undefined;
-    try {
-      netDev = this.netDev.read();
-    } catch {
+    const netDev = this.netDev.tryRead();
+    if (netDev === undefined)
       this.reportUnavailable(`${this.netDev.path} is not readable (per-interface counters off)`, 'interfaces');
-    }
-    if (netDev !== undefined) {
+    else {
       const parsed = parseProcNetDev(netDev);
       for (const e of parsed.errors) ctx.errors.countDocument(this.name, e);
       const wanted = this.wanted;

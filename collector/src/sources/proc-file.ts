@@ -37,6 +37,15 @@ export class ProcFile {
     return this.buf.toString('utf8', 0, length);
   }
 
+  /** The whole file as text, or undefined if it cannot be opened or read (not Linux, say). */
+  tryRead(): string | undefined {
+    try {
+      return this.read();
+    } catch {
+      return undefined;
+    }
+  }
+
   close(): void {
     if (this.fd === undefined) return;
     closeSync(this.fd);
