@@ -53,24 +53,19 @@ function seriesIncrements(entity: Entity, f: Flavor): string[] {
 }
 
 function regionRollups(entity: Entity, f: Flavor): string[] {
+  const table = (res: '1m' | '1h') =>
+    createTable(
+      regionRollupTable(entity, res),
+      regionRollupTableColumns(entity),
+      { family: 'AggregatingMergeTree' },
+      { partition: 'toYYYYMM(ts)', orderBy: '(region, source, ts)', ttl: `ts + INTERVAL ${RETENTION_DAYS[res]} DAY` },
+      f,
+    );
   const m1 = regionRollupTable(entity, '1m');
   const h1 = regionRollupTable(entity, '1h');
-  const orderBy = '(region, source, ts)';
   return [
-    createTable(
-      m1,
-      regionRollupTableColumns(entity),
-      { family: 'AggregatingMergeTree' },
-      { partition: 'toYYYYMM(ts)', orderBy, ttl: `ts + INTERVAL ${RETENTION_DAYS['1m']} DAY` },
-      f,
-    ),
-    createTable(
-      h1,
-      regionRollupTableColumns(entity),
-      { family: 'AggregatingMergeTree' },
-      { partition: 'toYYYYMM(ts)', orderBy, ttl: `ts + INTERVAL ${RETENTION_DAYS['1h']} DAY` },
-      f,
-    ),
+    table('1m'),
+    table('1h'),
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${m1}_mv${onCluster(f)} TO ${m1} AS ${regionRollupSelect(entity, 'toStartOfMinute', rawTable(entity), false)}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${h1}_mv${onCluster(f)} TO ${h1} AS ${regionRollupSelect(entity, 'toStartOfHour', m1, true)}`,
   ];
