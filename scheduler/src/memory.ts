@@ -51,6 +51,14 @@ export interface SchedulerMemory {
   recentMoves: number[];
 }
 
+/**
+ * The moves in flight the observation does not yet show landed (the workload is not seen in its
+ * destination): their GPUs are still counted in the source, and belong where they are going.
+ */
+export function unlandedMoves(mem: SchedulerMemory, byId: ReadonlyMap<string, { readonly region: string }>): Move[] {
+  return mem.inFlight.filter((f) => byId.get(f.move.workloadId)?.region !== f.move.to).map((f) => f.move);
+}
+
 export function emptyMemory(): SchedulerMemory {
   return { regions: {}, links: {}, jobs: {}, inFlight: [], recentMoves: [] };
 }

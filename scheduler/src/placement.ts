@@ -14,7 +14,8 @@
 import { cmp } from './order.js';
 import type { Assessment, RegionAssessment } from './assess.js';
 import type { SchedulerConfig } from './config.js';
-import type { SchedulerMemory } from './memory.js';
+import { unlandedMoves, type SchedulerMemory } from './memory.js';
+import { shiftAllocation } from './problem.js';
 import type { Observation } from './observation.js';
 
 /**
@@ -45,22 +46,14 @@ export function placementWeights(
   /** A region making room for a queued gang (plan.ts, makeRoom): it takes no new work meanwhile. */
   hold?: string,
 ): Placement {
-  const alloc = new Map<string, number>();
-  const total = new Map<string, number>();
-  for (const r of [...asmt.regions.values()].sort((a, b) => cmp(a.region, b.region)))
-    if (takesNewWork(r) && r.gpusTotal > 0 && r.region !== hold) {
-      alloc.set(r.region, r.gpusAllocated);
-      total.set(r.region, r.gpusTotal);
-    }
-  const byId = new Map(obs.workloads.map((w) => [w.id, w]));
-  for (const f of mem.inFlight) {
-    const w = byId.get(f.move.workloadId);
-    if (w && w.region === f.move.to) continue;
-    const from = alloc.get(f.move.from);
-    const to = alloc.get(f.move.to);
-    if (from !== undefined) alloc.set(f.move.from, from - f.move.gpus);
-    if (to !== undefined) alloc.set(f.move.to, to + f.move.gpus);
-  }
+  const open = [...asmt.regions.values()]
+    .filter((r) => takesNewWork(r) && r.gpusTotal > 0 && r.region !== hold)
+    .sort((a, b) => cmp(a.region, b.region));
+  const total = new Map(open.map((r) => [r.region, r.gpusTotal]));
+  const alloc = shiftAllocation(
+    new Map(open.map((r) => [r.region, r.gpusAllocated])),
+    unlandedMoves(mem, new Map(obs.workloads.map((w) => [w.id, w]))),
+  );
   const free = (r: string) => (total.get(r) ?? 0) - (alloc.get(r) ?? 0);
   let top = 0;
   for (const [r, n] of total) top = Math.max(top, (alloc.get(r) ?? 0) / n);

@@ -8,7 +8,7 @@ import type { Highs } from 'highs';
 import type { Assessment, RegionAssessment } from './assess.js';
 import type { SchedulerConfig } from './config.js';
 import type { Move } from './executor.js';
-import { pairKey, peekJob, type SchedulerMemory } from './memory.js';
+import { pairKey, peekJob, unlandedMoves, type SchedulerMemory } from './memory.js';
 import type { Observation, WorkloadObservation } from './observation.js';
 import {
   balanceAllocation,
@@ -399,16 +399,12 @@ export function plan(
   if (balance && holeFillers.size > 0) fillHoles(ctx, balance, candidates, holeFillers, reject);
 
   // Capacity: the top of each destination's load band, less moves already heading there.
+  const incoming = new Map<string, number>();
+  for (const m of unlandedMoves(mem, byId)) incoming.set(m.to, (incoming.get(m.to) ?? 0) + m.gpus);
   const headroom = new Map<string, number>();
-  for (const r of asmt.regions.values()) {
-    if (r.status !== 'ok') continue;
-    let incoming = 0;
-    for (const f of mem.inFlight) {
-      const w = byId.get(f.move.workloadId);
-      if (f.move.to === r.region && (!w || w.region !== r.region)) incoming += f.move.gpus;
-    }
-    headroom.set(r.region, Math.max(0, r.ceilingGpus - r.gpusAllocated - incoming));
-  }
+  for (const r of asmt.regions.values())
+    if (r.status === 'ok')
+      headroom.set(r.region, Math.max(0, r.ceilingGpus - r.gpusAllocated - (incoming.get(r.region) ?? 0)));
   const reserve = keepRoomForLargestGang(headroom, asmt, cfg, obs, candidates);
   const excess = new Map<string, number>();
   for (const r of asmt.regions.values()) {
@@ -548,21 +544,16 @@ function balanceTerm(
   mem: SchedulerMemory,
   byId: ReadonlyMap<string, WorkloadObservation>,
 ): BalanceTerm | undefined {
+  const eligible = [...asmt.regions.values()].filter(
+    (r) => r.gpusTotal > 0 && r.status !== 'unknown' && r.status !== 'failed',
+  );
+  if (eligible.length < 2 || cfg.value.balancePerGpu <= 0) return undefined;
+  const alloc = shiftAllocation(new Map(eligible.map((r) => [r.region, r.gpusAllocated])), unlandedMoves(mem, byId));
   const regions = new Map<string, { total: number; allocated: number }>();
-  for (const r of asmt.regions.values())
-    if (r.gpusTotal > 0 && r.status !== 'unknown' && r.status !== 'failed')
-      // A throttled or erring region's GPUs are worth their goodness as headroom: work that lands
-      // there runs slow, so its share is taken of what its GPUs deliver, and leaving it balances.
-      regions.set(r.region, { total: r.gpusTotal * r.goodness, allocated: r.gpusAllocated });
-  if (regions.size < 2 || cfg.value.balancePerGpu <= 0) return undefined;
-  for (const f of mem.inFlight) {
-    const w = byId.get(f.move.workloadId);
-    if (w && w.region === f.move.to) continue;
-    const from = regions.get(f.move.from);
-    const to = regions.get(f.move.to);
-    if (from) from.allocated -= f.move.gpus;
-    if (to) to.allocated += f.move.gpus;
-  }
+  for (const r of eligible)
+    // A throttled or erring region's GPUs are worth their goodness as headroom: work that lands
+    // there runs slow, so its share is taken of what its GPUs deliver, and leaving it balances.
+    regions.set(r.region, { total: r.gpusTotal * r.goodness, allocated: alloc.get(r.region) as number });
   let total = 0;
   let allocated = 0;
   for (const v of regions.values()) {
@@ -860,17 +851,10 @@ function makeRoom(
   const queued = obs.queued ?? [];
   if (queued.length === 0) return null;
   // Allocation once moves in flight and this pass's moves land.
-  const alloc = new Map<string, number>();
-  for (const r of asmt.regions.values()) alloc.set(r.region, r.gpusAllocated);
-  const shift = (from: string, to: string, gpus: number) => {
-    alloc.set(from, (alloc.get(from) ?? 0) - gpus);
-    alloc.set(to, (alloc.get(to) ?? 0) + gpus);
-  };
-  for (const f of mem.inFlight) {
-    const w = ctx.byId.get(f.move.workloadId);
-    if (!w || w.region !== f.move.to) shift(f.move.from, f.move.to, f.move.gpus);
-  }
-  for (const m of planned) shift(m.move.from, m.move.to, m.move.gpus);
+  const alloc = shiftAllocation(new Map([...asmt.regions.values()].map((r) => [r.region, r.gpusAllocated])), [
+    ...unlandedMoves(mem, ctx.byId),
+    ...planned.map((m) => m.move),
+  ]);
   // Where the gang may start: a region hot only by load (often still in its dead band after a
   // surge) sheds work for room like any other; a throttled, erring, stale or failed one would slow it.
   const open = [...asmt.regions.values()]
