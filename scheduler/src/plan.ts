@@ -701,7 +701,7 @@ function applyLimits(
   const out: PlannedMove[] = [];
   // Allocation once the moves accepted so far are made: each move is credited with the imbalance it
   // removes on top of them (past the fleet's share, moving more removes nothing).
-  let balanced = balanceAllocation(p, []);
+  let balanced = before;
 
   for (const c of chosen) {
     const w = c.cand.workload;
