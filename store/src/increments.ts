@@ -7,7 +7,7 @@ import {
   type Entity,
   type MetricDef,
 } from '@meridian/catalog';
-import type { Cells } from './native.js';
+import type { Cells, DerivedInput } from './native.js';
 import type { SampleRow } from './types.js';
 
 interface SeriesState {
@@ -17,11 +17,11 @@ interface SeriesState {
   readonly values: readonly (number | undefined)[];
 }
 
-export interface Derived {
-  /** One object per input row: `<counter>_inc` where known, and the two first-in-bucket flags. */
-  readonly rows: Cells[];
-  /** The increase columns some row has a value for. */
-  readonly present: ReadonlySet<string>;
+/**
+ * What the encoder takes (per row: `<counter>_inc` where known and the two first-in-bucket flags;
+ * `present`: the increase columns some row has a value for), and the step that keeps it.
+ */
+export interface Derived extends DerivedInput {
   /** Makes these rows the new "previous sample" of their series; call once the write succeeded. */
   commit(): void;
 }
