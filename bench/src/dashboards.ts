@@ -161,7 +161,6 @@ async function main(): Promise<void> {
     const range24 = `ts >= toDateTime(${nowS - 86400}) AND ts <= toDateTime(${nowS})`;
     const yard: number[] = [];
     const yardAvg: number[] = [];
-    let yardRows = '';
     for (let i = 0; i < RUNS + 1; i++) {
       const a = await time(store, `SELECT count() FROM ${m1} WHERE ${range24}`);
       const b = await time(store, `SELECT avgMerge(util_gpu_avg) FROM ${m1} WHERE ${range24}`);
@@ -170,11 +169,11 @@ async function main(): Promise<void> {
         yardAvg.push(b.ms);
       }
     }
-    yardRows =
-      (await store.query<{ n: string }>(`SELECT toString(count()) AS n FROM ${m1} WHERE ${range24}`))[0]?.n ?? '?';
+    const rows24h = async (table: string) =>
+      (await store.query<{ n: string }>(`SELECT toString(count()) AS n FROM ${table} WHERE ${range24}`))[0]?.n ?? '?';
+    const yardRows = await rows24h(m1);
     const r1 = regionRollupTable('gpu', '1m');
-    const regionRows =
-      (await store.query<{ n: string }>(`SELECT toString(count()) AS n FROM ${r1} WHERE ${range24}`))[0]?.n ?? '?';
+    const regionRows = await rows24h(r1);
 
     const dashboards = buildDashboards();
     const rows24: string[] = [];
