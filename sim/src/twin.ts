@@ -75,7 +75,7 @@ const INFERENCE_METRIC_S = 10;
 export const INFERENCE_P99_METRIC = 'inference_p99_ms';
 
 /** Suffix of the stage row that states the part of a pipeline gang placed in a second region. */
-export const SPAN_SUFFIX = '/span';
+const SPAN_SUFFIX = '/span';
 
 type Surge = { kind: WorkloadKind | 'all'; factor: number; untilS: number };
 type Active = { event: ScenarioEvent; undo: () => void; untilS: number };
