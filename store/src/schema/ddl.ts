@@ -60,6 +60,11 @@ export function createTable(
   ].join('\n');
 }
 
+/** Adds columns to an existing table; IF NOT EXISTS makes a re-run after a partial failure harmless. */
+export function addColumns(table: string, cols: readonly string[], f: Flavor): string {
+  return `ALTER TABLE ${table}${onCluster(f)} ${cols.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`;
+}
+
 export function rawTableDdl(entity: Entity, f: Flavor): string {
   return createTable(
     rawTable(entity),

@@ -15,7 +15,7 @@ import {
   regionRollupTableColumns,
   rollupSelect,
 } from './columns.js';
-import { createTable, onCluster, RETENTION_DAYS, type Flavor } from './ddl.js';
+import { addColumns, createTable, onCluster, RETENTION_DAYS, type Flavor } from './ddl.js';
 
 /**
  * Migration 0004: counter increases and region rollups (see increaseColumn and regionRollupTable in
@@ -29,10 +29,6 @@ import { createTable, onCluster, RETENTION_DAYS, type Flavor } from './ddl.js';
  */
 export function incrementsDdl(f: Flavor): string[] {
   return [...ENTITIES.flatMap((e) => seriesIncrements(e, f)), ...REGION_ENTITIES.flatMap((e) => regionRollups(e, f))];
-}
-
-function addColumns(table: string, cols: readonly string[], f: Flavor): string {
-  return `ALTER TABLE ${table}${onCluster(f)} ${cols.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`;
 }
 
 function seriesIncrements(entity: Entity, f: Flavor): string[] {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ENTITIES } from '@meridian/catalog';
-import { auxDdl, onCluster, rawTableDdl, rollupDdl, type Flavor } from './ddl.js';
+import { addColumns, auxDdl, onCluster, rawTableDdl, rollupDdl, type Flavor } from './ddl.js';
 import { incrementsDdl } from './increments.js';
 
 /**
@@ -43,17 +43,19 @@ export const migrations: readonly Migration[] = [
     // ON CLUSTER against the local Replicated table; the workloads_global Distributed table rendered
     // after the migrations is created AS workloads, so it carries the new columns too.
     statements: (f) => [
-      `ALTER TABLE workloads${onCluster(f)} ${[
-        'coupled_with Array(String) DEFAULT []',
-        'replica_gpus UInt32 DEFAULT 0',
-        "gpu_model LowCardinality(String) DEFAULT '' CODEC(ZSTD(1))",
-        'min_gpu_memory UInt64 DEFAULT 0',
-        "last_checkpoint_ts Nullable(DateTime64(3, 'UTC'))",
-        'low_comm UInt8 DEFAULT 0',
-        'latency_budget_ms Float32 DEFAULT 0',
-      ]
-        .map((c) => `ADD COLUMN IF NOT EXISTS ${c}`)
-        .join(', ')}`,
+      addColumns(
+        'workloads',
+        [
+          'coupled_with Array(String) DEFAULT []',
+          'replica_gpus UInt32 DEFAULT 0',
+          "gpu_model LowCardinality(String) DEFAULT '' CODEC(ZSTD(1))",
+          'min_gpu_memory UInt64 DEFAULT 0',
+          "last_checkpoint_ts Nullable(DateTime64(3, 'UTC'))",
+          'low_comm UInt8 DEFAULT 0',
+          'latency_budget_ms Float32 DEFAULT 0',
+        ],
+        f,
+      ),
     ],
   },
 ];
