@@ -110,6 +110,8 @@ interface Context {
   /** Starved regions that take moves (`ok`, not heating), in assessment order: the holes work may fill. */
   readonly holes: readonly RegionAssessment[];
   readonly holeRegions: ReadonlySet<string>;
+  /** Workloads with a move in flight: neither a candidate nor moved for room. */
+  readonly inFlight: ReadonlySet<string>;
 }
 
 function coupledRegions(ctx: Context, w: WorkloadObservation): string[] {
@@ -296,8 +298,8 @@ export function plan(
     fleetShare: fleetTotal > 0 ? fleetAlloc / fleetTotal : 0,
     holes,
     holeRegions: new Set(holes.map((r) => r.region)),
+    inFlight: new Set(mem.inFlight.map((f) => f.move.workloadId)),
   };
-  const inFlight = new Set(mem.inFlight.map((f) => f.move.workloadId));
   const rejected: Rejection[] = [];
   const candidates: Candidate[] = [];
   /** Candidates there only to fill a starved region (see fillHoles). */
@@ -318,7 +320,7 @@ export function plan(
 
   const workloads = [...obs.workloads].sort((a, b) => cmp(a.id, b.id));
   for (const w of workloads) {
-    if (inFlight.has(w.id)) continue;
+    if (ctx.inFlight.has(w.id)) continue;
     const src = asmt.regions.get(w.region);
     if (!src) continue;
     const partners = coupledRegions(ctx, w);
@@ -914,7 +916,6 @@ function roomIn(
   // Headroom left in each destination once this pass's moves land.
   const headroom = new Map(p.headroom);
   for (const m of planned) headroom.set(m.move.to, (headroom.get(m.move.to) ?? 0) - m.move.gpus);
-  const inFlight = new Set(mem.inFlight.map((f) => f.move.workloadId));
   const moving = new Set(planned.map((m) => m.move.workloadId));
   const stake = (gang.gpus * cfg.horizonSeconds) / 2;
   interface Option {
@@ -927,7 +928,7 @@ function roomIn(
   for (const w of [...obs.workloads].sort((a, b) => cmp(a.id, b.id))) {
     if (w.region !== src.region || w.commClass === 'inference' || w.pinned || (w.coupledWith?.length ?? 0) > 0)
       continue;
-    if (w.gpus >= gang.gpus || inFlight.has(w.id) || moving.has(w.id)) continue;
+    if (w.gpus >= gang.gpus || ctx.inFlight.has(w.id) || moving.has(w.id)) continue;
     if (w.priority >= cfg.limits.priorityThreshold) continue;
     const job = peekJob(mem, w.id);
     const last = job.moves[job.moves.length - 1];
