@@ -112,6 +112,11 @@ interface Context {
   readonly holeRegions: ReadonlySet<string>;
   /** Workloads with a move in flight: neither a candidate nor moved for room. */
   readonly inFlight: ReadonlySet<string>;
+  /**
+   * GPUs per source region of the moves in flight whose workload is still seen there: they relieve
+   * the source's overload and imbalance already.
+   */
+  readonly leaving: ReadonlyMap<string, number>;
 }
 
 function coupledRegions(ctx: Context, w: WorkloadObservation): string[] {
@@ -289,6 +294,10 @@ export function plan(
     fleetTotal += asmt.regions.get(name)?.gpusTotal ?? 0;
   }
   const holes = [...asmt.regions.values()].filter((r) => r.starved && r.status === 'ok' && !r.heating);
+  const leaving = new Map<string, number>();
+  for (const f of mem.inFlight)
+    if (byId.get(f.move.workloadId)?.region === f.move.from)
+      leaving.set(f.move.from, (leaving.get(f.move.from) ?? 0) + f.move.gpus);
   const ctx: Context = {
     obs,
     asmt,
@@ -299,6 +308,7 @@ export function plan(
     holes,
     holeRegions: new Set(holes.map((r) => r.region)),
     inFlight: new Set(mem.inFlight.map((f) => f.move.workloadId)),
+    leaving,
   };
   const rejected: Rejection[] = [];
   const candidates: Candidate[] = [];
@@ -419,10 +429,9 @@ export function plan(
   }
   // Moves already under way relieve their source even while the observation still shows the
   // workload there; without this the next pass would move more for the same overload.
-  for (const f of mem.inFlight) {
-    const w = byId.get(f.move.workloadId);
-    const e = excess.get(f.move.from);
-    if (e !== undefined && w && w.region === f.move.from) excess.set(f.move.from, Math.max(0, e - f.move.gpus));
+  for (const [from, gpus] of ctx.leaving) {
+    const e = excess.get(from);
+    if (e !== undefined) excess.set(from, Math.max(0, e - gpus));
   }
   const problem: Problem = {
     candidates,
@@ -693,11 +702,7 @@ function applyLimits(
   let thisPass = 0;
   const perRegion = new Map<string, number>();
   const excessLeft = new Map(p.excess);
-  const shedFor = new Map<string, number>();
-  for (const f of mem.inFlight) {
-    const w = ctx.byId.get(f.move.workloadId);
-    if (w && w.region === f.move.from) shedFor.set(f.move.from, (shedFor.get(f.move.from) ?? 0) + f.move.gpus);
-  }
+  const shedFor = new Map(ctx.leaving);
   const headroom = new Map(p.headroom);
   const groupsMoving = new Set<string>();
   const out: PlannedMove[] = [];
