@@ -5,7 +5,7 @@
  * are counted per scenario × seed against the baselines.
  */
 import { describe, expect, it } from 'vitest';
-import { qualityRuns, seedsFor, wins } from '../bench/src/scheduler-quality.js';
+import { dominance, dominates, qualityRuns, seedsFor, wins, type Result } from '../bench/src/scheduler-quality.js';
 
 const START = Date.UTC(2026, 11, 5, 12);
 
@@ -35,7 +35,38 @@ describe('quality bench over seeds', () => {
     const w = wins(a).get('cooling-loss');
     expect(w?.get('SLO min')).toEqual({ wins: 2, cases: 2 });
     expect(w?.get('moves')?.cases).toBe(2);
+    // "none" never dominates here: Meridian's SLO minutes are lower on both seeds.
+    const d = dominance(a).get('cooling-loss');
+    expect(d?.get('none')).toMatchObject({ under: 0, cases: 2 });
+    expect(d?.get('lnu')?.cases).toBe(2);
+    expect(d?.has('meridian')).toBe(false);
   }, 120_000);
+
+  it('calls a run dominated only when another is as good on every metric and better on one', () => {
+    const base: Result = {
+      meanJct: 1900,
+      p99Jct: 4700,
+      queue: 10,
+      spread: 0.25,
+      sloMin: 1,
+      moves: 8,
+      flaps: 0,
+      wastedGpuH: 1,
+      bytes: 2 ** 30,
+      completed: 47,
+    };
+    expect(dominates(base, base)).toBe(false);
+    // Better spread for more moves: a trade-off, neither dominates.
+    const tradeoff = { ...base, spread: 0.2, moves: 40 };
+    expect(dominates(tradeoff, base)).toBe(false);
+    expect(dominates(base, tradeoff)).toBe(false);
+    // Fewer moves and nothing worse dominates; more completed jobs (higher is better) too.
+    expect(dominates({ ...base, moves: 0 }, base)).toBe(true);
+    expect(dominates({ ...base, completed: 48 }, base)).toBe(true);
+    expect(dominates(base, { ...base, completed: 48 })).toBe(false);
+    // Differences below the printed precision are ties (queue is printed to 0.1 s).
+    expect(dominates({ ...base, queue: 9.96 }, base)).toBe(false);
+  });
 
   it('runs a scenario on its own seed and the next ones, and refuses a count that is not positive', () => {
     expect(seedsFor('cooling-loss', 3)).toEqual([42, 43, 44]);

@@ -534,13 +534,20 @@ const METRICS: {
 
 const value = (r: Result, m: (typeof METRICS)[number]): number => Number((r[m.key] * (m.scale ?? 1)).toFixed(m.digits));
 
+/** The runs grouped by case (scenario × seed), in the order they ran. */
+function byCase(cases: QualityCase[]): QualityCase[][] {
+  const out = new Map<string, QualityCase[]>();
+  for (const c of cases) {
+    const key = `${c.scenario}\u0000${c.seed}`;
+    out.set(key, [...(out.get(key) ?? []), c]);
+  }
+  return [...out.values()];
+}
+
 /** Per metric, the cases (scenario × seed) in which Meridian is best or tied-best against its baselines. */
 export function wins(cases: QualityCase[]): Map<string, Map<string, { wins: number; cases: number }>> {
   const out = new Map<string, Map<string, { wins: number; cases: number }>>();
-  const byCase = new Map<string, QualityCase[]>();
-  for (const c of cases)
-    byCase.set(`${c.scenario}\u0000${c.seed}`, [...(byCase.get(`${c.scenario}\u0000${c.seed}`) ?? []), c]);
-  for (const group of byCase.values()) {
+  for (const group of byCase(cases)) {
     const scenario = (group[0] as QualityCase).scenario;
     const mine = group.find((c) => c.policy === 'meridian');
     if (!mine) continue;
@@ -557,6 +564,80 @@ export function wins(cases: QualityCase[]): Map<string, Map<string, { wins: numb
     }
   }
   return out;
+}
+
+/**
+ * Pareto dominance at the printed precision: a dominates b when it is at least as good on every
+ * metric and better on at least one. The costs of moving count for every policy here, "none"
+ * included, so "none" dominates a run only where doing nothing was at least as good on every
+ * outcome: where that run's moves bought nothing.
+ */
+export function dominates(a: Result, b: Result): boolean {
+  let better = false;
+  for (const m of METRICS) {
+    const gain = (m.higherIsBetter ? 1 : -1) * (value(a, m) - value(b, m));
+    if (gain < 0) return false;
+    if (gain > 0) better = true;
+  }
+  return better;
+}
+
+const BASELINES: readonly Policy[] = ['none', 'lnu', 'lnu+cooldown', 'greedy'];
+
+export interface Dominance {
+  /** Cases in which Meridian dominates the baseline. */
+  over: number;
+  /** Cases in which the baseline dominates Meridian. */
+  under: number;
+  cases: number;
+}
+
+/**
+ * Per scenario and baseline, the cases in which one dominates the other. Where the metrics pull
+ * against each other (spread against moves, spreading against room for a large gang), no policy
+ * can be best on all of them in every case; a baseline that dominates Meridian would show a case
+ * where Meridian's choice was simply worse.
+ */
+export function dominance(cases: QualityCase[]): Map<string, Map<Policy, Dominance>> {
+  const out = new Map<string, Map<Policy, Dominance>>();
+  for (const group of byCase(cases)) {
+    const scenario = (group[0] as QualityCase).scenario;
+    const mine = group.find((c) => c.policy === 'meridian');
+    if (!mine) continue;
+    for (const other of group) {
+      if (!BASELINES.includes(other.policy)) continue;
+      const row = out.get(scenario) ?? new Map<Policy, Dominance>();
+      out.set(scenario, row);
+      const d = row.get(other.policy) ?? { over: 0, under: 0, cases: 0 };
+      row.set(other.policy, {
+        over: d.over + (dominates(mine.result, other.result) ? 1 : 0),
+        under: d.under + (dominates(other.result, mine.result) ? 1 : 0),
+        cases: d.cases + 1,
+      });
+    }
+  }
+  return out;
+}
+
+function dominanceTable(d: Map<string, Map<Policy, Dominance>>): string[] {
+  const lines = [
+    '',
+    'Pareto dominance, cases of scenario × seed, "Meridian dominates / is dominated by" each baseline (at least as good on every metric above, moves and their costs included, and better on one):',
+    '',
+    `| scenario | ${BASELINES.join(' | ')} |`,
+    `| --- | ${BASELINES.map(() => '---').join(' | ')} |`,
+  ];
+  const total = new Map<Policy, Dominance>();
+  const cell = (x: Dominance | undefined) => (x ? `${x.over} / ${x.under} of ${x.cases}` : '-');
+  for (const [sc, row] of d) {
+    for (const [p, x] of row) {
+      const t = total.get(p) ?? { over: 0, under: 0, cases: 0 };
+      total.set(p, { over: t.over + x.over, under: t.under + x.under, cases: t.cases + x.cases });
+    }
+    lines.push(`| ${sc} | ${BASELINES.map((p) => cell(row.get(p))).join(' | ')} |`);
+  }
+  lines.push(`| **all** | ${BASELINES.map((p) => cell(total.get(p))).join(' | ')} |`);
+  return lines;
 }
 
 function fmt(xs: number[], digits: number, range: boolean): string {
@@ -614,6 +695,8 @@ export function qualityTable(cases: QualityCase[]): string[] {
       }).join(' | ')} |`,
     );
   }
+  const d = dominance(cases);
+  if (d.size > 0) lines.push(...dominanceTable(d));
   return lines;
 }
 
