@@ -89,6 +89,18 @@ function weightedPlacementPatch(weightPreference: { staticWeightList: StaticWeig
   };
 }
 
+/**
+ * The placement policy's patch: its static weights, and `activationPreference: Lazy` (Karmada
+ * 1.9 and later). Without it Karmada re-divides, at every weight change, the replicas of every
+ * workload the policy already placed: steering meant for new work would move running work each
+ * pass, outside the planner's cost, cooldown and rate limits. Lazy defers a change for an existing
+ * workload until its own template changes; new workloads get the weights at once.
+ */
+function lazyPlacementPatch(staticWeightList: StaticWeight[]) {
+  const patch = weightedPlacementPatch({ staticWeightList, dynamicWeight: null });
+  return { spec: { activationPreference: 'Lazy', ...patch.spec } };
+}
+
 function errorText(err: unknown): string {
   const e = err as { code?: number; body?: unknown; message?: string };
   const body = typeof e.body === 'string' ? e.body : e.body ? JSON.stringify(e.body) : '';
@@ -167,7 +179,8 @@ export class KubernetesExecutor implements Executor {
 
   /**
    * Sets the placement policy's static weights to `weights` (region → member cluster through
-   * `clusters`), with one merge patch; `dynamicWeight` is removed, as Karmada takes one or the other.
+   * `clusters`), with one merge patch that also makes the policy lazy (see lazyPlacementPatch);
+   * `dynamicWeight` is removed, as Karmada takes one or the other.
    * An empty set is not written: with no static weight Karmada divides by equal weights (weight 1 per
    * cluster), the opposite of "no region takes new work", so the policy keeps its last weights and the error
    * says so (Karmada itself places nothing on a cluster that is not ready).
@@ -189,7 +202,7 @@ export class KubernetesExecutor implements Executor {
       );
     const key = JSON.stringify(staticWeightList);
     if (key === this.lastPlacement) return 'unchanged';
-    const body = weightedPlacementPatch({ staticWeightList, dynamicWeight: null });
+    const body = lazyPlacementPatch(staticWeightList);
     const api = this.client(CustomObjectsApi);
     const group = { group: 'policy.karmada.io', version: 'v1alpha1', name: ref.name, body };
     try {

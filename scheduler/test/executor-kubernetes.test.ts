@@ -144,6 +144,13 @@ beforeAll(async () => {
           return send(422, status(422, 'Invalid', 'staticWeightList and dynamicWeight can not co-exist'));
         if (list?.some((w) => typeof w.weight !== 'number' || w.weight < 1))
           return send(422, status(422, 'Invalid', 'staticWeightList.weight: must be at least 1'));
+        // The CRD's enum for activationPreference (Karmada 1.9+): "Lazy" or absent.
+        const activation = (next.spec as { activationPreference?: unknown }).activationPreference;
+        if (activation !== undefined && activation !== 'Lazy')
+          return send(
+            422,
+            status(422, 'Invalid', `spec.activationPreference: Unsupported value: "${String(activation)}"`),
+          );
         placementPolicies.set(key, next);
       }
       return send(200, JSON.stringify(placementPolicies.get(key)));
@@ -345,7 +352,8 @@ describe('KubernetesExecutor', () => {
       { targetCluster: { clusterNames: ['member-eu'] }, weight: 4 },
       { targetCluster: { clusterNames: ['member-us'] }, weight: 4 },
     ]);
-    // The rest of the policy is untouched by a merge patch.
+    // The rest of the policy is untouched by a merge patch, and a move is not lazy: it applies now.
+    expect((policy.spec as { activationPreference?: unknown }).activationPreference).toBeUndefined();
     expect((policy.spec as { placement: { clusterAffinity: unknown } }).placement.clusterAffinity).toEqual({
       clusterNames: ['member-eu', 'member-us'],
     });
@@ -411,6 +419,8 @@ describe('KubernetesExecutor', () => {
     ]);
     expect(requests[0]?.body).toEqual({
       spec: {
+        // Lazy: the weights apply to new work; Karmada does not re-divide what the policy already placed.
+        activationPreference: 'Lazy',
         placement: {
           replicaScheduling: {
             replicaSchedulingType: 'Divided',
@@ -426,8 +436,9 @@ describe('KubernetesExecutor', () => {
         },
       },
     });
-    // Merged by the API server: dynamic weights gone, the selectors and affinity kept.
+    // Merged by the API server: dynamic weights gone, the selectors and affinity kept, the policy lazy.
     const spec = placementPolicies.get(key)?.spec as {
+      activationPreference: unknown;
       resourceSelectors: unknown[];
       placement: { clusterAffinity: unknown; replicaScheduling: { weightPreference: unknown } };
     };
@@ -439,6 +450,7 @@ describe('KubernetesExecutor', () => {
     });
     expect(spec.placement.clusterAffinity).toEqual({ clusterNames: ['member-eu', 'member-us', 'ap-south'] });
     expect(spec.resourceSelectors).toHaveLength(1);
+    expect(spec.activationPreference).toBe('Lazy');
     // The same weights again write nothing; new ones write again.
     requests.length = 0;
     expect(
@@ -483,6 +495,7 @@ describe('KubernetesExecutor', () => {
       'PATCH /apis/policy.karmada.io/v1alpha1/clusterpropagationpolicies/gpu-new',
     ]);
     expect(placementPolicies.get(key)?.spec).toEqual({
+      activationPreference: 'Lazy',
       placement: {
         replicaScheduling: {
           replicaSchedulingType: 'Divided',
