@@ -149,6 +149,20 @@ describe('nvidia-smi XML, damaged', () => {
     expect(r.errors[0]?.message).toMatch(/malformed XML at line/);
   });
 
+  it('a broken tag in one GPU: named at its line in the original (past the skipped <supported_clocks>), the other GPU kept', () => {
+    // Line 869 is the second GPU's product_name, after the first GPU's 540-line supported_clocks block.
+    const lines = v13.split('\n');
+    expect(lines[868]).toContain('<product_name>NVIDIA RTX A5000</product_name>');
+    lines[868] = lines[868]!.replace('</product_name>', '</product_nam>');
+    const r = parseNvidiaSmiXml(lines.join('\n'));
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]!.message).toMatch(/^malformed XML at line 869,/);
+    // Only the garbled GPU is lost: the first one still parses whole.
+    expect(r.records).toHaveLength(1);
+    expect(r.records[0]!.labels.gpu_uuid).toBe('GPU-12345678-aaaa-bbbb-cccc-0123456789ab');
+    expect(r.records[0]!.values.power_draw).toBe(6.41);
+  });
+
   it('absurd and garbled values cost only their field', () => {
     const t4 = fixture('gpu/telegraf-tesla-t4-v11-q.xml')
       .replace('<power_draw>26.78 W</power_draw>', '<power_draw>1e30 W</power_draw>')
