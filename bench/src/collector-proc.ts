@@ -31,6 +31,20 @@ export function readProc(pid: number): ProcSample | undefined {
   };
 }
 
+/**
+ * Resident memory now, split: anonymous (V8's heap, malloc) and file-backed (mostly the node
+ * binary's pages, shared with every Node process on the host), in bytes.
+ */
+export function rssSplit(pid: number): { anon: number; file: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Peak resident set size (VmHWM) in bytes. */
 export function peakRss(pid: number): number | undefined {
   try {

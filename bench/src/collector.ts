@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startClickHouseStandIn } from './collector-clickhouse-standin.js';
 import { waitForLine } from './collector-child.js';
-import { descendants, peakRss, readProc } from './collector-proc.js';
+import { descendants, peakRss, readProc, rssSplit } from './collector-proc.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const fakeSmi = join(repo, 'test/fake-nvidia-smi/nvidia-smi');
@@ -63,11 +63,19 @@ const DEPLOYED_NODE_FLAGS: readonly string[] = [];
 /**
  * `--variant "FLAGS"` (repeatable): another collector in the same window with these node
  * command-line flags instead of the deployed ones (NODE_OPTIONS as deployed), e.g.
- * `--variant "--single-threaded-gc"`. An empty string runs a second deployed collector: the noise.
+ * `--variant "--single-threaded-gc"`. Words of the form NAME=VALUE are set in that collector's
+ * environment instead (`--variant "MALLOC_ARENA_MAX=2"`). An empty string runs a second deployed
+ * collector: the noise.
  */
-const VARIANT_FLAGS: readonly string[][] = process.argv.flatMap((a, i) =>
-  a === '--variant' ? [(process.argv[i + 1] ?? '').split(' ').filter((f) => f !== '')] : [],
-);
+const VARIANTS: readonly { flags: string[]; env: Record<string, string> }[] = process.argv.flatMap((a, i) => {
+  if (a !== '--variant') return [];
+  const words = (process.argv[i + 1] ?? '').split(' ').filter((f) => f !== '');
+  const isEnv = (w: string) => /^[A-Z_][A-Z0-9_]*=/.test(w);
+  const env = Object.fromEntries(
+    words.filter(isEnv).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]),
+  );
+  return [{ flags: words.filter((w) => !isEnv(w)), env }];
+});
 /**
  * `--against DIR` (repeatable): another collector in the same window that loads
  * `@meridian/collector` from DIR, a copy of another build's collector/dist (see
@@ -260,7 +268,29 @@ function writeConfig(dir: string, clickhouse: string, ports: readonly number[], 
   return config;
 }
 
-function startCollector(nodeFlags: readonly string[], config: string, smiLog: string): ChildProcess {
+/** The resident memory at the end of the window, anonymous and file-backed. */
+function splitLine(indent: string, split: { anon: number; file: number } | undefined): string {
+  if (!split) return `${indent}resident at the end: unreadable`;
+  const mb = (b: number) => (b / 1048576).toFixed(1);
+  return `${indent}resident at the end: ${mb(split.anon + split.file)} MB = ${mb(split.anon)} MB anonymous (V8 heap, malloc) + ${mb(split.file)} MB file-backed (the node binary's pages, shared)`;
+}
+
+/** How a same-window collector is named in the report: its environment words, then its node flags. */
+function variantLabel(flags: readonly string[], env: Record<string, string>): string {
+  const words = [
+    ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    'node',
+    flags.join(' ').replace(`--import ${AGAINST_HOOK}?dir=`, 'against '),
+  ].filter((w) => w !== '');
+  return words.length > 1 ? words.join(' ') : 'node (the deployed flags again)';
+}
+
+function startCollector(
+  nodeFlags: readonly string[],
+  config: string,
+  smiLog: string,
+  env: Record<string, string> = {},
+): ChildProcess {
   return spawnTracked(process.execPath, [...nodeFlags, join(repo, 'cli/dist/main.js'), 'collect', '--config', config], {
     cwd: repo,
     env: {
@@ -269,6 +299,7 @@ function startCollector(nodeFlags: readonly string[], config: string, smiLog: st
       FAKE_NVIDIA_SMI_LOG: smiLog,
       OTEL_SDK_DISABLED: 'true',
       NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -289,15 +320,17 @@ async function main(): Promise<void> {
   // Same-run comparisons: each --variant is another whole collector with its own spool and
   // simulated nvidia-smi, probing the same reflectors, so that it sees the same load.
   const specs = [
-    ...[...VARIANT_FLAGS, ...AGAINST_FLAGS].map((flags) => ({
-      label: `node ${flags.join(' ').replace(`--import ${AGAINST_HOOK}?dir=`, 'against ') || '(the deployed flags again)'}`,
+    ...[...VARIANTS, ...AGAINST_FLAGS.map((flags) => ({ flags, env: {} }))].map(({ flags, env }) => ({
+      label: variantLabel(flags, env),
       flags,
+      env,
       rate: STAMP_RATE,
       fromSweep: false,
     })),
     ...SWEEP_RATES.map((rate) => ({
       label: rate > 0 ? `STAMP at ${rate}/s per peer (${PEERS * rate} probes/s)` : 'without STAMP',
       flags: DEPLOYED_NODE_FLAGS,
+      env: {},
       rate,
       fromSweep: true,
     })),
@@ -307,7 +340,7 @@ async function main(): Promise<void> {
       const vdir = join(dir, `variant-${i}`);
       mkdirSync(vdir);
       const config = writeConfig(vdir, ch.url, reflectors.ports, spec.rate);
-      const proc = startCollector(spec.flags, config, join(vdir, 'nvidia-smi.log'));
+      const proc = startCollector(spec.flags, config, join(vdir, 'nvidia-smi.log'), spec.env);
       await waitForLine(proc, 'stderr', /meridian collector bench-node/);
       return { ...spec, proc };
     }),
@@ -369,9 +402,11 @@ async function main(): Promise<void> {
       cpuS: end.self - vc0[i]!.self,
       sysS: end.sys - vc0[i]!.sys,
       rssMb: (peakRss(v.proc.pid!) ?? 0) / 1048576,
+      split: rssSplit(v.proc.pid!),
     };
   });
   const cSys = readProc(cpid)!.sys - c0.sys;
+  const cSplit = rssSplit(cpid);
   const startupS = c0.self; // everything the collector spent from spawn to the measured window
   const smiCpu = smiPids.reduce((sum, p, i) => sum + ((readProc(p)?.self ?? s0[i]!) - s0[i]!), 0);
   const smiRss = smiPids.map((p) => (peakRss(p) ?? 0) / 1048576).reduce((a, b) => Math.max(a, b), 0);
@@ -408,6 +443,7 @@ async function main(): Promise<void> {
   );
   console.log(row('meridian collect (the agent process)', c.cpuS, wallS, c.peakRssMb));
   console.log(row('  of which system time (kernel)', cSys, wallS, undefined));
+  console.log(splitLine('  ', cSplit));
   console.log(
     `${'  start-up before the window (load, inventory, JIT warm-up)'.padEnd(58)} ${startupS.toFixed(2).padStart(8)} s once` +
       ` (${((startupS / 3600) * 100).toFixed(3)} % of one core if spread over an hour)`,
@@ -415,6 +451,7 @@ async function main(): Promise<void> {
   for (const v of variantResults) {
     console.log(row(`  beside it: ${v.label}`, v.cpuS, wallS, v.rssMb));
     console.log(row('    of which system time (kernel)', v.sysS, wallS, undefined));
+    console.log(splitLine('    ', v.split));
   }
   console.log(row('  + its simulated nvidia-smi -lms stream (a node script)', c.cpuS + smiCpu, wallS, undefined));
   console.log(
