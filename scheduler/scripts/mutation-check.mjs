@@ -27,7 +27,7 @@ const CASES = [
     ],
     'stale region',
   ],
-  ['rate limit', [[plan, 'if (hourly >= cfg.limits.movesPerHour) {', 'if (false) {']], 'rate limits'],
+  ['rate limit', [[plan, 'if (ledger.hourly >= cfg.limits.movesPerHour) {', 'if (false) {']], 'rate limits'],
   [
     'gangs whole',
     [

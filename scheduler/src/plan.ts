@@ -21,6 +21,7 @@ import {
   type Problem,
   type Solution,
 } from './problem.js';
+import { PassLedger } from './pass-ledger.js';
 import { solveGreedy } from './solve-greedy.js';
 import { milpSize, solveMilp } from './solve-milp.js';
 
@@ -447,8 +448,15 @@ export function plan(
   const solution = solve(problem, cfg, opts.highs);
   const solveMs = performance.now() - t0;
 
-  const moves = applyLimits(ctx, problem, solution, passId, rejected, reserve);
-  const room = makeRoom(ctx, problem, moves, passId, rejected);
+  const totalGpus = [...asmt.regions.values()].reduce((n, r) => n + r.gpusTotal, 0);
+  const ledger = new PassLedger({
+    headroom: problem.headroom,
+    movesLastHour: mem.recentMoves.filter((t) => t > obs.ts - HOUR_MS).length,
+    gpusInFlight: mem.inFlight.reduce((n, f) => n + f.move.gpus, 0),
+    budget: Math.floor(cfg.limits.disruptionBudget * totalGpus),
+  });
+  const moves = applyLimits(ctx, problem, solution, passId, rejected, reserve, ledger);
+  const room = makeRoom(ctx, problem, moves, passId, rejected, ledger);
   return {
     plan: {
       passId,
@@ -622,8 +630,9 @@ function applyLimits(
   passId: string,
   rejected: Rejection[],
   reserve: Reserve | null,
+  ledger: PassLedger,
 ): PlannedMove[] {
-  const { cfg, obs, mem, asmt } = ctx;
+  const { cfg, asmt } = ctx;
   const balanceValue = p.balance?.value ?? 0;
   /** What removing imbalance by these moves is worth, on top of an allocation. */
   const balanceGain = (base: Map<string, number>, moves: { from: string; to: string; gpus: number }[]) =>
@@ -694,16 +703,8 @@ function applyLimits(
     });
   }
 
-  const totalGpus = [...asmt.regions.values()].reduce((n, r) => n + r.gpusTotal, 0);
-  const budgetGpus = Math.floor(cfg.limits.disruptionBudget * totalGpus);
-  let disrupted = mem.inFlight.reduce((n, f) => n + f.move.gpus, 0);
-  const hourAgo = obs.ts - HOUR_MS;
-  let hourly = mem.recentMoves.filter((t) => t > hourAgo).length;
-  let thisPass = 0;
-  const perRegion = new Map<string, number>();
   const excessLeft = new Map(p.excess);
   const shedFor = new Map(ctx.leaving);
-  const headroom = new Map(p.headroom);
   const groupsMoving = new Set<string>();
   const out: PlannedMove[] = [];
   // Allocation once the moves accepted so far are made: each move is credited with the imbalance it
@@ -763,18 +764,18 @@ function applyLimits(
       continue;
     }
     limits.push(`moves-per-pass≤${cfg.limits.movesPerPass}`);
-    if (thisPass >= cfg.limits.movesPerPass) {
+    if (ledger.moves >= cfg.limits.movesPerPass) {
       rej('moves-per-pass', `${cfg.limits.movesPerPass} moves already planned this pass`);
       continue;
     }
     limits.push(`moves-per-hour≤${cfg.limits.movesPerHour}`);
-    if (hourly >= cfg.limits.movesPerHour) {
-      rej('moves-per-hour', `${hourly} moves in the last hour`);
+    if (ledger.hourly >= cfg.limits.movesPerHour) {
+      rej('moves-per-hour', `${ledger.hourly} moves in the last hour`);
       continue;
     }
     limits.push(`moves-per-region≤${cfg.limits.movesPerRegionPerPass}`);
-    const fromN = perRegion.get(c.cand.source) ?? 0;
-    const toN = perRegion.get(c.opt.region) ?? 0;
+    const fromN = ledger.perRegion.get(c.cand.source) ?? 0;
+    const toN = ledger.perRegion.get(c.opt.region) ?? 0;
     if (fromN >= cfg.limits.movesPerRegionPerPass || toN >= cfg.limits.movesPerRegionPerPass) {
       rej(
         'moves-per-region',
@@ -783,26 +784,21 @@ function applyLimits(
       continue;
     }
     if (!c.cand.evacuate) {
-      limits.push(`disruption-budget≤${budgetGpus}`);
-      if (disrupted + gpus > budgetGpus) {
-        rej('disruption-budget', `${disrupted} GPUs already migrating; budget ${budgetGpus}`);
+      limits.push(`disruption-budget≤${ledger.budget}`);
+      if (ledger.disrupted + gpus > ledger.budget) {
+        rej('disruption-budget', `${ledger.disrupted} GPUs already migrating; budget ${ledger.budget}`);
         continue;
       }
     }
-    const room = headroom.get(c.opt.region) ?? 0;
+    const room = ledger.headroom.get(c.opt.region) ?? 0;
     if (room < gpus) {
       rej('not-selected', `destination ${c.opt.region} has ${room} GPUs of headroom left`);
       continue;
     }
-    headroom.set(c.opt.region, room - gpus);
+    ledger.take(c.cand.source, c.opt.region, gpus);
     excessLeft.set(c.cand.source, Math.max(0, ex - gpus));
     shedFor.set(c.cand.source, (shedFor.get(c.cand.source) ?? 0) + gpus);
     balanced = shiftAllocation(balanced, shift);
-    thisPass++;
-    hourly++;
-    disrupted += gpus;
-    perRegion.set(c.cand.source, fromN + 1);
-    perRegion.set(c.opt.region, (perRegion.get(c.opt.region) ?? 0) + 1);
     groupsMoving.add(w.id);
     const divisible = c.cand.units > 1 || c.cand.unitGpus !== w.gpus;
     out.push({
@@ -853,6 +849,7 @@ function makeRoom(
   planned: readonly PlannedMove[],
   passId: string,
   rejected: Rejection[],
+  ledger: PassLedger,
 ): (Room & { readonly moves: PlannedMove[] }) | null {
   const { obs, asmt, mem } = ctx;
   const queued = obs.queued ?? [];
@@ -880,7 +877,7 @@ function makeRoom(
   const homes = open.filter((r) => fits(gang, r)).sort((a, b) => free(b) - free(a) || cmp(a.region, b.region));
   let first: { src: RegionAssessment; detail: string } | null = null;
   for (const src of homes) {
-    const made = roomIn(ctx, p, planned, passId, gang, src, free(src));
+    const made = roomIn(ctx, p, planned, passId, gang, src, free(src), ledger.clone());
     if (Array.isArray(made)) return { workloadId: gang.id, region: src.region, gpus: gang.gpus, moves: made };
     first ??= { src, detail: made };
   }
@@ -911,16 +908,16 @@ function roomIn(
   gang: WorkloadObservation,
   src: RegionAssessment,
   free: number,
+  pass: PassLedger,
 ): PlannedMove[] | string {
-  const { obs, asmt, cfg, mem } = ctx;
+  const { obs, cfg, mem } = ctx;
   const short = gang.gpus - free;
   const trig = roomTrigger(gang, src, free);
   // A region's own refusals of a move back (A→B→A) are counted by the plan's moves, not here.
   const flaps = { count: 0 };
 
   // Headroom left in each destination once this pass's moves land.
-  const headroom = new Map(p.headroom);
-  for (const m of planned) headroom.set(m.move.to, (headroom.get(m.move.to) ?? 0) - m.move.gpus);
+  const headroom = pass.headroom;
   const moving = new Set(planned.map((m) => m.move.workloadId));
   const stake = (gang.gpus * cfg.horizonSeconds) / 2;
   interface Option {
@@ -967,34 +964,24 @@ function roomIn(
       return `${src.region} is ${short} GPUs short, and its training and batch that may move elsewhere hold only ${covered}`;
   }
 
-  // The same limits as the plan's own moves, counted on top of them.
-  const hourAgo = obs.ts - HOUR_MS;
-  const hourly = mem.recentMoves.filter((t) => t > hourAgo).length + planned.length;
-  const totalGpus = [...asmt.regions.values()].reduce((n, r) => n + r.gpusTotal, 0);
-  const budget = Math.floor(cfg.limits.disruptionBudget * totalGpus);
-  let disrupted = mem.inFlight.reduce((n, f) => n + f.move.gpus, 0) + planned.reduce((n, m) => n + m.move.gpus, 0);
-  const perRegion = new Map<string, number>();
-  for (const m of planned) for (const r of [m.move.from, m.move.to]) perRegion.set(r, (perRegion.get(r) ?? 0) + 1);
+  // The same limits as the plan's own moves, counted on top of them (the ledger has booked those).
   const L = cfg.limits;
-  if (planned.length + picked.length > L.movesPerPass)
-    return `making room takes ${picked.length} moves; ${planned.length} of ${L.movesPerPass} per pass already planned`;
-  if (hourly + picked.length > L.movesPerHour)
-    return `making room takes ${picked.length} moves; ${hourly} of ${L.movesPerHour} in the last hour already made`;
+  if (pass.moves + picked.length > L.movesPerPass)
+    return `making room takes ${picked.length} moves; ${pass.moves} of ${L.movesPerPass} per pass already planned`;
+  if (pass.hourly + picked.length > L.movesPerHour)
+    return `making room takes ${picked.length} moves; ${pass.hourly} of ${L.movesPerHour} in the last hour already made`;
   const moves: PlannedMove[] = [];
   for (const o of picked) {
     if (!(o.benefit > o.cost * p.margin))
       return `moving ${o.w.id} (${o.w.gpus} GPUs) for room: benefit ${o.benefit.toFixed(0)} ≤ cost ${o.cost.toFixed(0)} × margin ${p.margin} (GPU-s)`;
-    for (const r of [src.region, o.dest.region]) {
-      const n = (perRegion.get(r) ?? 0) + 1;
-      if (n > L.movesPerRegionPerPass)
+    for (const r of [src.region, o.dest.region])
+      if ((pass.perRegion.get(r) ?? 0) + 1 > L.movesPerRegionPerPass)
         return `making room needs more than ${L.movesPerRegionPerPass} moves in ${r} this pass`;
-      perRegion.set(r, n);
-    }
-    disrupted += o.w.gpus;
-    if (disrupted > budget) return `making room would put ${disrupted} GPUs in migration; budget ${budget}`;
+    if (pass.disrupted + o.w.gpus > pass.budget)
+      return `making room would put ${pass.disrupted + o.w.gpus} GPUs in migration; budget ${pass.budget}`;
     const room = headroom.get(o.dest.region) ?? 0;
     if (room < o.w.gpus) return `destination ${o.dest.region} has ${room} GPUs of headroom left`;
-    headroom.set(o.dest.region, room - o.w.gpus);
+    pass.take(src.region, o.dest.region, o.w.gpus);
     moves.push({
       move: {
         moveId: `${passId}:${o.w.id}:${o.dest.region}`,
@@ -1015,7 +1002,7 @@ function roomIn(
         `moves-per-pass≤${L.movesPerPass}`,
         `moves-per-hour≤${L.movesPerHour}`,
         `moves-per-region≤${L.movesPerRegionPerPass}`,
-        `disruption-budget≤${budget}`,
+        `disruption-budget≤${pass.budget}`,
       ],
       option: o.dest,
     });
