@@ -213,7 +213,8 @@ export function encodeSenderPacket(p: SenderPacket, length = STAMP_PACKET_LENGTH
 /**
  * Writes a Session-Sender packet's fields into `buf` in place, leaving the MBZ octets and padding
  * as they are (zero in a buffer made by Buffer.alloc and only ever filled by this function). The
- * sender reuses one buffer per peer rather than allocating one per probe.
+ * sender reuses one buffer per peer rather than allocating one per probe, and passes the Error
+ * Estimate already encoded (clock.ts caches it), as fillReflectorReply takes it.
  */
 export function fillSenderPacket(
   buf: Buffer,
@@ -221,12 +222,13 @@ export function fillSenderPacket(
   timestampNs: bigint,
   errorEstimate: ErrorEstimate,
   ssid: number,
+  encodedErrorEstimate = encodeErrorEstimate(errorEstimate),
 ): void {
   checkUint('seq', seq, 0xffff_ffff);
   checkUint('ssid', ssid, 0xffff);
   buf.writeUInt32BE(seq, 0);
   writeTimestamp(buf, 4, timestampNs, errorEstimate.ptp);
-  buf.writeUInt16BE(encodeErrorEstimate(errorEstimate), 12);
+  buf.writeUInt16BE(encodedErrorEstimate, 12);
   buf.writeUInt16BE(ssid, 14);
 }
 

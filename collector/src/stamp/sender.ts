@@ -243,7 +243,7 @@ export class StampSender {
     // so a queued probe is never rewritten before it leaves.
     if (peer.queued() > 0) peer.packet = Buffer.alloc(this.config.packetLength);
     const packet = peer.packet;
-    fillSenderPacket(packet, seq, this.now(), estimate.value, peer.config.ssid);
+    fillSenderPacket(packet, seq, this.now(), estimate.value, peer.config.ssid, estimate.encoded);
     // Send first, book-keep after: T1 should be as close to the datagram leaving as we can get it.
     // (A connected socket sends synchronously, and no reply can be handled before this returns.)
     peer.send(packet, peer.afterSend);
