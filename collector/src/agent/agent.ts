@@ -14,11 +14,11 @@ import { SourceErrorCounters } from '../sources/errors.js';
 import type { Emit, Source, SourceContext } from '../sources/source.js';
 import { openFileSpool } from '../spool/index.js';
 import {
+  REFLECTOR_DROP_COUNTERS,
   StampReflector,
   StampSender,
   startChronyClock,
   type ChronyClock,
-  type StampReflectorStats,
 } from '../stamp/index.js';
 import {
   createCollectorMetrics,
@@ -27,16 +27,6 @@ import {
   type MetricsServer,
 } from '../telemetry/metrics.js';
 import { startTracing, type Tracing } from '../telemetry/tracing.js';
-
-/** The reflector's refusal counters, by the reason label /metrics gives them. */
-const REFLECTOR_DROPS: readonly (readonly [string, keyof StampReflectorStats])[] = [
-  ['too_short', 'invalidShort'],
-  ['too_long', 'invalidLong'],
-  ['mbz_not_zero', 'invalidMbz'],
-  ['bad_error_estimate', 'invalidErrorEstimate'],
-  ['rate_limited', 'rateLimited'],
-  ['send_error', 'sendErrors'],
-];
 
 export interface AgentOptions {
   readonly config: CollectorConfig;
@@ -292,7 +282,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       metrics.stampReflected.reset();
       metrics.stampReflected.inc(st.replied);
       metrics.stampReflectorDropped.reset();
-      for (const [reason, key] of REFLECTOR_DROPS) metrics.stampReflectorDropped.inc({ reason }, st[key]);
+      // The reflector's reasons, in Prometheus label style (too-short → too_short).
+      for (const [reason, key] of Object.entries(REFLECTOR_DROP_COUNTERS))
+        metrics.stampReflectorDropped.inc({ reason: reason.replaceAll('-', '_') }, st[key]);
     }
   };
 

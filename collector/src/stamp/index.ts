@@ -4,7 +4,7 @@
  */
 export { StampSender } from './sender.js';
 export type { StampSenderOptions, StampSenderStats, StampPeerStats } from './sender.js';
-export { StampReflector } from './reflector.js';
+export { StampReflector, REFLECTOR_DROP_COUNTERS } from './reflector.js';
 export type { StampReflectorOptions, StampReflectorStats } from './reflector.js';
 export {
   stampPeerSchema,

@@ -50,6 +50,11 @@ const FAILURE_COUNTER: Record<DecodeFailure, keyof StampReflectorStats> = {
   'bad-error-estimate': 'invalidErrorEstimate',
 };
 
+/** Every reason a request goes unanswered, with the counter that counts it (the agent's /metrics labels). */
+export const REFLECTOR_DROP_COUNTERS: Readonly<
+  Record<DecodeFailure | 'rate-limited' | 'send-error', keyof StampReflectorStats>
+> = { ...FAILURE_COUNTER, 'rate-limited': 'rateLimited', 'send-error': 'sendErrors' };
+
 export class StampReflector {
   readonly config: StampReflectorConfig;
   private readonly clock: ClockStatusSource;
