@@ -506,30 +506,28 @@ export async function qualityRuns(opts: {
  * and which baselines Meridian is compared with: outcomes against all four, the costs of moving
  * against the three that move ("none" moves nothing, so it wins those by definition).
  */
+const BASELINES: readonly Policy[] = ['none', 'lnu', 'lnu+cooldown', 'greedy'];
+/** The baselines that move work: the costs of moving are compared with these. */
+const MOVERS: readonly Policy[] = BASELINES.filter((p) => p !== 'none');
+
 const METRICS: {
   key: keyof Result;
   label: string;
   digits: number;
   higherIsBetter?: boolean;
-  versus: Policy[];
+  versus: readonly Policy[];
   scale?: number;
 }[] = [
-  {
-    key: 'completed',
-    label: 'done',
-    digits: 0,
-    higherIsBetter: true,
-    versus: ['none', 'lnu', 'lnu+cooldown', 'greedy'],
-  },
-  { key: 'meanJct', label: 'mean JCT', digits: 0, versus: ['none', 'lnu', 'lnu+cooldown', 'greedy'] },
-  { key: 'p99Jct', label: 'p99 JCT', digits: 0, versus: ['none', 'lnu', 'lnu+cooldown', 'greedy'] },
-  { key: 'queue', label: 'queue', digits: 1, versus: ['none', 'lnu', 'lnu+cooldown', 'greedy'] },
-  { key: 'spread', label: 'spread', digits: 3, versus: ['none', 'lnu', 'lnu+cooldown', 'greedy'] },
-  { key: 'sloMin', label: 'SLO min', digits: 1, versus: ['none', 'lnu', 'lnu+cooldown', 'greedy'] },
-  { key: 'moves', label: 'moves', digits: 0, versus: ['lnu', 'lnu+cooldown', 'greedy'] },
-  { key: 'flaps', label: 'flaps', digits: 0, versus: ['lnu', 'lnu+cooldown', 'greedy'] },
-  { key: 'wastedGpuH', label: 'wasted GPU-h', digits: 2, versus: ['lnu', 'lnu+cooldown', 'greedy'] },
-  { key: 'bytes', label: 'GiB moved', digits: 0, versus: ['lnu', 'lnu+cooldown', 'greedy'], scale: 2 ** -30 },
+  { key: 'completed', label: 'done', digits: 0, higherIsBetter: true, versus: BASELINES },
+  { key: 'meanJct', label: 'mean JCT', digits: 0, versus: BASELINES },
+  { key: 'p99Jct', label: 'p99 JCT', digits: 0, versus: BASELINES },
+  { key: 'queue', label: 'queue', digits: 1, versus: BASELINES },
+  { key: 'spread', label: 'spread', digits: 3, versus: BASELINES },
+  { key: 'sloMin', label: 'SLO min', digits: 1, versus: BASELINES },
+  { key: 'moves', label: 'moves', digits: 0, versus: MOVERS },
+  { key: 'flaps', label: 'flaps', digits: 0, versus: MOVERS },
+  { key: 'wastedGpuH', label: 'wasted GPU-h', digits: 2, versus: MOVERS },
+  { key: 'bytes', label: 'GiB moved', digits: 0, versus: MOVERS, scale: 2 ** -30 },
 ];
 
 const value = (r: Result, m: (typeof METRICS)[number]): number => Number((r[m.key] * (m.scale ?? 1)).toFixed(m.digits));
@@ -581,8 +579,6 @@ export function dominates(a: Result, b: Result): boolean {
   }
   return better;
 }
-
-const BASELINES: readonly Policy[] = ['none', 'lnu', 'lnu+cooldown', 'greedy'];
 
 export interface Dominance {
   /** Cases in which Meridian dominates the baseline. */
