@@ -143,6 +143,11 @@ export class KubernetesExecutor implements Executor {
     }
   }
 
+  /** karmada: the member cluster a region is (config executor.clusters; by default its own name). */
+  private clusterOf(region: string): string {
+    return this.opts.clusters?.[region] ?? region;
+  }
+
   private client<T extends AppsV1Api | CustomObjectsApi>(ctor: new (...a: never[]) => T, context?: string): T {
     const kc = new KubeConfig();
     kc.loadFromString(this.opts.kubeConfig.exportConfig());
@@ -152,7 +157,6 @@ export class KubernetesExecutor implements Executor {
 
   private async reweigh(move: Move): Promise<void> {
     const api = this.client(CustomObjectsApi);
-    const cluster = (r: string) => this.opts.clusters?.[r] ?? r;
     const ref = {
       group: 'policy.karmada.io',
       version: 'v1alpha1',
@@ -165,8 +169,8 @@ export class KubernetesExecutor implements Executor {
     const weights = new Map<string, number>();
     for (const w of list)
       for (const c of w.targetCluster.clusterNames) weights.set(c, (weights.get(c) ?? 0) + w.weight);
-    const from = cluster(move.from);
-    const to = cluster(move.to);
+    const from = this.clusterOf(move.from);
+    const to = this.clusterOf(move.to);
     const have = weights.get(from) ?? 0;
     // Weights count replicas: a partial move shifts that many, a whole move shifts all of them.
     const shift = move.replicas !== undefined ? Math.min(move.replicas, have) : have;
@@ -192,7 +196,7 @@ export class KubernetesExecutor implements Executor {
         : `ClusterPropagationPolicy ${ref.name}`;
     const byCluster = new Map<string, number>();
     for (const [region, w] of weights) {
-      const c = this.opts.clusters?.[region] ?? region;
+      const c = this.clusterOf(region);
       byCluster.set(c, (byCluster.get(c) ?? 0) + w);
     }
     const staticWeightList = toStaticWeightList(byCluster);
