@@ -58,11 +58,9 @@ const SWEEP_RATES: readonly number[] =
     : [];
 /** As the systemd unit and the DaemonSet run it (see deploy/): a 1 MB young generation. */
 const DEPLOYED_NODE_OPTIONS = off('deployed-node-options') ? '' : '--max-semi-space-size=1';
-/** Flags the deploy files put on node's command line (V8 flags NODE_OPTIONS does not accept). */
-const DEPLOYED_NODE_FLAGS: readonly string[] = [];
 /**
  * `--variant "FLAGS"` (repeatable): another collector in the same window with these node
- * command-line flags instead of the deployed ones (NODE_OPTIONS as deployed), e.g.
+ * command-line flags added (NODE_OPTIONS as deployed), e.g.
  * `--variant "--single-threaded-gc"`. Words of the form NAME=VALUE are set in that collector's
  * environment instead (`--variant "MALLOC_ARENA_MAX=2"`). An empty string runs a second deployed
  * collector: the noise.
@@ -84,7 +82,7 @@ const VARIANTS: readonly { flags: string[]; env: Record<string, string> }[] = pr
  */
 const AGAINST_HOOK = new URL('./collector-against.js', import.meta.url).href;
 const AGAINST_FLAGS: readonly string[][] = process.argv.flatMap((a, i) =>
-  a === '--against' ? [[...DEPLOYED_NODE_FLAGS, '--import', `${AGAINST_HOOK}?dir=${process.argv[i + 1] ?? ''}`]] : [],
+  a === '--against' ? [['--import', `${AGAINST_HOOK}?dir=${process.argv[i + 1] ?? ''}`]] : [],
 );
 
 /** Every process the bench starts, stopped if the bench itself fails half-way. */
@@ -313,7 +311,7 @@ async function main(): Promise<void> {
   const config = writeConfig(dir, ch.url, reflectors.ports);
   const profileArg = process.argv.indexOf('--profile');
   const profileArgs = profileArg > 0 ? ['--cpu-prof', '--cpu-prof-dir', process.argv[profileArg + 1]!] : [];
-  const collector = startCollector([...DEPLOYED_NODE_FLAGS, ...profileArgs], config, smiLog);
+  const collector = startCollector(profileArgs, config, smiLog);
   let collectorLog = '';
   collector.stderr!.on('data', (d: Buffer) => (collectorLog += d.toString()));
   await waitForLine(collector, 'stderr', /meridian collector bench-node/);
@@ -329,7 +327,7 @@ async function main(): Promise<void> {
     })),
     ...SWEEP_RATES.map((rate) => ({
       label: rate > 0 ? `STAMP at ${rate}/s per peer (${PEERS * rate} probes/s)` : 'without STAMP',
-      flags: DEPLOYED_NODE_FLAGS,
+      flags: [],
       env: {},
       rate,
       fromSweep: true,
