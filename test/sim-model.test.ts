@@ -186,7 +186,7 @@ describe('moves', () => {
   });
 });
 
-// Ten real pods from ../shared/traces/alibaba-openb/openb_pod_list_default.csv (rows 27–36).
+// Ten real pods from sim/traces/alibaba-openb/openb_pod_list_default.csv (rows 27–36).
 const TRACE = `name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time
 openb-pod-0026,16000,32768,1,1000,,LS,Running,9924220,9964972,9924222
 openb-pod-0027,1000,2048,1,320,,BE,Running,9941376,9972429,9941376

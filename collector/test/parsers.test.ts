@@ -1,5 +1,5 @@
 /**
- * Every real fixture under ../shared/fixtures parses to the values a person reads in the file.
+ * Every real fixture under test/fixtures parses to the values a person reads in the file.
  * Values are quoted from the files (see the comment beside each), converted to canonical units.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Replays the Alibaba openb GPU pod trace (../shared/traces/alibaba-openb/openb_pod_list_default.csv).
+ * Replays the Alibaba openb GPU pod trace (sim/traces/alibaba-openb/openb_pod_list_default.csv, see sim/traces/SOURCES.md).
  *
  * Mapping rules (documented in sim/README.md):
  * - Pods with num_gpu = 0 are CPU-only and are skipped.

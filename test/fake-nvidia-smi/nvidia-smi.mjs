@@ -7,7 +7,7 @@
  *   nvidia-smi -q -x
  *
  * Query values are replayed from a real captured CSV (default: the L40S 595.80 "load" section in
- * ../shared/fixtures/gpu; override with FAKE_NVIDIA_SMI_CSV), one line per simulated GPU per
+ * test/fixtures/gpu; override with FAKE_NVIDIA_SMI_CSV), one line per simulated GPU per
  * interval. Columns are matched by nvidia-smi's canonical names, aliases included, so any field
  * list works; a field the capture lacks prints "[N/A]" as the real tool would.
  *
@@ -31,7 +31,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sharedGpu = join(here, '..', '..', '..', 'shared', 'fixtures', 'gpu');
+const fixturesGpu = join(here, '..', 'fixtures', 'gpu');
 const env = process.env;
 const args = process.argv.slice(2);
 
@@ -43,7 +43,7 @@ if (env.FAKE_NVIDIA_SMI_NO_DEVICES === '1') {
 }
 
 if (args.includes('-q') && args.includes('-x')) {
-  const file = env.FAKE_NVIDIA_SMI_XML ?? join(sharedGpu, 'telegraf-2x-rtx-a5000-v13-q.xml');
+  const file = env.FAKE_NVIDIA_SMI_XML ?? join(fixturesGpu, 'telegraf-2x-rtx-a5000-v13-q.xml');
   process.stdout.write(readFileSync(file, 'utf8'));
   process.exit(0);
 }
@@ -83,7 +83,7 @@ const ALIASES = {
   'clocks.video': 'clocks.current.video',
 };
 
-const csvFile = env.FAKE_NVIDIA_SMI_CSV ?? join(sharedGpu, 'nvgpuexp-l40s-595.80-query-gpu-load.csv');
+const csvFile = env.FAKE_NVIDIA_SMI_CSV ?? join(fixturesGpu, 'nvgpuexp-l40s-595.80-query-gpu-load.csv');
 const [headerLine = '', dataLine = ''] = readFileSync(csvFile, 'utf8').split(/\r?\n/);
 const headers = headerLine.split(', ');
 const data = dataLine.split(', ');
