@@ -13,7 +13,8 @@ export const FIXTURES_DIR: string = process.env.MERIDIAN_FIXTURES ?? join(repoRo
 /** The path of a fixture; a missing one fails the test with its name, never a silent skip. */
 export function fixturePath(rel: string): string {
   const file = join(FIXTURES_DIR, rel);
-  if (!existsSync(file)) throw new Error(`fixture ${rel} not found at ${file} (set MERIDIAN_FIXTURES to another folder)`);
+  if (!existsSync(file))
+    throw new Error(`fixture ${rel} not found at ${file} (set MERIDIAN_FIXTURES to another folder)`);
   return file;
 }
 

@@ -16,6 +16,7 @@ export type {
 export { openStore, resolveStoreOptions, StoreLockedError } from './store.js';
 export type { Store } from './store.js';
 export { validateSampleRows } from './validate.js';
+export { writeSecretFile, readSecretFile, SecretFileModeError } from './secret-file.js';
 export { migrations, regionRollupSelect, renderClusterDdl } from './schema/index.js';
 export type {
   TableRows,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readSecretFile } from './secret-file.js';
 import type { StoreOptions } from './types.js';
 
 export interface ResolvedEmbedded {
@@ -44,15 +45,8 @@ export function resolveStoreOptions(
   }
   let password = opts.password ?? env.MERIDIAN_CLICKHOUSE_PASSWORD;
   const passwordFile = env.MERIDIAN_CLICKHOUSE_PASSWORD_FILE;
-  if (password === undefined && passwordFile) {
-    try {
-      password = readFileSync(passwordFile, 'utf8').trim();
-    } catch (err) {
-      throw new Error(`MERIDIAN_CLICKHOUSE_PASSWORD_FILE: cannot read ${passwordFile}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-  }
+  if (password === undefined && passwordFile)
+    password = readSecretFile(passwordFile, 'MERIDIAN_CLICKHOUSE_PASSWORD_FILE');
   const caFile = opts.tlsCaFile ?? env.MERIDIAN_CLICKHOUSE_CA_FILE;
   let tlsCa: Buffer | undefined;
   if (caFile) {

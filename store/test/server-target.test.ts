@@ -10,7 +10,7 @@ describe('server target options', () => {
   it('reads the password from a file and never shows it in the description', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'meridian-opt-'));
     const file = path.join(dir, 'pw');
-    writeFileSync(file, 's3cret-value\n');
+    writeFileSync(file, 's3cret-value\n', { mode: 0o600 });
     const o = resolveStoreOptions(
       { clickhouse: 'https://ch.example:8443' },
       { MERIDIAN_CLICKHOUSE_PASSWORD_FILE: file },
