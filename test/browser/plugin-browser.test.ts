@@ -17,13 +17,13 @@ import { seedStore, type SeedResult } from '@meridian/sim';
 import { openStore, type Store } from '@meridian/store';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureChromium } from './chromium.js';
 import { buildHost } from './host/build.mjs';
 import { PLUGIN_ID, startHostServer, type HostServer } from './hostServer.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST = path.join(ROOT, 'grafana-plugin', 'dist');
 const OUT = path.join(ROOT, 'test-results', 'browser');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'browser-test-operator-token';
 const VIEWER = ['plugins.app:access', `${PLUGIN_ID}.fabric:read`, `${PLUGIN_ID}.scheduler:read`];
 const OPERATOR = [...VIEWER, `${PLUGIN_ID}.scheduler:write`];
@@ -41,10 +41,7 @@ let gpuCount: number;
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM))
-    throw new Error(
-      `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`,
-    );
+  const executablePath = ensureChromium();
   fs.mkdirSync(OUT, { recursive: true });
   if (!fs.existsSync(path.join(DIST, 'module.js')))
     execFileSync('npm', ['run', 'build', '-w', 'grafana-plugin'], { cwd: ROOT, stdio: 'inherit' });
@@ -104,7 +101,7 @@ beforeAll(async () => {
     roles: { viewer: VIEWER, operator: OPERATOR },
   });
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     args: [
       '--headless',
       '--no-sandbox',
