@@ -32,6 +32,14 @@ const WORKSPACES: Record<string, { commands: string[]; load: () => Promise<Regis
   },
 };
 
+// `meridian … | head` closes the pipe early: that is the reader saying it has enough, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 const program = new Command('meridian')
   .description('Observability and control plane for multi-region AI compute fabrics')
   .version('0.1.0')

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readSecretFile } from './secret-file.js';
+import { readStorePassword, resolveStoreTarget } from './target.js';
 import type { StoreOptions } from './types.js';
 
 export interface ResolvedEmbedded {
@@ -21,32 +21,32 @@ export interface ResolvedServer {
 export type ResolvedStoreOptions = ResolvedEmbedded | ResolvedServer;
 
 /**
- * Flags win over the environment, and the environment over defaults. The password may come from a
- * file so that it never has to sit in a unit file or a process listing.
+ * Options that name a target (a caller's flags or config) decide it whole; only when they name none
+ * does the environment choose, through the rule every command uses (target.ts). The password may
+ * come from a file so that it never has to sit in a unit file or a process listing.
  */
 export function resolveStoreOptions(
   opts: StoreOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedStoreOptions {
-  const url = opts.clickhouse ?? env.MERIDIAN_CLICKHOUSE_URL;
-  if (!url) {
-    return { target: 'embedded', data: path.resolve(opts.data ?? env.MERIDIAN_DATA ?? './data') };
-  }
+  const target =
+    opts.clickhouse !== undefined
+      ? ({ kind: 'server', clickhouse: opts.clickhouse, from: '--clickhouse' } as const)
+      : opts.data !== undefined
+        ? ({ kind: 'embedded', data: path.resolve(opts.data), from: '--data' } as const)
+        : resolveStoreTarget({ env });
+  if (target.kind === 'embedded') return { target: 'embedded', data: target.data };
+  const url = target.clickhouse;
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(
-      `--clickhouse / MERIDIAN_CLICKHOUSE_URL: not a URL: "${url}". Expected e.g. http://clickhouse:8123`,
-    );
+    throw new Error(`${target.from}: not a URL: "${url}". Expected e.g. http://clickhouse:8123`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new Error(`--clickhouse / MERIDIAN_CLICKHOUSE_URL: protocol must be http or https, got "${parsed.protocol}"`);
+    throw new Error(`${target.from}: protocol must be http or https, got "${parsed.protocol}"`);
   }
-  let password = opts.password ?? env.MERIDIAN_CLICKHOUSE_PASSWORD;
-  const passwordFile = env.MERIDIAN_CLICKHOUSE_PASSWORD_FILE;
-  if (password === undefined && passwordFile)
-    password = readSecretFile(passwordFile, 'MERIDIAN_CLICKHOUSE_PASSWORD_FILE');
+  const password = readStorePassword({ password: opts.password, env });
   const caFile = opts.tlsCaFile ?? env.MERIDIAN_CLICKHOUSE_CA_FILE;
   let tlsCa: Buffer | undefined;
   if (caFile) {
