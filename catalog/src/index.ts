@@ -12,6 +12,7 @@ export {
   tableFor,
   rollupColumns,
   rollupReadExpr,
+  readExpr,
   increaseColumn,
   increaseReadExpr,
   FIRST_IN_MINUTE,
@@ -23,3 +24,14 @@ export {
 } from './naming.js';
 export { metricsOf, labelsOf, keyLabelsOf, metricByName, SOURCES } from './lookup.js';
 export type { SourceTag } from './lookup.js';
+export {
+  CLOCK_EVENT_BITS,
+  CLOCK_EVENT_LABELS,
+  THERMAL_SLOWDOWN_MASK,
+  SLOWDOWN_MASK,
+  isThrottled,
+  clockEventReasons,
+} from './nvml.js';
+export type { ClockEventReason } from './nvml.js';
+export { FIBER_MS_PER_KM, fiberRttFloorMs } from './fiber.js';
+export { RETENTION_DAYS, RESOLUTION_STEP_S, resolutionForRange } from './resolution.js';

@@ -45,6 +45,18 @@ export function rollupColumns(m: MetricDef): RollupColumn[] {
  * The SQL expression that reads a rollup column back as a plain number, for one bucket or a group of
  * them. avg is stored as a state and needs -Merge; the others are SimpleAggregateFunction columns.
  */
+/**
+ * Reads metric `m` aggregated by `agg` over a bucket of the table of resolution `res`, as a plain
+ * number: the raw column's aggregate, or the rollup's merge of the matching column. A rollup without
+ * that aggregate is an error rather than a quiet substitute, so a query never shows a max labelled avg.
+ */
+export function readExpr(m: MetricDef, agg: RollupAgg, res: Resolution): string {
+  if (res === 'raw') return agg === 'bitor' ? `groupBitOr(${m.name})` : `${agg}(${m.name})`;
+  const col = rollupColumns(m).find((c) => c.agg === agg);
+  if (!col) throw new Error(`metric "${m.name}" has no "${agg}" column in the ${res} rollup`);
+  return rollupReadExpr(col);
+}
+
 export function rollupReadExpr(col: RollupColumn): string {
   switch (col.agg) {
     case 'avg':

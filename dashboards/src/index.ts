@@ -16,4 +16,3 @@ export type { ClickHouseQuery } from './clickhouse.js';
 export { APP_ID, APP_PAGES, UIDS, appPageUrl } from './common.js';
 export { COLLECTOR_METRICS } from './boards/collector.js';
 export { MOVE_ACTION, REJECT_ACTION } from './boards/scheduler.js';
-export { FIBER_MS_PER_KM } from './boards/links.js';

@@ -7,7 +7,7 @@ import {
   SERIES_MINUTES,
   metricByName,
   rollupColumns,
-  rollupReadExpr,
+  readExpr,
   tableFor,
   type Entity,
   type MetricDef,
@@ -50,14 +50,6 @@ export function alias(text: string): string {
 }
 
 export type GaugeAgg = 'avg' | 'min' | 'max';
-
-/** The expression reading one aggregate of a metric at one resolution. */
-export function readExpr(m: MetricDef, agg: RollupAgg, res: Resolution): string {
-  if (res === 'raw') return agg === 'bitor' ? `groupBitOr(${m.name})` : `${agg}(${m.name})`;
-  const col = rollupColumns(m).find((c) => c.agg === agg);
-  if (!col) throw new Error(`dashboards: metric "${m.name}" has no "${agg}" column in the ${res} rollup`);
-  return rollupReadExpr(col);
-}
 
 /** Whether every aggregate asked for exists in the rollups. */
 export function rolledUp(m: MetricDef, agg: RollupAgg): boolean {

@@ -5,7 +5,7 @@ import {
   RowBuilder,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as units from '@grafana/grafana-foundation-sdk/units';
-import { rollupTable, type Resolution } from '@meridian/catalog';
+import { rollupTable, type Resolution, readExpr } from '@meridian/catalog';
 import { auxTable, col } from '../aux.js';
 import { appPageUrl, baseDashboard, clickhouseVariable, dashboardUrl, queryVariable } from '../common.js';
 import { alertListPanel, heatPanel, statPanel, tablePanel, timeSeriesPanel } from '../panels.js';
@@ -18,7 +18,6 @@ import {
   inVar,
   label,
   metric,
-  readExpr,
   seriesCountExpr,
   summaryTableSql,
   type Scope,

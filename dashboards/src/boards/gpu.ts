@@ -8,6 +8,7 @@ import {
   type Entity,
   type MetricDef,
   type Unit,
+  readExpr,
 } from '@meridian/catalog';
 import { auxTable, col } from '../aux.js';
 import { baseDashboard, clickhouseVariable, dashboardUrl, queryVariable } from '../common.js';
@@ -25,7 +26,6 @@ import {
   rolledUp,
   summaryTableSql,
   alias,
-  readExpr,
   type Scope,
 } from '../sql.js';
 import { unitOf } from '../units.js';

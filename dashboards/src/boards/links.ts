@@ -5,28 +5,15 @@ import {
   RowBuilder,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as units from '@grafana/grafana-foundation-sdk/units';
-import { rollupTable, tableFor } from '@meridian/catalog';
+import { rollupTable, tableFor, readExpr, FIBER_MS_PER_KM } from '@meridian/catalog';
 import { auxTable, col } from '../aux.js';
 import { appPageUrl, baseDashboard, clickhouseVariable, dashboardUrl, queryVariable } from '../common.js';
 import { tablePanel, timeSeriesPanel } from '../panels.js';
 import { DETAIL_POLICY, guard, RESOLUTIONS } from '../rollup.js';
-import {
-  alias,
-  counterSeriesSql,
-  gaugeSeriesSql,
-  gaugeUnionSql,
-  inVar,
-  label,
-  metric,
-  readExpr,
-  type Scope,
-} from '../sql.js';
+import { alias, counterSeriesSql, gaugeSeriesSql, gaugeUnionSql, inVar, label, metric, type Scope } from '../sql.js';
 import { unitOf } from '../units.js';
 import { schedulerAnnotation } from './annotations.js';
 import { metricSections } from './gpu.js';
-
-/** Light in fiber: about 4.9 µs per km one way (group index ~1.47), the floor no equipment can beat. */
-export const FIBER_MS_PER_KM = 0.0049;
 
 const topo = auxTable('topology');
 const t = (name: Parameters<typeof col<'topology'>>[1]) => col(topo, name);

@@ -1,8 +1,8 @@
-import type { Resolution } from '@meridian/catalog';
+import { resolutionForRange, type Resolution } from '@meridian/catalog';
 import { num, runQueries, str, type RangeMs, type Row } from './dsQuery';
 import { fiberFloorMs, linkHealth, regionHealth, type Health } from './health';
 import { linkSummarySql, regionSummarySql, topologySql } from './queries';
-import { chooseResolution, intervalMs } from './resolution';
+import { intervalMs } from './resolution';
 
 export interface RegionView {
   name: string;
@@ -125,7 +125,7 @@ export function buildFabric(
 }
 
 export async function loadFabric(dsUid: string | undefined, range: RangeMs): Promise<FabricView> {
-  const res = chooseResolution(range.from, range.to);
+  const res = resolutionForRange(range.from, range.to);
   const rows = await runQueries(
     dsUid,
     { regions: regionSummarySql(res), links: linkSummarySql(res), topology: topologySql() },

@@ -1,3 +1,4 @@
+import { fiberRttFloorMs } from '@meridian/catalog';
 /** Health grades used to colour regions and links. Thresholds are SRE rules of thumb, named here once. */
 export type Health = 'ok' | 'warn' | 'critical' | 'unknown';
 
@@ -16,12 +17,10 @@ export function regionHealth(r: RegionFigures): Health {
   return 'ok';
 }
 
-/** Light in fiber: about 4.9 µs per km each way, so the round trip costs 0.0098 ms per route km. */
-export const FIBER_RTT_MS_PER_KM = 0.0098;
-
+/** The route's round-trip floor (the catalog's rule; equipment delay is one way), or null without a route. */
 export function fiberFloorMs(routeKm: number | null | undefined, equipmentDelayMs = 0): number | null {
   if (!routeKm || routeKm <= 0) return null;
-  return routeKm * FIBER_RTT_MS_PER_KM + equipmentDelayMs;
+  return fiberRttFloorMs(routeKm, equipmentDelayMs);
 }
 
 export interface LinkFigures {

@@ -1,4 +1,4 @@
-import { METRICS, rollupColumns } from '@meridian/catalog';
+import { METRICS, readExpr, resolutionForRange, rollupColumns } from '@meridian/catalog';
 import { describe, expect, it } from 'vitest';
 import { GPU, GPU_SERIES, LINK_SERIES } from './catalogRefs';
 import { fiberFloorMs, linkHealth, regionHealth } from './health';
@@ -13,9 +13,9 @@ import {
   recentDecisionsSql,
   regionSummarySql,
 } from './queries';
-import { chooseResolution, intervalMs } from './resolution';
+import { intervalMs } from './resolution';
 import { throttleReasonNames } from './throttleReasons';
-import { literal, readExpr } from './sql';
+import { literal } from './sql';
 
 const H = 3_600_000;
 const NOW = Date.UTC(2026, 10, 25, 0, 0, 0);
@@ -26,19 +26,19 @@ describe('catalog references', () => {
   });
 });
 
-describe('chooseResolution', () => {
+describe('resolutionForRange', () => {
   it('reads raw for up to 6 h, the 1-minute rollup up to 7 days, the hourly rollup beyond', () => {
-    expect(chooseResolution(NOW - 6 * H, NOW, NOW)).toBe('raw');
-    expect(chooseResolution(NOW - 7 * H, NOW, NOW)).toBe('1m');
-    expect(chooseResolution(NOW - 7 * 24 * H, NOW, NOW)).toBe('1m');
-    expect(chooseResolution(NOW - 8 * 24 * H, NOW, NOW)).toBe('1h');
+    expect(resolutionForRange(NOW - 6 * H, NOW, NOW)).toBe('raw');
+    expect(resolutionForRange(NOW - 7 * H, NOW, NOW)).toBe('1m');
+    expect(resolutionForRange(NOW - 7 * 24 * H, NOW, NOW)).toBe('1m');
+    expect(resolutionForRange(NOW - 8 * 24 * H, NOW, NOW)).toBe('1h');
   });
   it('falls back to a rollup when the range starts before raw retention', () => {
-    expect(chooseResolution(NOW - 20 * 24 * H, NOW - 20 * 24 * H + H, NOW)).toBe('1m');
-    expect(chooseResolution(NOW - 100 * 24 * H, NOW - 100 * 24 * H + H, NOW)).toBe('1h');
+    expect(resolutionForRange(NOW - 20 * 24 * H, NOW - 20 * 24 * H + H, NOW)).toBe('1m');
+    expect(resolutionForRange(NOW - 100 * 24 * H, NOW - 100 * 24 * H + H, NOW)).toBe('1h');
   });
   it('rejects an empty range', () => {
-    expect(() => chooseResolution(NOW, NOW, NOW)).toThrow('"to"');
+    expect(() => resolutionForRange(NOW, NOW, NOW)).toThrow('"to"');
   });
   it('never buckets finer than the table holds', () => {
     expect(intervalMs(NOW - H, NOW, 'raw')).toBe(15_000);
@@ -88,9 +88,9 @@ describe('throttle reasons', () => {
 });
 
 describe('health', () => {
-  it('puts the fiber floor at 0.0098 ms per route km plus equipment delay', () => {
-    expect(fiberFloorMs(2000)).toBeCloseTo(19.6, 6);
-    expect(fiberFloorMs(6500, 0.6)).toBeCloseTo(64.3, 6);
+  it('puts the fiber floor at 2 × (0.004897 ms per route km + the one-way equipment delay)', () => {
+    expect(fiberFloorMs(2000)).toBeCloseTo(19.588, 6);
+    expect(fiberFloorMs(6500, 0.6)).toBeCloseTo(2 * (31.8305 + 0.6), 6);
     expect(fiberFloorMs(0)).toBeNull();
   });
   it('grades links by loss and excess over the floor', () => {

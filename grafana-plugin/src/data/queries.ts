@@ -1,12 +1,12 @@
-import { increaseReadExpr, type Resolution } from '@meridian/catalog';
+import { increaseReadExpr, readExpr, type Resolution } from '@meridian/catalog';
 import { GPU, GPU_LABELS, LINK, LINK_LABELS } from './catalogRefs';
-import { literal, naturalAgg, readExpr, table, type Agg } from './sql';
+import { literal, naturalAgg, table, type Agg } from './sql';
 import type { MetricDef } from '@meridian/catalog';
 
 /**
  * Query builders for every page. Each returns SQL for grafana-clickhouse-datasource with its macros:
  * $__timeFilter(ts) for the picked range, $__timeInterval(ts) for chart buckets, $__interval_s for
- * per-second rates. The table is picked by chooseResolution() from the range.
+ * per-second rates. The table is picked by resolutionForRange() (catalog) from the range.
  */
 
 export interface GpuScope {

@@ -1,11 +1,4 @@
-import {
-  rollupColumns,
-  rollupReadExpr,
-  tableFor,
-  type Entity,
-  type MetricDef,
-  type Resolution,
-} from '@meridian/catalog';
+import { tableFor, type Entity, type MetricDef, type Resolution, type RollupAgg } from '@meridian/catalog';
 
 /**
  * Small SQL helpers for the ClickHouse data source. The data source takes SQL text with Grafana macros,
@@ -21,18 +14,7 @@ export function literal(field: string, value: string): string {
   return `'${value}'`;
 }
 
-export type Agg = 'avg' | 'min' | 'max' | 'bitor';
-
-/** Reads metric `m` aggregated by `agg` from the table of resolution `res`, as a plain number. */
-export function readExpr(m: MetricDef, agg: Agg, res: Resolution): string {
-  if (res === 'raw') {
-    return agg === 'bitor' ? `groupBitOr(${m.name})` : `${agg}(${m.name})`;
-  }
-  const cols = rollupColumns(m);
-  const col = cols.find((c) => c.agg === agg) ?? cols[0];
-  if (!col) throw new Error(`metric ${m.name} has no rollup columns: it cannot be read from the ${res} table`);
-  return rollupReadExpr(col);
-}
+export type Agg = RollupAgg;
 
 /**
  * The natural aggregate of a metric within a bucket: gauges average, bitmasks OR, counters keep their

@@ -12,7 +12,8 @@ import { prefixRoute, ROUTES } from '../constants';
 import { runQueries } from '../data/dsQuery';
 import { nestMig, toGpuRow } from '../data/gpus';
 import { gpuTableSql } from '../data/queries';
-import { chooseResolution, intervalMs } from '../data/resolution';
+import { intervalMs } from '../data/resolution';
+import { resolutionForRange } from '@meridian/catalog';
 import { fmt } from '../data/units';
 import { useAsync } from '../data/useAsync';
 
@@ -22,7 +23,7 @@ export default function Gpus() {
   const time = useTimeRange();
   const { clickhouseUid } = useAppSettings();
   const gpus = useAsync(async () => {
-    const res = chooseResolution(time.fromMs, time.toMs);
+    const res = resolutionForRange(time.fromMs, time.toMs);
     const rows = await runQueries(
       clickhouseUid,
       { gpus: gpuTableSql(res, uuid ? { gpu: uuid } : {}) },

@@ -12,8 +12,8 @@ describe('Links page', () => {
     const matrix = await screen.findByTestId(testIds.links.matrix);
     const cell = within(matrix).getByTestId(testIds.links.cell('eu-west', 'us-east'));
     expect(cell).toHaveTextContent('96.30 ms');
-    // 6,500 km of fiber at 0.0098 ms/km plus 0.6 ms of equipment.
-    expect(cell).toHaveTextContent('floor 64.3 ms');
+    // 6,500 km of fiber at 0.004897 ms/km, plus 0.6 ms of equipment, each way: 2 × 32.43 ms.
+    expect(cell).toHaveTextContent('floor 64.9 ms');
     await user.click(screen.getByRole('radio', { name: 'Loss' }));
     expect(within(matrix).getByTestId(testIds.links.cell('eu-west', 'us-east'))).toHaveTextContent('1.70%');
   });

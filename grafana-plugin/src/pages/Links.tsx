@@ -16,7 +16,8 @@ import { LINK_SERIES } from '../data/catalogRefs';
 import { num, runQueries, timeMs } from '../data/dsQuery';
 import { loadFabric, type LinkView } from '../data/fabric';
 import { linkHistorySql } from '../data/queries';
-import { chooseResolution, intervalMs } from '../data/resolution';
+import { intervalMs } from '../data/resolution';
+import { resolutionForRange } from '@meridian/catalog';
 import { fmt, grafanaUnit } from '../data/units';
 import { useAsync } from '../data/useAsync';
 
@@ -142,7 +143,7 @@ function Matrix(props: {
 function LinkHistory({ link, id, time }: { link?: LinkView; id: string; time: TimeRangeState }) {
   const { clickhouseUid } = useAppSettings();
   const state = useAsync(async () => {
-    const res = chooseResolution(time.fromMs, time.toMs);
+    const res = resolutionForRange(time.fromMs, time.toMs);
     const rows = await runQueries(
       clickhouseUid,
       { history: linkHistorySql(res, id, LINK_SERIES) },

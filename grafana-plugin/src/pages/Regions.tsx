@@ -18,7 +18,8 @@ import { loadFabric } from '../data/fabric';
 import { nestMig, toGpuRow } from '../data/gpus';
 import { regionHealth } from '../data/health';
 import { gpuTableSql, hostSummarySql } from '../data/queries';
-import { chooseResolution, intervalMs } from '../data/resolution';
+import { intervalMs } from '../data/resolution';
+import { resolutionForRange } from '@meridian/catalog';
 import { fmt } from '../data/units';
 import { useAsync } from '../data/useAsync';
 
@@ -130,7 +131,7 @@ function RegionPage({ region, time }: { region: string; time: TimeRangeState }) 
   const { clickhouseUid } = useAppSettings();
   const s = useTableStyles();
   const hosts = useAsync(async () => {
-    const res = chooseResolution(time.fromMs, time.toMs);
+    const res = resolutionForRange(time.fromMs, time.toMs);
     const rows = await runQueries(
       clickhouseUid,
       { hosts: hostSummarySql(res, region) },
@@ -213,7 +214,7 @@ function RegionPage({ region, time }: { region: string; time: TimeRangeState }) 
 function HostPage({ region, host, time }: { region: string; host: string; time: TimeRangeState }) {
   const { clickhouseUid } = useAppSettings();
   const gpus = useAsync(async () => {
-    const res = chooseResolution(time.fromMs, time.toMs);
+    const res = resolutionForRange(time.fromMs, time.toMs);
     const rows = await runQueries(
       clickhouseUid,
       { gpus: gpuTableSql(res, { region, host }) },

@@ -1,4 +1,12 @@
-import { ENTITIES, rawTable, REGION_ENTITIES, regionRollupTable, rollupTable, type Entity } from '@meridian/catalog';
+import {
+  ENTITIES,
+  rawTable,
+  REGION_ENTITIES,
+  regionRollupTable,
+  RETENTION_DAYS,
+  rollupTable,
+  type Entity,
+} from '@meridian/catalog';
 import { rawColumns, rollupSelect, rollupTableColumns, sortKey } from './columns.js';
 
 /**
@@ -12,7 +20,8 @@ export interface Flavor {
 }
 
 /** Retention. Raw data is large and short-lived; rollups are small and kept longer. */
-export const RETENTION_DAYS = { raw: 14, '1m': 90, '1h': 730, audit: 400, extra: 14 } as const;
+/** Each table's TTL in days: the catalog's, so readers choosing a table for a range agree with it. */
+export { RETENTION_DAYS };
 
 /** A table engine spec before flavouring: the engine family and its own arguments. */
 interface EngineSpec {

@@ -3,7 +3,8 @@ import { GPU_SERIES } from '../../data/catalogRefs';
 import { num, runQueries, timeMs } from '../../data/dsQuery';
 import { gpuSeriesSql, throttleReasonsSql, type GpuScope } from '../../data/queries';
 import { throttleReasonNames } from '../../data/throttleReasons';
-import { chooseResolution, intervalMs } from '../../data/resolution';
+import { resolutionForRange } from '@meridian/catalog';
+import { intervalMs } from '../../data/resolution';
 import { grafanaUnit } from '../../data/units';
 import { useAsync } from '../../data/useAsync';
 import { useAppSettings } from './AppSettingsContext';
@@ -16,7 +17,7 @@ import type { TimeRangeState } from './useTimeRange';
 export function GpuCharts({ scope, time }: { scope: GpuScope; time: TimeRangeState }) {
   const { clickhouseUid } = useAppSettings();
   const state = useAsync(async () => {
-    const res = chooseResolution(time.fromMs, time.toMs);
+    const res = resolutionForRange(time.fromMs, time.toMs);
     const step = intervalMs(time.fromMs, time.toMs, res);
     const sqls: Record<string, string> = Object.fromEntries(
       GPU_SERIES.map((m) => [m.name, gpuSeriesSql(m, res, scope)]),
