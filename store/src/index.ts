@@ -30,5 +30,3 @@ export type {
   ExtraMetricRow,
 } from './schema/aux.js';
 export { registerStoreCommands } from './cli.js';
-export { readSeries, readLatest, resolutionFor } from './readers.js';
-export type { SeriesQuery, SeriesPoint } from './readers.js';
