@@ -23,6 +23,10 @@ export class StoreLockedError extends Error {
 interface LockInfo {
   pid: number;
   started: string;
+  /** The directory the holder opened: a lock copied along with a directory is not a holder of ours. */
+  dataDir?: string;
+  /** The holder's start time in clock ticks since boot (/proc/PID/stat field 22), where /proc exists. */
+  startTicks?: string;
 }
 
 function alive(pid: number): boolean {
@@ -34,15 +38,50 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * A process's start time from /proc, or undefined where /proc is not there. PIDs are reused: after a
+ * reboot or a long uptime the PID in a stale lock can belong to an unrelated process, which is alive
+ * but started at another time.
+ */
+export function processStartTicks(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may contain spaces: count fields after it.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the lock's holder is still the Meridian process that wrote it, on this directory. */
+function holds(holder: LockInfo, dataDir: string): boolean {
+  if (holder.pid === process.pid || !alive(holder.pid)) return false;
+  if (holder.dataDir !== undefined && path.resolve(holder.dataDir) !== path.resolve(dataDir)) return false;
+  if (holder.startTicks !== undefined) {
+    const now = processStartTicks(holder.pid);
+    if (now !== undefined && now !== holder.startTicks) return false;
+  }
+  return true;
+}
+
 export function lockPath(dataDir: string): string {
   return path.join(dataDir, 'meridian.lock');
 }
 
-/** Takes the directory, or throws StoreLockedError. A lock left by a dead process is taken over. */
+/**
+ * Takes the directory, or throws StoreLockedError. A lock is taken over when its holder is dead, is
+ * a different process that now has the same PID, or wrote it for another directory (a copy).
+ */
 export function acquireLock(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
   const file = lockPath(dataDir);
-  const info: LockInfo = { pid: process.pid, started: new Date().toISOString() };
+  const startTicks = processStartTicks(process.pid);
+  const info: LockInfo = {
+    pid: process.pid,
+    started: new Date().toISOString(),
+    dataDir: path.resolve(dataDir),
+    ...(startTicks ? { startTicks } : {}),
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(file, JSON.stringify(info), { flag: 'wx' });
@@ -55,7 +94,7 @@ export function acquireLock(dataDir: string): () => void {
       } catch {
         holder = undefined; // unreadable: written by a process killed mid-write; treat as stale
       }
-      if (holder && holder.pid !== process.pid && alive(holder.pid)) throw new StoreLockedError(dataDir, holder.pid);
+      if (holder && holds(holder, dataDir)) throw new StoreLockedError(dataDir, holder.pid);
       rmSync(file, { force: true });
     }
   }
