@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const plan = 'scheduler/src/plan.ts';
+const plan = 'scheduler/src/plan/plan.ts';
 const CASES = [
   [
     'cooldown',
@@ -20,7 +20,7 @@ const CASES = [
     'freshness guard',
     [
       [
-        'scheduler/src/assess.ts',
+        'scheduler/src/assess/assess.ts',
         'const stale = r.lastSampleTs === null || now - r.lastSampleTs > staleMs;',
         'const stale = false;',
       ],
@@ -42,7 +42,7 @@ const CASES = [
   [
     'cost vs benefit',
     [
-      ['scheduler/src/problem.ts', '- margin * o.costPerUnit', '- 0 * o.costPerUnit'],
+      ['scheduler/src/plan/problem.ts', '- margin * o.costPerUnit', '- 0 * o.costPerUnit'],
       [plan, 'if (!(benefit > cost * p.margin)) {', 'if (false) {'],
     ],
     'cost exceeds',
@@ -53,7 +53,7 @@ const CASES = [
     'freshest window: cleared',
     [
       [
-        'scheduler/src/assess.ts',
+        'scheduler/src/assess/assess.ts',
         'const throttleNow = throttleHot && (throttleRecent ?? 0) > cfg.throttle.low;',
         'const throttleNow = throttleHot;',
       ],
@@ -72,7 +72,7 @@ const CASES = [
   ],
   [
     'persistence',
-    [['scheduler/src/hysteresis.ts', 'if (now - since >= band.persistMs) {', 'if (true) {']],
+    [['scheduler/src/assess/hysteresis.ts', 'if (now - since >= band.persistMs) {', 'if (true) {']],
     'hysteresis',
   ],
   // Rules that keep moves few (placement.test.ts): a fourth element names the test file.

@@ -2,7 +2,7 @@
  * @meridian/scheduler: the feedback rebalancer (observe → assess → verify → plan → act → record),
  * its executors, audit trail, alerts and HTTP API.
  */
-export type { Move, MoveOutcome, Executor, PlaceOutcome } from './executor.js';
+export type { Move, MoveOutcome, Executor, PlaceOutcome } from './act/executor.js';
 export type {
   Observation,
   RegionObservation,
@@ -10,7 +10,7 @@ export type {
   WorkloadObservation,
   CommClass,
   WorkloadKind,
-} from './observation.js';
+} from './observe/observation.js';
 export { configSchema, parseConfig, loadConfigFile, readSecret, ConfigError } from './config.js';
 export type { SchedulerConfig, ConfigInput, ExecutorConfig } from './config.js';
 export { createScheduler, Scheduler, PlanNotPendingError } from './scheduler.js';
@@ -22,27 +22,27 @@ export type {
   ExecutedMove,
   PlacementState,
 } from './scheduler.js';
-export { assess } from './assess.js';
-export type { Assessment, RegionAssessment, LinkAssessment, RegionStatus } from './assess.js';
-export { plan, solve } from './plan.js';
-export type { Plan, PlannedMove, Rejection, RejectReason, PlanResult } from './plan.js';
+export { assess } from './assess/assess.js';
+export type { Assessment, RegionAssessment, LinkAssessment, RegionStatus } from './assess/assess.js';
+export { plan, solve } from './plan/plan.js';
+export type { Plan, PlannedMove, Rejection, RejectReason, PlanResult } from './plan/plan.js';
 export { emptyMemory } from './memory.js';
-export { placementWeights } from './placement.js';
-export type { Placement } from './placement.js';
+export { placementWeights } from './plan/placement.js';
+export type { Placement } from './plan/placement.js';
 export type { SchedulerMemory } from './memory.js';
-export { loadSolver, solveMilp, milpSize } from './solve-milp.js';
-export { solveGreedy } from './solve-greedy.js';
-export type { Problem, Candidate, Solution } from './problem.js';
-export { readObservation, workloadFromRow, FIBER_MS_PER_KM } from './reader.js';
-export { DryRunExecutor, WebhookExecutor } from './executors.js';
+export { loadSolver, solveMilp, milpSize } from './plan/solve-milp.js';
+export { solveGreedy } from './plan/solve-greedy.js';
+export type { Problem, Candidate, Solution } from './plan/problem.js';
+export { readObservation, workloadFromRow, FIBER_MS_PER_KM } from './observe/reader.js';
+export { DryRunExecutor, WebhookExecutor } from './act/executors.js';
 // The Kubernetes executor and the HTTP API load heavy dependencies: they are reached lazily,
 // through createExecutor(config) and Scheduler.startApi().
-export type { KubernetesExecutorOptions, PlacementPolicyRef } from './executor-kubernetes.js';
-export { StoreSink, GrafanaSink, AlertmanagerSink, WebhookSink, signBody } from './sinks.js';
-export type { Sink, PassRecord, DecisionRecord } from './sinks.js';
-export type { PostableAlert, AlertLabels } from './alerts.js';
+export type { KubernetesExecutorOptions, PlacementPolicyRef } from './act/executor-kubernetes.js';
+export { StoreSink, GrafanaSink, AlertmanagerSink, WebhookSink, signBody } from './record/sinks.js';
+export type { Sink, PassRecord, DecisionRecord } from './record/sinks.js';
+export type { PostableAlert, AlertLabels } from './record/alerts.js';
 export { SchedulerMetrics } from './metrics.js';
-export type { ApiToken, ApiBackend, RunningApi, DecisionFilter, Role } from './api.js';
-export { createExecutor, createSinks, effectiveConfig } from './factory.js';
+export type { ApiToken, ApiBackend, RunningApi, DecisionFilter, Role } from './api/server.js';
+export { createExecutor, createSinks, effectiveConfig } from './act/factory.js';
 export { registerScheduleCommand, summarizePass } from './cli.js';
 export { startTracing, tracingWanted } from './tracing.js';

@@ -7,22 +7,22 @@
 import { context, trace, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Highs } from 'highs';
 import type { Store } from '@meridian/store';
-import { AlertBook, type ActiveAlert } from './alerts.js';
-import { assess, type Assessment } from './assess.js';
-import { backoffMs } from './backoff.js';
+import { AlertBook, type ActiveAlert } from './record/alerts.js';
+import { assess, type Assessment } from './assess/assess.js';
+import { backoffMs } from './act/backoff.js';
 import { parseConfig, type ConfigInput, type SchedulerConfig } from './config.js';
-import type { Executor, Move, MoveOutcome } from './executor.js';
-import { DryRunExecutor } from './executors.js';
+import type { Executor, Move, MoveOutcome } from './act/executor.js';
+import { DryRunExecutor } from './act/executors.js';
 import { emptyMemory, jobMemory, pairKey, pruneJobs, type SchedulerMemory } from './memory.js';
 import { SchedulerMetrics, reasonLabel } from './metrics.js';
-import type { Observation } from './observation.js';
-import { plan as makePlan, type Plan, type PlannedMove, type Rejection } from './plan.js';
-import { readObservation } from './reader.js';
-import { StoreSink, type DecisionRecord, type Sink } from './sinks.js';
-import type { ApiToken, DecisionFilter, RunningApi } from './api.js';
+import type { Observation } from './observe/observation.js';
+import { plan as makePlan, type Plan, type PlannedMove, type Rejection } from './plan/plan.js';
+import { readObservation } from './observe/reader.js';
+import { StoreSink, type DecisionRecord, type Sink } from './record/sinks.js';
+import type { ApiToken, DecisionFilter, RunningApi } from './api/server.js';
 import { readSecret } from './config.js';
-import { loadSolver } from './solve-milp.js';
-import { placementWeights, type Placement } from './placement.js';
+import { loadSolver } from './plan/solve-milp.js';
+import { placementWeights, type Placement } from './plan/placement.js';
 import { cmp } from './order.js';
 
 export interface SchedulerOptions {
@@ -285,7 +285,7 @@ export class Scheduler {
         secret: readSecret(t.secret, `api.tokens.${i}.secret`),
       }));
     // fastify loads only when an API is wanted.
-    const { startApi } = await import('./api.js');
+    const { startApi } = await import('./api/server.js');
     const api = await startApi(this, {
       host: opts.host ?? this.config.api.host,
       port: opts.port ?? this.config.api.port,

@@ -9,7 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { registerScheduleCommand } from '../src/cli.js';
 import { ConfigError, loadConfigFile, parseConfig } from '../src/config.js';
-import { createExecutor, createSinks } from '../src/factory.js';
+import { createExecutor, createSinks } from '../src/act/factory.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-sched-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

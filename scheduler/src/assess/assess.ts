@@ -2,11 +2,11 @@
  * Assess: turn an Observation into per-region and per-link states, through the freshness guard and
  * hysteresis. Mutates only the memory it is given (the hysteresis and staleness clocks).
  */
-import { cmp } from './order.js';
-import type { SchedulerConfig } from './config.js';
+import { cmp } from '../order.js';
+import type { SchedulerConfig } from '../config.js';
 import { INITIAL, stepHysteresis, type Band } from './hysteresis.js';
-import { pairKey, regionMemory, type SchedulerMemory } from './memory.js';
-import { findLinks, type Observation, type RegionObservation } from './observation.js';
+import { pairKey, regionMemory, type SchedulerMemory } from '../memory.js';
+import { findLinks, type Observation, type RegionObservation } from '../observe/observation.js';
 
 /**
  * ok: may receive work. hot: load or throttling above band. unhealthy: error rate above band.

@@ -3,13 +3,13 @@
  * (feasibility), what a move costs, solve the assignment, then apply the safety limits in order of
  * net benefit. Every workload that had a reason to move but did not gets a rejection naming why.
  */
-import { cmp } from './order.js';
+import { cmp } from '../order.js';
 import type { Highs } from 'highs';
-import type { Assessment, RegionAssessment } from './assess.js';
-import type { SchedulerConfig } from './config.js';
-import type { Move } from './executor.js';
-import { pairKey, peekJob, unlandedMoves, type SchedulerMemory } from './memory.js';
-import type { Observation, WorkloadObservation } from './observation.js';
+import type { Assessment, RegionAssessment } from '../assess/assess.js';
+import type { SchedulerConfig } from '../config.js';
+import type { Move } from '../act/executor.js';
+import { pairKey, peekJob, unlandedMoves, type SchedulerMemory } from '../memory.js';
+import type { Observation, WorkloadObservation } from '../observe/observation.js';
 import {
   balanceAllocation,
   coefficient,

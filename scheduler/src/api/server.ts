@@ -9,11 +9,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Assessment } from './assess.js';
-import type { Observation } from './observation.js';
-import type { Plan } from './plan.js';
-import type { DecisionRecord } from './sinks.js';
-import { weightsObject } from './executor.js';
+import type { Assessment } from '../assess/assess.js';
+import type { Observation } from '../observe/observation.js';
+import type { Plan } from '../plan/plan.js';
+import type { DecisionRecord } from '../record/sinks.js';
+import { weightsObject } from '../act/executor.js';
 
 export type Role = 'viewer' | 'operator';
 

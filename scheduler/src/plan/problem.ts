@@ -17,7 +17,7 @@
  * (config value.balancePerGpu). Unlike max − min it is a sum over regions, so each move's part in
  * it is its own, and a greedy pass prices it exactly.
  */
-import type { WorkloadObservation } from './observation.js';
+import type { WorkloadObservation } from '../observe/observation.js';
 
 export interface DestOption {
   readonly region: string;
