@@ -24,8 +24,9 @@ export type {
 } from './scheduler.js';
 export { assess } from './assess/assess.js';
 export type { Assessment, RegionAssessment, LinkAssessment, RegionStatus } from './assess/assess.js';
-export { plan, solve } from './plan/plan.js';
-export type { Plan, PlannedMove, Rejection, RejectReason, PlanResult } from './plan/plan.js';
+export { plan } from './plan/plan.js';
+export { solve } from './plan/solve.js';
+export type { Plan, PlannedMove, Rejection, RejectReason, PlanResult } from './plan/types.js';
 export { emptyMemory } from './memory.js';
 export { placementWeights } from './plan/placement.js';
 export type { Placement } from './plan/placement.js';

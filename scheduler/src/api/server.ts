@@ -11,7 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Registry } from 'prom-client';
 import type { Assessment } from '../assess/assess.js';
 import type { Observation } from '../observe/observation.js';
-import type { Plan } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
 import type { DecisionRecord } from '../record/sinks.js';
 import { weightsObject } from '../act/executor.js';
 

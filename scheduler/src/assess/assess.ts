@@ -108,6 +108,7 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
 
   for (const r of [...obs.regions].sort((x, y) => cmp(x.region, y.region))) {
     const m = regionMemory(mem, r.region);
+    // mutation-check: freshness guard
     const stale = r.lastSampleTs === null || now - r.lastSampleTs > staleMs;
     if (stale) m.staleSince ??= r.lastSampleTs === null ? now : r.lastSampleTs + staleMs;
     else m.staleSince = null;
@@ -131,6 +132,7 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
     // Still hot by the freshest window: not yet back at the level where the state clears. (Inside the
     // dead band it still sheds work, as the smoothed state says; below `low` it has recovered.)
     const loadNow = loadHot && (loadRecent ?? 0) > cfg.load.low;
+    // mutation-check: freshest window: cleared
     const throttleNow = throttleHot && (throttleRecent ?? 0) > cfg.throttle.low;
     const reasons: string[] = [];
     let status: RegionStatus = 'ok';
