@@ -1,6 +1,7 @@
 /**
  * @meridian/scheduler: the feedback rebalancer (observe → assess → verify → plan → act → record),
- * its executors, audit trail, alerts and HTTP API.
+ * its executors, audit trail, alerts and HTTP API. The sources are in folders by stage: observe/,
+ * assess/, plan/, act/, record/, api/.
  */
 export type { Move, MoveOutcome, Executor, PlaceOutcome } from './act/executor.js';
 export type {
@@ -13,15 +14,12 @@ export type {
 } from './observe/observation.js';
 export { configSchema, parseConfig, loadConfigFile, readSecret, ConfigError } from './config.js';
 export type { SchedulerConfig, ConfigInput, ExecutorConfig } from './config.js';
-export { createScheduler, Scheduler, PlanNotPendingError } from './scheduler.js';
-export type {
-  SchedulerOptions,
-  PassReport,
-  PendingPlan,
-  SchedulerState,
-  ExecutedMove,
-  PlacementState,
-} from './scheduler.js';
+export { createScheduler, Scheduler } from './scheduler.js';
+export type { SchedulerOptions, PassReport, SchedulerState } from './scheduler.js';
+export { PlanNotPendingError } from './act/approval.js';
+export type { PendingPlan } from './act/approval.js';
+export type { ExecutedMove } from './act/act.js';
+export type { PlacementState } from './act/place.js';
 export { assess } from './assess/assess.js';
 export type { Assessment, RegionAssessment, LinkAssessment, RegionStatus } from './assess/assess.js';
 export { plan } from './plan/plan.js';
@@ -43,7 +41,8 @@ export { StoreSink, GrafanaSink, AlertmanagerSink, WebhookSink, signBody } from 
 export type { Sink, PassRecord, DecisionRecord } from './record/sinks.js';
 export type { PostableAlert, AlertLabels } from './record/alerts.js';
 export { SchedulerMetrics } from './metrics.js';
-export type { ApiToken, ApiBackend, RunningApi, DecisionFilter, Role } from './api/server.js';
+export type { ApiToken, ApiBackend, RunningApi, Role } from './api/server.js';
+export type { DecisionFilter } from './record/decisions-query.js';
 export { createExecutor, createSinks, effectiveConfig } from './act/factory.js';
 export { registerScheduleCommand, summarizePass } from './cli.js';
 export { startTracing, tracingWanted } from './tracing.js';

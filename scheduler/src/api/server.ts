@@ -12,6 +12,7 @@ import type { Registry } from 'prom-client';
 import type { Assessment } from '../assess/assess.js';
 import type { Observation } from '../observe/observation.js';
 import type { Plan } from '../plan/types.js';
+import type { DecisionFilter } from '../record/decisions-query.js';
 import type { DecisionRecord } from '../record/sinks.js';
 import { weightsObject } from '../act/executor.js';
 
@@ -22,16 +23,6 @@ export interface ApiToken {
   readonly role: Role;
   /** The token itself; kept only as its digest once the API is built. */
   readonly secret: string;
-}
-
-export interface DecisionFilter {
-  readonly limit: number;
-  readonly offset: number;
-  readonly workload?: string;
-  readonly action?: string;
-  readonly region?: string;
-  readonly outcome?: string;
-  readonly since?: number;
 }
 
 /** What the API needs from the scheduler (kept narrow so the API has no import of the loop). */
