@@ -41,7 +41,8 @@ export { StoreSink, GrafanaSink, AlertmanagerSink, WebhookSink, signBody } from 
 export type { Sink, PassRecord, DecisionRecord } from './record/sinks.js';
 export type { PostableAlert, AlertLabels } from './record/alerts.js';
 export { SchedulerMetrics } from './metrics.js';
-export type { ApiToken, ApiBackend, RunningApi, Role } from './api/server.js';
+export type { ApiToken, ApiBackend, Role } from './api/types.js';
+export type { RunningApi, ServerLimits } from './api/server.js';
 export type { DecisionFilter } from './record/decisions-query.js';
 export { createExecutor, createSinks, effectiveConfig } from './act/factory.js';
 export { registerScheduleCommand, summarizePass } from './cli.js';

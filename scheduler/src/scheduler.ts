@@ -16,7 +16,8 @@ import type { Executor, Move } from './act/executor.js';
 import { DryRunExecutor } from './act/executors.js';
 import { steer, type PlacementState } from './act/place.js';
 import { verifyInFlight } from './act/verify.js';
-import type { ApiToken, RunningApi } from './api/server.js';
+import type { RunningApi } from './api/server.js';
+import type { ApiToken } from './api/types.js';
 import { assess, type Assessment } from './assess/assess.js';
 import { parseConfig, readSecret, type ConfigInput, type SchedulerConfig } from './config.js';
 import { emptyMemory, pruneJobs, type SchedulerMemory } from './memory.js';
@@ -32,7 +33,6 @@ import { filterDecisions, queryDecisions, type DecisionFilter } from './record/d
 import { DecisionRecords } from './record/records.js';
 import { StoreSink, type DecisionRecord, type Sink } from './record/sinks.js';
 import { Trail } from './record/trail.js';
-
 
 export interface SchedulerOptions {
   readonly config?: SchedulerConfig | ConfigInput;
@@ -236,10 +236,18 @@ export class Scheduler {
       }));
     // fastify loads only when an API is wanted.
     const { startApi } = await import('./api/server.js');
+    const { timeouts, maxConnections } = this.config.api;
     const api = await startApi(this, {
       host: opts.host ?? this.config.api.host,
       port: opts.port ?? this.config.api.port,
       tokens,
+      limits: {
+        requestTimeoutMs: timeouts.requestSeconds * 1000,
+        headersTimeoutMs: timeouts.headersSeconds * 1000,
+        keepAliveTimeoutMs: timeouts.keepAliveSeconds * 1000,
+        idleTimeoutMs: timeouts.idleSeconds * 1000,
+        maxConnections,
+      },
     });
     this.apis.push(api);
     return api;

@@ -74,6 +74,38 @@ describe('config', () => {
     ).toBe('valid');
   });
 
+  it('bounds every number, naming the key', () => {
+    // 30 days as a pass interval would be a timer past 2^31 − 1 ms, which Node runs after 1 ms.
+    expect(keyOf({ intervalSeconds: 30 * 86_400 })).toMatch(/^intervalSeconds \| .*Too big.*86400/);
+    expect(keyOf({ intervalSeconds: 0 })).toMatch(/^intervalSeconds \| .*Too small/);
+    expect(keyOf({ executor: { kind: 'webhook', url: 'http://x', secret: { env: 'X' }, timeoutMs: 1e9 } })).toMatch(
+      /^executor\.timeoutMs \| .*Too big/,
+    );
+    expect(keyOf({ record: { timeoutMs: 1e12 } })).toMatch(/^record\.timeoutMs \| .*Too big/);
+    expect(keyOf({ cooldownSeconds: 1e12 })).toMatch(/^cooldownSeconds \| .*Too big/);
+    expect(keyOf({ margin: 1e6 })).toMatch(/^margin \| .*Too big/);
+    expect(keyOf({ limits: { movesPerHour: 1e12 } })).toMatch(/^limits\.movesPerHour \| .*Too big/);
+    expect(keyOf({ limits: { priorityThreshold: Infinity } })).toMatch(/^limits\.priorityThreshold \| /);
+    expect(keyOf({ backoff: { maxSeconds: 1e12 } })).toMatch(/^backoff\.maxSeconds \| .*Too big/);
+    expect(keyOf({ load: { persistSeconds: 1e9 } })).toMatch(/^load\.persistSeconds \| .*Too big/);
+    expect(keyOf({ value: { balancePerGpu: 1e9 } })).toMatch(/^value\.balancePerGpu \| .*Too big/);
+    expect(keyOf({ milpMaxVariables: 1e12 })).toMatch(/^milpMaxVariables \| .*Too big/);
+    expect(keyOf({ api: { timeouts: { requestSeconds: 1e6 } } })).toMatch(
+      /^api\.timeouts\.requestSeconds \| .*Too big/,
+    );
+    expect(keyOf({ api: { timeouts: { idleSeconds: 0 } } })).toMatch(/^api\.timeouts\.idleSeconds \| .*Too small/);
+    expect(keyOf({ api: { timeouts: { requestSeconds: 5, headersSeconds: 10 } } })).toMatch(
+      /^api\.timeouts\.headersSeconds \| .*must not exceed requestSeconds/,
+    );
+    expect(keyOf({ api: { maxConnections: 0 } })).toMatch(/^api\.maxConnections \| .*Too small/);
+    expect(keyOf({ api: { maxConnections: 1e6 } })).toMatch(/^api\.maxConnections \| .*Too big/);
+    // The defaults sit inside the bounds.
+    expect(parseConfig({}).api).toMatchObject({
+      timeouts: { requestSeconds: 30, headersSeconds: 10, keepAliveSeconds: 5, idleSeconds: 60 },
+      maxConnections: 256,
+    });
+  });
+
   it('reports a YAML syntax error with the file name', () => {
     const p = file('bad.yaml', 'limits: [unclosed\n');
     expect(() => loadConfigFile(p)).toThrow(new RegExp(`${p}: not valid YAML`));

@@ -28,7 +28,12 @@ function coupledRegions(ctx: Context, w: WorkloadObservation): string[] {
 }
 
 /** GPU-seconds one GPU of w is worth in region r over the horizon. */
-export function valuePerGpu(ctx: Context, w: WorkloadObservation, r: RegionAssessment, partners: readonly string[]): number {
+export function valuePerGpu(
+  ctx: Context,
+  w: WorkloadObservation,
+  r: RegionAssessment,
+  partners: readonly string[],
+): number {
   const H = ctx.cfg.horizonSeconds;
   // Inference is priced by the answers it gives within its SLO, batch and training by their progress.
   let v = H * (w.commClass === 'inference' ? r.servingGoodness : r.goodness);

@@ -33,7 +33,9 @@ export function filterDecisions(recent: readonly DecisionRecord[], f: DecisionFi
 
 export async function queryDecisions(store: Store, f: DecisionFilter): Promise<DecisionRecord[]> {
   const rows = await store.query<Record<string, unknown>>(
-    `SELECT toUnixTimestamp64Milli(ts) AS ts, decision_id, pass_id, workload_id, action, region_from, region_to,
+    // The epoch-ms figure is named ts_ms: aliased `ts`, it would replace the column in WHERE and ORDER
+    // BY (ClickHouse resolves aliases there), and `since` would compare milliseconds with a DateTime64.
+    `SELECT toUnixTimestamp64Milli(ts) AS ts_ms, decision_id, pass_id, workload_id, action, region_from, region_to,
             reason, inputs, scores, limits, executor, outcome, benefit, cost
      FROM scheduler_decisions
      WHERE ({workload:String} = '' OR workload_id = {workload:String})
@@ -54,7 +56,7 @@ export async function queryDecisions(store: Store, f: DecisionFilter): Promise<D
     },
   );
   return rows.map((r) => ({
-    ts: Number(r.ts),
+    ts: Number(r.ts_ms),
     decision_id: String(r.decision_id),
     pass_id: String(r.pass_id),
     workload_id: String(r.workload_id),
