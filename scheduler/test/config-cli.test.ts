@@ -106,6 +106,29 @@ describe('config', () => {
     });
   });
 
+  it('the docker-compose config listens beyond loopback only behind a token', async () => {
+    const path = new URL('../../grafana-plugin/deploy/scheduler.yaml', import.meta.url).pathname;
+    const c = loadConfigFile(path);
+    expect(c.api.host).toBe('0.0.0.0');
+    expect(c.api.tokens).toEqual([{ name: 'grafana', role: 'operator', secret: { env: 'MERIDIAN_SCHEDULER_TOKEN' } }]);
+    // Without the token in the environment the API does not start.
+    const { createScheduler } = await import('../src/scheduler.js');
+    const s = await createScheduler({
+      config: { ...c, api: { ...c.api, port: 0 } },
+      useSolver: false,
+      observe: async (ts) => ({ ts, regions: [], links: [], workloads: [] }),
+    });
+    vi.stubEnv('MERIDIAN_SCHEDULER_TOKEN', '');
+    try {
+      await expect(s.startApi({ host: '127.0.0.1' })).rejects.toThrow(
+        /api\.tokens\.0\.secret: environment variable MERIDIAN_SCHEDULER_TOKEN is not set/,
+      );
+    } finally {
+      vi.unstubAllEnvs();
+      await s.stop();
+    }
+  });
+
   it('reports a YAML syntax error with the file name', () => {
     const p = file('bad.yaml', 'limits: [unclosed\n');
     expect(() => loadConfigFile(p)).toThrow(new RegExp(`${p}: not valid YAML`));
