@@ -39,7 +39,11 @@ const CASES = [
     'throttling that has cleared',
   ],
   ['freshest window: heating', [["r.status !== 'ok' || r.heating", "r.status !== 'ok'"]], 'heating up'],
-  ['freshest window: overload', [['Math.round(r.loadRecent * r.gpusTotal)', 'Math.round(r.load * r.gpusTotal)']], 'sheds the overload'],
+  [
+    'freshest window: overload',
+    [['Math.round(r.loadRecent * r.gpusTotal)', 'Math.round(r.load * r.gpusTotal)']],
+    'sheds the overload',
+  ],
   ['persistence', [['now - since >= band.persistMs', 'true']], 'hysteresis'],
   // Rules that keep moves few (placement.test.ts): a fourth element names the test file.
   [
@@ -82,7 +86,8 @@ function mutate(rule, edits) {
       while (end < lines.length - 1 && !/[;{)]\s*$/.test(lines[end])) end++;
       const stmt = lines.slice(i + 1, end + 1).join('\n');
       const edit = edits.find(([from]) => stmt.includes(from));
-      if (!edit) throw new Error(`${rule}: the statement under its marker in ${file}:${i + 1} has none of its patterns`);
+      if (!edit)
+        throw new Error(`${rule}: the statement under its marker in ${file}:${i + 1} has none of its patterns`);
       lines.splice(i + 1, end - i, ...stmt.replace(edit[0], edit[1]).split('\n'));
     }
     if (hit) out.set(file, lines.join('\n'));
