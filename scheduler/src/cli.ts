@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { ConfigError, loadConfigFile, parseConfig, type SchedulerConfig } from './config.js';
-import { createExecutor, createSinks, effectiveConfig } from './factory.js';
+import { createExecutor, createSinks, effectiveConfig } from './act/factory.js';
 import { createScheduler, type PassReport } from './scheduler.js';
 import { startTracing } from './tracing.js';
 

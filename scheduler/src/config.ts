@@ -7,9 +7,22 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
+/*
+ * Every number has bounds: a value past them is a mistake, and some would misbehave silently (Node
+ * turns a timer over 2^31 − 1 ms, about 24.8 days, into 1 ms, so an interval of a month would run
+ * passes back to back). The error names the key and the bound.
+ */
+const MINUTE = 60;
+const HOUR = 3600;
+const DAY = 86_400;
 const fraction = z.number().min(0).max(1);
-const seconds = z.number().min(0);
-const positive = z.number().positive();
+/** A duration in seconds, 0 allowed (0 turns the rule off, or makes it immediate). */
+const seconds = (max: number) => z.number().min(0).max(max);
+/** A duration in seconds that must be above 0. */
+const period = (max: number) => z.number().positive().max(max);
+/** A timeout in milliseconds. */
+const millis = (max: number) => z.number().positive().max(max);
+const count = (max: number) => z.int().min(0).max(max);
 
 /** A secret comes from an environment variable or a file, never from the config text itself. */
 const secretRef = z
@@ -21,7 +34,7 @@ const band = (low: number, high: number, persist: number) =>
     .strictObject({
       low: fraction.default(low),
       high: fraction.default(high),
-      persistSeconds: seconds.default(persist),
+      persistSeconds: seconds(DAY).default(persist),
     })
     .refine((b) => b.low < b.high, { message: 'low must be below high (the dead band lies between them)' });
 
@@ -32,7 +45,7 @@ const executorSchema = z.discriminatedUnion('kind', [
     kind: z.literal('webhook'),
     url: z.url(),
     secret: secretRef,
-    timeoutMs: positive.default(5000),
+    timeoutMs: millis(10 * MINUTE * 1000).default(5000),
   }),
   z.strictObject({
     kind: z.literal('kubernetes'),
@@ -46,32 +59,35 @@ const executorSchema = z.discriminatedUnion('kind', [
     /** karmada mode: region → Karmada member cluster name (default: the region's name). */
     clusters: z.record(z.string(), z.string()).optional(),
     /** deployments mode: how long new replicas may take to become ready before the move is undone. */
-    readyTimeoutSeconds: positive.default(300),
+    readyTimeoutSeconds: period(DAY).default(300),
   }),
 ]);
 
 export const configSchema = z
   .strictObject({
-    intervalSeconds: positive.default(30),
+    intervalSeconds: period(DAY).default(30),
     /** Window over which rollups are averaged (smoothing: no decision on one spike). */
-    windowSeconds: positive.default(300),
+    windowSeconds: period(DAY).default(300),
     /**
      * The freshest window (seconds), read beside the smoothed one. Load and throttling move work away
      * only while this window still shows them above their high threshold: the smoothed figure lags a
      * recovery by up to `windowSeconds`.
      */
-    recentSeconds: positive.default(60),
+    recentSeconds: period(DAY).default(60),
     /** How far ahead a move's benefit is counted, in seconds of the new placement. */
-    horizonSeconds: positive.default(3600),
+    horizonSeconds: period(30 * DAY).default(3600),
     /** A move must bring more than cost × margin. */
-    margin: z.number().min(1).default(1.5),
+    margin: z.number().min(1).max(100).default(1.5),
     solver: z.enum(['auto', 'milp', 'greedy']).default('auto'),
     /** auto: above this many decision variables the greedy heuristic runs instead of the MILP. */
-    milpMaxVariables: z.int().positive().default(1000),
+    milpMaxVariables: z.int().positive().max(10_000_000).default(1000),
     /** A MILP not proven optimal in this time falls back to the greedy heuristic. */
-    milpTimeLimitSeconds: positive.default(1),
+    milpTimeLimitSeconds: period(HOUR).default(1),
     freshness: z
-      .strictObject({ staleAfterSeconds: positive.default(90), failoverTimeoutSeconds: positive.default(300) })
+      .strictObject({
+        staleAfterSeconds: period(DAY).default(90),
+        failoverTimeoutSeconds: period(7 * DAY).default(300),
+      })
       .prefault({}),
     /** Region load (the larger of allocated share and measured utilization), with its dead band. */
     load: band(0.6, 0.85, 120).prefault({}),
@@ -86,7 +102,7 @@ export const configSchema = z
      * still start somewhere: a perfectly balanced fleet has no room left for its largest jobs. Default:
      * the largest gang running now. 0 turns the reserve off.
      */
-    keepFreeGpus: z.int().min(0).optional(),
+    keepFreeGpus: count(10_000_000).optional(),
     /**
      * Placement steering: each pass, executors that can (`place`, e.g. the twin) get weights for where
      * new work starts, so arrivals fill the least-allocated healthy regions and balancing needs fewer
@@ -118,51 +134,55 @@ export const configSchema = z
     throttle: band(0.05, 0.2, 120).prefault({}),
     /** XID + uncorrectable ECC errors per GPU-hour, in errors, not a fraction. */
     errors: z
-      .strictObject({ low: seconds.default(0.01), high: seconds.default(0.05), persistSeconds: seconds.default(120) })
+      .strictObject({
+        low: z.number().min(0).max(1e6).default(0.01),
+        high: z.number().min(0).max(1e6).default(0.05),
+        persistSeconds: seconds(DAY).default(120),
+      })
       .refine((b) => b.low < b.high, { message: 'low must be below high (the dead band lies between them)' })
       .prefault({}),
     link: z
       .strictObject({
         /** RTT over the fiber floor. */
-        rttRatioLow: z.number().min(1).default(1.3),
-        rttRatioHigh: z.number().min(1).default(1.8),
+        rttRatioLow: z.number().min(1).max(1000).default(1.3),
+        rttRatioHigh: z.number().min(1).max(1000).default(1.8),
         lossPctLow: z.number().min(0).max(100).default(0.2),
         lossPctHigh: z.number().min(0).max(100).default(1),
         /** Throughput over capacity. */
         utilLow: fraction.default(0.7),
         utilHigh: fraction.default(0.92),
-        persistSeconds: seconds.default(60),
+        persistSeconds: seconds(DAY).default(60),
       })
       .refine((l) => l.rttRatioLow < l.rttRatioHigh && l.lossPctLow < l.lossPctHigh && l.utilLow < l.utilHigh, {
         message: 'each low threshold must be below its high threshold',
       })
       .prefault({}),
-    cooldownSeconds: seconds.default(1800),
+    cooldownSeconds: seconds(30 * DAY).default(1800),
     /** A move back to the region a job left within this window is an A→B→A flap, and is refused. */
-    flapWindowSeconds: seconds.default(7200),
+    flapWindowSeconds: seconds(30 * DAY).default(7200),
     limits: z
       .strictObject({
-        movesPerPass: z.int().min(0).default(4),
-        movesPerRegionPerPass: z.int().min(0).default(2),
-        movesPerHour: z.int().min(0).default(20),
+        movesPerPass: count(100_000).default(4),
+        movesPerRegionPerPass: count(100_000).default(2),
+        movesPerHour: count(1_000_000).default(20),
         /** Most GPUs in migration at once, as a share of the fabric's GPUs. */
         disruptionBudget: fraction.default(0.1),
         /** Workloads at or above this priority are never moved for balance (only evacuated). */
-        priorityThreshold: z.number().default(1000),
+        priorityThreshold: z.number().min(-1e9).max(1e9).default(1000),
       })
       .prefault({}),
     backoff: z
       .strictObject({
-        baseSeconds: positive.default(60),
-        maxSeconds: positive.default(3600),
-        maxAttempts: z.int().positive().default(5),
+        baseSeconds: period(DAY).default(60),
+        maxSeconds: period(30 * DAY).default(3600),
+        maxAttempts: z.int().positive().max(1000).default(5),
       })
       .prefault({}),
     migration: z
       .strictObject({
-        restartSeconds: seconds.default(120),
+        restartSeconds: seconds(DAY).default(120),
         /** When a workload does not report its last checkpoint, assume it is half an interval old. */
-        checkpointIntervalSeconds: seconds.default(1800),
+        checkpointIntervalSeconds: seconds(30 * DAY).default(1800),
         /** Bandwidth a transfer may use is the link's spare capacity, but at least this share of it. */
         minBandwidthShare: fraction.default(0.05),
         /**
@@ -170,7 +190,7 @@ export const configSchema = z
          * and the chance that it fails. With it, one large move beats several small ones that bring
          * the same, so the plan makes fewer moves. A divisible set pays it per replica moved.
          */
-        overheadGpuSeconds: seconds.default(3600),
+        overheadGpuSeconds: seconds(30 * DAY).default(3600),
       })
       .prefault({}),
     /** Weights that turn figures into GPU-seconds of value. */
@@ -182,7 +202,7 @@ export const configSchema = z
          * moves (inference, fresh checkpoints) rebalance, while training with an hour-old checkpoint
          * moves only when its region degrades (throttling, errors, failure) or its links do.
          */
-        overloadPerGpu: z.number().min(0).default(0.25),
+        overloadPerGpu: z.number().min(0).max(100).default(0.25),
         /** Slowdown of a throttled GPU. */
         throttleSlowdown: fraction.default(0.5),
         /**
@@ -204,14 +224,14 @@ export const configSchema = z
          * an unknown checkpoint age (half an interval of work lost) barely pays for its move on
          * balance alone, and cheaper moves (fresh checkpoints, inference) do.
          */
-        balancePerGpu: z.number().min(0).default(0.6),
+        balancePerGpu: z.number().min(0).max(100).default(0.6),
       })
       .prefault({}),
     /** Every plan waits for a person (the API's approve/reject) before the executor sees it. */
     requireApproval: z.boolean().default(false),
     /** A plan not approved within this long expires. */
-    approvalTtlSeconds: positive.default(900),
-    verify: z.strictObject({ timeoutSeconds: positive.default(600) }).prefault({}),
+    approvalTtlSeconds: period(30 * DAY).default(900),
+    verify: z.strictObject({ timeoutSeconds: period(7 * DAY).default(600) }).prefault({}),
     executor: executorSchema.prefault({ kind: 'dry-run' }),
     store: z
       .strictObject({ data: z.string().optional(), clickhouse: z.string().optional(), source: z.string().optional() })
@@ -223,12 +243,12 @@ export const configSchema = z
           .optional(),
         alertmanager: z.strictObject({ url: z.url(), generatorURL: z.url().optional() }).optional(),
         webhook: z.strictObject({ url: z.url(), secret: secretRef.optional() }).optional(),
-        timeoutMs: positive.default(5000),
+        timeoutMs: millis(10 * MINUTE * 1000).default(5000),
         /**
          * A hold (a move refused for the same reason as last pass) is written again only after this
          * long, so a pinned job in a hot region does not add a row every pass. 0 writes every pass.
          */
-        holdRepeatSeconds: seconds.default(600),
+        holdRepeatSeconds: seconds(30 * DAY).default(600),
       })
       .prefault({}),
     api: z
@@ -237,7 +257,30 @@ export const configSchema = z
         port: z.int().min(0).max(65535).default(8787),
         tokens: z
           .array(z.strictObject({ name: z.string().min(1), role: z.enum(['viewer', 'operator']), secret: secretRef }))
+          .max(1000)
           .default([]),
+        /**
+         * How long a client may hold a connection (node:http's server timeouts): a client that sends
+         * its headers or body slowly, or keeps an idle socket open, is cut off, token or not.
+         */
+        timeouts: z
+          .strictObject({
+            /** Whole request (headers and body) received within this long, else 408 and close. */
+            requestSeconds: period(10 * MINUTE).default(30),
+            /** Headers received within this long; at most requestSeconds. */
+            headersSeconds: period(10 * MINUTE).default(10),
+            /** An idle keep-alive connection is closed after this long. */
+            keepAliveSeconds: period(10 * MINUTE).default(5),
+            /** A socket with no traffic at all is closed after this long. */
+            idleSeconds: period(HOUR).default(60),
+          })
+          .refine((t) => t.headersSeconds <= t.requestSeconds, {
+            message: 'headersSeconds must not exceed requestSeconds (the headers are part of the request)',
+            path: ['headersSeconds'],
+          })
+          .prefault({}),
+        /** Connections open at once; more are refused. The app and a few operators need a handful. */
+        maxConnections: z.int().min(1).max(65_535).default(256),
       })
       .prefault({}),
   })

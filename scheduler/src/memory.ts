@@ -3,8 +3,8 @@
  * job's move history (cooldown and A→B→A detection), failure backoff, and moves in flight awaiting
  * verification. Plain JSON-able data, so a replay can start from a snapshot and compare.
  */
-import type { Move } from './executor.js';
-import { INITIAL, type HysteresisState } from './hysteresis.js';
+import type { Move } from './act/executor.js';
+import { INITIAL, type HysteresisState } from './assess/hysteresis.js';
 
 export interface RegionMemory {
   load: HysteresisState;

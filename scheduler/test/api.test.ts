@@ -3,8 +3,8 @@
  * the controls, /metrics, /healthz and the OpenAPI document.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningApi } from '../src/api.js';
-import { authenticate } from '../src/api.js';
+import type { RunningApi } from '../src/api/server.js';
+import { authenticate } from '../src/api/server.js';
 import { createScheduler, type Scheduler } from '../src/scheduler.js';
 import { SimulatedFabric, T0, at, fullMesh, region, testConfig, workload } from './fabric.js';
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../src/config.js';
-import type { Observation } from '../src/observation.js';
+import type { Observation } from '../src/observe/observation.js';
 import { createScheduler } from '../src/scheduler.js';
 import { MIN, SimulatedFabric, T0, fullMesh, region, testConfig, workload } from './fabric.js';
 

@@ -9,7 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { registerScheduleCommand } from '../src/cli.js';
 import { ConfigError, loadConfigFile, parseConfig } from '../src/config.js';
-import { createExecutor, createSinks } from '../src/factory.js';
+import { createExecutor, createSinks } from '../src/act/factory.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-sched-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,6 +72,61 @@ describe('config', () => {
         placement: { policy: { kind: 'PropagationPolicy', name: 'new-work' } },
       }),
     ).toBe('valid');
+  });
+
+  it('bounds every number, naming the key', () => {
+    // 30 days as a pass interval would be a timer past 2^31 − 1 ms, which Node runs after 1 ms.
+    expect(keyOf({ intervalSeconds: 30 * 86_400 })).toMatch(/^intervalSeconds \| .*Too big.*86400/);
+    expect(keyOf({ intervalSeconds: 0 })).toMatch(/^intervalSeconds \| .*Too small/);
+    expect(keyOf({ executor: { kind: 'webhook', url: 'http://x', secret: { env: 'X' }, timeoutMs: 1e9 } })).toMatch(
+      /^executor\.timeoutMs \| .*Too big/,
+    );
+    expect(keyOf({ record: { timeoutMs: 1e12 } })).toMatch(/^record\.timeoutMs \| .*Too big/);
+    expect(keyOf({ cooldownSeconds: 1e12 })).toMatch(/^cooldownSeconds \| .*Too big/);
+    expect(keyOf({ margin: 1e6 })).toMatch(/^margin \| .*Too big/);
+    expect(keyOf({ limits: { movesPerHour: 1e12 } })).toMatch(/^limits\.movesPerHour \| .*Too big/);
+    expect(keyOf({ limits: { priorityThreshold: Infinity } })).toMatch(/^limits\.priorityThreshold \| /);
+    expect(keyOf({ backoff: { maxSeconds: 1e12 } })).toMatch(/^backoff\.maxSeconds \| .*Too big/);
+    expect(keyOf({ load: { persistSeconds: 1e9 } })).toMatch(/^load\.persistSeconds \| .*Too big/);
+    expect(keyOf({ value: { balancePerGpu: 1e9 } })).toMatch(/^value\.balancePerGpu \| .*Too big/);
+    expect(keyOf({ milpMaxVariables: 1e12 })).toMatch(/^milpMaxVariables \| .*Too big/);
+    expect(keyOf({ api: { timeouts: { requestSeconds: 1e6 } } })).toMatch(
+      /^api\.timeouts\.requestSeconds \| .*Too big/,
+    );
+    expect(keyOf({ api: { timeouts: { idleSeconds: 0 } } })).toMatch(/^api\.timeouts\.idleSeconds \| .*Too small/);
+    expect(keyOf({ api: { timeouts: { requestSeconds: 5, headersSeconds: 10 } } })).toMatch(
+      /^api\.timeouts\.headersSeconds \| .*must not exceed requestSeconds/,
+    );
+    expect(keyOf({ api: { maxConnections: 0 } })).toMatch(/^api\.maxConnections \| .*Too small/);
+    expect(keyOf({ api: { maxConnections: 1e6 } })).toMatch(/^api\.maxConnections \| .*Too big/);
+    // The defaults sit inside the bounds.
+    expect(parseConfig({}).api).toMatchObject({
+      timeouts: { requestSeconds: 30, headersSeconds: 10, keepAliveSeconds: 5, idleSeconds: 60 },
+      maxConnections: 256,
+    });
+  });
+
+  it('the docker-compose config listens beyond loopback only behind a token', async () => {
+    const path = new URL('../../grafana-plugin/deploy/scheduler.yaml', import.meta.url).pathname;
+    const c = loadConfigFile(path);
+    expect(c.api.host).toBe('0.0.0.0');
+    expect(c.api.tokens).toEqual([{ name: 'grafana', role: 'operator', secret: { env: 'MERIDIAN_SCHEDULER_TOKEN' } }]);
+    // Without the token in the environment the API does not start.
+    const { createScheduler } = await import('../src/scheduler.js');
+    const s = await createScheduler({
+      config: { ...c, api: { ...c.api, port: 0 } },
+      useSolver: false,
+      observe: async (ts) => ({ ts, regions: [], links: [], workloads: [] }),
+    });
+    vi.stubEnv('MERIDIAN_SCHEDULER_TOKEN', '');
+    try {
+      await expect(s.startApi({ host: '127.0.0.1' })).rejects.toThrow(
+        /api\.tokens\.0\.secret: environment variable MERIDIAN_SCHEDULER_TOKEN is not set/,
+      );
+    } finally {
+      vi.unstubAllEnvs();
+      await s.stop();
+    }
   });
 
   it('reports a YAML syntax error with the file name', () => {

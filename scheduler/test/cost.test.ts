@@ -5,7 +5,7 @@
  * also loses the work done since its last checkpoint.
  */
 import { describe, expect, it } from 'vitest';
-import type { Observation } from '../src/observation.js';
+import type { Observation } from '../src/observe/observation.js';
 import { createScheduler } from '../src/scheduler.js';
 import { MIN, SimulatedFabric, T0, fullMesh, region, testConfig, workload } from './fabric.js';
 

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesExecutor } from '../src/executor-kubernetes.js';
-import { createExecutor } from '../src/factory.js';
+import { KubernetesExecutor } from '../src/act/executor-kubernetes.js';
+import { createExecutor } from '../src/act/factory.js';
 import { parseConfig } from '../src/config.js';
-import type { Move } from '../src/executor.js';
+import type { Move } from '../src/act/executor.js';
 
 const TOKEN = 'k8s-test-token';
 let server: Server;

@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DryRunExecutor, WebhookExecutor } from '../src/executors.js';
+import { DryRunExecutor, WebhookExecutor } from '../src/act/executors.js';
 import { createScheduler } from '../src/scheduler.js';
 import { T0, at, fullMesh, region, testConfig, workload } from './fabric.js';
 

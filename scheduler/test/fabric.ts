@@ -3,8 +3,13 @@
  * are a simulation: this machine has no GPUs and no 2,000 km fiber.
  */
 import { parseConfig, type ConfigInput, type SchedulerConfig } from '../src/config.js';
-import type { Executor, Move, MoveOutcome } from '../src/executor.js';
-import type { LinkObservation, Observation, RegionObservation, WorkloadObservation } from '../src/observation.js';
+import type { Executor, Move, MoveOutcome } from '../src/act/executor.js';
+import type {
+  LinkObservation,
+  Observation,
+  RegionObservation,
+  WorkloadObservation,
+} from '../src/observe/observation.js';
 
 export const T0 = Date.UTC(2026, 10, 25, 0, 0, 0);
 export const MIN = 60_000;

@@ -3,7 +3,7 @@
  * backoff, approval, pause, and deterministic replay.
  */
 import { describe, expect, it } from 'vitest';
-import type { Observation } from '../src/observation.js';
+import type { Observation } from '../src/observe/observation.js';
 import { createScheduler } from '../src/scheduler.js';
 import { MIN, SimulatedFabric, T0, at, fullMesh, region, testConfig, workload } from './fabric.js';
 

@@ -3,7 +3,7 @@
  * is tried on (all or nothing, region after region), so it must not leak into the pass's counts.
  */
 import { describe, expect, it } from 'vitest';
-import { PassLedger } from '../src/pass-ledger.js';
+import { PassLedger } from '../src/plan/pass-ledger.js';
 
 describe('PassLedger', () => {
   const start = () =>

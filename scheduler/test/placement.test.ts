@@ -5,13 +5,13 @@
  * not apply and expects the other answer, so it fails if the feature stops working.
  */
 import { describe, expect, it } from 'vitest';
-import { assess } from '../src/assess.js';
+import { assess } from '../src/assess/assess.js';
 import type { ConfigInput } from '../src/config.js';
-import type { Executor, Move, MoveOutcome } from '../src/executor.js';
+import type { Executor, Move, MoveOutcome } from '../src/act/executor.js';
 import { emptyMemory } from '../src/memory.js';
-import type { Observation } from '../src/observation.js';
-import { placementWeights } from '../src/placement.js';
-import { plan } from '../src/plan.js';
+import type { Observation } from '../src/observe/observation.js';
+import { placementWeights } from '../src/plan/placement.js';
+import { plan } from '../src/plan/plan.js';
 import { createScheduler } from '../src/scheduler.js';
 import { MIN, SimulatedFabric, T0, fullMesh, region, testConfig, workload } from './fabric.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type SampleRow, type Store } from '@meridian/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readObservation, FIBER_MS_PER_KM } from '../src/reader.js';
+import { readObservation, FIBER_MS_PER_KM } from '../src/observe/reader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-sched-reader-'));
 let store: Store;

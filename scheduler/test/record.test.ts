@@ -13,10 +13,10 @@ import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { openStore, type Store } from '@meridian/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Executor, Move, MoveOutcome } from '../src/executor.js';
-import type { Observation } from '../src/observation.js';
+import type { Executor, Move, MoveOutcome } from '../src/act/executor.js';
+import type { Observation } from '../src/observe/observation.js';
 import { createScheduler } from '../src/scheduler.js';
-import { AlertmanagerSink, GrafanaSink, WebhookSink } from '../src/sinks.js';
+import { AlertmanagerSink, GrafanaSink, WebhookSink } from '../src/record/sinks.js';
 import { MIN, T0, at, fullMesh, region, testConfig, workload } from './fabric.js';
 
 const ALERT_KEYS = new Set(['labels', 'annotations', 'startsAt', 'endsAt', 'generatorURL']);

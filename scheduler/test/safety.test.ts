@@ -3,7 +3,7 @@
  * checked that way once: see scheduler/README.md). The fabric is simulated; moves land at once.
  */
 import { describe, expect, it } from 'vitest';
-import type { Observation, RegionObservation } from '../src/observation.js';
+import type { Observation, RegionObservation } from '../src/observe/observation.js';
 import { createScheduler, type Scheduler } from '../src/scheduler.js';
 import type { ConfigInput } from '../src/config.js';
 import { MIN, SimulatedFabric, T0, at, fullMesh, region, testConfig, workload } from './fabric.js';

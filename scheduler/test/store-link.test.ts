@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type SampleRow, type Store, type TableRows } from '@meridian/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readObservation } from '../src/reader.js';
+import { readObservation } from '../src/observe/reader.js';
 import { createScheduler } from '../src/scheduler.js';
-import { DryRunExecutor } from '../src/executors.js';
+import { DryRunExecutor } from '../src/act/executors.js';
 import { MIN, testConfig } from './fabric.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-sched-store-link-'));

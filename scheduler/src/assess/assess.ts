@@ -2,11 +2,11 @@
  * Assess: turn an Observation into per-region and per-link states, through the freshness guard and
  * hysteresis. Mutates only the memory it is given (the hysteresis and staleness clocks).
  */
-import { cmp } from './order.js';
-import type { SchedulerConfig } from './config.js';
+import { cmp } from '../order.js';
+import type { SchedulerConfig } from '../config.js';
 import { INITIAL, stepHysteresis, type Band } from './hysteresis.js';
-import { pairKey, regionMemory, type SchedulerMemory } from './memory.js';
-import { findLinks, type Observation, type RegionObservation } from './observation.js';
+import { pairKey, regionMemory, type RegionMemory, type SchedulerMemory } from '../memory.js';
+import { findLinks, type Observation, type RegionObservation } from '../observe/observation.js';
 
 /**
  * ok: may receive work. hot: load or throttling above band. unhealthy: error rate above band.
@@ -95,7 +95,6 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
   const now = obs.ts;
   const regions = new Map<string, RegionAssessment>();
   const staleMs = cfg.freshness.staleAfterSeconds * 1000;
-  const failoverMs = cfg.freshness.failoverTimeoutSeconds * 1000;
   // The fleet's allocated share, over the regions whose figures are fresh.
   let fleetAlloc = 0;
   let fleetTotal = 0;
@@ -105,107 +104,129 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
     fleetTotal += r.gpusTotal;
   }
   const fleetShare = fleetTotal > 0 ? fleetAlloc / fleetTotal : null;
+  for (const r of [...obs.regions].sort((x, y) => cmp(x.region, y.region)))
+    regions.set(r.region, assessRegion(r, regionMemory(mem, r.region), fleetShare, cfg, now));
+  return { ts: now, regions, links: assessLinks(obs, [...regions.keys()], cfg, mem) };
+}
 
-  for (const r of [...obs.regions].sort((x, y) => cmp(x.region, y.region))) {
-    const m = regionMemory(mem, r.region);
-    const stale = r.lastSampleTs === null || now - r.lastSampleTs > staleMs;
-    if (stale) m.staleSince ??= r.lastSampleTs === null ? now : r.lastSampleTs + staleMs;
-    else m.staleSince = null;
+/** One region's status, through its hysteresis states (m is updated), its goodness and its reasons. */
+function assessRegion(
+  r: RegionObservation,
+  m: RegionMemory,
+  fleetShare: number | null,
+  cfg: SchedulerConfig,
+  now: number,
+): RegionAssessment {
+  const staleMs = cfg.freshness.staleAfterSeconds * 1000;
+  const failoverMs = cfg.freshness.failoverTimeoutSeconds * 1000;
+  // mutation-check: freshness guard
+  const stale = r.lastSampleTs === null || now - r.lastSampleTs > staleMs;
+  if (stale) m.staleSince ??= r.lastSampleTs === null ? now : r.lastSampleTs + staleMs;
+  else m.staleSince = null;
 
-    const load = regionLoad(r);
-    const errRate = r.xidRate === null && r.eccRate === null ? null : (r.xidRate ?? 0) + (r.eccRate ?? 0);
-    if (!stale) {
-      m.load = stepHysteresis(m.load, load, band(cfg.load), now);
-      m.throttle = stepHysteresis(m.throttle, r.throttledShare, band(cfg.throttle), now);
-      m.errors = stepHysteresis(m.errors, errRate, band(cfg.errors), now);
-      const above = fleetShare !== null && r.gpusTotal > 0 ? r.gpusAllocated / r.gpusTotal - fleetShare : null;
-      m.balance = stepHysteresis(m.balance, above, band(cfg.balance), now);
-      m.deficit = stepHysteresis(m.deficit ?? INITIAL, above === null ? null : -above, band(cfg.balance), now);
-    }
-    const loadHot = m.load.level === 'high';
-    const throttleHot = m.throttle.level === 'high';
-    const errorsHot = m.errors.level === 'high';
-    // The freshest window, where it was read; otherwise the smoothed one stands for it.
-    const loadRecent = r.utilGpuRecent == null ? load : regionLoad(r, r.utilGpuRecent);
-    const throttleRecent = r.throttledShareRecent == null ? r.throttledShare : r.throttledShareRecent;
-    // Still hot by the freshest window: not yet back at the level where the state clears. (Inside the
-    // dead band it still sheds work, as the smoothed state says; below `low` it has recovered.)
-    const loadNow = loadHot && (loadRecent ?? 0) > cfg.load.low;
-    const throttleNow = throttleHot && (throttleRecent ?? 0) > cfg.throttle.low;
-    const reasons: string[] = [];
-    let status: RegionStatus = 'ok';
-    if (stale) {
-      const silentFor = now - (m.staleSince ?? now);
-      status = silentFor >= failoverMs ? 'failed' : 'unknown';
+  const load = regionLoad(r);
+  const errRate = r.xidRate === null && r.eccRate === null ? null : (r.xidRate ?? 0) + (r.eccRate ?? 0);
+  if (!stale) {
+    m.load = stepHysteresis(m.load, load, band(cfg.load), now);
+    m.throttle = stepHysteresis(m.throttle, r.throttledShare, band(cfg.throttle), now);
+    m.errors = stepHysteresis(m.errors, errRate, band(cfg.errors), now);
+    const above = fleetShare !== null && r.gpusTotal > 0 ? r.gpusAllocated / r.gpusTotal - fleetShare : null;
+    m.balance = stepHysteresis(m.balance, above, band(cfg.balance), now);
+    m.deficit = stepHysteresis(m.deficit ?? INITIAL, above === null ? null : -above, band(cfg.balance), now);
+  }
+  const loadHot = m.load.level === 'high';
+  const throttleHot = m.throttle.level === 'high';
+  const errorsHot = m.errors.level === 'high';
+  // The freshest window, where it was read; otherwise the smoothed one stands for it.
+  const loadRecent = r.utilGpuRecent == null ? load : regionLoad(r, r.utilGpuRecent);
+  const throttleRecent = r.throttledShareRecent == null ? r.throttledShare : r.throttledShareRecent;
+  // Still hot by the freshest window: not yet back at the level where the state clears. (Inside the
+  // dead band it still sheds work, as the smoothed state says; below `low` it has recovered.)
+  const loadNow = loadHot && (loadRecent ?? 0) > cfg.load.low;
+  // mutation-check: freshest window: cleared
+  const throttleNow = throttleHot && (throttleRecent ?? 0) > cfg.throttle.low;
+  const reasons: string[] = [];
+  let status: RegionStatus = 'ok';
+  if (stale) {
+    const silentFor = now - (m.staleSince ?? now);
+    status = silentFor >= failoverMs ? 'failed' : 'unknown';
+    reasons.push(
+      r.lastSampleTs === null
+        ? 'no data'
+        : `data ${Math.round((now - r.lastSampleTs) / 1000)} s old (stale after ${cfg.freshness.staleAfterSeconds} s)`,
+    );
+  } else if (errorsHot) {
+    status = 'unhealthy';
+    reasons.push(`errors ${(errRate ?? 0).toFixed(3)}/GPU-h above ${cfg.errors.high}`);
+  } else if (loadHot || throttleHot) {
+    status = 'hot';
+    if (loadHot)
       reasons.push(
-        r.lastSampleTs === null
-          ? 'no data'
-          : `data ${Math.round((now - r.lastSampleTs) / 1000)} s old (stale after ${cfg.freshness.staleAfterSeconds} s)`,
+        `load ${pctText(load)} (hot: rose above ${pctText(cfg.load.high)}, clears at ${pctText(cfg.load.low)})`,
       );
-    } else if (errorsHot) {
-      status = 'unhealthy';
-      reasons.push(`errors ${(errRate ?? 0).toFixed(3)}/GPU-h above ${cfg.errors.high}`);
-    } else if (loadHot || throttleHot) {
-      status = 'hot';
-      if (loadHot)
-        reasons.push(
-          `load ${pctText(load)} (hot: rose above ${pctText(cfg.load.high)}, clears at ${pctText(cfg.load.low)})`,
-        );
-      if (throttleHot)
-        reasons.push(
-          `throttled ${pctText(r.throttledShare)} (hot: rose above ${pctText(cfg.throttle.high)}, clears at ${pctText(cfg.throttle.low)})`,
-        );
-      if (!loadNow && !throttleNow)
-        reasons.push(
-          `cleared in the last ${cfg.recentSeconds} s (load ${pctText(loadRecent)}, throttled ${pctText(throttleRecent)}): nothing leaves for it`,
-        );
-    }
-
-    // Hysteresis gates every penalty: inside the dead band a region is worth exactly what it was, so
-    // small wobbles cannot change the planner's answer.
-    let goodness = 1;
-    let servingGoodness = 1;
-    if (status === 'failed') goodness = servingGoodness = 0;
-    else {
-      // Throttling that has cleared no longer slows what runs here.
-      if (throttleNow) {
-        goodness -= cfg.value.throttleSlowdown * (r.throttledShare ?? 0);
-        servingGoodness -= cfg.value.inferenceThrottleSlowdown * (r.throttledShare ?? 0);
-      }
-      if (errorsHot) {
-        const lost = cfg.value.errorPenalty * Math.min(1, (errRate ?? 0) / cfg.errors.high);
-        goodness -= lost;
-        servingGoodness -= lost;
-      }
-    }
-    const mid = (cfg.load.low + cfg.load.high) / 2;
-    regions.set(r.region, {
-      region: r.region,
-      status,
-      load: load ?? 0,
-      loadRecent: loadRecent ?? 0,
-      loadHot,
-      throttleHot,
-      hotNow: status === 'hot' && (loadNow || throttleNow),
-      heating: status === 'ok' && ((loadRecent ?? 0) >= cfg.load.high || (throttleRecent ?? 0) >= cfg.throttle.high),
-      errorsHot,
-      imbalanced: !stale && m.balance.level === 'high',
-      starved: !stale && m.deficit?.level === 'high',
-      share: r.gpusTotal > 0 ? r.gpusAllocated / r.gpusTotal : 0,
-      goodness: Math.max(0, goodness),
-      servingGoodness: Math.max(0, servingGoodness),
-      gpusTotal: r.gpusTotal,
-      gpusAllocated: r.gpusAllocated,
-      ceilingGpus: Math.min(r.gpusTotal, Math.floor(cfg.load.high * r.gpusTotal)),
-      targetGpus: loadNow && !stale ? Math.floor(mid * r.gpusTotal) : null,
-      gpuModels: r.gpuModels,
-      gpuMemoryBytes: r.gpuMemoryBytes,
-      reasons,
-    });
+    if (throttleHot)
+      reasons.push(
+        `throttled ${pctText(r.throttledShare)} (hot: rose above ${pctText(cfg.throttle.high)}, clears at ${pctText(cfg.throttle.low)})`,
+      );
+    if (!loadNow && !throttleNow)
+      reasons.push(
+        `cleared in the last ${cfg.recentSeconds} s (load ${pctText(loadRecent)}, throttled ${pctText(throttleRecent)}): nothing leaves for it`,
+      );
   }
 
+  // Hysteresis gates every penalty: inside the dead band a region is worth exactly what it was, so
+  // small wobbles cannot change the planner's answer.
+  let goodness = 1;
+  let servingGoodness = 1;
+  if (status === 'failed') goodness = servingGoodness = 0;
+  else {
+    // Throttling that has cleared no longer slows what runs here.
+    if (throttleNow) {
+      goodness -= cfg.value.throttleSlowdown * (r.throttledShare ?? 0);
+      servingGoodness -= cfg.value.inferenceThrottleSlowdown * (r.throttledShare ?? 0);
+    }
+    if (errorsHot) {
+      const lost = cfg.value.errorPenalty * Math.min(1, (errRate ?? 0) / cfg.errors.high);
+      goodness -= lost;
+      servingGoodness -= lost;
+    }
+  }
+  const mid = (cfg.load.low + cfg.load.high) / 2;
+  return {
+    region: r.region,
+    status,
+    load: load ?? 0,
+    loadRecent: loadRecent ?? 0,
+    loadHot,
+    throttleHot,
+    hotNow: status === 'hot' && (loadNow || throttleNow),
+    heating: status === 'ok' && ((loadRecent ?? 0) >= cfg.load.high || (throttleRecent ?? 0) >= cfg.throttle.high),
+    errorsHot,
+    imbalanced: !stale && m.balance.level === 'high',
+    starved: !stale && m.deficit?.level === 'high',
+    share: r.gpusTotal > 0 ? r.gpusAllocated / r.gpusTotal : 0,
+    goodness: Math.max(0, goodness),
+    servingGoodness: Math.max(0, servingGoodness),
+    gpusTotal: r.gpusTotal,
+    gpusAllocated: r.gpusAllocated,
+    ceilingGpus: Math.min(r.gpusTotal, Math.floor(cfg.load.high * r.gpusTotal)),
+    targetGpus: loadNow && !stale ? Math.floor(mid * r.gpusTotal) : null,
+    gpuModels: r.gpuModels,
+    gpuMemoryBytes: r.gpuMemoryBytes,
+    reasons,
+  };
+}
+
+/** Each region pair's link state, through its hysteresis (mem.links is updated). */
+function assessLinks(
+  obs: Observation,
+  names: readonly string[],
+  cfg: SchedulerConfig,
+  mem: SchedulerMemory,
+): Map<string, LinkAssessment> {
+  const now = obs.ts;
+  const staleMs = cfg.freshness.staleAfterSeconds * 1000;
   const links = new Map<string, LinkAssessment>();
-  const names = [...regions.keys()];
   const L = cfg.link;
   for (let i = 0; i < names.length; i++) {
     for (let j = i + 1; j < names.length; j++) {
@@ -264,5 +285,5 @@ export function assess(obs: Observation, cfg: SchedulerConfig, mem: SchedulerMem
       });
     }
   }
-  return { ts: now, regions, links };
+  return links;
 }

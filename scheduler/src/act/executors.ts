@@ -4,7 +4,7 @@
  * HMAC-SHA256; a 2xx means accepted).
  */
 import { weightsObject, type Executor, type Move, type MoveOutcome, type PlaceOutcome } from './executor.js';
-import { signBody } from './sinks.js';
+import { signBody } from '../record/sinks.js';
 
 export class DryRunExecutor implements Executor {
   readonly name = 'dry-run';

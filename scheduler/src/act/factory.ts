@@ -2,10 +2,10 @@
  * Builds the executor and the record sinks a config names. Secrets are read here, at start-up, from
  * the env variable or file the config points at; they are never logged.
  */
-import { readSecret, type SchedulerConfig } from './config.js';
+import { readSecret, type SchedulerConfig } from '../config.js';
 import type { Executor } from './executor.js';
 import { DryRunExecutor, WebhookExecutor } from './executors.js';
-import { AlertmanagerSink, GrafanaSink, WebhookSink, type Sink } from './sinks.js';
+import { AlertmanagerSink, GrafanaSink, WebhookSink, type Sink } from '../record/sinks.js';
 
 /**
  * The Kubernetes client is imported only when the config asks for it: it costs seconds and tens of

@@ -17,7 +17,7 @@
  * (config value.balancePerGpu). Unlike max − min it is a sum over regions, so each move's part in
  * it is its own, and a greedy pass prices it exactly.
  */
-import type { WorkloadObservation } from './observation.js';
+import type { WorkloadObservation } from '../observe/observation.js';
 
 export interface DestOption {
   readonly region: string;
@@ -92,6 +92,7 @@ export interface Solution {
 export function coefficient(c: Candidate, o: DestOption, margin: number): number {
   // A small priority term makes low-priority work move first among equals (descheduler's order).
   const priorityTieBreak = 1e-3 * c.unitGpus * Math.max(0, c.workload.priority);
+  // mutation-check: cost vs benefit
   return c.unitGpus * (o.valuePerGpu - c.sourceValuePerGpu) - margin * o.costPerUnit - priorityTieBreak;
 }
 

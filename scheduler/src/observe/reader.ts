@@ -105,16 +105,47 @@ export function workloadFromRow(w: Record<string, unknown>): WorkloadObservation
   };
 }
 
-export async function readObservation(store: Store, now: number, opts: ReadOptions): Promise<Observation> {
-  const from = chTime(now - opts.windowSeconds * 1000);
-  const to = chTime(now);
-  const src = opts.source ?? '';
-  const srcCond = "({source:String} = '' OR source = {source:String})";
-  const recent = chTime(now - Math.min(opts.recentSeconds ?? 60, opts.windowSeconds) * 1000);
-  const params = { from, to, source: src, recent };
-  const gpu1m = rollupTable('gpu', '1m');
-  const link1m = rollupTable('link', '1m');
+/** Bound parameters every windowed query shares, and the source filter. */
+interface Window {
+  readonly params: { from: string; to: string; source: string; recent: string };
+  readonly srcCond: string;
+}
 
+export async function readObservation(store: Store, now: number, opts: ReadOptions): Promise<Observation> {
+  const src = opts.source ?? '';
+  const recent = chTime(now - Math.min(opts.recentSeconds ?? 60, opts.windowSeconds) * 1000);
+  const win: Window = {
+    params: { from: chTime(now - opts.windowSeconds * 1000), to: chTime(now), source: src, recent },
+    srcCond: "({source:String} = '' OR source = {source:String})",
+  };
+  const regionRows = await readRegionRows(store, win);
+  // last_checkpoint_ts comes back as epoch ms, the unit writers use, so one mapping serves both.
+  const workloadRows = await store.query<Record<string, unknown>>(
+    `SELECT workload_id, kind, comm_class, gpus, region, checkpoint_bytes, state, priority, pinned,
+            coupled_with, replica_gpus, gpu_model, min_gpu_memory,
+            toUnixTimestamp64Milli(last_checkpoint_ts) AS last_checkpoint_ts, low_comm, latency_budget_ms
+     FROM workloads FINAL
+     WHERE state IN ('running', 'migrating', 'queued') AND ${win.srcCond}
+     ORDER BY workload_id`,
+    { source: src },
+  );
+  const linkRows = await readLinkRows(store, win);
+
+  // Queued work holds no GPUs yet: it is kept apart, for the plan to make room for a gang.
+  const workloads = workloadRows.filter((r) => r.state !== 'queued').map(workloadFromRow);
+  const queued = workloadRows.filter((r) => r.state === 'queued').map(workloadFromRow);
+  const allocated = new Map<string, number>();
+  for (const w of workloads) allocated.set(w.region, (allocated.get(w.region) ?? 0) + w.gpus);
+  const regions = buildRegions(regionRows, workloads, allocated, opts.thermalLimitC ?? 85);
+  return { ts: now, regions, links: buildLinks(linkRows), workloads, queued };
+}
+
+type RegionRows = Awaited<ReturnType<typeof readRegionRows>>;
+type LinkRows = Awaited<ReturnType<typeof readLinkRows>>;
+
+/** Per-region GPU figures over the window, freshness, inventory and the declared topology. */
+async function readRegionRows(store: Store, win: Window) {
+  const { params, srcCond } = win;
   // Per GPU first, then per region. Error counts are the writer's per-sample increases summed, which
   // count a counter reset from zero where max − min of the cumulative values would miss it.
   const xid = increase('xid_count');
@@ -140,7 +171,7 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
               sum(${dbe}) AS dbe_delta,
               anyLast(model) AS model,
               greatest(dateDiff('second', min(ts), max(ts)) + 60, 60) / 3600 AS hours
-       FROM ${gpu1m}
+       FROM ${rollupTable('gpu', '1m')}
        WHERE ts >= toStartOfMinute(toDateTime64({from:String}, 3, 'UTC')) AND ts <= toDateTime64({to:String}, 3, 'UTC') AND ${srcCond}
        GROUP BY region, gpu_uuid
      )
@@ -161,6 +192,12 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
   const topoRegions = await store.query<{ id: string; gpus: string | number }>(
     `SELECT id, argMax(gpus, updated) AS gpus FROM topology WHERE kind = 'region' GROUP BY id`,
   );
+  return { gpuRows, fresh, inventory, topoRegions };
+}
+
+/** Per-link figures over the window, freshness and capacity, and the declared links. */
+async function readLinkRows(store: Store, win: Window) {
+  const { params, srcCond } = win;
   const topoLinks = await store.query<{
     id: string;
     region: string;
@@ -174,21 +211,11 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
             argMax(equipment_delay_ms, updated) AS equipment_delay_ms
      FROM topology WHERE kind = 'link' GROUP BY id`,
   );
-  // last_checkpoint_ts comes back as epoch ms, the unit writers use, so one mapping serves both.
-  const workloadRows = await store.query<Record<string, unknown>>(
-    `SELECT workload_id, kind, comm_class, gpus, region, checkpoint_bytes, state, priority, pinned,
-            coupled_with, replica_gpus, gpu_model, min_gpu_memory,
-            toUnixTimestamp64Milli(last_checkpoint_ts) AS last_checkpoint_ts, low_comm, latency_budget_ms
-     FROM workloads FINAL
-     WHERE state IN ('running', 'migrating', 'queued') AND ${srcCond}
-     ORDER BY workload_id`,
-    { source: src },
-  );
   const linkRows = await store.query<Record<string, unknown>>(
     `SELECT region_from, region_to,
             ${read('rtt_avg', 'avg')} AS rtt, ${read('loss_pct', 'avg')} AS loss, ${read('jitter', 'avg')} AS jitter,
             ${read('throughput', 'avg')} AS tput, toString(max(ts)) AS last
-     FROM ${link1m}
+     FROM ${rollupTable('link', '1m')}
      WHERE ts >= toStartOfMinute(toDateTime64({from:String}, 3, 'UTC')) AND ts <= toDateTime64({to:String}, 3, 'UTC') AND ${srcCond}
        AND region_to != ''
      GROUP BY region_from, region_to
@@ -206,12 +233,16 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
     params,
   );
 
-  // Queued work holds no GPUs yet: it is kept apart, for the plan to make room for a gang.
-  const workloads = workloadRows.filter((r) => r.state !== 'queued').map(workloadFromRow);
-  const queued = workloadRows.filter((r) => r.state === 'queued').map(workloadFromRow);
-  const allocated = new Map<string, number>();
-  for (const w of workloads) allocated.set(w.region, (allocated.get(w.region) ?? 0) + w.gpus);
+  return { topoLinks, linkRows, linkFresh };
+}
 
+function buildRegions(
+  rows: RegionRows,
+  workloads: readonly WorkloadObservation[],
+  allocated: ReadonlyMap<string, number>,
+  limitC: number,
+): RegionObservation[] {
+  const { gpuRows, fresh, inventory, topoRegions } = rows;
   const names = new Set<string>([
     ...gpuRows.map((r) => String(r.region)),
     ...topoRegions.map((r) => r.id),
@@ -223,9 +254,8 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
   const freshBy = new Map(fresh.map((r) => [r.region, tsOf(r.last)]));
   const invBy = new Map(inventory.map((r) => [r.region, r]));
   const topoBy = new Map(topoRegions.map((r) => [r.id, num(r.gpus) ?? 0]));
-  const limitC = opts.thermalLimitC ?? 85;
 
-  const regions: RegionObservation[] = [...names].sort().map((name) => {
+  return [...names].sort().map((name) => {
     const g = gpuBy.get(name);
     const seen = num(g?.gpus) ?? 0;
     const total = Math.max(topoBy.get(name) ?? 0, seen);
@@ -256,7 +286,10 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
       lastSampleTs: freshBy.get(name) ?? null,
     };
   });
+}
 
+function buildLinks(rows: LinkRows): LinkObservation[] {
+  const { topoLinks, linkRows, linkFresh } = rows;
   const floorBy = new Map<string, { floor: number; cap: number }>();
   for (const t of topoLinks) {
     const floor = 2 * (num(t.route_km) ?? 0) * FIBER_MS_PER_KM + (num(t.equipment_delay_ms) ?? 0);
@@ -266,7 +299,7 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
   }
   const linkFreshBy = new Map(linkFresh.map((r) => [`${r.region_from}->${r.region_to}`, tsOf(r.last)]));
   const linkCapBy = new Map(linkFresh.map((r) => [`${r.region_from}->${r.region_to}`, num(r.cap)]));
-  const links: LinkObservation[] = linkRows.map((l) => {
+  return linkRows.map((l) => {
     const key = `${String(l.region_from)}->${String(l.region_to)}`;
     const topo = floorBy.get(key);
     const cap = linkCapBy.get(key) ?? (topo && topo.cap > 0 ? topo.cap : null);
@@ -282,5 +315,4 @@ export async function readObservation(store: Store, now: number, opts: ReadOptio
       lastSampleTs: linkFreshBy.get(key) ?? tsOf(l.last),
     };
   });
-  return { ts: now, regions, links, workloads, queued };
 }

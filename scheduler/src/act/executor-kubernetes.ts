@@ -10,7 +10,7 @@
  * Placement (karmada mode, with `placementPolicy`): the static weights of one PropagationPolicy or
  * ClusterPropagationPolicy, the one that governs NEW workloads, are set to the placement weights.
  */
-import { cmp } from './order.js';
+import { cmp } from '../order.js';
 import { AppsV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Executor, Move, MoveOutcome, PlaceOutcome } from './executor.js';
 

@@ -3,7 +3,7 @@
  * Kubernetes/Karmada, or the twin (sim/ implements it). Kept tiny on purpose: a move is gang-atomic
  * (a workload moves whole), and the executor reports how it went.
  */
-import { cmp } from './order.js';
+import { cmp } from '../order.js';
 
 export interface Move {
   readonly moveId: string;

@@ -1,4 +1,4 @@
-import { cmp } from './order.js';
+import { cmp } from '../order.js';
 /**
  * Alert state in Alertmanager's v2 push model: labels are the identity (alertname, region_from,
  * region_to, workload_class, severity), firing alerts are re-sent every pass with an endsAt a few

@@ -11,12 +11,12 @@
  * enforced (the reserve region stays half empty) and widens the spread for as long as it stands.
  * Room is made when a gang is actually queued instead (plan.ts, makeRoom).
  */
-import { cmp } from './order.js';
-import type { Assessment, RegionAssessment } from './assess.js';
-import type { SchedulerConfig } from './config.js';
-import { unlandedMoves, type SchedulerMemory } from './memory.js';
+import { cmp } from '../order.js';
+import type { Assessment, RegionAssessment } from '../assess/assess.js';
+import type { SchedulerConfig } from '../config.js';
+import { unlandedMoves, type SchedulerMemory } from '../memory.js';
 import { shiftAllocation } from './problem.js';
-import type { Observation } from './observation.js';
+import type { Observation } from '../observe/observation.js';
 
 /**
  * `ok` and not heating; or hot by load alone with the freshest window already below the level where

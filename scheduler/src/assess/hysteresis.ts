@@ -27,6 +27,7 @@ export function stepHysteresis(prev: HysteresisState, value: number | null, band
   const crossing = prev.level === 'normal' ? value >= band.high : value <= band.low;
   if (!crossing) return { level: prev.level, pendingSince: null };
   const since = prev.pendingSince ?? now;
+  // mutation-check: persistence
   if (now - since >= band.persistMs) {
     return { level: prev.level === 'normal' ? 'high' : 'normal', pendingSince: null };
   }
