@@ -1,18 +1,20 @@
 /**
- * A small, deterministic fleet written through the store's real writer, with every catalog metric
- * filled in from the catalog itself (kind, type and range). For the dashboard tests until the twin's
- * scenarios exist, and for anyone who wants every panel to show data. Not exported from the package
- * index (it needs a Store); import `@meridian/dashboards/seed`.
+ * Catalog history: a small, deterministic fleet written through the store's real writer, with every
+ * catalog metric filled in from the catalog itself (kind, type and range), MIG, and 31 days of
+ * history. The twin's own rows (../seed.ts) cover the last minutes of what it models; this fills
+ * what it does not (metrics it does not model, history long enough for every rollup), so that every
+ * dashboard panel has data. The dashboards' query test seeds both into one store.
  *
  * Time layout, so that every rollup has data for every range the tests use:
  *   - 1 Hz for the last 20 minutes          (raw table; feeds the 1m and 1h rollups through the views)
  *   - one row a minute from 26 h to 20 min  (1m rollup for the 24 h range)
  *   - one row an hour from 31 d to 26 h     (1h rollup for the 30 d range)
  */
-import { labelsOf, metricsOf, type Entity, type MetricDef } from '@meridian/catalog';
+import { labelsOf, metricsOf, type Entity } from '@meridian/catalog';
 import type { SampleRow, Store, TableRows } from '@meridian/store';
+import { sampleValue } from './values.js';
 
-export interface SeedOptions {
+export interface FleetSeedOptions {
   /** The instant the data ends at (epoch ms); default now, floored to the second. */
   readonly now?: number;
   readonly regions?: readonly string[];
@@ -20,7 +22,7 @@ export interface SeedOptions {
   readonly gpusPerHost?: number;
 }
 
-export interface SeedResult {
+export interface FleetSeedResult {
   readonly now: number;
   readonly regions: readonly string[];
   readonly hosts: readonly string[];
@@ -44,29 +46,6 @@ export function seedInstants(now: number): number[] {
   return out;
 }
 
-const isInt = (m: MetricDef) => m.type !== 'Float32' && m.type !== 'Float64';
-
-/** A plausible value for a metric at an instant for series number `i`, inside the catalog's range. */
-export function sampleValue(m: MetricDef, t: number, i: number, t0: number): number {
-  const lo = m.range?.min ?? 0;
-  // Capped so integers stay exact in a JS number (disk sizes reach 2^60 in the catalog).
-  const hi = Math.min(m.range?.max ?? (isInt(m) ? 1000 : 100), 2 ** 50);
-  if (m.kind === 'counter') {
-    // Cumulative: grows by (i % 3 + 1) per minute from the start of the data.
-    const v = Math.floor(((t - t0) / MIN) * ((i % 3) + 1));
-    return Math.min(v, hi === 1000 && !m.range ? Number.MAX_SAFE_INTEGER : hi);
-  }
-  if (m.kind === 'state') {
-    if (m.unit === 'bitmask') return ((i + Math.floor(t / (10 * MIN))) % 2) * 4;
-    const span = Math.min(hi - lo, 3);
-    return lo + ((i + Math.floor(t / (10 * MIN))) % (span + 1));
-  }
-  if (m.unit === 'bool') return (i + Math.floor(t / (5 * MIN))) % 4 === 0 ? 1 : 0;
-  const wave = 0.5 + 0.5 * Math.sin(t / (7 * MIN) + i);
-  const v = lo + (hi - lo) * (0.2 + 0.4 * wave);
-  return isInt(m) ? Math.round(v) : Math.round(v * 1000) / 1000;
-}
-
 function metricsRow(entity: Entity, t: number, i: number, t0: number): Record<string, number> {
   const row: Record<string, number> = {};
   for (const m of metricsOf(entity)) row[m.name] = sampleValue(m, t, i, t0);
@@ -87,7 +66,7 @@ async function writeAll(store: Store, entity: Entity, rows: SampleRow[]): Promis
 }
 
 /** Writes the fleet, its links and the aux tables. Labels are checked against the catalog. */
-export async function seedFleet(store: Store, opts: SeedOptions = {}): Promise<SeedResult> {
+export async function seedFleet(store: Store, opts: FleetSeedOptions = {}): Promise<FleetSeedResult> {
   const now = opts.now ?? Math.floor(Date.now() / SEC) * SEC;
   const regions = opts.regions ?? ['eu-west', 'us-east'];
   const hostsPerRegion = opts.hostsPerRegion ?? 2;
