@@ -65,6 +65,94 @@ async function writeAll(store: Store, entity: Entity, rows: SampleRow[]): Promis
   return written;
 }
 
+type SeedGpu = { region: string; host: string; gpu_uuid: string; index: number; mig: string; profile: string };
+type SeedLink = { id: string; from: string; to: string; host: string };
+
+/** The tables beside the samples: inventory, topology, workloads and scheduler decisions. */
+async function writeAux(
+  store: Store,
+  now: number,
+  regions: readonly string[],
+  gpusPerRegion: number,
+  gpus: readonly SeedGpu[],
+  links: readonly SeedLink[],
+): Promise<void> {
+  const inventory: TableRows['inventory'][] = gpus.map((g) => ({
+    ts: now - DAY,
+    source: SOURCE,
+    region: g.region,
+    host: g.host,
+    gpu_uuid: g.mig ? `MIG-${g.gpu_uuid}-${g.mig}` : g.gpu_uuid,
+    gpu_index: g.index,
+    model: 'NVIDIA H100 80GB HBM3',
+    memory_total: 80 * 2 ** 30,
+    mig_mode: g.mig ? 'Enabled' : 'Disabled',
+    mig_parent_uuid: g.mig ? g.gpu_uuid : '',
+    mig_profile: g.profile,
+  }));
+  await store.insert('inventory', inventory);
+  const topology: TableRows['topology'][] = [
+    ...regions.map((r) => ({
+      updated: now - DAY,
+      source: SOURCE,
+      kind: 'region' as const,
+      id: r,
+      region: r,
+      gpus: gpusPerRegion,
+    })),
+    ...links.map((l) => ({
+      updated: now - DAY,
+      source: SOURCE,
+      kind: 'link' as const,
+      id: l.id,
+      region: l.from,
+      region_to: l.to,
+      route_km: 2000,
+      capacity_gbps: 400,
+      equipment_delay_ms: 0.2,
+    })),
+  ];
+  await store.insert('topology', topology);
+  const states = ['running', 'queued', 'migrating', 'done'] as const;
+  const workloads: TableRows['workloads'][] = Array.from({ length: 12 }, (_v, i) => ({
+    ts: now - (i + 1) * HOUR,
+    source: SOURCE,
+    workload_id: `w${i}`,
+    kind: 'training',
+    comm_class: 'data_parallel',
+    gpus: 8,
+    region: regions[i % regions.length] as string,
+    checkpoint_bytes: 2 ** 36,
+    state: states[i % states.length] as (typeof states)[number],
+  }));
+  await store.insert('workloads', workloads);
+  const reasons = ['region hot: util above 92%', 'link degraded: loss 2%'];
+  const limits = ['cooldown', 'moves-per-pass', 'disruption-budget'];
+  const decisions: TableRows['scheduler_decisions'][] = [];
+  for (let i = 0; i < 60; i++) {
+    // Two moves and a rejection in the last 15 minutes, the rest spread over 30 days.
+    const move = i % 3 !== 2;
+    decisions.push({
+      ts: i < 3 ? now - (i + 1) * 3 * MIN : now - Math.floor((i * 30 * DAY) / 60),
+      decision_id: `d${i}`,
+      pass_id: `p${Math.floor(i / 2)}`,
+      workload_id: `w${i % 12}`,
+      action: move ? 'move' : 'reject',
+      region_from: regions[i % regions.length] as string,
+      region_to: move ? (regions[(i + 1) % regions.length] as string) : '',
+      reason: move ? (reasons[i % 2] as string) : (limits[i % 3] as string),
+      inputs: '{}',
+      scores: '{}',
+      limits: move ? ['benefit>cost×margin'] : [limits[i % 3] as string],
+      executor: 'twin',
+      outcome: move ? 'applied' : 'rejected',
+      benefit: 10 + i,
+      cost: 2 + (i % 5),
+    });
+  }
+  await store.insert('scheduler_decisions', decisions);
+}
+
 /** Writes the fleet, its links and the aux tables. Labels are checked against the catalog. */
 export async function seedFleet(store: Store, opts: FleetSeedOptions = {}): Promise<FleetSeedResult> {
   const now = opts.now ?? Math.floor(Date.now() / SEC) * SEC;
@@ -85,7 +173,7 @@ export async function seedFleet(store: Store, opts: FleetSeedOptions = {}): Prom
   }
 
   const hosts: { region: string; host: string }[] = [];
-  const gpus: { region: string; host: string; gpu_uuid: string; index: number; mig: string; profile: string }[] = [];
+  const gpus: SeedGpu[] = [];
   for (const region of regions) {
     for (let h = 0; h < hostsPerRegion; h++) {
       const host = `${region}-h${h}`;
@@ -103,7 +191,7 @@ export async function seedFleet(store: Store, opts: FleetSeedOptions = {}): Prom
   const gpuRows: SampleRow[] = [];
   const hostRows: SampleRow[] = [];
   const linkRows: SampleRow[] = [];
-  const links: { id: string; from: string; to: string; host: string }[] = [];
+  const links: SeedLink[] = [];
   for (let a = 0; a < regions.length; a++) {
     for (let b = 0; b < regions.length; b++) {
       const from = regions[a] as string;
@@ -158,80 +246,7 @@ export async function seedFleet(store: Store, opts: FleetSeedOptions = {}): Prom
     link: await writeAll(store, 'link', linkRows),
   };
 
-  const inventory: TableRows['inventory'][] = gpus.map((g) => ({
-    ts: now - DAY,
-    source: SOURCE,
-    region: g.region,
-    host: g.host,
-    gpu_uuid: g.mig ? `MIG-${g.gpu_uuid}-${g.mig}` : g.gpu_uuid,
-    gpu_index: g.index,
-    model: 'NVIDIA H100 80GB HBM3',
-    memory_total: 80 * 2 ** 30,
-    mig_mode: g.mig ? 'Enabled' : 'Disabled',
-    mig_parent_uuid: g.mig ? g.gpu_uuid : '',
-    mig_profile: g.profile,
-  }));
-  await store.insert('inventory', inventory);
-  const topology: TableRows['topology'][] = [
-    ...regions.map((r) => ({
-      updated: now - DAY,
-      source: SOURCE,
-      kind: 'region' as const,
-      id: r,
-      region: r,
-      gpus: hostsPerRegion * gpusPerHost,
-    })),
-    ...links.map((l) => ({
-      updated: now - DAY,
-      source: SOURCE,
-      kind: 'link' as const,
-      id: l.id,
-      region: l.from,
-      region_to: l.to,
-      route_km: 2000,
-      capacity_gbps: 400,
-      equipment_delay_ms: 0.2,
-    })),
-  ];
-  await store.insert('topology', topology);
-  const states = ['running', 'queued', 'migrating', 'done'] as const;
-  const workloads: TableRows['workloads'][] = Array.from({ length: 12 }, (_v, i) => ({
-    ts: now - (i + 1) * HOUR,
-    source: SOURCE,
-    workload_id: `w${i}`,
-    kind: 'training',
-    comm_class: 'data_parallel',
-    gpus: 8,
-    region: regions[i % regions.length] as string,
-    checkpoint_bytes: 2 ** 36,
-    state: states[i % states.length] as (typeof states)[number],
-  }));
-  await store.insert('workloads', workloads);
-  const reasons = ['region hot: util above 92%', 'link degraded: loss 2%'];
-  const limits = ['cooldown', 'moves-per-pass', 'disruption-budget'];
-  const decisions: TableRows['scheduler_decisions'][] = [];
-  for (let i = 0; i < 60; i++) {
-    // Two moves and a rejection in the last 15 minutes, the rest spread over 30 days.
-    const move = i % 3 !== 2;
-    decisions.push({
-      ts: i < 3 ? now - (i + 1) * 3 * MIN : now - Math.floor((i * 30 * DAY) / 60),
-      decision_id: `d${i}`,
-      pass_id: `p${Math.floor(i / 2)}`,
-      workload_id: `w${i % 12}`,
-      action: move ? 'move' : 'reject',
-      region_from: regions[i % regions.length] as string,
-      region_to: move ? (regions[(i + 1) % regions.length] as string) : '',
-      reason: move ? (reasons[i % 2] as string) : (limits[i % 3] as string),
-      inputs: '{}',
-      scores: '{}',
-      limits: move ? ['benefit>cost×margin'] : [limits[i % 3] as string],
-      executor: 'twin',
-      outcome: move ? 'applied' : 'rejected',
-      benefit: 10 + i,
-      cost: 2 + (i % 5),
-    });
-  }
-  await store.insert('scheduler_decisions', decisions);
+  await writeAux(store, now, regions, hostsPerRegion * gpusPerHost, gpus, links);
   return {
     now,
     regions,
