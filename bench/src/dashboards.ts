@@ -25,9 +25,16 @@ import {
   panelQueries,
   type PanelQuery,
 } from '@meridian/dashboards';
-import { loadScenario } from '@meridian/sim';
+import {
+  bulkInsertSql,
+  bulkRegionInsertSql,
+  bulkSeedAux,
+  bulkSeedPlan,
+  fleetLayout,
+  fleetOf,
+  loadScenario,
+} from '@meridian/sim';
 import { openStore, type Store } from '@meridian/store';
-import { insertSql, layout, regionInsertSql, seedAux, seedPlan, type Fleet } from './dashboards-seed.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,25 +48,6 @@ const RUNS = Math.max(1, Number(args.runs));
 const WANT_GPUS = Number(args.gpus);
 if (!Number.isInteger(WANT_GPUS) || WANT_GPUS < 64)
   throw new Error(`--gpus must be an integer ≥ 64, got "${args.gpus}"`);
-
-function fleetFromScenario(): Fleet {
-  const sc = loadScenario('large');
-  const gpusPerHost = sc.regions[0]?.hosts[0]?.gpus_per_host ?? 8;
-  const fullHosts = sc.regions[0]?.hosts.reduce((a, h) => a + h.count, 0) ?? 160;
-  const hostsPerRegion = Math.min(fullHosts, Math.max(1, Math.round(WANT_GPUS / (sc.regions.length * gpusPerHost))));
-  return {
-    regions: sc.regions.map((r) => r.name),
-    hostsPerRegion,
-    gpusPerHost,
-    links: sc.links.map((l) => ({
-      from: l.from,
-      to: l.to,
-      km: l.route_km ?? 1500,
-      gbps: l.capacity_gbps,
-      eqMs: l.equipment_delay_ms,
-    })),
-  };
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -112,8 +100,8 @@ const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` 
 const num = (x: number, n: number) => x.toFixed(1).padStart(n);
 
 async function main(): Promise<void> {
-  const fleet = fleetFromScenario();
-  const gpus = layout('gpu', fleet).n;
+  const fleet = fleetOf(loadScenario('large'), WANT_GPUS);
+  const gpus = fleetLayout('gpu', fleet).n;
   const dir = args.data ?? mkdtempSync(path.join(tmpdir(), 'meridian-bench-dashboards-'));
   const store = await openStore({ data: dir });
   try {
@@ -130,23 +118,23 @@ async function main(): Promise<void> {
     const to = nowS * 1000;
     const t0 = performance.now();
     if (!reused) {
-      const plan = seedPlan(fleet, nowS);
+      const plan = bulkSeedPlan(fleet, nowS);
       console.log(
         `seeding: large scenario fleet, ${fleet.regions.length} regions × ${fleet.hostsPerRegion} hosts × ${fleet.gpusPerHost} GPUs = ${gpus} GPUs; ${plan.length} inserts`,
       );
       let done = 0;
       const counterZero = nowS - 31 * 86400;
       for (const p of plan) {
-        await store.command(insertSql(p, fleet, counterZero));
+        await store.command(bulkInsertSql(p, fleet, counterZero));
         if (p.res !== 'raw' && REGION_ENTITIES.includes(p.entity))
-          await store.command(regionInsertSql({ ...p, res: p.res }, fleet, counterZero));
+          await store.command(bulkRegionInsertSql({ ...p, res: p.res }, fleet, counterZero));
         done++;
         if (done % 10 === 0 || done === plan.length)
           process.stderr.write(
             `  ${done}/${plan.length} inserts (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
           );
       }
-      await seedAux(store, fleet, to);
+      await bulkSeedAux(store, fleet, to);
       writeFileSync(marker, JSON.stringify({ nowS, gpus }));
     } else console.log(`reusing the ${gpus}-GPU seed in ${dir} (seeded at ${new Date(to).toISOString()})`);
     const counts = await store.query<{ t: string; n: string }>(

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedStore } from '@meridian/sim';
+import { seedFleet, seedStore, type FleetSeedResult } from '@meridian/sim';
 import { openStore, type Store } from '@meridian/store';
 import {
   ALL,
@@ -17,19 +17,18 @@ import {
   type PanelQuery,
   type VariableValue,
 } from '@meridian/dashboards';
-import { seedFleet, type SeedResult } from '../src/seed.js';
 
 /**
  * Every ClickHouse query of every dashboard, expanded the way Grafana and the data source expand it,
  * for three ranges (15 min, 24 h, 30 d) and with the variables at All and at one value, run on the
  * real embedded engine. The store holds five minutes of the twin's `default` scenario (seeded through
  * the collector pipeline, as `meridian up` would) and, beside it, a small fleet written from the
- * catalog (../src/seed.ts) that fills every catalog metric, MIG, and 31 days of history so that each
+ * catalog (@meridian/sim's seedFleet) that fills every catalog metric, MIG, and 31 days of history so that each
  * rollup has rows. Each query must succeed, return what its panel needs, and return rows.
  */
 const dir = mkdtempSync(path.join(tmpdir(), 'meridian-dashboards-'));
 let store: Store;
-let seed: SeedResult;
+let seed: FleetSeedResult;
 
 beforeAll(async () => {
   store = await openStore({ data: dir });

@@ -143,3 +143,6 @@ export const THROTTLE = {
   swThermalSlowdown: 0x20,
   hwThermalSlowdown: 0x40,
 } as const;
+
+/** The bits above that mean the GPU is slowed against its will (`throttled` = 1): all but idle. */
+export const THROTTLED_MASK = THROTTLE.swPowerCap | THROTTLE.swThermalSlowdown | THROTTLE.hwThermalSlowdown;

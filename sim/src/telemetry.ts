@@ -3,7 +3,7 @@ import type { SampleRow, TableRows } from '@meridian/store';
 import type { Fabric, Link } from './fabric.js';
 import { probeLink } from './network.js';
 import type { Rng } from './rng.js';
-import { GPU_ROW, HOST_ROW, LINK_ROW, SIM_SOURCE } from './rows.js';
+import { GPU_ROW, HOST_ROW, LINK_ROW, SIM_SOURCE, THROTTLE, THROTTLED_MASK } from './rows.js';
 
 /** Two decimals: the precision a real collector reports, and stable text for byte-identical output. */
 const r2 = (x: number): number => Math.round(x * 100) / 100;
@@ -48,7 +48,7 @@ export function gpuRows(f: Fabric, ts: number, out: SampleRow[]): void {
     const u = f.util[g] as number;
     const used = Math.round(f.memUsed[g] as number);
     const bits = f.throttle[g] as number;
-    const busy = (bits & 0x1) === 0;
+    const busy = (bits & THROTTLE.gpuIdle) === 0;
     const inGang = f.job[g] !== -1 && (f.memFrac[g] as number) > 0.5;
     v[I.util] = r2(u);
     v[I.sm] = r2(u * 0.88);
@@ -64,7 +64,7 @@ export function gpuRows(f: Fabric, ts: number, out: SampleRow[]): void {
     v[I.clock] = Math.round(f.clock[g] as number);
     v[I.clockMem] = busy ? m.memClockMhz : 405;
     v[I.bits] = bits;
-    v[I.throttled] = (bits & 0x64) !== 0 ? 1 : 0;
+    v[I.throttled] = (bits & THROTTLED_MASK) !== 0 ? 1 : 0;
     v[I.pstate] = busy ? 0 : 8;
     v[I.sbe] = f.sbe[g] as number;
     v[I.dbe] = 0;

@@ -5,7 +5,7 @@
  * are counted per scenario × seed against the baselines.
  */
 import { describe, expect, it } from 'vitest';
-import { dominance, dominates, qualityRuns, seedsFor, wins, type Result } from '../bench/src/scheduler-quality.js';
+import { dominance, dominates, qualityRuns, seedsFor, wins, type Result } from '../../bench/src/scheduler-quality.js';
 
 const START = Date.UTC(2026, 11, 5, 12);
 

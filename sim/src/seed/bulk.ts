@@ -1,6 +1,6 @@
 /**
- * Bulk seed for bench/dashboards: the `large` scenario's fleet (regions and host counts read from the
- * scenario) written straight into the tables the dashboards read, with one INSERT … SELECT per chunk
+ * Catalog history in bulk (for bench:dashboards): a scenario's fleet (regions, host counts and links
+ * read from the scenario by `fleetOf`) written straight into the tables the dashboards read, with one INSERT … SELECT per chunk
  * generated from the catalog. The writer is not what this bench measures and would take hours for
  * 24 h of 10,000 GPUs, so the engine builds the rows itself:
  *   - raw rows at 1 Hz for the last 15 minutes (the views roll them up as usual);
@@ -21,10 +21,11 @@ import {
   rollupColumns,
   tableFor,
   type Entity,
-  type MetricDef,
   type Resolution,
 } from '@meridian/catalog';
 import { regionRollupSelect, type Store } from '@meridian/store';
+import type { Scenario } from '../scenario.js';
+import { valueSql } from './values.js';
 
 export interface Fleet {
   readonly regions: readonly string[];
@@ -33,25 +34,27 @@ export interface Fleet {
   readonly links: readonly { from: string; to: string; km: number; gbps: number; eqMs: number }[];
 }
 
-const isInt = (m: MetricDef) => m.type !== 'Float32' && m.type !== 'Float64';
-
-/** SQL for a metric's value at epoch second `T` for series number `G`, mirroring dashboards' seed. */
-function valueSql(m: MetricDef, t0: number): string {
-  const lo = m.range?.min ?? 0;
-  const hi = Math.min(m.range?.max ?? (isInt(m) ? 1000 : 100), 2 ** 50);
-  let v: string;
-  if (m.kind === 'counter') v = `intDiv(T - ${t0}, 60) * (G % 3 + 1)`;
-  else if (m.kind === 'state') {
-    v =
-      m.unit === 'bitmask'
-        ? `((G + intDiv(T, 600)) % 2) * 4`
-        : `${lo} + (G + intDiv(T, 600)) % ${Math.min(hi - lo, 3) + 1}`;
-  } else if (m.unit === 'bool') v = `if((G + intDiv(T, 300)) % 4 = 0, 1, 0)`;
-  else {
-    v = `${lo} + ${hi - lo} * (0.2 + 0.4 * (0.5 + 0.5 * sin(T / 420 + G)))`;
-    if (isInt(m)) v = `round(${v})`;
-  }
-  return `CAST(${v} AS Nullable(${m.type}))`;
+/**
+ * A scenario's fleet for the bulk history: its regions and links, with as many hosts per region as
+ * make about `wantGpus` GPUs (at most the scenario's own count; default all of them).
+ */
+export function fleetOf(sc: Scenario, wantGpus?: number): Fleet {
+  const gpusPerHost = sc.regions[0]?.hosts[0]?.gpus_per_host ?? 8;
+  const fullHosts = sc.regions[0]?.hosts.reduce((a, h) => a + h.count, 0) ?? 160;
+  const want = wantGpus ?? sc.regions.length * fullHosts * gpusPerHost;
+  const hostsPerRegion = Math.min(fullHosts, Math.max(1, Math.round(want / (sc.regions.length * gpusPerHost))));
+  return {
+    regions: sc.regions.map((r) => r.name),
+    hostsPerRegion,
+    gpusPerHost,
+    links: sc.links.map((l) => ({
+      from: l.from,
+      to: l.to,
+      km: l.route_km ?? 1500,
+      gbps: l.capacity_gbps,
+      eqMs: l.equipment_delay_ms,
+    })),
+  };
 }
 
 interface Layout {
@@ -65,7 +68,7 @@ function arr(xs: readonly string[]): string {
   return `[${xs.map((x) => `'${x.replace(/'/g, "''")}'`).join(', ')}]`;
 }
 
-export function layout(entity: Entity, f: Fleet): Layout {
+export function fleetLayout(entity: Entity, f: Fleet): Layout {
   const regions = arr(f.regions);
   const perRegionHosts = f.hostsPerRegion;
   if (entity === 'gpu') {
@@ -120,7 +123,7 @@ function labelSql(entity: Entity, l: Layout): { names: string[]; exprs: string[]
 /** Per-series SELECT of a chunk's `steps` instants `stepS` apart from `startS`, every series of the entity. */
 function seriesSelect(chunk: SeedPlan, f: Fleet, t0: number, forRegionFold = false): { cols: string[]; sql: string } {
   const { entity, res, startS, stepS, steps } = chunk;
-  const l = layout(entity, f);
+  const l = fleetLayout(entity, f);
   const { names, exprs } = labelSql(entity, l);
   const cols: string[] = ['ts', 'source', ...names];
   const vals: string[] = [res === 'raw' ? 'toDateTime64(T, 3)' : 'toDateTime(T)', `'sim'`, ...exprs];
@@ -164,7 +167,7 @@ function seriesSelect(chunk: SeedPlan, f: Fleet, t0: number, forRegionFold = fal
 }
 
 /** INSERT … SELECT of one chunk into its table. */
-export function insertSql(chunk: SeedPlan, f: Fleet, t0: number): string {
+export function bulkInsertSql(chunk: SeedPlan, f: Fleet, t0: number): string {
   const { cols, sql } = seriesSelect(chunk, f, t0);
   return `INSERT INTO ${tableFor(chunk.entity, chunk.res)} (${cols.join(', ')}) ${sql}`;
 }
@@ -174,7 +177,11 @@ export function insertSql(chunk: SeedPlan, f: Fleet, t0: number): string {
  * query (raw rows reach it through the view itself). GPU seed rows are all whole GPUs. The SELECT
  * lists the table's columns in order, so the insert needs no column list.
  */
-export function regionInsertSql(chunk: SeedPlan & { res: Exclude<Resolution, 'raw'> }, f: Fleet, t0: number): string {
+export function bulkRegionInsertSql(
+  chunk: SeedPlan & { res: Exclude<Resolution, 'raw'> },
+  f: Fleet,
+  t0: number,
+): string {
   const { entity, res } = chunk;
   const { sql } = seriesSelect(chunk, f, t0, true);
   const bucket = res === '1m' ? 'toStartOfMinute' : 'toStartOfHour';
@@ -191,13 +198,13 @@ export interface SeedPlan {
 }
 
 /** The chunks to insert, ~2 M rows each so chDB's memory stays bounded. */
-export function seedPlan(f: Fleet, nowS: number): SeedPlan[] {
+export function bulkSeedPlan(f: Fleet, nowS: number): SeedPlan[] {
   const plans: SeedPlan[] = [];
   const hour = 3600;
   const dayStart = nowS - 24 * hour;
   const rawStart = nowS - 15 * 60;
   for (const entity of ['gpu', 'host', 'link'] as const) {
-    const n = layout(entity, f).n;
+    const n = fleetLayout(entity, f).n;
     const chunk = (res: Resolution, from: number, to: number, step: number) => {
       const perChunk = Math.max(1, Math.floor(2_000_000 / n));
       for (let s = from; s < to; s += perChunk * step) {
@@ -213,8 +220,8 @@ export function seedPlan(f: Fleet, nowS: number): SeedPlan[] {
   return plans;
 }
 
-export async function seedAux(store: Store, f: Fleet, nowMs: number): Promise<void> {
-  const l = layout('gpu', f);
+export async function bulkSeedAux(store: Store, f: Fleet, nowMs: number): Promise<void> {
+  const l = fleetLayout('gpu', f);
   await store.command(
     `INSERT INTO inventory (ts, source, region, host, gpu_uuid, gpu_index, model, memory_total)` +
       ` SELECT now64(3), 'sim', ${l.labels['region']}, ${l.labels['host']}, ${l.labels['gpu_uuid']}, ${l.labels['gpu_index']}, 'NVIDIA H100 80GB HBM3', 85899345920` +

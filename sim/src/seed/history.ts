@@ -1,18 +1,20 @@
 /**
- * A small, deterministic fleet written through the store's real writer, with every catalog metric
- * filled in from the catalog itself (kind, type and range). For the dashboard tests until the twin's
- * scenarios exist, and for anyone who wants every panel to show data. Not exported from the package
- * index (it needs a Store); import `@meridian/dashboards/seed`.
+ * Catalog history: a small, deterministic fleet written through the store's real writer, with every
+ * catalog metric filled in from the catalog itself (kind, type and range), MIG, and 31 days of
+ * history. The twin's own rows (../seed.ts) cover the last minutes of what it models; this fills
+ * what it does not (metrics it does not model, history long enough for every rollup), so that every
+ * dashboard panel has data. The dashboards' query test seeds both into one store.
  *
  * Time layout, so that every rollup has data for every range the tests use:
  *   - 1 Hz for the last 20 minutes          (raw table; feeds the 1m and 1h rollups through the views)
  *   - one row a minute from 26 h to 20 min  (1m rollup for the 24 h range)
  *   - one row an hour from 31 d to 26 h     (1h rollup for the 30 d range)
  */
-import { labelsOf, metricsOf, type Entity, type MetricDef } from '@meridian/catalog';
+import { labelsOf, metricsOf, type Entity } from '@meridian/catalog';
 import type { SampleRow, Store, TableRows } from '@meridian/store';
+import { sampleValue } from './values.js';
 
-export interface SeedOptions {
+export interface FleetSeedOptions {
   /** The instant the data ends at (epoch ms); default now, floored to the second. */
   readonly now?: number;
   readonly regions?: readonly string[];
@@ -20,7 +22,7 @@ export interface SeedOptions {
   readonly gpusPerHost?: number;
 }
 
-export interface SeedResult {
+export interface FleetSeedResult {
   readonly now: number;
   readonly regions: readonly string[];
   readonly hosts: readonly string[];
@@ -44,29 +46,6 @@ export function seedInstants(now: number): number[] {
   return out;
 }
 
-const isInt = (m: MetricDef) => m.type !== 'Float32' && m.type !== 'Float64';
-
-/** A plausible value for a metric at an instant for series number `i`, inside the catalog's range. */
-export function sampleValue(m: MetricDef, t: number, i: number, t0: number): number {
-  const lo = m.range?.min ?? 0;
-  // Capped so integers stay exact in a JS number (disk sizes reach 2^60 in the catalog).
-  const hi = Math.min(m.range?.max ?? (isInt(m) ? 1000 : 100), 2 ** 50);
-  if (m.kind === 'counter') {
-    // Cumulative: grows by (i % 3 + 1) per minute from the start of the data.
-    const v = Math.floor(((t - t0) / MIN) * ((i % 3) + 1));
-    return Math.min(v, hi === 1000 && !m.range ? Number.MAX_SAFE_INTEGER : hi);
-  }
-  if (m.kind === 'state') {
-    if (m.unit === 'bitmask') return ((i + Math.floor(t / (10 * MIN))) % 2) * 4;
-    const span = Math.min(hi - lo, 3);
-    return lo + ((i + Math.floor(t / (10 * MIN))) % (span + 1));
-  }
-  if (m.unit === 'bool') return (i + Math.floor(t / (5 * MIN))) % 4 === 0 ? 1 : 0;
-  const wave = 0.5 + 0.5 * Math.sin(t / (7 * MIN) + i);
-  const v = lo + (hi - lo) * (0.2 + 0.4 * wave);
-  return isInt(m) ? Math.round(v) : Math.round(v * 1000) / 1000;
-}
-
 function metricsRow(entity: Entity, t: number, i: number, t0: number): Record<string, number> {
   const row: Record<string, number> = {};
   for (const m of metricsOf(entity)) row[m.name] = sampleValue(m, t, i, t0);
@@ -86,8 +65,96 @@ async function writeAll(store: Store, entity: Entity, rows: SampleRow[]): Promis
   return written;
 }
 
+type SeedGpu = { region: string; host: string; gpu_uuid: string; index: number; mig: string; profile: string };
+type SeedLink = { id: string; from: string; to: string; host: string };
+
+/** The tables beside the samples: inventory, topology, workloads and scheduler decisions. */
+async function writeAux(
+  store: Store,
+  now: number,
+  regions: readonly string[],
+  gpusPerRegion: number,
+  gpus: readonly SeedGpu[],
+  links: readonly SeedLink[],
+): Promise<void> {
+  const inventory: TableRows['inventory'][] = gpus.map((g) => ({
+    ts: now - DAY,
+    source: SOURCE,
+    region: g.region,
+    host: g.host,
+    gpu_uuid: g.mig ? `MIG-${g.gpu_uuid}-${g.mig}` : g.gpu_uuid,
+    gpu_index: g.index,
+    model: 'NVIDIA H100 80GB HBM3',
+    memory_total: 80 * 2 ** 30,
+    mig_mode: g.mig ? 'Enabled' : 'Disabled',
+    mig_parent_uuid: g.mig ? g.gpu_uuid : '',
+    mig_profile: g.profile,
+  }));
+  await store.insert('inventory', inventory);
+  const topology: TableRows['topology'][] = [
+    ...regions.map((r) => ({
+      updated: now - DAY,
+      source: SOURCE,
+      kind: 'region' as const,
+      id: r,
+      region: r,
+      gpus: gpusPerRegion,
+    })),
+    ...links.map((l) => ({
+      updated: now - DAY,
+      source: SOURCE,
+      kind: 'link' as const,
+      id: l.id,
+      region: l.from,
+      region_to: l.to,
+      route_km: 2000,
+      capacity_gbps: 400,
+      equipment_delay_ms: 0.2,
+    })),
+  ];
+  await store.insert('topology', topology);
+  const states = ['running', 'queued', 'migrating', 'done'] as const;
+  const workloads: TableRows['workloads'][] = Array.from({ length: 12 }, (_v, i) => ({
+    ts: now - (i + 1) * HOUR,
+    source: SOURCE,
+    workload_id: `w${i}`,
+    kind: 'training',
+    comm_class: 'data_parallel',
+    gpus: 8,
+    region: regions[i % regions.length] as string,
+    checkpoint_bytes: 2 ** 36,
+    state: states[i % states.length] as (typeof states)[number],
+  }));
+  await store.insert('workloads', workloads);
+  const reasons = ['region hot: util above 92%', 'link degraded: loss 2%'];
+  const limits = ['cooldown', 'moves-per-pass', 'disruption-budget'];
+  const decisions: TableRows['scheduler_decisions'][] = [];
+  for (let i = 0; i < 60; i++) {
+    // Two moves and a rejection in the last 15 minutes, the rest spread over 30 days.
+    const move = i % 3 !== 2;
+    decisions.push({
+      ts: i < 3 ? now - (i + 1) * 3 * MIN : now - Math.floor((i * 30 * DAY) / 60),
+      decision_id: `d${i}`,
+      pass_id: `p${Math.floor(i / 2)}`,
+      workload_id: `w${i % 12}`,
+      action: move ? 'move' : 'reject',
+      region_from: regions[i % regions.length] as string,
+      region_to: move ? (regions[(i + 1) % regions.length] as string) : '',
+      reason: move ? (reasons[i % 2] as string) : (limits[i % 3] as string),
+      inputs: '{}',
+      scores: '{}',
+      limits: move ? ['benefit>cost×margin'] : [limits[i % 3] as string],
+      executor: 'twin',
+      outcome: move ? 'applied' : 'rejected',
+      benefit: 10 + i,
+      cost: 2 + (i % 5),
+    });
+  }
+  await store.insert('scheduler_decisions', decisions);
+}
+
 /** Writes the fleet, its links and the aux tables. Labels are checked against the catalog. */
-export async function seedFleet(store: Store, opts: SeedOptions = {}): Promise<SeedResult> {
+export async function seedFleet(store: Store, opts: FleetSeedOptions = {}): Promise<FleetSeedResult> {
   const now = opts.now ?? Math.floor(Date.now() / SEC) * SEC;
   const regions = opts.regions ?? ['eu-west', 'us-east'];
   const hostsPerRegion = opts.hostsPerRegion ?? 2;
@@ -106,7 +173,7 @@ export async function seedFleet(store: Store, opts: SeedOptions = {}): Promise<S
   }
 
   const hosts: { region: string; host: string }[] = [];
-  const gpus: { region: string; host: string; gpu_uuid: string; index: number; mig: string; profile: string }[] = [];
+  const gpus: SeedGpu[] = [];
   for (const region of regions) {
     for (let h = 0; h < hostsPerRegion; h++) {
       const host = `${region}-h${h}`;
@@ -124,7 +191,7 @@ export async function seedFleet(store: Store, opts: SeedOptions = {}): Promise<S
   const gpuRows: SampleRow[] = [];
   const hostRows: SampleRow[] = [];
   const linkRows: SampleRow[] = [];
-  const links: { id: string; from: string; to: string; host: string }[] = [];
+  const links: SeedLink[] = [];
   for (let a = 0; a < regions.length; a++) {
     for (let b = 0; b < regions.length; b++) {
       const from = regions[a] as string;
@@ -179,80 +246,7 @@ export async function seedFleet(store: Store, opts: SeedOptions = {}): Promise<S
     link: await writeAll(store, 'link', linkRows),
   };
 
-  const inventory: TableRows['inventory'][] = gpus.map((g) => ({
-    ts: now - DAY,
-    source: SOURCE,
-    region: g.region,
-    host: g.host,
-    gpu_uuid: g.mig ? `MIG-${g.gpu_uuid}-${g.mig}` : g.gpu_uuid,
-    gpu_index: g.index,
-    model: 'NVIDIA H100 80GB HBM3',
-    memory_total: 80 * 2 ** 30,
-    mig_mode: g.mig ? 'Enabled' : 'Disabled',
-    mig_parent_uuid: g.mig ? g.gpu_uuid : '',
-    mig_profile: g.profile,
-  }));
-  await store.insert('inventory', inventory);
-  const topology: TableRows['topology'][] = [
-    ...regions.map((r) => ({
-      updated: now - DAY,
-      source: SOURCE,
-      kind: 'region' as const,
-      id: r,
-      region: r,
-      gpus: hostsPerRegion * gpusPerHost,
-    })),
-    ...links.map((l) => ({
-      updated: now - DAY,
-      source: SOURCE,
-      kind: 'link' as const,
-      id: l.id,
-      region: l.from,
-      region_to: l.to,
-      route_km: 2000,
-      capacity_gbps: 400,
-      equipment_delay_ms: 0.2,
-    })),
-  ];
-  await store.insert('topology', topology);
-  const states = ['running', 'queued', 'migrating', 'done'] as const;
-  const workloads: TableRows['workloads'][] = Array.from({ length: 12 }, (_v, i) => ({
-    ts: now - (i + 1) * HOUR,
-    source: SOURCE,
-    workload_id: `w${i}`,
-    kind: 'training',
-    comm_class: 'data_parallel',
-    gpus: 8,
-    region: regions[i % regions.length] as string,
-    checkpoint_bytes: 2 ** 36,
-    state: states[i % states.length] as (typeof states)[number],
-  }));
-  await store.insert('workloads', workloads);
-  const reasons = ['region hot: util above 92%', 'link degraded: loss 2%'];
-  const limits = ['cooldown', 'moves-per-pass', 'disruption-budget'];
-  const decisions: TableRows['scheduler_decisions'][] = [];
-  for (let i = 0; i < 60; i++) {
-    // Two moves and a rejection in the last 15 minutes, the rest spread over 30 days.
-    const move = i % 3 !== 2;
-    decisions.push({
-      ts: i < 3 ? now - (i + 1) * 3 * MIN : now - Math.floor((i * 30 * DAY) / 60),
-      decision_id: `d${i}`,
-      pass_id: `p${Math.floor(i / 2)}`,
-      workload_id: `w${i % 12}`,
-      action: move ? 'move' : 'reject',
-      region_from: regions[i % regions.length] as string,
-      region_to: move ? (regions[(i + 1) % regions.length] as string) : '',
-      reason: move ? (reasons[i % 2] as string) : (limits[i % 3] as string),
-      inputs: '{}',
-      scores: '{}',
-      limits: move ? ['benefit>cost×margin'] : [limits[i % 3] as string],
-      executor: 'twin',
-      outcome: move ? 'applied' : 'rejected',
-      benefit: 10 + i,
-      cost: 2 + (i % 5),
-    });
-  }
-  await store.insert('scheduler_decisions', decisions);
+  await writeAux(store, now, regions, hostsPerRegion * gpusPerHost, gpus, links);
   return {
     now,
     regions,
