@@ -1,9 +1,9 @@
 /**
- * @meridian/sim: a seeded, deterministic twin of a multi-region GPU fabric, and `meridian up`.
+ * @meridian/sim: a seeded, deterministic twin of a multi-region GPU fabric.
  */
 export { Twin, INFERENCE_P99_METRIC } from './twin.js';
 export type { TwinOptions, TickOutput, TwinStats } from './twin.js';
-export { loadScenario, parseScenario, builtinScenarios, ScenarioError, SCENARIO_DIR } from './scenario.js';
+export { loadScenario, parseScenario, builtinScenarios, scenarioLabel, ScenarioError, SCENARIO_DIR } from './scenario.js';
 export type { Scenario, ScenarioRegion, ScenarioLink, ScenarioEvent } from './scenario.js';
 export { Fabric } from './fabric.js';
 export type { Region, Link, GpuModel } from './fabric.js';
@@ -17,8 +17,4 @@ export { TwinRunner } from './runner.js';
 export { Rng } from './rng.js';
 export { seedStore } from './seed.js';
 export type { SeedOptions, SeedResult } from './seed.js';
-export { parseDurationS } from './duration.js';
-export { registerUpCommand, runUp, renderSummary } from './up.js';
-export { runUpReal } from './up-real.js';
-export type { RealSummary } from './up-real.js';
-export type { UpOptions, UpIO, UpSummary } from './up.js';
+export { parseDurationS, formatDurationS } from './duration.js';
