@@ -133,5 +133,5 @@ export function renderStatusLine(s: StatusSnapshot): string {
     .map((l) => `${l.id} ${l.rttMs === null ? '—' : num(l.rttMs, 1)}ms/${num(l.lossPct, 2)}%`)
     .join(' ');
   const health = s.degraded ? ` | DEGRADED: ${s.degraded}` : '';
-  return `[t+${formatDurationS(s.simTimeS)} ${num(s.achievedSpeed, 1)}×] rows ${s.rowsIngested} (${Math.round(s.rowsPerS)}/s)${health} | ${regions} | ${links} | last decision: ${s.lastDecision}`;
+  return `[t+${formatDurationS(s.simTimeS)} ${num(s.achievedSpeed, 1)}×] rows ${s.rowsIngested} (${Math.round(s.rowsPerS)}/s)${health} | ${regions} | last decision: ${s.lastDecision} | ${links}`;
 }

@@ -6,6 +6,8 @@ type Decision = TableRows['scheduler_decisions'];
 
 export interface UpSummary {
   readonly scenario: string;
+  /** The twin's t=0, epoch ms (after the stored clock when it continued an earlier run). */
+  readonly simStartMs: number;
   readonly simS: number;
   readonly wallS: number;
   readonly rows: { gpu: number; host: number; link: number; aux: number };
@@ -88,7 +90,7 @@ export function renderSummary(s: UpSummary): string {
     `  inference SLO violation: ${formatDurationS(st.sloViolationS)} (summed over services)`,
     `  store: ${s.store}`,
     '  where to look next:',
-    `    every decision with its inputs: npx meridian sql "SELECT ts, action, workload_id, region_from, region_to, reason, outcome FROM scheduler_decisions ORDER BY ts" ${s.storeFlag}`,
+    `    every decision and its reason: npx meridian sql "SELECT ts, action, workload_id, region_from, region_to, reason, outcome FROM scheduler_decisions ORDER BY ts" ${s.storeFlag}`,
     `    while it runs: ${s.apiUrl}/api/v1/decisions (bearer token in ${s.tokenFile ?? '$MERIDIAN_API_TOKEN'}), ${s.statusUrl}/api/decisions`,
     '    Grafana: the meridian-fabric-app plugin, Scheduler page (history and reasons), on a ClickHouse data source for this store',
   );

@@ -327,6 +327,7 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
   const st = sink.stats();
   const summary: UpSummary = {
     scenario: scenarioLabel(twin.scenario),
+    simStartMs: twin.startMs,
     simS: twin.timeS,
     wallS: runWallS,
     rows: { ...runner.rows },
