@@ -85,7 +85,10 @@ async function wire(opts: UpOptions, io: UpIO, log: (line: string) => void): Pro
   try {
     const migration = await store.migrate();
     const start = await startAfterStored(store, scenario);
-    const twin = new Twin(scenario, { startMs: start.startMs, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+    const twin = new Twin(scenario, {
+      startMs: start.startMs,
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    });
     const health = new WriteHealth(log);
     const sink = createStoreSink({
       store: io.sinkTarget ? io.sinkTarget(store) : store,
@@ -206,6 +209,40 @@ async function shutdown(w: Wiring, api: StatusApi | undefined, token: ApiToken |
   token?.dispose();
 }
 
+/** The start-up lines: what runs, where the store is, where the APIs listen, how it stops. */
+function printBanner(
+  out: (s: string) => void,
+  opts: UpOptions,
+  w: Wiring,
+  speed: number,
+  schedUrl: string,
+  statusUrl: string,
+  token: ApiToken,
+): void {
+  const { twin } = w;
+  out(
+    `meridian up: scenario ${scenarioLabel(twin.scenario)} (${twin.fabric.gpuCount} GPUs, ${twin.fabric.regions.length} regions, ${twin.fabric.links.length} links), seed ${twin.seed}, speed ${speed}×`,
+  );
+  out(
+    `store: ${w.where} (migrations applied: ${w.migration.applied.length}, already there: ${w.migration.skipped.length})`,
+  );
+  if (w.resumedFrom !== undefined) {
+    out(
+      `twin clock: continues after the stored samples of an earlier run, from ${new Date(w.resumedFrom).toISOString()}`,
+    );
+  }
+  out(
+    `scheduler API: ${schedUrl}/api/v1/state · /api/v1/decisions · /api/v1/plan · /openapi.json (bearer token, operator role: ${token.file ?? '$MERIDIAN_API_TOKEN'})`,
+  );
+  out(`status: ${statusUrl}/healthz · ${statusUrl}/api/status · ${statusUrl}/api/decisions`);
+  out(grafanaHint(opts.clickhouse));
+  out(
+    opts.durationS
+      ? `stops by itself after ${formatDurationS(opts.durationS)} of wall time; Ctrl-C stops sooner`
+      : 'Ctrl-C stops it',
+  );
+}
+
 export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
   const out = (s: string): void => void io.stdout.write(`${s}\n`);
   if (opts.real) throw new Error('runUp runs the twin; --real is runUpReal');
@@ -246,25 +283,7 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
     );
   }
 
-  out(
-    `meridian up: scenario ${scenarioLabel(twin.scenario)} (${twin.fabric.gpuCount} GPUs, ${twin.fabric.regions.length} regions, ${twin.fabric.links.length} links), seed ${twin.seed}, speed ${speed}×`,
-  );
-  out(
-    `store: ${w.where} (migrations applied: ${w.migration.applied.length}, already there: ${w.migration.skipped.length})`,
-  );
-  if (w.resumedFrom !== undefined) {
-    out(`twin clock: continues after the stored samples of an earlier run, from ${new Date(w.resumedFrom).toISOString()}`);
-  }
-  out(
-    `scheduler API: ${schedApi.url}/api/v1/state · /api/v1/decisions · /api/v1/plan · /openapi.json (bearer token, operator role: ${token.file ?? '$MERIDIAN_API_TOKEN'})`,
-  );
-  out(`status: ${api.url}/healthz · ${api.url}/api/status · ${api.url}/api/decisions`);
-  out(grafanaHint(opts.clickhouse));
-  out(
-    opts.durationS
-      ? `stops by itself after ${formatDurationS(opts.durationS)} of wall time; Ctrl-C stops sooner`
-      : 'Ctrl-C stops it',
-  );
+  printBanner(out, opts, w, speed, schedApi.url, api.url, token);
   out('');
 
   let stopping = false;

@@ -18,7 +18,10 @@ describe('meridian up on the default scenario', () => {
     let text = '';
     out.on('data', (c: Buffer) => (text += c.toString()));
     const ac = new AbortController();
-    const run = runUp({ speed: 10, data, port: 0 }, { stdout: out, stderr: out, handleSignals: false, signal: ac.signal });
+    const run = runUp(
+      { speed: 10, data, port: 0 },
+      { stdout: out, stderr: out, handleSignals: false, signal: ac.signal },
+    );
     const statusUrl = (): string => /\nstatus: (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1] ?? '';
     await vi.waitUntil(() => statusUrl() !== '', { timeout: 30_000, interval: 50 });
     type D = { action: string; reason: string; ts: number };

@@ -19,7 +19,9 @@ describe('meridian up, restarted on the same directory', () => {
       const out = new PassThrough();
       let text = '';
       out.on('data', (c: Buffer) => (text += c.toString()));
-      runs.push(await runUp({ speed: 10, durationS: 3, data, port: 0 }, { stdout: out, stderr: out, handleSignals: false }));
+      runs.push(
+        await runUp({ speed: 10, durationS: 3, data, port: 0 }, { stdout: out, stderr: out, handleSignals: false }),
+      );
       texts.push(text);
     }
     // Ten times faster than the wall clock, the first run ends well past "now": without the stored

@@ -7,7 +7,11 @@ describe('WriteHealth', () => {
   it('logs a failing store once per interval, not once per batch, and says when writes resume', () => {
     let now = 0;
     const lines: string[] = [];
-    const h = new WriteHealth((l) => lines.push(l), 30_000, () => now);
+    const h = new WriteHealth(
+      (l) => lines.push(l),
+      30_000,
+      () => now,
+    );
     expect(h.degraded()).toBeUndefined();
     for (let i = 0; i < 10; i++, now += 1000) h.failed(enospc);
     expect(h.degraded()).toBe('store write failed: ENOSPC: no space left on device, write');
