@@ -3,7 +3,14 @@
  */
 export { Twin, INFERENCE_P99_METRIC } from './twin.js';
 export type { TwinOptions, TickOutput, TwinStats } from './twin.js';
-export { loadScenario, parseScenario, builtinScenarios, scenarioLabel, ScenarioError, SCENARIO_DIR } from './scenario.js';
+export {
+  loadScenario,
+  parseScenario,
+  builtinScenarios,
+  scenarioLabel,
+  ScenarioError,
+  SCENARIO_DIR,
+} from './scenario.js';
 export type { Scenario, ScenarioRegion, ScenarioLink, ScenarioEvent } from './scenario.js';
 export { Fabric } from './fabric.js';
 export type { Region, Link, GpuModel } from './fabric.js';
