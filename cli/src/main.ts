@@ -26,9 +26,9 @@ const WORKSPACES: Record<string, { commands: string[]; load: () => Promise<Regis
     commands: ['schedule'],
     load: async () => [(await import('@meridian/scheduler')).registerScheduleCommand],
   },
-  sim: {
+  app: {
     commands: ['up'],
-    load: async () => [(await import('@meridian/sim')).registerUpCommand],
+    load: async () => [(await import('@meridian/app')).registerUpCommand],
   },
 };
 

@@ -1,9 +1,16 @@
 /**
- * @meridian/sim: a seeded, deterministic twin of a multi-region GPU fabric, and `meridian up`.
+ * @meridian/sim: a seeded, deterministic twin of a multi-region GPU fabric.
  */
 export { Twin, INFERENCE_P99_METRIC } from './twin.js';
 export type { TwinOptions, TickOutput, TwinStats } from './twin.js';
-export { loadScenario, parseScenario, builtinScenarios, ScenarioError, SCENARIO_DIR } from './scenario.js';
+export {
+  loadScenario,
+  parseScenario,
+  builtinScenarios,
+  scenarioLabel,
+  ScenarioError,
+  SCENARIO_DIR,
+} from './scenario.js';
 export type { Scenario, ScenarioRegion, ScenarioLink, ScenarioEvent } from './scenario.js';
 export { Fabric } from './fabric.js';
 export type { Region, Link, GpuModel } from './fabric.js';
@@ -22,8 +29,4 @@ export type { FleetSeedOptions, FleetSeedResult } from './seed/history.js';
 export { bulkInsertSql, bulkRegionInsertSql, bulkSeedAux, bulkSeedPlan, fleetLayout, fleetOf } from './seed/bulk.js';
 export type { Fleet, SeedPlan as BulkSeedChunk } from './seed/bulk.js';
 export { sampleValue, valueSql } from './seed/values.js';
-export { parseDurationS } from './duration.js';
-export { registerUpCommand, runUp, renderSummary } from './up.js';
-export { runUpReal } from './up-real.js';
-export type { RealSummary } from './up-real.js';
-export type { UpOptions, UpIO, UpSummary } from './up.js';
+export { parseDurationS, formatDurationS } from './duration.js';

@@ -157,8 +157,10 @@ class ClickHouseStore implements Store {
       const dir = path.join(this.opts.data, 'ingest-tmp');
       mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `${randomUUID()}.native`);
-      writeFileSync(file, body);
+      // The write is inside the try: on a full disk it fails part way and leaves a partial file,
+      // which the finally removes like any other.
       try {
+        writeFileSync(file, body);
         await this.withRetry(() =>
           this.client.command({
             query: `INSERT INTO ${table} (${cols}) SELECT ${cols} FROM file({file:String}, 'Native')`,

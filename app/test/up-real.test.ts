@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '@meridian/store';
-import { runUpReal } from '@meridian/sim';
+import { runUpReal } from '@meridian/app';
 
 describe('meridian up --real', () => {
   it('runs the real collector for this host into the store, names sources that cannot run, and summarises', async () => {

@@ -1,3 +1,6 @@
+import type { StoreTarget } from '@meridian/collector';
+import type { Store } from '@meridian/store';
+
 /** Options and I/O of `meridian up` (shared by the twin run and the --real run). */
 export interface UpOptions {
   /** Shipped scenario name or YAML path. Default `default`. */
@@ -11,13 +14,8 @@ export interface UpOptions {
   readonly seed?: number;
   /** The scheduler's API port on 127.0.0.1; 0 picks a free one. Default 8787. */
   readonly port?: number;
-  /** The twin's read-only status API port; default port + 1 (0 when port is 0). */
+  /** The read-only status API port (with /healthz); default port + 1 (0 when port is 0). */
   readonly statusPort?: number;
-  /**
-   * `scheduler` (default): @meridian/scheduler's loop, reading the store, executing through the twin.
-   * `interim`: the twin's own threshold planner (no solver, reads the twin directly).
-   */
-  readonly planner?: 'scheduler' | 'interim';
   readonly real?: boolean;
 }
 
@@ -28,4 +26,9 @@ export interface UpIO {
   readonly signal?: AbortSignal;
   /** Listen for SIGINT/SIGTERM. Default true; tests pass false and use `signal`. */
   readonly handleSignals?: boolean;
+  /**
+   * Wraps what the store sink writes to. For tests that inject write failures (a full disk) without
+   * filling a real one; default: the store itself.
+   */
+  readonly sinkTarget?: (store: Store) => StoreTarget;
 }

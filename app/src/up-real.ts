@@ -4,12 +4,13 @@
  * its pipeline, spool and store sink) for this host into the embedded store, with the same live
  * status and summary. Sources that cannot run here (no nvidia-smi) say so and the rest carry on.
  */
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { createLogUpdate } from 'log-update';
 import { parseConfig, startAgent } from '@meridian/collector';
-import { formatDurationS } from './duration.js';
+import { formatDurationS } from '@meridian/sim';
+import { privateRunDir } from './token.js';
 import type { UpIO, UpOptions } from './up-types.js';
 
 export interface RealSummary {
@@ -26,7 +27,8 @@ export async function runUpReal(opts: UpOptions, io: UpIO): Promise<RealSummary>
   const doc = {
     collector: { region: process.env.MERIDIAN_REGION ?? 'local', host: hostname(), id: `up-${hostname()}` },
     store: opts.clickhouse ? { clickhouse: opts.clickhouse } : { data },
-    spool: { dir: opts.clickhouse ? join(tmpdir(), 'meridian-up-spool') : join(data, 'spool') },
+    // Never a shared temporary directory: the spool holds this user's telemetry and must survive a restart.
+    spool: { dir: opts.clickhouse && !opts.data ? join(privateRunDir(), 'up-spool') : join(data, 'spool') },
     pipeline: { flushIntervalMs: 2000 },
   };
   const { config, secrets } = parseConfig(stringify(doc), 'meridian up --real');

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openStore } from '@meridian/store';
-import { registerUpCommand, runUp } from '@meridian/sim';
+import { registerUpCommand, runUp } from '@meridian/app';
 
 function capture(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();
@@ -30,10 +30,10 @@ describe('meridian up', () => {
     expect(text).toMatch(
       /scheduler API: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/state .*bearer token, operator role: .*api-token\)/,
     );
-    expect(text).toMatch(/twin status: http:\/\/127\.0\.0\.1:\d+\/api\/status/);
+    expect(text).toMatch(/status: http:\/\/127\.0\.0\.1:\d+\/healthz · .*\/api\/status/);
     expect(text).toMatch(/Grafana: /);
     // Not a TTY: plain status lines, then the summary.
-    expect(text).toMatch(/\[t\+\d+(\.\d)?s [\d.]+×\] rows \d+ .*eu-north \d+%\/\d+°C/);
+    expect(text).toMatch(/\[t\+\d+(\.\d)?s [\d.]+×\] rows \d+ .*eu-north \d+%\/\d+°C.* \| last decision: /);
     expect(text).toMatch(/summary: default ran \d+s simulated in/);
     expect(summary.simS).toBeGreaterThanOrEqual(20); // 4 s at 10×, less start-up
     expect(summary.rows.gpu).toBe(summary.simS * 512);
@@ -57,31 +57,33 @@ describe('meridian up', () => {
 
   it('stops cleanly when told to (as on SIGINT), and serves its status API meanwhile', async () => {
     const data = mkdtempSync(join(tmpdir(), 'up-stop-'));
+    // A token file left world-readable by something else must not keep its mode.
+    writeFileSync(join(data, 'api-token'), 'old\n', { mode: 0o644 });
     const out = capture();
     const ac = new AbortController();
     const run = runUp(
       { speed: 5, data, port: 0, scenario: 'link-cut' },
       { stdout: out.stream, stderr: out.stream, handleSignals: false, signal: ac.signal },
     );
-    let url = '';
-    for (let i = 0; i < 100 && !url; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      url = /twin status: (http:\/\/127\.0\.0\.1:\d+)/.exec(out.text())?.[1] ?? '';
-    }
-    expect(url).not.toBe('');
-    await new Promise((r) => setTimeout(r, 1500));
-    const status = (await (await fetch(`${url}/api/status`)).json()) as {
-      scenario: string;
-      regions: { name: string }[];
-      links: { id: string }[];
-    };
+    const statusUrl = (): string => /\nstatus: (http:\/\/127\.0\.0\.1:\d+)/.exec(out.text())?.[1] ?? '';
+    await vi.waitUntil(() => statusUrl() !== '', { timeout: 30_000, interval: 50 });
+    const url = statusUrl();
+    type Status = { scenario: string; simTimeS: number; regions: { name: string }[]; links: { id: string }[] };
+    const read = async (): Promise<Status> => (await (await fetch(`${url}/api/status`)).json()) as Status;
+    // Wait for the twin to have stepped, not for a fixed time.
+    await vi.waitUntil(async () => (await read()).simTimeS > 0, { timeout: 30_000, interval: 100 });
+    const status = await read();
     expect(status.scenario).toBe('link-cut');
     expect(status.regions.map((r) => r.name)).toEqual(['eu-north', 'eu-central', 'eu-west', 'eu-south']);
     expect(status.links).toHaveLength(6);
     expect((await fetch(`${url}/nope`)).status).toBe(404);
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
     // The scheduler's API answers with the operator token from the 0600 file, and refuses without it.
     const api = /scheduler API: (http:\/\/127\.0\.0\.1:\d+)/.exec(out.text())?.[1] ?? '';
     const token = readFileSync(join(data, 'api-token'), 'utf8').trim();
+    expect(token).not.toBe('old');
     expect(statSync(join(data, 'api-token')).mode & 0o777).toBe(0o600);
     expect(out.text()).not.toContain(token);
     expect((await fetch(`${api}/api/v1/state`)).status).toBe(401);

@@ -1,7 +1,6 @@
 /** The live status of `meridian up`: a snapshot of the run, and its rendering as text. */
 import type { SampleRow } from '@meridian/store';
-import { formatDurationS } from './duration.js';
-import type { Twin } from './twin.js';
+import { formatDurationS, type Twin } from '@meridian/sim';
 
 export interface RegionStatus {
   readonly name: string;
@@ -32,6 +31,10 @@ export interface StatusSnapshot {
   readonly regions: readonly RegionStatus[];
   readonly links: readonly LinkStatus[];
   readonly decisions: readonly string[];
+  /** The scheduler's last move or hold, in words. */
+  readonly lastDecision: string;
+  /** Why the run is degraded (a store write failing), or undefined. */
+  readonly degraded: string | undefined;
   readonly alerts: readonly string[];
   readonly running: number;
   readonly queued: number;
@@ -114,6 +117,7 @@ export function renderStatus(s: StatusSnapshot): string {
     );
   }
   lines.push('');
+  if (s.degraded) lines.push(`DEGRADED: ${s.degraded}`);
   lines.push(`planner: ${s.planner}`);
   lines.push('last decisions:');
   for (const d of s.decisions.length ? s.decisions : ['(none yet)']) lines.push(`  ${clip(d)}`);
@@ -128,5 +132,6 @@ export function renderStatusLine(s: StatusSnapshot): string {
   const links = s.links
     .map((l) => `${l.id} ${l.rttMs === null ? '—' : num(l.rttMs, 1)}ms/${num(l.lossPct, 2)}%`)
     .join(' ');
-  return `[t+${formatDurationS(s.simTimeS)} ${num(s.achievedSpeed, 1)}×] rows ${s.rowsIngested} (${Math.round(s.rowsPerS)}/s) | ${regions} | ${links}`;
+  const health = s.degraded ? ` | DEGRADED: ${s.degraded}` : '';
+  return `[t+${formatDurationS(s.simTimeS)} ${num(s.achievedSpeed, 1)}×] rows ${s.rowsIngested} (${Math.round(s.rowsPerS)}/s)${health} | ${regions} | last decision: ${s.lastDecision} | ${links}`;
 }

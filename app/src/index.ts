@@ -1,0 +1,9 @@
+/**
+ * @meridian/app: `meridian up`, the all-in-one. It wires the twin (or, with --real, this host's
+ * collector) to the pipeline, the store, the scheduler, their APIs and the live terminal view.
+ */
+export { registerUpCommand, runUp, renderSummary } from './up.js';
+export type { UpSummary } from './up.js';
+export { runUpReal } from './up-real.js';
+export type { RealSummary } from './up-real.js';
+export type { UpOptions, UpIO } from './up-types.js';
