@@ -1,4 +1,5 @@
 /** The live status of `meridian up`: a snapshot of the run, and its rendering as text. */
+import { THERMAL_SLOWDOWN_MASK } from '@meridian/catalog';
 import type { SampleRow } from '@meridian/store';
 import { formatDurationS, type Twin } from '@meridian/sim';
 
@@ -56,7 +57,7 @@ export function regionStatus(twin: Twin): RegionStatus[] {
       util += f.util[g] as number;
       temp += f.temp[g] as number;
       if (f.job[g] !== -1) busy++;
-      if (((f.throttle[g] as number) & 0x60) !== 0) throttled++;
+      if (((f.throttle[g] as number) & THERMAL_SLOWDOWN_MASK) !== 0) throttled++;
     }
     return {
       name: r.name,

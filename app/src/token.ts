@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { writeSecretFile } from '@meridian/store';
+import { writeSecretFile } from '@meridian/runtime';
 
 export interface ApiToken {
   readonly secret: string;

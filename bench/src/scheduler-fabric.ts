@@ -3,6 +3,7 @@
  * equal size, two of them hot, one link degraded with pipeline jobs across it, one region stale.
  * Seeded, so every run plans the same problem.
  */
+import { fiberRttFloorMs } from '@meridian/catalog';
 import type { LinkObservation, Observation, RegionObservation, WorkloadObservation } from '@meridian/scheduler';
 import { Rng } from '@meridian/sim';
 
@@ -76,7 +77,7 @@ export function syntheticObservation(size: FabricSize, now: number, seed = 1): O
     for (let b = 0; b < names.length; b++) {
       if (a === b) continue;
       const km = 300 + 170 * Math.abs(a - b);
-      const floor = 2 * km * 0.004897;
+      const floor = fiberRttFloorMs(km);
       const degraded = (a === 2 && b === 3) || (a === 3 && b === 2);
       links.push({
         from: names[a] as string,

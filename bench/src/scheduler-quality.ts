@@ -11,7 +11,7 @@
  * Observations are built from the twin's telemetry rows in memory (the same figures the store's
  * rollups would give, without the store), every 30 simulated seconds over a 5-minute window.
  */
-import { metricByName } from '@meridian/catalog';
+import { metricByName, fiberRttFloorMs } from '@meridian/catalog';
 import {
   createScheduler,
   parseConfig,
@@ -306,7 +306,7 @@ async function runPolicy(
   for (const t of twin.topologyRows()) {
     if (t.kind === 'region') totals.set(t.id, t.gpus ?? 0);
     if (t.kind === 'link' && t.region_to) {
-      const floor = 2 * (t.route_km ?? 0) * 0.004897 + (t.equipment_delay_ms ?? 0);
+      const floor = fiberRttFloorMs(t.route_km ?? 0, t.equipment_delay_ms ?? 0);
       floors.set(`${t.region}->${t.region_to}`, floor);
       floors.set(`${t.region_to}->${t.region}`, floor);
     }

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfigFile, parseConfig, type SchedulerConfig } from './config.js';
 import { createExecutor, createSinks, effectiveConfig } from './act/factory.js';
 import { createScheduler, type PassReport } from './scheduler.js';
-import { startTracing } from './tracing.js';
+import { startTracingSdk } from '@meridian/runtime';
 
 interface ScheduleFlags {
   config?: string;
@@ -67,7 +67,7 @@ export function registerScheduleCommand(program: Command): void {
       const data = flags.data ?? cfg.store.data;
       const clickhouse = flags.clickhouse ?? cfg.store.clickhouse;
       const store = await openStore({ ...(data ? { data } : {}), ...(clickhouse ? { clickhouse } : {}) });
-      const tracing = await startTracing();
+      const tracing = await startTracingSdk('meridian-scheduler');
       try {
         await store.migrate();
         const s = await createScheduler({

@@ -32,7 +32,7 @@ export type { SchedulerMemory } from './memory.js';
 export { loadSolver, solveMilp, milpSize } from './plan/solve-milp.js';
 export { solveGreedy } from './plan/solve-greedy.js';
 export type { Problem, Candidate, Solution } from './plan/problem.js';
-export { readObservation, workloadFromRow, FIBER_MS_PER_KM } from './observe/reader.js';
+export { readObservation, workloadFromRow } from './observe/reader.js';
 export { DryRunExecutor, WebhookExecutor } from './act/executors.js';
 // The Kubernetes executor and the HTTP API load heavy dependencies: they are reached lazily,
 // through createExecutor(config) and Scheduler.startApi().
@@ -46,4 +46,3 @@ export type { RunningApi, ServerLimits } from './api/server.js';
 export type { DecisionFilter } from './record/decisions-query.js';
 export { createExecutor, createSinks, effectiveConfig } from './act/factory.js';
 export { registerScheduleCommand, summarizePass } from './cli.js';
-export { startTracing, tracingWanted } from './tracing.js';

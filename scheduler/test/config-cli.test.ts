@@ -196,15 +196,3 @@ describe('meridian schedule', () => {
     expect(r.stderr).toMatch(/pass-\d+: 0 move\(s\); solver none;/);
   });
 });
-
-describe('tracing switch', () => {
-  it('follows the standard OTEL_* variables', async () => {
-    const { tracingWanted, startTracing } = await import('../src/tracing.js');
-    expect(tracingWanted({})).toBe(false);
-    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317' })).toBe(true);
-    expect(tracingWanted({ OTEL_TRACES_EXPORTER: 'otlp' })).toBe(true);
-    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:4317', OTEL_SDK_DISABLED: 'true' })).toBe(false);
-    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:4317', OTEL_TRACES_EXPORTER: 'none' })).toBe(false);
-    expect((await startTracing({})).enabled).toBe(false);
-  });
-});

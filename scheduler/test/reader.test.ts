@@ -2,12 +2,13 @@
  * The store reader against the real embedded store (chDB): samples go in through the store's writer,
  * the rollups are built by the engine, and the Observation must carry the figures back.
  */
+import { FIBER_MS_PER_KM } from '@meridian/catalog';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type SampleRow, type Store } from '@meridian/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readObservation, FIBER_MS_PER_KM } from '../src/observe/reader.js';
+import { readObservation } from '../src/observe/reader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-sched-reader-'));
 let store: Store;

@@ -1,7 +1,6 @@
 /** Fiber geometry: how far apart two regions are and how long light takes between them. */
 
-/** Light in standard single-mode fiber (n ≈ 1.47): 4.9 µs per km, one way. */
-export const FIBER_US_PER_KM = 4.9;
+import { FIBER_MS_PER_KM } from '@meridian/catalog';
 
 const EARTH_RADIUS_KM = 6371.0088;
 
@@ -16,7 +15,7 @@ export function greatCircleKm(lat1: number, lon1: number, lat2: number, lon2: nu
 
 /** One-way delay in ms: propagation over the route plus the equipment on it. */
 export function oneWayMs(routeKm: number, equipmentDelayMs: number): number {
-  return (routeKm * FIBER_US_PER_KM) / 1000 + equipmentDelayMs;
+  return routeKm * FIBER_MS_PER_KM + equipmentDelayMs;
 }
 
 /** The floor a probe can measure: there and back. */

@@ -14,7 +14,7 @@ export {
 export type { Scenario, ScenarioRegion, ScenarioLink, ScenarioEvent } from './scenario.js';
 export { Fabric } from './fabric.js';
 export type { Region, Link, GpuModel } from './fabric.js';
-export { FIBER_US_PER_KM, greatCircleKm, oneWayMs, baseRttMs } from './geo.js';
+export { greatCircleKm, oneWayMs, baseRttMs } from './geo.js';
 export { PROBES_PER_S } from './network.js';
 export { readTrace, traceRegion, traceWorkloads } from './trace.js';
 export type { Workload, WorkloadSpec, WorkloadKind, CommClass } from './workloads.js';

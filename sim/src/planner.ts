@@ -5,6 +5,7 @@
  * together a gang that spans a degraded or cut link. It exists so that `meridian up` shows the
  * observe → act → record loop end to end today; the real planner replaces it through `Planner`.
  */
+import { THERMAL_SLOWDOWN_MASK } from '@meridian/catalog';
 import type { TableRows } from '@meridian/store';
 import type { Move } from '@meridian/scheduler';
 import { baseRttMs } from './geo.js';
@@ -55,7 +56,7 @@ export class InterimPlanner implements Planner {
         if (f.job[g] === -1 || f.hostFailed[f.gpuHost[g] as number] === 1) continue;
         busy++;
         temp += f.temp[g] as number;
-        if (((f.throttle[g] as number) & 0x60) !== 0) throttled++;
+        if (((f.throttle[g] as number) & THERMAL_SLOWDOWN_MASK) !== 0) throttled++;
       }
       return { r, busy, share: busy ? throttled / busy : 0, temp: busy ? temp / busy : 0, free: f.freeGpus(r.index) };
     });

@@ -4,7 +4,7 @@
  * load time (a typo or a renamed catalog metric fails loudly at startup, not as a silent NULL
  * column), and rows are built from those checked names.
  */
-import { COMMON_LABELS, labelsOf, metricByName, type Entity } from '@meridian/catalog';
+import { COMMON_LABELS, labelsOf, metricByName, type Entity, CLOCK_EVENT_BITS } from '@meridian/catalog';
 import type { SampleRow } from '@meridian/store';
 
 export class RowShape<L extends string, M extends string> {
@@ -136,13 +136,10 @@ export const LINK_ROW = new RowShape(
   ] as const,
 );
 
-/** NVML clock-event reason bits the twin raises. */
+/** The NVML clock-event reason bits the twin raises (the catalog's; it sets no others). */
 export const THROTTLE = {
-  gpuIdle: 0x1,
-  swPowerCap: 0x4,
-  swThermalSlowdown: 0x20,
-  hwThermalSlowdown: 0x40,
+  gpuIdle: CLOCK_EVENT_BITS.gpu_idle,
+  swPowerCap: CLOCK_EVENT_BITS.sw_power_cap,
+  swThermalSlowdown: CLOCK_EVENT_BITS.sw_thermal_slowdown,
+  hwThermalSlowdown: CLOCK_EVENT_BITS.hw_thermal_slowdown,
 } as const;
-
-/** The bits above that mean the GPU is slowed against its will (`throttled` = 1): all but idle. */
-export const THROTTLED_MASK = THROTTLE.swPowerCap | THROTTLE.swThermalSlowdown | THROTTLE.hwThermalSlowdown;

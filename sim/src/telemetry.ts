@@ -1,9 +1,10 @@
 /** Turns the fabric's state into catalog rows (gpu, host, link) and aux rows (topology, inventory). */
+import { isThrottled } from '@meridian/catalog';
 import type { SampleRow, TableRows } from '@meridian/store';
 import type { Fabric, Link } from './fabric.js';
 import { probeLink } from './network.js';
 import type { Rng } from './rng.js';
-import { GPU_ROW, HOST_ROW, LINK_ROW, SIM_SOURCE, THROTTLE, THROTTLED_MASK } from './rows.js';
+import { GPU_ROW, HOST_ROW, LINK_ROW, SIM_SOURCE, THROTTLE } from './rows.js';
 
 /** Two decimals: the precision a real collector reports, and stable text for byte-identical output. */
 const r2 = (x: number): number => Math.round(x * 100) / 100;
@@ -64,7 +65,7 @@ export function gpuRows(f: Fabric, ts: number, out: SampleRow[]): void {
     v[I.clock] = Math.round(f.clock[g] as number);
     v[I.clockMem] = busy ? m.memClockMhz : 405;
     v[I.bits] = bits;
-    v[I.throttled] = (bits & THROTTLED_MASK) !== 0 ? 1 : 0;
+    v[I.throttled] = isThrottled(bits) ? 1 : 0;
     v[I.pstate] = busy ? 0 : 8;
     v[I.sbe] = f.sbe[g] as number;
     v[I.dbe] = 0;

@@ -3,12 +3,13 @@
  * event scenario through seedStore (collector pipeline → store sink → store) into one store, each run
  * in its own hour so the queries can tell them apart.
  */
+import { fiberRttFloorMs } from '@meridian/catalog';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '@meridian/store';
-import { FIBER_US_PER_KM, INFERENCE_P99_METRIC, seedStore, type SeedResult } from '@meridian/sim';
+import { INFERENCE_P99_METRIC, seedStore, type SeedResult } from '@meridian/sim';
 
 let store: Store;
 const runs = new Map<string, SeedResult>();
@@ -148,7 +149,7 @@ describe('scripted events in the stored data', () => {
     expect(Number(got.after) / 1.5).toBeGreaterThan(Number(got.before) * 2);
   });
 
-  it('stored probe RTT = 2 × (route_km × 4.9 µs/km + equipment delay), within the modelled jitter', async () => {
+  it('stored probe RTT = the catalog floor 2 × (route_km × 4.897 µs/km + equipment delay), within the modelled jitter', async () => {
     const links = await store.query<{
       id: string;
       route_km: number;
@@ -163,7 +164,7 @@ describe('scripted events in the stored data', () => {
     );
     expect(links).toHaveLength(6);
     for (const l of links) {
-      const floor = 2 * ((Number(l.route_km) * FIBER_US_PER_KM) / 1000 + Number(l.equipment_delay_ms));
+      const floor = fiberRttFloorMs(Number(l.route_km), Number(l.equipment_delay_ms));
       // No probe beats the fiber; jitter is exponential with a 0.02 ms mean (plus a little queueing).
       expect(Number(l.rmin), l.id).toBeGreaterThanOrEqual(floor - 0.001);
       expect(Number(l.rmin), l.id).toBeLessThan(floor + 0.02);

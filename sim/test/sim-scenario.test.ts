@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  builtinScenarios,
-  FIBER_US_PER_KM,
-  greatCircleKm,
-  loadScenario,
-  parseScenario,
-  ScenarioError,
-  Twin,
-} from '@meridian/sim';
+import { builtinScenarios, greatCircleKm, loadScenario, parseScenario, ScenarioError, Twin } from '@meridian/sim';
 
 const minimal = `
 name: t
@@ -56,9 +48,8 @@ describe('scenario files', () => {
     expect(gc).toBeGreaterThan(1640); // Stockholm–Milan is about 1,650 km
     expect(gc).toBeLessThan(1665);
     expect(twin.fabric.links[0]?.routeKm).toBe(Math.round(gc * 1.3));
-    // One-way = route × 4.9 µs/km (the twin's one fiber constant) + equipment delay (default 0.2 ms).
-    expect(FIBER_US_PER_KM).toBe(4.9);
-    expect(twin.fabric.links[0]?.oneWayMs).toBeCloseTo((Math.round(gc * 1.3) * FIBER_US_PER_KM) / 1000 + 0.2, 9);
+    // One-way = route × 4.897 µs/km (the catalog's fiber constant) + equipment delay (default 0.2 ms).
+    expect(twin.fabric.links[0]?.oneWayMs).toBeCloseTo(Math.round(gc * 1.3) * 0.004897 + 0.2, 9);
     expect(twin.fabric.gpuCount).toBe(16);
   });
 

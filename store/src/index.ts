@@ -18,7 +18,6 @@ export type { Store } from './store.js';
 export { validateSampleRows } from './validate.js';
 export { resolveStoreTarget, targetOptions, readStorePassword, StoreTargetError } from './target.js';
 export type { StoreTarget, TargetChoice, TargetSources } from './target.js';
-export { writeSecretFile, readSecretFile, SecretFileModeError } from './secret-file.js';
 export { migrations, regionRollupSelect, renderClusterDdl } from './schema/index.js';
 export type {
   TableRows,

@@ -6,7 +6,7 @@
  * names both targets is refused with the names of both, rather than one silently winning.
  */
 import path from 'node:path';
-import { readSecretFile } from './secret-file.js';
+import { readSecretFile } from '@meridian/runtime';
 
 /** What one layer says about the target. */
 export interface TargetChoice {

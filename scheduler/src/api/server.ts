@@ -4,7 +4,7 @@
  * under it cuts off slow and idle clients (see ServerLimits), so a connection cannot be held open
  * without a token, and caps the connections open at once.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { boundedHttpServer, DEFAULT_LIMITS, type ServerLimits } from '@meridian/runtime';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { digestsOf, guards } from './auth.js';
@@ -13,56 +13,7 @@ import type { ApiBackend, ApiToken } from './types.js';
 
 export { authenticate } from './auth.js';
 export type { ApiBackend, ApiToken, Role } from './types.js';
-
-/** The node:http server's limits (config `api.timeouts` and `api.maxConnections`), in milliseconds. */
-export interface ServerLimits {
-  /** The whole request (headers and body) must arrive within this long, else 408 and the socket closes. */
-  readonly requestTimeoutMs: number;
-  /** The headers must arrive within this long (at most requestTimeoutMs). */
-  readonly headersTimeoutMs: number;
-  /** An idle keep-alive connection closes after this long. */
-  readonly keepAliveTimeoutMs: number;
-  /** A socket with no traffic either way closes after this long. */
-  readonly idleTimeoutMs: number;
-  readonly maxConnections: number;
-}
-
-/** The config defaults, for callers that build an API without a config. */
-export const DEFAULT_LIMITS: ServerLimits = {
-  requestTimeoutMs: 30_000,
-  headersTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 5_000,
-  idleTimeoutMs: 60_000,
-  maxConnections: 256,
-};
-
-/**
- * node:http checks the request and headers timeouts only every `connectionsCheckingInterval`
- * (30 s by default), so a timeout shorter than that would be enforced late: check four times per
- * shortest timeout, at most every second and at least every 100 ms.
- */
-function checkingIntervalMs(l: ServerLimits): number {
-  return Math.max(100, Math.min(1000, Math.floor(Math.min(l.headersTimeoutMs, l.requestTimeoutMs) / 4)));
-}
-
-function httpServer(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-  l: ServerLimits,
-): Server<typeof IncomingMessage, typeof ServerResponse> {
-  const server = createServer(
-    {
-      requestTimeout: l.requestTimeoutMs,
-      headersTimeout: l.headersTimeoutMs,
-      keepAliveTimeout: l.keepAliveTimeoutMs,
-      connectionsCheckingInterval: checkingIntervalMs(l),
-    },
-    handler,
-  );
-  // Idle sockets (no bytes either way) are destroyed; node:http's default is never.
-  server.setTimeout(l.idleTimeoutMs, (socket) => socket.destroy());
-  server.maxConnections = l.maxConnections;
-  return server;
-}
+export type { ServerLimits };
 
 export async function buildApi(
   backend: ApiBackend,
@@ -72,7 +23,7 @@ export async function buildApi(
   const app = Fastify({
     logger: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
-    serverFactory: (handler) => httpServer(handler, limits),
+    serverFactory: (handler) => boundedHttpServer(handler, limits),
     // As fastify's own ("querystring/since must be integer"), and a property that is not allowed is
     // named too: ajv's message alone ("must NOT have additional properties") leaves it out.
     schemaErrorFormatter: (errors, dataVar) =>

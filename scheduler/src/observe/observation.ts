@@ -44,7 +44,7 @@ export interface LinkObservation {
   readonly to: string;
   /** Windowed RTT, ms. */
   readonly rttMs: number | null;
-  /** Propagation floor for the route (≈ 4.9 µs/km one way, doubled), ms. */
+  /** The route's round-trip floor (catalog fiberRttFloorMs: propagation and equipment, both ways), ms. */
   readonly floorMs: number | null;
   readonly lossPct: number | null;
   readonly jitterMs: number | null;

@@ -12,6 +12,7 @@ import {
   rollupReadExpr,
   rollupTable,
   type RollupAgg,
+  fiberRttFloorMs,
 } from '@meridian/catalog';
 import type { Store } from '@meridian/store';
 import type {
@@ -24,7 +25,6 @@ import type {
 } from './observation.js';
 
 /** Fiber propagation, one way (≈ 204,190 km/s at 1550 nm). */
-export const FIBER_MS_PER_KM = 0.004897;
 
 /** `avgMerge(util_gpu_avg)`-style read expression for one metric's rollup column. */
 function col(metric: string, agg: RollupAgg): string {
@@ -292,7 +292,7 @@ function buildLinks(rows: LinkRows): LinkObservation[] {
   const { topoLinks, linkRows, linkFresh } = rows;
   const floorBy = new Map<string, { floor: number; cap: number }>();
   for (const t of topoLinks) {
-    const floor = 2 * (num(t.route_km) ?? 0) * FIBER_MS_PER_KM + (num(t.equipment_delay_ms) ?? 0);
+    const floor = fiberRttFloorMs(num(t.route_km) ?? 0, num(t.equipment_delay_ms) ?? 0);
     const entry = { floor, cap: ((num(t.capacity_gbps) ?? 0) * 1e9) / 8 };
     floorBy.set(`${t.region}->${t.region_to}`, entry);
     if (!floorBy.has(`${t.region_to}->${t.region}`)) floorBy.set(`${t.region_to}->${t.region}`, entry);
