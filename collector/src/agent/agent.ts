@@ -27,6 +27,7 @@ import {
   type MetricsServer,
 } from '../telemetry/metrics.js';
 import { startTracing, type Tracing } from '../telemetry/tracing.js';
+import { throttledLog } from './throttled-log.js';
 
 export interface AgentOptions {
   readonly config: CollectorConfig;
@@ -102,6 +103,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   );
 
   let outageSince: number | undefined;
+  const logSpoolError = throttledLog(log, config.pipeline.flushIntervalMs);
+  const logLost = throttledLog(log, config.pipeline.flushIntervalMs);
   const sink = createStoreSink({
     store,
     spool,
@@ -117,6 +120,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         );
         outageSince = undefined;
       }
+    },
+    onSpoolError: (err, batch) => {
+      // Not lost yet: the sink sends it straight to the store. Counted, so a full disk shows.
+      metrics.batches.inc({ target: batch.target, outcome: 'unspooled' });
+      logSpoolError(
+        `meridian collector: the spool in ${config.spool.dir} cannot take batches (${err instanceof Error ? err.message : String(err)}); sending them straight to the store`,
+      );
     },
     onPoison: (batch, err) =>
       log(`meridian collector: batch ${batch.token} set aside: ${err instanceof Error ? err.message : String(err)}`),
@@ -146,7 +156,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     onSinkError: (err, batch) => {
       metrics.batches.inc({ target: batch.target, outcome: 'lost' });
       metrics.droppedRows.inc({ reason: 'unspoolable' }, batch.rows.length);
-      log(
+      logLost(
         `meridian collector: lost ${batch.rows.length} ${batch.target} rows: ${err instanceof Error ? err.message : String(err)}`,
       );
     },

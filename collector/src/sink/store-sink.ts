@@ -8,6 +8,10 @@
  * Why log first: a kill -9 between "insert sent" and "insert acknowledged" must not lose the batch,
  * and a replay of a batch the store did take must not double it. Logging first and replaying with
  * the same token gives both; the cost is one small file write per batch (see file-spool.ts).
+ *
+ * When the spool cannot take a batch (a full disk), the batch goes straight to the store with its
+ * token instead of being dropped: a healthy store must not lose data to a full spool. Only when
+ * both fail is the batch lost (accept rejects, and the pipeline counts it).
  */
 import type { Entity } from '@meridian/catalog';
 import type { AuxTable, RowError, SampleRow, TableRows, WriteOptions, WriteResult } from '@meridian/store';
@@ -46,6 +50,8 @@ export interface StoreSinkEvents {
   onWriteError?(err: unknown, batch: Batch, attempt: number): void;
   /** The server keeps refusing this batch while it takes the next: it was set aside (spool `rejected/`). */
   onPoison?(batch: Batch, err: unknown): void;
+  /** The spool could not take this batch (e.g. ENOSPC); the sink sends it straight to the store. */
+  onSpoolError?(err: unknown, batch: Batch): void;
 }
 
 export interface StoreSinkOptions extends StoreSinkEvents {
@@ -62,6 +68,8 @@ export interface SinkStats {
   readonly rowsWritten: number;
   readonly rowsRejected: number;
   readonly writeErrors: number;
+  /** Batches the spool could not take that went straight to the store. */
+  readonly unspooledBatches: number;
   /** False from a failed write until the next successful one. */
   readonly storeUp: boolean;
   readonly lastError: string | undefined;
@@ -72,6 +80,10 @@ export interface StoreSink extends Sink {
   drained(): Promise<void>;
   stats(): SinkStats;
   readonly spool: Spool;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** Batches kept in memory beside the spool so the happy path never reads its own files back. */
@@ -93,6 +105,7 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
   let rowsWritten = 0;
   let rowsRejected = 0;
   let writeErrors = 0;
+  let unspooledBatches = 0;
   let storeUp = true;
   let lastError: string | undefined;
 
@@ -222,6 +235,30 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
     settleWaiters();
   }
 
+  /**
+   * The spool refused the batch: write it now, with its token, bypassing the log. It may land
+   * before batches still waiting in the spool; the tokens keep that from doubling anything.
+   */
+  async function writeUnspooled(batch: Batch, spoolErr: unknown): Promise<void> {
+    let r: { written: number; rejected: readonly RowError[] };
+    try {
+      r = await write(batch);
+    } catch (storeErr) {
+      writeErrors++;
+      storeUp = false;
+      lastError = message(storeErr);
+      throw new Error(`not spooled (${message(spoolErr)}) and the store write failed (${message(storeErr)})`, {
+        cause: storeErr,
+      });
+    }
+    unspooledBatches++;
+    batchesWritten++;
+    rowsWritten += r.written;
+    rowsRejected += r.rejected.length;
+    storeUp = true;
+    opts.onWritten?.(batch, r.written, r.rejected);
+  }
+
   function kick(): void {
     if (running || stopping) return;
     running = loop().finally(() => {
@@ -240,7 +277,14 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
     spool,
     async accept(batch) {
       if (closed) throw new Error('sink is closed');
-      const entry = await spool.append(batch);
+      let entry: SpoolEntry;
+      try {
+        entry = await spool.append(batch);
+      } catch (spoolErr) {
+        opts.onSpoolError?.(spoolErr, batch);
+        await writeUnspooled(batch, spoolErr);
+        return;
+      }
       if (cache.size < CACHE_LIMIT) cache.set(entry.key, batch);
       kick();
     },
@@ -272,6 +316,6 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
       await spool.close();
       settleWaiters(true);
     },
-    stats: () => ({ batchesWritten, rowsWritten, rowsRejected, writeErrors, storeUp, lastError }),
+    stats: () => ({ batchesWritten, rowsWritten, rowsRejected, writeErrors, unspooledBatches, storeUp, lastError }),
   };
 }
