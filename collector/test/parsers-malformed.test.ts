@@ -143,6 +143,33 @@ describe('nvidia-smi XML, damaged', () => {
     expect(r.records[0]!.values.power_draw).toBe(6.41);
   });
 
+  describe('documents the XML parser refuses: one bounded document error, never a throw', () => {
+    const doctype = (entity: string): string =>
+      `<?xml version="1.0"?>\n<!DOCTYPE nvidia_smi_log [${entity}]>\n<nvidia_smi_log><driver_version>&x;</driver_version></nvidia_smi_log>`;
+    const cases: [string, string, RegExp][] = [
+      ['empty', '', /^nvidia-smi -q -x: empty document$/],
+      ['only whitespace', '  \n\t\n', /^nvidia-smi -q -x: empty document$/],
+      ['an external entity', doctype('<!ENTITY x SYSTEM "file:///etc/passwd">'), /External entities are not supported/],
+      ['an entity over 10,000 characters', doctype(`<!ENTITY x "${'a'.repeat(20_000)}">`), /Entity "x" size \(20000\) exceeds/],
+      [
+        'nesting past the parser\'s depth limit',
+        `<nvidia_smi_log><gpu>${'<a>'.repeat(150)}${'</a>'.repeat(150)}</gpu></nvidia_smi_log>`,
+        /Maximum nested tags exceeded/,
+      ],
+      ['200,000 unclosed levels', `<nvidia_smi_log>${'<a>'.repeat(200_000)}`, /^malformed XML at line 1, column 1: /],
+    ];
+    it.each(cases)('%s', (_what, doc, message) => {
+      let r: ReturnType<typeof parseNvidiaSmiXml> | undefined;
+      expect(() => (r = parseNvidiaSmiXml(doc))).not.toThrow();
+      expect(r!.records).toEqual([]);
+      expect(r!.errors).toHaveLength(1);
+      expect(r!.errors[0]).toMatchObject({ field: 'document', reason: 'malformed' });
+      expect(r!.errors[0]!.message).toMatch(message);
+      expect(r!.errors[0]!.message.length).toBeLessThan(400);
+      expect(r!.errors[0]!.message).not.toContain('undefined');
+    });
+  });
+
   it('truncated before any GPU closed: no records, one error', () => {
     const r = parseNvidiaSmiXml(v13.slice(0, 3000));
     expect(r.records).toEqual([]);

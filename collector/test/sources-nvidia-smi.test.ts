@@ -255,4 +255,46 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
     expect(rec.unavailable).toEqual(['nvidia-smi (xid): /nonexistent/kmsg: ENOENT (XID events off)']);
     expect(source.state()).toBe('running');
   });
+  it.each([
+    ['an external entity', '<?xml version="1.0"?>\n<!DOCTYPE nvidia_smi_log [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<nvidia_smi_log><driver_version>&x;</driver_version></nvidia_smi_log>'],
+    ['nesting 200,000 deep', `<nvidia_smi_log>${'<a>'.repeat(200_000)}`],
+    ['an empty document', ''],
+  ])('odd -q -x output (%s) on every periodic read is counted, never thrown, and the stream goes on', async (_what, xml) => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'odd.xml'), xml);
+    const rec = recorder();
+    source = new NvidiaSmiSource({
+      path: FAKE,
+      intervalMs: 100,
+      inventoryIntervalMs: 50,
+      kernelLog: '',
+      env: { FAKE_NVIDIA_SMI_GPUS: '1', FAKE_NVIDIA_SMI_XML: join(dir, 'odd.xml') },
+    });
+    await source.start(rec.ctx);
+    await until(() => source!.stats.inventoryReads >= 3 && source!.stats.samples >= 2, '3 inventory reads and 2 samples');
+    expect(rec.ctx.errors.get('nvidia-smi-xml', 'document', 'malformed')).toBeGreaterThanOrEqual(3);
+    expect(rec.inventory()).toEqual([]);
+    expect(source.state()).toBe('running');
+  });
+
+  it('a periodic task that throws is caught, counted as task_failed and logged with a bounded message', async () => {
+    const rec = recorder();
+    let fail = true;
+    const ctx = {
+      ...rec.ctx,
+      // What a closed pipeline does to a late push: it throws. Here, with an 8 MB message.
+      emit: ((target, rows) => {
+        if (fail && target === 'inventory') throw new Error(`pipeline closed ${'x'.repeat(8_000_000)}`);
+        rec.ctx.emit(target, rows);
+      }) as typeof rec.ctx.emit,
+    };
+    source = new NvidiaSmiSource({ path: FAKE, intervalMs: 100, inventoryIntervalMs: 50, kernelLog: '' });
+    await source.start(ctx);
+    await until(() => rec.ctx.errors.get('nvidia-smi', 'inventory', 'task_failed') >= 2, 'two failed inventory reads');
+    const logged = rec.logs.find((l) => l.includes('inventory failed'))!;
+    expect(logged).toMatch(/^meridian collector: nvidia-smi: inventory failed: pipeline closed x+… \(\d+ more characters\)$/);
+    expect(logged.length).toBeLessThan(400);
+    fail = false;
+    await until(() => rec.inventory().length > 0, 'an inventory read that succeeds');
+  });
 });

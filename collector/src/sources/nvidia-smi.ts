@@ -98,7 +98,10 @@ export class NvidiaSmiSource extends BaseSource {
   private lastLineAt = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
-  private inventoryTimer: NodeJS.Timeout | undefined;
+  private readonly inventoryTask = this.periodic('inventory', async () => {
+    await this.readInventory();
+  });
+  private readonly xidTask = this.periodic('xid_last', () => this.readXids());
   private stopping = false;
   private stderrTail = '';
   private burst: ParsedRecord[] = [];
@@ -109,7 +112,6 @@ export class NvidiaSmiSource extends BaseSource {
   private byPci = new Map<string, GpuAddress>();
   private readonly xidCounts = new Map<string, number>();
   private kernelLog: KernelLogFollower | undefined;
-  private xidTimer: NodeJS.Timeout | undefined;
   private bootUptimeAtStart = 0;
 
   constructor(private readonly opts: NvidiaSmiSourceOptions = {}) {
@@ -131,15 +133,13 @@ export class NvidiaSmiSource extends BaseSource {
     // The stream starts at once; `-q -x` runs beside it (it can take seconds on a big host). Either
     // one finding no nvidia-smi or no GPU marks the source unavailable (reported once).
     this.spawnStream();
-    if (this.inventoryIntervalMs > 0) {
-      this.inventoryTimer = setInterval(() => void this.readInventory(), this.inventoryIntervalMs);
-      this.inventoryTimer.unref();
-    }
+    if (this.inventoryIntervalMs > 0) this.inventoryTask.start(this.inventoryIntervalMs);
     // XID lines are joined to GPUs by the PCI addresses the first inventory gives, so the kernel log
-    // is followed once it is in. start() waits for that at most `startWaitMs`, then lets it finish alone.
-    const first = this.readInventory().then(async (ok) => {
-      if (ok && !this.stopping) await this.followKernelLog();
-    });
+    // is followed once it is in. start() waits for that at most `startWaitMs`, then lets it finish
+    // alone; its failures take the periodic tasks' one error path (counted, logged, never thrown).
+    const first = this.periodic('inventory', async () => {
+      if ((await this.readInventory()) && !this.stopping) await this.followKernelLog();
+    }).runNow();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([first, new Promise<void>((r) => (timer = setTimeout(r, this.opts.startWaitMs ?? 5000)))]);
     clearTimeout(timer);
@@ -158,9 +158,8 @@ export class NvidiaSmiSource extends BaseSource {
     }
     this.kernelLog = follower;
     this.bootUptimeAtStart = uptime();
-    await this.readXids();
-    this.xidTimer = setInterval(() => void this.readXids(), this.opts.xidPollMs ?? 5000);
-    this.xidTimer.unref();
+    await this.xidTask.runNow();
+    this.xidTask.start(this.opts.xidPollMs ?? 5000);
   }
 
   /**
@@ -212,8 +211,9 @@ export class NvidiaSmiSource extends BaseSource {
     if (this.current !== 'unavailable') this.current = 'stopped';
     clearTimeout(this.restartTimer);
     clearTimeout(this.stallTimer);
-    clearInterval(this.inventoryTimer);
-    clearInterval(this.xidTimer);
+    // An inventory read in progress (up to xmlTimeoutMs) is not waited for: its rows are not needed.
+    this.inventoryTask.cancel();
+    await this.xidTask.stop();
     this.flushBurst();
     await this.kernelLog?.close();
     this.kernelLog = undefined;

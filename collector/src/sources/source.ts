@@ -6,7 +6,9 @@
  */
 import type { Entity } from '@meridian/catalog';
 import type { SampleRow, TableRows } from '@meridian/store';
+import { boundedMessage } from '../parsers/record.js';
 import type { SourceErrorCounters } from './errors.js';
+import { PeriodicTask } from './periodic.js';
 
 /** What sources produce: wide sample rows per entity, inventory rows and metrics outside the catalog. */
 export interface SourceRows {
@@ -73,6 +75,18 @@ export abstract class BaseSource implements Source {
     const who = part ? `${this.name} (${part})` : this.name;
     this.ctx?.unavailable?.(who, reason);
     this.ctx?.log?.(`meridian collector: source ${who} is not available on this host: ${reason}`);
+  }
+
+  /**
+   * A task this source runs on a timer. Its failures all take one path: counted as
+   * `{source, field: what, reason: task_failed}` and logged with a bounded message; the source
+   * goes on with its next run.
+   */
+  protected periodic(what: string, run: () => Promise<void>): PeriodicTask {
+    return new PeriodicTask(`${this.name} ${what}`, run, (err) => {
+      this.ctx?.errors.count(this.name, what, 'task_failed');
+      this.log(`${what} failed: ${boundedMessage(err instanceof Error ? err.message : String(err))}`);
+    });
   }
 
   protected log(message: string): void {
