@@ -222,6 +222,25 @@ describe('dcgm, damaged', () => {
     expect(r.errors.map((e) => e.line)).toEqual([3, 6]);
     expect(r.errors[0]!.field).toBe('DCGM_FI_DEV_POWER_USAGE');
   });
+
+  it('+Inf, -Inf and NaN are parse errors naming the metric (or the unmapped series), never silently gone', () => {
+    const text = [
+      `DCGM_FI_DEV_GPU_TEMP{${uuid}} +Inf`,
+      `DCGM_FI_DEV_SM_CLOCK{${uuid}} -Inf`,
+      `DCGM_FI_DEV_POWER_USAGE{${uuid}} NaN`,
+      `DCGM_FI_PROF_SOMETHING_NEW{${uuid}} +Inf`,
+      `DCGM_FI_DEV_MEM_CLOCK{${uuid}} 1593`,
+    ].join('\n');
+    const g = parseDcgm(text).records[0]!;
+    expect(g.values).toEqual({ clock_mem: 1593 });
+    expect(g.extra).toEqual([]);
+    expect(g.errors.map((e) => [e.field, e.reason, e.message])).toEqual([
+      ['temp_gpu', 'unparseable', 'temp_gpu: +Inf is not a value'],
+      ['clock_sm', 'unparseable', 'clock_sm: -Inf is not a value'],
+      ['power_draw', 'unparseable', 'power_draw: NaN is not a value'],
+      ['DCGM_FI_PROF_SOMETHING_NEW', 'unparseable', 'DCGM_FI_PROF_SOMETHING_NEW: +Inf is not a value'],
+    ]);
+  });
 });
 
 describe('kernel-log XID lines', () => {

@@ -7,6 +7,10 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { stampPeerSchema, stampReflectorConfigSchema } from '../stamp/index.js';
 
+/**
+ * Every duration is bounded, and below 2^31 ms (about 24.8 days): Node turns a longer timer into a
+ * 1 ms one. Every other number in this schema has its max as well (a test walks them all).
+ */
 const ms = (min: number, max: number, def: number) => z.number().int().min(min).max(max).default(def);
 const label = z.string().min(1).max(64);
 
@@ -50,10 +54,12 @@ const spoolSchema = z
   .strictObject({
     /** Write-ahead log directory. Must be writable by the collector's user. */
     dir: z.string().min(1).default('/var/lib/meridian/spool'),
+    /** At most 1 TiB: a bound that large is a typo, not a plan. */
     maxBytes: z
       .number()
       .int()
       .min(1024)
+      .max(2 ** 40)
       .default(256 * 1024 * 1024),
     maxAgeMs: ms(1000, 30 * 24 * 3_600_000, 24 * 3_600_000),
     /** 'always': fsync each batch before it counts as taken (survives power loss); 'never': page cache. */
@@ -144,6 +150,7 @@ const telemetrySchema = z
         /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$|^$/,
         'must be "host:port", e.g. "127.0.0.1:9464", or "" for off',
       )
+      .refine((v) => v === '' || Number(v.slice(v.lastIndexOf(':') + 1)) <= 65_535, 'port must be 0 to 65535')
       .default('127.0.0.1:9464'),
   })
   .prefault({});
