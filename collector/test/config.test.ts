@@ -48,9 +48,9 @@ describe('collector.yaml', () => {
   it('refuses a telemetry.listen port above 65535, naming the key', () => {
     const e = errorOf(() => parseConfig(`${minimal}telemetry:\n  listen: 127.0.0.1:99999\n`, 'c.yaml', { env: {} }));
     expect(e.message).toBe('c.yaml: telemetry.listen: port must be 0 to 65535');
-    expect(parseConfig(`${minimal}telemetry:\n  listen: "[::1]:65535"\n`, 'c.yaml', { env: {} }).config.telemetry.listen).toBe(
-      '[::1]:65535',
-    );
+    expect(
+      parseConfig(`${minimal}telemetry:\n  listen: "[::1]:65535"\n`, 'c.yaml', { env: {} }).config.telemetry.listen,
+    ).toBe('[::1]:65535');
   });
 
   it('fills defaults for a minimal file', () => {

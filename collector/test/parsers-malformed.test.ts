@@ -150,9 +150,13 @@ describe('nvidia-smi XML, damaged', () => {
       ['empty', '', /^nvidia-smi -q -x: empty document$/],
       ['only whitespace', '  \n\t\n', /^nvidia-smi -q -x: empty document$/],
       ['an external entity', doctype('<!ENTITY x SYSTEM "file:///etc/passwd">'), /External entities are not supported/],
-      ['an entity over 10,000 characters', doctype(`<!ENTITY x "${'a'.repeat(20_000)}">`), /Entity "x" size \(20000\) exceeds/],
       [
-        'nesting past the parser\'s depth limit',
+        'an entity over 10,000 characters',
+        doctype(`<!ENTITY x "${'a'.repeat(20_000)}">`),
+        /Entity "x" size \(20000\) exceeds/,
+      ],
+      [
+        "nesting past the parser's depth limit",
         `<nvidia_smi_log><gpu>${'<a>'.repeat(150)}${'</a>'.repeat(150)}</gpu></nvidia_smi_log>`,
         /Maximum nested tags exceeded/,
       ],

@@ -135,7 +135,11 @@ describe('throttledLog', () => {
   it('writes the first line at once and folds repeats within the interval into the next line', () => {
     const lines: string[] = [];
     let now = 0;
-    const log = throttledLog((m) => lines.push(m), 10_000, () => now);
+    const log = throttledLog(
+      (m) => lines.push(m),
+      10_000,
+      () => now,
+    );
     for (let i = 0; i < 5; i++) log(`lost batch ${i}`);
     expect(lines).toEqual(['lost batch 0']);
     now = 10_000;

@@ -146,7 +146,11 @@ export function parseConfig(text: string, origin: string, opts: LoadOptions = {}
         throw new ConfigError(key, err.message.slice(err.message.indexOf(': ') + 2), where);
       }
       const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
-      throw new ConfigError(key, `cannot read the password file ${passwordFile} (${cause?.code ?? 'unreadable'})`, where);
+      throw new ConfigError(
+        key,
+        `cannot read the password file ${passwordFile} (${cause?.code ?? 'unreadable'})`,
+        where,
+      );
     }
   } else if (env['MERIDIAN_CLICKHOUSE_PASSWORD'] !== undefined) {
     clickhousePassword = env['MERIDIAN_CLICKHOUSE_PASSWORD'];

@@ -260,7 +260,12 @@ const UNREAD_BLOCK = /<supported_clocks>[\s\S]*?<\/supported_clocks>/g;
 const withoutUnreadBlocks = (text: string): string =>
   text.replace(UNREAD_BLOCK, (block) => block.replace(/[^\n]/g, ''));
 
-const NOTHING = (error: DocumentError): NvidiaSmiXmlResult => ({ records: [], inventory: [], addresses: [], errors: [error] });
+const NOTHING = (error: DocumentError): NvidiaSmiXmlResult => ({
+  records: [],
+  inventory: [],
+  addresses: [],
+  errors: [error],
+});
 
 /**
  * Parses the document. Truncated or otherwise malformed XML is reported as a document error and the

@@ -75,7 +75,11 @@ export interface SinkStats {
   readonly lastError: string | undefined;
 }
 
-export interface StoreSink extends Sink {
+/**
+ * The collector's one Sink implementation: the pipeline's Sink, spooled to disk and written to the
+ * store. (Not named StoreSink: the scheduler has a class of that name for its own audit rows.)
+ */
+export interface SpooledStoreSink extends Sink {
   /** Resolves when the spool is empty (every accepted batch is in the store). */
   drained(): Promise<void>;
   stats(): SinkStats;
@@ -89,7 +93,7 @@ function message(err: unknown): string {
 /** Batches kept in memory beside the spool so the happy path never reads its own files back. */
 const CACHE_LIMIT = 16;
 
-export function createStoreSink(opts: StoreSinkOptions): StoreSink {
+export function createStoreSink(opts: StoreSinkOptions): SpooledStoreSink {
   const spool = opts.spool ?? createMemorySpool();
   const initialMs = opts.retry?.initialMs ?? 500;
   const maxMs = opts.retry?.maxMs ?? 30_000;

@@ -21,7 +21,10 @@ export function isSendableDestination(port: number, address: string): boolean {
  * was handed over, or the refusal. The destination is checked first when it is given (an
  * unconnected socket); a connected socket's sends pass none.
  */
-export function guardedSend(send: () => void, destination?: { port: number; address: string }): UdpSendRefusal | undefined {
+export function guardedSend(
+  send: () => void,
+  destination?: { port: number; address: string },
+): UdpSendRefusal | undefined {
   if (destination && !isSendableDestination(destination.port, destination.address)) return 'bad-destination';
   try {
     send();

@@ -12,13 +12,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseEthtoolM } from '../parsers/ethtool-m.js';
-import { parseEthtoolS } from '../parsers/ethtool-s.js';
-import { catalogMetric, RecordBuilder, type ParsedRecord } from '../parsers/record.js';
-import { CounterTracker } from './counters.js';
-import { emitRecords } from './emit.js';
-import { runOnce } from './run-once.js';
-import { BaseSource, type SourceContext } from './source.js';
+import { parseEthtoolM } from '../../parsers/ethtool-m.js';
+import { parseEthtoolS } from '../../parsers/ethtool-s.js';
+import { catalogMetric, RecordBuilder, type ParsedRecord } from '../../parsers/record.js';
+import { CounterTracker } from '../counters.js';
+import { emitRecords } from '../emit.js';
+import { runOnce } from '../run-once.js';
+import { BaseSource, type SourceContext } from '../source.js';
 
 export interface LinkPassiveOptions {
   readonly interfaces: readonly string[];

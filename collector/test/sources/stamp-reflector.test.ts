@@ -5,15 +5,15 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RemoteInfo } from 'node:dgram';
-import { KeyedTokenBuckets } from '../src/stamp/token-bucket.js';
-import { until } from './until.js';
+import { KeyedTokenBuckets } from '../../src/stamp/token-bucket.js';
+import { until } from '../until.js';
 import {
   decodeReflectorPacket,
   encodeSenderPacket,
   errorEstimateSeconds,
   StampReflector,
   type StampReflectorConfigInput,
-} from '../src/stamp/index.js';
+} from '../../src/stamp/index.js';
 
 const ee = { synced: true, ptp: false, scale: 0, multiplier: 100 };
 const request = (seq: number, length = 44): Buffer =>

@@ -4,9 +4,9 @@
  * `extra_metrics`. An endpoint that does not answer is reported unavailable once; scraping goes on
  * at the same pace so the source recovers by itself when the exporter comes up.
  */
-import { parseDcgm } from '../parsers/dcgm.js';
-import { emitRecords } from './emit.js';
-import { BaseSource, type SourceContext } from './source.js';
+import { parseDcgm } from '../../parsers/dcgm.js';
+import { emitRecords } from '../emit.js';
+import { BaseSource, type SourceContext } from '../source.js';
 
 export interface DcgmSourceOptions {
   /** e.g. http://127.0.0.1:9400/metrics */

@@ -14,13 +14,13 @@
  */
 import { statfsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { catalogMetric } from '../parsers/record.js';
-import { parseProcNetDev } from '../parsers/proc-net-dev.js';
-import { CounterTracker } from './counters.js';
-import { emitRecords } from './emit.js';
+import { catalogMetric } from '../../parsers/record.js';
+import { parseProcNetDev } from '../../parsers/proc-net-dev.js';
+import { CounterTracker } from '../counters.js';
+import { emitRecords } from '../emit.js';
 import { ProcFile } from './proc-file.js';
-import { BaseSource, type SourceContext } from './source.js';
-import { RecordBuilder } from '../parsers/record.js';
+import { BaseSource, type SourceContext } from '../source.js';
+import { RecordBuilder } from '../../parsers/record.js';
 
 export interface HostSourceOptions {
   /** Default 10 s. */

@@ -1,7 +1,7 @@
 /** A recording SourceContext for the source tests: rows by target, unavailable reports, errors. */
 import type { SampleRow, TableRows } from '@meridian/store';
-import { SourceErrorCounters } from '../src/sources/errors.js';
-import type { Emit, SourceContext, SourceTarget } from '../src/sources/source.js';
+import { SourceErrorCounters } from '../../src/sources/errors.js';
+import type { Emit, SourceContext, SourceTarget } from '../../src/sources/source.js';
 
 export interface Recorder {
   readonly ctx: SourceContext;
@@ -43,4 +43,4 @@ export function recorder(): Recorder {
   };
 }
 
-export { until } from './until.js';
+export { until } from '../until.js';
