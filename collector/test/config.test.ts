@@ -28,7 +28,7 @@ function errorOf(fn: () => unknown): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
-describe('collector.yaml', () => {
+describe('collector.yaml bounds (issue 17.7)', () => {
   it('bounds every numeric key, durations below the 24.8-day timer limit, with errors naming the key', () => {
     const numeric = knownSettings().filter((s) => s.kind === 'number');
     expect(numeric.map((s) => s.key)).toContain('spool.maxBytes');
@@ -52,7 +52,9 @@ describe('collector.yaml', () => {
       parseConfig(`${minimal}telemetry:\n  listen: "[::1]:65535"\n`, 'c.yaml', { env: {} }).config.telemetry.listen,
     ).toBe('[::1]:65535');
   });
+});
 
+describe('collector.yaml', () => {
   it('fills defaults for a minimal file', () => {
     const { config } = parseConfig(minimal, 'c.yaml', { env: {} });
     expect(config.collector.region).toBe('eu-west');
@@ -145,7 +147,9 @@ describe('collector.yaml', () => {
     expect(config.store.clickhouse).toBe('http://flag:8123');
     expect(config.pipeline.maxRows).toBe(7);
   });
+});
 
+describe('collector.yaml secrets and the command', () => {
   it('reads the password from a file or the environment, and never prints it', () => {
     const pw = join(dir, 'pw');
     writeFileSync(pw, 's3cr3t-from-file\n', { mode: 0o600 });

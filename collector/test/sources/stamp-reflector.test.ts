@@ -167,7 +167,9 @@ describe('StampReflector', () => {
     await c.waitFor(1);
     expect(c.replies[0]?.readUInt32BE(24)).toBe(5);
   });
+});
 
+describe('StampReflector rate limits', () => {
   it('rate-limits each source address with a token bucket, independently of other sources', async () => {
     const { r, port } = await reflector({ ratePerSource: 2, burstPerSource: 5 });
     const a = await client(port, '127.0.0.1');
@@ -259,6 +261,9 @@ describe('KeyedTokenBuckets', () => {
     expect(b.take('b', 0)).toBe(true); // b was forgotten: a fresh bucket
     expect(() => new KeyedTokenBuckets({ ratePerSec: 0, burst: 1 }, 1)).toThrow(/ratePerSec/);
   });
+});
+
+describe('StampReflector, replies that cannot be sent (issue 17.1)', () => {
   it('drops a request from source port 0 and a failed send, counts each, and answers the next probe', async () => {
     const { r, port } = await reflector();
     const c = await client(port);
