@@ -101,6 +101,10 @@ export function createAgentSink({ config, store, spool, metrics, errors, log }: 
         `meridian collector: the spool in ${config.spool.dir} cannot take batches (${messageOf(err)}); sending them straight to the store`,
       );
     },
+    onReplayError: (err) =>
+      logSpoolError(
+        `meridian collector: replaying the spool in ${config.spool.dir} failed (${messageOf(err)}); retrying with the next batch`,
+      ),
     onPoison: (batch, err) => log(`meridian collector: batch ${batch.token} set aside: ${messageOf(err)}`),
     onWriteError: (err) => {
       metrics.writeErrors.inc();

@@ -52,6 +52,11 @@ export interface StoreSinkEvents {
   onPoison?(batch: Batch, err: unknown): void;
   /** The spool could not take this batch (e.g. ENOSPC); the sink sends it straight to the store. */
   onSpoolError?(err: unknown, batch: Batch): void;
+  /**
+   * Replaying the spool failed outside any store write (the spool could not be read or expired:
+   * EIO, say). The batches stay where they are; the next accepted batch starts the replay again.
+   */
+  onReplayError?(err: unknown): void;
 }
 
 export interface StoreSinkOptions extends StoreSinkEvents {
@@ -333,12 +338,21 @@ class SpoolingStoreSink implements SpooledStoreSink {
 
   private kick(): void {
     if (this.running || this.stopping) return;
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
-      // A batch accepted while the loop was finishing would otherwise wait for the next accept.
-      // (Not once closed: the loop only ends then because the store failed, and retrying at once
-      // would spin against it.)
-      if (!this.stopping && !this.closed && this.spool.entries().length > 0) this.kick();
-    });
+    let failed = false;
+    this.running = this.loop()
+      .catch((err: unknown) => {
+        // Never an unhandled rejection: reported, and retried from the next accept (not at once,
+        // which would spin against a disk that keeps failing).
+        failed = true;
+        this.lastError = message(err);
+        this.opts.onReplayError?.(err);
+      })
+      .finally(() => {
+        this.running = undefined;
+        // A batch accepted while the loop was finishing would otherwise wait for the next accept.
+        // (Not once closed: the loop only ends then because the store failed, and retrying at once
+        // would spin against it.)
+        if (!failed && !this.stopping && !this.closed && this.spool.entries().length > 0) this.kick();
+      });
   }
 }
