@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '@meridian/store';
+import { until } from './until.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const child = fileURLToPath(new URL('./fixtures/agent-child.mjs', import.meta.url));
@@ -83,8 +84,6 @@ function run(uuid: string, tsBase: number, configFile = config): Running {
   return { proc, emitted: () => emitted, stopLine: () => stopLine, stderr: () => stderr, exited, ready };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Rows waiting in the write-ahead log: what the killed process had made durable but not stored. */
 function spooledTs(): number[] {
   return readdirSync(spoolDir)
@@ -98,7 +97,8 @@ describe('outage: kill -9 in the middle of a flush, then restart', () => {
   it('loses at most one flush interval of rows and duplicates none', async () => {
     const first = run('GPU-run1', base);
     await first.ready;
-    await sleep(1_500); // several flushes land
+    // Several flush intervals of rows made (the spool has been written and emptied a few times).
+    await until(() => first.emitted() >= 4 * FLUSH_MS * ROWS_PER_MS, 'four flush intervals of rows', 20_000);
     // Kill the moment a batch is in the log but not yet acknowledged: a flush in flight.
     const deadline = Date.now() + 10_000;
     while (!readdirSync(spoolDir).some((f) => f.endsWith('.batch'))) {
@@ -113,7 +113,7 @@ describe('outage: kill -9 in the middle of a flush, then restart', () => {
 
     const second = run('GPU-run2', base + 10_000_000);
     await second.ready;
-    await sleep(1_000);
+    await until(() => second.emitted() >= 3 * FLUSH_MS * ROWS_PER_MS, 'three flush intervals of rows', 20_000);
     second.proc.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     const emitted2 = second.emitted();
@@ -172,7 +172,11 @@ describe('a collector writing to a ClickHouse server', () => {
     );
     const c = run('GPU-srv', base, serverConfig);
     await c.ready;
-    await sleep(1_000);
+    await until(
+      () => /store write failed/.test(c.stderr()) && c.emitted() >= 100,
+      'a refused write and 100 rows',
+      20_000,
+    );
     c.proc.kill('SIGTERM');
     expect(await c.exited).toBe(0);
     const m = /chdb=(\d) maxrss=(\d+)/.exec(c.stopLine());
@@ -209,10 +213,14 @@ describe('meridian collect, the command', () => {
     const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
     const started =
       /meridian collector node-3 \(eu-west\/node-3\) → ClickHouse http:\/\/127\.0\.0\.1:1\/; sources: none/;
-    for (let waited = 0; !started.test(stderr) && waited < 20_000; waited += 50) await sleep(50);
-    expect(stderr).toMatch(started);
-    await sleep(1_500);
-    expect(proc.exitCode).toBe(null); // still running, with nothing but itself to keep it alive
+    await until(() => started.test(stderr), 'the start-up line', 20_000);
+    // The one timed window in these tests, because what it checks is that nothing happens: the
+    // process must not exit by itself, with nothing but itself to keep it alive.
+    const exitedEarly = await Promise.race([
+      exited.then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), 1_500)),
+    ]);
+    expect(exitedEarly).toBe(false);
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stderr).toMatch(/stopped; 0 rows written this run, spool empty/);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, startAgent, type Agent, type AgentOptions } from '@meridian/collector';
 import { openStore } from '@meridian/store';
 import { startOtlpReceiver, type ReceivedSpan } from './otel-receiver.js';
+import { until } from './until.js';
 
 type Receiver = Awaited<ReturnType<typeof startOtlpReceiver>>;
 type SourceContext = Parameters<NonNullable<AgentOptions['sources']>[number]['start']>[0];
@@ -125,8 +126,9 @@ describe('agent', () => {
       config: configFor(`sources: { nvidiaSmi: { command: ${join(root, 'no-such-nvidia-smi')} } }`),
       log: (m) => logs.push(m),
     });
-    await new Promise((r) => setTimeout(r, 300));
-    expect([...agent.unavailable.keys()]).toEqual(['nvidia-smi']);
+    await until(() => agent!.unavailable.size === 2, 'nvidia-smi and its inventory to be reported unavailable');
+    // The stream and the inventory each say so once; the kernel log, waiting for GPUs, never starts.
+    expect([...agent.unavailable.keys()].sort()).toEqual(['nvidia-smi', 'nvidia-smi-inventory']);
     const health = await fetch(`${agent.metricsUrl}/healthz`);
     expect(health.status).toBe(200);
     expect(((await health.json()) as { unavailable: Record<string, string> }).unavailable['nvidia-smi']).toMatch(
@@ -135,7 +137,7 @@ describe('agent', () => {
     expect(await (await fetch(`${agent.metricsUrl}/metrics`)).text()).toContain(
       'meridian_collector_source_up{source="nvidia-smi"} 0',
     );
-    expect(logs.filter((l) => l.includes('not available on this host'))).toHaveLength(1);
+    expect(logs.filter((l) => l.includes('not available on this host'))).toHaveLength(2);
     await agent.stop();
     agent = undefined;
   });
@@ -162,15 +164,12 @@ describe('agent', () => {
       config: configFor(
         `sources: { nvidiaSmi: { enabled: false }, host: { enabled: false } }\nstamp: { reflector: { enabled: true, address: 127.0.0.1, port: ${port} }, clock: { command: ${join(root, 'no-chronyc')} } }`,
       ),
-      sources: [],
       log: (m) => logs.push(m),
     });
     expect(agent.unavailable.get('stamp-reflector')).toMatch(/EADDRINUSE/);
     expect(logs.some((l) => /stamp-reflector is not available on this host/.test(l))).toBe(true);
     // Without a readable clock status the probes claim nothing about one-way delay, and say so once.
-    for (let i = 0; i < 100 && !logs.some((l) => l.includes('clock status from chrony unavailable')); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => logs.some((l) => l.includes('clock status from chrony unavailable')), 'the chrony report');
     expect(
       logs.filter((l) => /clock status from chrony unavailable .*one-way delays are not reported/.test(l)),
     ).toHaveLength(1);

@@ -1,8 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, knownEnvVariables, loadConfig, parseConfig, redactConfig, runCollect } from '@meridian/collector';
+import {
+  ConfigError,
+  knownEnvVariables,
+  knownSettings,
+  loadConfig,
+  parseConfig,
+  redactConfig,
+  runCollect,
+} from '@meridian/collector';
+import { MAX_TIMER_MS } from '../src/sources/periodic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,6 +27,32 @@ function errorOf(fn: () => unknown): ConfigError {
   }
   throw new Error('expected a ConfigError');
 }
+
+describe('collector.yaml bounds (issue 17.7)', () => {
+  it('bounds every numeric key, durations below the 24.8-day timer limit, with errors naming the key', () => {
+    const numeric = knownSettings().filter((s) => s.kind === 'number');
+    expect(numeric.map((s) => s.key)).toContain('spool.maxBytes');
+    expect(numeric.map((s) => s.key)).toContain('stamp.reflector.port');
+    for (const { key, variable } of numeric) {
+      const e = errorOf(() => parseConfig(minimal, 'c.yaml', { env: { [variable]: '1e15' } }));
+      expect(e.key, variable).toBe(key);
+      expect(e.message).toMatch(new RegExp(`^${variable}: ${key.replace('.', '\\.')}: Too big`));
+      // Durations become timers, except the spool's age bound (compared with batch times, never armed).
+      if (key.endsWith('Ms') && key !== 'spool.maxAgeMs') {
+        const t = errorOf(() => parseConfig(minimal, 'c.yaml', { env: { [variable]: String(MAX_TIMER_MS + 1) } }));
+        expect(t.key).toBe(key);
+      }
+    }
+  });
+
+  it('refuses a telemetry.listen port above 65535, naming the key', () => {
+    const e = errorOf(() => parseConfig(`${minimal}telemetry:\n  listen: 127.0.0.1:99999\n`, 'c.yaml', { env: {} }));
+    expect(e.message).toBe('c.yaml: telemetry.listen: port must be 0 to 65535');
+    expect(
+      parseConfig(`${minimal}telemetry:\n  listen: "[::1]:65535"\n`, 'c.yaml', { env: {} }).config.telemetry.listen,
+    ).toBe('[::1]:65535');
+  });
+});
 
 describe('collector.yaml', () => {
   it('fills defaults for a minimal file', () => {
@@ -112,10 +147,12 @@ describe('collector.yaml', () => {
     expect(config.store.clickhouse).toBe('http://flag:8123');
     expect(config.pipeline.maxRows).toBe(7);
   });
+});
 
+describe('collector.yaml secrets and the command', () => {
   it('reads the password from a file or the environment, and never prints it', () => {
     const pw = join(dir, 'pw');
-    writeFileSync(pw, 's3cr3t-from-file\n');
+    writeFileSync(pw, 's3cr3t-from-file\n', { mode: 0o600 });
     const file = join(dir, 'c.yaml');
     writeFileSync(file, `${minimal}  passwordFile: ${pw}\n`);
     const loaded = loadConfig(file, { env: {} });
@@ -124,6 +161,16 @@ describe('collector.yaml', () => {
     expect(
       parseConfig(minimal, 'c.yaml', { env: { MERIDIAN_CLICKHOUSE_PASSWORD: 'envpw' } }).secrets.clickhousePassword,
     ).toBe('envpw');
+
+    // A password file others can read is refused, naming the key and the chmod to run.
+    chmodSync(pw, 0o644);
+    const loose = errorOf(() => loadConfig(file, { env: {} }));
+    expect(loose.key).toBe('store.passwordFile');
+    expect(loose.message).toBe(
+      `${file}: store.passwordFile: ${pw} is readable by group or others (mode 644). Run: chmod 600 ${pw}`,
+    );
+    const viaEnv = errorOf(() => parseConfig(minimal, 'c.yaml', { env: { MERIDIAN_CLICKHOUSE_PASSWORD_FILE: pw } }));
+    expect(viaEnv.message).toMatch(/^MERIDIAN_CLICKHOUSE_PASSWORD_FILE: .* Run: chmod 600 /);
 
     writeFileSync(file, `${minimal}  passwordFile: ${join(dir, 'missing')}\n`);
     const e = errorOf(() => loadConfig(file, { env: {} }));

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type SampleRow, type Store } from '@meridian/store';
 import { createPipeline, createStoreSink, openFileSpool, reconnectingStore } from '@meridian/collector';
+import { until } from './until.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meridian-outage-server-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -74,14 +75,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const waitFor = async (cond: () => boolean, ms = 15_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
 let n = 0;
 const rows = (k: number): SampleRow[] =>
   Array.from({ length: k }, () => ({
@@ -112,7 +105,7 @@ describe('outage against a ClickHouse server (simulated endpoint, real client)',
     // Phase 1: nothing listens. The store cannot even be opened; the collector spools.
     p.push('gpu', rows(50));
     await p.flush();
-    await waitFor(() => errors.length >= 2);
+    await until(() => errors.length >= 2, 'two failed writes', 15_000);
     expect(errors[0]).toMatch(/ECONNREFUSED/);
     expect(store.isOpen()).toBe(false);
 
@@ -121,7 +114,7 @@ describe('outage against a ClickHouse server (simulated endpoint, real client)',
     p.push('gpu', rows(50));
     await p.flush();
     // Well past the poison threshold: a server refusing EVERY batch is an outage, not poison.
-    await waitFor(() => errors.filter((e) => /readonly mode/.test(e)).length >= 8);
+    await until(() => errors.filter((e) => /readonly mode/.test(e)).length >= 8, 'eight readonly refusals', 15_000);
     expect(store.isOpen()).toBe(true);
     expect(spool.stats().droppedBatches).toBe(0);
     expect(spool.stats()).toMatchObject({ batches: 4, rows: 100 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type SampleRow, type Store } from '@meridian/store';
 import { createPipeline, createStoreSink, openFileSpool, type StoreTarget } from '@meridian/collector';
+import { until } from './until.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meridian-outage-'));
 const data = join(root, 'data');
@@ -50,14 +51,6 @@ async function count(host: string): Promise<{ n: number; distinct: number }> {
   return { n: Number(r?.n), distinct: Number(r?.distinct) };
 }
 
-const waitFor = async (cond: () => boolean, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
-
 describe('outage: the store is away, then back', () => {
   it('spools while it is away and replays in order when it is back: none lost, none duplicated', async () => {
     const spool = await openFileSpool({ dir: join(root, 'spool-a') });
@@ -82,7 +75,7 @@ describe('outage: the store is away, then back', () => {
       p.push('gpu', rows(75, 'host-a'));
       await p.flush();
     }
-    await waitFor(() => errors.length >= 3);
+    await until(() => errors.length >= 3, 'three failed writes', 10_000);
     expect(sink.stats().storeUp).toBe(false);
     // 4 flushes of 75 rows at maxRows 50: 8 batches, all waiting on disk.
     expect(spool.stats()).toMatchObject({ batches: 8, rows: 300, droppedRows: 0 });
@@ -136,7 +129,7 @@ describe('outage: the store is away, then back', () => {
     const p1 = createPipeline({ sink: sink1, maxRows: 30, flushIntervalMs: 0, collectorId: 'host-c', runId: 'run1' });
     p1.push('gpu', rows(60, 'host-c'));
     await p1.flush();
-    await waitFor(() => attempts === 1);
+    await until(() => attempts === 1, 'the first attempt', 10_000);
     // The drain deadline is generous, as on SIGTERM; against a store that is down, close() makes one
     // more attempt and returns instead of holding the process for the whole minute.
     const t0 = Date.now();

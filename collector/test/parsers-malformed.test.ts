@@ -143,6 +143,37 @@ describe('nvidia-smi XML, damaged', () => {
     expect(r.records[0]!.values.power_draw).toBe(6.41);
   });
 
+  describe('documents the XML parser refuses: one bounded document error, never a throw', () => {
+    const doctype = (entity: string): string =>
+      `<?xml version="1.0"?>\n<!DOCTYPE nvidia_smi_log [${entity}]>\n<nvidia_smi_log><driver_version>&x;</driver_version></nvidia_smi_log>`;
+    const cases: [string, string, RegExp][] = [
+      ['empty', '', /^nvidia-smi -q -x: empty document$/],
+      ['only whitespace', '  \n\t\n', /^nvidia-smi -q -x: empty document$/],
+      ['an external entity', doctype('<!ENTITY x SYSTEM "file:///etc/passwd">'), /External entities are not supported/],
+      [
+        'an entity over 10,000 characters',
+        doctype(`<!ENTITY x "${'a'.repeat(20_000)}">`),
+        /Entity "x" size \(20000\) exceeds/,
+      ],
+      [
+        "nesting past the parser's depth limit",
+        `<nvidia_smi_log><gpu>${'<a>'.repeat(150)}${'</a>'.repeat(150)}</gpu></nvidia_smi_log>`,
+        /Maximum nested tags exceeded/,
+      ],
+      ['200,000 unclosed levels', `<nvidia_smi_log>${'<a>'.repeat(200_000)}`, /^malformed XML at line 1, column 1: /],
+    ];
+    it.each(cases)('%s', (_what, doc, message) => {
+      let r: ReturnType<typeof parseNvidiaSmiXml> | undefined;
+      expect(() => (r = parseNvidiaSmiXml(doc))).not.toThrow();
+      expect(r!.records).toEqual([]);
+      expect(r!.errors).toHaveLength(1);
+      expect(r!.errors[0]).toMatchObject({ field: 'document', reason: 'malformed' });
+      expect(r!.errors[0]!.message).toMatch(message);
+      expect(r!.errors[0]!.message.length).toBeLessThan(400);
+      expect(r!.errors[0]!.message).not.toContain('undefined');
+    });
+  });
+
   it('truncated before any GPU closed: no records, one error', () => {
     const r = parseNvidiaSmiXml(v13.slice(0, 3000));
     expect(r.records).toEqual([]);
@@ -194,6 +225,25 @@ describe('dcgm, damaged', () => {
     expect(errorFields(g).sort()).toEqual(['clock_sm', 'util_gpu']);
     expect(r.errors.map((e) => e.line)).toEqual([3, 6]);
     expect(r.errors[0]!.field).toBe('DCGM_FI_DEV_POWER_USAGE');
+  });
+
+  it('+Inf, -Inf and NaN are parse errors naming the metric (or the unmapped series), never silently gone', () => {
+    const text = [
+      `DCGM_FI_DEV_GPU_TEMP{${uuid}} +Inf`,
+      `DCGM_FI_DEV_SM_CLOCK{${uuid}} -Inf`,
+      `DCGM_FI_DEV_POWER_USAGE{${uuid}} NaN`,
+      `DCGM_FI_PROF_SOMETHING_NEW{${uuid}} +Inf`,
+      `DCGM_FI_DEV_MEM_CLOCK{${uuid}} 1593`,
+    ].join('\n');
+    const g = parseDcgm(text).records[0]!;
+    expect(g.values).toEqual({ clock_mem: 1593 });
+    expect(g.extra).toEqual([]);
+    expect(g.errors.map((e) => [e.field, e.reason, e.message])).toEqual([
+      ['temp_gpu', 'unparseable', 'temp_gpu: +Inf is not a value'],
+      ['clock_sm', 'unparseable', 'clock_sm: -Inf is not a value'],
+      ['power_draw', 'unparseable', 'power_draw: NaN is not a value'],
+      ['DCGM_FI_PROF_SOMETHING_NEW', 'unparseable', 'DCGM_FI_PROF_SOMETHING_NEW: +Inf is not a value'],
+    ]);
   });
 });
 

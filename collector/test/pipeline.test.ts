@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createPipeline, withLabels, type Batch, type Sink } from '@meridian/collector';
+import { throttledLog } from '../src/agent/throttled-log.js';
 
 /** A sink that keeps what it is given, in order: the pipeline's only observable output. */
 function recordingSink(fail?: (b: Batch) => boolean): Sink & { batches: Batch[]; closed: boolean } {
@@ -45,14 +46,20 @@ describe('pipeline', () => {
   });
 
   it('flushes on its timer without being asked', async () => {
-    const sink = recordingSink();
-    const p = createPipeline({ sink, maxRows: 1000, flushIntervalMs: 40, collectorId: 'c', runId: 'r' });
-    p.push('link', [{ ts: 5, source: 'stamp', link_id: 'a->b', region_from: 'a', host: 'h' }]);
-    expect(sink.batches).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 150));
-    expect(sink.batches).toHaveLength(1);
-    expect(sink.batches[0]?.token).toBe('c:r:link:0');
-    await p.close();
+    vi.useFakeTimers();
+    try {
+      const sink = recordingSink();
+      const p = createPipeline({ sink, maxRows: 1000, flushIntervalMs: 40, collectorId: 'c', runId: 'r' });
+      p.push('link', [{ ts: 5, source: 'stamp', link_id: 'a->b', region_from: 'a', host: 'h' }]);
+      await vi.advanceTimersByTimeAsync(39);
+      expect(sink.batches).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(sink.batches).toHaveLength(1);
+      expect(sink.batches[0]?.token).toBe('c:r:link:0');
+      await p.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('close flushes what is buffered, closes the sink, and refuses later pushes', async () => {
@@ -121,5 +128,22 @@ describe('pipeline', () => {
     expect(() => createPipeline({ sink: recordingSink(), maxRows: 0 })).toThrow(
       /maxRows must be a positive integer, got 0/,
     );
+  });
+});
+
+describe('throttledLog', () => {
+  it('writes the first line at once and folds repeats within the interval into the next line', () => {
+    const lines: string[] = [];
+    let now = 0;
+    const log = throttledLog(
+      (m) => lines.push(m),
+      10_000,
+      () => now,
+    );
+    for (let i = 0; i < 5; i++) log(`lost batch ${i}`);
+    expect(lines).toEqual(['lost batch 0']);
+    now = 10_000;
+    log('lost batch 5');
+    expect(lines).toEqual(['lost batch 0', 'lost batch 5 (and 4 more like it since the last report)']);
   });
 });

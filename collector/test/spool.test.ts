@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemorySpool, openFileSpool, type Batch, type SpoolDrop } from '@meridian/collector';
+import { createMemorySpool, createStoreSink, openFileSpool, type Batch, type SpoolDrop } from '@meridian/collector';
+import { until } from './until.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -116,5 +117,43 @@ describe('memory spool', () => {
     expect((await Promise.all(s.entries().map((e) => s.read(e)))).map((b) => b?.seq)).toEqual([1, 2, 3]);
     expect(s.stats()).toMatchObject({ droppedBatches: 1, droppedRows: 10 });
     expect(drops).toHaveLength(1);
+  });
+});
+
+describe('a spool that fails while the sink replays it', () => {
+  it('reports the error, never rejects unhandled, and replays from the next accepted batch', async () => {
+    const spool = createMemorySpool();
+    const realRead = spool.read.bind(spool);
+    let failReads = 1;
+    spool.read = async (entry) => {
+      if (failReads-- > 0) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+      return realRead(entry);
+    };
+    const stored: string[] = [];
+    const replayErrors: string[] = [];
+    const sink = createStoreSink({
+      spool,
+      store: {
+        writer: () => ({
+          write: async (rows, opts) => {
+            const token = opts?.token ?? '';
+            stored.push(token);
+            return { written: rows.length, rejected: [], token };
+          },
+        }),
+        insert: async () => undefined,
+      },
+      onReplayError: (err) => replayErrors.push(String(err)),
+    });
+    // A batch the sink has not cached (left by a previous run): the loop must read it from the spool.
+    await spool.append(batch(0, 1, Date.now()));
+    await sink.accept(batch(1, 1, Date.now()));
+    await until(() => replayErrors.length === 1, 'the replay error');
+    expect(replayErrors[0]).toMatch(/EIO/);
+    expect(sink.stats().lastError).toMatch(/EIO/);
+    await sink.accept(batch(2, 1, Date.now()));
+    await sink.drained();
+    expect(stored).toEqual(['c:r:gpu:0', 'c:r:gpu:1', 'c:r:gpu:2']);
+    await sink.close();
   });
 });

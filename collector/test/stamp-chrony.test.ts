@@ -1,18 +1,23 @@
 /** startChronyClock against a stand-in chronyc (a shell script: chrony is not installed here). */
-import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startChronyClock, UNSYNCED_CLOCK } from '../src/stamp/index.js';
+import { until } from './until.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stamp-chrony-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const output = join(dir, 'tracking.csv');
 const fake = join(dir, 'chronyc');
+const calls = join(dir, 'calls');
+/** How many times the stand-in has been run. */
+const polls = (): number => (existsSync(calls) ? readFileSync(calls, 'utf8').length : 0);
 // Prints the file's contents when called as `chronyc -c tracking`; exits 1 when the file says so.
+// Each run appends one character to `calls`, so a test can wait for polls instead of time.
 writeFileSync(
   fake,
-  `#!/bin/sh\n[ "$1 $2" = "-c tracking" ] || exit 2\ngrep -q '^FAIL' "${output}" && { echo '506 Cannot talk to daemon' >&2; exit 1; }\ncat "${output}"\n`,
+  `#!/bin/sh\nprintf x >> "${calls}"\n[ "$1 $2" = "-c tracking" ] || exit 2\ngrep -q '^FAIL' "${output}" && { echo '506 Cannot talk to daemon' >&2; exit 1; }\ncat "${output}"\n`,
 );
 chmodSync(fake, 0o755);
 
@@ -24,10 +29,6 @@ const UNSYNCED =
 const say = (text: string): void => {
   writeFileSync(`${output}.tmp`, text);
   renameSync(`${output}.tmp`, output);
-};
-const waitUntil = async (ok: () => boolean): Promise<void> => {
-  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
-  expect(ok()).toBe(true);
 };
 
 describe('startChronyClock', () => {
@@ -41,15 +42,16 @@ describe('startChronyClock', () => {
       // |0.00002| + 0.00003 + 0.0001 / 2 s = 0.1 ms
       expect(clock.status().errorMs).toBeCloseTo(0.1, 9);
       say(UNSYNCED);
-      await waitUntil(() => !clock.status().synced);
+      await until(() => !clock.status().synced, 'the unsynchronised status');
       expect(clock.status().errorMs).toBe(1000);
       expect(errors).toEqual([]);
       say('FAIL\n');
-      await waitUntil(() => errors.length > 0);
+      await until(() => errors.length > 0, 'the failure report');
       expect(clock.status()).toEqual(UNSYNCED_CLOCK);
       // Either chronyc's failure or its unreadable output, depending on where the stand-in was caught.
       expect(errors[0]).toMatch(/-c tracking/);
-      await new Promise((r) => setTimeout(r, 200));
+      const seen = polls();
+      await until(() => polls() >= seen + 3, 'three more polls of the failing chronyc');
       expect(errors).toHaveLength(1); // told once per change, not at every poll
     } finally {
       clock.stop();

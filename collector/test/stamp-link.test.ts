@@ -20,6 +20,7 @@ import {
 import { holdMs, LongHaulLinkSim, type Impairment, type PacketRecord } from '../../test/relay/long-haul-link-sim.js';
 import { probeTruths, reorderedSeqs, stampKeyOf, type ProbeTruth } from '../../test/relay/truth.js';
 import { mean, percentile } from '../src/stamp/stats.js';
+import { until } from './until.js';
 
 // 2,000 km of fibre at 4.9 µs/km is 9.8 ms each way, ~19.6 ms round trip.
 const longHaul: Impairment = {
@@ -79,7 +80,7 @@ async function warmUp(): Promise<void> {
     { clock: synced, wallClock, onReport: () => undefined },
   );
   await sender.start();
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await until(() => (sender.stats().peers[0]?.probesSent ?? 0) >= 1_000, 'a second of warm-up probes', 30_000);
   await sender.stop({ drain: false });
   await relay.close();
   await reflector.close();
@@ -116,7 +117,12 @@ async function runThroughLink(): Promise<Run> {
   );
   await sender.start();
   const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, RUN_MS));
+  // RUN_MS worth of probes, counted rather than timed (a loaded machine sends them later, not fewer).
+  await until(
+    () => (sender.stats().peers[0]?.probesSent ?? 0) >= (RATE * RUN_MS) / 1000,
+    `${(RATE * RUN_MS) / 1000} probes`,
+    RUN_MS * 5,
+  );
   const elapsedMs = performance.now() - started;
   await sender.stop();
   await relay.close();

@@ -17,6 +17,7 @@ import {
   STAMP_PACKET_LENGTH,
   type Agent,
 } from '@meridian/collector';
+import { until } from './until.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meridian-stamp-metrics-'));
 let agent: Agent | undefined;
@@ -65,7 +66,7 @@ async function start(name: string, stamp: string): Promise<Agent> {
     'test.yaml',
     { env: {} },
   );
-  return startAgent({ config, sources: [], log: () => undefined });
+  return startAgent({ config, log: () => undefined });
 }
 
 /** The value of one series on /metrics, or undefined if it is not there. */
@@ -73,14 +74,6 @@ async function metric(a: Agent, series: string): Promise<number | undefined> {
   const text = await (await fetch(`${a.metricsUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
-async function until(what: string, ok: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 250; i++) {
-    if (await ok()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 describe('STAMP counters on /metrics', () => {
@@ -104,7 +97,7 @@ describe('STAMP counters on /metrics', () => {
     );
     const a = agent;
     const errors = 'meridian_collector_stamp_send_errors_total{link_id="l1"}';
-    await until('send errors', async () => ((await metric(a, errors)) ?? 0) >= 2);
+    await until(async () => ((await metric(a, errors)) ?? 0) >= 2, 'send errors', 5_000);
     expect(await metric(a, 'meridian_collector_stamp_invalid_replies_total{link_id="l1"}')).toBe(5);
     expect(await metric(a, errors)).toBeGreaterThanOrEqual(2);
     expect(await metric(a, 'meridian_collector_stamp_skipped_slots_total')).toBeGreaterThanOrEqual(0);
@@ -138,8 +131,9 @@ describe('STAMP counters on /metrics', () => {
     const dropped = (reason: string): Promise<number | undefined> =>
       metric(a, `meridian_collector_stamp_reflector_dropped_total{reason="${reason}"}`);
     await until(
-      'the reflector to see all 7 requests',
       async () => replies === 2 && (await dropped('rate_limited')) === 2,
+      'the reflector to see all 7 requests',
+      5_000,
     );
     expect(await metric(a, 'meridian_collector_stamp_reflector_replied_total')).toBe(2);
     expect(await dropped('too_short')).toBe(1);
@@ -148,5 +142,6 @@ describe('STAMP counters on /metrics', () => {
     expect(await dropped('rate_limited')).toBe(2);
     expect(await dropped('too_long')).toBe(0);
     expect(await dropped('send_error')).toBe(0);
+    expect(await dropped('bad_destination')).toBe(0);
   });
 });

@@ -160,7 +160,9 @@ describe('StampSession', () => {
     for (const absent of ['rtt_min', 'rtt_avg', 'rtt_p50', 'jitter', 'clock_synced', 'clock_error', 'owd_forward'])
       expect(row).not.toHaveProperty(absent);
   });
+});
 
+describe('StampSession intervals and sequence numbers', () => {
   it('assigns probes to epoch-aligned intervals by send time; a late-closing interval keeps its replies', () => {
     const s = new StampSession(labels, timing);
     const a = s.onSent(0, T0 + 999n * MS);

@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { NvidiaSmiSource } from '../../collector/dist/sources/nvidia-smi.js';
+import { NvidiaSmiSource } from '../../collector/dist/sources/nvidia-smi/source.js';
 import { SourceErrorCounters } from '../../collector/dist/sources/errors.js';
 const FAKE = fileURLToPath(new URL('./nvidia-smi', import.meta.url));
 const D = Number(process.argv[2] ?? 30000);
@@ -47,8 +47,6 @@ await measure(
     src = new NvidiaSmiSource({
       path: FAKE,
       intervalMs: 1000,
-      inventoryIntervalMs: 0,
-      kernelLog: '',
       env: { FAKE_NVIDIA_SMI_GPUS: '8' },
     });
     await src.start({

@@ -3,42 +3,35 @@
  * plus its own /metrics, /healthz and traces. `startAgent` returns once everything runs; `stop`
  * stops the sources, flushes every buffered row into the sink, gives the store a few seconds to
  * take the spool, and leaves the rest on disk for the next start.
+ *
+ * Wiring only: the sources come from the one factory list (sources/registry.ts), the write path
+ * from store-path.ts, the health endpoints from health.ts.
  */
-import { openStore, type Store } from '@meridian/store';
 import type { CollectorConfig, CollectorSecrets } from '../config/index.js';
-import { createPipeline, type Pipeline } from '../pipeline/index.js';
-import { withLabels } from '../pipeline/processors.js';
+import type { Pipeline } from '../pipeline/index.js';
 import type { Target } from '../pipeline/types.js';
-import { createStoreSink, reconnectingStore, type StoreSink } from '../sink/index.js';
+import type { SpooledStoreSink } from '../sink/index.js';
 import { SourceErrorCounters } from '../sources/errors.js';
-import type { Emit, Source, SourceContext } from '../sources/source.js';
-import { openFileSpool } from '../spool/index.js';
-import {
-  REFLECTOR_DROP_COUNTERS,
-  StampReflector,
-  StampSender,
-  startChronyClock,
-  type ChronyClock,
-} from '../stamp/index.js';
-import {
-  createCollectorMetrics,
-  serveMetrics,
-  type CollectorMetrics,
-  type MetricsServer,
-} from '../telemetry/metrics.js';
+import { GpuDirectory } from '../sources/gpu-directory.js';
+import { createSources } from '../sources/registry.js';
+import type { Emit, Source, SourceContext, SourceDeps } from '../sources/source.js';
+import { startChronyClock, type ChronyClock } from '../stamp/chrony.js';
+import { createCollectorMetrics, type CollectorMetrics } from '../telemetry/metrics.js';
 import { startTracing, type Tracing } from '../telemetry/tracing.js';
+import { serveHealth } from './health.js';
+import { createAgentPipeline, createAgentSink, openAgentSpool, openAgentStore } from './store-path.js';
 
 export interface AgentOptions {
   readonly config: CollectorConfig;
   readonly secrets?: CollectorSecrets;
-  /** The sources to run. Default: those the config enables (see sources.ts). */
+  /** The sources to run instead of those the config enables (sources/registry.ts): tests, the twin. */
   readonly sources?: readonly Source[];
   readonly log?: (message: string) => void;
 }
 
 export interface Agent {
   readonly pipeline: Pipeline;
-  readonly sink: StoreSink;
+  readonly sink: SpooledStoreSink;
   readonly metrics: CollectorMetrics;
   readonly tracing: Tracing;
   readonly errors: SourceErrorCounters;
@@ -58,118 +51,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const errors = new SourceErrorCounters();
   const unavailable = new Map<string, string>();
 
-  const spool = await openFileSpool({
-    dir: config.spool.dir,
-    maxBytes: config.spool.maxBytes,
-    maxAgeMs: config.spool.maxAgeMs,
-    fsync: config.spool.fsync,
-    onDrop: (d) => {
-      metrics.droppedRows.inc({ reason: d.reason }, d.entry.rows);
-      const why =
-        d.reason === 'bytes' || d.reason === 'age'
-          ? `the spool's ${d.reason} bound was reached; oldest first`
-          : d.reason === 'corrupt'
-            ? `unreadable batch file, moved to ${config.spool.dir}/corrupt`
-            : `the store refuses this batch while taking others, moved to ${config.spool.dir}/rejected`;
-      log(`meridian collector: dropped ${d.entry.rows} ${d.entry.target} rows: ${why}`);
-    },
-  }).catch((err: NodeJS.ErrnoException) => {
-    // Most often a collector started as a user that cannot write there: say which key to change.
-    throw new Error(
-      `spool.dir: cannot use ${config.spool.dir} (${err.code ?? err.message}); it must be a directory the collector's user can write`,
-    );
-  });
-  if (spool.entries().length > 0) {
-    const s = spool.stats();
-    log(`meridian collector: replaying ${s.batches} batches (${s.rows} rows) left in ${config.spool.dir}`);
-  }
-
-  const embedded = !config.store.clickhouse;
-  const migrate = config.store.migrate ?? embedded;
-  const store = reconnectingStore<Store>(
-    () =>
-      openStore({
-        ...(config.store.clickhouse ? { clickhouse: config.store.clickhouse } : { data: config.store.data }),
-        ...(config.store.database ? { database: config.store.database } : {}),
-        ...(config.store.user ? { user: config.store.user } : {}),
-        ...(opts.secrets?.clickhousePassword !== undefined ? { password: opts.secrets.clickhousePassword } : {}),
-        ...(config.store.tlsCaFile ? { tlsCaFile: config.store.tlsCaFile } : {}),
-        requestTimeoutMs: config.store.requestTimeoutMs,
-      }),
-    async (s) => {
-      if (migrate) await s.migrate();
-    },
-  );
-
-  let outageSince: number | undefined;
-  const sink = createStoreSink({
-    store,
-    spool,
-    onWritten: (batch, written, rejected) => {
-      metrics.batches.inc({ target: batch.target, outcome: 'written' });
-      metrics.rowsWritten.inc({ target: batch.target }, written);
-      metrics.storeUp.set(1);
-      for (const r of rejected) errors.count(`store:${batch.target}`, r.field, 'out_of_range');
-      if (rejected.length > 0) metrics.droppedRows.inc({ reason: 'invalid' }, new Set(rejected.map((r) => r.row)).size);
-      if (outageSince !== undefined) {
-        log(
-          `meridian collector: store is back after ${Math.round((Date.now() - outageSince) / 1000)} s; replaying the spool`,
-        );
-        outageSince = undefined;
-      }
-    },
-    onPoison: (batch, err) =>
-      log(`meridian collector: batch ${batch.token} set aside: ${err instanceof Error ? err.message : String(err)}`),
-    onWriteError: (err) => {
-      metrics.writeErrors.inc();
-      metrics.storeUp.set(0);
-      if (outageSince === undefined) {
-        outageSince = Date.now();
-        // The message of a client error can carry the URL; the store's client never puts the password in it.
-        log(
-          `meridian collector: store write failed, spooling to ${config.spool.dir}: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
-    },
-  });
-
-  const pipeline = createPipeline({
-    sink,
-    maxRows: config.pipeline.maxRows,
-    flushIntervalMs: config.pipeline.flushIntervalMs,
-    collectorId: config.collector.id,
-    instrument: tracing.instrument,
-    processors: [
-      withLabels({ region: config.collector.region, host: config.collector.host }, ['gpu', 'host']),
-      withLabels({ region_from: config.collector.region, host: config.collector.host }, ['link']),
-    ],
-    onSinkError: (err, batch) => {
-      metrics.batches.inc({ target: batch.target, outcome: 'lost' });
-      metrics.droppedRows.inc({ reason: 'unspoolable' }, batch.rows.length);
-      log(
-        `meridian collector: lost ${batch.rows.length} ${batch.target} rows: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    },
-  });
-
-  // Gauges and error counters are read when /metrics is scraped, not kept up to date per sample.
-  let reportedErrors = new Map<string, number>();
-  const collect = (): void => {
-    const st = spool.stats();
-    metrics.spoolBytes.set(st.bytes);
-    metrics.spoolBatches.set(st.batches);
-    const next = new Map<string, number>();
-    for (const e of errors.snapshot()) {
-      const k = `${e.source}\u0000${e.field}`;
-      next.set(k, (next.get(k) ?? 0) + e.count);
-    }
-    for (const [k, n] of next) {
-      const delta = n - (reportedErrors.get(k) ?? 0);
-      const [source = '', field = ''] = k.split('\u0000');
-      if (delta > 0) metrics.errors.inc({ source, field }, delta);
-    }
-    reportedErrors = next;
-  };
+  const spool = await openAgentSpool(config, metrics, log);
+  const store = openAgentStore(config, opts.secrets);
+  const sink = createAgentSink({ config, store, spool, metrics, errors, log });
+  const pipeline = createAgentPipeline(config, sink, metrics, tracing.instrument, log);
   metrics.storeUp.set(1);
 
   const sourceEmit = (name: string): Emit => {
@@ -196,124 +81,25 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     log,
   });
 
-  const markUnavailable = (name: string, err: unknown): void => {
-    const why = err instanceof Error ? err.message : String(err);
-    unavailable.set(name, why);
-    metrics.sourceUp.set({ source: name }, 0);
-    log(`meridian collector: ${name} is not available on this host: ${why}`);
-  };
-
-  const sources = opts.sources ?? (await import('./sources.js')).createSources(config);
-  const started: Source[] = [];
-  for (const s of sources) {
-    metrics.sourceUp.set({ source: s.name }, 1);
-    try {
-      await s.start(ctxFor(s.name));
-      started.push(s);
-    } catch (err) {
-      // A source that cannot start must not take the others down.
-      unavailable.set(s.name, err instanceof Error ? err.message : String(err));
-      metrics.sourceUp.set({ source: s.name }, 0);
-      log(`meridian collector: source ${s.name} failed to start: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-
-  let sender: StampSender | undefined;
-  const senderCfg = config.stamp.sender;
-  const reflCfg = config.stamp.reflector;
-  const probing = (senderCfg.enabled && senderCfg.peers.length > 0) || Boolean(reflCfg?.enabled);
   let chrony: ChronyClock | undefined;
-  if (probing && config.stamp.clock.source === 'chrony') {
-    // Both ends advertise their clock error in every packet; without it no one-way delay is stored.
-    chrony = startChronyClock({
-      command: config.stamp.clock.command,
-      intervalMs: config.stamp.clock.intervalMs,
-      onError: (m) =>
-        log(`meridian collector: clock status from chrony unavailable (${m}); one-way delays are not reported`),
-    });
-  }
-  const clockOpt = chrony ? { clock: chrony.status } : {};
-  if (senderCfg.enabled && senderCfg.peers.length > 0) {
-    const emit = sourceEmit('stamp');
-    sender = new StampSender(
-      {
-        host: config.collector.host,
-        region: config.collector.region,
-        peers: senderCfg.peers,
-        rate: senderCfg.rate,
-        intervalMs: senderCfg.intervalMs,
-        lossTimeoutMs: senderCfg.lossTimeoutMs,
-        maxClockErrorMs: senderCfg.maxClockErrorMs,
-      },
-      { ...clockOpt, onReport: (report) => emit('link', [report.row]) },
-    );
-    await sender.start().catch((err: unknown) => {
-      // Like any source: say once that it cannot run here, and carry on with the others.
-      markUnavailable('stamp-sender', err);
-      sender = undefined;
-    });
-  }
-  let reflector: StampReflector | undefined;
-  if (reflCfg?.enabled) {
-    const { enabled: _enabled, ...rest } = reflCfg;
-    reflector = new StampReflector(rest, clockOpt);
-    await reflector.start().catch((err: unknown) => {
-      // EACCES on port 862 without CAP_NET_BIND_SERVICE is the usual one (see deploy/README.md).
-      markUnavailable('stamp-reflector', err);
-      reflector = undefined;
-    });
-  }
-
-  // The STAMP counters live in the sender and the reflector; /metrics copies them when scraped.
-  const copyStampCounters = (): void => {
-    if (sender) {
-      const st = sender.stats();
-      metrics.stampSendErrors.reset();
-      metrics.stampInvalidReplies.reset();
-      for (const peer of st.peers) {
-        metrics.stampSendErrors.inc({ link_id: peer.linkId }, peer.sendErrors);
-        metrics.stampInvalidReplies.inc({ link_id: peer.linkId }, peer.invalidReplies);
-      }
-      metrics.stampSkippedSlots.reset();
-      metrics.stampSkippedSlots.inc(st.skippedSlots);
-    }
-    if (reflector) {
-      const st = reflector.stats();
-      metrics.stampReflected.reset();
-      metrics.stampReflected.inc(st.replied);
-      metrics.stampReflectorDropped.reset();
-      // The reflector's reasons, in Prometheus label style (too-short → too_short).
-      for (const [reason, key] of Object.entries(REFLECTOR_DROP_COUNTERS))
-        metrics.stampReflectorDropped.inc({ reason: reason.replaceAll('-', '_') }, st[key]);
-    }
+  const deps: SourceDeps = {
+    gpus: new GpuDirectory(),
+    // Started by the first STAMP source that asks: both ends advertise their clock error in every
+    // packet, and without it no one-way delay is stored.
+    stampClock: () => {
+      if (config.stamp.clock.source !== 'chrony') return undefined;
+      chrony ??= startChronyClock({
+        command: config.stamp.clock.command,
+        intervalMs: config.stamp.clock.intervalMs,
+        onError: (m) =>
+          log(`meridian collector: clock status from chrony unavailable (${m}); one-way delays are not reported`),
+      });
+      return chrony.status;
+    },
   };
+  const started = await startSources(opts.sources ?? createSources(config, deps), ctxFor, metrics, unavailable, log);
 
-  let server: MetricsServer | undefined;
-  const startedAt = Date.now();
-  if (config.telemetry.listen) {
-    server = await serveMetrics(config.telemetry.listen, metrics, () => {
-      collect();
-      const ps = pipeline.stats();
-      const last = ps.lastFlushAt ?? startedAt;
-      // Alive means flushing: a wedged pipeline is the failure a restart can fix. A store
-      // outage is not: the spool is doing its job, and a restart would not bring the store back.
-      const ok = Date.now() - last < 3 * config.pipeline.flushIntervalMs + 5_000;
-      const st = sink.stats();
-      return {
-        ok,
-        storeUp: st.storeUp,
-        spoolBatches: spool.stats().batches,
-        spoolBytes: spool.stats().bytes,
-        lastFlushAt: ps.lastFlushAt,
-        sources: started.map((s) => ({ name: s.name, state: s.state() })),
-        unavailable: Object.fromEntries(unavailable),
-      };
-    });
-  }
-  metrics.onScrape(() => {
-    collect();
-    copyStampCounters();
-  });
+  const server = await serveHealth({ config, metrics, errors, spool, sink, pipeline, started, unavailable });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -327,9 +113,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     unavailable,
     stop(stopOpts) {
       stopping ??= (async () => {
+        // The STAMP sender drains here too, into the pipeline, before it closes.
         await Promise.allSettled(started.map((s) => s.stop()));
-        await sender?.stop({ drain: true });
-        await reflector?.close();
         chrony?.stop();
         await pipeline.close({ deadlineMs: stopOpts?.deadlineMs ?? config.pipeline.drainOnStopMs });
         await store.close();
@@ -339,4 +124,28 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       return stopping;
     },
   };
+}
+
+/** Starts each source in turn; one that cannot start is reported and must not take the others down. */
+async function startSources(
+  sources: readonly Source[],
+  ctxFor: (name: string) => SourceContext,
+  metrics: CollectorMetrics,
+  unavailable: Map<string, string>,
+  log: (message: string) => void,
+): Promise<Source[]> {
+  const started: Source[] = [];
+  for (const s of sources) {
+    metrics.sourceUp.set({ source: s.name }, 1);
+    try {
+      await s.start(ctxFor(s.name));
+      started.push(s);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      unavailable.set(s.name, why);
+      metrics.sourceUp.set({ source: s.name }, 0);
+      log(`meridian collector: source ${s.name} failed to start: ${why}`);
+    }
+  }
+  return started;
 }

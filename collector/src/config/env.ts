@@ -13,7 +13,7 @@ export const ENV_PREFIX = 'MERIDIAN_COLLECTOR_';
 /** Variables with this prefix that are not settings. */
 const RESERVED = new Set(['MERIDIAN_COLLECTOR_CONFIG']);
 
-type LeafKind = 'number' | 'boolean' | 'string' | 'array' | 'other';
+export type LeafKind = 'number' | 'boolean' | 'string' | 'array' | 'other';
 
 interface Leaf {
   readonly path: readonly string[];
@@ -59,6 +59,11 @@ export function envNameOf(path: readonly string[]): string {
 }
 
 const LEAVES = new Map(leaves(collectorConfigSchema).map((l) => [envNameOf(l.path), l]));
+
+/** Every setting the schema knows outside arrays: its dotted key, its variable and its kind. */
+export function knownSettings(): { key: string; variable: string; kind: LeafKind }[] {
+  return [...LEAVES].map(([variable, l]) => ({ key: l.path.join('.'), variable, kind: l.kind }));
+}
 
 /** Every override variable the schema knows, for documentation and help text. */
 export function knownEnvVariables(): string[] {

@@ -4,6 +4,7 @@
  * variable it came from), so an operator can go straight to the line to fix.
  */
 import { readFileSync } from 'node:fs';
+import { readSecretFile, SecretFileModeError } from '@meridian/store';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { collectorConfigSchema, type CollectorConfig } from './schema.js';
@@ -135,15 +136,20 @@ export function parseConfig(text: string, origin: string, opts: LoadOptions = {}
   if (opts.readSecrets === false) return { config, secrets: {}, fromEnv: overrides.map((o) => o.variable) };
   const passwordFile = config.store.passwordFile ?? env['MERIDIAN_CLICKHOUSE_PASSWORD_FILE'];
   if (passwordFile) {
+    const key = config.store.passwordFile ? 'store.passwordFile' : '';
+    const where = key ? origin : 'MERIDIAN_CLICKHOUSE_PASSWORD_FILE';
     try {
-      clickhousePassword = readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '');
+      // Through the store's one reader of secret files: it refuses a file group or others can read.
+      clickhousePassword = readSecretFile(passwordFile, key || where);
     } catch (err) {
-      const key = config.store.passwordFile ? 'store.passwordFile' : '';
-      const why = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      if (err instanceof SecretFileModeError) {
+        throw new ConfigError(key, err.message.slice(err.message.indexOf(': ') + 2), where);
+      }
+      const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
       throw new ConfigError(
         key,
-        `cannot read the password file ${passwordFile} (${why})`,
-        key ? origin : 'MERIDIAN_CLICKHOUSE_PASSWORD_FILE',
+        `cannot read the password file ${passwordFile} (${cause?.code ?? 'unreadable'})`,
+        where,
       );
     }
   } else if (env['MERIDIAN_CLICKHOUSE_PASSWORD'] !== undefined) {

@@ -5,9 +5,14 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { stampPeerSchema, stampReflectorConfigSchema } from '../stamp/index.js';
-
-const ms = (min: number, max: number, def: number) => z.number().int().min(min).max(max).default(def);
+import { dcgmConfigSchema } from '../sources/dcgm/config.js';
+import { hostConfigSchema } from '../sources/host/config.js';
+import { kernelLogConfigSchema } from '../sources/kernel-log/config.js';
+import { linkPassiveConfigSchema } from '../sources/link-passive/config.js';
+import { nvidiaSmiConfigSchema } from '../sources/nvidia-smi/config.js';
+import { stampReflectorSectionSchema } from '../sources/stamp-reflector/config.js';
+import { stampSenderSectionSchema } from '../sources/stamp-sender/config.js';
+import { ms } from './units.js';
 const label = z.string().min(1).max(64);
 
 const storeSchema = z
@@ -50,10 +55,12 @@ const spoolSchema = z
   .strictObject({
     /** Write-ahead log directory. Must be writable by the collector's user. */
     dir: z.string().min(1).default('/var/lib/meridian/spool'),
+    /** At most 1 TiB: a bound that large is a typo, not a plan. */
     maxBytes: z
       .number()
       .int()
       .min(1024)
+      .max(2 ** 40)
       .default(256 * 1024 * 1024),
     maxAgeMs: ms(1000, 30 * 24 * 3_600_000, 24 * 3_600_000),
     /** 'always': fsync each batch before it counts as taken (survives power loss); 'never': page cache. */
@@ -61,65 +68,10 @@ const spoolSchema = z
   })
   .prefault({});
 
-const nvidiaSmiSchema = z
-  .strictObject({
-    enabled: z.boolean().default(true),
-    /** The binary, looked up in PATH unless absolute. */
-    command: z.string().min(1).default('nvidia-smi'),
-    intervalMs: ms(100, 3_600_000, 1_000),
-    /** How often `nvidia-smi -q -x` is read for the inventory. */
-    inventoryIntervalMs: ms(1_000, 86_400_000, 300_000),
-  })
-  .prefault({});
-
-const dcgmSchema = z
-  .strictObject({
-    enabled: z.boolean().default(false),
-    url: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9400/metrics'),
-    /** dcgm-exporter itself refreshes every 30 s by default; scraping much faster reads the same values. */
-    intervalMs: ms(100, 3_600_000, 10_000),
-    timeoutMs: ms(100, 60_000, 5_000),
-  })
-  .prefault({});
-
-const hostSchema = z
-  .strictObject({
-    enabled: z.boolean().default(true),
-    intervalMs: ms(100, 3_600_000, 10_000),
-    /** Filesystems summed into disk_used/disk_total. */
-    mounts: z.array(z.string().min(1)).default(['/']),
-    /** Interfaces for the net_* metrics. Default: all but loopback. */
-    interfaces: z.array(z.string().regex(/^[A-Za-z0-9_.:@-]{1,15}$/, 'is not an interface name')).optional(),
-  })
-  .prefault({});
-
-const nicSchema = z
-  .strictObject({
-    enabled: z.boolean().default(false),
-    /** Interfaces whose counters (sysfs, ethtool -S) and optics (ethtool -m) are read. */
-    interfaces: z.array(z.string().regex(/^[A-Za-z0-9_.:@-]{1,15}$/, 'is not an interface name')).default([]),
-    /** The ethtool binary; "" reads only sysfs counters. */
-    command: z.string().default('ethtool'),
-    /** sysfs counters. */
-    intervalMs: ms(100, 3_600_000, 10_000),
-    /** ethtool -S (FEC/PCS/CRC) and ethtool -m (optics). */
-    ethtoolIntervalMs: ms(1_000, 3_600_000, 60_000),
-  })
-  .prefault({});
-
 const stampSchema = z
   .strictObject({
-    sender: z
-      .strictObject({
-        enabled: z.boolean().default(true),
-        peers: z.array(stampPeerSchema).max(1024).default([]),
-        rate: z.number().positive().max(1000).default(10),
-        intervalMs: ms(100, 3_600_000, 60_000),
-        lossTimeoutMs: ms(1, 60_000, 2_000),
-        maxClockErrorMs: z.number().positive().max(1000).default(1),
-      })
-      .prefault({}),
-    reflector: stampReflectorConfigSchema.extend({ enabled: z.boolean().default(true) }).optional(),
+    sender: stampSenderSectionSchema,
+    reflector: stampReflectorSectionSchema,
     /**
      * Where the clock's synchronisation comes from: one-way delays are stored only when both ends
      * say their clocks are good. "chrony" asks `chronyc -c tracking` every intervalMs; "none"
@@ -144,6 +96,7 @@ const telemetrySchema = z
         /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$|^$/,
         'must be "host:port", e.g. "127.0.0.1:9464", or "" for off',
       )
+      .refine((v) => v === '' || Number(v.slice(v.lastIndexOf(':') + 1)) <= 65_535, 'port must be 0 to 65535')
       .default('127.0.0.1:9464'),
   })
   .prefault({});
@@ -158,8 +111,15 @@ export const collectorConfigSchema = z.strictObject({
   store: storeSchema,
   pipeline: pipelineSchema,
   spool: spoolSchema,
+  /** Each source's own schema lives beside it (sources/<name>/config.ts). */
   sources: z
-    .strictObject({ nvidiaSmi: nvidiaSmiSchema, dcgm: dcgmSchema, host: hostSchema, nic: nicSchema })
+    .strictObject({
+      nvidiaSmi: nvidiaSmiConfigSchema,
+      kernelLog: kernelLogConfigSchema,
+      dcgm: dcgmConfigSchema,
+      host: hostConfigSchema,
+      nic: linkPassiveConfigSchema,
+    })
     .prefault({}),
   stamp: stampSchema,
   telemetry: telemetrySchema,

@@ -122,21 +122,23 @@ export function parseDcgm(text: string): ParseResult {
   for (const s of doc.samples) {
     const g = groupFor(s);
     const mapping = DCGM_FIELDS.get(s.name);
+    // Checked before the blank test: +Inf is above every blank threshold and used to vanish
+    // uncounted. A non-number is a parse error of the metric (or the series, when unmapped).
+    if (!Number.isFinite(s.value)) {
+      if (mapping || s.name.startsWith('DCGM_')) {
+        const field = mapping ? mapping.metric.name : s.name;
+        const text = Number.isNaN(s.value) ? 'NaN' : s.value > 0 ? '+Inf' : '-Inf';
+        g.builder.error({ field, reason: 'unparseable', message: `${field}: ${text} is not a value` });
+      }
+      continue;
+    }
     if (isDcgmBlank(s.value)) continue;
     if (mapping) {
-      if (!Number.isFinite(s.value)) {
-        g.builder.error({
-          field: mapping.metric.name,
-          reason: 'unparseable',
-          message: `${mapping.metric.name}: ${s.value}`,
-        });
-        continue;
-      }
       g.builder.setNumber(mapping.metric.name, s.value * (mapping.source.scale ?? 1));
       if (mapping.metric.name === THROTTLE && Number.isSafeInteger(s.value) && s.value >= 0) {
         g.builder.setNumber(THROTTLED, isThrottled(BigInt(s.value)) ? 1 : 0);
       }
-    } else if (s.name.startsWith('DCGM_') && Number.isFinite(s.value)) {
+    } else if (s.name.startsWith('DCGM_')) {
       const labels = Object.fromEntries(
         Object.entries(s.labels).filter(([k]) => !IDENTITY_LABELS.has(k) && !k.startsWith('DCGM_FI_')),
       );

@@ -10,6 +10,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { NVIDIA_SMI_XML_FIELDS } from './catalog-fields.js';
 import { CLOCK_EVENT_BITS, isThrottled } from './nvidia-smi-fields.js';
 import {
+  boundedMessage,
   catalogMetric,
   exactNumber,
   RecordBuilder,
@@ -259,32 +260,58 @@ const UNREAD_BLOCK = /<supported_clocks>[\s\S]*?<\/supported_clocks>/g;
 const withoutUnreadBlocks = (text: string): string =>
   text.replace(UNREAD_BLOCK, (block) => block.replace(/[^\n]/g, ''));
 
+const NOTHING = (error: DocumentError): NvidiaSmiXmlResult => ({
+  records: [],
+  inventory: [],
+  addresses: [],
+  errors: [error],
+});
+
 /**
  * Parses the document. Truncated or otherwise malformed XML is reported as a document error and the
  * <gpu> elements that did arrive whole and well-formed are still parsed, so one cut-off read or one
- * garbled GPU loses only that GPU.
+ * garbled GPU loses only that GPU. Never throws: what the XML parser refuses (an external entity,
+ * an entity over its 10,000-character limit, nesting past its depth limit) is a document error too,
+ * and every message is cut to a few hundred characters (the validator's message for a deep document
+ * quotes its whole tag stack: megabytes).
  */
 export function parseNvidiaSmiXml(document: string): NvidiaSmiXmlResult {
-  const text = withoutUnreadBlocks(document);
+  if (document.trim() === '') {
+    return NOTHING({ field: 'document', reason: 'malformed', message: 'nvidia-smi -q -x: empty document' });
+  }
+  try {
+    return parseChecked(withoutUnreadBlocks(document));
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return NOTHING({
+      field: 'document',
+      reason: 'malformed',
+      message: `nvidia-smi -q -x: document refused by the XML parser: ${boundedMessage(why)}`,
+    });
+  }
+}
+
+function parseChecked(text: string): NvidiaSmiXmlResult {
   const valid = XMLValidator.validate(text);
   if (valid === true) return parseDocument(parser.parse(text) as XmlNode);
 
+  const where = `line ${valid.err.line}${valid.err.col === undefined ? '' : `, column ${valid.err.col}`}`;
   const error: DocumentError = {
     line: valid.err.line,
     field: 'document',
     reason: 'malformed',
-    message: `malformed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`,
+    message: `malformed XML at ${where}: ${boundedMessage(valid.err.msg)}`,
   };
   const start = text.indexOf('<nvidia_smi_log>');
   const firstGpu = text.indexOf('<gpu', start);
-  if (start < 0 || firstGpu < 0) return { records: [], inventory: [], addresses: [], errors: [error] };
+  if (start < 0 || firstGpu < 0) return NOTHING(error);
   const header = text.slice(start + '<nvidia_smi_log>'.length, firstGpu);
   // Closed and well-formed on its own: a GPU with a broken tag inside is dropped, not its neighbours.
   const whole = (text.slice(firstGpu).match(/<gpu\b[^>]*>[\s\S]*?<\/gpu>/g) ?? []).filter(
     (gpu) => XMLValidator.validate(gpu) === true,
   );
   const salvage = `<nvidia_smi_log>${header}${whole.join('\n')}</nvidia_smi_log>`;
-  if (XMLValidator.validate(salvage) !== true) return { records: [], inventory: [], addresses: [], errors: [error] };
+  if (XMLValidator.validate(salvage) !== true) return NOTHING(error);
   const r = parseDocument(parser.parse(salvage) as XmlNode);
   return { ...r, errors: [error] };
 }

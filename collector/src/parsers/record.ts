@@ -50,6 +50,15 @@ export interface ParseResult {
   readonly errors: DocumentError[];
 }
 
+/** Longest message a document error carries: a hostile document must not make a megabyte log line. */
+export const MAX_ERROR_MESSAGE = 300;
+
+/** Cuts a message to MAX_ERROR_MESSAGE characters, saying how much was cut. */
+export function boundedMessage(text: string, max = MAX_ERROR_MESSAGE): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
 /** Lookup that fails loudly: a parser naming a metric the catalog lacks is a programming error. */
 export function catalogMetric(name: string): MetricDef {
   const m = metricByName(name);

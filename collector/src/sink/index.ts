@@ -1,6 +1,6 @@
 export { createStoreSink } from './store-sink.js';
 export type {
-  StoreSink,
+  SpooledStoreSink,
   StoreSinkOptions,
   StoreSinkEvents,
   StoreTarget,

@@ -8,6 +8,10 @@
  * Why log first: a kill -9 between "insert sent" and "insert acknowledged" must not lose the batch,
  * and a replay of a batch the store did take must not double it. Logging first and replaying with
  * the same token gives both; the cost is one small file write per batch (see file-spool.ts).
+ *
+ * When the spool cannot take a batch (a full disk), the batch goes straight to the store with its
+ * token instead of being dropped: a healthy store must not lose data to a full spool. Only when
+ * both fail is the batch lost (accept rejects, and the pipeline counts it).
  */
 import type { Entity } from '@meridian/catalog';
 import type { AuxTable, RowError, SampleRow, TableRows, WriteOptions, WriteResult } from '@meridian/store';
@@ -46,6 +50,13 @@ export interface StoreSinkEvents {
   onWriteError?(err: unknown, batch: Batch, attempt: number): void;
   /** The server keeps refusing this batch while it takes the next: it was set aside (spool `rejected/`). */
   onPoison?(batch: Batch, err: unknown): void;
+  /** The spool could not take this batch (e.g. ENOSPC); the sink sends it straight to the store. */
+  onSpoolError?(err: unknown, batch: Batch): void;
+  /**
+   * Replaying the spool failed outside any store write (the spool could not be read or expired:
+   * EIO, say). The batches stay where they are; the next accepted batch starts the replay again.
+   */
+  onReplayError?(err: unknown): void;
 }
 
 export interface StoreSinkOptions extends StoreSinkEvents {
@@ -62,89 +73,172 @@ export interface SinkStats {
   readonly rowsWritten: number;
   readonly rowsRejected: number;
   readonly writeErrors: number;
+  /** Batches the spool could not take that went straight to the store. */
+  readonly unspooledBatches: number;
   /** False from a failed write until the next successful one. */
   readonly storeUp: boolean;
   readonly lastError: string | undefined;
 }
 
-export interface StoreSink extends Sink {
+/**
+ * The collector's one Sink implementation: the pipeline's Sink, spooled to disk and written to the
+ * store. (Not named StoreSink: the scheduler has a class of that name for its own audit rows.)
+ */
+export interface SpooledStoreSink extends Sink {
   /** Resolves when the spool is empty (every accepted batch is in the store). */
   drained(): Promise<void>;
   stats(): SinkStats;
   readonly spool: Spool;
 }
 
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Batches kept in memory beside the spool so the happy path never reads its own files back. */
 const CACHE_LIMIT = 16;
 
-export function createStoreSink(opts: StoreSinkOptions): StoreSink {
-  const spool = opts.spool ?? createMemorySpool();
-  const initialMs = opts.retry?.initialMs ?? 500;
-  const maxMs = opts.retry?.maxMs ?? 30_000;
-  const poisonAfter = opts.retry?.poisonAfter ?? 5;
-  const cache = new Map<string, Batch>();
-  /** close() has begun: no more batches are accepted, and a failed write ends the drain instead of backing off. */
-  let closed = false;
-  let stopping = false;
-  let running: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  let waiters: (() => void)[] = [];
-  let batchesWritten = 0;
-  let rowsWritten = 0;
-  let rowsRejected = 0;
-  let writeErrors = 0;
-  let storeUp = true;
-  let lastError: string | undefined;
+export function createStoreSink(opts: StoreSinkOptions): SpooledStoreSink {
+  return new SpoolingStoreSink(opts);
+}
 
-  async function write(batch: Batch): Promise<{ written: number; rejected: readonly RowError[] }> {
-    const opt = { token: batch.token };
-    switch (batch.target) {
-      case 'gpu':
-      case 'host':
-      case 'link': {
-        const r = await opts.store.writer(batch.target).write(batch.rows, opt);
-        return { written: r.written, rejected: r.rejected };
-      }
-      default:
-        await insertAux(batch);
-        return { written: batch.rows.length, rejected: [] };
+/** Writes one batch with its token: sample tables through their writers, the rest as inserts. */
+async function writeBatch(
+  store: StoreTarget,
+  batch: Batch,
+): Promise<{ written: number; rejected: readonly RowError[] }> {
+  const opt = { token: batch.token };
+  switch (batch.target) {
+    case 'gpu':
+    case 'host':
+    case 'link': {
+      const r = await store.writer(batch.target).write(batch.rows, opt);
+      return { written: r.written, rejected: r.rejected };
     }
+    default:
+      await insertAux(store, batch);
+      return { written: batch.rows.length, rejected: [] };
+  }
+}
+
+// A helper so TypeScript keeps the table/rows pairing of each aux batch.
+function insertAux(store: StoreTarget, batch: Exclude<Batch, { target: Entity }>): Promise<unknown> {
+  return store.insert(batch.target, batch.rows as never, { token: batch.token });
+}
+
+/** The sink itself (a class so that each step is a method of its own; the state is shared). */
+class SpoolingStoreSink implements SpooledStoreSink {
+  readonly spool: Spool;
+  private readonly initialMs: number;
+  private readonly maxMs: number;
+  private readonly poisonAfter: number;
+  private readonly cache = new Map<string, Batch>();
+  /** close() has begun: no more batches are accepted, and a failed write ends the drain instead of backing off. */
+  private closed = false;
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private waiters: (() => void)[] = [];
+  private batchesWritten = 0;
+  private rowsWritten = 0;
+  private rowsRejected = 0;
+  private writeErrors = 0;
+  private unspooledBatches = 0;
+  private storeUp = true;
+  private lastError: string | undefined;
+
+  constructor(private readonly opts: StoreSinkOptions) {
+    this.spool = opts.spool ?? createMemorySpool();
+    this.initialMs = opts.retry?.initialMs ?? 500;
+    this.maxMs = opts.retry?.maxMs ?? 30_000;
+    this.poisonAfter = opts.retry?.poisonAfter ?? 5;
+    // Batches a previous run left in the spool go first.
+    if (this.spool.entries().length > 0) this.kick();
   }
 
-  // A helper so TypeScript keeps the table/rows pairing of each aux batch.
-  function insertAux(batch: Exclude<Batch, { target: Entity }>): Promise<unknown> {
-    return opts.store.insert(batch.target, batch.rows as never, { token: batch.token });
+  async accept(batch: Batch): Promise<void> {
+    if (this.closed) throw new Error('sink is closed');
+    let entry: SpoolEntry;
+    try {
+      entry = await this.spool.append(batch);
+    } catch (spoolErr) {
+      this.opts.onSpoolError?.(spoolErr, batch);
+      await this.writeUnspooled(batch, spoolErr);
+      return;
+    }
+    if (this.cache.size < CACHE_LIMIT) this.cache.set(entry.key, batch);
+    this.kick();
   }
 
-  function sleep(ms: number): Promise<void> {
+  drained(): Promise<void> {
+    if (this.spool.entries().length === 0) return Promise.resolve();
+    this.kick();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  async close(closeOpts?: { deadlineMs?: number }): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // A loop waiting out a backoff tries again now: one last attempt decides whether to drain.
+    this.wake?.();
+    const deadline = closeOpts?.deadlineMs ?? this.opts.closeDeadlineMs ?? 5_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.drained(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, deadline);
+      }),
+    ]);
+    clearTimeout(timer);
+    // What is still in the spool stays there for the next start.
+    this.stopping = true;
+    this.wake?.();
+    // A write still in flight may hang on a dead server until its request timeout; its batch is
+    // safe in the spool either way, so give it a moment and no more.
+    if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, 1_000).unref())]);
+    await this.spool.close();
+    this.settleWaiters(true);
+  }
+
+  stats(): SinkStats {
+    const { batchesWritten, rowsWritten, rowsRejected, writeErrors, unspooledBatches, storeUp, lastError } = this;
+    return { batchesWritten, rowsWritten, rowsRejected, writeErrors, unspooledBatches, storeUp, lastError };
+  }
+
+  private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done(): void {
+      const done = (): void => {
         clearTimeout(t);
-        wake = undefined;
+        this.wake = undefined;
         resolve();
-      }
-      wake = done;
+      };
+      const t = setTimeout(done, ms);
+      this.wake = done;
     });
   }
 
-  function settleWaiters(force = false): void {
-    if (!force && spool.entries().length > 0) return;
-    const ws = waiters;
-    waiters = [];
+  private settleWaiters(force = false): void {
+    if (!force && this.spool.entries().length > 0) return;
+    const ws = this.waiters;
+    this.waiters = [];
     for (const w of ws) w();
   }
 
-  /** Writes a batch and forgets it from the spool; the bookkeeping of a success. */
-  async function deliver(entry: SpoolEntry, batch: Batch): Promise<void> {
-    const r = await write(batch);
-    await spool.ack(entry);
-    cache.delete(entry.key);
-    batchesWritten++;
-    rowsWritten += r.written;
-    rowsRejected += r.rejected.length;
-    storeUp = true;
-    opts.onWritten?.(batch, r.written, r.rejected);
+  /** The bookkeeping of a batch the store took. */
+  private written(batch: Batch, r: { written: number; rejected: readonly RowError[] }): void {
+    this.batchesWritten++;
+    this.rowsWritten += r.written;
+    this.rowsRejected += r.rejected.length;
+    this.storeUp = true;
+    this.opts.onWritten?.(batch, r.written, r.rejected);
+  }
+
+  /** Writes a batch and forgets it from the spool. */
+  private async deliver(entry: SpoolEntry, batch: Batch): Promise<void> {
+    const r = await writeBatch(this.opts.store, batch);
+    await this.spool.ack(entry);
+    this.cache.delete(entry.key);
+    this.written(batch, r);
   }
 
   /**
@@ -153,125 +247,112 @@ export function createStoreSink(opts: StoreSinkOptions): StoreSink {
    * it does not block the log forever. If the next one fails too, the server is in trouble (read
    * only, too many parts...) and everything waits, as in any outage.
    */
-  async function isolatePoison(head: SpoolEntry, headBatch: Batch, err: unknown): Promise<boolean> {
-    const next = spool.entries()[1];
+  private async isolatePoison(head: SpoolEntry, headBatch: Batch, err: unknown): Promise<boolean> {
+    const next = this.spool.entries()[1];
     if (!next) return false;
-    const nextBatch = cache.get(next.key) ?? (await spool.read(next));
+    const nextBatch = this.cache.get(next.key) ?? (await this.spool.read(next));
     if (!nextBatch) return false;
     try {
-      await deliver(next, nextBatch);
+      await this.deliver(next, nextBatch);
     } catch {
       return false;
     }
     // The server takes batches now. Try the head once more, so that a server that recovered between
     // the head's last refusal and this moment does not get a good batch set aside.
     try {
-      await deliver(head, headBatch);
+      await this.deliver(head, headBatch);
       return true;
     } catch (again) {
       if (!isServerAnswer(again)) return false;
       err = again;
     }
-    await spool.reject(head);
-    cache.delete(head.key);
-    opts.onPoison?.(headBatch, err);
+    await this.spool.reject(head);
+    this.cache.delete(head.key);
+    this.opts.onPoison?.(headBatch, err);
     return true;
   }
 
-  async function loop(): Promise<void> {
-    let backoff = initialMs;
+  private async loop(): Promise<void> {
+    let backoff = this.initialMs;
     let attempt = 0;
-    while (!stopping) {
-      await spool.expire();
-      const head: SpoolEntry | undefined = spool.entries()[0];
+    while (!this.stopping) {
+      await this.spool.expire();
+      const head: SpoolEntry | undefined = this.spool.entries()[0];
       if (!head) break;
-      const batch = cache.get(head.key) ?? (await spool.read(head));
+      const batch = this.cache.get(head.key) ?? (await this.spool.read(head));
       if (!batch) {
         // Corrupt (quarantined by the spool) or dropped by a bound while we looked.
-        cache.delete(head.key);
+        this.cache.delete(head.key);
         continue;
       }
       attempt++;
       try {
-        await deliver(head, batch);
-        backoff = initialMs;
+        await this.deliver(head, batch);
+        backoff = this.initialMs;
         attempt = 0;
       } catch (err) {
-        writeErrors++;
-        storeUp = false;
-        lastError = err instanceof Error ? err.message : String(err);
-        opts.onWriteError?.(err, batch, attempt);
-        if (isServerAnswer(err) && attempt >= poisonAfter && (await isolatePoison(head, batch, err))) {
-          backoff = initialMs;
+        this.writeErrors++;
+        this.storeUp = false;
+        this.lastError = message(err);
+        this.opts.onWriteError?.(err, batch, attempt);
+        if (isServerAnswer(err) && attempt >= this.poisonAfter && (await this.isolatePoison(head, batch, err))) {
+          backoff = this.initialMs;
           attempt = 0;
           continue;
         }
         // Shutting down and the store still fails: the batches are safe in the spool, so stop
         // here rather than hold the process until the drain deadline against a store that is down.
-        if (closed) {
-          settleWaiters(true);
+        if (this.closed) {
+          this.settleWaiters(true);
           break;
         }
         // While the store is away, keep only the head in memory: the log on disk holds the rest.
-        for (const k of cache.keys()) if (k !== head.key) cache.delete(k);
+        for (const k of this.cache.keys()) if (k !== head.key) this.cache.delete(k);
         // Jitter, so that a fleet of collectors does not return to a recovering server in step.
-        await sleep(backoff * (0.8 + 0.4 * Math.random()));
-        backoff = Math.min(backoff * 2, maxMs);
+        await this.sleep(backoff * (0.8 + 0.4 * Math.random()));
+        backoff = Math.min(backoff * 2, this.maxMs);
       }
     }
-    settleWaiters();
+    this.settleWaiters();
   }
 
-  function kick(): void {
-    if (running || stopping) return;
-    running = loop().finally(() => {
-      running = undefined;
-      // A batch accepted while the loop was finishing would otherwise wait for the next accept.
-      // (Not once closed: the loop only ends then because the store failed, and retrying at once
-      // would spin against it.)
-      if (!stopping && !closed && spool.entries().length > 0) kick();
-    });
+  /**
+   * The spool refused the batch: write it now, with its token, bypassing the log. It may land
+   * before batches still waiting in the spool; the tokens keep that from doubling anything.
+   */
+  private async writeUnspooled(batch: Batch, spoolErr: unknown): Promise<void> {
+    let r: { written: number; rejected: readonly RowError[] };
+    try {
+      r = await writeBatch(this.opts.store, batch);
+    } catch (storeErr) {
+      this.writeErrors++;
+      this.storeUp = false;
+      this.lastError = message(storeErr);
+      throw new Error(`not spooled (${message(spoolErr)}) and the store write failed (${message(storeErr)})`, {
+        cause: storeErr,
+      });
+    }
+    this.unspooledBatches++;
+    this.written(batch, r);
   }
 
-  // Batches a previous run left in the spool go first.
-  if (spool.entries().length > 0) kick();
-
-  return {
-    spool,
-    async accept(batch) {
-      if (closed) throw new Error('sink is closed');
-      const entry = await spool.append(batch);
-      if (cache.size < CACHE_LIMIT) cache.set(entry.key, batch);
-      kick();
-    },
-    drained() {
-      if (spool.entries().length === 0) return Promise.resolve();
-      kick();
-      return new Promise((resolve) => waiters.push(resolve));
-    },
-    async close(closeOpts) {
-      if (closed) return;
-      closed = true;
-      // A loop waiting out a backoff tries again now: one last attempt decides whether to drain.
-      wake?.();
-      const deadline = closeOpts?.deadlineMs ?? opts.closeDeadlineMs ?? 5_000;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.drained(),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, deadline);
-        }),
-      ]);
-      clearTimeout(timer);
-      // What is still in the spool stays there for the next start.
-      stopping = true;
-      wake?.();
-      // A write still in flight may hang on a dead server until its request timeout; its batch is
-      // safe in the spool either way, so give it a moment and no more.
-      if (running) await Promise.race([running, new Promise((r) => setTimeout(r, 1_000).unref())]);
-      await spool.close();
-      settleWaiters(true);
-    },
-    stats: () => ({ batchesWritten, rowsWritten, rowsRejected, writeErrors, storeUp, lastError }),
-  };
+  private kick(): void {
+    if (this.running || this.stopping) return;
+    let failed = false;
+    this.running = this.loop()
+      .catch((err: unknown) => {
+        // Never an unhandled rejection: reported, and retried from the next accept (not at once,
+        // which would spin against a disk that keeps failing).
+        failed = true;
+        this.lastError = message(err);
+        this.opts.onReplayError?.(err);
+      })
+      .finally(() => {
+        this.running = undefined;
+        // A batch accepted while the loop was finishing would otherwise wait for the next accept.
+        // (Not once closed: the loop only ends then because the store failed, and retrying at once
+        // would spin against it.)
+        if (!failed && !this.stopping && !this.closed && this.spool.entries().length > 0) this.kick();
+      });
+  }
 }

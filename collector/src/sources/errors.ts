@@ -12,7 +12,8 @@ import type { ParsedRecord, DocumentError } from '../parsers/record.js';
  * process_exit / stall / spawn_failed / timeout / http_error: the tool or endpoint;
  * counter_reset: a cumulative counter went backwards (reboot, driver reload, wrap);
  * unsupported_field: this nvidia-smi does not know a query field (it was swapped for its alias or dropped);
- * unattributed: a record without its identity label (e.g. a DCGM series without UUID), dropped.
+ * unattributed: a record without its identity label (e.g. a DCGM series without UUID), dropped;
+ * task_failed: a periodic task (a scrape, an inventory read) threw; the next run goes on.
  */
 export type ErrorReason =
   | 'unparseable'
@@ -28,7 +29,8 @@ export type ErrorReason =
   | 'http_error'
   | 'counter_reset'
   | 'unsupported_field'
-  | 'unattributed';
+  | 'unattributed'
+  | 'task_failed';
 
 export interface ErrorCount {
   readonly source: string;

@@ -6,7 +6,12 @@
  */
 import type { Entity } from '@meridian/catalog';
 import type { SampleRow, TableRows } from '@meridian/store';
+import { boundedMessage } from '../parsers/record.js';
+import type { ClockStatusSource } from '../stamp/clock.js';
+import type { CollectorMetrics } from '../telemetry/metrics.js';
 import type { SourceErrorCounters } from './errors.js';
+import type { GpuDirectory } from './gpu-directory.js';
+import { PeriodicTask } from './periodic.js';
 
 /** What sources produce: wide sample rows per entity, inventory rows and metrics outside the catalog. */
 export interface SourceRows {
@@ -41,6 +46,31 @@ export interface Source {
   start(ctx: SourceContext): Promise<void>;
   stop(): Promise<void>;
   state(): SourceState;
+  /** Copies counters the source keeps itself onto /metrics; called when /metrics is scraped. */
+  collectMetrics?(metrics: CollectorMetrics): void;
+}
+
+/** What the agent shares between sources, handed to every factory. */
+export interface SourceDeps {
+  /** PCI address → GPU: the inventory source fills it, the kernel-log source reads it. */
+  readonly gpus: GpuDirectory;
+  /**
+   * This host's clock status for STAMP's Error Estimate (chrony, per `stamp.clock`), started on
+   * first use and shared by the sender and the reflector; undefined when `stamp.clock.source` is none.
+   */
+  stampClock(): ClockStatusSource | undefined;
+}
+
+/**
+ * How a source comes to be, as the OpenTelemetry Collector's receiver factories: whether the
+ * config turns it on, and how to build it from the config. Every factory is listed once, in
+ * registry.ts, and the agent runs what that list builds.
+ */
+export interface SourceFactory<Config> {
+  /** The name of the source it builds. */
+  readonly name: string;
+  enabled(config: Config): boolean;
+  create(config: Config, deps: SourceDeps): Source;
 }
 
 export type { Entity };
@@ -73,6 +103,18 @@ export abstract class BaseSource implements Source {
     const who = part ? `${this.name} (${part})` : this.name;
     this.ctx?.unavailable?.(who, reason);
     this.ctx?.log?.(`meridian collector: source ${who} is not available on this host: ${reason}`);
+  }
+
+  /**
+   * A task this source runs on a timer. Its failures all take one path: counted as
+   * `{source, field: what, reason: task_failed}` and logged with a bounded message; the source
+   * goes on with its next run.
+   */
+  protected periodic(what: string, run: () => Promise<void>): PeriodicTask {
+    return new PeriodicTask(`${this.name} ${what}`, run, (err) => {
+      this.ctx?.errors.count(this.name, what, 'task_failed');
+      this.log(`${what} failed: ${boundedMessage(err instanceof Error ? err.message : String(err))}`);
+    });
   }
 
   protected log(message: string): void {

@@ -119,14 +119,21 @@ export async function openFileSpool(opts: FileSpoolOptions): Promise<Spool> {
       for (const victim of ledger.victimsForBytes(data.length)) await drop(victim, 'bytes');
       const name = fileName(counter++, batch);
       const tmp = join(dir, `${name}.tmp`);
-      const fh = await open(tmp, 'w', 0o600);
       try {
-        await fh.writeFile(data);
-        if (fsync === 'always') await fh.sync();
-      } finally {
-        await fh.close();
+        const fh = await open(tmp, 'w', 0o600);
+        try {
+          await fh.writeFile(data);
+          if (fsync === 'always') await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await rename(tmp, join(dir, name));
+      } catch (err) {
+        // A full disk (ENOSPC) fails the write half way: leave no partial file behind to take the
+        // space the next batch needs (it used to stay until the next start).
+        await rm(tmp, { force: true }).catch(() => undefined);
+        throw err;
       }
-      await rename(tmp, join(dir, name));
       if (fsync === 'always') syncDir(dir);
       const entry: SpoolEntry = {
         key: name,

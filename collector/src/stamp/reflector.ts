@@ -20,6 +20,7 @@ import {
 import { parseStampReflectorConfig, type StampReflectorConfig, type StampReflectorConfigInput } from './config.js';
 import { fillReflectorReply, senderPacketFailure, type DecodeFailure, type DecodeOptions } from './packet.js';
 import { KeyedTokenBuckets } from './token-bucket.js';
+import { guardedSend } from './udp-send.js';
 
 export interface StampReflectorStats {
   /** Datagrams received, valid or not. */
@@ -33,6 +34,9 @@ export interface StampReflectorStats {
   invalidErrorEstimate: number;
   /** Well-formed but over the source's (or the global) rate. */
   rateLimited: number;
+  /** The request came from a source no reply can go to (port 0, a non-IP address): never answered. */
+  badDestination: number;
+  /** The send failed: it threw, its callback reported an error, or the socket reported one. */
   sendErrors: number;
 }
 
@@ -52,8 +56,13 @@ const FAILURE_COUNTER: Record<DecodeFailure, keyof StampReflectorStats> = {
 
 /** Every reason a request goes unanswered, with the counter that counts it (the agent's /metrics labels). */
 export const REFLECTOR_DROP_COUNTERS: Readonly<
-  Record<DecodeFailure | 'rate-limited' | 'send-error', keyof StampReflectorStats>
-> = { ...FAILURE_COUNTER, 'rate-limited': 'rateLimited', 'send-error': 'sendErrors' };
+  Record<DecodeFailure | 'rate-limited' | 'bad-destination' | 'send-error', keyof StampReflectorStats>
+> = {
+  ...FAILURE_COUNTER,
+  'rate-limited': 'rateLimited',
+  'bad-destination': 'badDestination',
+  'send-error': 'sendErrors',
+};
 
 export class StampReflector {
   readonly config: StampReflectorConfig;
@@ -79,6 +88,7 @@ export class StampReflector {
     invalidMbz: 0,
     invalidErrorEstimate: 0,
     rateLimited: 0,
+    badDestination: 0,
     sendErrors: 0,
   };
 
@@ -165,6 +175,8 @@ export class StampReflector {
     if (this.reply.length !== msg.length || socket.getSendQueueCount() > 0) this.reply = Buffer.alloc(msg.length);
     const reply = this.reply;
     fillReflectorReply(reply, msg, receivedNs, this.now(), estimate.value, estimate.encoded);
-    socket.send(reply, rinfo.port, rinfo.address, this.afterSend);
+    // A crafted source (UDP source port 0) must cost one counter, never the process.
+    const refused = guardedSend(() => socket.send(reply, rinfo.port, rinfo.address, this.afterSend), rinfo);
+    if (refused) this.counters[REFLECTOR_DROP_COUNTERS[refused]]++;
   }
 }

@@ -30,6 +30,7 @@ import {
   readReflectorPacket,
   type DecodeOptions,
 } from './packet.js';
+import { guardedSend } from './udp-send.js';
 import { StampSession, type ReplyObservation, type StampReport, type StampSessionCounters } from './session.js';
 
 export interface StampSenderOptions {
@@ -246,7 +247,8 @@ export class StampSender {
     fillSenderPacket(packet, seq, this.now(), estimate.value, peer.config.ssid, estimate.encoded);
     // Send first, book-keep after: T1 should be as close to the datagram leaving as we can get it.
     // (A connected socket sends synchronously, and no reply can be handled before this returns.)
-    peer.send(packet, peer.afterSend);
+    // Never throws (a socket closed under it, say): a failed send is a send error and a lost probe.
+    if (guardedSend(() => peer.send(packet, peer.afterSend))) peer.sendErrors++;
     // T1 as the reflector will echo it (the wire format's resolution), so replies match exactly.
     const t1Ns = readNtpTimestamp(packet, 4);
     this.scheduleFinalize(peer.session.onSent(seq, t1Ns));

@@ -10,7 +10,10 @@ export interface CollectorMetrics {
   readonly registry: Registry;
   /** Rows produced, per source (nvidia-smi, host, stamp…) and target table. */
   readonly samples: Counter<'source' | 'target'>;
-  /** Batches that reached the store (outcome="written") or could not be kept (outcome="lost"). */
+  /**
+   * Batches that reached the store (outcome="written"), that the spool could not take and went
+   * straight to the store (outcome="unspooled", also counted as written), or that were lost (outcome="lost").
+   */
   readonly batches: Counter<'target' | 'outcome'>;
   readonly rowsWritten: Counter<'target'>;
   /** Failed store writes (each is retried from the spool). */

@@ -12,13 +12,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseEthtoolM } from '../parsers/ethtool-m.js';
-import { parseEthtoolS } from '../parsers/ethtool-s.js';
-import { catalogMetric, RecordBuilder, type ParsedRecord } from '../parsers/record.js';
-import { CounterTracker } from './counters.js';
-import { emitRecords } from './emit.js';
-import { runOnce } from './run-once.js';
-import { BaseSource, type SourceContext } from './source.js';
+import { parseEthtoolM } from '../../parsers/ethtool-m.js';
+import { parseEthtoolS } from '../../parsers/ethtool-s.js';
+import { catalogMetric, RecordBuilder, type ParsedRecord } from '../../parsers/record.js';
+import { CounterTracker } from '../counters.js';
+import { emitRecords } from '../emit.js';
+import { runOnce } from '../run-once.js';
+import { BaseSource, type SourceContext } from '../source.js';
 
 export interface LinkPassiveOptions {
   readonly interfaces: readonly string[];
@@ -45,9 +45,8 @@ const SYSFS_COUNTERS: readonly (readonly [metric: string, file: string])[] = [
 
 export class LinkPassiveSource extends BaseSource {
   readonly name = 'link-passive';
-  private countersTimer: NodeJS.Timeout | undefined;
-  private ethtoolTimer: NodeJS.Timeout | undefined;
-  private inFlight = new Set<Promise<void>>();
+  private readonly countersTask = this.periodic('counters', () => this.readCounters());
+  private readonly ethtoolTask = this.periodic('ethtool', () => this.readEthtool());
   private readonly tracker = new CounterTracker();
   /** Interfaces whose `ethtool -m` failed once: the module has no DOM or the driver refuses; not retried. */
   private readonly noDom = new Set<string>();
@@ -66,26 +65,15 @@ export class LinkPassiveSource extends BaseSource {
       this.reportUnavailable('no interfaces configured');
       return;
     }
-    await this.readCounters();
-    await this.readEthtool();
-    this.countersTimer = setInterval(() => this.track(this.readCounters()), this.opts.countersIntervalMs ?? 10_000);
-    this.countersTimer.unref();
-    if (this.ethtoolEnabled()) {
-      this.ethtoolTimer = setInterval(() => this.track(this.readEthtool()), this.opts.ethtoolIntervalMs ?? 60_000);
-      this.ethtoolTimer.unref();
-    }
+    await this.countersTask.runNow();
+    await this.ethtoolTask.runNow();
+    this.countersTask.start(this.opts.countersIntervalMs ?? 10_000);
+    if (this.ethtoolEnabled()) this.ethtoolTask.start(this.opts.ethtoolIntervalMs ?? 60_000);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.countersTimer);
-    clearInterval(this.ethtoolTimer);
-    await Promise.all([...this.inFlight]);
+    await Promise.all([this.countersTask.stop(), this.ethtoolTask.stop()]);
     if (this.current !== 'unavailable') this.current = 'stopped';
-  }
-
-  private track(p: Promise<void>): void {
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
   }
 
   private ethtoolEnabled(): boolean {
@@ -152,7 +140,7 @@ export class LinkPassiveSource extends BaseSource {
       this.stats.ethtoolRuns++;
       if (s.kind === 'missing') {
         this.ethtoolMissing = true;
-        clearInterval(this.ethtoolTimer);
+        this.ethtoolTask.cancel();
         this.reportUnavailable(`${path}: ${s.code} (FEC, PCS and optics off; sysfs counters go on)`, 'ethtool');
         return;
       }

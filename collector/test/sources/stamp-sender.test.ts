@@ -10,7 +10,8 @@ import {
   StampSender,
   type StampReport,
   type StampSenderConfigInput,
-} from '../src/stamp/index.js';
+} from '../../src/stamp/index.js';
+import { until } from '../until.js';
 
 const synced = { synced: true, errorMs: 0.05 };
 const cleanup: (() => Promise<void>)[] = [];
@@ -35,16 +36,17 @@ async function deadPort(): Promise<number> {
 
 const base = { host: 'gpu-eu-01', region: 'eu-west', rate: 50, intervalMs: 500, lossTimeoutMs: 200 };
 
+/** Probes until every peer has sent `probes` probes, then stops (draining): waits on the count, not a time. */
 async function probe(
   config: StampSenderConfigInput,
-  ms: number,
+  probes: number,
   clock = synced,
 ): Promise<{ reports: StampReport[]; sender: StampSender; elapsedMs: number }> {
   const reports: StampReport[] = [];
   const sender = new StampSender(config, { clock, onReport: (r) => reports.push(r) });
   await sender.start();
   const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  await until(() => sender.stats().peers.every((p) => p.probesSent >= probes), `${probes} probes to each peer`);
   const elapsedMs = performance.now() - started;
   await sender.stop();
   return { reports, sender, elapsedMs };
@@ -61,7 +63,7 @@ describe('StampSender', () => {
           { address: '127.0.0.1', port: p2, region: 'us-east', linkId: 'eu-west->us-east#2' },
         ],
       },
-      1_200,
+      60, // 1.2 s at 50/s
     );
     const ids = new Set(reports.map((r) => r.row.link_id));
     expect(ids).toEqual(new Set(['eu-west->us-east', 'eu-west->us-east#2']));
@@ -93,7 +95,7 @@ describe('StampSender', () => {
 
   it('stores no one-way delay when the reflector says its clock is unsynchronised', async () => {
     const port = await reflector({ synced: false, errorMs: 5 });
-    const { reports } = await probe({ ...base, peers: [{ address: '127.0.0.1', port, region: 'ap-south' }] }, 700);
+    const { reports } = await probe({ ...base, peers: [{ address: '127.0.0.1', port, region: 'ap-south' }] }, 35);
     expect(reports.length).toBeGreaterThan(0);
     for (const { row } of reports) {
       if (row.probes_received === 0) continue;
@@ -109,7 +111,7 @@ describe('StampSender', () => {
     const port = await deadPort();
     const { reports, sender } = await probe(
       { ...base, peers: [{ address: '127.0.0.1', port, region: 'us-west' }] },
-      700,
+      35,
     );
     expect(reports.length).toBeGreaterThan(0);
     for (const { row } of reports) {
@@ -127,7 +129,8 @@ describe('StampSender', () => {
     const port = await reflector();
     const sender = new StampSender({ ...base, peers: [{ address: '127.0.0.1', port, region: 'us-east' }] });
     await sender.start();
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Over 0.6 s of probes: they span at least two 500 ms intervals.
+    await until(() => (sender.stats().peers[0]?.probesSent ?? 0) > 30, '31 probes');
     const live = sender.stats();
     expect(live.peers[0]).toMatchObject({
       linkId: 'eu-west->us-east',

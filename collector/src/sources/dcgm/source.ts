@@ -4,9 +4,9 @@
  * `extra_metrics`. An endpoint that does not answer is reported unavailable once; scraping goes on
  * at the same pace so the source recovers by itself when the exporter comes up.
  */
-import { parseDcgm } from '../parsers/dcgm.js';
-import { emitRecords } from './emit.js';
-import { BaseSource, type SourceContext } from './source.js';
+import { parseDcgm } from '../../parsers/dcgm.js';
+import { emitRecords } from '../emit.js';
+import { BaseSource, type SourceContext } from '../source.js';
 
 export interface DcgmSourceOptions {
   /** e.g. http://127.0.0.1:9400/metrics */
@@ -19,8 +19,7 @@ export interface DcgmSourceOptions {
 
 export class DcgmSource extends BaseSource {
   readonly name = 'dcgm';
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
+  private readonly task = this.periodic('scrape', () => this.scrape());
   readonly stats = { scrapes: 0, failures: 0, samples: 0 };
 
   constructor(private readonly opts: DcgmSourceOptions) {
@@ -31,16 +30,12 @@ export class DcgmSource extends BaseSource {
   async start(ctx: SourceContext): Promise<void> {
     this.ctx = ctx;
     this.current = 'running';
-    await this.scrape();
-    this.timer = setInterval(() => {
-      if (!this.inFlight) this.inFlight = this.scrape().finally(() => (this.inFlight = undefined));
-    }, this.opts.intervalMs ?? 10_000);
-    this.timer.unref();
+    await this.task.runNow();
+    this.task.start(this.opts.intervalMs ?? 10_000);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.inFlight;
+    await this.task.stop();
     if (this.current !== 'unavailable') this.current = 'stopped';
   }
 

@@ -14,13 +14,13 @@
  */
 import { statfsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { catalogMetric } from '../parsers/record.js';
-import { parseProcNetDev } from '../parsers/proc-net-dev.js';
-import { CounterTracker } from './counters.js';
-import { emitRecords } from './emit.js';
+import { catalogMetric } from '../../parsers/record.js';
+import { parseProcNetDev } from '../../parsers/proc-net-dev.js';
+import { CounterTracker } from '../counters.js';
+import { emitRecords } from '../emit.js';
 import { ProcFile } from './proc-file.js';
-import { BaseSource, type SourceContext } from './source.js';
-import { RecordBuilder } from '../parsers/record.js';
+import { BaseSource, type SourceContext } from '../source.js';
+import { RecordBuilder } from '../../parsers/record.js';
 
 export interface HostSourceOptions {
   /** Default 10 s. */
@@ -89,8 +89,7 @@ const M = {
 
 export class HostSource extends BaseSource {
   readonly name = 'host';
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
+  private readonly task = this.periodic('cycle', () => this.collect());
   private readonly counters = new CounterTracker();
   private readonly stat: ProcFile;
   private readonly meminfo: ProcFile;
@@ -109,16 +108,12 @@ export class HostSource extends BaseSource {
   async start(ctx: SourceContext): Promise<void> {
     this.ctx = ctx;
     this.current = 'running';
-    await this.collect();
-    this.timer = setInterval(() => {
-      if (!this.inFlight) this.inFlight = this.collect().finally(() => (this.inFlight = undefined));
-    }, this.opts.intervalMs ?? 10_000);
-    this.timer.unref();
+    await this.task.runNow();
+    this.task.start(this.opts.intervalMs ?? 10_000);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.inFlight;
+    await this.task.stop();
     for (const f of [this.stat, this.meminfo, this.netDev]) f.close();
     this.current = 'stopped';
   }

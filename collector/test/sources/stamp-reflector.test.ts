@@ -4,14 +4,16 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KeyedTokenBuckets } from '../src/stamp/token-bucket.js';
+import type { RemoteInfo } from 'node:dgram';
+import { KeyedTokenBuckets } from '../../src/stamp/token-bucket.js';
+import { until } from '../until.js';
 import {
   decodeReflectorPacket,
   encodeSenderPacket,
   errorEstimateSeconds,
   StampReflector,
   type StampReflectorConfigInput,
-} from '../src/stamp/index.js';
+} from '../../src/stamp/index.js';
 
 const ee = { synced: true, ptp: false, scale: 0, multiplier: 100 };
 const request = (seq: number, length = 44): Buffer =>
@@ -141,7 +143,7 @@ describe('StampReflector', () => {
     // packet before it has been judged.
     c.send(request(99));
     await c.waitFor(1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => r.stats().received === 8, 'the reflector to judge all 8 datagrams');
     expect(c.replies.map((b) => b.readUInt32BE(24))).toEqual([99]);
     expect(r.stats()).toEqual({
       received: 8,
@@ -151,6 +153,7 @@ describe('StampReflector', () => {
       invalidMbz: 2,
       invalidErrorEstimate: 1,
       rateLimited: 0,
+      badDestination: 0,
       sendErrors: 0,
     });
   });
@@ -164,7 +167,9 @@ describe('StampReflector', () => {
     await c.waitFor(1);
     expect(c.replies[0]?.readUInt32BE(24)).toBe(5);
   });
+});
 
+describe('StampReflector rate limits', () => {
   it('rate-limits each source address with a token bucket, independently of other sources', async () => {
     const { r, port } = await reflector({ ratePerSource: 2, burstPerSource: 5 });
     const a = await client(port, '127.0.0.1');
@@ -173,7 +178,8 @@ describe('StampReflector', () => {
     for (let i = 0; i < 40; i++) a.send(request(i));
     b.send(request(1000));
     await b.waitFor(1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => r.stats().received === 41, 'all 41 requests to be judged');
+    await until(() => a.replies.length === r.stats().replied - 1, "a's replies to arrive");
     const elapsedS = (Date.now() - started) / 1000;
     // The burst of 5, plus at most 2/s of refill over the test's lifetime.
     expect(a.replies.length).toBeGreaterThanOrEqual(5);
@@ -195,7 +201,8 @@ describe('StampReflector', () => {
       b.send(request(100 + i));
     }
     await a.waitFor(1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => r.stats().received === 20, 'all 20 requests to be judged');
+    await until(() => a.replies.length + b.replies.length === r.stats().replied, 'the replies to arrive');
     expect(a.replies.length + b.replies.length).toBeLessThanOrEqual(4);
     expect(r.stats().rateLimited).toBe(20 - a.replies.length - b.replies.length);
   });
@@ -253,5 +260,38 @@ describe('KeyedTokenBuckets', () => {
     expect(b.take('a', 0)).toBe(false); // a was kept, still empty
     expect(b.take('b', 0)).toBe(true); // b was forgotten: a fresh bucket
     expect(() => new KeyedTokenBuckets({ ratePerSec: 0, burst: 1 }, 1)).toThrow(/ratePerSec/);
+  });
+});
+
+describe('StampReflector, replies that cannot be sent (issue 17.1)', () => {
+  it('drops a request from source port 0 and a failed send, counts each, and answers the next probe', async () => {
+    const { r, port } = await reflector();
+    const c = await client(port);
+    // No userspace socket can send from port 0, so the reply path is driven with a crafted rinfo.
+    const crafted: RemoteInfo = { address: '127.0.0.1', family: 'IPv4', port: 0, size: 44 };
+    expect(() => r['onMessage'](request(1), crafted)).not.toThrow();
+    expect(() => r['onMessage'](request(2), { ...crafted, port: 70_000 })).not.toThrow();
+    expect(() => r['onMessage'](request(3), { ...crafted, address: 'not-an-ip', port: 5000 })).not.toThrow();
+    expect(r.stats()).toMatchObject({ received: 3, replied: 0, badDestination: 3, sendErrors: 0 });
+
+    // A send that throws, then one whose callback reports an error: counted, never thrown.
+    const socket = r['socket']!;
+    const realSend = socket.send.bind(socket);
+    socket.send = (() => {
+      throw Object.assign(new Error('boom'), { code: 'ERR_SOCKET_DGRAM_NOT_RUNNING' });
+    }) as typeof socket.send;
+    expect(() => r['onMessage'](request(4), { ...crafted, port: 5000 })).not.toThrow();
+    socket.send = ((...args: unknown[]) => {
+      const cb = args[args.length - 1] as (err: Error | null) => void;
+      cb(new Error('EPERM'));
+    }) as typeof socket.send;
+    r['onMessage'](request(5), { ...crafted, port: 5000 });
+    expect(r.stats()).toMatchObject({ badDestination: 3, sendErrors: 2, replied: 0 });
+    socket.send = realSend;
+
+    c.send(request(6));
+    await c.waitFor(1);
+    expect(c.replies[0]?.readUInt32BE(24)).toBe(6);
+    expect(r.stats()).toMatchObject({ received: 6, replied: 1, badDestination: 3, sendErrors: 2 });
   });
 });

@@ -3,12 +3,12 @@
  * machine has no GPU). The fake replays the real L40S capture at the -lms interval it is given.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir, uptime } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NvidiaSmiSource } from '../src/sources/nvidia-smi.js';
-import { REPO_ROOT } from './fixtures-helpers.js';
-import { recorder, until } from './sources-helpers.js';
+import { NvidiaSmiSource } from '../../src/sources/nvidia-smi/source.js';
+import { REPO_ROOT } from '../fixtures-helpers.js';
+import { recorder, until } from './helpers.js';
 
 const FAKE = join(REPO_ROOT, 'test', 'fake-nvidia-smi', 'nvidia-smi');
 const MiB = 1024 * 1024;
@@ -32,14 +32,12 @@ function starts(log: string): { stream: number; xml: number } {
 }
 
 describe('nvidia-smi source (simulated nvidia-smi)', () => {
-  it('streams one line per GPU per interval from ONE process, plus inventory from -q -x', async () => {
+  it('streams one line per GPU per interval from ONE process', async () => {
     const log = join(tmp(), 'starts.log');
     const rec = recorder();
     source = new NvidiaSmiSource({
       path: FAKE,
       intervalMs: 100,
-      inventoryIntervalMs: 0,
-      kernelLog: '',
       env: { FAKE_NVIDIA_SMI_GPUS: '2', FAKE_NVIDIA_SMI_LOG: log },
     });
     await source.start(rec.ctx);
@@ -61,13 +59,7 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
     });
     expect(g1.power_draw).toBe(111.23);
     expect(g0).not.toHaveProperty('temp_memory'); // "N/A" in the capture
-    expect(starts(log)).toEqual({ stream: 1, xml: 1 }); // no process per sample
-    // Inventory and XML-only metrics from the v13 capture the fake prints for -q -x.
-    expect(rec.inventory().map((i) => i.serial)).toEqual(['1234567890123', '0123456789012']);
-    expect(rec.inventory()[0]).toMatchObject({ region: 'eu-west', host: 'gpu-host-1', driver_version: '590.44.01' });
-    const xml = rec.gpu().find((r) => r.bar1_total !== undefined)!;
-    expect(xml.bar1_total).toBe(256 * MiB);
-    expect(xml).not.toHaveProperty('power_draw'); // the stream owns that metric
+    expect(starts(log)).toEqual({ stream: 1, xml: 0 }); // no process per sample (-q -x is the inventory source's)
     expect(rec.ctx.errors.total()).toBe(0);
     expect(rec.unavailable).toEqual([]);
   });
@@ -79,8 +71,6 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
     source = new NvidiaSmiSource({
       path: FAKE,
       intervalMs: 50,
-      inventoryIntervalMs: 0,
-      kernelLog: '',
       backoff: { initialMs: 100, jitter: 0 },
       env: {
         FAKE_NVIDIA_SMI_DIE_AFTER: '3',
@@ -104,8 +94,6 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
       intervalMs: 50,
       stallMs: 300,
       startupMs: 5000,
-      inventoryIntervalMs: 0,
-      kernelLog: '',
       backoff: { initialMs: 50, jitter: 0 },
       env: { FAKE_NVIDIA_SMI_STALL_AFTER: '2', FAKE_NVIDIA_SMI_MARKER: join(dir, 'stalled'), FAKE_NVIDIA_SMI_LOG: log },
     });
@@ -122,8 +110,6 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
     source = new NvidiaSmiSource({
       path: FAKE,
       intervalMs: 50,
-      inventoryIntervalMs: 0,
-      kernelLog: '',
       env: { FAKE_NVIDIA_SMI_GARBLE_LINE: '3' },
     });
     await source.start(rec.ctx);
@@ -142,8 +128,6 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
     source = new NvidiaSmiSource({
       path: FAKE,
       intervalMs: 50,
-      inventoryIntervalMs: 0,
-      kernelLog: '',
       env: { FAKE_NVIDIA_SMI_GARBLE_LINE: '2', FAKE_NVIDIA_SMI_GARBLE_MODE: 'cut' },
     });
     await source.start(rec.ctx);
@@ -157,8 +141,6 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
     source = new NvidiaSmiSource({
       path: FAKE,
       intervalMs: 50,
-      inventoryIntervalMs: 0,
-      kernelLog: '',
       env: { FAKE_NVIDIA_SMI_UNKNOWN: 'clocks_event_reasons.active,temperature.memory' },
     });
     await source.start(rec.ctx);
@@ -172,9 +154,9 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
 
   it('reports once that it is unavailable where nvidia-smi is missing', async () => {
     const rec = recorder();
-    source = new NvidiaSmiSource({ path: '/nonexistent/nvidia-smi', intervalMs: 50, kernelLog: '' });
+    source = new NvidiaSmiSource({ path: '/nonexistent/nvidia-smi', intervalMs: 50 });
     await source.start(rec.ctx);
-    await source.readInventory();
+    await until(() => source!.state() === 'unavailable', 'the missing binary to be noticed');
     expect(rec.unavailable).toEqual(['nvidia-smi: /nonexistent/nvidia-smi: ENOENT']);
     expect(source.state()).toBe('unavailable');
     expect(rec.gpu()).toEqual([]);
@@ -185,74 +167,11 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
     source = new NvidiaSmiSource({
       path: FAKE,
       intervalMs: 50,
-      kernelLog: '',
       env: { FAKE_NVIDIA_SMI_NO_DEVICES: '1' },
     });
     await source.start(rec.ctx);
+    await until(() => rec.unavailable.length > 0, 'the no-GPU report');
     expect(rec.unavailable).toEqual(['nvidia-smi: No devices were found']);
     expect(source.state()).toBe('unavailable');
-  });
-
-  it('follows the kernel log for XIDs: history sets xid_last, new ones are counted per GPU', async () => {
-    const dir = tmp();
-    const kmsg = join(dir, 'kmsg');
-    // /dev/kmsg records: "prio,seq,usec since boot,flags;message". The first was logged at boot.
-    writeFileSync(kmsg, '3,100,1000000,-;NVRM: Xid (PCI:0000:81:00): 13, pid=42, name=python, Graphics Exception\n');
-    const rec = recorder();
-    source = new NvidiaSmiSource({
-      path: FAKE,
-      intervalMs: 1000,
-      inventoryIntervalMs: 0,
-      kernelLog: kmsg,
-      xidPollMs: 60_000,
-    });
-    await source.start(rec.ctx);
-    const xidRows = () => rec.gpu().filter((r) => r.xid_last !== undefined);
-    // 81:00.0 is minor 1 in the v13 capture the simulated nvidia-smi prints for -q -x.
-    expect(xidRows()).toEqual([
-      expect.objectContaining({
-        gpu_uuid: 'GPU-12345678-aaaa-bbbb-cccc-0123456789ab',
-        gpu_index: 1,
-        xid_last: 13,
-        xid_count: 0,
-      }),
-    ]);
-    const now = Math.round((uptime() + 5) * 1e6);
-    appendFileSync(
-      kmsg,
-      [
-        `4,101,${now},-;NVRM: Xid (PCI:0000:81:00): 79, pid=42, name=python, GPU has fallen off the bus.`,
-        ' SUBSYSTEM=pci',
-        `4,102,${now + 10},-;NVRM: Xid (PCI:0000:c1:00): 48, pid=7, name=train, An uncorrectable double bit error`,
-        `4,103,${now + 20},-;NVRM: Xid (PCI:0000:c1:00): 63, pid=7, name=train, Row remapping event`,
-        `4,104,${now + 30},-;NVRM: Xid (PCI:0000:99:00): 31, pid=1, name=x, MMU Fault`,
-        '',
-      ].join('\n'),
-    );
-    await source.readXids();
-    expect(xidRows().slice(1)).toEqual([
-      expect.objectContaining({ gpu_uuid: 'GPU-12345678-aaaa-bbbb-cccc-0123456789ab', xid_last: 79, xid_count: 1 }),
-      expect.objectContaining({
-        gpu_uuid: 'GPU-12345678-aaaa-bbbb-cccc-0123456789cd',
-        gpu_index: 0,
-        xid_last: 63,
-        xid_count: 2,
-      }),
-    ]);
-    expect(rec.ctx.errors.get('nvidia-smi', 'xid_last', 'unattributed')).toBe(1); // 99:00 is no GPU of this host
-    expect(source.stats.xids).toBe(3);
-  });
-
-  it('an unreadable kernel log turns XIDs off, reported once', async () => {
-    const rec = recorder();
-    source = new NvidiaSmiSource({
-      path: FAKE,
-      intervalMs: 1000,
-      inventoryIntervalMs: 0,
-      kernelLog: '/nonexistent/kmsg',
-    });
-    await source.start(rec.ctx);
-    expect(rec.unavailable).toEqual(['nvidia-smi (xid): /nonexistent/kmsg: ENOENT (XID events off)']);
-    expect(source.state()).toBe('running');
   });
 });

@@ -1,7 +1,7 @@
 /** A recording SourceContext for the source tests: rows by target, unavailable reports, errors. */
 import type { SampleRow, TableRows } from '@meridian/store';
-import { SourceErrorCounters } from '../src/sources/errors.js';
-import type { Emit, SourceContext, SourceTarget } from '../src/sources/source.js';
+import { SourceErrorCounters } from '../../src/sources/errors.js';
+import type { Emit, SourceContext, SourceTarget } from '../../src/sources/source.js';
 
 export interface Recorder {
   readonly ctx: SourceContext;
@@ -43,11 +43,4 @@ export function recorder(): Recorder {
   };
 }
 
-/** Polls until `cond` holds, or fails after `timeoutMs` with `what`. */
-export async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { until } from '../until.js';

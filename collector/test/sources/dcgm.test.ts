@@ -2,9 +2,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DcgmSource } from '../src/sources/dcgm.js';
-import { fixture } from './fixtures-helpers.js';
-import { recorder } from './sources-helpers.js';
+import { DcgmSource } from '../../src/sources/dcgm/source.js';
+import { fixture } from '../fixtures-helpers.js';
+import { recorder } from './helpers.js';
 
 const MiB = 1024 * 1024;
 let server: Server;

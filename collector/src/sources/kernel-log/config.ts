@@ -1,0 +1,18 @@
+/**
+ * `sources.kernelLog`: NVRM XID events from the kernel log. It runs with the nvidia-smi source
+ * (XIDs are attributed to GPUs through its inventory), and is on by default as it always was.
+ */
+import { z } from 'zod';
+import { ms } from '../../config/units.js';
+
+export const kernelLogConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** The log to follow: /dev/kmsg, or a file (a dmesg capture) for tests. */
+    path: z.string().min(1).default('/dev/kmsg'),
+    /** How often the log is drained (non-blocking; no thread waits on it). */
+    pollMs: ms(100, 3_600_000, 5_000),
+  })
+  .prefault({});
+
+export type KernelLogConfig = z.output<typeof kernelLogConfigSchema>;

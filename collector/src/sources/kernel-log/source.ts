@@ -1,0 +1,122 @@
+/**
+ * NVRM XID events from the kernel log (/dev/kmsg by default, drained non-blocking every `pollMs`),
+ * joined to GPUs by the PCI addresses the inventory source puts in the GpuDirectory: xid_last and
+ * xid_count (the XIDs seen since the collector started) per GPU. The log is followed from the
+ * first successful inventory on, so that the history already in it can be attributed. An XID
+ * logged before start sets xid_last (the state is still true) but is not counted.
+ *
+ * Rows and error counters carry "nvidia-smi", as when this was part of the nvidia-smi source.
+ */
+import { uptime } from 'node:os';
+import type { GpuAddress } from '../../parsers/nvidia-smi-xml.js';
+import { catalogMetric, RecordBuilder, type ParsedRecord } from '../../parsers/record.js';
+import { parseXidLine } from '../../parsers/xid.js';
+import { emitRecords } from '../emit.js';
+import type { GpuDirectory } from '../gpu-directory.js';
+import { BaseSource, type SourceContext } from '../source.js';
+import { KernelLogFollower } from './follower.js';
+
+export interface KernelLogSourceOptions {
+  /** The log to follow. Default /dev/kmsg. */
+  readonly path?: string;
+  /** How often it is drained. Default 5 s. */
+  readonly pollMs?: number;
+  /** PCI address → GPU, filled by the inventory source. */
+  readonly gpus: GpuDirectory;
+}
+
+const TOOL = 'nvidia-smi';
+const XID_LAST = catalogMetric('xid_last').name;
+const XID_COUNT = catalogMetric('xid_count').name;
+
+export class KernelLogSource extends BaseSource {
+  readonly name = 'kernel-log';
+  private follower: KernelLogFollower | undefined;
+  private bootUptimeAtStart = 0;
+  private stopping = false;
+  private readonly xidCounts = new Map<string, number>();
+  private readonly task = this.periodic('xid_last', () => this.readXids());
+  /** Opening the log, once the GPUs are known: the same one error path as the periodic drain. */
+  private readonly opening = this.periodic('open', () => this.follow());
+  readonly stats = { xids: 0 };
+
+  constructor(private readonly opts: KernelLogSourceOptions) {
+    super();
+  }
+
+  async start(ctx: SourceContext): Promise<void> {
+    this.ctx = ctx;
+    this.stopping = false;
+    this.current = 'running';
+    // Already known (the inventory source started first and read): follow now, so the history is
+    // in before start() returns. Otherwise from the first inventory on.
+    if (this.opts.gpus.loaded) await this.opening.runNow();
+    else this.opts.gpus.whenLoaded(() => void this.opening.runNow());
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.task.stop();
+    await this.opening.stop();
+    await this.follower?.close();
+    this.follower = undefined;
+    if (this.current !== 'unavailable') this.current = 'stopped';
+  }
+
+  private async follow(): Promise<void> {
+    if (this.stopping || this.follower) return;
+    const path = this.opts.path ?? '/dev/kmsg';
+    const follower = new KernelLogFollower(path);
+    try {
+      await follower.open();
+    } catch (e) {
+      this.reportUnavailable(`${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (XID events off)`);
+      return;
+    }
+    this.follower = follower;
+    this.bootUptimeAtStart = uptime();
+    await this.task.runNow();
+    this.task.start(this.opts.pollMs ?? 5000);
+  }
+
+  /** Drains new kernel-log lines and emits one row per GPU that had an XID. */
+  async readXids(): Promise<void> {
+    const ctx = this.ctx;
+    const follower = this.follower;
+    if (!ctx || !follower) return;
+    let lines: string[];
+    try {
+      lines = await follower.drain();
+    } catch (e) {
+      ctx.errors.count(TOOL, 'xid_last', 'malformed');
+      this.log(`kernel log read failed: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      return;
+    }
+    const latest = new Map<string, { addr: GpuAddress; xid: number }>();
+    for (const line of lines) {
+      const ev = parseXidLine(line);
+      if (!ev) continue;
+      const addr = this.opts.gpus.at(ev.pci);
+      if (!addr) {
+        ctx.errors.count(TOOL, 'xid_last', 'unattributed');
+        continue;
+      }
+      const historic = ev.uptimeSec !== undefined && ev.uptimeSec < this.bootUptimeAtStart - 1;
+      if (!historic) {
+        this.xidCounts.set(addr.gpu_uuid, (this.xidCounts.get(addr.gpu_uuid) ?? 0) + 1);
+        this.stats.xids++;
+      }
+      latest.set(addr.gpu_uuid, { addr, xid: ev.xid });
+    }
+    if (latest.size === 0) return;
+    const ts = this.now();
+    const records: ParsedRecord[] = [...latest.values()].map(({ addr, xid }) => {
+      const b = new RecordBuilder('gpu', TOOL);
+      b.label('gpu_uuid', addr.gpu_uuid).label('gpu_index', addr.gpu_index);
+      b.setNumber(XID_LAST, xid);
+      b.setNumber(XID_COUNT, this.xidCounts.get(addr.gpu_uuid) ?? 0);
+      return b.build();
+    });
+    emitRecords(ctx, TOOL, records, ts);
+  }
+}
