@@ -2,9 +2,11 @@
  * The app's own read-only status endpoint, on 127.0.0.1: GET /healthz (ok, or degraded with the
  * reason, e.g. a failing store write), /api/status (the live status snapshot), /api/decisions (the
  * latest decisions). It is the one /healthz `meridian up` advertises: the scheduler's API cannot know
- * that the twin's rows stopped reaching the store. No controls, so no token; loopback only.
+ * that the twin's rows stopped reaching the store. No controls, so no token; loopback only; slow and
+ * idle clients are cut off (@meridian/runtime's bounded server).
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { boundedHttpServer, DEFAULT_LIMITS, type ServerLimits } from '@meridian/runtime';
 import type { AddressInfo } from 'node:net';
 import type { TableRows } from '@meridian/store';
 import type { StatusSnapshot } from './status.js';
@@ -21,8 +23,12 @@ export interface StatusSources {
   readonly degraded: () => string | undefined;
 }
 
-export async function startStatusApi(port: number, src: StatusSources): Promise<StatusApi> {
-  const server: Server = createServer((req, res) => {
+export async function startStatusApi(
+  port: number,
+  src: StatusSources,
+  limits: ServerLimits = DEFAULT_LIMITS,
+): Promise<StatusApi> {
+  const server: Server = boundedHttpServer((req, res) => {
     const send = (code: number, body: unknown): void => {
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
@@ -37,7 +43,7 @@ export async function startStatusApi(port: number, src: StatusSources): Promise<
     if (path === '/api/status') return send(200, src.snapshot());
     if (path === '/api/decisions') return send(200, src.decisions().slice(-100));
     return send(404, { error: `no route ${path}`, routes: ['/healthz', '/api/status', '/api/decisions'] });
-  });
+  }, limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());

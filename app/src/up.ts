@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { createLogUpdate } from 'log-update';
-import { createPipeline, createStoreSink, type Pipeline, type StoreSink } from '@meridian/collector';
+import { createPipeline, createStoreSink, type Pipeline, type SpooledStoreSink } from '@meridian/collector';
 import { createScheduler, type RunningApi, type Scheduler } from '@meridian/scheduler';
 import { formatDurationS, loadScenario, scenarioLabel, Twin, TwinRunner, type Scenario } from '@meridian/sim';
 import { openStore, StoreLockedError, type SampleRow, type Store } from '@meridian/store';
@@ -44,7 +44,7 @@ interface Wiring {
   readonly store: Store;
   readonly where: string;
   readonly migration: { applied: readonly unknown[]; skipped: readonly unknown[] };
-  readonly sink: StoreSink;
+  readonly sink: SpooledStoreSink;
   readonly pipeline: Pipeline;
   readonly scheduler: Scheduler;
   readonly runner: TwinRunner;

@@ -4,7 +4,7 @@
  * variable it came from), so an operator can go straight to the line to fix.
  */
 import { readFileSync } from 'node:fs';
-import { readSecretFile, SecretFileModeError } from '@meridian/store';
+import { readSecretFile, SecretFileModeError } from '@meridian/runtime';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { collectorConfigSchema, type CollectorConfig } from './schema.js';

@@ -31,8 +31,10 @@ export function percentile(sorted: readonly number[], p: number): number | undef
 
 export function parsePing(text: string): ParseResult {
   const dest = /^PING\s+(\S+)/m.exec(text)?.[1];
+  // The count is bounded and must start a number: an unanchored (\d+) would be tried from every
+  // digit of a long run of digits, quadratic on a hostile 2 MB line.
   const summary =
-    /(\d+) packets transmitted, (\d+) (?:packets )?received(?:, \+(\d+) duplicates)?(?:, \+(\d+) errors)?, ([\d.]+)% packet loss/.exec(
+    /(?<!\d)(\d{1,15}) packets transmitted, (\d+) (?:packets )?received(?:, \+(\d+) duplicates)?(?:, \+(\d+) errors)?, ([\d.]+)% packet loss/.exec(
       text,
     );
   if (!summary && !dest) return { records: [], errors: [] };

@@ -173,7 +173,8 @@ export class RecordBuilder {
     if (m.entity !== this.entity) throw new Error(`${m.name} is a ${m.entity} metric, not ${this.entity}`);
     const r = admit(m, value);
     if (r.ok) {
-      this.values[m.name] = r.value;
+      // "-0" is a number a tool may print, but stored it would read back as a distinct value: 0.
+      this.values[m.name] = r.value === 0 ? 0 : r.value;
       return true;
     }
     this.error(r.error);

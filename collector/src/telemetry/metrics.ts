@@ -2,7 +2,8 @@
  * The collector's health on a Prometheus /metrics endpoint (prom-client), and /healthz. Its own
  * registry, so that tests and an all-in-one process with several components do not collide.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { boundedHttpServer, DEFAULT_LIMITS, type ServerLimits } from '@meridian/runtime';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
 
@@ -172,11 +173,12 @@ export async function serveMetrics(
   listen: string,
   metrics: CollectorMetrics,
   health: () => Health,
+  limits: ServerLimits = DEFAULT_LIMITS,
 ): Promise<MetricsServer> {
   const i = listen.lastIndexOf(':');
   const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
   const port = Number(listen.slice(i + 1));
-  const server: Server = createServer((req, res) => {
+  const server: Server = boundedHttpServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -191,7 +193,7 @@ export async function serveMetrics(
     } else {
       res.writeHead(404).end('not found: try /metrics or /healthz\n');
     }
-  });
+  }, limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slowClient } from '../../test/support/slow-client.js';
+import { startStatusApi, type StatusApi } from '../src/status-api.js';
+import type { StatusSnapshot } from '../src/status.js';
+
+const LIMITS = {
+  requestTimeoutMs: 1_000,
+  headersTimeoutMs: 600,
+  keepAliveTimeoutMs: 300,
+  idleTimeoutMs: 800,
+  maxConnections: 8,
+};
+
+describe("meridian up's status endpoint against slow clients", () => {
+  let api: StatusApi;
+  beforeAll(async () => {
+    api = await startStatusApi(
+      0,
+      { snapshot: () => ({}) as StatusSnapshot, decisions: () => [], degraded: () => undefined },
+      LIMITS,
+    );
+  });
+  afterAll(() => api.close());
+
+  it.each(['body', 'headers', 'silent'] as const)('cuts off a %s slow client in bounded time', async (mode) => {
+    const r = await slowClient(api.url, mode, 8_000);
+    expect(r.heldMs).toBeLessThan(5_000);
+  });
+
+  it('still answers /healthz', async () => {
+    const res = await fetch(`${api.url}/healthz`);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+});
