@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { createLogUpdate } from 'log-update';
 import { parseConfig, startAgent } from '@meridian/collector';
+import { resolveStoreTarget, targetOptions } from '@meridian/store';
 import { formatDurationS } from '@meridian/sim';
 import { privateRunDir } from './token.js';
 import type { UpIO, UpOptions } from './up-types.js';
@@ -21,14 +22,21 @@ export interface RealSummary {
   readonly store: string;
 }
 
-export async function runUpReal(opts: UpOptions, io: UpIO): Promise<RealSummary> {
+export async function runUpReal(given: UpOptions, io: UpIO): Promise<RealSummary> {
   const out = (s: string): void => void io.stdout.write(`${s}\n`);
-  const data = resolve(opts.data ?? process.env.MERIDIAN_DATA ?? './data');
+  // The one rule for where the store is (flags, then environment): exactly one of data/clickhouse.
+  const opts: UpOptions = {
+    ...given,
+    data: undefined,
+    clickhouse: undefined,
+    ...targetOptions(resolveStoreTarget({ flags: given })),
+  };
+  const data = resolve(opts.data ?? './data');
   const doc = {
     collector: { region: process.env.MERIDIAN_REGION ?? 'local', host: hostname(), id: `up-${hostname()}` },
     store: opts.clickhouse ? { clickhouse: opts.clickhouse } : { data },
     // Never a shared temporary directory: the spool holds this user's telemetry and must survive a restart.
-    spool: { dir: opts.clickhouse && !opts.data ? join(privateRunDir(), 'up-spool') : join(data, 'spool') },
+    spool: { dir: opts.clickhouse ? join(privateRunDir(), 'up-spool') : join(data, 'spool') },
     pipeline: { flushIntervalMs: 2000 },
   };
   const { config, secrets } = parseConfig(stringify(doc), 'meridian up --real');

@@ -9,8 +9,8 @@ export interface UpOptions {
   readonly speed?: number;
   /** Stop after this much wall time, seconds. Default: run until SIGINT/SIGTERM. */
   readonly durationS?: number;
-  readonly data?: string;
-  readonly clickhouse?: string;
+  readonly data?: string | undefined;
+  readonly clickhouse?: string | undefined;
   readonly seed?: number;
   /** The scheduler's API port on 127.0.0.1; 0 picks a free one. Default 8787. */
   readonly port?: number;

@@ -9,7 +9,14 @@ import { createLogUpdate } from 'log-update';
 import { createPipeline, createStoreSink, type Pipeline, type SpooledStoreSink } from '@meridian/collector';
 import { createScheduler, type RunningApi, type Scheduler } from '@meridian/scheduler';
 import { formatDurationS, loadScenario, scenarioLabel, Twin, TwinRunner, type Scenario } from '@meridian/sim';
-import { openStore, StoreLockedError, type SampleRow, type Store } from '@meridian/store';
+import {
+  openStore,
+  resolveStoreTarget,
+  StoreLockedError,
+  targetOptions,
+  type SampleRow,
+  type Store,
+} from '@meridian/store';
 import { startStatusApi, type StatusApi } from './status-api.js';
 import { linkStatus, regionStatus, renderStatus, renderStatusLine, type StatusSnapshot } from './status.js';
 import { decisionInWords, grafanaHint, lastDecisionInWords, renderSummary, type UpSummary } from './summary.js';
@@ -74,14 +81,13 @@ async function wire(opts: UpOptions, io: UpIO, log: (line: string) => void): Pro
   const scenario = loadScenario(opts.scenario ?? 'default');
   let store: Store;
   try {
-    store = await openStore(opts.clickhouse ? { clickhouse: opts.clickhouse } : opts.data ? { data: opts.data } : {});
+    store = await openStore(opts.clickhouse ? { clickhouse: opts.clickhouse } : { data: opts.data ?? './data' });
   } catch (err) {
     if (err instanceof StoreLockedError) throw new Error(`${err.message}`, { cause: err });
     throw err;
   }
-  const where = opts.clickhouse
-    ? `ClickHouse ${opts.clickhouse}`
-    : `embedded store in ${opts.data ?? process.env.MERIDIAN_DATA ?? './data'}`;
+  // Named by the store itself, so what is printed is what is written to.
+  const where = store.description;
   try {
     const migration = await store.migrate();
     const start = await startAfterStored(store, scenario);
@@ -243,7 +249,14 @@ function printBanner(
   );
 }
 
-export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
+export async function runUp(given: UpOptions, io: UpIO): Promise<UpSummary> {
+  // The one rule for where the store is (flags, then environment): exactly one of data/clickhouse.
+  const opts: UpOptions = {
+    ...given,
+    data: undefined,
+    clickhouse: undefined,
+    ...targetOptions(resolveStoreTarget({ flags: given })),
+  };
   const out = (s: string): void => void io.stdout.write(`${s}\n`);
   if (opts.real) throw new Error('runUp runs the twin; --real is runUpReal');
   const speed = opts.speed ?? 1;
@@ -269,7 +282,7 @@ export async function runUp(opts: UpOptions, io: UpIO): Promise<UpSummary> {
     });
     token = opts.clickhouse
       ? apiToken(opts.data ? { privateDir: opts.data } : {})
-      : apiToken({ dataDir: resolve(opts.data ?? process.env.MERIDIAN_DATA ?? './data') });
+      : apiToken({ dataDir: resolve(opts.data ?? './data') });
     schedApi = await w.scheduler.startApi({
       host: '127.0.0.1',
       port,

@@ -63,10 +63,13 @@ export function registerScheduleCommand(program: Command): void {
         if (err instanceof ConfigError) cmd.error(`meridian schedule: ${err.message}`, { exitCode: 2 });
         throw err;
       }
-      const { openStore } = await import('@meridian/store');
-      const data = flags.data ?? cfg.store.data;
-      const clickhouse = flags.clickhouse ?? cfg.store.clickhouse;
-      const store = await openStore({ ...(data ? { data } : {}), ...(clickhouse ? { clickhouse } : {}) });
+      const { openStore, resolveStoreTarget, targetOptions } = await import('@meridian/store');
+      // The one rule: a flag, then the config file, then the environment; a flag for one target clears the other.
+      const target = resolveStoreTarget({
+        flags,
+        ...(flags.config ? { config: { ...cfg.store, file: flags.config } } : {}),
+      });
+      const store = await openStore(targetOptions(target));
       const tracing = await startTracingSdk('meridian-scheduler');
       try {
         await store.migrate();

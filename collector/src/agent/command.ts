@@ -41,7 +41,7 @@ export async function runCollect(
   try {
     loaded = loadConfig(file, {
       flags: {
-        // A flag for one target clears the other, so `--data` beats a server named in the file.
+        // The store's one rule (in loadConfig): a flag for one target clears the other.
         ...(o.clickhouse ? { 'store.clickhouse': o.clickhouse } : {}),
         ...(o.data ? { 'store.data': o.data } : {}),
       },
@@ -54,7 +54,6 @@ export async function runCollect(
     throw err;
   }
   const { config } = loaded;
-  if (o.data && !o.clickhouse) delete (config.store as { clickhouse?: string }).clickhouse;
   if (o.check) {
     console.log(JSON.stringify(redactConfig(config), null, 2));
     return 0;

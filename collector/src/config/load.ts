@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readSecretFile, SecretFileModeError } from '@meridian/runtime';
+import { resolveStoreTarget, type StoreTarget } from '@meridian/store';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { collectorConfigSchema, type CollectorConfig } from './schema.js';
@@ -100,22 +101,34 @@ export function parseConfig(text: string, origin: string, opts: LoadOptions = {}
     setPath(input, o.path, o.value);
     originOf.set(o.key, o.variable);
   }
+  // The store target follows the one rule every command uses (@meridian/store resolveStoreTarget):
+  // a flag, then this file (with its per-key overrides), then MERIDIAN_CLICKHOUSE_URL / MERIDIAN_DATA;
+  // the first that names a target decides it whole, so `--data` clears a server named in the file.
+  const storeIn = (input['store'] ??= {}) as Record<string, unknown>;
+  const named = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  const fileTarget = { data: named(storeIn['data']), clickhouse: named(storeIn['clickhouse']), file: origin };
   for (const [key, value] of Object.entries(opts.flags ?? {})) {
     if (value === undefined) continue;
     setPath(input, key.split('.'), value);
     originOf.set(key, `--${key.split('.').pop()}`);
   }
-  // The store target may also come from the project-wide variables the other commands use.
-  const storeIn = (input['store'] ??= {}) as Record<string, unknown>;
-  if (storeIn['clickhouse'] === undefined && storeIn['data'] === undefined) {
-    if (env['MERIDIAN_CLICKHOUSE_URL']) {
-      storeIn['clickhouse'] = env['MERIDIAN_CLICKHOUSE_URL'];
-      originOf.set('store.clickhouse', 'MERIDIAN_CLICKHOUSE_URL');
-    } else if (env['MERIDIAN_DATA']) {
-      storeIn['data'] = env['MERIDIAN_DATA'];
-      originOf.set('store.data', 'MERIDIAN_DATA');
-    }
+  let target: StoreTarget | undefined;
+  try {
+    target = resolveStoreTarget({
+      flags: { data: named(opts.flags?.['store.data']), clickhouse: named(opts.flags?.['store.clickhouse']) },
+      config: fileTarget,
+      env,
+    });
+  } catch (err) {
+    throw new ConfigError('store', (err as Error).message, origin);
   }
+  delete storeIn['data'];
+  delete storeIn['clickhouse'];
+  // A GPU host never falls back to an embedded ./data: that would load chDB (~240 MB) by accident.
+  if (target.from === 'the default ./data') target = undefined;
+  else if (target.kind === 'server') storeIn['clickhouse'] = target.clickhouse;
+  else storeIn['data'] = target.data;
+  if (target) originOf.set(target.kind === 'server' ? 'store.clickhouse' : 'store.data', target.from);
 
   const result = collectorConfigSchema.safeParse(input);
   if (!result.success) {
