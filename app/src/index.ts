@@ -7,3 +7,5 @@ export type { UpSummary } from './up.js';
 export { runUpReal } from './up-real.js';
 export type { RealSummary } from './up-real.js';
 export type { UpOptions, UpIO } from './up-types.js';
+export { seedStore } from './seed.js';
+export type { SeedOptions, SeedResult } from './seed.js';

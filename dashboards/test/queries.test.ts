@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedFleet, seedStore, type FleetSeedResult } from '@meridian/sim';
+import { seedStore } from '@meridian/app';
+import { seedFleet, type FleetSeedResult } from '@meridian/sim';
 import { openStore, type Store } from '@meridian/store';
 import {
   ALL,

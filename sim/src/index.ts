@@ -21,9 +21,8 @@ export type { Workload, WorkloadSpec, WorkloadKind, CommClass } from './workload
 export { InterimPlanner } from './planner.js';
 export type { Planner, PlannedPass } from './planner.js';
 export { TwinRunner } from './runner.js';
+export type { RowCounts } from './runner.js';
 export { Rng } from './rng.js';
-export { seedStore } from './seed/twin.js';
-export type { SeedOptions, SeedResult } from './seed/twin.js';
 export { seedFleet, seedInstants } from './seed/history.js';
 export type { FleetSeedOptions, FleetSeedResult } from './seed/history.js';
 export { bulkInsertSql, bulkRegionInsertSql, bulkSeedAux, bulkSeedPlan, fleetLayout, fleetOf } from './seed/bulk.js';

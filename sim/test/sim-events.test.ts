@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '@meridian/store';
-import { INFERENCE_P99_METRIC, seedStore, type SeedResult } from '@meridian/sim';
+import { seedStore, type SeedResult } from '@meridian/app';
+import { INFERENCE_P99_METRIC } from '@meridian/sim';
 
 let store: Store;
 const runs = new Map<string, SeedResult>();

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createScheduler, type RunningApi, type Scheduler } from '@meridian/scheduler';
-import { seedStore, type SeedResult } from '@meridian/sim';
+import { seedStore, type SeedResult } from '@meridian/app';
 import { openStore, type Store } from '@meridian/store';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

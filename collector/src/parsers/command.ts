@@ -65,11 +65,7 @@ export function registerParseCommand(program: Command): void {
     .argument('<file>', 'file holding the captured output ("-" reads stdin)')
     .option('--interface <name>', 'interface name for ethtool outputs that do not carry one')
     .action(async (kind: string, file: string, opts: { interface?: string }) => {
-      // `meridian parse … | head` closes the pipe early: that is the reader's choice, not an error.
-      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-        throw e;
-      });
+      // A closed pipe (`meridian parse … | head`) is handled once, by the meridian command itself.
       const code = await runParse(kind, file, opts.interface ? { iface: opts.interface } : {});
       if (code !== 0) process.exitCode = code;
     });

@@ -8,10 +8,7 @@
 import { createPipeline, createStoreSink } from '@meridian/collector';
 import { createScheduler, type ConfigInput, type Scheduler } from '@meridian/scheduler';
 import type { Store } from '@meridian/store';
-import { InterimPlanner } from '../planner.js';
-import { TwinRunner, type RowCounts } from '../runner.js';
-import type { Scenario } from '../scenario.js';
-import { Twin, type TwinStats } from '../twin.js';
+import { InterimPlanner, Twin, TwinRunner, type RowCounts, type Scenario, type TwinStats } from '@meridian/sim';
 
 export interface SeedOptions {
   /** A shipped scenario name (`default`, `large`, `cooling-loss` …), a YAML path, or a parsed scenario. Default `default`. */
