@@ -11,7 +11,7 @@ const LIMITS = {
   maxConnections: 8,
 };
 
-describe("meridian up's status endpoint against slow clients", () => {
+describe("meridian up's status endpoint: read-only, loopback, and slow clients cut off", () => {
   let api: StatusApi;
   beforeAll(async () => {
     api = await startStatusApi(
@@ -25,6 +25,12 @@ describe("meridian up's status endpoint against slow clients", () => {
   it.each(['body', 'headers', 'silent'] as const)('cuts off a %s slow client in bounded time', async (mode) => {
     const r = await slowClient(api.url, mode, 8_000);
     expect(r.heldMs).toBeLessThan(5_000);
+  });
+
+  it('listens on loopback only and takes no writes', async () => {
+    expect(new URL(api.url).hostname).toBe('127.0.0.1');
+    const res = await fetch(`${api.url}/api/status`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(405);
   });
 
   it('still answers /healthz', async () => {
