@@ -9,9 +9,9 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { createLogUpdate } from 'log-update';
 import { parseConfig, startAgent } from '@meridian/collector';
-import { resolveStoreTarget, targetOptions } from '@meridian/store';
 import { formatDurationS } from '@meridian/sim';
 import { privateRunDir } from './token.js';
+import { stopSwitch, withStoreTarget } from './run-control.js';
 import type { UpIO, UpOptions } from './up-types.js';
 
 export interface RealSummary {
@@ -24,13 +24,7 @@ export interface RealSummary {
 
 export async function runUpReal(given: UpOptions, io: UpIO): Promise<RealSummary> {
   const out = (s: string): void => void io.stdout.write(`${s}\n`);
-  // The one rule for where the store is (flags, then environment): exactly one of data/clickhouse.
-  const opts: UpOptions = {
-    ...given,
-    data: undefined,
-    clickhouse: undefined,
-    ...targetOptions(resolveStoreTarget({ flags: given })),
-  };
+  const opts = withStoreTarget(given);
   const data = resolve(opts.data ?? './data');
   const doc = {
     collector: { region: process.env.MERIDIAN_REGION ?? 'local', host: hostname(), id: `up-${hostname()}` },
@@ -55,16 +49,7 @@ export async function runUpReal(given: UpOptions, io: UpIO): Promise<RealSummary
 
   const started = performance.now();
   const wallS = (): number => (performance.now() - started) / 1000;
-  let stopping = false;
-  const stop = (): void => {
-    stopping = true;
-  };
-  const handle = io.handleSignals ?? true;
-  if (handle) {
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  }
-  io.signal?.addEventListener('abort', stop, { once: true });
+  const control = stopSwitch(io);
   const live = io.stdout.isTTY === true ? createLogUpdate(io.stdout as NodeJS.WriteStream) : undefined;
   const line = (): string => {
     const st = agent.sink.stats();
@@ -72,7 +57,7 @@ export async function runUpReal(given: UpOptions, io: UpIO): Promise<RealSummary
   };
   let last = 0;
   try {
-    while (!stopping && (opts.durationS === undefined || wallS() < opts.durationS)) {
+    while (!control.stopping() && (opts.durationS === undefined || wallS() < opts.durationS)) {
       await new Promise((r) => setTimeout(r, 200));
       if (performance.now() - last >= (live ? 500 : 5000)) {
         if (live) live(line());
@@ -81,10 +66,7 @@ export async function runUpReal(given: UpOptions, io: UpIO): Promise<RealSummary
       }
     }
   } finally {
-    if (handle) {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
+    control.release();
     live?.done();
     await agent.stop();
   }

@@ -9,18 +9,12 @@ import { createLogUpdate } from 'log-update';
 import { createPipeline, createStoreSink, type Pipeline, type SpooledStoreSink } from '@meridian/collector';
 import { createScheduler, type RunningApi, type Scheduler } from '@meridian/scheduler';
 import { formatDurationS, loadScenario, scenarioLabel, Twin, TwinRunner, type Scenario } from '@meridian/sim';
-import {
-  openStore,
-  resolveStoreTarget,
-  StoreLockedError,
-  targetOptions,
-  type SampleRow,
-  type Store,
-} from '@meridian/store';
+import { openStore, StoreLockedError, type SampleRow, type Store } from '@meridian/store';
 import { startStatusApi, type StatusApi } from './status-api.js';
 import { linkStatus, regionStatus, renderStatus, renderStatusLine, type StatusSnapshot } from './status.js';
 import { decisionInWords, grafanaHint, lastDecisionInWords, renderSummary, type UpSummary } from './summary.js';
 import { apiToken, type ApiToken } from './token.js';
+import { stopSwitch, withStoreTarget } from './run-control.js';
 import type { UpIO, UpOptions } from './up-types.js';
 import { WriteHealth } from './write-health.js';
 
@@ -250,13 +244,7 @@ function printBanner(
 }
 
 export async function runUp(given: UpOptions, io: UpIO): Promise<UpSummary> {
-  // The one rule for where the store is (flags, then environment): exactly one of data/clickhouse.
-  const opts: UpOptions = {
-    ...given,
-    data: undefined,
-    clickhouse: undefined,
-    ...targetOptions(resolveStoreTarget({ flags: given })),
-  };
+  const opts = withStoreTarget(given);
   const out = (s: string): void => void io.stdout.write(`${s}\n`);
   if (opts.real) throw new Error('runUp runs the twin; --real is runUpReal');
   const speed = opts.speed ?? 1;
@@ -299,16 +287,7 @@ export async function runUp(given: UpOptions, io: UpIO): Promise<UpSummary> {
   printBanner(out, opts, w, speed, schedApi.url, api.url, token);
   out('');
 
-  let stopping = false;
-  const stop = (): void => {
-    stopping = true;
-  };
-  const handle = io.handleSignals ?? true;
-  if (handle) {
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  }
-  io.signal?.addEventListener('abort', stop, { once: true });
+  const control = stopSwitch(io);
 
   const live = io.stdout.isTTY === true ? createLogUpdate(io.stdout as NodeJS.WriteStream) : undefined;
   const timeUp = (): boolean => opts.durationS !== undefined && wallS() >= opts.durationS;
@@ -317,10 +296,10 @@ export async function runUp(given: UpOptions, io: UpIO): Promise<UpSummary> {
   // Wall time of the run itself, without the final flush and close.
   let runWallS: number;
   try {
-    while (!stopping && !timeUp()) {
+    while (!control.stopping() && !timeUp()) {
       const target = wallS() * speed;
       let steps = 0;
-      while (!stopping && twin.timeS + twin.tickS <= target + 1e-9) {
+      while (!control.stopping() && twin.timeS + twin.tickS <= target + 1e-9) {
         const o = await runner.tick();
         lastLinks = o.link;
         for (const n of o.notes) w.alerts.push(`t+${formatDurationS(twin.timeS)} ${n}`);
@@ -343,10 +322,7 @@ export async function runUp(given: UpOptions, io: UpIO): Promise<UpSummary> {
     failure = err;
   } finally {
     runWallS = wallS();
-    if (handle) {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
+    control.release();
     if (live) {
       live(renderStatus(snapshot()));
       live.done();

@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slowClient } from '../../test/support/slow-client.js';
+import { SHORT_LIMITS as LIMITS, slowClient } from '../../test/support/slow-client.js';
 import { startStatusApi, type StatusApi } from '../src/status-api.js';
 import type { StatusSnapshot } from '../src/status.js';
-
-const LIMITS = {
-  requestTimeoutMs: 1_000,
-  headersTimeoutMs: 600,
-  keepAliveTimeoutMs: 300,
-  idleTimeoutMs: 800,
-  maxConnections: 8,
-};
 
 describe("meridian up's status endpoint: read-only, loopback, and slow clients cut off", () => {
   let api: StatusApi;

@@ -1,14 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slowClient } from '../../test/support/slow-client.js';
+import { SHORT_LIMITS as LIMITS, slowClient } from '../../test/support/slow-client.js';
 import { createCollectorMetrics, serveMetrics, type MetricsServer } from '../src/telemetry/metrics.js';
-
-const LIMITS = {
-  requestTimeoutMs: 1_000,
-  headersTimeoutMs: 600,
-  keepAliveTimeoutMs: 300,
-  idleTimeoutMs: 800,
-  maxConnections: 8,
-};
 
 describe("the collector's /metrics server against slow clients", () => {
   let server: MetricsServer;

@@ -5,6 +5,15 @@
  */
 import net from 'node:net';
 
+/** Limits short enough for a test to see each one act, in about a second. */
+export const SHORT_LIMITS = {
+  requestTimeoutMs: 1_000,
+  headersTimeoutMs: 600,
+  keepAliveTimeoutMs: 300,
+  idleTimeoutMs: 800,
+  maxConnections: 8,
+} as const;
+
 export interface SlowClientResult {
   /** Milliseconds from connect to the server closing the socket. */
   readonly heldMs: number;

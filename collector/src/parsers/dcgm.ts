@@ -7,9 +7,8 @@
  * by the catalog range. A series with neither UUID nor gpu label cannot be attributed to a GPU: it
  * lands in a record without gpu_uuid, which names that as its error.
  */
-import { metricsOf } from '@meridian/catalog';
+import { metricsOf, isThrottled } from '@meridian/catalog';
 import { DCGM_FIELDS } from './catalog-fields.js';
-import { isThrottled } from './nvidia-smi-fields.js';
 import { parsePromText, type PromSample } from './prom-text.js';
 import { catalogMetric, RecordBuilder, type DocumentError, type ParsedRecord, type ParseResult } from './record.js';
 

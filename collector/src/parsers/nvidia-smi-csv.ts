@@ -6,9 +6,10 @@
  * asked for). Units inside values are tolerated either way. A line whose column count differs from
  * the field list is refused as a whole: its columns cannot be attributed safely.
  */
+import { isThrottled } from '@meridian/catalog';
 import type { MetricDef } from '@meridian/catalog';
 import { NVIDIA_SMI_QUERY_FIELDS, type FieldMapping } from './catalog-fields.js';
-import { canonicalField, COLLECTOR_QUERY_FIELDS, isThrottled } from './nvidia-smi-fields.js';
+import { canonicalField, COLLECTOR_QUERY_FIELDS } from './nvidia-smi-fields.js';
 import {
   catalogLabel,
   catalogMetric,

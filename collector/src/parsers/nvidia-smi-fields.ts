@@ -43,35 +43,3 @@ export const COLLECTOR_QUERY_FIELDS: readonly string[] = [
   ...IDENTITY_FIELDS,
   ...NVIDIA_SMI_QUERY_FIELDS.map((f) => f.source.field),
 ];
-
-/**
- * NVML `nvmlClocksEventReasons` bits (nvml.h). Used to rebuild the active-reasons bitmask from the
- * XML's per-reason Active/Not Active elements, which is all that v11–v13 print.
- */
-export const CLOCK_EVENT_BITS: Readonly<Record<string, number>> = {
-  gpu_idle: 0x1,
-  applications_clocks_setting: 0x2,
-  sw_power_cap: 0x4,
-  hw_slowdown: 0x8,
-  sync_boost: 0x10,
-  sw_thermal_slowdown: 0x20,
-  hw_thermal_slowdown: 0x40,
-  hw_power_brake_slowdown: 0x80,
-  display_clocks_setting: 0x100,
-};
-
-/**
- * Reasons that mean the GPU is being slowed against its will (power cap, thermal, power brake, HW
- * slowdown); idle, application clocks, sync boost and display clocks are not throttling.
- */
-export const SLOWDOWN_MASK =
-  (CLOCK_EVENT_BITS.sw_power_cap ?? 0) |
-  (CLOCK_EVENT_BITS.hw_slowdown ?? 0) |
-  (CLOCK_EVENT_BITS.sw_thermal_slowdown ?? 0) |
-  (CLOCK_EVENT_BITS.hw_thermal_slowdown ?? 0) |
-  (CLOCK_EVENT_BITS.hw_power_brake_slowdown ?? 0);
-
-/** Whether a reasons bitmask contains a slowdown reason. Works on BigInt so bits above 2^53 are not lost. */
-export function isThrottled(mask: bigint): boolean {
-  return (mask & BigInt(SLOWDOWN_MASK)) !== 0n;
-}

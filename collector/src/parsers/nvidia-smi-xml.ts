@@ -6,9 +6,9 @@
  * first element present wins, so the parser keys off element presence, never the DTD number.
  * Records are sorted by minor number because the XML lists GPUs in PCI order, not minor order.
  */
+import { isThrottled, CLOCK_EVENT_BITS } from '@meridian/catalog';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { NVIDIA_SMI_XML_FIELDS } from './catalog-fields.js';
-import { CLOCK_EVENT_BITS, isThrottled } from './nvidia-smi-fields.js';
 import {
   boundedMessage,
   catalogMetric,
