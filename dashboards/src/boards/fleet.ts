@@ -31,6 +31,37 @@ import { schedulerAnnotation } from './annotations.js';
  * a 30-day view reads only the 1-hour rollup.
  */
 export function fleetOverviewDashboard(): DashboardBuilder {
+  const f = fleetFields();
+  const b = baseDashboard(
+    'fleet',
+    'Meridian / Fleet overview',
+    'Regions, utilization, power, temperature, error and throttling heat, and alerts across the fabric.',
+  )
+    .withVariable(clickhouseVariable())
+    .withVariable(
+      queryVariable(
+        'region',
+        'Region',
+        `SELECT DISTINCT ${f.region} FROM (SELECT ${col(f.inv, 'region')} AS ${f.region} FROM ${f.inv} UNION ALL SELECT ${f.region} FROM ${rollupTable('gpu', '1h')} WHERE $__timeFilter(ts)) ORDER BY ${f.region}`,
+      ),
+    )
+    .annotation(schedulerAnnotation())
+    .link(
+      new DashboardLinkBuilder('App: fleet overview')
+        .type(DashboardLinkType.Link)
+        .url(appPageUrl('overview'))
+        .keepTime(true),
+    );
+  // The rows in the order they appear: panel ids and positions follow the order they are added in.
+  fleetRow(b, f);
+  regionsRow(b, f);
+  loadAndHeatRow(b, f);
+  alertsRow(b, f);
+  return b;
+}
+
+/** The labels, metrics, scopes and helpers every row of the fleet dashboard reads. */
+function fleetFields() {
   const region = label('gpu', 'region');
   const host = label('gpu', 'host');
   const uuid = label('gpu', 'gpu_uuid');
@@ -64,28 +95,32 @@ export function fleetOverviewDashboard(): DashboardBuilder {
   // Fleet power is the sum over GPUs of each GPU's mean draw: mean draw per sample times GPUs reporting.
   const totalPower = (res: Resolution, regional: boolean) =>
     `toFloat64(${readExpr(power, 'avg', res)} * ${gpusReporting(res, regional)}) AS ${alias('power (total)')}`;
+  return {
+    region,
+    host,
+    uuid,
+    util,
+    power,
+    temp,
+    mem,
+    throttled,
+    dbe,
+    xid,
+    filters,
+    fleet,
+    byRegion,
+    gpusReporting,
+    inv,
+    gpuLink,
+    totalPower,
+  };
+}
 
-  const b = baseDashboard(
-    'fleet',
-    'Meridian / Fleet overview',
-    'Regions, utilization, power, temperature, error and throttling heat, and alerts across the fabric.',
-  )
-    .withVariable(clickhouseVariable())
-    .withVariable(
-      queryVariable(
-        'region',
-        'Region',
-        `SELECT DISTINCT ${region} FROM (SELECT ${col(inv, 'region')} AS ${region} FROM ${inv} UNION ALL SELECT ${region} FROM ${rollupTable('gpu', '1h')} WHERE $__timeFilter(ts)) ORDER BY ${region}`,
-      ),
-    )
-    .annotation(schedulerAnnotation())
-    .link(
-      new DashboardLinkBuilder('App: fleet overview')
-        .type(DashboardLinkType.Link)
-        .url(appPageUrl('overview'))
-        .keepTime(true),
-    );
+type FleetFields = ReturnType<typeof fleetFields>;
 
+/** Fleet: the headline stats (GPUs reporting, utilization, power, hottest GPU, throttling, errors). */
+function fleetRow(b: DashboardBuilder, f: FleetFields): void {
+  const { fleet, gpusReporting, totalPower, util, power, temp, throttled, dbe, xid } = f;
   b.withRow(new RowBuilder('Fleet'))
     .withPanel(
       statPanel(
@@ -116,7 +151,11 @@ export function fleetOverviewDashboard(): DashboardBuilder {
         description: `New ${dbe.name} and ${xid.name} in the latest bucket.`,
       }),
     );
+}
 
+/** Regions: one table row per region, linking to its GPU health. */
+function regionsRow(b: DashboardBuilder, f: FleetFields): void {
+  const { fleet, gpusReporting, region, util, power, temp, throttled, gpuLink } = f;
   b.withRow(new RowBuilder('Regions')).withPanel(
     tablePanel(
       'Regions',
@@ -139,7 +178,11 @@ export function fleetOverviewDashboard(): DashboardBuilder {
       },
     ),
   );
+}
 
+/** Load and heat: per-region series, and the throttling and error heat maps. */
+function loadAndHeatRow(b: DashboardBuilder, f: FleetFields): void {
+  const { byRegion, totalPower, util, power, temp, mem, throttled, dbe, xid, gpuLink } = f;
   b.withRow(new RowBuilder('Load and heat'))
     .withPanel(
       timeSeriesPanel('Utilization by region', gaugeSeriesSql(byRegion, [{ metric: util, agg: 'avg' }]), unitOf(util), {
@@ -182,7 +225,11 @@ export function fleetOverviewDashboard(): DashboardBuilder {
         description: `New ${dbe.name} and ${xid.name} per region and bucket.`,
       }),
     );
+}
 
+/** Alerts: the alert list, and the GPUs that need attention now. */
+function alertsRow(b: DashboardBuilder, f: FleetFields): void {
+  const { filters, region, host, uuid, temp, throttled, dbe, xid, gpuLink } = f;
   b.withRow(new RowBuilder('Alerts'))
     .withPanel(
       alertListPanel('Alerts', { description: 'Firing and pending alert rules (Grafana-managed or Alertmanager).' }),
@@ -220,5 +267,4 @@ export function fleetOverviewDashboard(): DashboardBuilder {
         },
       ),
     );
-  return b;
 }

@@ -32,6 +32,34 @@ const FLOOR_EQ = `if(tp.topo_km > 0, 2 * (tp.topo_km * ${FIBER_MS_PER_KM} + tp.t
 const CAPACITY_BPS = 'if(tp.topo_gbps > 0, tp.topo_gbps * 1e9 / 8, NULL)';
 
 export function fiberLinksDashboard(): DashboardBuilder {
+  const f = linkFields();
+  const b = baseDashboard(
+    'links',
+    'Meridian / Fiber links',
+    'Long-haul links: RTT against the fiber floor, jitter, loss, throughput against capacity, optics and FEC.',
+  )
+    .withVariable(clickhouseVariable())
+    .withVariable(
+      queryVariable(
+        'link',
+        'Link',
+        `SELECT DISTINCT ${f.linkId} FROM (SELECT ${t('id')} AS ${f.linkId} FROM ${topo} WHERE ${t('kind')} = 'link' UNION ALL SELECT ${f.linkId} FROM ${rollupTable('link', '1h')} WHERE $__timeFilter(ts)) ORDER BY ${f.linkId}`,
+      ),
+    )
+    .annotation(schedulerAnnotation())
+    .link(new DashboardLinkBuilder('App: links').type(DashboardLinkType.Link).url(appPageUrl('links')).keepTime(true));
+
+  // The rows in the order they appear: panel ids and positions follow the order they are added in.
+  linksRow(b, f);
+  delayAndLossRow(b, f);
+  opticsRow(b, f);
+  fecAndErrorsRow(b, f);
+  metricSections(b, 'link', f.perLane, { collapsed: true, titlePrefix: 'All link metrics: ', stateFilters: f.filters });
+  return b;
+}
+
+/** The labels, metrics and scopes every row of the links dashboard reads. */
+function linkFields() {
   const linkId = label('link', 'link_id');
   const lane = label('link', 'lane');
   const from = label('link', 'region_from');
@@ -56,23 +84,14 @@ export function fiberLinksDashboard(): DashboardBuilder {
     ReturnType<typeof m>,
   ];
   const self = { title: 'This link', url: dashboardUrl('links') };
+  return { linkId, from, to, filters, perLink, perLane, m, rttMin, rttAvg, rttP99, jitter, loss, tput, self };
+}
 
-  const b = baseDashboard(
-    'links',
-    'Meridian / Fiber links',
-    'Long-haul links: RTT against the fiber floor, jitter, loss, throughput against capacity, optics and FEC.',
-  )
-    .withVariable(clickhouseVariable())
-    .withVariable(
-      queryVariable(
-        'link',
-        'Link',
-        `SELECT DISTINCT ${linkId} FROM (SELECT ${t('id')} AS ${linkId} FROM ${topo} WHERE ${t('kind')} = 'link' UNION ALL SELECT ${linkId} FROM ${rollupTable('link', '1h')} WHERE $__timeFilter(ts)) ORDER BY ${linkId}`,
-      ),
-    )
-    .annotation(schedulerAnnotation())
-    .link(new DashboardLinkBuilder('App: links').type(DashboardLinkType.Link).url(appPageUrl('links')).keepTime(true));
+type LinkFields = ReturnType<typeof linkFields>;
 
+/** Links: one table row per link, against the floor its route allows. */
+function linksRow(b: DashboardBuilder, f: LinkFields): void {
+  const { linkId, from, to, filters, rttMin, rttAvg, jitter, loss, tput, self } = f;
   // One row per link over the range, with the floor its route allows and how far above it the link runs.
   const summary = RESOLUTIONS.map((res) => {
     const where = ['$__timeFilter(ts)', guard(res, DETAIL_POLICY), ...filters];
@@ -104,7 +123,11 @@ export function fiberLinksDashboard(): DashboardBuilder {
       },
     ),
   );
+}
 
+/** Delay and loss: RTT against the fiber floor, jitter, loss, throughput against capacity. */
+function delayAndLossRow(b: DashboardBuilder, f: LinkFields): void {
+  const { perLink, rttMin, rttAvg, rttP99, jitter, loss, tput } = f;
   const rttUnion = gaugeUnionSql(perLink, [
     { metric: rttMin, agg: 'min' },
     { metric: rttAvg, agg: 'avg' },
@@ -151,7 +174,11 @@ export function fiberLinksDashboard(): DashboardBuilder {
         { description: 'Carried throughput against the capacity provisioned in the topology (capacity_gbps).' },
       ),
     );
+}
 
+/** Optics: optical power, laser bias, module temperature and supply, per lane. */
+function opticsRow(b: DashboardBuilder, f: LinkFields): void {
+  const { perLane, m } = f;
   const [rx, tx, bias, otemp, vcc] = ['optic_rx_power', 'optic_tx_power', 'optic_bias', 'optic_temp', 'optic_vcc'].map(
     m,
   ) as [ReturnType<typeof m>, ReturnType<typeof m>, ReturnType<typeof m>, ReturnType<typeof m>, ReturnType<typeof m>];
@@ -172,7 +199,11 @@ export function fiberLinksDashboard(): DashboardBuilder {
       timeSeriesPanel('Module temperature', gaugeSeriesSql(perLane, [{ metric: otemp, agg: 'max' }]), unitOf(otemp)),
     )
     .withPanel(timeSeriesPanel('Module supply', gaugeSeriesSql(perLane, [{ metric: vcc, agg: 'avg' }]), unitOf(vcc)));
+}
 
+/** FEC and errors: FEC codewords and port error counters, per link. */
+function fecAndErrorsRow(b: DashboardBuilder, f: LinkFields): void {
+  const { perLink, m } = f;
   const fec = ['fec_corrected', 'fec_uncorrected'].map(m);
   const errs = ['crc_errors', 'symbol_errors', 'link_down_events', 'retransmits'].map(m);
   b.withRow(new RowBuilder('FEC and errors'))
@@ -187,7 +218,4 @@ export function fiberLinksDashboard(): DashboardBuilder {
         description: 'CRC, symbol errors, carrier losses and TCP retransmissions per bucket.',
       }),
     );
-
-  metricSections(b, 'link', perLane, { collapsed: true, titlePrefix: 'All link metrics: ', stateFilters: filters });
-  return b;
 }
