@@ -1,10 +1,10 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { testIds } from '../components/testIds';
-import { renderApp } from '../test/render';
-import { grant } from '../test/runtimeState';
-import { http, HttpResponse, PROXY, server } from '../test/server';
+import { testIds } from '../../components/testIds';
+import { renderApp } from '../../test/render';
+import { grant } from '../../test/runtimeState';
+import { http, HttpResponse, PROXY, server } from '../../test/server';
 
 const URL = '/a/meridian-fabric-app/scheduler';
 
