@@ -20,70 +20,20 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startClickHouseStandIn } from './collector-clickhouse-standin.js';
+import { AGAINST_HOOK, parseCollectorArgs } from './collector-args.js';
+import { startClickHouseStandIn, type StandIn } from './collector-clickhouse-standin.js';
+import { printReport, type Measured, type Usage } from './collector-report.js';
 import { waitForLine } from './collector-child.js';
 import { descendants, peakRss, readProc, rssSplit } from './collector-proc.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const fakeSmi = join(repo, 'test/fake-nvidia-smi/nvidia-smi');
-const secondsArg = process.argv.indexOf('--seconds');
-const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 60;
-/**
- * A collector does little work per second, so V8 keeps optimising its functions for minutes
- * (about 100 TurboFan jobs in the first minute, still a few per 10 s after three). The measured
- * window starts after this warm-up; the CPU spent before it is reported on its own line as a
- * one-off start-up cost, so nothing is left out.
- */
-const warmupArg = process.argv.indexOf('--warmup');
-const WARMUP_S = warmupArg > 0 ? Number(process.argv[warmupArg + 1]) : 60;
 const GPUS = 8;
-const off = (part: string): boolean => process.argv.includes(`--no-${part}`);
 /** Reflectors (and peers of a collector that probes). */
 const PEERS = 8;
-const rateArg = process.argv.indexOf('--stamp-rate');
-/** Probes per second per peer of the measured collector; 0 with --no-stamp. */
-const STAMP_RATE = off('stamp') ? 0 : rateArg > 0 ? Number(process.argv[rateArg + 1]) : 10;
-/**
- * `--sweep 0,1,5`: for each rate, another collector probing its 8 peers at that rate (0: no STAMP)
- * and a bare sender at that rate, all in the same window as the measured collector, so that the
- * CPU per probe can be read off as a slope without the load moving between runs.
- */
-const sweepArg = process.argv.indexOf('--sweep');
-const SWEEP_RATES: readonly number[] =
-  sweepArg > 0
-    ? (process.argv[sweepArg + 1] ?? '')
-        .split(',')
-        .map(Number)
-        .filter((r) => r >= 0)
-    : [];
-/** As the systemd unit and the DaemonSet run it (see deploy/): a 1 MB young generation. */
-const DEPLOYED_NODE_OPTIONS = off('deployed-node-options') ? '' : '--max-semi-space-size=1';
-/**
- * `--variant "FLAGS"` (repeatable): another collector in the same window with these node
- * command-line flags added (NODE_OPTIONS as deployed), e.g.
- * `--variant "--single-threaded-gc"`. Words of the form NAME=VALUE are set in that collector's
- * environment instead (`--variant "MALLOC_ARENA_MAX=2"`). An empty string runs a second deployed
- * collector: the noise.
- */
-const VARIANTS: readonly { flags: string[]; env: Record<string, string> }[] = process.argv.flatMap((a, i) => {
-  if (a !== '--variant') return [];
-  const words = (process.argv[i + 1] ?? '').split(' ').filter((f) => f !== '');
-  const isEnv = (w: string) => /^[A-Z_][A-Z0-9_]*=/.test(w);
-  const env = Object.fromEntries(
-    words.filter(isEnv).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]),
-  );
-  return [{ flags: words.filter((w) => !isEnv(w)), env }];
-});
-/**
- * `--against DIR` (repeatable): another collector in the same window that loads
- * `@meridian/collector` from DIR, a copy of another build's collector/dist (see
- * collector-against.ts), for a before and after of a code change in one run. Copy the build
- * before changing the code: `cp -r collector/dist /tmp/before`.
- */
-const AGAINST_HOOK = new URL('./collector-against.js', import.meta.url).href;
-const AGAINST_FLAGS: readonly string[][] = process.argv.flatMap((a, i) =>
-  a === '--against' ? [['--import', `${AGAINST_HOOK}?dir=${process.argv[i + 1] ?? ''}`]] : [],
-);
+/** The command line, read once (collector-args.ts). */
+const cli = parseCollectorArgs(process.argv);
+const { off } = cli;
 
 /** Every process the bench starts, stopped if the bench itself fails half-way. */
 const started: ChildProcess[] = [];
@@ -120,7 +70,7 @@ async function startReflectors(): Promise<{ proc: ChildProcess; ports: number[] 
 function startIdleNode(): ChildProcess {
   return spawnTracked(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
     stdio: 'ignore',
-    env: { ...process.env, NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
+    env: { ...process.env, NODE_OPTIONS: cli.deployedNodeOptions },
   });
 }
 
@@ -145,7 +95,7 @@ const COLLECTOR_SHAPE: BareUdpShape = { connected: true, oneTimer: true, callbac
 function startBareUdp(
   ports: readonly number[],
   shape: BareUdpShape = COLLECTOR_SHAPE,
-  rate = STAMP_RATE,
+  rate = cli.stampRate,
 ): ChildProcess {
   const script = `
     import { createSocket } from 'node:dgram';
@@ -182,7 +132,7 @@ function startBareUdp(
     else for (const send of sends) setInterval(() => sendOne(send), ${1000 / rate});
     process.on('SIGTERM', () => { console.log('REPLIES ' + replies); process.exit(0); });`;
   return spawnTracked(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
+    env: { ...process.env, NODE_OPTIONS: cli.deployedNodeOptions },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
 }
@@ -213,35 +163,14 @@ function startBaseline(queryArgs: string[]): ChildProcess {
   });
 }
 
-/** Least-squares line y = base + perProbe × x. */
-function fitLine(points: readonly { x: number; y: number }[]): { base: number; perProbe: number } {
-  const n = points.length;
-  const mx = points.reduce((a, p) => a + p.x, 0) / n;
-  const my = points.reduce((a, p) => a + p.y, 0) / n;
-  const sxx = points.reduce((a, p) => a + (p.x - mx) ** 2, 0);
-  const perProbe = sxx > 0 ? points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0) / sxx : 0;
-  return { base: my - perProbe * mx, perProbe };
-}
-
-interface Usage {
-  cpuS: number;
-  peakRssMb: number;
-}
-
 function usageBetween(pid: number, start: { self: number; reaped: number }, includeReaped: boolean): Usage {
   const end = readProc(pid)!;
   const cpuS = end.self - start.self + (includeReaped ? end.reapedChildren - start.reaped : 0);
   return { cpuS, peakRssMb: (peakRss(pid) ?? 0) / 1048576 };
 }
 
-function row(name: string, cpuS: number, wallS: number, rssMb: number | undefined): string {
-  const perHour = (cpuS / wallS) * 3600;
-  const pct = (cpuS / wallS) * 100;
-  return `${name.padEnd(58)} ${perHour.toFixed(1).padStart(8)} s/h  ${pct.toFixed(3).padStart(7)} %  ${rssMb === undefined ? '      -' : rssMb.toFixed(1).padStart(7)} MB`;
-}
-
 /** collector.yaml for one bench collector: its own spool, the shared stand-in and reflectors. */
-function writeConfig(dir: string, clickhouse: string, ports: readonly number[], rate = STAMP_RATE): string {
+function writeConfig(dir: string, clickhouse: string, ports: readonly number[], rate = cli.stampRate): string {
   const config = join(dir, 'collector.yaml');
   writeFileSync(
     config,
@@ -264,13 +193,6 @@ function writeConfig(dir: string, clickhouse: string, ports: readonly number[], 
     ].join('\n'),
   );
   return config;
-}
-
-/** The resident memory at the end of the window, anonymous and file-backed. */
-function splitLine(indent: string, split: { anon: number; file: number } | undefined): string {
-  if (!split) return `${indent}resident at the end: unreadable`;
-  const mb = (b: number) => (b / 1048576).toFixed(1);
-  return `${indent}resident at the end: ${mb(split.anon + split.file)} MB = ${mb(split.anon)} MB anonymous (V8 heap, malloc) + ${mb(split.file)} MB file-backed (the node binary's pages, shared)`;
 }
 
 /** How a same-window collector is named in the report: its environment words, then its node flags. */
@@ -296,36 +218,67 @@ function startCollector(
       FAKE_NVIDIA_SMI_GPUS: String(GPUS),
       FAKE_NVIDIA_SMI_LOG: smiLog,
       OTEL_SDK_DISABLED: 'true',
-      NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
+      NODE_OPTIONS: cli.deployedNodeOptions,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
-async function main(): Promise<void> {
+/** A same-window collector: a --variant, an --against build, or a --sweep rate. */
+interface VariantCollector {
+  label: string;
+  flags: string[];
+  env: Record<string, string>;
+  rate: number;
+  fromSweep: boolean;
+  proc: ChildProcess;
+}
+
+/** A bare sender beside the collector: another --floors shape or a --sweep rate. */
+interface FloorSender {
+  label: string;
+  rate: number | undefined;
+  proc: ChildProcess;
+}
+
+/** Every process of one run, started before the warm-up so that all of them share the same load. */
+interface Contenders {
+  dir: string;
+  ch: StandIn;
+  reflectors: { proc: ChildProcess; ports: number[] };
+  collector: ChildProcess;
+  /** What the measured collector wrote to stderr so far (printed when it reports a failure). */
+  collectorLog: () => string;
+  variantCollectors: VariantCollector[];
+  baseline: ChildProcess;
+  idle: ChildProcess;
+  bare: ChildProcess | undefined;
+  variants: FloorSender[];
+}
+
+/** Starts the collector, its same-window variants, the yardstick and the floors; waits for each to run. */
+async function startContenders(): Promise<Contenders> {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-collector-'));
   const ch = await startClickHouseStandIn();
   const reflectors = await startReflectors();
   const smiLog = join(dir, 'nvidia-smi.log');
   const config = writeConfig(dir, ch.url, reflectors.ports);
-  const profileArg = process.argv.indexOf('--profile');
-  const profileArgs = profileArg > 0 ? ['--cpu-prof', '--cpu-prof-dir', process.argv[profileArg + 1]!] : [];
-  const collector = startCollector(profileArgs, config, smiLog);
+  const collector = startCollector(cli.profileArgs, config, smiLog);
   let collectorLog = '';
   collector.stderr!.on('data', (d: Buffer) => (collectorLog += d.toString()));
   await waitForLine(collector, 'stderr', /meridian collector bench-node/);
   // Same-run comparisons: each --variant is another whole collector with its own spool and
   // simulated nvidia-smi, probing the same reflectors, so that it sees the same load.
   const specs = [
-    ...[...VARIANTS, ...AGAINST_FLAGS.map((flags) => ({ flags, env: {} }))].map(({ flags, env }) => ({
+    ...[...cli.variants, ...cli.againstFlags.map((flags) => ({ flags, env: {} }))].map(({ flags, env }) => ({
       label: variantLabel(flags, env),
       flags,
       env,
-      rate: STAMP_RATE,
+      rate: cli.stampRate,
       fromSweep: false,
     })),
-    ...SWEEP_RATES.map((rate) => ({
+    ...cli.sweepRates.map((rate) => ({
       label: rate > 0 ? `STAMP at ${rate}/s per peer (${PEERS * rate} probes/s)` : 'without STAMP',
       flags: [],
       env: {},
@@ -333,7 +286,7 @@ async function main(): Promise<void> {
       fromSweep: true,
     })),
   ];
-  const variantCollectors = await Promise.all(
+  const variantCollectors: VariantCollector[] = await Promise.all(
     specs.map(async (spec, i) => {
       const vdir = join(dir, `variant-${i}`);
       mkdirSync(vdir);
@@ -356,26 +309,48 @@ async function main(): Promise<void> {
   );
   const baseline = startBaseline(oneShotArgs);
   const idle = startIdleNode();
-  const bare = STAMP_RATE > 0 ? startBareUdp(reflectors.ports) : undefined;
-  const variants = [
-    ...(STAMP_RATE > 0 && process.argv.includes('--floors') ? FLOOR_VARIANTS : []).map((v) => ({
+  const bare = cli.stampRate > 0 ? startBareUdp(reflectors.ports) : undefined;
+  const variants: FloorSender[] = [
+    ...(cli.stampRate > 0 && cli.floors ? FLOOR_VARIANTS : []).map((v) => ({
       label: `  the same, ${v.label}`,
       rate: undefined,
       proc: startBareUdp(reflectors.ports, v.shape),
     })),
-    ...SWEEP_RATES.filter((r) => r > 0).map((rate) => ({
-      label: `floor: bare node:dgram at ${rate}/s per peer (${PEERS * rate} probes/s)`,
-      rate,
-      proc: startBareUdp(reflectors.ports, COLLECTOR_SHAPE, rate),
-    })),
+    ...cli.sweepRates
+      .filter((r) => r > 0)
+      .map((rate) => ({
+        label: `floor: bare node:dgram at ${rate}/s per peer (${PEERS * rate} probes/s)`,
+        rate,
+        proc: startBareUdp(reflectors.ports, COLLECTOR_SHAPE, rate),
+      })),
   ];
 
+  return {
+    dir,
+    ch,
+    reflectors,
+    collector,
+    collectorLog: () => collectorLog,
+    variantCollectors,
+    baseline,
+    idle,
+    bare,
+    variants,
+  };
+}
+
+/**
+ * Warms up, then reads every process's CPU and memory at the start and the end of the same
+ * window; stops them all (each is read before it is stopped) and the stand-ins after them.
+ */
+async function measure(contenders: Contenders): Promise<Measured> {
+  const { ch, reflectors, collector, variantCollectors, baseline, idle, bare, variants } = contenders;
   console.log(
-    `bench:collector: warming up ${WARMUP_S} s, then measuring ${SECONDS} s ` +
-      `(${off('gpu') ? 0 : GPUS} GPUs at 1 Hz, ${STAMP_RATE > 0 ? PEERS : 0} STAMP peers at ${STAMP_RATE}/s, host ${off('host') ? 'off' : 'at 1 Hz'}; ` +
-      `collector NODE_OPTIONS="${DEPLOYED_NODE_OPTIONS}")`,
+    `bench:collector: warming up ${cli.warmupS} s, then measuring ${cli.seconds} s ` +
+      `(${off('gpu') ? 0 : GPUS} GPUs at 1 Hz, ${cli.stampRate > 0 ? PEERS : 0} STAMP peers at ${cli.stampRate}/s, host ${off('host') ? 'off' : 'at 1 Hz'}; ` +
+      `collector NODE_OPTIONS="${cli.deployedNodeOptions}")`,
   );
-  await sleep(WARMUP_S * 1000);
+  await sleep(cli.warmupS * 1000);
   const cpid = collector.pid!;
   const bpid = baseline.pid!;
   const smiPids = descendants(cpid);
@@ -388,7 +363,7 @@ async function main(): Promise<void> {
   const s0 = smiPids.map((p) => readProc(p)?.self ?? 0);
   const t0 = process.hrtime.bigint();
   const rows0 = new Map(ch.rows);
-  await sleep(SECONDS * 1000);
+  await sleep(cli.seconds * 1000);
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
 
   const c = usageBetween(cpid, { self: c0.self, reaped: c0.reapedChildren }, false);
@@ -436,74 +411,33 @@ async function main(): Promise<void> {
   await ch.close();
 
   const gained = (t: string) => (ch.rows.get(t) ?? 0) - (rows0.get(t) ?? 0);
-  console.log(
-    `\nmeasured over ${wallS.toFixed(1)} s of wall time (CPU seconds per hour of running, share of one core, peak RSS)`,
-  );
-  console.log(row('meridian collect (the agent process)', c.cpuS, wallS, c.peakRssMb));
-  console.log(row('  of which system time (kernel)', cSys, wallS, undefined));
-  console.log(splitLine('  ', cSplit));
-  console.log(
-    `${'  start-up before the window (load, inventory, JIT warm-up)'.padEnd(58)} ${startupS.toFixed(2).padStart(8)} s once` +
-      ` (${((startupS / 3600) * 100).toFixed(3)} % of one core if spread over an hour)`,
-  );
-  for (const v of variantResults) {
-    console.log(row(`  beside it: ${v.label}`, v.cpuS, wallS, v.rssMb));
-    console.log(row('    of which system time (kernel)', v.sysS, wallS, undefined));
-    console.log(splitLine('    ', v.split));
-  }
-  console.log(row('  + its simulated nvidia-smi -lms stream (a node script)', c.cpuS + smiCpu, wallS, undefined));
-  console.log(
-    `${''.padEnd(58)} (the simulated nvidia-smi alone: ${((smiCpu / wallS) * 100).toFixed(3)} %, ${smiRss.toFixed(1)} MB)`,
-  );
-  console.log(row('yardstick: spawn nvidia-smi per sample (incl. the spawns)', b.cpuS, wallS, b.peakRssMb));
-  console.log(row('  of which the yardstick process itself', bSelf, wallS, undefined));
-  console.log(row('floor: an idle Node process (timer at 1 Hz) on this machine', idleCpu, wallS, idleRss));
-  if (bareCpu !== undefined)
-    console.log(
-      row(`floor: bare node:dgram, ${PEERS} peers × ${STAMP_RATE}/s (connected, one timer)`, bareCpu, wallS, bareRss),
-    );
-  for (const v of variantUsage) console.log(row(v.label, v.cpuS, wallS, v.rssMb));
-  if (bareCpu !== undefined)
-    console.log(
-      row('the agent minus the bare sender (what it adds above that floor)', c.cpuS - bareCpu, wallS, undefined),
-    );
+  return {
+    wallS,
+    c,
+    cSys,
+    cSplit,
+    startupS,
+    variantResults,
+    smiCpu,
+    smiRss,
+    b,
+    bSelf,
+    idleCpu,
+    idleRss,
+    bareCpu,
+    bareRss,
+    variantUsage,
+    bareReplies,
+    baselineRows,
+    gained,
+    collectorLog: contenders.collectorLog(),
+  };
+}
 
-  // CPU ≈ base + k × probes/s, fitted over the collectors at each rate and, apart, the bare senders.
-  const sweep = variantResults.filter((v) => v.rate !== undefined);
-  if (sweep.length > 0) {
-    const agentPoints = [
-      { pps: STAMP_RATE * PEERS, cpuS: c.cpuS },
-      ...sweep.map((v) => ({ pps: v.rate! * PEERS, cpuS: v.cpuS })),
-    ];
-    const floorPoints = [
-      { pps: 0, cpuS: idleCpu },
-      ...(bareCpu !== undefined ? [{ pps: STAMP_RATE * PEERS, cpuS: bareCpu }] : []),
-      ...variantUsage.filter((v) => v.rate !== undefined).map((v) => ({ pps: v.rate! * PEERS, cpuS: v.cpuS })),
-    ];
-    for (const [name, points] of [
-      ['the agent', agentPoints],
-      ['the bare sender (idle Node at 0)', floorPoints],
-    ] as const) {
-      const { base, perProbe } = fitLine(points.map((p) => ({ x: p.pps, y: p.cpuS / wallS })));
-      console.log(
-        `fit, ${name}: CPU ≈ ${(base * 100).toFixed(3)} % + ${(perProbe * 1e6).toFixed(1)} µs per probe ` +
-          `(${(perProbe * 100 * 100).toFixed(3)} % of a core per 100 probes/s) over ${points.map((p) => p.pps).join(', ')} probes/s`,
-      );
-    }
-  }
-  console.log(
-    `\nrows the store received in the measured window: gpu ${gained('gpu_samples')}, host ${gained('host_samples')}, ` +
-      `link ${gained('link_samples')} (yardstick parsed ${baselineRows.slice(5)} GPU lines in all` +
-      `${bareReplies ? `; the bare sender got ${bareReplies.slice(8)} replies` : ''})`,
-  );
-  const pct = (c.cpuS / wallS) * 100;
-  console.log(
-    `targets: CPU <= 0.5 % of one core: ${pct <= 0.5 ? 'MET' : 'NOT MET'} (${pct.toFixed(3)} %); ` +
-      `RSS <= 80 MB: ${c.peakRssMb <= 80 ? 'MET' : 'NOT MET'} (${c.peakRssMb.toFixed(1)} MB)`,
-  );
-  if (/nvidia-smi is not available|ECONNREFUSED|lost/.test(collectorLog))
-    console.log(`collector log:\n${collectorLog}`);
-  rmSync(dir, { recursive: true, force: true });
+async function main(): Promise<void> {
+  const contenders = await startContenders();
+  printReport(await measure(contenders), { peers: PEERS, stampRate: cli.stampRate });
+  rmSync(contenders.dir, { recursive: true, force: true });
 }
 
 await main();
