@@ -26,7 +26,7 @@ describe('meridian up', () => {
     const text = out.text();
     // Startup lines: the scenario, the store, where the API listens, and how to reach it from Grafana.
     expect(text).toMatch(/meridian up: scenario default \(512 GPUs, 4 regions, 6 links\), seed 42, speed 10×/);
-    expect(text).toMatch(/store: embedded store in .*up-e2e-/);
+    expect(text).toMatch(/store: embedded chDB at .*up-e2e-/);
     expect(text).toMatch(
       /scheduler API: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/state .*bearer token, operator role: .*api-token\)/,
     );

@@ -41,7 +41,8 @@ describe('meridian up when the store cannot write', () => {
     let text = '';
     out.on('data', (c: Buffer) => (text += c.toString()));
     const full = { on: false };
-    const durationS = 8;
+    // Long enough for several 5 s flushes after the disk fills, even on a loaded 2-core machine.
+    const durationS = 20;
     const t0 = performance.now();
     const run = runUp(
       { speed: 10, data, port: 0, durationS },
