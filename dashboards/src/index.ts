@@ -14,5 +14,4 @@ export { grafanaUnit } from './units.js';
 export { CLICKHOUSE_TYPE, PROMETHEUS_TYPE, DS_VAR, PROM_VAR, Format } from './clickhouse.js';
 export type { ClickHouseQuery } from './clickhouse.js';
 export { APP_ID, APP_PAGES, UIDS, appPageUrl } from './common.js';
-export { COLLECTOR_METRICS } from './boards/collector.js';
 export { MOVE_ACTION, REJECT_ACTION } from './boards/scheduler.js';

@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import { boundedHttpServer, DEFAULT_LIMITS, type ServerLimits } from '@meridian/runtime';
 import type { AddressInfo } from 'node:net';
+import { COLLECTOR_SELF_METRICS } from '@meridian/catalog';
 import { Counter, Gauge, Registry } from 'prom-client';
 
 export interface CollectorMetrics {
@@ -74,7 +75,7 @@ export function createCollectorMetrics(opts: { processMetrics?: boolean } = {}):
     },
     registry,
     samples: new Counter({
-      name: `${p}samples_total`,
+      name: COLLECTOR_SELF_METRICS.samples,
       help: 'Rows produced by the sources',
       labelNames: ['source', 'target'],
       registers: r,
@@ -92,30 +93,30 @@ export function createCollectorMetrics(opts: { processMetrics?: boolean } = {}):
       registers: r,
     }),
     writeErrors: new Counter({
-      name: `${p}write_errors_total`,
+      name: COLLECTOR_SELF_METRICS.writeErrors,
       help: 'Store writes that failed and will be retried',
       registers: r,
     }),
     spoolBytes: new Gauge({
-      name: `${p}spool_bytes`,
+      name: COLLECTOR_SELF_METRICS.spoolBytes,
       help: 'Bytes waiting in the write-ahead log',
       registers: r,
       // Registered before the gauges and counters the hook sets, so a scrape sees fresh values.
       collect: () => scrapeHook?.(),
     }),
     spoolBatches: new Gauge({
-      name: `${p}spool_batches`,
+      name: COLLECTOR_SELF_METRICS.spoolBatches,
       help: 'Batches waiting in the write-ahead log',
       registers: r,
     }),
     droppedRows: new Counter({
-      name: `${p}dropped_rows_total`,
+      name: COLLECTOR_SELF_METRICS.dropped,
       help: 'Rows dropped, by reason',
       labelNames: ['reason'],
       registers: r,
     }),
     errors: new Counter({
-      name: `${p}errors_total`,
+      name: COLLECTOR_SELF_METRICS.errors,
       help: 'Collection and parse errors by source and field',
       labelNames: ['source', 'field'],
       registers: r,

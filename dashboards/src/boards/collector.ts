@@ -2,7 +2,7 @@ import { DashboardBuilder, DatasourceVariableBuilder, RowBuilder } from '@grafan
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import * as units from '@grafana/grafana-foundation-sdk/units';
-import { COMMON_LABELS, ENTITIES, type Entity } from '@meridian/catalog';
+import { COMMON_LABELS, ENTITIES, type Entity, COLLECTOR_SELF_METRICS } from '@meridian/catalog';
 import { PROM_VAR, PROMETHEUS_TYPE, prometheusRef } from '../clickhouse.js';
 import { baseDashboard, clickhouseVariable } from '../common.js';
 import { tablePanel, timeSeriesPanel } from '../panels.js';
@@ -17,16 +17,8 @@ import { tableFor } from '@meridian/catalog';
  *  - Prometheus ($prometheus): the collectors' own /metrics (samples read, spool backlog, dropped rows,
  *    errors per source). Those counters never reach ClickHouse, so a Prometheus that scrapes the
  *    collectors is required for this half (deploy/ ships the scrape config).
- * The collector's metric names are its contract; they are listed here once.
+ * The collector's metric names are its contract, named once in the catalog (COLLECTOR_SELF_METRICS).
  */
-export const COLLECTOR_METRICS = {
-  samples: 'meridian_collector_samples_total',
-  errors: 'meridian_collector_errors_total',
-  dropped: 'meridian_collector_dropped_rows_total',
-  spoolBytes: 'meridian_collector_spool_bytes',
-  spoolBatches: 'meridian_collector_spool_batches',
-  writeErrors: 'meridian_collector_write_errors_total',
-} as const;
 
 const source = COMMON_LABELS[1];
 
@@ -103,7 +95,7 @@ export function collectorHealthDashboard(): DashboardBuilder {
     ),
   );
 
-  const m = COLLECTOR_METRICS;
+  const m = COLLECTOR_SELF_METRICS;
   b.withRow(new RowBuilder('Collector /metrics (Prometheus)'))
     .withPanel(
       promPanel(
