@@ -136,7 +136,8 @@ export function admit(m: MetricDef, value: number): { ok: true; value: number } 
       };
     }
   }
-  return { ok: true, value };
+  // "-0" is a number a tool may print, but stored it would read back as a distinct value: 0.
+  return { ok: true, value: value === 0 ? 0 : value };
 }
 
 /** Narrows a BigInt to a number only when exact (see README: bitmasks above 2^53 are refused, not rounded). */
@@ -173,8 +174,7 @@ export class RecordBuilder {
     if (m.entity !== this.entity) throw new Error(`${m.name} is a ${m.entity} metric, not ${this.entity}`);
     const r = admit(m, value);
     if (r.ok) {
-      // "-0" is a number a tool may print, but stored it would read back as a distinct value: 0.
-      this.values[m.name] = r.value === 0 ? 0 : r.value;
+      this.values[m.name] = r.value;
       return true;
     }
     this.error(r.error);
