@@ -4,8 +4,8 @@
  * are each cut off in bounded time, token or not; connections past api.maxConnections are refused.
  * The timeouts come from the config (short here); each test waits on the socket's close event.
  */
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hold } from '../../test/support/slow-client.js';
 import type { RunningApi } from '../src/api/server.js';
 import type { ConfigInput } from '../src/config.js';
 import { createScheduler, type Scheduler } from '../src/scheduler.js';
@@ -36,39 +36,6 @@ async function serve(api: NonNullable<ConfigInput['api']>): Promise<{ host: stri
   });
   const url = new URL(running.url);
   return { host: url.hostname, port: Number(url.port) };
-}
-
-interface Closed {
-  /** Milliseconds from the first byte sent (or the connection) to the close. */
-  readonly afterMs: number;
-  /** What the server sent before it closed. */
-  readonly received: string;
-}
-
-/**
- * Opens a socket, writes `head`, then `drip` one byte every `everyMs` until the server closes it.
- * Resolves on the socket's close event (the test's own timeout bounds the wait).
- */
-function hold(addr: { host: string; port: number }, head: string, everyMs = 0, drip = 'x'): Promise<Closed> {
-  return new Promise((resolve, reject) => {
-    const sock: Socket = connect(addr.port, addr.host);
-    let received = '';
-    let t0 = 0;
-    let timer: NodeJS.Timeout | undefined;
-    sock.on('data', (d: Buffer) => (received += d.toString('latin1')));
-    sock.on('error', () => undefined); // a reset counts as a close; the close event follows
-    sock.on('connect', () => {
-      t0 = performance.now();
-      if (head) sock.write(head);
-      // The slow client: a byte at a time, never enough to finish.
-      if (everyMs > 0) timer = setInterval(() => sock.write(drip), everyMs);
-    });
-    sock.on('close', () => {
-      clearInterval(timer);
-      resolve({ afterMs: performance.now() - t0, received });
-    });
-    sock.setTimeout(20_000, () => reject(new Error('the server kept the socket open for 20 s')));
-  });
 }
 
 let addr: { host: string; port: number };

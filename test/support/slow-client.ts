@@ -1,9 +1,9 @@
 /**
- * A slow-loris client for the servers' abuse tests: it connects, sends request headers announcing a
- * large body, then one byte at a time, and reports how long the server let it keep the socket.
- * Bounded: it gives up (and the test fails) after `deadlineMs`, and stops dripping when closed.
+ * A slow-loris client for the servers' abuse tests: it connects, writes `head`, then drips a byte
+ * every `everyMs` until the server closes the socket, and reports how long the server let it hold
+ * the socket and what it said first. Bounded: it gives up (and the test fails) after `deadlineMs`.
  */
-import net from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 /** Limits short enough for a test to see each one act, in about a second. */
 export const SHORT_LIMITS = {
@@ -14,44 +14,67 @@ export const SHORT_LIMITS = {
   maxConnections: 8,
 } as const;
 
-export interface SlowClientResult {
-  /** Milliseconds from connect to the server closing the socket. */
-  readonly heldMs: number;
-  /** What the server said before closing (e.g. "HTTP/1.1 408 Request Timeout"), if anything. */
-  readonly reply: string;
+export interface Closed {
+  /** Milliseconds from the connection to the server's close. */
+  readonly afterMs: number;
+  /** Everything the server sent before it closed (e.g. "HTTP/1.1 408 Request Timeout…"). */
+  readonly received: string;
+}
+
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
+
+export function hold(addr: Address, head: string, everyMs = 0, drip = 'x', deadlineMs = 20_000): Promise<Closed> {
+  return new Promise((resolve, reject) => {
+    const sock: Socket = connect(addr.port, addr.host);
+    let received = '';
+    let t0 = 0;
+    let timer: NodeJS.Timeout | undefined;
+    sock.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    sock.on('error', () => undefined); // a reset is one way of being cut off; the close event follows
+    sock.on('connect', () => {
+      t0 = performance.now();
+      if (head) sock.write(head);
+      // The slow client: a little at a time, never enough to finish.
+      if (everyMs > 0) timer = setInterval(() => !sock.destroyed && sock.write(drip), everyMs);
+    });
+    // An absolute deadline, not the socket's idle timeout, which every dripped byte would reset.
+    const deadline = setTimeout(() => {
+      clearInterval(timer);
+      sock.destroy();
+      reject(new Error(`${addr.host}:${addr.port}: the server kept a slow client for ${deadlineMs} ms`));
+    }, deadlineMs);
+    sock.on('close', () => {
+      clearTimeout(deadline);
+      clearInterval(timer);
+      resolve({ afterMs: performance.now() - t0, received });
+    });
+  });
 }
 
 export type SlowMode = 'body' | 'headers' | 'silent';
 
-export function slowClient(url: string, mode: SlowMode, deadlineMs: number, dripMs = 100): Promise<SlowClientResult> {
+/** What each kind of slow client writes first, and what it drips. */
+const SLOW: Record<SlowMode, { head: string; drip: string }> = {
+  body: {
+    head: 'POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n',
+    drip: 'x',
+  },
+  headers: { head: 'GET /healthz HTTP/1.1\r\nHost: x\r\n', drip: 'X-Pad: 1\r\n' },
+  silent: { head: '', drip: '' },
+};
+
+/** One kind of slow client against an http:// URL: how long it was held, and the status line it got. */
+export async function slowClient(
+  url: string,
+  mode: SlowMode,
+  deadlineMs: number,
+  dripMs = 100,
+): Promise<{ heldMs: number; reply: string }> {
   const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    let reply = '';
-    const socket = net.connect(Number(port), hostname);
-    let drip: NodeJS.Timeout | undefined;
-    const deadline = setTimeout(() => {
-      clearInterval(drip);
-      socket.destroy();
-      reject(new Error(`${url}: the server kept a ${mode} slow client for ${deadlineMs} ms without closing it`));
-    }, deadlineMs);
-    socket.on('data', (d: Buffer) => (reply += d.toString('latin1')));
-    socket.on('error', () => undefined); // a reset is one way of being cut off
-    socket.on('close', () => {
-      clearTimeout(deadline);
-      clearInterval(drip);
-      resolve({ heldMs: Date.now() - started, reply: reply.split('\r\n')[0] ?? '' });
-    });
-    socket.on('connect', () => {
-      if (mode === 'silent') return;
-      const head =
-        mode === 'body'
-          ? 'POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n'
-          : 'GET /healthz HTTP/1.1\r\nHost: x\r\n';
-      socket.write(head);
-      drip = setInterval(() => {
-        if (!socket.destroyed) socket.write(mode === 'body' ? 'x' : 'X-Pad: 1\r\n');
-      }, dripMs);
-    });
-  });
+  const { head, drip } = SLOW[mode];
+  const c = await hold({ host: hostname, port: Number(port) }, head, mode === 'silent' ? 0 : dripMs, drip, deadlineMs);
+  return { heldMs: c.afterMs, reply: c.received.split('\r\n')[0] ?? '' };
 }
