@@ -3,6 +3,7 @@
  * naming the offending key). Secrets are never values here, only the env variable or file that holds
  * them, so a config file can be shared and logged.
  */
+import { DEFAULT_LIMITS } from '@meridian/runtime';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -266,13 +267,13 @@ export const configSchema = z
         timeouts: z
           .strictObject({
             /** Whole request (headers and body) received within this long, else 408 and close. */
-            requestSeconds: period(10 * MINUTE).default(30),
+            requestSeconds: period(10 * MINUTE).default(DEFAULT_LIMITS.requestTimeoutMs / 1000),
             /** Headers received within this long; at most requestSeconds. */
-            headersSeconds: period(10 * MINUTE).default(10),
+            headersSeconds: period(10 * MINUTE).default(DEFAULT_LIMITS.headersTimeoutMs / 1000),
             /** An idle keep-alive connection is closed after this long. */
-            keepAliveSeconds: period(10 * MINUTE).default(5),
+            keepAliveSeconds: period(10 * MINUTE).default(DEFAULT_LIMITS.keepAliveTimeoutMs / 1000),
             /** A socket with no traffic at all is closed after this long. */
-            idleSeconds: period(HOUR).default(60),
+            idleSeconds: period(HOUR).default(DEFAULT_LIMITS.idleTimeoutMs / 1000),
           })
           .refine((t) => t.headersSeconds <= t.requestSeconds, {
             message: 'headersSeconds must not exceed requestSeconds (the headers are part of the request)',
@@ -280,7 +281,7 @@ export const configSchema = z
           })
           .prefault({}),
         /** Connections open at once; more are refused. The app and a few operators need a handful. */
-        maxConnections: z.int().min(1).max(65_535).default(256),
+        maxConnections: z.int().min(1).max(65_535).default(DEFAULT_LIMITS.maxConnections),
       })
       .prefault({}),
   })
