@@ -16,7 +16,7 @@ export type {
 export { openStore, resolveStoreOptions, StoreLockedError } from './store.js';
 export type { Store } from './store.js';
 export { validateSampleRows } from './validate.js';
-export { resolveStoreTarget, targetOptions, readStorePassword, StoreTargetError } from './target.js';
+export { resolveStoreTarget, namedStoreTarget, targetOptions, readStorePassword, StoreTargetError } from './target.js';
 export type { StoreTarget, TargetChoice, TargetSources } from './target.js';
 export { migrations, regionRollupSelect, renderClusterDdl } from './schema/index.js';
 export type {

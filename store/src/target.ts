@@ -45,7 +45,8 @@ function layer(choice: TargetChoice | undefined, names: { data: string; clickhou
   return undefined;
 }
 
-export function resolveStoreTarget(src: TargetSources = {}): StoreTarget {
+/** The target the first layer names, or undefined when none names one (no default applied). */
+export function namedStoreTarget(src: TargetSources = {}): StoreTarget | undefined {
   const env = src.env ?? process.env;
   const cfg = src.config;
   return (
@@ -56,8 +57,12 @@ export function resolveStoreTarget(src: TargetSources = {}): StoreTarget {
     layer(
       { data: env.MERIDIAN_DATA, clickhouse: env.MERIDIAN_CLICKHOUSE_URL },
       { data: 'MERIDIAN_DATA', clickhouse: 'MERIDIAN_CLICKHOUSE_URL' },
-    ) ?? { kind: 'embedded', data: path.resolve('./data'), from: 'the default ./data' }
+    )
   );
+}
+
+export function resolveStoreTarget(src: TargetSources = {}): StoreTarget {
+  return namedStoreTarget(src) ?? { kind: 'embedded', data: path.resolve('./data'), from: 'the default ./data' };
 }
 
 /** The store options a target opens with: exactly one of `data` or `clickhouse`. */

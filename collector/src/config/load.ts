@@ -4,8 +4,8 @@
  * variable it came from), so an operator can go straight to the line to fix.
  */
 import { readFileSync } from 'node:fs';
-import { readSecretFile, SecretFileModeError } from '@meridian/runtime';
-import { resolveStoreTarget, type StoreTarget } from '@meridian/store';
+import { SecretFileModeError } from '@meridian/runtime';
+import { namedStoreTarget, readStorePassword, type StoreTarget } from '@meridian/store';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { collectorConfigSchema, type CollectorConfig } from './schema.js';
@@ -101,7 +101,7 @@ export function parseConfig(text: string, origin: string, opts: LoadOptions = {}
     setPath(input, o.path, o.value);
     originOf.set(o.key, o.variable);
   }
-  // The store target follows the one rule every command uses (@meridian/store resolveStoreTarget):
+  // The store target follows the one rule every command uses (@meridian/store namedStoreTarget):
   // a flag, then this file (with its per-key overrides), then MERIDIAN_CLICKHOUSE_URL / MERIDIAN_DATA;
   // the first that names a target decides it whole, so `--data` clears a server named in the file.
   const storeIn = (input['store'] ??= {}) as Record<string, unknown>;
@@ -114,7 +114,9 @@ export function parseConfig(text: string, origin: string, opts: LoadOptions = {}
   }
   let target: StoreTarget | undefined;
   try {
-    target = resolveStoreTarget({
+    // Only a named target: a GPU host never falls back to an embedded ./data, which would load chDB
+    // (~240 MB) by accident; with none named, the schema's check below says store.clickhouse is required.
+    target = namedStoreTarget({
       flags: { data: named(opts.flags?.['store.data']), clickhouse: named(opts.flags?.['store.clickhouse']) },
       config: fileTarget,
       env,
@@ -124,10 +126,8 @@ export function parseConfig(text: string, origin: string, opts: LoadOptions = {}
   }
   delete storeIn['data'];
   delete storeIn['clickhouse'];
-  // A GPU host never falls back to an embedded ./data: that would load chDB (~240 MB) by accident.
-  if (target.from === 'the default ./data') target = undefined;
-  else if (target.kind === 'server') storeIn['clickhouse'] = target.clickhouse;
-  else storeIn['data'] = target.data;
+  if (target?.kind === 'server') storeIn['clickhouse'] = target.clickhouse;
+  else if (target) storeIn['data'] = target.data;
   if (target) originOf.set(target.kind === 'server' ? 'store.clickhouse' : 'store.data', target.from);
 
   const result = collectorConfigSchema.safeParse(input);
@@ -147,26 +147,26 @@ export function parseConfig(text: string, origin: string, opts: LoadOptions = {}
 
   let clickhousePassword: string | undefined;
   if (opts.readSecrets === false) return { config, secrets: {}, fromEnv: overrides.map((o) => o.variable) };
-  const passwordFile = config.store.passwordFile ?? env['MERIDIAN_CLICKHOUSE_PASSWORD_FILE'];
-  if (passwordFile) {
-    const key = config.store.passwordFile ? 'store.passwordFile' : '';
+  // The store's one password reader: store.passwordFile, then MERIDIAN_CLICKHOUSE_PASSWORD_FILE, then
+  // MERIDIAN_CLICKHOUSE_PASSWORD; files go through readSecretFile, which refuses one others can read.
+  const keyFile = config.store.passwordFile;
+  try {
+    clickhousePassword = readStorePassword({
+      file: keyFile ? { path: keyFile, key: 'store.passwordFile' } : undefined,
+      env,
+    });
+  } catch (err) {
+    const key = keyFile ? 'store.passwordFile' : '';
     const where = key ? origin : 'MERIDIAN_CLICKHOUSE_PASSWORD_FILE';
-    try {
-      // Through the store's one reader of secret files: it refuses a file group or others can read.
-      clickhousePassword = readSecretFile(passwordFile, key || where);
-    } catch (err) {
-      if (err instanceof SecretFileModeError) {
-        throw new ConfigError(key, err.message.slice(err.message.indexOf(': ') + 2), where);
-      }
-      const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
-      throw new ConfigError(
-        key,
-        `cannot read the password file ${passwordFile} (${cause?.code ?? 'unreadable'})`,
-        where,
-      );
+    if (err instanceof SecretFileModeError) {
+      throw new ConfigError(key, err.message.slice(err.message.indexOf(': ') + 2), where);
     }
-  } else if (env['MERIDIAN_CLICKHOUSE_PASSWORD'] !== undefined) {
-    clickhousePassword = env['MERIDIAN_CLICKHOUSE_PASSWORD'];
+    const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+    throw new ConfigError(
+      key,
+      `cannot read the password file ${keyFile ?? env['MERIDIAN_CLICKHOUSE_PASSWORD_FILE']} (${cause?.code ?? 'unreadable'})`,
+      where,
+    );
   }
   return {
     config,
