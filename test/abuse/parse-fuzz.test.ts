@@ -3,15 +3,10 @@
  * captures, a huge line, XML entity tricks, deep nesting, non-finite and negative numbers. Each must
  * return (never throw), keep its messages short, and admit no NaN, infinity or out-of-range value.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { metricByName } from '@meridian/catalog';
 import { parseOutput, PARSE_KINDS, type ParseKind, type ParseResult } from '@meridian/collector';
 import { describe, expect, it } from 'vitest';
-
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
-const fixture = (rel: string) => readFileSync(path.join(FIXTURES, rel), 'utf8');
+import { fixture } from '../../collector/test/fixtures-helpers.js';
 
 /** A real capture of each kind, to truncate and to splice hostile values into. */
 const SAMPLE: Record<ParseKind, string> = {
