@@ -20,10 +20,11 @@ export interface ApiToken {
 }
 
 export interface TokenPlace {
-  /** The embedded store's directory; the token goes beside the data as `api-token` and stays. */
+  /**
+   * The embedded store's directory; the token goes beside the data as `api-token` and stays. Without
+   * one (a server store) it goes to this user's private run directory (created 0700), cleaned at exit.
+   */
   readonly dataDir?: string;
-  /** With a server store: a private directory of this user (created 0700), cleaned at exit. */
-  readonly privateDir?: string;
 }
 
 /** A private directory for per-run files when there is no data directory: $XDG_RUNTIME_DIR or ~/.meridian. */
@@ -40,7 +41,7 @@ export function apiToken(place: TokenPlace, env: NodeJS.ProcessEnv = process.env
     writeSecretFile(file, `${secret}\n`);
     return { secret, file, dispose: () => undefined };
   }
-  const dir = resolve(place.privateDir ?? privateRunDir(env));
+  const dir = resolve(privateRunDir(env));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Per process: two runs against one server each keep their own token.
   const file = join(dir, `api-token-${process.pid}`);

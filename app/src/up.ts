@@ -4,7 +4,6 @@
  * @meridian/scheduler every 30 simulated seconds with its moves executed by the twin, a live status
  * view, the scheduler's API and a read-only status endpoint, and a summary at the end.
  */
-import { resolve } from 'node:path';
 import { createLogUpdate } from 'log-update';
 import { createPipeline, createStoreSink, type Pipeline, type SpooledStoreSink } from '@meridian/collector';
 import { createScheduler, type RunningApi, type Scheduler } from '@meridian/scheduler';
@@ -268,9 +267,8 @@ export async function runUp(given: UpOptions, io: UpIO): Promise<UpSummary> {
       decisions: () => runner.decisions,
       degraded: () => health.degraded(),
     });
-    token = opts.clickhouse
-      ? apiToken(opts.data ? { privateDir: opts.data } : {})
-      : apiToken({ dataDir: resolve(opts.data ?? './data') });
+    // withStoreTarget left exactly one target: a data directory for the embedded store, none for a server.
+    token = apiToken(opts.data ? { dataDir: opts.data } : {});
     schedApi = await w.scheduler.startApi({
       host: '127.0.0.1',
       port,
