@@ -161,10 +161,31 @@ export function printReport(m: Measured, { peers, stampRate }: { peers: number; 
       `${bareReplies ? `; the bare sender got ${bareReplies.slice(8)} replies` : ''})`,
   );
   const pct = (c.cpuS / wallS) * 100;
+  const who = stampRate > 0 ? 'the agent (probing every peer)' : 'a collector that is not a prober (reflector only)';
   console.log(
-    `targets: CPU <= 0.5 % of one core: ${pct <= 0.5 ? 'MET' : 'NOT MET'} (${pct.toFixed(3)} %); ` +
+    `targets: ${who}: CPU <= 0.5 % of one core: ${pct <= 0.5 ? 'MET' : 'NOT MET'} (${pct.toFixed(3)} %); ` +
       `RSS <= 80 MB: ${c.peakRssMb <= 80 ? 'MET' : 'NOT MET'} (${c.peakRssMb.toFixed(1)} MB)`,
   );
+  if (stampRate === 0) printProberTargets(m, peers);
   if (/nvidia-smi is not available|ECONNREFUSED|lost/.test(collectorLog))
     console.log(`collector log:\n${collectorLog}`);
+}
+
+/**
+ * With the measured collector not probing (--no-stamp) and --sweep collectors that do, what probing
+ * adds to a collector (an elected prober minus the non-prober, same window) beside what the bare
+ * sender at the same rate adds to an idle Node process. Target: at most 1.5 × that floor.
+ */
+function printProberTargets(m: Measured, peers: number): void {
+  for (const prober of m.variantResults.filter((v) => v.rate !== undefined && v.rate > 0)) {
+    const floor = m.variantUsage.find((v) => v.rate === prober.rate);
+    if (!floor) continue;
+    const extra = (prober.cpuS - m.c.cpuS) / m.wallS;
+    const bare = (floor.cpuS - m.idleCpu) / m.wallS;
+    const ratio = extra / bare;
+    console.log(
+      `targets: a prober at ${peers} peers × ${prober.rate}/s adds ${(extra * 100).toFixed(3)} % of a core; the bare ` +
+        `sender adds ${(bare * 100).toFixed(3)} % above idle Node: ${ratio.toFixed(2)} × (<= 1.5: ${ratio <= 1.5 ? 'MET' : 'NOT MET'})`,
+    );
+  }
 }

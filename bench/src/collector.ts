@@ -187,8 +187,13 @@ function writeConfig(dir: string, clickhouse: string, ports: readonly number[], 
       '  sender:',
       `    rate: ${rate || 1}`,
       '    intervalMs: 10000',
+      // Peers are given here; a collector without them is one the roster did not elect (it reads no
+      // roster from the stand-in store, which answers no SELECT).
+      '    roster: { enabled: false }',
       `    peers: ${rate > 0 ? '' : '[]'}`,
       ...(rate > 0 ? ports : []).map((p, i) => `      - { address: 127.0.0.1, port: ${p}, region: peer-${i} }`),
+      // Every collector runs the reflector (a prober's far end); idle here, as on most hosts.
+      '  reflector: { address: 127.0.0.1, port: 0 }',
       'telemetry: { listen: "127.0.0.1:0" }',
     ].join('\n'),
   );

@@ -200,6 +200,8 @@ describe('meridian collect, the command', () => {
         'store: { clickhouse: "http://127.0.0.1:1" }',
         `spool: { dir: ${join(root, 'spool-quiet')} }`,
         'sources: { nvidiaSmi: { enabled: false }, host: { enabled: false } }',
+        // No peers and no roster either: no STAMP sender.
+        'stamp: { sender: { roster: { enabled: false } } }',
         'telemetry: { listen: "" }',
       ].join('\n'),
     );

@@ -35,7 +35,15 @@ describe('deploy/', () => {
     });
     expect(config.collector.region).toBe('eu-west');
     expect(config.store.clickhouse).toBe('http://clickhouse.eu-west.internal:8123');
-    expect(config.stamp.sender.peers).toHaveLength(2);
+    // No peers listed: the roster elects who probes (the example's peers are a comment).
+    expect(config.stamp.sender.peers).toHaveLength(0);
+    expect(config.stamp.sender.roster).toEqual({
+      enabled: true,
+      probersPerPeer: 2,
+      intervalMs: 60_000,
+      staleAfterMs: 180_000,
+      port: 862,
+    });
     expect(config.stamp.reflector?.port).toBe(862);
     expect(config.stamp.clock.source).toBe('chrony');
     expect(config.sources.nic.interfaces).toEqual(['ens1f0', 'ens1f1']);

@@ -64,21 +64,23 @@ beforeAll(async () => {
   const res = await store.writer('gpu').write(gpu);
   expect(res.rejected).toEqual([]);
   const links: SampleRow[] = [];
+  // Two elected probers measure the pair (the collector's STAMP roster); they agree here.
   for (let m = 5; m >= 1; m--) {
-    links.push({
-      ts: NOW - m * MIN + 2000,
-      source: 'sim',
-      link_id: 'a->b',
-      region_from: 'a',
-      region_to: 'b',
-      host: 'a-h0',
-      lane: 0,
-      rtt_avg: 12,
-      loss_pct: 0.5,
-      jitter: 0.3,
-      throughput: 5e9,
-      capacity: 12.5e9,
-    });
+    for (const host of ['a-h1', 'a-h0'])
+      links.push({
+        ts: NOW - m * MIN + 2000,
+        source: 'sim',
+        link_id: 'a->b',
+        region_from: 'a',
+        region_to: 'b',
+        host,
+        lane: 0,
+        rtt_avg: 12,
+        loss_pct: 0.5,
+        jitter: 0.3,
+        throughput: 5e9,
+        capacity: 12.5e9,
+      });
   }
   const lr = await store.writer('link').write(links);
   expect(lr.rejected).toEqual([]);
@@ -222,7 +224,7 @@ describe('readObservation on the embedded store', () => {
     expect(two.regions[0]?.throttledShareRecent).toBeCloseTo(0.5, 5);
   });
 
-  it('reads the link matrix with the fiber floor from topology', async () => {
+  it('reads the link matrix with the fiber floor from topology, and which hosts probed it', async () => {
     const obs = await readObservation(store, NOW, { windowSeconds: 300 });
     expect(obs.links).toHaveLength(1);
     const l = obs.links[0];
@@ -234,6 +236,7 @@ describe('readObservation on the embedded store', () => {
     expect(l?.throughputBps).toBeCloseTo(5e9, 0);
     expect(l?.capacityBps).toBeCloseTo(12.5e9, 0);
     expect(l?.lastSampleTs).toBe(NOW - MIN + 2000);
+    expect(l?.probers).toEqual(['a-h0', 'a-h1']);
   });
 
   it('keeps the latest row of each running workload', async () => {

@@ -84,6 +84,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   let chrony: ChronyClock | undefined;
   const deps: SourceDeps = {
     gpus: new GpuDirectory(),
+    storeQuery: (sql, params) => store.query(sql, params),
     // Started by the first STAMP source that asks: both ends advertise their clock error in every
     // packet, and without it no one-way delay is stored.
     stampClock: () => {

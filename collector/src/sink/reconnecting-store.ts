@@ -12,12 +12,19 @@ export interface ClosableStoreTarget extends StoreTarget {
   close(): Promise<void>;
 }
 
+/** A store that can also be read (the agent's, for the STAMP roster). */
+export interface QueryableStoreTarget extends ClosableStoreTarget {
+  query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+}
+
 export interface ReconnectingStore extends ClosableStoreTarget {
+  /** Reads through the store, opening it first if needed (the STAMP roster). */
+  query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   /** Whether a store is open now. */
   isOpen(): boolean;
 }
 
-export function reconnectingStore<S extends ClosableStoreTarget>(
+export function reconnectingStore<S extends QueryableStoreTarget>(
   open: () => Promise<S>,
   onOpen?: (store: S) => Promise<void> | void,
 ): ReconnectingStore {
@@ -47,6 +54,9 @@ export function reconnectingStore<S extends ClosableStoreTarget>(
           return (await get()).writer(entity).write(rows, opts);
         },
       };
+    },
+    async query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
+      return (await get()).query<T>(sql, params);
     },
     async insert<T extends AuxTable>(table: T, rows: readonly TableRows[T][], opts?: WriteOptions): Promise<unknown> {
       return (await get()).insert(table, rows, opts);

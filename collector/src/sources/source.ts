@@ -8,6 +8,7 @@ import type { Entity } from '@meridian/catalog';
 import type { SampleRow, TableRows } from '@meridian/store';
 import { boundedMessage } from '../parsers/record.js';
 import type { ClockStatusSource } from '../stamp/clock.js';
+import type { RosterQuery } from '../stamp/roster-read.js';
 import type { CollectorMetrics } from '../telemetry/metrics.js';
 import type { SourceErrorCounters } from './errors.js';
 import type { GpuDirectory } from './gpu-directory.js';
@@ -59,6 +60,8 @@ export interface SourceDeps {
    * first use and shared by the sender and the reflector; undefined when `stamp.clock.source` is none.
    */
   stampClock(): ClockStatusSource | undefined;
+  /** Reads from the store the agent writes to (the STAMP roster); absent when there is none to read. */
+  readonly storeQuery?: RosterQuery;
 }
 
 /**

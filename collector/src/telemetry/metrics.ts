@@ -34,6 +34,7 @@ export interface CollectorMetrics {
   readonly stampInvalidReplies: Counter<'link_id'>;
   /** Send slots the Session-Sender skipped because the event loop was late by more than a period. */
   readonly stampSkippedSlots: Counter;
+  readonly stampProbedPeers: Gauge;
   /** STAMP Session-Reflector: requests answered, and requests it refused or could not answer, by reason. */
   readonly stampReflected: Counter;
   readonly stampReflectorDropped: Counter<'reason'>;
@@ -132,6 +133,11 @@ export function createCollectorMetrics(opts: { processMetrics?: boolean } = {}):
       name: `${p}stamp_invalid_replies_total`,
       help: 'Datagrams from a STAMP peer that were not a well-formed reply of our length, per link',
       labelNames: ['link_id'],
+      registers: r,
+    }),
+    stampProbedPeers: new Gauge({
+      name: `${p}stamp_probed_peers`,
+      help: 'Peer regions this host probes now (configured, or elected by the roster; 0: reflector only)',
       registers: r,
     }),
     stampSkippedSlots: new Counter({

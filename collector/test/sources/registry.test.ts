@@ -32,15 +32,23 @@ describe('source factories', () => {
     expect(all).toEqual(names);
   });
 
-  it('builds what a minimal config enables: nvidia-smi, its inventory, the kernel log and the host', () => {
-    expect(built('')).toEqual(['nvidia-smi', 'nvidia-smi-inventory', 'kernel-log', 'host']);
-    expect(built('sources: { nvidiaSmi: { enabled: false } }')).toEqual(['host']); // no GPUs: no XIDs to join
+  it('builds what a minimal config enables: nvidia-smi, its inventory, the kernel log, the host and the roster-driven STAMP sender', () => {
+    expect(built('')).toEqual(['nvidia-smi', 'nvidia-smi-inventory', 'kernel-log', 'host', 'stamp-sender']);
+    // No GPUs: no XIDs to join. No peers and no roster: no sender.
+    expect(
+      built('sources: { nvidiaSmi: { enabled: false } }\nstamp: { sender: { roster: { enabled: false } } }'),
+    ).toEqual(['host']);
   });
 
   it('sources.kernelLog is a documented key with defaults, an override and errors that name it', () => {
     const { config } = parseConfig(minimal, 'c.yaml', { env: {} });
     expect(config.sources.kernelLog).toEqual({ enabled: true, path: '/dev/kmsg', pollMs: 5_000 });
-    expect(built('sources: { kernelLog: { enabled: false } }')).toEqual(['nvidia-smi', 'nvidia-smi-inventory', 'host']);
+    expect(built('sources: { kernelLog: { enabled: false } }')).toEqual([
+      'nvidia-smi',
+      'nvidia-smi-inventory',
+      'host',
+      'stamp-sender',
+    ]);
     expect(built('', { MERIDIAN_COLLECTOR_SOURCES_KERNEL_LOG_ENABLED: 'false' })).not.toContain('kernel-log');
     for (const [yaml, key] of [
       ['sources: { kernelLog: { pollMs: 10 } }', 'sources.kernelLog.pollMs'],

@@ -59,6 +59,7 @@ export const LINK_LABELS = {
   from: label('link', 'region_from'),
   to: label('link', 'region_to'),
   lane: label('link', 'lane'),
+  host: label('link', 'host'),
 } as const;
 
 /** The GPU series drawn on the region, host and GPU pages, in display order. */

@@ -33,6 +33,8 @@ export interface LinkView {
   utilization: number | null;
   route_km: number | null;
   floor: number | null;
+  /** The hosts whose probes the figures come from, comma-separated ('' when none is named). */
+  probed_by: string;
   health: Health;
 }
 
@@ -118,6 +120,7 @@ export function buildFabric(
       utilization: capacity && throughput !== null ? throughput / capacity : null,
       route_km: routeKm,
       floor,
+      probed_by: str(l.probed_by),
       health: linkHealth({ rtt, loss, jitter, floor }),
     };
   });

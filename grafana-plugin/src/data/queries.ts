@@ -117,7 +117,9 @@ export function linkSummarySql(res: Resolution): string {
     `SELECT ${K.id.name} AS link_id, any(${K.from.name}) AS link_from, any(${K.to.name}) AS link_to, ` +
     `${readExpr(LINK.rtt, 'avg', res)} AS rtt, ${readExpr(LINK.rttMin, 'min', res)} AS rtt_min, ` +
     `${readExpr(LINK.jitter, 'avg', res)} AS jitter, ${readExpr(LINK.loss, 'avg', res)} AS loss, ` +
-    `${readExpr(LINK.throughput, 'avg', res)} AS throughput ` +
+    `${readExpr(LINK.throughput, 'avg', res)} AS throughput, ` +
+    // Which hosts measured the pair: its elected STAMP probers (the collector's roster).
+    `arrayStringConcat(arraySort(groupUniqArray(8)(${K.host.name})), ', ') AS probed_by ` +
     `FROM ${table('link', res)} WHERE $__timeFilter(ts) AND ${interRegion} ` +
     `GROUP BY link_id ORDER BY link_id`
   );

@@ -26,6 +26,9 @@ describe('Links page', () => {
     expect(await within(history).findByTestId(testIds.chart('optic_rx_power'))).toBeInTheDocument();
     expect(seenSql.history).toContain("link_id = 'eu-west->us-east'");
     expect(seenSql.history).toContain('/ $__interval_s AS fec_corrected_per_s');
+    // The pair's elected probers are named, and asked for in the summary query.
+    expect(history).toHaveTextContent('Probed from gpu-ew-03, gpu-ew-11.');
+    expect(seenSql.links).toContain("arraySort(groupUniqArray(8)(host)), ', ') AS probed_by");
     // FEC was not collected on this probe path: no empty chart for it.
     expect(within(history).queryByTestId(testIds.chart('fec_corrected'))).toBeNull();
   });

@@ -162,6 +162,7 @@ function LinkHistory({ link, id, time }: { link?: LinkView; id: string; time: Ti
           loss {fmt(link.loss, 'percent', 2)}, utilization {fmt(link.utilization, 'percentunit', 0)}. Regions:{' '}
           <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(link.from)}?${time.query}`}>{link.from}</Link>{' '}
           → <Link to={`${prefixRoute(ROUTES.Regions)}/${encodeURIComponent(link.to)}?${time.query}`}>{link.to}</Link>
+          {link.probed_by ? `. Probed from ${link.probed_by}.` : ''}
         </div>
       ) : (
         <p>No summary for {id} in this range.</p>

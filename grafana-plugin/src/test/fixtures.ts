@@ -134,6 +134,7 @@ export const links: Row[] = [
     jitter: 0.08,
     loss: 0,
     throughput: 21.5e9,
+    probed_by: 'gpu-en-02',
   },
   {
     link_id: 'eu-west->eu-north',
@@ -144,6 +145,7 @@ export const links: Row[] = [
     jitter: 0.09,
     loss: 0.01,
     throughput: 22.1e9,
+    probed_by: '',
   },
   {
     link_id: 'eu-west->us-east',
@@ -154,6 +156,7 @@ export const links: Row[] = [
     jitter: 4.2,
     loss: 1.7,
     throughput: 40e9,
+    probed_by: 'gpu-ew-03, gpu-ew-11',
   },
 ];
 

@@ -214,7 +214,8 @@ async function readLinkRows(store: Store, win: Window) {
   const linkRows = await store.query<Record<string, unknown>>(
     `SELECT region_from, region_to,
             ${read('rtt_avg', 'avg')} AS rtt, ${read('loss_pct', 'avg')} AS loss, ${read('jitter', 'avg')} AS jitter,
-            ${read('throughput', 'avg')} AS tput, toString(max(ts)) AS last
+            ${read('throughput', 'avg')} AS tput, toString(max(ts)) AS last,
+            arraySort(groupUniqArray(8)(host)) AS probers
      FROM ${rollupTable('link', '1m')}
      WHERE ts >= toStartOfMinute(toDateTime64({from:String}, 3, 'UTC')) AND ts <= toDateTime64({to:String}, 3, 'UTC') AND ${srcCond}
        AND region_to != ''
@@ -313,6 +314,7 @@ function buildLinks(rows: LinkRows): LinkObservation[] {
       throughputBps: num(l.tput),
       capacityBps: cap,
       lastSampleTs: linkFreshBy.get(key) ?? tsOf(l.last),
+      probers: Array.isArray(l.probers) ? l.probers.map(String) : [],
     };
   });
 }
