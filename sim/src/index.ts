@@ -16,7 +16,16 @@ export { Fabric } from './fabric.js';
 export type { Region, Link, GpuModel } from './fabric.js';
 export { greatCircleKm, oneWayMs, baseRttMs } from './geo.js';
 export { PROBES_PER_S } from './network.js';
-export { readTrace, traceRegion, traceWorkloads } from './trace.js';
+export {
+  copies,
+  detectLayout,
+  readTrace,
+  traceRegion,
+  traceWorkloads,
+  type TraceLayout,
+  type TracePod,
+  type TracedWorkload,
+} from './trace.js';
 export type { Workload, WorkloadSpec, WorkloadKind, CommClass } from './workloads.js';
 export { InterimPlanner } from './planner.js';
 export type { Planner, PlannedPass } from './planner.js';

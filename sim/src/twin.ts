@@ -86,7 +86,7 @@ export class Twin {
     this.placement = new Placement(s, this.rows);
     this.moves = new Moves(s, this.rows, this.placement);
     this.events = new Events(s, this.rows, this.placement);
-    this.arrivals = new Arrivals(s, rngArrivals, this.rows, this.placement, this.events, opts.tracePath);
+    this.arrivals = new Arrivals(s, rngArrivals, this.rows, this.placement, this.events, opts.tracePath, this.seed);
     this.load = new Load(s, rngPhysics);
 
     this.arrivals.initialFill();
