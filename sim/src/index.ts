@@ -38,3 +38,4 @@ export { bulkInsertSql, bulkRegionInsertSql, bulkSeedAux, bulkSeedPlan, fleetLay
 export type { Fleet, SeedPlan as BulkSeedChunk } from './seed/bulk.js';
 export { sampleValue, valueSql } from './seed/values.js';
 export { parseDurationS, formatDurationS } from './duration.js';
+export { projectObservation, scenarioFromObservation, whatIfEngine, workloadsFromObservation } from './whatif.js';

@@ -15,6 +15,8 @@ import type { TwinState } from './state.js';
 
 export class Arrivals {
   private traced: TracedWorkload[] = [];
+  /** Work given to the twin as already running at t = 0 (TwinOptions.workloads). */
+  private readonly seeded: readonly WorkloadSpec[];
   private traceNext = 0;
   private seq = 0;
 
@@ -24,9 +26,10 @@ export class Arrivals {
     private readonly rows: WorkloadRows,
     private readonly placement: Placement,
     private readonly events: Events,
-    tracePath: string | undefined,
-    seed: number,
+    opts: { tracePath: string | undefined; seed: number; workloads: readonly WorkloadSpec[] },
   ) {
+    const { tracePath, seed } = opts;
+    this.seeded = opts.workloads;
     const trace = s.scenario.workloads.trace;
     if (trace) {
       const path = tracePath ?? resolve(dirname(s.scenario.file), trace.path);
@@ -66,6 +69,7 @@ export class Arrivals {
 
   /** At t=0, fill the fleet to the generator's `initial_fill` with work already part done. */
   initialFill(): void {
+    for (const spec of this.seeded) this.admit(spec);
     // Trace pods alive at the trace offset start at t = 0, so the run opens at the trace's load.
     this.arriveTrace(Number.MIN_VALUE);
     const gen = this.s.scenario.workloads.generator;
