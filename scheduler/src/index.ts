@@ -54,4 +54,5 @@ export type {
 export type { RunningApi, ServerLimits } from './api/server.js';
 export type { DecisionFilter } from './record/decisions-query.js';
 export { createExecutor, createSinks, effectiveConfig } from './act/factory.js';
-export { registerScheduleCommand, summarizePass } from './cli.js';
+export { registerScheduleCommand, summarizePass, type ScheduleCommandDeps } from './cli.js';
+export { parseWhatIf, whatIfOnce } from './api/whatif-cli.js';

@@ -52,6 +52,8 @@ function eventsOf(obs: Observation, event: WhatIfEvent | undefined): object[] {
 
 /** The twin's scenario for an observation (see the module comment). */
 export function scenarioFromObservation(obs: Observation, event?: WhatIfEvent): Scenario {
+  if (!obs.regions.some((r) => r.gpusTotal > 0))
+    throw new Error('what-if: the observation has no region with GPUs (is the store empty?)');
   const regions = obs.regions
     .filter((r) => r.gpusTotal > 0)
     .map((r) => ({
