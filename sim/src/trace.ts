@@ -27,9 +27,16 @@ export { detectLayout, readTrace, type TraceLayout, type TracePod } from './trac
 /** A job that outlives the trace (or the run): it never ends within any run the twin makes. */
 const FOREVER_S = 1e9;
 
-/** A uniform draw in [0, 1) from a string: the twin's seeded per-pod draws (sampling, placement). */
+/**
+ * A uniform draw in [0, 1) from a string: the twin's seeded per-pod draws (sampling, placement).
+ * FNV-1a alone leaves its high bits nearly equal for names that differ in the last digits, so the
+ * hash goes through murmur3's finaliser first.
+ */
 export function hashUniform(key: string): number {
-  return hashString(key) / 2 ** 32;
+  let h = hashString(key);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
 }
 
 /** The region a pod lands in: its name's hash within the fleet's GPU range (see the module comment). */
