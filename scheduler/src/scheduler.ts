@@ -18,13 +18,7 @@ import { steer, type PlacementState } from './act/place.js';
 import { verifyInFlight } from './act/verify.js';
 import type { RunningApi } from './api/server.js';
 import type { ApiToken } from './api/types.js';
-import {
-  bindWhatIf,
-  projectPlanner,
-  type WhatIfEngine,
-  type WhatIfRequest,
-  type WhatIfResult,
-} from './api/whatif.js';
+import { bindWhatIf, projectPlanner, type WhatIfEngine, type WhatIfRequest, type WhatIfResult } from './api/whatif.js';
 import { assess, type Assessment } from './assess/assess.js';
 import { parseConfig, readSecret, type ConfigInput, type SchedulerConfig } from './config.js';
 import { emptyMemory, pruneJobs, type SchedulerMemory } from './memory.js';

@@ -45,7 +45,13 @@ beforeAll(async () => {
       return {
         minutes: input.minutes,
         event: input.event ?? null,
-        planned: moves.map((m) => ({ workloadId: m.workloadId, from: m.from, to: m.to, gpus: m.gpus, reason: m.reason })),
+        planned: moves.map((m) => ({
+          workloadId: m.workloadId,
+          from: m.from,
+          to: m.to,
+          gpus: m.gpus,
+          reason: m.reason,
+        })),
         withPlan: outcome(1),
         doNothing: outcome(2),
         notes: ['stand-in'],
@@ -92,7 +98,10 @@ describe('POST /api/v1/whatif', () => {
   });
 
   it('hands an event to the engine with the scheduler planner', async () => {
-    const r = await post(api.url, OPERATOR, { minutes: 5, event: { type: 'cooling_loss', region: 'a', severity: 0.9 } });
+    const r = await post(api.url, OPERATOR, {
+      minutes: 5,
+      event: { type: 'cooling_loss', region: 'a', severity: 0.9 },
+    });
     expect(r.status).toBe(200);
     expect(((await r.json()) as WhatIfResult).event).toEqual({ type: 'cooling_loss', region: 'a', severity: 0.9 });
   });
@@ -129,7 +138,11 @@ describe('meridian schedule --whatif arguments', () => {
     const { parseMinutes, parseWhatIf } = await import('../src/api/whatif-cli.js');
     expect(parseWhatIf('plan')).toEqual({ usePendingPlan: true });
     expect(parseWhatIf('region_failure:eu-west').event).toEqual({ type: 'region_failure', region: 'eu-west' });
-    expect(parseWhatIf('cooling_loss:eu-south:0.5').event).toEqual({ type: 'cooling_loss', region: 'eu-south', severity: 0.5 });
+    expect(parseWhatIf('cooling_loss:eu-south:0.5').event).toEqual({
+      type: 'cooling_loss',
+      region: 'eu-south',
+      severity: 0.5,
+    });
     expect(parseWhatIf('link_cut:a->b').event).toEqual({ type: 'link_cut', link: 'a->b' });
     expect(parseMinutes(undefined)).toBe(30);
     expect(parseMinutes('45')).toBe(45);

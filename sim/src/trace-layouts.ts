@@ -214,7 +214,11 @@ function mapped(t: Table, m: NonNullable<TraceSpec['columns']>): TracePod[] {
     const end = m.end ? c.num(r, m.end) : m.duration && created !== null ? created + c.num(r, m.duration) : null;
     const k = m.kind ? c.raw(r, m.kind).toLowerCase() : '';
     const kind: WorkloadKind =
-      k === 'inference' || k === 'ls' ? 'inference' : k === 'training' || (k === '' && gpus >= 2) ? 'training' : 'batch';
+      k === 'inference' || k === 'ls'
+        ? 'inference'
+        : k === 'training' || (k === '' && gpus >= 2)
+          ? 'training'
+          : 'batch';
     return {
       name: c.raw(r, m.name),
       numGpu: gpus,

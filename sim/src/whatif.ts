@@ -163,7 +163,13 @@ function outcome(twin: Twin): WhatIfOutcome {
   };
 }
 
-async function play(scenario: Scenario, obs: Observation, specs: WorkloadSpec[], minutes: number, moves: readonly Move[]) {
+async function play(
+  scenario: Scenario,
+  obs: Observation,
+  specs: WorkloadSpec[],
+  minutes: number,
+  moves: readonly Move[],
+) {
   const twin = new Twin(scenario, { seed: 1, startMs: obs.ts, workloads: specs });
   const steps = Math.round((minutes * 60) / twin.tickS);
   const ex = twin.executor();

@@ -80,11 +80,15 @@ describe('trace layouts', () => {
       ['j2', 'inference', 0, 20, 30],
     ]);
     writeFileSync(file, 'job,gpus,submit,end,type,site\nj1,2,10,70,training,mars\n');
-    const again = readTrace(file, { columns: { name: 'job', gpus: 'gpus', arrival: 'submit', end: 'end', region: 'site' } });
+    const again = readTrace(file, {
+      columns: { name: 'job', gpus: 'gpus', arrival: 'submit', end: 'end', region: 'site' },
+    });
     expect(() => traceWorkloads(again.pods, spec(), fabric, 1, 'columns')).toThrow(
       /trace pod "j1": region "mars" is not a region of the scenario \(a, b\)/,
     );
-    expect(() => readTrace(file, { columns: { name: 'job', gpus: 'count' } })).toThrow(/header lacks the column "count"/);
+    expect(() => readTrace(file, { columns: { name: 'job', gpus: 'count' } })).toThrow(
+      /header lacks the column "count"/,
+    );
   });
 
   it('refuses an unknown layout with the columns each layout needs', () => {
@@ -93,9 +97,9 @@ describe('trace layouts', () => {
     expect(() => readTrace(file)).toThrow(
       /unknown layout \(header id,size\); openb needs name,num_gpu,gpu_milli,qos,creation_time,deletion_time; openb-notime needs name,num_gpu,gpu_milli; serving-2025 needs instance_sn,.*pai-2020 \(headerless, set layout: pai-2020\).*workloads\.trace\.columns/,
     );
-    expect(() => parseScenario('name: t\nregions: []\nworkloads:\n  trace: { path: x, layout: parquet }\n', 't.yaml')).toThrow(
-      /workloads\.trace\.layout/,
-    );
+    expect(() =>
+      parseScenario('name: t\nregions: []\nworkloads:\n  trace: { path: x, layout: parquet }\n', 't.yaml'),
+    ).toThrow(/workloads\.trace\.layout/);
   });
 });
 

@@ -51,7 +51,8 @@ function noDominance(gs: QualityCase[][]): TargetLine {
     if (!mine) continue;
     n++;
     for (const o of g)
-      if (BASELINES.includes(o.policy) && dominates(o.result, mine.result)) misses.push(`${caseName(o)} by ${o.policy}`);
+      if (BASELINES.includes(o.policy) && dominates(o.result, mine.result))
+        misses.push(`${caseName(o)} by ${o.policy}`);
   }
   return {
     rule: 'no baseline dominates Meridian in any case',
@@ -115,13 +116,17 @@ function traceFaults(gs: QualityCase[][]): TargetLine {
     const m = r(mine.result);
     const o = r(none.result);
     const cut = o.slo > 0 ? 1 - m.slo / o.slo : 0;
-    seen.push(`${caseName(mine)} SLO ${m.slo} vs ${o.slo} (${(100 * cut).toFixed(0)} % below), queue ${m.queue} vs ${o.queue}`);
+    seen.push(
+      `${caseName(mine)} SLO ${m.slo} vs ${o.slo} (${(100 * cut).toFixed(0)} % below), queue ${m.queue} vs ${o.queue}`,
+    );
     if (!(o.slo > 0 && m.slo <= 0.7 * o.slo) || m.queue > o.queue) misses.push(caseName(mine));
   }
   return {
     rule: 'trace-with-fault: SLO minutes at least 30 % below "none", queueing no worse',
     met: seen.length > 0 && misses.length === 0,
-    detail: seen.length ? `${seen.join('; ')}${misses.length ? `; missed in ${misses.join(', ')}` : ''}` : 'no trace-with-fault case ran',
+    detail: seen.length
+      ? `${seen.join('; ')}${misses.length ? `; missed in ${misses.join(', ')}` : ''}`
+      : 'no trace-with-fault case ran',
   };
 }
 

@@ -7,7 +7,14 @@
 import type { Store } from '@meridian/store';
 import type { SchedulerConfig } from '../config.js';
 import { readObservation } from '../observe/reader.js';
-import { checkWhatIf, projectPlanner, WhatIfError, type WhatIfEngine, type WhatIfEvent, type WhatIfResult } from './whatif.js';
+import {
+  checkWhatIf,
+  projectPlanner,
+  WhatIfError,
+  type WhatIfEngine,
+  type WhatIfEvent,
+  type WhatIfResult,
+} from './whatif.js';
 
 /** Parses --whatif; an error names the flag and the forms it takes. */
 export function parseWhatIf(text: string): { event?: WhatIfEvent; usePendingPlan: boolean } {
@@ -15,7 +22,8 @@ export function parseWhatIf(text: string): { event?: WhatIfEvent; usePendingPlan
   if (text === 'plan') return { usePendingPlan: true };
   const [type, target, extra] = text.split(':');
   if (!target) throw new WhatIfError(`--whatif: "${text}" is not one of ${forms}`);
-  if (type === 'region_failure' && extra === undefined) return { event: { type, region: target }, usePendingPlan: false };
+  if (type === 'region_failure' && extra === undefined)
+    return { event: { type, region: target }, usePendingPlan: false };
   if (type === 'link_cut' && extra === undefined) return { event: { type, link: target }, usePendingPlan: false };
   if (type === 'cooling_loss') {
     const severity = extra === undefined ? undefined : Number(extra);
@@ -32,7 +40,8 @@ export function parseWhatIf(text: string): { event?: WhatIfEvent; usePendingPlan
 /** --minutes: 1–240. */
 export function parseMinutes(text: string | undefined): number {
   const m = Number(text ?? '30');
-  if (!Number.isInteger(m) || m < 1 || m > 240) throw new WhatIfError(`--minutes: "${text}" is not a whole number from 1 to 240`);
+  if (!Number.isInteger(m) || m < 1 || m > 240)
+    throw new WhatIfError(`--minutes: "${text}" is not a whole number from 1 to 240`);
   return m;
 }
 

@@ -7,7 +7,13 @@ import { http, HttpResponse, PROXY, server } from '../../test/server';
 import { whatIfBody, whatIfTestIds } from './WhatIfPanel';
 
 const URL = '/a/meridian-fabric-app/scheduler';
-const outcome = (slo: number, moves: number) => ({ sloMinutes: slo, queueSeconds: 0, queued: 0, moves, bytesMoved: 2 ** 31 });
+const outcome = (slo: number, moves: number) => ({
+  sloMinutes: slo,
+  queueSeconds: 0,
+  queued: 0,
+  moves,
+  bytesMoved: 2 ** 31,
+});
 
 describe('What-if beside approve', () => {
   it('is not offered to a viewer', async () => {

@@ -38,7 +38,8 @@ export const whatIfTestIds = {
 
 /** The request body for a choice; null with the reason when the choice is incomplete. */
 export function whatIfBody(kind: Kind, target: string, minutes: number): { body: object } | { error: string } {
-  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 240) return { error: 'Minutes: a whole number from 1 to 240' };
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 240)
+    return { error: 'Minutes: a whole number from 1 to 240' };
   if (kind === 'plan') return { body: { minutes, usePendingPlan: true } };
   const t = target.trim();
   if (!t) return { error: kind === 'link_cut' ? 'Link: write it as from->to' : 'Region: name the region' };
@@ -141,12 +142,7 @@ export function WhatIfPanel({ busy }: { busy: boolean }) {
           </Field>
         )}
         <Field label="Minutes">
-          <Input
-            type="number"
-            value={minutes}
-            width={10}
-            onChange={(e) => setMinutes(Number(e.currentTarget.value))}
-          />
+          <Input type="number" value={minutes} width={10} onChange={(e) => setMinutes(Number(e.currentTarget.value))} />
         </Field>
         <Button
           data-testid={whatIfTestIds.run}
