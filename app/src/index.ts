@@ -9,3 +9,5 @@ export type { RealSummary } from './up-real.js';
 export type { UpOptions, UpIO } from './up-types.js';
 export { seedStore } from './seed.js';
 export type { SeedOptions, SeedResult } from './seed.js';
+// The twin's what-if engine, for the `meridian` command to inject into `schedule --whatif`.
+export { whatIfEngine } from '@meridian/sim';

@@ -7,7 +7,15 @@
 import { createLogUpdate } from 'log-update';
 import { createPipeline, createStoreSink, type Pipeline, type SpooledStoreSink } from '@meridian/collector';
 import { createScheduler, type RunningApi, type Scheduler } from '@meridian/scheduler';
-import { formatDurationS, loadScenario, scenarioLabel, Twin, TwinRunner, type Scenario } from '@meridian/sim';
+import {
+  formatDurationS,
+  loadScenario,
+  scenarioLabel,
+  Twin,
+  TwinRunner,
+  whatIfEngine,
+  type Scenario,
+} from '@meridian/sim';
 import { openStore, StoreLockedError, type SampleRow, type Store } from '@meridian/store';
 import { startStatusApi, type StatusApi } from './status-api.js';
 import { linkStatus, regionStatus, renderStatus, renderStatusLine, type StatusSnapshot } from './status.js';
@@ -105,6 +113,8 @@ async function wire(opts: UpOptions, io: UpIO, log: (line: string) => void): Pro
       clock: () => twin.nowMs,
       config: UP_SCHEDULER_CONFIG,
       log: (line) => alerts.push(`scheduler: ${line}`),
+      // POST /api/v1/whatif: the twin's engine, injected (the scheduler never imports the twin).
+      whatIf: whatIfEngine,
     });
     const runner = new TwinRunner(twin, pipeline, {
       externalPass: async () => {

@@ -4,7 +4,8 @@
  * of merely copying the pass's inputs once). Also the heuristic's gap to the LP relaxation bound.
  * Targets (issue 5): ≤ 50 ms for 10k GPUs / 2k workloads / 8 regions; ≤ 1 s for 100k GPUs.
  *
- *   npm run bench:scheduler [-- --runs 9] [-- --quality [--seeds 5] [--per-seed] [--minutes 90] [--scenarios a,b] [--start ISO]]
+ *   npm run bench:scheduler [-- --runs 9] [-- --quality [--seeds 5] [--per-seed] [--minutes 90] [--scenarios a,b] [--start ISO]
+ *                                          [--trace [--quick]] [--target]]
  * The fabrics are synthetic (see scheduler-fabric.ts); --quality runs the twin comparison in
  * scheduler-quality.ts.
  */
@@ -39,6 +40,12 @@ const { values: args } = parseArgs({
     'per-seed': { type: 'boolean', default: false },
     // --quality-only skips the latency and gap tables (the quality tables do not depend on them).
     'quality-only': { type: 'boolean', default: false },
+    // --trace: add the trace-with-fault scenarios (default and large fabric) and check the target.
+    trace: { type: 'boolean', default: false },
+    // --quick (with --trace): the trace cases in about 10 minutes on 2 cores.
+    quick: { type: 'boolean', default: false },
+    // --target: print the target check (issue 18) for whatever ran.
+    target: { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(args.runs);
@@ -166,5 +173,8 @@ if (args.quality || args['quality-only']) {
     ...(startMs !== undefined ? { startMs } : {}),
     ...(args.scenarios ? { scenarios: args.scenarios.split(',') } : {}),
     ...(args.policies ? { policies: parsePolicies(args.policies) } : {}),
+    trace: args.trace,
+    quick: args.quick,
+    target: args.target,
   });
 }

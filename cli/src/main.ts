@@ -24,7 +24,11 @@ const WORKSPACES: Record<string, { commands: string[]; load: () => Promise<Regis
   },
   scheduler: {
     commands: ['schedule'],
-    load: async () => [(await import('@meridian/scheduler')).registerScheduleCommand],
+    load: async () => {
+      const { registerScheduleCommand } = await import('@meridian/scheduler');
+      // --whatif needs the twin: injected here (the scheduler never imports it), loaded only then.
+      return [(p) => registerScheduleCommand(p, { whatIf: async () => (await import('@meridian/app')).whatIfEngine })];
+    },
   },
   app: {
     commands: ['up'],

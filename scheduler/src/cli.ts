@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfigFile, parseConfig, type SchedulerConfig } from './config.js';
 import { createExecutor, createSinks, effectiveConfig } from './act/factory.js';
 import { createScheduler, type PassReport } from './scheduler.js';
+import type { WhatIfEngine } from './api/whatif.js';
 import { startTracingSdk } from '@meridian/runtime';
 
 interface ScheduleFlags {
@@ -16,6 +17,13 @@ interface ScheduleFlags {
   fresh?: boolean;
   port?: string;
   api?: boolean;
+  whatif?: string;
+  minutes?: string;
+}
+
+/** What the `meridian` command injects: the twin's what-if engine, loaded only when asked for. */
+export interface ScheduleCommandDeps {
+  readonly whatIf?: () => Promise<WhatIfEngine>;
 }
 
 /** One line per pass for the log: what moved, what was held and why. */
@@ -29,7 +37,7 @@ export function summarizePass(r: PassReport): string {
   return `${new Date(r.ts).toISOString()} ${r.passId}${r.paused ? ' [paused]' : ''}: ${moves.length} move(s)${moves.length ? ` [${moves.join('; ')}]` : ''}${heldText ? `; held: ${heldText}` : ''}; solver ${r.plan?.solver.method ?? '-'}; ${r.durationMs.toFixed(1)} ms`;
 }
 
-export function registerScheduleCommand(program: Command): void {
+export function registerScheduleCommand(program: Command, deps: ScheduleCommandDeps = {}): void {
   program
     .command('schedule')
     .description('run the feedback rebalancer and its HTTP API')
@@ -40,6 +48,11 @@ export function registerScheduleCommand(program: Command): void {
     .option('--no-api', 'do not start the HTTP API')
     .option('--once', 'run one pass, print its decisions as JSON lines, and exit')
     .option('--fresh', 'with --once: consider every unpinned workload (manual rebalance)')
+    .option(
+      '--whatif <what>',
+      'project on the twin and exit: plan, cooling_loss:<region>[:<severity>], region_failure:<region>, link_cut:<from>-><to>',
+    )
+    .option('--minutes <n>', 'with --whatif: minutes to play forward (1–240, default 30)')
     .action(async (flags: ScheduleFlags, cmd: Command) => {
       let cfg: SchedulerConfig;
       try {
@@ -73,6 +86,24 @@ export function registerScheduleCommand(program: Command): void {
       const tracing = await startTracingSdk('meridian-scheduler');
       try {
         await store.migrate();
+        if (flags.whatif !== undefined) {
+          const { parseMinutes, whatIfOnce } = await import('./api/whatif-cli.js');
+          const { WhatIfError } = await import('./api/whatif.js');
+          if (!deps.whatIf) cmd.error('--whatif: this build has no what-if engine (the twin)', { exitCode: 2 });
+          try {
+            const engine = await deps.whatIf();
+            const r = await whatIfOnce(store, cfg, engine, {
+              what: flags.whatif,
+              minutes: parseMinutes(flags.minutes),
+              now: Date.now(),
+            });
+            console.log(JSON.stringify(r, null, 2));
+          } catch (err) {
+            if (err instanceof WhatIfError) cmd.error(`meridian schedule: ${err.message}`, { exitCode: 2 });
+            throw err;
+          }
+          return;
+        }
         const s = await createScheduler({
           config: cfg,
           store,

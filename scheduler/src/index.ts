@@ -42,7 +42,17 @@ export type { Sink, PassRecord, DecisionRecord } from './record/sinks.js';
 export type { PostableAlert, AlertLabels } from './record/alerts.js';
 export { SchedulerMetrics } from './metrics.js';
 export type { ApiToken, ApiBackend, Role } from './api/types.js';
+export { projectPlanner, WhatIfError } from './api/whatif.js';
+export type {
+  WhatIfEngine,
+  WhatIfEvent,
+  WhatIfInput,
+  WhatIfOutcome,
+  WhatIfRequest,
+  WhatIfResult,
+} from './api/whatif.js';
 export type { RunningApi, ServerLimits } from './api/server.js';
 export type { DecisionFilter } from './record/decisions-query.js';
 export { createExecutor, createSinks, effectiveConfig } from './act/factory.js';
-export { registerScheduleCommand, summarizePass } from './cli.js';
+export { registerScheduleCommand, summarizePass, type ScheduleCommandDeps } from './cli.js';
+export { parseWhatIf, whatIfOnce } from './api/whatif-cli.js';

@@ -18,6 +18,7 @@ import { steer, type PlacementState } from './act/place.js';
 import { verifyInFlight } from './act/verify.js';
 import type { RunningApi } from './api/server.js';
 import type { ApiToken } from './api/types.js';
+import { bindWhatIf, projectPlanner, type WhatIfEngine, type WhatIfRequest, type WhatIfResult } from './api/whatif.js';
 import { assess, type Assessment } from './assess/assess.js';
 import { parseConfig, readSecret, type ConfigInput, type SchedulerConfig } from './config.js';
 import { emptyMemory, pruneJobs, type SchedulerMemory } from './memory.js';
@@ -50,6 +51,8 @@ export interface SchedulerOptions {
   readonly log?: (line: string) => void;
   /** Called after every completed pass (the CLI's log line, the all-in-one's status view). */
   readonly onPass?: (report: PassReport) => void;
+  /** A what-if engine (the twin's, injected by `meridian up` or the CLI: see api/whatif.ts). */
+  readonly whatIf?: WhatIfEngine;
 }
 
 export interface PassReport {
@@ -110,6 +113,9 @@ export class Scheduler {
   private readonly apis: RunningApi[] = [];
   private placementNow: PlacementState | null = null;
 
+  /** POST /api/v1/whatif: present only when an engine was injected (SchedulerOptions.whatIf). */
+  readonly whatIf?: (req: WhatIfRequest) => Promise<WhatIfResult>;
+
   constructor(
     private readonly opts: SchedulerOptions,
     highs: Highs | undefined,
@@ -119,6 +125,12 @@ export class Scheduler {
     this.executor = opts.executor ?? new DryRunExecutor();
     this.clock = opts.clock ?? Date.now;
     this.log = opts.log ?? (() => {});
+    if (opts.whatIf)
+      this.whatIf = bindWhatIf(opts.whatIf, {
+        observation: () => this.observe(this.clock()),
+        pendingMoves: () => this.approvals?.pending?.plan.moves.map((m) => m.move) ?? [],
+        planner: projectPlanner(this.config, highs ? { highs } : {}),
+      });
     const sinks = [...(opts.store ? [new StoreSink(opts.store)] : []), ...(opts.sinks ?? [])];
     const { intervalSeconds, record } = this.config;
     this.trail = new Trail(sinks, intervalSeconds * 1000, record.alertmanager?.generatorURL, this.metrics, this.log);

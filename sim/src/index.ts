@@ -16,7 +16,16 @@ export { Fabric } from './fabric.js';
 export type { Region, Link, GpuModel } from './fabric.js';
 export { greatCircleKm, oneWayMs, baseRttMs } from './geo.js';
 export { PROBES_PER_S } from './network.js';
-export { readTrace, traceRegion, traceWorkloads } from './trace.js';
+export {
+  copies,
+  detectLayout,
+  readTrace,
+  traceRegion,
+  traceWorkloads,
+  type TraceLayout,
+  type TracePod,
+  type TracedWorkload,
+} from './trace.js';
 export type { Workload, WorkloadSpec, WorkloadKind, CommClass } from './workloads.js';
 export { InterimPlanner } from './planner.js';
 export type { Planner, PlannedPass } from './planner.js';
@@ -29,3 +38,4 @@ export { bulkInsertSql, bulkRegionInsertSql, bulkSeedAux, bulkSeedPlan, fleetLay
 export type { Fleet, SeedPlan as BulkSeedChunk } from './seed/bulk.js';
 export { sampleValue, valueSql } from './seed/values.js';
 export { parseDurationS, formatDurationS } from './duration.js';
+export { projectObservation, scenarioFromObservation, whatIfEngine, workloadsFromObservation } from './whatif.js';

@@ -113,14 +113,47 @@ const generator = z
   })
   .strict();
 
+/** A CSV of any layout, read through named columns (see sim/src/trace-layouts.ts). */
+const traceColumns = z
+  .object({
+    name: z.string().min(1),
+    gpus: z.string().min(1),
+    /** Submission time, seconds; absent: file order at `rate_per_hour`. */
+    arrival: z.string().min(1).optional(),
+    /** End time, seconds (or `duration`, seconds). Absent both: `duration` below. */
+    end: z.string().min(1).optional(),
+    duration: z.string().min(1).optional(),
+    /** A column whose value "inference" / "LS" makes a service, "training" a gang, else batch. */
+    kind: z.string().min(1).optional(),
+    /** A column naming the region a pod was submitted to (a region of the scenario). */
+    region: z.string().min(1).optional(),
+  })
+  .strict();
+
 const trace = z
   .object({
-    /** CSV in the Alibaba openb pod-list layout; relative paths resolve from the scenario file. */
+    /** CSV in one of the layouts of sim/src/trace-layouts.ts; relative paths resolve from the scenario file. */
     path: z.string().min(1),
-    /** Trace seconds per simulated second: 1000 replays the 149-day trace in about 3.6 hours. */
-    time_scale: z.number().positive().default(1000),
-    /** Trace time that maps to simulated t=0. */
+    /** The layout; absent: told from the header (the PAI 2020 tables have none: name them). */
+    layout: z.enum(['openb', 'openb-notime', 'pai-2020', 'serving-2025', 'columns']).optional(),
+    /** For layout `columns`: which column holds what. */
+    columns: traceColumns.optional(),
+    /**
+     * Trace seconds per simulated second between submissions. Jobs keep their real durations, so
+     * this multiplies the load (see sim/README.md, "Fitting a trace to a fabric").
+     */
+    time_scale: z.number().positive().default(1),
+    /** Trace time that maps to simulated t=0; pods alive then start at t=0, part done. */
     offset: duration.default(0),
+    /**
+     * Pods replayed per trace pod, seeded by the twin's seed: 0.25 keeps a quarter, 3 replays three
+     * copies of each (`<name>~1`, `<name>~2`), each on its own hashed region.
+     */
+    sample: z.number().positive().max(1000).default(1),
+    /** Layouts without time columns: submissions per hour, in file order. */
+    rate_per_hour: z.number().positive().optional(),
+    /** Layouts without an end column: each pod's duration, seeded within [min, max]. */
+    duration: range(duration).optional(),
     limit: z.number().int().positive().optional(),
   })
   .strict();

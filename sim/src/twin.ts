@@ -12,7 +12,7 @@
 import type { TableRows } from '@meridian/store';
 import type { Executor, Move, MoveOutcome } from '@meridian/scheduler';
 import { Fabric } from './fabric.js';
-import type { Workload } from './workloads.js';
+import type { Workload, WorkloadSpec } from './workloads.js';
 import { Routes } from './network.js';
 import { Rng } from './rng.js';
 import { loadScenario, type Scenario } from './scenario.js';
@@ -40,6 +40,8 @@ export interface TwinOptions {
   readonly startMs?: number;
   /** Replaces the scenario's trace path (tests point it at a small file). */
   readonly tracePath?: string;
+  /** Work already running at t = 0, each in its region (the what-if seeds the observed workloads). */
+  readonly workloads?: readonly WorkloadSpec[];
 }
 
 export class Twin {
@@ -86,7 +88,11 @@ export class Twin {
     this.placement = new Placement(s, this.rows);
     this.moves = new Moves(s, this.rows, this.placement);
     this.events = new Events(s, this.rows, this.placement);
-    this.arrivals = new Arrivals(s, rngArrivals, this.rows, this.placement, this.events, opts.tracePath);
+    this.arrivals = new Arrivals(s, rngArrivals, this.rows, this.placement, this.events, {
+      tracePath: opts.tracePath,
+      seed: this.seed,
+      workloads: opts.workloads ?? [],
+    });
     this.load = new Load(s, rngPhysics);
 
     this.arrivals.initialFill();

@@ -9,6 +9,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { digestsOf, guards } from './auth.js';
 import { controlRoutes, readRoutes } from './routes.js';
+import { whatIfRoute } from './whatif.js';
 import type { ApiBackend, ApiToken } from './types.js';
 
 export { authenticate } from './auth.js';
@@ -79,6 +80,7 @@ export async function buildApi(
   const g = guards(digestsOf(tokens));
   readRoutes(app, backend, g);
   controlRoutes(app, backend, g);
+  whatIfRoute(app, backend, g);
   await app.ready();
   return app;
 }

@@ -5,6 +5,7 @@ import type { Observation } from '../observe/observation.js';
 import type { Plan } from '../plan/types.js';
 import type { DecisionFilter } from '../record/decisions-query.js';
 import type { DecisionRecord } from '../record/sinks.js';
+import type { WhatIfRequest, WhatIfResult } from './whatif.js';
 
 export type Role = 'viewer' | 'operator';
 
@@ -49,4 +50,6 @@ export interface ApiBackend {
   pause(by: string): void;
   resume(by: string): void;
   readonly metrics: { readonly registry: Registry };
+  /** POST /api/v1/whatif; absent when no what-if engine was injected (the route answers 501). */
+  readonly whatIf?: (req: WhatIfRequest) => Promise<WhatIfResult>;
 }

@@ -27,6 +27,21 @@ function coupledRegions(ctx: Context, w: WorkloadObservation): string[] {
   return out;
 }
 
+/**
+ * Share of the per-move overhead a serving rescue pays: an inference replica leaving a region that
+ * throttles. Such a move is make-before-break (the source serves until the target is up), so it
+ * neither stops service nor loses work if it fails; what is left of the overhead (rescheduling,
+ * image pull, cache warm-up) is about a twelfth of a gang's. Without it a one-GPU service, the bulk
+ * of the Alibaba traces' LS pods, could never pay a move however late its answers (issue 18).
+ */
+export const SERVING_RESCUE_OVERHEAD_SHARE = 1 / 12;
+
+/** The fixed GPU-seconds a move of one unit of w out of src costs (config migration.overheadGpuSeconds). */
+export function moveOverhead(w: WorkloadObservation, src: RegionAssessment, cfg: SchedulerConfig): number {
+  const o = cfg.migration.overheadGpuSeconds;
+  return w.commClass === 'inference' && src.throttleHot ? o * SERVING_RESCUE_OVERHEAD_SHARE : o;
+}
+
 /** GPU-seconds one GPU of w is worth in region r over the horizon. */
 export function valuePerGpu(
   ctx: Context,
@@ -145,7 +160,7 @@ export function destinations(
     out.push({
       region: r.region,
       valuePerGpu: valuePerGpu(ctx, w, r, partners),
-      costPerUnit: unitGpus * (transfer + restart + lost) + cfg.migration.overheadGpuSeconds,
+      costPerUnit: unitGpus * (transfer + restart + lost) + moveOverhead(w, src, cfg),
       transferSeconds: transfer,
       restartSeconds: restart,
       lostWorkSeconds: lost,

@@ -6,7 +6,7 @@
 import { resolve, dirname } from 'node:path';
 import type { Rng } from '../rng.js';
 import type { GeneratorSpec } from '../scenario.js';
-import { readTrace, traceWorkloads } from '../trace.js';
+import { readTrace, traceWorkloads, type TracedWorkload } from '../trace.js';
 import type { Workload, WorkloadKind, WorkloadSpec } from '../workloads.js';
 import type { Events } from './events.js';
 import type { Placement } from './placement.js';
@@ -14,7 +14,9 @@ import type { WorkloadRows } from './rows.js';
 import type { TwinState } from './state.js';
 
 export class Arrivals {
-  private traced: WorkloadSpec[] = [];
+  private traced: TracedWorkload[] = [];
+  /** Work given to the twin as already running at t = 0 (TwinOptions.workloads). */
+  private readonly seeded: readonly WorkloadSpec[];
   private traceNext = 0;
   private seq = 0;
 
@@ -24,24 +26,27 @@ export class Arrivals {
     private readonly rows: WorkloadRows,
     private readonly placement: Placement,
     private readonly events: Events,
-    tracePath: string | undefined,
+    opts: { tracePath: string | undefined; seed: number; workloads: readonly WorkloadSpec[] },
   ) {
+    const { tracePath, seed } = opts;
+    this.seeded = opts.workloads;
     const trace = s.scenario.workloads.trace;
     if (trace) {
       const path = tracePath ?? resolve(dirname(s.scenario.file), trace.path);
+      const { layout, pods } = readTrace(path, trace);
       this.traced = traceWorkloads(
-        readTrace(path),
+        pods,
         trace,
-        s.fabric.regions.map((r) => r.gpuCount),
+        { names: s.fabric.regions.map((r) => r.name), gpuCounts: s.fabric.regions.map((r) => r.gpuCount) },
+        seed,
+        layout,
       );
     }
   }
 
   /** Admit the trace pods and generated work that arrive in [t0, t1). */
   arrive(t0: number, t1: number): void {
-    while (this.traceNext < this.traced.length && (this.traced[this.traceNext] as WorkloadSpec).arrivalS < t1) {
-      this.admit(this.traced[this.traceNext++] as WorkloadSpec);
-    }
+    this.arriveTrace(t1);
     const gen = this.s.scenario.workloads.generator;
     if (!gen) return;
     for (const kind of ['training', 'inference', 'batch'] as const) {
@@ -53,8 +58,20 @@ export class Arrivals {
     }
   }
 
+  /** Admit the trace pods that arrive before t1. */
+  private arriveTrace(t1: number): void {
+    while (this.traceNext < this.traced.length && (this.traced[this.traceNext] as TracedWorkload).spec.arrivalS < t1) {
+      const { spec, draw } = this.traced[this.traceNext++] as TracedWorkload;
+      // Submitted where the trace says; placed by the admission weights where the scheduler set them.
+      this.admit({ ...spec, region: this.placement.traceRegion(spec.region, draw) });
+    }
+  }
+
   /** At t=0, fill the fleet to the generator's `initial_fill` with work already part done. */
   initialFill(): void {
+    for (const spec of this.seeded) this.admit(spec);
+    // Trace pods alive at the trace offset start at t = 0, so the run opens at the trace's load.
+    this.arriveTrace(Number.MIN_VALUE);
     const gen = this.s.scenario.workloads.generator;
     if (!gen) return;
     const s = this.s;

@@ -45,12 +45,26 @@ export class Placement {
 
   /** Regions receive work in proportion to their GPUs, or to the admission weights where set. */
   pickRegion(rng: Rng): number {
+    return this.weighted(rng.next());
+  }
+
+  /**
+   * Where a trace pod goes: the region it was submitted to, or, while admission weights are set, the
+   * region its own draw picks from them (as generated work is placed), so steering reaches replayed
+   * work too and the "none" baseline keeps the trace's regions.
+   */
+  traceRegion(submitted: number, draw: number): number {
+    return this.admission ? this.weighted(draw) : submitted;
+  }
+
+  /** The region `u` in [0, 1) falls in, regions weighted by GPUs or by the admission weights. */
+  private weighted(u: number): number {
     const admission = this.admission;
     const weight = (i: number, gpus: number) => (admission ? (admission[i] as number) : gpus);
     const regions = this.s.fabric.regions;
     let sum = 0;
     for (const r of regions) sum += weight(r.index, r.gpuCount);
-    let x = rng.next() * sum;
+    let x = u * sum;
     let last = 0;
     for (const r of regions) {
       const v = weight(r.index, r.gpuCount);

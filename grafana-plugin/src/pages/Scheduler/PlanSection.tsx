@@ -6,8 +6,9 @@ import { schedulerApi, type PlanResponse } from '../../data/schedulerApi';
 import type { AsyncState } from '../../data/useAsync';
 import { PlanView } from './PlanView';
 import type { SchedulerAction } from './useSchedulerAction';
+import { WhatIfPanel } from './WhatIfPanel';
 
-/** The "Current plan" section: the latest plan, or why there is none. */
+/** The "Current plan" section: the latest plan, or why there is none, and (operators) the what-if. */
 export function PlanSection({
   plan,
   query,
@@ -43,6 +44,8 @@ export function PlanSection({
             onReject={(id) => act('Reject plan', () => schedulerApi.reject(id))}
           />
         ))}
+      {/* Beside approve: the plan's projected effect, or a hypothetical event's, before anything moves. */}
+      {canWrite && <WhatIfPanel busy={busy} />}
     </Section>
   );
 }

@@ -1,0 +1,154 @@
+/**
+ * The scheduler's quality target (issue 18, the Pareto reading of "better on every metric"), checked
+ * over the cases (scenario × seed) of one run, at the printed precision:
+ *   1. no baseline dominates Meridian in any case;
+ *   2. Meridian makes zero flaps;
+ *   3. Meridian makes fewer migrations than LowNodeUtilization with cooldown (summed over the cases);
+ *   4. Meridian's SLO minutes and p99 JCT are best or tied-best in at least 90 % of the cases;
+ *   5. on the trace-with-fault scenarios, Meridian's SLO minutes are at least 30 % below "none"'s
+ *      and its queueing is no worse.
+ * Each line says met or missed with the figures, so a miss is reported, not hidden.
+ */
+import { dominates, wins } from './compare.js';
+import { BASELINES } from './policies.js';
+import { type Result } from './run-policy.js';
+import { type QualityCase } from './runs.js';
+
+/** The scenarios that replay the trace with a fault (sim/scenarios/trace*-{cooling-loss,…}.yaml). */
+export const TRACE_FAULT_SCENARIOS = [
+  'trace-cooling-loss',
+  'trace-link-degradation',
+  'trace-region-failure',
+  'trace-large-cooling-loss',
+  'trace-large-link-degradation',
+  'trace-large-region-failure',
+];
+
+export interface TargetLine {
+  readonly rule: string;
+  readonly met: boolean;
+  readonly detail: string;
+}
+
+const at = (v: number, digits: number) => Number(v.toFixed(digits));
+
+function groups(cases: readonly QualityCase[]): QualityCase[][] {
+  const out = new Map<string, QualityCase[]>();
+  for (const c of cases) {
+    const key = `${c.scenario}\u0000${c.seed}`;
+    out.set(key, [...(out.get(key) ?? []), c]);
+  }
+  return [...out.values()];
+}
+
+const caseName = (c: QualityCase) => `${c.scenario}/${c.seed}`;
+
+function noDominance(gs: QualityCase[][]): TargetLine {
+  const misses: string[] = [];
+  let n = 0;
+  for (const g of gs) {
+    const mine = g.find((c) => c.policy === 'meridian');
+    if (!mine) continue;
+    n++;
+    for (const o of g)
+      if (BASELINES.includes(o.policy) && dominates(o.result, mine.result))
+        misses.push(`${caseName(o)} by ${o.policy}`);
+  }
+  return {
+    rule: 'no baseline dominates Meridian in any case',
+    met: misses.length === 0,
+    detail: misses.length ? `dominated in ${misses.join(', ')}` : `${n} cases`,
+  };
+}
+
+function zeroFlaps(gs: QualityCase[][]): TargetLine {
+  const flaps = gs.flatMap((g) => g.filter((c) => c.policy === 'meridian' && c.result.flaps > 0));
+  return {
+    rule: 'zero flaps',
+    met: flaps.length === 0,
+    detail: flaps.length ? flaps.map((c) => `${caseName(c)}: ${c.result.flaps}`).join(', ') : 'none',
+  };
+}
+
+function fewerMoves(gs: QualityCase[][]): TargetLine {
+  let mine = 0;
+  let lnu = 0;
+  let n = 0;
+  for (const g of gs) {
+    const m = g.find((c) => c.policy === 'meridian');
+    const l = g.find((c) => c.policy === 'lnu+cooldown');
+    if (!m || !l) continue;
+    mine += m.result.moves;
+    lnu += l.result.moves;
+    n++;
+  }
+  return {
+    rule: 'fewer migrations than LowNodeUtilization with cooldown',
+    met: n > 0 && mine < lnu,
+    detail: n ? `${mine} against ${lnu} over ${n} cases` : 'no case ran both',
+  };
+}
+
+function bestOrTied(cases: readonly QualityCase[], label: string): TargetLine {
+  let w = 0;
+  let n = 0;
+  for (const row of wins([...cases]).values()) {
+    const x = row.get(label);
+    if (!x) continue;
+    w += x.wins;
+    n += x.cases;
+  }
+  return {
+    rule: `${label} best or tied in at least 90 % of cases`,
+    met: n > 0 && w >= 0.9 * n,
+    detail: `${w} of ${n}${n ? ` (${((100 * w) / n).toFixed(0)} %)` : ''}`,
+  };
+}
+
+function traceFaults(gs: QualityCase[][]): TargetLine {
+  const misses: string[] = [];
+  const seen: string[] = [];
+  for (const g of gs) {
+    const mine = g.find((c) => c.policy === 'meridian');
+    const none = g.find((c) => c.policy === 'none');
+    if (!mine || !none || !TRACE_FAULT_SCENARIOS.includes(mine.scenario)) continue;
+    const r = (x: Result) => ({ slo: at(x.sloMin, 1), queue: at(x.queue, 1) });
+    const m = r(mine.result);
+    const o = r(none.result);
+    const cut = o.slo > 0 ? 1 - m.slo / o.slo : 0;
+    seen.push(
+      `${caseName(mine)} SLO ${m.slo} vs ${o.slo} (${(100 * cut).toFixed(0)} % below), queue ${m.queue} vs ${o.queue}`,
+    );
+    if (!(o.slo > 0 && m.slo <= 0.7 * o.slo) || m.queue > o.queue) misses.push(caseName(mine));
+  }
+  return {
+    rule: 'trace-with-fault: SLO minutes at least 30 % below "none", queueing no worse',
+    met: seen.length > 0 && misses.length === 0,
+    detail: seen.length
+      ? `${seen.join('; ')}${misses.length ? `; missed in ${misses.join(', ')}` : ''}`
+      : 'no trace-with-fault case ran',
+  };
+}
+
+export function targetCheck(cases: readonly QualityCase[]): TargetLine[] {
+  const gs = groups(cases);
+  return [
+    noDominance(gs),
+    zeroFlaps(gs),
+    fewerMoves(gs),
+    bestOrTied(cases, 'SLO min'),
+    bestOrTied(cases, 'p99 JCT'),
+    traceFaults(gs),
+  ];
+}
+
+export function targetTable(cases: readonly QualityCase[]): string[] {
+  return [
+    '',
+    'Target (issue 18), over the cases above at the printed precision:',
+    '',
+    '| rule | met | figures |',
+    '| --- | --- | --- |',
+    ...targetCheck(cases).map((l) => `| ${l.rule} | ${l.met ? 'met' : '**missed**'} | ${l.detail} |`),
+  ];
+}
