@@ -26,6 +26,13 @@ const WORKSPACES: Record<string, { commands: string[]; load: () => Promise<Regis
     commands: ['schedule'],
     load: async () => [(await import('@meridian/scheduler')).registerScheduleCommand],
   },
+  fabric: {
+    commands: ['observe', 'topology'],
+    load: async () => {
+      const m = await import('@meridian/fabric');
+      return [m.registerObserveCommand, m.registerTopologyCommand];
+    },
+  },
   app: {
     commands: ['up'],
     load: async () => [(await import('@meridian/app')).registerUpCommand],
