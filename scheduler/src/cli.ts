@@ -38,7 +38,7 @@ async function startObserver(
 ): Promise<{ stop(): Promise<void> } | undefined> {
   if (!cfg.observer) return undefined;
   const { WorkloadObserver } = await import('@meridian/fabric');
-  const observer = new WorkloadObserver({
+  const observer = await WorkloadObserver.create({
     config: cfg.observer,
     store,
     log: (l) => console.error(`meridian schedule: observer: ${l}`),

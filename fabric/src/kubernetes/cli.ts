@@ -62,7 +62,7 @@ export function registerObserveCommand(program: Command): void {
       try {
         await store.migrate();
         const log = (l: string) => console.error(`meridian observe: ${l}`);
-        const observer = new WorkloadObserver({ config: cfg.observer, store, log });
+        const observer = await WorkloadObserver.create({ config: cfg.observer, store, log });
         observer.start();
         log(`${store.description}; ${cfg.observer.clusters.length} cluster(s)${cfg.observer.karmada ? ' + Karmada' : ''}`);
         await new Promise<void>((resolve) => {

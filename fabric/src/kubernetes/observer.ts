@@ -7,7 +7,7 @@
  * Rows are written only once every mirror has completed its first list, so a half-listed cluster
  * never reads as "everything finished".
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Store, WorkloadRow } from '@meridian/store';
 import type { ObserverConfig } from './config.js';
 import {
@@ -103,8 +103,13 @@ function rowKey(r: WorkloadRow): string {
   return JSON.stringify(rest);
 }
 
-function contextFor(kc: KubeConfig, region: string, context: string | undefined): KubeConfig {
-  const c = new KubeConfig();
+function contextFor(
+  make: () => KubeConfig,
+  kc: KubeConfig,
+  region: string,
+  context: string | undefined,
+): KubeConfig {
+  const c = make();
   c.loadFromString(kc.exportConfig());
   const name = context ?? (kc.getContexts().some((x) => x.name === region) ? region : kc.getCurrentContext());
   if (!c.getContexts().some((x) => x.name === name))
@@ -126,18 +131,32 @@ export class WorkloadObserver {
   private reconciledStore = false;
   private readonly now: () => number;
 
-  constructor(private readonly o: ObserverOptions) {
-    this.now = o.now ?? Date.now;
-    const c = o.config;
+  /**
+   * Loads the Kubernetes client (only now: see reflector.ts) and the kubeconfig, and makes one set
+   * of mirrors per cluster. A context the kubeconfig lacks is an error naming it.
+   */
+  static async create(o: ObserverOptions): Promise<WorkloadObserver> {
+    const { KubeConfig } = await import('@kubernetes/client-node');
     let kc = o.kubeConfig;
     if (!kc) {
       kc = new KubeConfig();
-      if (c.kubeconfig) kc.loadFromFile(c.kubeconfig);
+      if (o.config.kubeconfig) kc.loadFromFile(o.config.kubeconfig);
       else kc.loadFromDefault();
     }
-    for (const cl of c.clusters) this.clusters.push(this.mirrors(contextFor(kc, cl.region, cl.context), cl.region, false));
+    return new WorkloadObserver(o, kc, () => new KubeConfig());
+  }
+
+  private constructor(
+    private readonly o: ObserverOptions,
+    kc: KubeConfig,
+    make: () => KubeConfig,
+  ) {
+    this.now = o.now ?? Date.now;
+    const c = o.config;
+    for (const cl of c.clusters)
+      this.clusters.push(this.mirrors(contextFor(make, kc, cl.region, cl.context), cl.region, false));
     if (c.karmada) {
-      const k = this.mirrors(contextFor(kc, 'karmada', c.karmada.context), '', true, c.karmada.clusters ?? {});
+      const k = this.mirrors(contextFor(make, kc, 'karmada', c.karmada.context), '', true, c.karmada.clusters ?? {});
       this.clusters.push(k);
     }
   }

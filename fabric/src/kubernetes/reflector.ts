@@ -18,7 +18,14 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/**
+ * @kubernetes/client-node costs seconds and tens of MB to load: it is loaded when a reflector first
+ * watches, so the scheduler and the twin (which import this workspace for its schemas) never pay.
+ */
+let clientNode: Promise<typeof import('@kubernetes/client-node')> | undefined;
+const loadClient = () => (clientNode ??= import('@kubernetes/client-node'));
 
 export interface ResourceKind {
   /** '' for the core group. */
@@ -226,8 +233,9 @@ export class Reflector<D> {
   }
 
   /** One watch from `rv`; resolves true when it ended in 410 Gone, false when it just closed. */
-  private watchOnce(): Promise<boolean> {
+  private async watchOnce(): Promise<boolean> {
     const kc = this.o.kubeConfig;
+    const { Watch } = await loadClient();
     return new Promise<boolean>((resolve, reject) => {
       let expired = false;
       const onEvent = (type: string, obj: KubeObject & { code?: number }) => {
