@@ -80,7 +80,7 @@ describe('deploy/kubernetes against the Kubernetes schema', () => {
 
   it('the checker catches a misspelt field and a wrong type', () => {
     const ds = load('kubernetes/collector-daemonset.yaml').find((d) => d.kind === 'DaemonSet')!;
-    const bad = structuredClone(ds) as { spec: { template: { spec: Record<string, unknown> } } };
+    const bad = structuredClone(ds) as unknown as { spec: { template: { spec: Record<string, unknown> } } };
     bad.spec.template.spec.hostNetwrok = true;
     bad.spec.template.spec.terminationGracePeriodSeconds = '30';
     expect(schemaProblems(bad as unknown as Doc)).toEqual([
@@ -103,14 +103,22 @@ describe('the observer manifest', () => {
     }
     const binding = docs.find((d) => d.kind === 'ClusterRoleBinding') as unknown as k8s.V1ClusterRoleBinding;
     expect(binding.roleRef.name).toBe(role.metadata?.name);
-    expect(binding.subjects?.[0]).toMatchObject({ kind: 'ServiceAccount', name: 'meridian-observer', namespace: 'meridian' });
+    expect(binding.subjects?.[0]).toMatchObject({
+      kind: 'ServiceAccount',
+      name: 'meridian-observer',
+      namespace: 'meridian',
+    });
   });
 
   it('runs `meridian observe` non-root, unprivileged, with a config that loads', () => {
     const dep = docs.find((d) => d.kind === 'Deployment') as unknown as k8s.V1Deployment;
     const c = dep.spec!.template.spec!.containers[0]!;
     expect(c.args?.slice(0, 2)).toEqual(['observe', '--config']);
-    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true });
+    expect(c.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+    });
     expect(dep.spec!.template.spec!.serviceAccountName).toBe('meridian-observer');
     const cm = docs.find((d) => d.kind === 'ConfigMap') as unknown as k8s.V1ConfigMap;
     const cfg = observeFileSchema.parse(parseAllDocuments(cm.data!['observe.yaml']!)[0]!.toJS());
@@ -130,7 +138,11 @@ describe('the DaemonSet reads XIDs', () => {
     expect(kmsg.hostPath).toEqual({ path: '/dev/kmsg', type: 'CharDevice' });
     expect(relay.volumeMounts).toContainEqual({ name: kmsg.name, mountPath: '/dev/kmsg', readOnly: true });
     expect(collector.volumeMounts?.some((m) => m.name === kmsg.name)).toBe(false);
-    expect(collector.securityContext).toMatchObject({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(collector.securityContext).toMatchObject({
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     // The relay: no token, no secrets, no network listener, read-only root.
     expect(relay.securityContext).toMatchObject({ privileged: true, readOnlyRootFilesystem: true });
     expect(relay.ports).toBeUndefined();

@@ -4,7 +4,13 @@
  * written as the API returns them (see support/kube-api.ts) and digested as the observer does.
  */
 import { describe, expect, it } from 'vitest';
-import { groupWorkloads, parseQuantity, readAnnotations, type ClusterView, type WorkloadProblem } from '@meridian/fabric';
+import {
+  groupWorkloads,
+  parseQuantity,
+  readAnnotations,
+  type ClusterView,
+  type WorkloadProblem,
+} from '@meridian/fabric';
 import {
   digestBinding,
   digestComposite,
@@ -51,7 +57,13 @@ function view(region: string, objs: K8sObject[], extra: Partial<ClusterView> = {
   };
 }
 
-function deployment(name: string, replicas: number, gpus: number, ann: Record<string, string> = {}, podExtra = {}): K8sObject {
+function deployment(
+  name: string,
+  replicas: number,
+  gpus: number,
+  ann: Record<string, string> = {},
+  podExtra = {},
+): K8sObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -65,7 +77,12 @@ function deployment(name: string, replicas: number, gpus: number, ann: Record<st
   };
 }
 
-function job(name: string, parallelism: number, gpus: number, opts: { ann?: Record<string, string>; status?: Record<string, unknown>; suspend?: boolean; owner?: string } = {}): K8sObject {
+function job(
+  name: string,
+  parallelism: number,
+  gpus: number,
+  opts: { ann?: Record<string, string>; status?: Record<string, unknown>; suspend?: boolean; owner?: string } = {},
+): K8sObject {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -74,9 +91,20 @@ function job(name: string, parallelism: number, gpus: number, opts: { ann?: Reco
       namespace: 'ml',
       uid: `uid-${name}`,
       ...(opts.ann ? { annotations: opts.ann } : {}),
-      ...(opts.owner ? { ownerReferences: [{ apiVersion: 'jobset.x-k8s.io/v1alpha2', kind: 'JobSet', name: opts.owner, uid: 'u', controller: true }] } : {}),
+      ...(opts.owner
+        ? {
+            ownerReferences: [
+              { apiVersion: 'jobset.x-k8s.io/v1alpha2', kind: 'JobSet', name: opts.owner, uid: 'u', controller: true },
+            ],
+          }
+        : {}),
     },
-    spec: { parallelism, completions: parallelism, suspend: opts.suspend ?? false, template: { spec: gpuPodSpec(gpus, { restartPolicy: 'Never' }) } },
+    spec: {
+      parallelism,
+      completions: parallelism,
+      suspend: opts.suspend ?? false,
+      template: { spec: gpuPodSpec(gpus, { restartPolicy: 'Never' }) },
+    },
     status: opts.status ?? { active: parallelism },
   };
 }
@@ -88,20 +116,34 @@ function rows(views: ClusterView[]) {
 
 describe('groupWorkloads', () => {
   it('a Deployment: its ReplicaSet’s pods are one inference workload, with GPU model and priority', () => {
-    const d = deployment('llm', 2, 4, {}, {
-      priority: 1000,
-      priorityClassName: 'serving',
-      affinity: {
-        nodeAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: {
-            nodeSelectorTerms: [{ matchExpressions: [{ key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-H100-80GB-HBM3'] }] }],
+    const d = deployment(
+      'llm',
+      2,
+      4,
+      {},
+      {
+        priority: 1000,
+        priorityClassName: 'serving',
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [
+                {
+                  matchExpressions: [
+                    { key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-H100-80GB-HBM3'] },
+                  ],
+                },
+              ],
+            },
           },
         },
       },
-    });
+    );
     const rs = replicaSet(d, 'llm-6d4cf56db6');
     const spec = (d.spec!.template as { spec: Record<string, unknown> }).spec;
-    const p = [0, 1].map((i) => pod(`llm-6d4cf56db6-${i}`, 'serve', { kind: 'ReplicaSet', name: 'llm-6d4cf56db6' }, spec, `n${i}`));
+    const p = [0, 1].map((i) =>
+      pod(`llm-6d4cf56db6-${i}`, 'serve', { kind: 'ReplicaSet', name: 'llm-6d4cf56db6' }, spec, `n${i}`),
+    );
     const { rows: r, problems } = rows([view('a', [d, rs, ...p])]);
     expect(problems).toEqual([]);
     expect(r).toEqual([
@@ -126,7 +168,11 @@ describe('groupWorkloads', () => {
 
   it('MIG slices count as GPUs; a pod without GPUs is no workload', () => {
     const j = job('mig', 2, 1);
-    const spec = gpuPodSpec(1, { nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' } }, 'nvidia.com/mig-1g.10gb');
+    const spec = gpuPodSpec(
+      1,
+      { nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' } },
+      'nvidia.com/mig-1g.10gb',
+    );
     const p = [0, 1].map((i) => pod(`mig-${i}`, 'ml', { kind: 'Job', name: 'mig' }, spec, 'n1'));
     const cpu = pod('web-0', 'ml', undefined, { containers: [{ name: 'c', image: 'nginx' }] }, 'n1');
     const { rows: r } = rows([view('a', [j, ...p, cpu])]);
@@ -140,12 +186,18 @@ describe('groupWorkloads', () => {
       apiVersion: 'jobset.x-k8s.io/v1alpha2',
       kind: 'JobSet',
       metadata: { name: 'pretrain', namespace: 'ml', annotations: { 'meridian.dev/comm-class': 'pipeline' } },
-      spec: { replicatedJobs: [{ name: 'workers', replicas: 2, template: { spec: { parallelism: 2, template: { spec: gpuPodSpec(8) } } } }] },
+      spec: {
+        replicatedJobs: [
+          { name: 'workers', replicas: 2, template: { spec: { parallelism: 2, template: { spec: gpuPodSpec(8) } } } },
+        ],
+      },
       status: {},
     };
     const jobs = [0, 1].map((i) => job(`pretrain-workers-${i}`, 2, 8, { owner: 'pretrain' }));
     const pods = jobs.flatMap((j, i) =>
-      [0, 1].map((k) => pod(`pretrain-workers-${i}-${k}`, 'ml', { kind: 'Job', name: j.metadata.name }, gpuPodSpec(8), `n${i}${k}`)),
+      [0, 1].map((k) =>
+        pod(`pretrain-workers-${i}-${k}`, 'ml', { kind: 'Job', name: j.metadata.name }, gpuPodSpec(8), `n${i}${k}`),
+      ),
     );
     const done = job('eval', 1, 1, { status: { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] } });
     const suspended = job('later', 4, 2, { suspend: true, status: {} });
@@ -162,8 +214,16 @@ describe('groupWorkloads', () => {
     const wl: K8sObject = {
       apiVersion: 'kueue.x-k8s.io/v1beta1',
       kind: 'Workload',
-      metadata: { name: 'job-train-3f2a1', namespace: 'ml', ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'train', uid: 'uid-train', controller: true }] },
-      spec: { queueName: 'gpu', priority: 50, podSets: [{ name: 'main', count: 4, template: { spec: gpuPodSpec(8) } }] },
+      metadata: {
+        name: 'job-train-3f2a1',
+        namespace: 'ml',
+        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'train', uid: 'uid-train', controller: true }],
+      },
+      spec: {
+        queueName: 'gpu',
+        priority: 50,
+        podSets: [{ name: 'main', count: 4, template: { spec: gpuPodSpec(8) } }],
+      },
       status: { conditions: [{ type: 'QuotaReserved', status: 'False', reason: 'Pending' }] },
     };
     const { rows: r } = rows([view('a', [j, wl])]);
@@ -175,7 +235,9 @@ describe('groupWorkloads', () => {
       const d = deployment('chat', replicas, 2);
       const rs = replicaSet(d, 'chat-rs');
       const spec = (d.spec!.template as { spec: Record<string, unknown> }).spec;
-      const p = Array.from({ length: replicas }, (_, i) => pod(`chat-rs-${region}${i}`, 'serve', { kind: 'ReplicaSet', name: 'chat-rs' }, spec, `${region}-n${i}`));
+      const p = Array.from({ length: replicas }, (_, i) =>
+        pod(`chat-rs-${region}${i}`, 'serve', { kind: 'ReplicaSet', name: 'chat-rs' }, spec, `${region}-n${i}`),
+      );
       return view(region, [d, rs, ...p]);
     };
     const { rows: r } = rows([mk('a', 1), mk('b', 3)]);
@@ -188,7 +250,14 @@ describe('groupWorkloads', () => {
       apiVersion: 'work.karmada.io/v1alpha2',
       kind: 'ResourceBinding',
       metadata: { name: 'api-deployment', namespace: 'serve' },
-      spec: { resource: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'serve', name: 'api' }, replicas: 4, clusters: [{ name: 'member-eu', replicas: 1 }, { name: 'member-us', replicas: 3 }] },
+      spec: {
+        resource: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'serve', name: 'api' },
+        replicas: 4,
+        clusters: [
+          { name: 'member-eu', replicas: 1 },
+          { name: 'member-us', replicas: 3 },
+        ],
+      },
     };
     const { rows: r } = rows([view('', [d, rb], { memberRegions: { 'member-eu': 'eu', 'member-us': 'us' } })]);
     expect(r).toEqual([expect.objectContaining({ workload_id: 'serve/api', region: 'us', gpus: 4, state: 'running' })]);

@@ -40,7 +40,9 @@ describe('observer config', () => {
     expect(() => loadObserveFile(f)).toThrow(
       `${f}: observer.clusters[0].region: lower-case letters, digits, - and _ only (max 63); ${f}: observer.flushSeconds: Too small: expected number to be >0`,
     );
-    expect(() => loadObserveFile(file('none.yaml', 'observer: {}\n'))).toThrow(/observer\.clusters: name at least one cluster/);
+    expect(() => loadObserveFile(file('none.yaml', 'observer: {}\n'))).toThrow(
+      /observer\.clusters: name at least one cluster/,
+    );
     expect(() => parseConfig({ observer: { clusters: [{ region: 'eu', contxt: 'x' }] } })).toThrow(ConfigError);
     expect(() => parseConfig({ observer: { clusters: [{ region: 'eu', contxt: 'x' }] } })).toThrow(
       'config: key "observer.clusters.0": Unrecognized key: "contxt" (contxt)',
@@ -50,14 +52,21 @@ describe('observer config', () => {
 
   it('meridian observe: exit 2 naming the key; then a real run writes the cluster’s workloads and stops on SIGTERM', async () => {
     const bad = file('bad2.yaml', 'observer:\n  clusters: [{ region: eu }]\n  pageSize: 3\n');
-    const err = await run(process.execPath, [cli, 'observe', '--config', bad]).catch((e: { code: number; stderr: string }) => e);
+    const err = await run(process.execPath, [cli, 'observe', '--config', bad]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(err).toMatchObject({ code: 2 });
-    expect((err as { stderr: string }).stderr).toContain(`${bad}: observer.pageSize: Too small: expected number to be >=10`);
+    expect((err as { stderr: string }).stderr).toContain(
+      `${bad}: observer.pageSize: Too small: expected number to be >=10`,
+    );
 
     eu.put(pod('solo', 'ml', undefined, gpuPodSpec(2), 'eu-node-1'));
     const kubeconfig = file('kubeconfig', api.kubeConfig().exportConfig());
     const data = join(dir, 'store');
-    const cfg = file('observe.yaml', `observer:\n  kubeconfig: ${kubeconfig}\n  clusters: [{ region: eu }]\n  flushSeconds: 0.1\nstore:\n  data: ${data}\n`);
+    const cfg = file(
+      'observe.yaml',
+      `observer:\n  kubeconfig: ${kubeconfig}\n  clusters: [{ region: eu }]\n  flushSeconds: 0.1\nstore:\n  data: ${data}\n`,
+    );
     const child = spawn(process.execPath, [cli, 'observe', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

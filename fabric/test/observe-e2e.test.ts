@@ -130,9 +130,17 @@ describe('Kubernetes workloads end to end', () => {
       spec: { parallelism: 1, completions: 1, template: { spec: gpuPodSpec(8, { restartPolicy: 'Never' }) } },
       status: { active: 1, startTime: '2026-12-01T00:00:00Z' },
     });
-    a.put(pod('train-x7k2p', 'ml', { kind: 'Job', name: 'train' }, gpuPodSpec(8, { restartPolicy: 'Never' }), 'a-node-0'));
+    a.put(
+      pod('train-x7k2p', 'ml', { kind: 'Job', name: 'train' }, gpuPodSpec(8, { restartPolicy: 'Never' }), 'a-node-0'),
+    );
     await until(async () => (await row('ml/train'))?.state === 'running', 'the Job row');
-    expect(await row('ml/train')).toMatchObject({ kind: 'batch', comm_class: 'independent', gpus: 8, region: 'a', pinned: 1 });
+    expect(await row('ml/train')).toMatchObject({
+      kind: 'batch',
+      comm_class: 'independent',
+      gpus: 8,
+      region: 'a',
+      pinned: 1,
+    });
   });
 
   it('a pass moves the Deployment off hot region "a"; the clusters follow and the row shows region "b"', async () => {
@@ -157,9 +165,19 @@ describe('Kubernetes workloads end to end', () => {
       store: { source: '' },
       executor: { kind: 'kubernetes', mode: 'deployments', kubeconfig, namespace: 'default' },
     });
-    const scheduler = await createScheduler({ config, store, executor: await createExecutor(config), useSolver: false });
+    const scheduler = await createScheduler({
+      config,
+      store,
+      executor: await createExecutor(config),
+      useSolver: false,
+    });
     const pass = await scheduler.runPass();
-    const moved = pass.executed.map((e) => [e.planned.move.workloadId, e.planned.move.from, e.planned.move.to, e.outcome.status]);
+    const moved = pass.executed.map((e) => [
+      e.planned.move.workloadId,
+      e.planned.move.from,
+      e.planned.move.to,
+      e.outcome.status,
+    ]);
     expect(moved).toEqual([['serve/llm', 'a', 'b', 'started']]);
     // Make-before-break: up in b first, then down in a; every write a merge patch on the scale subresource.
     expect(b.get('Deployment', 'serve', 'llm')?.spec?.replicas).toBe(1);

@@ -66,7 +66,10 @@ describe('Reflector', () => {
     expect(r.stats.bookmarks).toBe(1);
     const before = a.requests.length;
     a.closeWatches();
-    await until(() => a.requests.slice(before).some((q) => q.includes(`resourceVersion=${bm}`)), 'rewatch from bookmark');
+    await until(
+      () => a.requests.slice(before).some((q) => q.includes(`resourceVersion=${bm}`)),
+      'rewatch from bookmark',
+    );
     expect(r.stats.lists).toBe(1);
   });
 

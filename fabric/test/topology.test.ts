@@ -61,7 +61,9 @@ afterAll(async () => {
 
 describe('topology file', () => {
   it('names the key and the line of each problem', () => {
-    const bad = FILE.replace('route_km: 2000', 'route_km: -5').replace('lat: 40.42', 'lat: 140').replace('to: b', 'to: c');
+    const bad = FILE.replace('route_km: 2000', 'route_km: -5')
+      .replace('lat: 40.42', 'lat: 140')
+      .replace('to: b', 'to: c');
     expect(problems(bad).sort()).toEqual(
       [
         'links[0].route_km (line 13): Too small: expected number to be >0',
@@ -96,7 +98,11 @@ describe('topology file', () => {
     const s = parseScenario(`name: twin\n${withGroups}`);
     expect(s.hosts).toHaveLength(3);
     expect(s.regions[0]!.inlet_c).toBe(24);
-    expect(topologyRows(parseTopology(withGroups), 1).filter((r) => r.kind === 'region').map((r) => r.gpus)).toEqual([16, 16]);
+    expect(
+      topologyRows(parseTopology(withGroups), 1)
+        .filter((r) => r.kind === 'region')
+        .map((r) => r.gpus),
+    ).toEqual([16, 16]);
   });
 
   it('maps hosts to regions by name glob and node label; plain names become host rows', () => {
@@ -109,7 +115,12 @@ describe('topology file', () => {
     expect(rows.filter((r) => r.kind === 'host')).toEqual([
       { updated: 5, source: 'topology', kind: 'host', id: 'probe-a', region: 'a' },
     ]);
-    expect(rows.find((r) => r.kind === 'link')).toMatchObject({ id: 'a->b', route_km: 2000, capacity_gbps: 400, equipment_delay_ms: 0.3 });
+    expect(rows.find((r) => r.kind === 'link')).toMatchObject({
+      id: 'a->b',
+      route_km: 2000,
+      capacity_gbps: 400,
+      equipment_delay_ms: 0.3,
+    });
   });
 
   it('apply writes once; the same file again writes nothing; a changed file replaces the topology as of then', async () => {
@@ -141,10 +152,14 @@ describe('topology file', () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(err).toMatchObject({ code: 2 });
-    expect((err as { stderr: string }).stderr).toContain(`${bad}: links[0].capacity_gbps (line 14): Invalid input: expected number`);
+    expect((err as { stderr: string }).stderr).toContain(
+      `${bad}: links[0].capacity_gbps (line 14): Invalid input: expected number`,
+    );
     const good = join(dir, 'good.yaml');
     writeFileSync(good, FILE);
     const args = [cli, 'topology', 'apply', good, '--data', join(dir, 'cli-store')];
-    expect((await run(process.execPath, args)).stdout).toMatch(/^topology: 2 region\(s\), 1 link\(s\), 3 host rule\(s\) written/);
+    expect((await run(process.execPath, args)).stdout).toMatch(
+      /^topology: 2 region\(s\), 1 link\(s\), 3 host rule\(s\) written/,
+    );
   });
 });

@@ -64,7 +64,9 @@ export function registerObserveCommand(program: Command): void {
         const log = (l: string) => console.error(`meridian observe: ${l}`);
         const observer = await WorkloadObserver.create({ config: cfg.observer, store, log });
         observer.start();
-        log(`${store.description}; ${cfg.observer.clusters.length} cluster(s)${cfg.observer.karmada ? ' + Karmada' : ''}`);
+        log(
+          `${store.description}; ${cfg.observer.clusters.length} cluster(s)${cfg.observer.karmada ? ' + Karmada' : ''}`,
+        );
         await new Promise<void>((resolve) => {
           process.once('SIGINT', () => resolve());
           process.once('SIGTERM', () => resolve());

@@ -13,9 +13,7 @@ export const observerConfigSchema = z
      * One cluster per region. `context`: the kubeconfig context that reaches it; default: a context
      * named like the region, else the current context.
      */
-    clusters: z
-      .array(z.strictObject({ region: topologyName, context: z.string().min(1).optional() }))
-      .default([]),
+    clusters: z.array(z.strictObject({ region: topologyName, context: z.string().min(1).optional() })).default([]),
     /**
      * Karmada's control plane: workload templates and their ResourceBindings say where each runs.
      * `clusters`: member cluster → region (default: the member's name).
@@ -59,8 +57,6 @@ export type ObserverConfig = z.output<typeof observerConfigSchema>;
 /** The file `meridian observe --config F` reads: the observer, and where the store is. */
 export const observeFileSchema = z.strictObject({
   observer: observerConfigSchema,
-  store: z
-    .strictObject({ data: z.string().optional(), clickhouse: z.string().optional() })
-    .prefault({}),
+  store: z.strictObject({ data: z.string().optional(), clickhouse: z.string().optional() }).prefault({}),
 });
 export type ObserveFile = z.output<typeof observeFileSchema>;

@@ -108,7 +108,9 @@ function podSpecGpus(spec: Obj): number {
 export function podSpecGpuModel(spec: Obj): string {
   const sel = obj(spec.nodeSelector);
   for (const l of GPU_MODEL_LABELS) if (typeof sel[l] === 'string') return sel[l];
-  const terms = arr(obj(obj(obj(spec.affinity).nodeAffinity).requiredDuringSchedulingIgnoredDuringExecution).nodeSelectorTerms);
+  const terms = arr(
+    obj(obj(obj(spec.affinity).nodeAffinity).requiredDuringSchedulingIgnoredDuringExecution).nodeSelectorTerms,
+  );
   for (const t of terms)
     for (const e of arr(obj(t).matchExpressions)) {
       const x = obj(e);
@@ -223,13 +225,14 @@ export function digestComposite(o: KubeObject): TemplateDigest {
       const r = obj(rs);
       add(r.replicas === undefined ? 1 : int(r.replicas), obj(obj(r.template).spec));
     }
-  const finished = conditionTrue(status, 'Completed') || conditionTrue(status, 'Succeeded')
-    ? 'done'
-    : conditionTrue(status, 'Failed')
-      ? 'failed'
-      : spec.suspend === true || obj(spec.runPolicy).suspend === true
-        ? 'suspended'
-        : '';
+  const finished =
+    conditionTrue(status, 'Completed') || conditionTrue(status, 'Succeeded')
+      ? 'done'
+      : conditionTrue(status, 'Failed')
+        ? 'failed'
+        : spec.suspend === true || obj(spec.runPolicy).suspend === true
+          ? 'suspended'
+          : '';
   return {
     ...base(o),
     gpusPerPod: pods > 0 ? gpus / pods : 0,

@@ -97,7 +97,17 @@ function acc(map: Map<string, Acc>, kind: TopKind | 'Pod', namespace: string, na
   const id = nsKey(namespace, name);
   let a = map.get(id);
   if (!a) {
-    a = { kind, id, namespace, active: new Map(), runningPods: 0, pendingGpus: 0, priority: 0, gpuModel: '', templateRegion: '' };
+    a = {
+      kind,
+      id,
+      namespace,
+      active: new Map(),
+      runningPods: 0,
+      pendingGpus: 0,
+      priority: 0,
+      gpuModel: '',
+      templateRegion: '',
+    };
     map.set(id, a);
   }
   return a;
@@ -189,7 +199,8 @@ export function groupWorkloads(
       region = place?.[0] ?? a.templateRegion;
     }
     const state = stateOf(a, gpus);
-    if (state === 'queued' || gpus === 0) gpus = Math.max(gpus, a.kueue?.gpus ?? 0, t ? Math.round(t.pods * perPod) : 0, a.pendingGpus);
+    if (state === 'queued' || gpus === 0)
+      gpus = Math.max(gpus, a.kueue?.gpus ?? 0, t ? Math.round(t.pods * perPod) : 0, a.pendingGpus);
     if (!region) region = views[0]?.region ?? '';
     const kind = ROW_KIND[a.kind];
     const objProblems: AnnotationProblem[] = [];

@@ -103,12 +103,7 @@ function rowKey(r: WorkloadRow): string {
   return JSON.stringify(rest);
 }
 
-function contextFor(
-  make: () => KubeConfig,
-  kc: KubeConfig,
-  region: string,
-  context: string | undefined,
-): KubeConfig {
+function contextFor(make: () => KubeConfig, kc: KubeConfig, region: string, context: string | undefined): KubeConfig {
   const c = make();
   c.loadFromString(kc.exportConfig());
   const name = context ?? (kc.getContexts().some((x) => x.name === region) ? region : kc.getCurrentContext());

@@ -110,7 +110,8 @@ export class FakeCluster {
   private emit(plural: string, type: WatchEvent['type'], object: K8sObject): void {
     const e = { rv: this.rv, plural, type, object: structuredClone(object) };
     this.history.push(e);
-    for (const w of this.watches) if (w.plural === plural) w.res.write(`${JSON.stringify({ type, object: e.object })}\n`);
+    for (const w of this.watches)
+      if (w.plural === plural) w.res.write(`${JSON.stringify({ type, object: e.object })}\n`);
   }
 
   /** Creates or replaces an object (ADDED or MODIFIED), stamping uid, resourceVersion and creation time. */
@@ -137,7 +138,8 @@ export class FakeCluster {
     this.bucket(plural).delete(key);
     this.rv++;
     // silently: the event is lost (as if it fell into a disconnect), so only a relist finds it.
-    if (!opts.silently) this.emit(plural, 'DELETED', { ...had, metadata: { ...had.metadata, resourceVersion: String(this.rv) } });
+    if (!opts.silently)
+      this.emit(plural, 'DELETED', { ...had, metadata: { ...had.metadata, resourceVersion: String(this.rv) } });
   }
 
   get(kind: string, namespace: string, name: string): K8sObject | undefined {
@@ -150,7 +152,9 @@ export class FakeCluster {
     for (const w of this.watches)
       if (w.bookmarks) {
         const kind = Object.entries(PLURAL_OF).find(([, p]) => p === w.plural)?.[0] ?? '';
-        w.res.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind, apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } } })}\n`);
+        w.res.write(
+          `${JSON.stringify({ type: 'BOOKMARK', object: { kind, apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } } })}\n`,
+        );
       }
   }
 
@@ -171,8 +175,11 @@ export class FakeCluster {
 
   handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, body: unknown): void {
     const send = (code: number, obj: unknown) =>
-      res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(obj));
-    const m = /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?(?:\/(scale|status))?$/.exec(path);
+      void res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(obj));
+    const m =
+      /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?(?:\/(scale|status))?$/.exec(
+        path,
+      );
     if (!m) return send(404, status(404, 'NotFound', `the server could not find the requested resource`));
     const [, , , ns, plural = '', name, sub] = m;
     if (!BUILTIN.has(plural) && !this.crds.has(plural) && plural !== 'propagationpolicies')
@@ -188,7 +195,10 @@ export class FakeCluster {
     send(200, {
       kind: `${kind}List`,
       apiVersion: 'v1',
-      metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next, remainingItemCount: all.length - from - limit } : {}) },
+      metadata: {
+        resourceVersion: String(this.rv),
+        ...(next ? { continue: next, remainingItemCount: all.length - from - limit } : {}),
+      },
       items,
     });
   }
@@ -205,7 +215,9 @@ export class FakeCluster {
     // kube-apiserver answers a watch at once; Node would hold the headers until the first event.
     res.flushHeaders();
     if (from < this.compactedRv) {
-      res.end(`${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${from} (${this.compactedRv})`) })}\n`);
+      res.end(
+        `${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${from} (${this.compactedRv})`) })}\n`,
+      );
       return;
     }
     for (const e of this.history)
@@ -268,7 +280,15 @@ export class FakeCluster {
     const pods = [...this.bucket('pods').values()].filter((p) => p.metadata.ownerReferences?.[0]?.name === rsName);
     for (let i = pods.length; i < replicas; i++) {
       const template = (d.spec.template as { spec: Record<string, unknown> }).spec;
-      this.put(pod(`${rsName}-${this.name}${i}x`, ns, { kind: 'ReplicaSet', name: rsName }, template, `${this.name}-node-${i}`));
+      this.put(
+        pod(
+          `${rsName}-${this.name}${i}x`,
+          ns,
+          { kind: 'ReplicaSet', name: rsName },
+          template,
+          `${this.name}-node-${i}`,
+        ),
+      );
     }
     for (const p of pods.slice(replicas)) this.delete('Pod', ns, p.metadata.name);
   }
@@ -294,7 +314,14 @@ export function replicaSet(owner: K8sObject, name: string): K8sObject {
       namespace: owner.metadata.namespace ?? 'default',
       labels: { app: owner.metadata.name, 'pod-template-hash': '6d4cf56db6' },
       ownerReferences: [
-        { apiVersion: 'apps/v1', kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? '', controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: 'apps/v1',
+          kind: owner.kind,
+          name: owner.metadata.name,
+          uid: owner.metadata.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ],
     },
     spec: { replicas: owner.spec?.replicas ?? 1, selector: { matchLabels: { app: owner.metadata.name } } },
@@ -320,12 +347,24 @@ export function pod(
       ...(owner
         ? {
             ownerReferences: [
-              { apiVersion: owner.apiVersion ?? (owner.kind === 'Job' ? 'batch/v1' : 'apps/v1'), kind: owner.kind, name: owner.name, uid: `uid-${owner.name}`, controller: true, blockOwnerDeletion: true },
+              {
+                apiVersion: owner.apiVersion ?? (owner.kind === 'Job' ? 'batch/v1' : 'apps/v1'),
+                kind: owner.kind,
+                name: owner.name,
+                uid: `uid-${owner.name}`,
+                controller: true,
+                blockOwnerDeletion: true,
+              },
             ],
           }
         : {}),
     },
-    spec: { ...spec, ...(node ? { nodeName: node } : {}), restartPolicy: spec.restartPolicy ?? 'Always', schedulerName: 'default-scheduler' },
+    spec: {
+      ...spec,
+      ...(node ? { nodeName: node } : {}),
+      restartPolicy: spec.restartPolicy ?? 'Always',
+      schedulerName: 'default-scheduler',
+    },
     status: node
       ? {
           phase: 'Running',
@@ -339,7 +378,11 @@ export function pod(
 }
 
 /** A pod template spec asking for `gpus` of `resource` in one container. */
-export function gpuPodSpec(gpus: number, extra: Record<string, unknown> = {}, resource = 'nvidia.com/gpu'): Record<string, unknown> {
+export function gpuPodSpec(
+  gpus: number,
+  extra: Record<string, unknown> = {},
+  resource = 'nvidia.com/gpu',
+): Record<string, unknown> {
   return {
     containers: [
       {
@@ -372,7 +415,9 @@ export class LoopbackApi {
         const [, prefix = '', ...rest] = url.pathname.split('/');
         const c = this.clusters.get(prefix);
         if (req.headers.authorization !== `Bearer ${TOKEN}`)
-          return res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify(status(401, 'Unauthorized', 'Unauthorized')));
+          return res
+            .writeHead(401, { 'content-type': 'application/json' })
+            .end(JSON.stringify(status(401, 'Unauthorized', 'Unauthorized')));
         if (!c) return res.writeHead(404).end();
         c.requests.push(`${req.method ?? ''} /${rest.join('/')}${url.search}`);
         let body: unknown;
