@@ -254,28 +254,33 @@ export class WorkloadObserver {
     for (const c of this.clusters) for (const r of c.all) r.resync();
   }
 
-  /** The rows the clusters stand for now (without writing them). */
+  /** The rows the clusters stand for now (without writing them); only clusters that have listed. */
   current(ts = this.now()): { rows: WorkloadRow[]; problems: WorkloadProblem[] } {
-    const views: ClusterView[] = this.clusters.map((c) => ({
-      name: c.name,
-      region: c.region,
-      pods: c.pods?.items ?? new Map(),
-      replicaSets: c.replicaSets?.items ?? new Map(),
-      templates: new Map([...c.templates].map(([k, r]) => [k, r.items])),
-      kueue: c.kueue?.items ?? new Map(),
-      ...(c.bindings ? { bindings: c.bindings.items, memberRegions: c.memberRegions ?? {} } : {}),
-    }));
+    const views: ClusterView[] = this.clusters
+      .filter((c) => c.all.every((r) => r.synced))
+      .map((c) => ({
+        name: c.name,
+        region: c.region,
+        pods: c.pods?.items ?? new Map(),
+        replicaSets: c.replicaSets?.items ?? new Map(),
+        templates: new Map([...c.templates].map(([k, r]) => [k, r.items])),
+        kueue: c.kueue?.items ?? new Map(),
+        ...(c.bindings ? { bindings: c.bindings.items, memberRegions: c.memberRegions ?? {} } : {}),
+      }));
     const problems: WorkloadProblem[] = [];
     return { rows: groupWorkloads(views, ts, this.o.config.source, problems), problems };
   }
 
   /**
    * Writes the rows that changed, and a final `done` row for each workload that is gone. Returns the
-   * rows written (none while a mirror has not listed yet).
+   * rows written. A cluster that has not listed yet (unreachable since the start) does not hold the
+   * others back, but while one has not, no workload is declared gone: it may be running there.
    */
   async flush(): Promise<WorkloadRow[]> {
-    if (!this.synced) return [];
-    this.dirty = false;
+    const listed = this.clusters.filter((c) => c.all.every((r) => r.synced)).length;
+    if (listed === 0) return [];
+    const complete = listed === this.clusters.length;
+    this.dirty = !complete;
     const ts = this.now();
     const { rows, problems } = this.current(ts);
     this.noteProblems(problems);
@@ -287,8 +292,9 @@ export class WorkloadObserver {
       const last = this.written.get(r.workload_id);
       if (!last || rowKey(last) !== rowKey(r)) out.push(r);
     }
-    for (const [id, last] of this.written)
-      if (!seen.has(id) && last.state !== 'done' && last.state !== 'failed') out.push({ ...last, ts, state: 'done' });
+    if (complete)
+      for (const [id, last] of this.written)
+        if (!seen.has(id) && last.state !== 'done' && last.state !== 'failed') out.push({ ...last, ts, state: 'done' });
     this.stats.workloads = rows.length;
     if (out.length > 0) {
       await this.o.store.insert('workloads', out);

@@ -96,6 +96,8 @@ export class FakeCluster {
   readonly crds = new Set<string>();
   /** Requests seen, `METHOD path?query`. */
   readonly requests: string[] = [];
+  /** Every request answered 503 (an API server that is down). */
+  unavailable = false;
   /** Fail the next N watch requests with this HTTP status (a flaky API server). */
   failWatches: { count: number; code: number } = { count: 0, code: 500 };
   /** Karmada: member clusters' names in binding order. */
@@ -420,6 +422,12 @@ export class LoopbackApi {
             .end(JSON.stringify(status(401, 'Unauthorized', 'Unauthorized')));
         if (!c) return res.writeHead(404).end();
         c.requests.push(`${req.method ?? ''} /${rest.join('/')}${url.search}`);
+        if (c.unavailable)
+          return res
+            .writeHead(503, { 'content-type': 'application/json' })
+            .end(
+              JSON.stringify(status(503, 'ServiceUnavailable', 'the server is currently unable to handle the request')),
+            );
         let body: unknown;
         try {
           body = raw ? (JSON.parse(raw) as unknown) : undefined;
