@@ -30,6 +30,13 @@ const WORKSPACES: Record<string, { commands: string[]; load: () => Promise<Regis
       return [(p) => registerScheduleCommand(p, { whatIf: async () => (await import('@meridian/app')).whatIfEngine })];
     },
   },
+  fabric: {
+    commands: ['observe', 'topology'],
+    load: async () => {
+      const m = await import('@meridian/fabric');
+      return [m.registerObserveCommand, m.registerTopologyCommand];
+    },
+  },
   app: {
     commands: ['up'],
     load: async () => [(await import('@meridian/app')).registerUpCommand],

@@ -8,6 +8,7 @@ import { createExecutor, createSinks, effectiveConfig } from './act/factory.js';
 import { createScheduler, type PassReport } from './scheduler.js';
 import type { WhatIfEngine } from './api/whatif.js';
 import { startTracingSdk } from '@meridian/runtime';
+import type { Store } from '@meridian/store';
 
 interface ScheduleFlags {
   config?: string;
@@ -35,6 +36,24 @@ export function summarizePass(r: PassReport): string {
   for (const x of r.plan?.rejected ?? []) held.set(x.reason, (held.get(x.reason) ?? 0) + 1);
   const heldText = [...held.entries()].map(([k, n]) => `${k}×${n}`).join(', ');
   return `${new Date(r.ts).toISOString()} ${r.passId}${r.paused ? ' [paused]' : ''}: ${moves.length} move(s)${moves.length ? ` [${moves.join('; ')}]` : ''}${heldText ? `; held: ${heldText}` : ''}; solver ${r.plan?.solver.method ?? '-'}; ${r.durationMs.toFixed(1)} ms`;
+}
+
+/** Starts the configured workload observer; with `once`, waits for its first complete write. */
+async function startObserver(
+  cfg: SchedulerConfig,
+  store: Store,
+  once: boolean,
+): Promise<{ stop(): Promise<void> } | undefined> {
+  if (!cfg.observer) return undefined;
+  const { WorkloadObserver } = await import('@meridian/fabric');
+  const observer = await WorkloadObserver.create({
+    config: cfg.observer,
+    store,
+    log: (l) => console.error(`meridian schedule: observer: ${l}`),
+  });
+  observer.start();
+  if (once) await observer.waitForSync();
+  return observer;
 }
 
 export function registerScheduleCommand(program: Command, deps: ScheduleCommandDeps = {}): void {
@@ -84,6 +103,7 @@ export function registerScheduleCommand(program: Command, deps: ScheduleCommandD
       });
       const store = await openStore(targetOptions(target));
       const tracing = await startTracingSdk('meridian-scheduler');
+      let observer: { stop(): Promise<void> } | undefined;
       try {
         await store.migrate();
         if (flags.whatif !== undefined) {
@@ -104,6 +124,9 @@ export function registerScheduleCommand(program: Command, deps: ScheduleCommandD
           }
           return;
         }
+        // The observer (when configured) feeds the workloads table the passes read; --once needs it
+        // synced and flushed before its one pass.
+        observer = await startObserver(cfg, store, flags.once === true);
         const s = await createScheduler({
           config: cfg,
           store,
@@ -132,6 +155,7 @@ export function registerScheduleCommand(program: Command, deps: ScheduleCommandD
         await s.stop();
         console.error('meridian schedule: stopped');
       } finally {
+        await observer?.stop();
         await tracing.shutdown().catch(() => undefined);
         await store.close();
       }

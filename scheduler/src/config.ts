@@ -3,6 +3,7 @@
  * naming the offending key). Secrets are never values here, only the env variable or file that holds
  * them, so a config file can be shared and logged.
  */
+import { observerConfigSchema } from '@meridian/fabric';
 import { DEFAULT_LIMITS } from '@meridian/runtime';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -234,6 +235,11 @@ export const configSchema = z
     approvalTtlSeconds: period(30 * DAY).default(900),
     verify: z.strictObject({ timeoutSeconds: period(7 * DAY).default(600) }).prefault({}),
     executor: executorSchema.prefault({ kind: 'dry-run' }),
+    /**
+     * The Kubernetes/Karmada workload observer (@meridian/fabric), run inside `meridian schedule` so
+     * the plan sees the clusters' workloads; absent: workloads come from whoever else writes them.
+     */
+    observer: observerConfigSchema.optional(),
     store: z
       .strictObject({ data: z.string().optional(), clickhouse: z.string().optional(), source: z.string().optional() })
       .prefault({}),

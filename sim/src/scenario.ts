@@ -8,6 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import {
+  checkTopology,
+  hostGroupSchema,
+  hostRuleSchema,
+  linkSchema as link,
+  linkMatches,
+  regionSchema,
+  routeFactorSchema,
+  topologyName,
+} from '@meridian/fabric';
 import { parseDurationS } from './duration.js';
 
 /** Where the shipped scenarios live: sim/scenarios, beside both src/ and dist/. */
@@ -22,53 +32,18 @@ const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   }
 });
 
-const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, - and _ only (max 63)');
+/**
+ * The topology part (regions, links, host rules) is @meridian/fabric's, shared with `meridian topology
+ * apply`, so one file describes a real fabric and its twin. The twin needs more of it than a real
+ * fabric does: every region's host groups, and its inlet temperature (24 °C unless stated).
+ */
+const name = topologyName;
 
-const gpuSpec = z
-  .object({
-    model: z.string().min(1),
-    memory_gb: z.number().positive().max(16384),
-    tdp_w: z.number().positive().max(5000),
-    /** Boost SM clock; throttling scales down from it. */
-    max_clock_mhz: z.number().positive().max(10000).default(1980),
-    mem_clock_mhz: z.number().positive().max(40000).default(2619),
-    idle_w: z.number().positive().optional(),
-  })
-  .strict();
-
-const hostGroup = z
-  .object({
-    count: z.number().int().positive().max(100000),
-    gpus_per_host: z.number().int().min(1).max(16),
-    gpu: gpuSpec,
-  })
-  .strict();
-
-const region = z
-  .object({
-    name,
-    lat: z.number().min(-90).max(90),
-    lon: z.number().min(-180).max(180),
-    /** Cold-aisle inlet temperature with healthy cooling. */
-    inlet_c: z.number().min(-20).max(60).default(24),
-    hosts: z.array(hostGroup).min(1),
-  })
-  .strict();
-
-const link = z
-  .object({
-    from: name,
-    to: name,
-    /** Fiber route length. Absent: great-circle distance × route_factor. */
-    route_km: z.number().positive().max(40000).optional(),
-    capacity_gbps: z.number().positive().max(1e6),
-    loss_pct: z.number().min(0).max(100).default(0),
-    /** One-way delay of the equipment on the route (amplifiers, FEC, switches), ms. */
-    equipment_delay_ms: z.number().min(0).max(1000).default(0.2),
-    /** Mean extra delay a probe sees above the floor, ms: the modelled jitter. */
-    jitter_ms: z.number().min(0).max(1000).default(0.02),
-  })
-  .strict();
+const region = regionSchema.extend({
+  /** Cold-aisle inlet temperature with healthy cooling. */
+  inlet_c: z.number().min(-20).max(60).default(24),
+  hosts: z.array(hostGroupSchema).min(1),
+});
 
 const range = <T extends z.ZodType>(t: T) => z.tuple([t, t]);
 
@@ -219,35 +194,19 @@ const scenarioSchema = z
     /** Sample interval (simulated). */
     tick: duration.default(1),
     /** Fiber route length ÷ great-circle distance when a link gives no route_km (Bozkurt et al.: 1.3 median). */
-    route_factor: z.number().min(1).max(5).default(1.3),
+    route_factor: routeFactorSchema,
     /** Restart cost of a moved workload after its checkpoint has arrived. */
     restart: duration.default(60),
     regions: z.array(region).min(1),
     links: z.array(link).default([]),
+    /** Host → region rules of a real fabric (`topology apply`); the twin names its own hosts. */
+    hosts: z.array(hostRuleSchema).default([]),
     workloads: z.object({ generator: generator.optional(), trace: trace.optional() }).strict().default({}),
     events: z.array(event).default([]),
   })
   .strict()
   .superRefine((s, ctx) => {
-    const regions = new Set<string>();
-    s.regions.forEach((r, i) => {
-      if (regions.has(r.name))
-        ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `duplicate region "${r.name}"` });
-      regions.add(r.name);
-    });
-    const links = new Set<string>();
-    s.links.forEach((l, i) => {
-      for (const end of ['from', 'to'] as const) {
-        if (!regions.has(l[end]))
-          ctx.addIssue({ code: 'custom', path: ['links', i, end], message: `no region named "${l[end]}"` });
-      }
-      if (l.from === l.to)
-        ctx.addIssue({ code: 'custom', path: ['links', i, 'to'], message: 'a link joins two different regions' });
-      const key = [l.from, l.to].sort().join('|');
-      if (links.has(key))
-        ctx.addIssue({ code: 'custom', path: ['links', i], message: `duplicate link between ${l.from} and ${l.to}` });
-      links.add(key);
-    });
+    const regions = checkTopology(s, ctx);
     s.events.forEach((e, i) => {
       if ('region' in e && !regions.has(e.region)) {
         ctx.addIssue({ code: 'custom', path: ['events', i, 'region'], message: `no region named "${e.region}"` });
@@ -279,10 +238,7 @@ export class ScenarioError extends Error {
   }
 }
 
-/** `a->b` names a link in either direction. */
-export function linkMatches(l: { from: string; to: string }, id: string): boolean {
-  return id === `${l.from}->${l.to}` || id === `${l.to}->${l.from}`;
-}
+export { linkMatches };
 
 function keyPath(path: readonly PropertyKey[]): string {
   let out = '';

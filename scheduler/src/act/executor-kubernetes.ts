@@ -143,6 +143,17 @@ export class KubernetesExecutor implements Executor {
     }
   }
 
+  /**
+   * The object a workload id names: the workload observer (@meridian/fabric) writes ids as
+   * `namespace/name`; a plain name is in the configured namespace (the twin, webhooks, older rows).
+   */
+  private objectRef(workloadId: string): { namespace: string; name: string } {
+    const slash = workloadId.indexOf('/');
+    return slash > 0
+      ? { namespace: workloadId.slice(0, slash), name: workloadId.slice(slash + 1) }
+      : { namespace: this.opts.namespace, name: workloadId };
+  }
+
   /** karmada: the member cluster a region is (config executor.clusters; by default its own name). */
   private clusterOf(region: string): string {
     return this.opts.clusters?.[region] ?? region;
@@ -160,9 +171,8 @@ export class KubernetesExecutor implements Executor {
     const ref = {
       group: 'policy.karmada.io',
       version: 'v1alpha1',
-      namespace: this.opts.namespace,
+      ...this.objectRef(move.workloadId),
       plural: 'propagationpolicies',
-      name: move.workloadId,
     };
     const policy = (await api.getNamespacedCustomObject(ref)) as PropagationPolicy;
     const list = policy.spec?.placement?.replicaScheduling?.weightPreference?.staticWeightList ?? [];
@@ -227,7 +237,7 @@ export class KubernetesExecutor implements Executor {
     const ctx = (r: string) => this.opts.contexts?.[r] ?? r;
     const src = this.client(AppsV1Api, ctx(move.from));
     const dst = this.client(AppsV1Api, ctx(move.to));
-    const ref = { name: move.workloadId, namespace: this.opts.namespace };
+    const ref = this.objectRef(move.workloadId);
     const srcScale = await src.readNamespacedDeploymentScale(ref);
     const have = srcScale.spec?.replicas ?? 0;
     const shift = move.replicas !== undefined ? Math.min(move.replicas, have) : have;

@@ -8,7 +8,11 @@ import { ms } from '../../config/units.js';
 export const kernelLogConfigSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    /** The log to follow: /dev/kmsg, or a file (a dmesg capture) for tests. */
+    /**
+     * The log to follow: /dev/kmsg (the systemd unit allows it read-only, with CAP_SYSLOG for
+     * dmesg_restrict=1), a FIFO fed from it (the DaemonSet's kmsg-relay container:
+     * /run/meridian/kmsg/kmsg), or a file (a dmesg capture) for tests. See deploy/README.md.
+     */
     path: z.string().min(1).default('/dev/kmsg'),
     /** How often the log is drained (non-blocking; no thread waits on it). */
     pollMs: ms(100, 3_600_000, 5_000),

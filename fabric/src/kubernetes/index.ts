@@ -1,0 +1,11 @@
+export { observerConfigSchema, observeFileSchema } from './config.js';
+export type { ObserverConfig, ObserveFile } from './config.js';
+export { WorkloadObserver, RESOURCES } from './observer.js';
+export type { ObserverOptions, ObserverStats } from './observer.js';
+export { Reflector, ApiError, resourcePath } from './reflector.js';
+export type { ResourceKind, KubeObject, ReflectorStats } from './reflector.js';
+export { groupWorkloads, TOP_KINDS } from './group.js';
+export type { ClusterView, WorkloadProblem } from './group.js';
+export { ANNOTATIONS, DEFAULT_CHECKPOINT_BYTES_PER_GPU, parseQuantity, readAnnotations } from './annotations.js';
+export { gpuQuantity, GPU_MODEL_LABELS } from './digest.js';
+export { registerObserveCommand, loadObserveFile, ObserveConfigError } from './cli.js';
