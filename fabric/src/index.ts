@@ -3,4 +3,5 @@
  * own folder (an observer that writes `workloads` rows, and what the scheduler's executor needs from
  * it); `topology/` reads the fabric's regions, links and hosts from a file.
  */
-export {};
+// slurm/ (issue 20)
+export * from './slurm/index.js';
