@@ -129,6 +129,8 @@ function slurmConf(
     'SchedulerType=sched/backfill',
     'SelectType=select/cons_tres',
     'SelectTypeParameters=CR_Core_Memory',
+    // Without a default a job is given the whole node's memory, and one job fills a node.
+    'DefMemPerCPU=1024',
     'GresTypes=gpu',
     'ReturnToService=2',
     'SlurmdParameters=config_overrides',

@@ -90,6 +90,10 @@ export function parseSlurmJson<T>(schema: z.ZodType<T>, raw: string, what: strin
   }
   const errs = (r.data as { errors?: { error?: string; description?: string }[] }).errors ?? [];
   const first = errs[0];
-  if (first) throw new Error(`${what}: Slurm reported an error: ${first.error || first.description || 'unknown'}`);
+  // A client that cannot reach slurmctld prints its errors here and exits 0 (22.05).
+  if (first) {
+    const said = [first.error, first.description].filter((x) => x).join(': ') || 'unknown';
+    throw new Error(`${what}: Slurm reported an error (is slurmctld up?): ${said.slice(0, 300)}`);
+  }
   return r.data;
 }
