@@ -132,22 +132,23 @@ export class SlurmMover {
     const src = this.target(req.from);
     const dst = this.target(req.to);
     const pending = await this.recover();
-    if ([...pending.values()].includes('kept'))
-      throw new Error('an earlier move is not settled yet (a cluster did not answer); no new move until it is');
+    const unsettled = this.journal.entries().filter((e) => pending.get(e.moveId) === 'kept');
+    if (unsettled.some((e) => e.workloadId === req.workloadId))
+      throw new Error(`an earlier move of ${req.workloadId} is not settled yet (a cluster did not answer)`);
     const job = (await clusterJobs(src, this.limits)).find(
       (j) => j.workloadId === req.workloadId && (j.state === 'queued' || j.state === 'running'),
     );
     if (!job) throw new Error(`job ${req.workloadId} is not queued or running on cluster ${src.cluster}`);
-    let signalled = false;
-    if (job.state === 'running') {
-      if (job.meta.checkpointBytes > 0) {
-        await this.checkpoint(src, job);
-        signalled = true;
-      } else if ((this.opts.withoutCheckpoint ?? 'move') === 'refuse')
-        throw new Error(`job ${req.workloadId} is running without a checkpoint (withoutCheckpoint: refuse)`);
-    }
+    if (job.state === 'running' && job.meta.checkpointBytes === 0 && this.opts.withoutCheckpoint === 'refuse')
+      throw new Error(`job ${req.workloadId} is running without a checkpoint (withoutCheckpoint: refuse)`);
+    // The script first: a job that ends on its checkpoint signal takes its script with it.
     const script = this.journal.scriptPath(req.moveId);
     await writeBatchScript(src, job.jobId, script, this.limits);
+    let signalled = false;
+    if (job.state === 'running' && job.meta.checkpointBytes > 0) {
+      await this.checkpoint(src, job);
+      signalled = true;
+    }
     const entry: JournalEntry = {
       moveId: req.moveId,
       workloadId: req.workloadId,

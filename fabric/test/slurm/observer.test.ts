@@ -67,7 +67,10 @@ describe('SlurmObserver on real clusters', () => {
     ]);
     const b = await sbatch(east, ['--wrap=sleep 300', '--gres=gpu:h100:8', '--nodes=2', '--hold']);
     const w = await sbatch(slurm.cluster('west'), ['--wrap=sleep 300', '--gpus=3', '--comment=meridian:pinned=1']);
-    await until(async () => (await observer.pass()).jobs.some((j) => j.jobId === a && j.state === 'running'), 'job a running');
+    await until(
+      async () => (await observer.pass()).jobs.some((j) => j.jobId === a && j.state === 'running'),
+      'job a running',
+    );
     const got = await rows();
     expect(got).toEqual([
       {
@@ -135,9 +138,18 @@ describe('SlurmObserver on real clusters', () => {
       ]);
       // GPU telemetry alone would call both regions fresh; the orchestrator's silence makes east stale.
       const now = Date.now();
-      await store.writer('gpu').write(
-        ['eu-east', 'eu-west'].map((region) => ({ ts: now - 1000, source: 'test', region, host: 'h', gpu_uuid: `G-${region}`, util_gpu: 50 })),
-      );
+      await store
+        .writer('gpu')
+        .write(
+          ['eu-east', 'eu-west'].map((region) => ({
+            ts: now - 1000,
+            source: 'test',
+            region,
+            host: 'h',
+            gpu_uuid: `G-${region}`,
+            util_gpu: 50,
+          })),
+        );
       const obs = await readObservation(store, now + 60_000, { windowSeconds: 300 });
       const east2 = obs.regions.find((r) => r.region === 'eu-east')!;
       const west2 = obs.regions.find((r) => r.region === 'eu-west')!;

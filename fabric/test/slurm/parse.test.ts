@@ -191,9 +191,16 @@ describe('config', () => {
   it('names the bad key', () => {
     expect(() => parseSlurmConfig({ clusters: [{ region: 'east' }] })).toThrow(/^slurm\.clusters\.0: give conf/);
     expect(() =>
-      parseSlurmConfig({ clusters: [{ region: 'e', conf: 'a' }, { region: 'e', conf: 'b' }] }),
+      parseSlurmConfig({
+        clusters: [
+          { region: 'e', conf: 'a' },
+          { region: 'e', conf: 'b' },
+        ],
+      }),
     ).toThrow(/^slurm\.clusters: one cluster per region/);
-    expect(() => parseSlurmConfig({ clusters: [{ region: 'e', conf: 'a', extra: 1 }] })).toThrow(/^slurm\.clusters\.0: /);
+    expect(() => parseSlurmConfig({ clusters: [{ region: 'e', conf: 'a', extra: 1 }] })).toThrow(
+      /^slurm\.clusters\.0: /,
+    );
     expect(() => parseSlurmConfig({ clusters: [{ region: 'e', conf: 'a' }], timeoutSeconds: 0 })).toThrow(
       /^slurm\.timeoutSeconds: /,
     );
