@@ -22,8 +22,9 @@ let observer: SlurmObserver;
 const schedulers: Scheduler[] = [];
 const journalDir = mkdtempSync(join(tmpdir(), 'meridian-slurm-journal-'));
 
-// Exits on USR1 after leaving a mark: a job that checkpoints when the executor signals it.
-const CHECKPOINTING = `--wrap=trap 'touch ckpt-$SLURM_JOB_ID; exit 0' USR1; sleep 300 & wait`;
+// Exits on USR1 after leaving a mark (and ending its sleep, which would outlive the job): a job
+// that checkpoints when the executor signals it.
+const CHECKPOINTING = `--wrap=trap 'touch ckpt-$SLURM_JOB_ID; kill $!; exit 0' USR1; sleep 300 & wait`;
 
 function config(staleAfterSeconds: number) {
   return parseConfig({

@@ -138,18 +138,16 @@ describe('SlurmObserver on real clusters', () => {
       ]);
       // GPU telemetry alone would call both regions fresh; the orchestrator's silence makes east stale.
       const now = Date.now();
-      await store
-        .writer('gpu')
-        .write(
-          ['eu-east', 'eu-west'].map((region) => ({
-            ts: now - 1000,
-            source: 'test',
-            region,
-            host: 'h',
-            gpu_uuid: `G-${region}`,
-            util_gpu: 50,
-          })),
-        );
+      await store.writer('gpu').write(
+        ['eu-east', 'eu-west'].map((region) => ({
+          ts: now - 1000,
+          source: 'test',
+          region,
+          host: 'h',
+          gpu_uuid: `G-${region}`,
+          util_gpu: 50,
+        })),
+      );
       const obs = await readObservation(store, now + 60_000, { windowSeconds: 300 });
       const east2 = obs.regions.find((r) => r.region === 'eu-east')!;
       const west2 = obs.regions.find((r) => r.region === 'eu-west')!;
