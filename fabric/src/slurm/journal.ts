@@ -65,7 +65,7 @@ export class MoveJournal {
         try {
           data = JSON.parse(fs.readFileSync(p, 'utf8'));
         } catch (err) {
-          throw new Error(`slurm move journal ${p}: not JSON (${(err as Error).message})`);
+          throw new Error(`slurm move journal ${p}: not JSON (${(err as Error).message})`, { cause: err });
         }
         const r = entrySchema.safeParse(data);
         if (!r.success) {

@@ -23,6 +23,8 @@ export interface LocalClusterSpec {
   readonly nodePortBase: number;
   readonly firstJobId: number;
   readonly partition?: string;
+  /** Slurm's MessageTimeout (default 10 s, Slurm's own); hundreds of nodes on 2 cores need it. */
+  readonly messageTimeoutSeconds?: number;
 }
 
 export interface LocalCluster extends SlurmTarget {
@@ -85,12 +87,17 @@ export function ensureSlurmInstalled(log: (line: string) => void = (l) => proces
 }
 
 /** Polls `cond` until it holds; fails naming `what` after `timeoutMs`. */
-export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs: number,
+  pollMs = 50,
+): Promise<void> {
   const start = Date.now();
   for (;;) {
     if (await cond()) return;
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
@@ -137,9 +144,7 @@ function slurmConf(
     `FirstJobId=${spec.firstJobId}`,
     'JobCompType=jobcomp/none',
     'AccountingStorageType=accounting_storage/none',
-    // A stopped controller must be noticed in seconds, not after the default 10 s per try.
-    'MessageTimeout=3',
-    'SlurmctldTimeout=5',
+    `MessageTimeout=${spec.messageTimeoutSeconds ?? 10}`,
     `NodeName=${nodes} NodeHostname=${host} NodeAddr=127.0.0.1 Port=[${spec.nodePortBase + 1}-${spec.nodePortBase + spec.nodes}] CPUs=64 RealMemory=512000 Gres=gpu:h100:${spec.gpusPerNode} State=UNKNOWN`,
     `PartitionName=${spec.partition ?? 'gpu'} Nodes=ALL Default=YES MaxTime=INFINITE State=UP`,
     '',
@@ -282,7 +287,13 @@ export async function startLocalSlurm(
     }
     const timeout = opts.readyTimeoutMs ?? 60_000;
     for (const c of clusters.values())
-      await waitFor(async () => (await idleNodes(c)) === c.nodeNames.length, `all nodes of ${c.cluster} idle`, timeout);
+      // Each poll is a sinfo process: a few a second, not twenty, while hundreds of slurmd register.
+      await waitFor(
+        async () => (await idleNodes(c)) === c.nodeNames.length,
+        `all nodes of ${c.cluster} idle`,
+        timeout,
+        300,
+      );
   } catch (err) {
     await stopAll();
     throw err;

@@ -80,7 +80,7 @@ export function parseSlurmJson<T>(schema: z.ZodType<T>, raw: string, what: strin
   try {
     data = JSON.parse(raw);
   } catch (err) {
-    throw new Error(`${what}: not JSON (${(err as Error).message})`);
+    throw new Error(`${what}: not JSON (${(err as Error).message})`, { cause: err });
   }
   const r = schema.safeParse(data);
   if (!r.success) {
