@@ -184,6 +184,36 @@ class Daemons {
   }
 }
 
+/**
+ * Job processes (slurmstepd, the batch shell, what it started) are not our children: slurmd
+ * daemonizes each step. Any still alive once the daemons are gone (jobs that had not ended when the
+ * wait ran out, or an orphan a job script left) carry `SLURM_CONF=<one of our confs>` in their
+ * environment, which names them as ours precisely: each is killed by its PID.
+ */
+function reapJobProcesses(confs: readonly string[]): void {
+  const marks = confs.map((c) => `SLURM_CONF=${c}`);
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    let env: string;
+    try {
+      env = fs.readFileSync(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    if (!env.split('\0').some((kv) => marks.includes(kv))) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
 async function answers(t: SlurmTarget): Promise<boolean> {
   try {
     await runSlurm(t, 'scontrol', ['ping'], { timeoutMs: 3000 });
@@ -217,10 +247,12 @@ export async function startLocalSlurm(
       await waitFor(
         async () => (await runSlurm(c, 'squeue', ['-h', '-t', 'R,CG'], { timeoutMs: 3000 }).catch(() => '')) === '',
         `jobs on ${c.cluster} to end`,
-        8000,
+        30_000,
+        200,
       ).catch(() => undefined);
     }
     await daemons.stop(daemons.all());
+    reapJobProcesses([...clusters.values()].map((c) => c.conf));
   };
   try {
     const mungeDir = path.join(dir, 'munge');

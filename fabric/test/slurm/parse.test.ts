@@ -70,7 +70,7 @@ describe('squeue --json (22.05)', () => {
     expect(() => parseSlurmJson(squeueSchema, '{"jobs": 3}', 'squeue')).toThrow(/squeue: jobs: /);
     expect(() => parseSlurmJson(squeueSchema, 'not json', 'squeue')).toThrow(/squeue: not JSON/);
     expect(() => parseSlurmJson(squeueSchema, '{"jobs": [], "errors": [{"error": "boom"}]}', 'squeue')).toThrow(
-      /Slurm reported an error: boom/,
+      /Slurm reported an error \(is slurmctld up\?\): boom/,
     );
   });
 
