@@ -48,6 +48,8 @@ export const slurmConfigSchema = z.strictObject({
     }),
   /** One read of every cluster per interval. */
   intervalSeconds: z.number().min(1).max(3600).default(15),
+  /** Nodes (sinfo) are read every this many passes; jobs (squeue) every pass. */
+  nodesEveryPasses: z.int().min(1).max(1000).default(4),
   /** A cluster that has not answered within this is killed off and reported stale. */
   timeoutSeconds: z.number().min(1).max(300).default(10),
 });

@@ -72,6 +72,9 @@ export class SlurmObserver {
   private readonly written = new Map<string, string>();
   private readonly nodeSig = new Map<string, string>();
   private readonly reported = new Set<string>();
+  /** Each cluster's nodes as last read, and how many reads this observer made. */
+  private readonly nodes = new Map<string, readonly SinfoNode[]>();
+  private reads = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<ObserverPass> | null = null;
   private stopped = false;
@@ -87,7 +90,18 @@ export class SlurmObserver {
 
   /** One read of every cluster, without writing. */
   async read(): Promise<ClusterRead[]> {
-    return Promise.all(this.readers.map((r) => readCluster(r)));
+    // Nodes change rarely: sinfo runs every `nodesEveryPasses` passes (and until it has answered
+    // once); squeue, which also tells whether the cluster answers, runs every pass.
+    const every = this.config.nodesEveryPasses;
+    const reads = await Promise.all(
+      this.readers.map((r) => {
+        const cached = this.nodes.get(r.cluster);
+        return readCluster(r, cached && this.reads % every !== 0 ? cached : null);
+      }),
+    );
+    this.reads++;
+    for (const c of reads) if (c.ok) this.nodes.set(c.cluster, c.nodes);
+    return reads;
   }
 
   /** One pass: read every cluster and write what changed. Concurrent calls share one pass. */
@@ -222,10 +236,13 @@ export class SlurmObserver {
   }
 }
 
-async function readCluster(r: ClusterReader): Promise<ClusterRead> {
+async function readCluster(r: ClusterReader, knownNodes: readonly SinfoNode[] | null): Promise<ClusterRead> {
   const start = performance.now();
   try {
-    const [rawJobs, nodes] = await Promise.all([r.readJobs(), r.readNodes()]);
+    const [rawJobs, nodes] = await Promise.all([
+      r.readJobs(),
+      knownNodes ? Promise.resolve([...knownNodes]) : r.readNodes(),
+    ]);
     const jobs = rawJobs.map((j) => toSlurmJob(j, r.cluster, r.region));
     const gpus = nodes.reduce((s, n) => s + inventoryRows(n, r.cluster, r.region, 0).length, 0);
     return { cluster: r.cluster, region: r.region, ok: true, jobs, nodes, gpus, readMs: performance.now() - start };
