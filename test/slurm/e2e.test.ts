@@ -84,7 +84,8 @@ afterAll(async () => {
   await store?.close();
 });
 
-describe('Slurm end to end', () => {
+// Real daemons on a shared machine: more room than the 60 s default.
+describe('Slurm end to end', { timeout: 180_000 }, () => {
   let moved = '';
 
   it('moves a job from hot east to west: running on west, gone from east, both ids in the decision', async () => {

@@ -29,7 +29,8 @@ function sink(): { stream: PassThrough; text: () => string } {
   return { stream, text: () => text };
 }
 
-describe('meridian up --slurm', () => {
+// Real daemons on a shared machine: more room than the 60 s default.
+describe('meridian up --slurm', { timeout: 180_000 }, () => {
   it('observes the real clusters into the store and runs the scheduler beside them', async () => {
     const id = await sbatch(slurm.cluster('east'), ['--wrap=sleep 300', '--gres=gpu:h100:2', '--hold']);
     const cfg = join(dir, 'slurm.yaml');

@@ -55,7 +55,8 @@ const pendingJob = (extra: string[] = []) =>
     ...extra,
   ]);
 
-describe('SlurmMover on real clusters', () => {
+// Real daemons on a shared machine: more room than the 60 s default.
+describe('SlurmMover on real clusters', { timeout: 180_000 }, () => {
   it('moves a pending job: same options on west (GPUs, nodes, time, name, comment), gone from east', async () => {
     const id = await pendingJob(['--comment=meridian:comm=pipeline']);
     const m = new SlurmMover({ clusters: clusters(), journalDir: journal() });

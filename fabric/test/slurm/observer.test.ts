@@ -56,7 +56,8 @@ const rows = () =>
      FROM workloads FINAL WHERE source = 'slurm' ORDER BY workload_id`,
   );
 
-describe('SlurmObserver on real clusters', () => {
+// Real daemons on a shared machine: more room than the 60 s default.
+describe('SlurmObserver on real clusters', { timeout: 180_000 }, () => {
   it('writes every job with its GPUs, state and comment fields, and the nodes GPUs to inventory', async () => {
     const east = slurm.cluster('east');
     const a = await sbatch(east, [
