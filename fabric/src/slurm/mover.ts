@@ -146,7 +146,11 @@ export class SlurmMover {
     await writeBatchScript(src, job.jobId, script, this.limits);
     let signalled = false;
     if (job.state === 'running' && job.meta.checkpointBytes > 0) {
-      await this.checkpoint(src, job);
+      // Nothing is journalled yet: a failed signal leaves only the saved script behind, removed here.
+      await this.checkpoint(src, job).catch((err: unknown) => {
+        fs.rmSync(script, { force: true });
+        throw err;
+      });
       signalled = true;
     }
     const entry: JournalEntry = {
