@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDurationS } from '@meridian/sim';
 import { runUpReal } from './up-real.js';
+import { runUpSlurm } from './up-slurm.js';
 import type { UpOptions } from './up-types.js';
 import { runUp } from './up.js';
 
@@ -24,6 +25,10 @@ export function registerUpCommand(program: Command): void {
     .option('--port <n>', "the scheduler's HTTP API port on 127.0.0.1 (0: any free port)", parsePort, 8787)
     .option('--status-port <n>', 'the read-only status API port, with /healthz (default: --port + 1)', parsePort)
     .option('--real', 'run the real collector for this host instead of the twin', false)
+    .option(
+      '--slurm <config>',
+      "drive real Slurm clusters (a YAML file: slurm.clusters, one per region) instead of the twin's workloads",
+    )
     .action(
       async (o: {
         scenario: string;
@@ -35,6 +40,7 @@ export function registerUpCommand(program: Command): void {
         port: number;
         statusPort?: number;
         real: boolean;
+        slurm?: string;
       }) => {
         const chosen: UpOptions = {
           scenario: o.scenario,
@@ -48,7 +54,9 @@ export function registerUpCommand(program: Command): void {
           real: o.real,
         };
         const io = { stdout: process.stdout, stderr: process.stderr };
-        if (o.real) await runUpReal(chosen, io);
+        if (o.slurm && o.real) throw new InvalidArgumentError('--slurm and --real: choose one');
+        if (o.slurm) await runUpSlurm(chosen, o.slurm, io);
+        else if (o.real) await runUpReal(chosen, io);
         else await runUp(chosen, io);
       },
     );

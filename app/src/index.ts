@@ -6,6 +6,8 @@ export { registerUpCommand, runUp, renderSummary } from './up.js';
 export type { UpSummary } from './up.js';
 export { runUpReal } from './up-real.js';
 export type { RealSummary } from './up-real.js';
+export { runUpSlurm } from './up-slurm.js';
+export type { SlurmUpSummary } from './up-slurm.js';
 export type { UpOptions, UpIO } from './up-types.js';
 export { seedStore } from './seed.js';
 export type { SeedOptions, SeedResult } from './seed.js';

@@ -5,3 +5,4 @@
  */
 export * from './topology/index.js';
 export * from './kubernetes/index.js';
+export * from './slurm/index.js';

@@ -3,7 +3,7 @@
  * naming the offending key). Secrets are never values here, only the env variable or file that holds
  * them, so a config file can be shared and logged.
  */
-import { observerConfigSchema } from '@meridian/fabric';
+import { observerConfigSchema, slurmClusterSchema } from '@meridian/fabric';
 import { DEFAULT_LIMITS } from '@meridian/runtime';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -62,6 +62,26 @@ const executorSchema = z.discriminatedUnion('kind', [
     clusters: z.record(z.string(), z.string()).optional(),
     /** deployments mode: how long new replicas may take to become ready before the move is undone. */
     readyTimeoutSeconds: period(DAY).default(300),
+  }),
+  z.strictObject({
+    kind: z.literal('slurm'),
+    /** Per region one Slurm cluster (its slurm.conf), as the Slurm observer's config names them. */
+    clusters: z.array(slurmClusterSchema).min(1),
+    /** Where moves in progress are journalled (fsync'd) so a restart settles them. */
+    journalDir: z.string().min(1),
+    /** Sent to a running job's batch shell before it moves (its cue to checkpoint). */
+    signal: z
+      .string()
+      .regex(/^[A-Z0-9]+$/, 'a signal name such as USR1')
+      .default('USR1'),
+    /** How long a signalled job may take to write its checkpoint. */
+    graceSeconds: seconds(HOUR).default(30),
+    /** A running job without a checkpoint: move it (its lost work is in the move's cost) or refuse. */
+    withoutCheckpoint: z.enum(['move', 'refuse']).default('move'),
+    /** Per Slurm command; past it the command is killed. */
+    timeoutSeconds: period(10 * MINUTE).default(10),
+    /** Hold pending jobs in regions the placement weights close, and release them after. */
+    hold: z.boolean().default(true),
   }),
 ]);
 

@@ -34,6 +34,8 @@ export { solveGreedy } from './plan/solve-greedy.js';
 export type { Problem, Candidate, Solution } from './plan/problem.js';
 export { readObservation, workloadFromRow } from './observe/reader.js';
 export { DryRunExecutor, WebhookExecutor } from './act/executors.js';
+export { SlurmExecutor } from './act/executor-slurm.js';
+export type { SlurmExecutorOptions } from './act/executor-slurm.js';
 // The Kubernetes executor and the HTTP API load heavy dependencies: they are reached lazily,
 // through createExecutor(config) and Scheduler.startApi().
 export type { KubernetesExecutorOptions, PlacementPolicyRef } from './act/executor-kubernetes.js';

@@ -10,7 +10,7 @@
 import { context, trace, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Highs } from 'highs';
 import type { Store } from '@meridian/store';
-import { executeMoves, outcomeText, type ExecutedMove } from './act/act.js';
+import { executeMoves, outcomeNote, outcomeText, type ExecutedMove } from './act/act.js';
 import { Approvals, type PendingPlan } from './act/approval.js';
 import type { Executor, Move } from './act/executor.js';
 import { DryRunExecutor } from './act/executors.js';
@@ -271,7 +271,13 @@ export class Scheduler {
     const p = this.approvals.take(passId, now);
     const executed = await this.act(p.plan.moves, now);
     const decisions = executed.map((e) =>
-      this.records.move(p.plan, e.planned, outcomeText(e.outcome), now, `approved by ${by}`),
+      this.records.move(
+        p.plan,
+        e.planned,
+        outcomeText(e.outcome),
+        now,
+        [`approved by ${by}`, outcomeNote(e.outcome)].filter(Boolean).join('; '),
+      ),
     );
     await this.trail.record(p.plan.passId + '-approve', now, decisions, []);
     return { executed };
@@ -346,7 +352,8 @@ export class Scheduler {
         span.setAttribute('meridian.executed', ex.length);
         return ex;
       });
-      for (const e of executed) decisions.push(this.records.move(planned, e.planned, outcomeText(e.outcome), now));
+      for (const e of executed)
+        decisions.push(this.records.move(planned, e.planned, outcomeText(e.outcome), now, outcomeNote(e.outcome)));
     }
     // After acting, so the weights count this pass's moves where they are going.
     // Nothing observed (an empty store): no weights, rather than "no region can take work".

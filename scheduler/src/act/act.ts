@@ -74,3 +74,8 @@ export function failMove(memory: SchedulerMemory, config: SchedulerConfig, workl
 export function outcomeText(o: MoveOutcome): string {
   return o.status === 'failed' ? `failed: ${o.error}` : o.status;
 }
+
+/** The executor's note for the decision's reason (e.g. both Slurm job ids); undefined when none. */
+export function outcomeNote(o: MoveOutcome): string | undefined {
+  return o.status === 'done' || o.status === 'started' ? o.note : undefined;
+}

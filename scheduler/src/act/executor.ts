@@ -23,8 +23,9 @@ export interface Move {
 }
 
 export type MoveOutcome =
-  | { readonly status: 'started'; readonly expectedDurationMs: number }
-  | { readonly status: 'done' }
+  | { readonly status: 'started'; readonly expectedDurationMs: number; readonly note?: string }
+  /** note: what the executor wants in the decision's reason (e.g. the Slurm job ids on both sides). */
+  | { readonly status: 'done'; readonly note?: string }
   | { readonly status: 'recorded' }
   | { readonly status: 'pending-approval' }
   | { readonly status: 'failed'; readonly error: string };

@@ -35,6 +35,18 @@ export async function createExecutor(cfg: SchedulerConfig): Promise<Executor> {
         ...(cfg.placement.policy ? { placementPolicy: cfg.placement.policy } : {}),
       });
     }
+    case 'slurm': {
+      const { SlurmExecutor } = await import('./executor-slurm.js');
+      return new SlurmExecutor({
+        clusters: e.clusters,
+        journalDir: e.journalDir,
+        signal: e.signal,
+        graceMs: e.graceSeconds * 1000,
+        withoutCheckpoint: e.withoutCheckpoint,
+        timeoutMs: e.timeoutSeconds * 1000,
+        hold: e.hold,
+      });
+    }
   }
 }
 

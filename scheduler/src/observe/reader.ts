@@ -184,6 +184,16 @@ async function readRegionRows(store: Store, win: Window) {
      GROUP BY region`,
     params,
   );
+  // An orchestrator observer (fabric/, e.g. Slurm) writes `orchestrator_up` each pass: 1 when its
+  // cluster answered, 0 when not. A region it covers is only as fresh as its last good read, so a
+  // silent cluster makes the region stale (no moves in or out) rather than look empty.
+  const orchestrators = await store.query<{ region: string; last: string }>(
+    `SELECT region, toString(maxIf(ts, value > 0)) AS last FROM extra_metrics
+     WHERE name = 'orchestrator_up' AND ts >= toDateTime64({from:String}, 3, 'UTC') - INTERVAL 1 DAY
+       AND ts <= toDateTime64({to:String}, 3, 'UTC')
+     GROUP BY region`,
+    params,
+  );
   // memory_total is not rolled up (it never changes): inventory carries it.
   const inventory = await store.query<{ region: string; mem: string | number; models: string[] }>(
     `SELECT region, min(memory_total) AS mem, groupUniqArray(model) AS models
@@ -192,7 +202,7 @@ async function readRegionRows(store: Store, win: Window) {
   const topoRegions = await store.query<{ id: string; gpus: string | number }>(
     `SELECT id, argMax(gpus, updated) AS gpus FROM topology WHERE kind = 'region' GROUP BY id`,
   );
-  return { gpuRows, fresh, inventory, topoRegions };
+  return { gpuRows, fresh, orchestrators, inventory, topoRegions };
 }
 
 /** Per-link figures over the window, freshness and capacity, and the declared links. */
@@ -243,7 +253,7 @@ function buildRegions(
   allocated: ReadonlyMap<string, number>,
   limitC: number,
 ): RegionObservation[] {
-  const { gpuRows, fresh, inventory, topoRegions } = rows;
+  const { gpuRows, fresh, orchestrators, inventory, topoRegions } = rows;
   const names = new Set<string>([
     ...gpuRows.map((r) => String(r.region)),
     ...topoRegions.map((r) => r.id),
@@ -253,6 +263,11 @@ function buildRegions(
   ]);
   const gpuBy = new Map(gpuRows.map((r) => [String(r.region), r]));
   const freshBy = new Map(fresh.map((r) => [r.region, tsOf(r.last)]));
+  for (const o of orchestrators) {
+    const ok = tsOf(o.last);
+    const t = freshBy.get(o.region) ?? null;
+    freshBy.set(o.region, ok === null || t === null ? null : Math.min(t, ok));
+  }
   const invBy = new Map(inventory.map((r) => [r.region, r]));
   const topoBy = new Map(topoRegions.map((r) => [r.id, num(r.gpus) ?? 0]));
 
