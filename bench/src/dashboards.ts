@@ -71,7 +71,7 @@ function tablesRead(sql: string): string {
     const ok = guards.every(([, a, op, b]) => (op === '<' ? Number(a) < Number(b) : Number(a) >= Number(b)));
     if (!ok) continue;
     for (const m of branch.matchAll(/FROM (\w+)/g))
-      if (m[1] && /_(samples|1m|1h)$|^[a-z_]+$/.test(m[1])) live.add(m[1]);
+      if (m[1] && /_(samples|1m|1h|1d)$|^[a-z_]+$/.test(m[1])) live.add(m[1]);
   }
   return [...live].filter((t) => !/^(numbers)$/.test(t)).join('+');
 }
