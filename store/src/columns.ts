@@ -113,6 +113,7 @@ export function selectRows(batch: SampleColumns, keep: Uint8Array): SampleColumn
       ? { dict: c.dict, codes: take(c.codes) }
       : { values: take(c.values), ...(c.nulls ? { nulls: take(c.nulls) } : {}) };
   }
-  const source = typeof batch.source === 'string' ? batch.source : { dict: batch.source.dict, codes: take(batch.source.codes) };
+  const source =
+    typeof batch.source === 'string' ? batch.source : { dict: batch.source.dict, codes: take(batch.source.codes) };
   return { rows: idx.length, ts: take(batch.ts), source, columns };
 }

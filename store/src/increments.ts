@@ -142,7 +142,13 @@ export class IncreaseTracker {
     return any ? { values: out, nulls: outNulls } : null;
   }
 
-  private remember(keys: string[], touched: Uint8Array, slotTs: Float64Array, slotVals: Float64Array, nc: number): void {
+  private remember(
+    keys: string[],
+    touched: Uint8Array,
+    slotTs: Float64Array,
+    slotVals: Float64Array,
+    nc: number,
+  ): void {
     for (let s = 0; s < keys.length; s++) {
       if (touched[s] !== 1) continue;
       const k = keys[s]!;

@@ -8,7 +8,14 @@ import {
   type Entity,
   type ValueType,
 } from '@meridian/catalog';
-import { constantColumn, isStringColumn, sourceColumn, type NumberColumn, type SampleColumns, type StringColumn } from './columns.js';
+import {
+  constantColumn,
+  isStringColumn,
+  sourceColumn,
+  type NumberColumn,
+  type SampleColumns,
+  type StringColumn,
+} from './columns.js';
 import type { Derived } from './increments.js';
 
 /**
@@ -186,9 +193,7 @@ export function encodeColumns(entity: Entity, batch: SampleColumns, derived?: De
   const cols = nativeLayout(entity).filter(
     (c) => c.name === 'ts' || c.kind === 'String' || batch.columns[c.name] !== undefined,
   );
-  const extra = derived
-    ? derivedLayout(entity).filter((c) => c.kind === 'Flag' || derived.increases.has(c.name))
-    : [];
+  const extra = derived ? derivedLayout(entity).filter((c) => c.kind === 'Flag' || derived.increases.has(c.name)) : [];
   const parts: Part[] = cols.map((c): Part => {
     if (c.kind === 'DateTime64') return { c, size: n * 8, write: (v) => fill64(v, batch.ts, n, true) };
     if (c.name === 'source') return stringPart(c, sourceColumn(batch), n);

@@ -1,11 +1,5 @@
 import { labelsOf, metricsOf, type Entity, type LabelDef, type MetricDef } from '@meridian/catalog';
-import {
-  isStringColumn,
-  selectRows,
-  type NumberColumn,
-  type SampleColumns,
-  type StringColumn,
-} from './columns.js';
+import { isStringColumn, selectRows, type NumberColumn, type SampleColumns, type StringColumn } from './columns.js';
 import type { RowError } from './types.js';
 import {
   INT_BOUNDS,
@@ -50,7 +44,13 @@ export function validateColumns(entity: Entity, batch: SampleColumns): ColumnVal
     const t = ts[i]!;
     if (!(t >= TS_MIN && t <= TS_MAX)) fail(i, 'ts', tsMessage(t));
   }
-  checkStrings('source', batch.source, n, (s) => (s.length === 0 || s.length > SOURCE_MAX ? SOURCE_MESSAGE : null), fail);
+  checkStrings(
+    'source',
+    batch.source,
+    n,
+    (s) => (s.length === 0 || s.length > SOURCE_MAX ? SOURCE_MESSAGE : null),
+    fail,
+  );
   for (const [name, col] of Object.entries(batch.columns)) {
     const label = labels.get(name);
     const metric = metrics.get(name);
@@ -104,7 +104,8 @@ function checkStrings(
   const codes = col.codes;
   for (let i = 0; i < n; i++) {
     const c = codes[i]!;
-    if (c >= problems.length) fail(i, name, `dictionary code ${c} is outside the dictionary (${problems.length} entries)`);
+    if (c >= problems.length)
+      fail(i, name, `dictionary code ${c} is outside the dictionary (${problems.length} entries)`);
     else if (problems[c] !== null) fail(i, name, problems[c]!);
   }
 }

@@ -16,8 +16,7 @@ export const SOURCE_MAX = 64;
 
 export type ColumnCheck = (v: unknown) => string | null;
 
-export const tsMessage = (ts: unknown): string =>
-  `must be epoch milliseconds between 2000 and 2200, got ${String(ts)}`;
+export const tsMessage = (ts: unknown): string => `must be epoch milliseconds between 2000 and 2200, got ${String(ts)}`;
 export const SOURCE_MESSAGE = `must be a non-empty string of at most ${SOURCE_MAX} characters`;
 export const REQUIRED_MESSAGE = 'required label is missing';
 export const unknownMessage = (entity: Entity): string => `unknown column for ${entity} (not in the metric catalog)`;

@@ -38,7 +38,16 @@ describe('column writer', () => {
        FROM gpu_samples WHERE source = 'sim' ORDER BY ts, gpu_uuid`,
     );
     expect(back.map((r) => ({ ...r, f: Number(r.f) }))).toEqual([
-      { ms: T0, source: 'sim', gpu_uuid: 'GPU-a', gpu_index: 0, util_gpu: 10.5, mu: String(2 ** 40 + 7), inc: null, f: 1 },
+      {
+        ms: T0,
+        source: 'sim',
+        gpu_uuid: 'GPU-a',
+        gpu_index: 0,
+        util_gpu: 10.5,
+        mu: String(2 ** 40 + 7),
+        inc: null,
+        f: 1,
+      },
       { ms: T0, source: 'sim', gpu_uuid: 'GPU-b', gpu_index: 1, util_gpu: 20, mu: '1', inc: null, f: 1 },
       { ms: T0 + 1000, source: 'sim', gpu_uuid: 'GPU-a', gpu_index: 0, util_gpu: null, mu: '2', inc: 3, f: 0 },
       { ms: T0 + 1000, source: 'sim', gpu_uuid: 'GPU-b', gpu_index: 1, util_gpu: 40, mu: '3', inc: 0, f: 0 },
@@ -99,7 +108,9 @@ describe('validateColumns', () => {
       '3:source',
       '3:host',
     ]);
-    expect(errors.find((e) => e.field === 'host')?.message).toBe('dictionary code 3 is outside the dictionary (1 entries)');
+    expect(errors.find((e) => e.field === 'host')?.message).toBe(
+      'dictionary code 3 is outside the dictionary (1 entries)',
+    );
     expect(errors.find((e) => e.field === 'memory_used')?.message).toBe('must be an integer in UInt64 range, got 1.5');
   });
 

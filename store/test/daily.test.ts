@@ -131,9 +131,12 @@ describe('daily rollups (0007)', () => {
     expect(daily).toEqual(fromHours);
     // And the view is back: new rows reach the daily table.
     await store.writer('gpu').writeColumns(fleet(0, 1, 20 * DAY));
-    const [r] = await store.query<{ n: string }>('SELECT sum(samples) AS n FROM gpu_1d WHERE ts = toDateTime({d:UInt32})', {
-      d: (T0 + 20 * DAY) / 1000,
-    });
+    const [r] = await store.query<{ n: string }>(
+      'SELECT sum(samples) AS n FROM gpu_1d WHERE ts = toDateTime({d:UInt32})',
+      {
+        d: (T0 + 20 * DAY) / 1000,
+      },
+    );
     expect(Number(r?.n)).toBe(3);
   });
 

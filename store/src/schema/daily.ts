@@ -45,7 +45,13 @@ function seriesDaily(entity: Entity, f: Flavor): string[] {
   const d1 = rollupTable(entity, '1d');
   const shape = { increments: true };
   return [
-    createTable(d1, rollupTableColumns(entity, shape), { family: 'AggregatingMergeTree' }, dailyTail(sortKey(entity)), f),
+    createTable(
+      d1,
+      rollupTableColumns(entity, shape),
+      { family: 'AggregatingMergeTree' },
+      dailyTail(sortKey(entity)),
+      f,
+    ),
     ...fill(d1, rollupSelect(entity, 'toStartOfDay', rollupTable(entity, '1h'), true, shape), f),
   ];
 }

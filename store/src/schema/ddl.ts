@@ -235,7 +235,11 @@ export const AUX_TABLES = ['inventory', 'topology', 'workloads', 'scheduler_deci
 export function dataTables(): string[] {
   return [
     ...ENTITIES.flatMap((e) => [rawTable(e), rollupTable(e, '1m'), rollupTable(e, '1h'), rollupTable(e, '1d')]),
-    ...REGION_ENTITIES.flatMap((e) => [regionRollupTable(e, '1m'), regionRollupTable(e, '1h'), regionRollupTable(e, '1d')]),
+    ...REGION_ENTITIES.flatMap((e) => [
+      regionRollupTable(e, '1m'),
+      regionRollupTable(e, '1h'),
+      regionRollupTable(e, '1d'),
+    ]),
     ...AUX_TABLES,
   ];
 }
