@@ -21,6 +21,7 @@ export {
   regionRollupTable,
   SERIES_MINUTES,
   SERIES_HOURS,
+  HOURS_PRESENT,
 } from './naming.js';
 export { metricsOf, labelsOf, keyLabelsOf, metricByName, SOURCES } from './lookup.js';
 export type { SourceTag } from './lookup.js';

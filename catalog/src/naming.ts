@@ -1,7 +1,7 @@
 import type { Entity, MetricDef } from './types.js';
 
 /** Rollup resolutions. Each has its own table and a longer TTL than the one below it. */
-export type Resolution = 'raw' | '1m' | '1h';
+export type Resolution = 'raw' | '1m' | '1h' | '1d';
 
 export const ENTITIES: readonly Entity[] = ['gpu', 'host', 'link'];
 
@@ -110,3 +110,8 @@ export function regionRollupTable(entity: Entity, res: Exclude<Resolution, 'raw'
 /** In a region rollup: series-minutes (sum of FIRST_IN_MINUTE) and series-hours (of FIRST_IN_HOUR). */
 export const SERIES_MINUTES = 'series_minutes';
 export const SERIES_HOURS = 'series_hours';
+/**
+ * In a region-day rollup: the distinct hours with data (a uniqExact state), which series-hours are
+ * divided by to give the series reporting; a sum cannot count them, as each hour arrives in many inserts.
+ */
+export const HOURS_PRESENT = 'hours_present';

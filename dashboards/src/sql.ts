@@ -4,6 +4,7 @@ import {
   REGION_ENTITIES,
   regionRollupTable,
   SERIES_HOURS,
+  HOURS_PRESENT,
   SERIES_MINUTES,
   metricByName,
   rollupColumns,
@@ -142,6 +143,8 @@ function branch(src: Source, select: readonly string[]): string {
  */
 export function seriesCountExpr(res: Resolution, regional: boolean, keys: readonly string[]): string {
   if (!regional) return `uniqExact(${keys.join(', ')})`;
+  // A region-day row counts series-hours; its hours present are a mergeable distinct count.
+  if (res === '1d') return `(sum(${SERIES_HOURS}) / uniqExactMerge(${HOURS_PRESENT}))`;
   return `(sum(${res === '1h' ? SERIES_HOURS : SERIES_MINUTES}) / uniqExact(ts))`;
 }
 

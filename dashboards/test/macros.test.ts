@@ -5,6 +5,7 @@ import {
   DETAIL_POLICY,
   expandMacros,
   FLEET_POLICY,
+  SUMMARY_POLICY,
   resolutionFor,
   roundInterval,
 } from '@meridian/dashboards';
@@ -88,8 +89,12 @@ describe('interval and rollup choice', () => {
     for (const p of [DETAIL_POLICY, FLEET_POLICY]) {
       expect(resolutionFor(iv(15 * 60_000), p)).toBe('raw');
       expect(resolutionFor(iv(86_400_000), p)).toBe('1m');
-      expect(resolutionFor(iv(30 * 86_400_000), p)).toBe('1h');
+      expect(resolutionFor(iv(7 * 86_400_000), p)).toBe('1h');
+      expect(resolutionFor(iv(30 * 86_400_000), p)).toBe('1d');
     }
+    // Tables of one row per GPU read days from ~10 days of range on.
+    expect(resolutionFor(iv(7 * 86_400_000), SUMMARY_POLICY)).toBe('1h');
+    expect(resolutionFor(iv(14 * 86_400_000), SUMMARY_POLICY)).toBe('1d');
     expect(() => calculateIntervalMs(0, 1000, 600, '5x')).toThrow(/invalid interval "5x"/);
   });
 });

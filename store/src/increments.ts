@@ -1,27 +1,22 @@
-import {
-  FIRST_IN_HOUR,
-  FIRST_IN_MINUTE,
-  increaseColumn,
-  keyLabelsOf,
-  metricsOf,
-  type Entity,
-  type MetricDef,
-} from '@meridian/catalog';
-import type { Cells, DerivedInput } from './native.js';
-import type { SampleRow } from './types.js';
+import { increaseColumn, keyLabelsOf, metricsOf, type Entity } from '@meridian/catalog';
+import { isStringColumn, type NumberColumn, type SampleColumn, type SampleColumns } from './columns.js';
 
 interface SeriesState {
   /** Epoch ms of the latest sample written. */
   readonly ts: number;
-  /** Latest value of each counter (undefined until seen). */
-  readonly values: readonly (number | undefined)[];
+  /** Latest value of each counter, NaN until seen. */
+  readonly values: Float64Array;
 }
 
 /**
- * What the encoder takes (per row: `<counter>_inc` where known and the two first-in-bucket flags;
- * `present`: the increase columns some row has a value for), and the step that keeps it.
+ * What the encoder takes beside the batch: each counter's increase (only counters some row has an
+ * increase for; `nulls` marks the rows without one), the two first-in-bucket flags, and the step that
+ * makes this batch the tracker's memory.
  */
-export interface Derived extends DerivedInput {
+export interface Derived {
+  readonly increases: ReadonlyMap<string, Required<NumberColumn>>;
+  readonly firstInMinute: Uint8Array;
+  readonly firstInHour: Uint8Array;
   /** Makes these rows the new "previous sample" of their series; call once the write succeeded. */
   commit(): void;
 }
@@ -41,20 +36,23 @@ const HOUR = 3_600_000;
  * - State moves on only when a write succeeds (commit), so a batch that failed and is retried from
  *   the spool gets the same increases the second time.
  * - Memory is bounded: past `maxSeries` the least recently written series are forgotten.
+ *
+ * It works on columns: rows are mapped to a per-batch series slot through their key labels'
+ * dictionary codes, so the series' text key is built once per series and batch, not once per row.
  */
 export class IncreaseTracker {
   private readonly last = new Map<string, SeriesState>();
-  private readonly keys: string[];
-  private readonly counters: { metric: MetricDef; column: string }[];
+  private readonly keys: { name: string; numeric: boolean }[];
+  private readonly counters: { metric: string; column: string }[];
 
   constructor(
     entity: Entity,
     private readonly maxSeries = 250_000,
   ) {
-    this.keys = keyLabelsOf(entity).map((l) => l.name);
-    this.counters = metricsOf(entity).flatMap((metric) => {
-      const column = increaseColumn(metric);
-      return column ? [{ metric, column }] : [];
+    this.keys = keyLabelsOf(entity).map((l) => ({ name: l.name, numeric: l.type === 'UInt16' }));
+    this.counters = metricsOf(entity).flatMap((m) => {
+      const column = increaseColumn(m);
+      return column ? [{ metric: m.name, column }] : [];
     });
   }
 
@@ -62,53 +60,152 @@ export class IncreaseTracker {
     return this.last.size;
   }
 
-  derive(rows: readonly SampleRow[]): Derived {
-    const pending = new Map<string, SeriesState>();
-    const present = new Set<string>();
-    const out: Cells[] = new Array<Cells>(rows.length);
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r]!;
-      let key = '';
-      for (const k of this.keys) key += `${row[k] ?? ''}\u001f`;
-      const prev = pending.get(key) ?? this.last.get(key);
-      const ts = row.ts;
-      if (prev && ts <= prev.ts) {
-        out[r] = { [FIRST_IN_MINUTE]: 0, [FIRST_IN_HOUR]: 0 };
-        continue;
+  derive(batch: SampleColumns): Derived {
+    const n = batch.rows;
+    const { slotOf, keys } = this.slots(batch);
+    const nc = this.counters.length;
+    const slots = keys.length;
+    const known = new Uint8Array(slots);
+    const touched = new Uint8Array(slots);
+    const slotTs = new Float64Array(slots);
+    const slotVals = new Float64Array(slots * nc).fill(NaN);
+    for (let s = 0; s < slots; s++) {
+      const prev = this.last.get(keys[s]!);
+      if (!prev) continue;
+      known[s] = 1;
+      slotTs[s] = prev.ts;
+      slotVals.set(prev.values, s * nc);
+    }
+    const fm = new Uint8Array(n);
+    const fh = new Uint8Array(n);
+    const ts = batch.ts;
+    // Which rows are the series' newest so far (not a replay or late row): increases only for them.
+    const fresh = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = slotOf[i]!;
+      const t = ts[i]!;
+      if (known[s] === 1) {
+        const p = slotTs[s]!;
+        if (t <= p) continue;
+        fm[i] = Math.floor(t / MINUTE) !== Math.floor(p / MINUTE) ? 1 : 0;
+        fh[i] = Math.floor(t / HOUR) !== Math.floor(p / HOUR) ? 1 : 0;
+      } else {
+        fm[i] = 1;
+        fh[i] = 1;
+        known[s] = 1;
       }
-      const d: Record<string, number> = {
-        [FIRST_IN_MINUTE]: !prev || Math.floor(ts / MINUTE) !== Math.floor(prev.ts / MINUTE) ? 1 : 0,
-        [FIRST_IN_HOUR]: !prev || Math.floor(ts / HOUR) !== Math.floor(prev.ts / HOUR) ? 1 : 0,
-      };
-      const values = prev ? prev.values.slice() : new Array<number | undefined>(this.counters.length);
-      for (let i = 0; i < this.counters.length; i++) {
-        const c = this.counters[i]!;
-        const v = row[c.metric.name];
-        if (typeof v !== 'number') continue;
-        const p = values[i];
-        if (p !== undefined) {
-          d[c.column] = v >= p ? v - p : v;
-          present.add(c.column);
-        }
-        values[i] = v;
-      }
-      pending.set(key, { ts, values });
-      out[r] = d;
+      fresh[i] = 1;
+      touched[s] = 1;
+      slotTs[s] = t;
+    }
+    const increases = new Map<string, Required<NumberColumn>>();
+    for (let c = 0; c < nc; c++) {
+      const col = batch.columns[this.counters[c]!.metric];
+      if (!col || isStringColumn(col)) continue;
+      const inc = this.increase(col, n, slotOf, fresh, slotVals, c, nc);
+      if (inc) increases.set(this.counters[c]!.column, inc);
     }
     return {
-      rows: out,
-      present,
-      commit: () => {
-        for (const [k, s] of pending) {
-          // Re-inserting moves the series to the back, so eviction drops the least recently written.
-          this.last.delete(k);
-          this.last.set(k, s);
-        }
-        for (const k of this.last.keys()) {
-          if (this.last.size <= this.maxSeries) break;
-          this.last.delete(k);
-        }
-      },
+      increases,
+      firstInMinute: fm,
+      firstInHour: fh,
+      commit: () => this.remember(keys, touched, slotTs, slotVals, nc),
     };
   }
+
+  /** One counter's increases, walking the rows in order; null when no row has one. */
+  private increase(
+    col: NumberColumn,
+    n: number,
+    slotOf: Uint32Array,
+    fresh: Uint8Array,
+    slotVals: Float64Array,
+    c: number,
+    nc: number,
+  ): Required<NumberColumn> | null {
+    const { values, nulls } = col;
+    const out = new Float64Array(n);
+    const outNulls = new Uint8Array(n).fill(1);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      if (fresh[i] !== 1 || (nulls && nulls[i] === 1)) continue;
+      const at = slotOf[i]! * nc + c;
+      const v = values[i]!;
+      const p = slotVals[at]!;
+      if (p === p) {
+        out[i] = v >= p ? v - p : v;
+        outNulls[i] = 0;
+        any = true;
+      }
+      slotVals[at] = v;
+    }
+    return any ? { values: out, nulls: outNulls } : null;
+  }
+
+  private remember(
+    keys: string[],
+    touched: Uint8Array,
+    slotTs: Float64Array,
+    slotVals: Float64Array,
+    nc: number,
+  ): void {
+    for (let s = 0; s < keys.length; s++) {
+      if (touched[s] !== 1) continue;
+      const k = keys[s]!;
+      // Re-inserting moves the series to the back, so eviction drops the least recently written.
+      this.last.delete(k);
+      this.last.set(k, { ts: slotTs[s]!, values: slotVals.slice(s * nc, (s + 1) * nc) });
+    }
+    for (const k of this.last.keys()) {
+      if (this.last.size <= this.maxSeries) break;
+      this.last.delete(k);
+    }
+  }
+
+  /**
+   * Maps each row to a series slot. The key labels' codes are combined into one number (mixed radix
+   * over the dictionaries' sizes) while that stays exact; past 2^53 combinations, into a string.
+   */
+  private slots(batch: SampleColumns): { slotOf: Uint32Array; keys: string[] } {
+    const n = batch.rows;
+    const cols = this.keys.map((k) => ({ key: k, col: batch.columns[k.name] }));
+    const radix = cols.map(({ col }) => (!col ? 1 : isStringColumn(col) ? Math.max(col.dict.length, 1) : 65536));
+    const exact = radix.reduce((a, b) => a * b, 1) <= Number.MAX_SAFE_INTEGER;
+    const slotOf = new Uint32Array(n);
+    const keys: string[] = [];
+    const bySlot = new Map<number | string, number>();
+    const byKey = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      let id: number | string = exact ? 0 : '';
+      for (let k = 0; k < cols.length; k++) {
+        const code = codeAt(cols[k]!.col, i);
+        id = exact ? (id as number) * radix[k]! + code : `${id as string}${code},`;
+      }
+      let s = bySlot.get(id);
+      if (s === undefined) {
+        let key = '';
+        for (const { col } of cols) key += `${valueAt(col, i)}\u001f`;
+        // A dictionary may hold a string twice: both codes are the same series.
+        s = byKey.get(key);
+        if (s === undefined) {
+          s = keys.length;
+          keys.push(key);
+          byKey.set(key, s);
+        }
+        bySlot.set(id, s);
+      }
+      slotOf[i] = s;
+    }
+    return { slotOf, keys };
+  }
+}
+
+function codeAt(col: SampleColumn | undefined, i: number): number {
+  if (!col) return 0;
+  return isStringColumn(col) ? col.codes[i]! : col.values[i]!;
+}
+
+function valueAt(col: SampleColumn | undefined, i: number): string {
+  if (!col) return '';
+  return isStringColumn(col) ? col.dict[col.codes[i]!]! : String(col.values[i]!);
 }

@@ -8,10 +8,15 @@ import {
   type Entity,
   type ValueType,
 } from '@meridian/catalog';
-import type { SampleRow, SampleValue } from './types.js';
-
-/** A row as the encoder reads it: values by column name. */
-export type Cells = Readonly<Record<string, SampleValue | undefined>>;
+import {
+  constantColumn,
+  isStringColumn,
+  sourceColumn,
+  type NumberColumn,
+  type SampleColumns,
+  type StringColumn,
+} from './columns.js';
+import type { Derived } from './increments.js';
 
 /**
  * An encoder for ClickHouse's Native format (columnar: per column a name, a type, then the values),
@@ -19,8 +24,10 @@ export type Cells = Readonly<Record<string, SampleValue | undefined>>;
  * typed arrays, so neither side formats or parses text. @clickhouse/client has no binary encoder,
  * so this is ours.
  *
- * Strings are sent as String even where the table has LowCardinality(String): the engine converts
- * on insert, and a dictionary-encoded LowCardinality body would add complexity for little gain here.
+ * It encodes column batches: numbers are copied typed array to typed array (converted to the
+ * column's type by TypedArray#set, in native code), strings from their dictionaries, each entry
+ * encoded once. Strings are sent as String even where the table has LowCardinality(String): the
+ * engine converts on insert.
  */
 
 if (endianness() !== 'LE') {
@@ -86,12 +93,6 @@ function derivedLayout(entity: Entity): NativeColumn[] {
   return cols;
 }
 
-/** Derived values to encode beside the rows: one object per row, and the columns any row sets. */
-export interface DerivedInput {
-  readonly rows: readonly Cells[];
-  readonly present: ReadonlySet<string>;
-}
-
 const TWO_32 = 4294967296;
 
 /** Grows as needed; written front to back. */
@@ -121,19 +122,6 @@ class ByteSink {
     this.ensure(len);
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
-  bytes(b: Uint8Array): void {
-    const len = b.length;
-    this.ensure(len);
-    // Labels are short: a plain loop beats the per-call cost of Buffer#set for a few dozen bytes.
-    if (len < 64) {
-      const buf = this.buf;
-      let p = this.pos;
-      for (let j = 0; j < len; j++) buf[p++] = b[j]!;
-    } else {
-      this.buf.set(b, this.pos);
-    }
-    this.pos += len;
-  }
   /** A view of the next n bytes. Not zeroed: the caller writes every byte. */
   reserve(n: number): Buffer {
     this.ensure(n);
@@ -147,18 +135,13 @@ class ByteSink {
  * Writes 64-bit integers from JS numbers (exact up to 2^53) as two little-endian 32-bit halves,
  * through an aligned scratch array copied in once: the view into the sink may be unaligned.
  */
-function fill64(view: Buffer, rows: readonly Cells[], name: string, nulls: Buffer | null, signed: boolean): void {
-  const n = rows.length;
+function fill64(view: Buffer, values: ArrayLike<number>, n: number, signed: boolean): void {
   const words = new Uint32Array(n * 2);
   for (let i = 0; i < n; i++) {
-    const v = rows[i]![name];
-    if (typeof v !== 'number') {
-      if (nulls) nulls[i] = 1;
-      continue;
-    }
-    if (nulls) nulls[i] = 0;
-    words[2 * i] = v >= 0 ? v % TWO_32 : (v % TWO_32) + TWO_32;
-    words[2 * i + 1] = signed ? Math.floor(v / TWO_32) | 0 : Math.floor(v / TWO_32);
+    const v = values[i]!;
+    const hi = Math.floor(v / TWO_32);
+    words[2 * i] = v - hi * TWO_32;
+    words[2 * i + 1] = signed ? hi | 0 : hi;
   }
   view.set(new Uint8Array(words.buffer));
 }
@@ -173,117 +156,124 @@ const WIDTH: Record<ValueType, number> = {
   Int32: 4,
 };
 
-function fillNumbers(view: Buffer, rows: readonly Cells[], name: string, type: ValueType, nulls: Buffer): void {
-  if (type === 'UInt64') return fill64(view, rows, name, nulls, false);
-  const n = rows.length;
-  const arr = makeArray(type, new ArrayBuffer(n * WIDTH[type]), 0, n);
-  for (let i = 0; i < n; i++) {
-    const v = rows[i]![name];
-    if (typeof v === 'number') {
-      arr[i] = v;
-      nulls[i] = 0;
-    } else {
-      nulls[i] = 1;
-    }
-  }
-  view.set(new Uint8Array(arr.buffer));
+const ARRAY: Record<Exclude<ValueType, 'UInt64'>, new (n: number) => NumberColumn['values']> = {
+  Float32: Float32Array,
+  Float64: Float64Array,
+  UInt8: Uint8Array,
+  UInt16: Uint16Array,
+  UInt32: Uint32Array,
+  Int32: Int32Array,
+};
+
+/** The values of a numeric column as the bytes of `type`: as given when the array already is that type. */
+function fillNumbers(view: Buffer, values: NumberColumn['values'], n: number, type: ValueType): void {
+  if (type === 'UInt64') return fill64(view, values, n, false);
+  const Ctor = ARRAY[type];
+  const arr = values instanceof Ctor ? values : new Ctor(n);
+  if (arr !== values) arr.set(values);
+  view.set(new Uint8Array(arr.buffer, arr.byteOffset, n * WIDTH[type]));
 }
 
-function makeArray(type: Exclude<ValueType, 'UInt64'>, ab: ArrayBufferLike, off: number, n: number) {
-  switch (type) {
-    case 'Float32':
-      return new Float32Array(ab, off, n);
-    case 'Float64':
-      return new Float64Array(ab, off, n);
-    case 'UInt8':
-      return new Uint8Array(ab, off, n);
-    case 'UInt16':
-      return new Uint16Array(ab, off, n);
-    case 'UInt32':
-      return new Uint32Array(ab, off, n);
-    case 'Int32':
-      return new Int32Array(ab, off, n);
-  }
+/** What a block holds, and which part of it identifies the batch (see encodeColumns). */
+export interface EncodedBlock {
+  readonly body: Buffer;
+  readonly columns: string[];
+  readonly identity: Buffer;
 }
 
 /**
- * Encodes validated rows as one Native block. Only columns that at least one row sets are sent
- * (`present`, which validation collects on its way through), so the engine fills the rest from
- * their defaults (NULL for metrics) without us shipping zeros. Derived columns, when given, go last;
- * `identity` is the part of the body without them (what the rows themselves say), so a default
+ * Encodes a validated column batch as one Native block: ts, source, every string label ('' where the
+ * batch has none), then the numeric labels and metrics the batch has, so the engine fills the rest
+ * from their defaults (NULL for metrics) without us shipping them. Derived columns, when given, go
+ * last; `identity` is the part of the body without them (what the rows themselves say), so a default
  * deduplication token does not depend on what the writer remembered of earlier batches.
  */
-export function encodeNative(
-  entity: Entity,
-  rows: readonly SampleRow[],
-  present: ReadonlySet<string>,
-  derived?: DerivedInput,
-): { body: Buffer; columns: string[]; identity: Buffer } {
-  const n = rows.length;
-  const cols = nativeLayout(entity).filter((c) => c.name === 'ts' || c.kind === 'String' || present.has(c.name));
-  const extra = derived ? derivedLayout(entity).filter((c) => c.kind === 'Flag' || derived.present.has(c.name)) : [];
-  const sink = new ByteSink(64 + n * (8 + (cols.length + extra.length) * 6));
-  sink.varUInt(cols.length + extra.length);
+export function encodeColumns(entity: Entity, batch: SampleColumns, derived?: Derived): EncodedBlock {
+  const n = batch.rows;
+  const cols = nativeLayout(entity).filter(
+    (c) => c.name === 'ts' || c.kind === 'String' || batch.columns[c.name] !== undefined,
+  );
+  const extra = derived ? derivedLayout(entity).filter((c) => c.kind === 'Flag' || derived.increases.has(c.name)) : [];
+  const parts: Part[] = cols.map((c): Part => {
+    if (c.kind === 'DateTime64') return { c, size: n * 8, write: (v) => fill64(v, batch.ts, n, true) };
+    if (c.name === 'source') return stringPart(c, sourceColumn(batch), n);
+    const col = batch.columns[c.name];
+    if (c.kind === 'String') return stringPart(c, col && isStringColumn(col) ? col : constantColumn('', n), n);
+    return numberPart(c, col as NumberColumn, n);
+  });
+  const derivedParts = extra.map((c): Part => {
+    if (c.kind !== 'Flag') return numberPart(c, derived!.increases.get(c.name)!, n);
+    const flags = c.name === FIRST_IN_MINUTE ? derived!.firstInMinute : derived!.firstInHour;
+    return { c, size: n, write: (v) => v.set(flags) };
+  });
+  // Sized exactly up front: growing a block of tens of MB copies it, which cost more than encoding.
+  const all = [...parts, ...derivedParts];
+  const size = all.reduce((sum, p) => sum + p.size + 2 * (p.c.name.length + p.c.chType.length + 4), 32);
+  const sink = new ByteSink(size);
+  sink.varUInt(all.length);
   sink.varUInt(n);
   const start = sink.pos;
-  const stringCache = new Map<string, Buffer>();
-  for (const c of cols) writeColumn(sink, c, rows, stringCache);
+  for (const p of parts) writePart(sink, p);
   const end = sink.pos;
-  for (const c of extra) writeColumn(sink, c, derived!.rows, stringCache);
+  for (const p of derivedParts) writePart(sink, p);
   return {
     body: sink.buf.subarray(0, sink.pos),
-    columns: [...cols, ...extra].map((c) => c.name),
+    columns: all.map((p) => p.c.name),
     identity: sink.buf.subarray(start, end),
   };
 }
 
-function writeColumn(sink: ByteSink, c: NativeColumn, rows: readonly Cells[], stringCache: Map<string, Buffer>): void {
-  const n = rows.length;
-  sink.string(c.name);
-  sink.string(c.chType);
-  switch (c.kind) {
-    case 'DateTime64':
-      fill64(sink.reserve(n * 8), rows, c.name, null, true);
-      break;
-    case 'String':
-      for (let i = 0; i < n; i++) {
-        const v = rows[i]![c.name];
-        const s = typeof v === 'string' ? v : '';
-        let enc = stringCache.get(s);
-        if (!enc) {
-          const bytes = Buffer.from(s, 'utf8');
-          const head: number[] = [];
-          let len = bytes.length;
-          while (len >= 0x80) {
-            head.push((len & 0x7f) | 0x80);
-            len >>>= 7;
-          }
-          head.push(len);
-          enc = Buffer.concat([Buffer.from(head), bytes]);
-          stringCache.set(s, enc);
-        }
-        sink.bytes(enc);
-      }
-      break;
-    case 'UInt16Label': {
-      const view = sink.reserve(n * 2);
-      for (let i = 0; i < n; i++) {
-        const v = rows[i]![c.name];
-        view.writeUInt16LE(typeof v === 'number' ? v : 0, i * 2);
-      }
-      break;
+/** One column of a block: its byte count after the header, and how to fill exactly that many. */
+interface Part {
+  readonly c: NativeColumn;
+  readonly size: number;
+  readonly write: (view: Buffer) => void;
+}
+
+function writePart(sink: ByteSink, p: Part): void {
+  sink.string(p.c.name);
+  sink.string(p.c.chType);
+  p.write(sink.reserve(p.size));
+}
+
+function numberPart(c: NativeColumn, col: NumberColumn, n: number): Part {
+  const type: ValueType = c.kind === 'UInt16Label' ? 'UInt16' : (c.kind as ValueType);
+  const width = n * WIDTH[type];
+  if (!c.nullable) return { c, size: width, write: (v) => fillNumbers(v, col.values, n, type) };
+  return {
+    c,
+    size: n + width,
+    write: (v) => {
+      if (col.nulls) v.set(col.nulls.subarray(0, n));
+      else v.fill(0, 0, n);
+      fillNumbers(v.subarray(n), col.values, n, type);
+    },
+  };
+}
+
+/** String column bytes: each dictionary entry encoded once (length prefix and UTF-8), copied per row. */
+function stringPart(c: NativeColumn, col: StringColumn, n: number): Part {
+  const encoded = col.dict.map((s) => {
+    const bytes = Buffer.from(s, 'utf8');
+    const head: number[] = [];
+    let len = bytes.length;
+    while (len >= 0x80) {
+      head.push((len & 0x7f) | 0x80);
+      len >>>= 7;
     }
-    case 'Flag': {
-      const view = sink.reserve(n);
-      for (let i = 0; i < n; i++) view[i] = rows[i]![c.name] === 1 ? 1 : 0;
-      break;
+    head.push(len);
+    return Buffer.concat([Buffer.from(head), bytes]);
+  });
+  const codes = col.codes;
+  let size = 0;
+  for (let i = 0; i < n; i++) size += encoded[codes[i]!]!.length;
+  const write = (view: Buffer): void => {
+    let p = 0;
+    for (let i = 0; i < n; i++) {
+      const e = encoded[codes[i]!]!;
+      const len = e.length;
+      for (let j = 0; j < len; j++) view[p++] = e[j]!;
     }
-    default: {
-      // Reserve both halves before taking views: a later reallocation would orphan the first view.
-      sink.ensure(n * (1 + WIDTH[c.kind]));
-      const nulls = sink.reserve(n);
-      const values = sink.reserve(n * WIDTH[c.kind]);
-      fillNumbers(values, rows, c.name, c.kind, nulls);
-    }
-  }
+  };
+  return { c, size, write };
 }

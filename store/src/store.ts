@@ -12,19 +12,22 @@ import {
 import { FIRST_IN_MINUTE, rawTable, type Entity } from '@meridian/catalog';
 import { acquireLock, StoreLockedError } from './lock.js';
 import { IncreaseTracker } from './increments.js';
-import { encodeNative } from './native.js';
+import { rowsToColumns, type SampleColumns } from './columns.js';
+import { encodeColumns } from './native.js';
 import { describeTarget, resolveStoreOptions, type ResolvedStoreOptions } from './options.js';
 import type { AuxTable, TableRows } from './schema/aux.js';
 import { migrationChecksum, migrations, migrationsTableDdl } from './schema/migrations.js';
 import type {
   MigrationResult,
   QueryParams,
+  RowError,
   SampleRow,
   SampleWriter,
   StoreOptions,
   WriteOptions,
   WriteResult,
 } from './types.js';
+import { validateColumns } from './validate-columns.js';
 import { validateSampleRows } from './validate.js';
 
 export { resolveStoreOptions, StoreLockedError };
@@ -131,13 +134,19 @@ class ClickHouseStore implements Store {
       const table = rawTable(entity);
       // One tracker per writer: it remembers the previous sample of each series this writer wrote.
       const tracker = new IncreaseTracker(entity);
-      w = { entity, table, write: (rows, opts) => this.writeSamples(entity, table, tracker, rows, opts) };
+      w = {
+        entity,
+        table,
+        write: (rows, opts) => this.writeRows(entity, table, tracker, rows, opts),
+        writeColumns: (batch, opts) => this.writeColumns(entity, table, tracker, batch, opts),
+      };
       this.writers.set(entity, w);
     }
     return w;
   }
 
-  private async writeSamples(
+  /** The row API: rows are validated as before (same errors), then written as columns. */
+  private async writeRows(
     entity: Entity,
     table: string,
     tracker: IncreaseTracker,
@@ -146,11 +155,38 @@ class ClickHouseStore implements Store {
   ): Promise<WriteResult> {
     const { valid, errors, present } = validateSampleRows(entity, rows);
     if (valid.length === 0) return { written: 0, rejected: errors, token: opts.token ?? '' };
-    const derived = (await this.derivesFor(table)) ? tracker.derive(valid) : undefined;
-    const { body, columns, identity } = encodeNative(entity, valid, present, derived);
+    return this.writeBatch(entity, table, tracker, rowsToColumns(entity, valid, present), errors, opts);
+  }
+
+  private async writeColumns(
+    entity: Entity,
+    table: string,
+    tracker: IncreaseTracker,
+    columns: SampleColumns,
+    opts: WriteOptions = {},
+  ): Promise<WriteResult> {
+    const { batch, errors } = validateColumns(entity, columns);
+    if (batch.rows === 0) return { written: 0, rejected: errors, token: opts.token ?? '' };
+    return this.writeBatch(entity, table, tracker, batch, errors, opts);
+  }
+
+  private async writeBatch(
+    entity: Entity,
+    table: string,
+    tracker: IncreaseTracker,
+    batch: SampleColumns,
+    errors: RowError[],
+    opts: WriteOptions,
+  ): Promise<WriteResult> {
+    const derived = (await this.derivesFor(table)) ? tracker.derive(batch) : undefined;
+    const { body, columns, identity } = encodeColumns(entity, batch, derived);
     const token = opts.token ?? `sha1:${createHash('sha1').update(identity).digest('hex')}`;
-    const cols = columns.join(', ');
-    const settings = insertSettings(token);
+    await this.insertBlock(table, columns.join(', '), body, insertSettings(token));
+    derived?.commit();
+    return { written: batch.rows, rejected: errors, token };
+  }
+
+  private async insertBlock(table: string, cols: string, body: Buffer, settings: ClickHouseSettings): Promise<void> {
     if (this.opts.target === 'embedded') {
       // chDB's connection turns an exec body into a string, which would corrupt binary data, so the
       // block goes through a file the engine reads itself: still no text formatting or parsing.
@@ -171,18 +207,16 @@ class ClickHouseStore implements Store {
       } finally {
         rmSync(file, { force: true });
       }
-    } else {
-      await this.withRetry(async () => {
-        const res = await this.client.exec({
-          query: `INSERT INTO ${table} (${cols}) FORMAT Native`,
-          values: Readable.from([body]),
-          clickhouse_settings: settings,
-        });
-        res.stream.resume();
-      });
+      return;
     }
-    derived?.commit();
-    return { written: valid.length, rejected: errors, token };
+    await this.withRetry(async () => {
+      const res = await this.client.exec({
+        query: `INSERT INTO ${table} (${cols}) FORMAT Native`,
+        values: Readable.from([body]),
+        clickhouse_settings: settings,
+      });
+      res.stream.resume();
+    });
   }
 
   /**

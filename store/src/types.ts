@@ -1,4 +1,5 @@
 import type { Entity } from '@meridian/catalog';
+import type { SampleColumns } from './columns.js';
 
 /** Where the store lives: embedded chDB in a directory (the default) or a ClickHouse server. */
 export interface StoreOptions {
@@ -62,7 +63,14 @@ export interface WriteOptions {
 export interface SampleWriter {
   readonly entity: Entity;
   readonly table: string;
+  /** Writes rows (objects); validated row by row, then written as columns. */
   write(rows: readonly SampleRow[], opts?: WriteOptions): Promise<WriteResult>;
+  /**
+   * Writes a column batch (typed arrays, dictionary-encoded strings): the fast path, for callers
+   * that hold columns (the twin, benches). Same validation messages, dedup and increases as write();
+   * `rejected[].row` indexes the batch's rows.
+   */
+  writeColumns(batch: SampleColumns, opts?: WriteOptions): Promise<WriteResult>;
 }
 
 export interface MigrationResult {

@@ -1,7 +1,7 @@
 import { labelsOf, metricsOf, type Entity, type LabelDef, type MetricDef, type ValueType } from '@meridian/catalog';
 import type { RowError, SampleRow } from './types.js';
 
-const INT_BOUNDS: Record<Exclude<ValueType, 'Float32' | 'Float64'>, [number, number]> = {
+export const INT_BOUNDS: Record<Exclude<ValueType, 'Float32' | 'Float64'>, [number, number]> = {
   UInt8: [0, 0xff],
   UInt16: [0, 0xffff],
   UInt32: [0, 0xffffffff],
@@ -10,11 +10,16 @@ const INT_BOUNDS: Record<Exclude<ValueType, 'Float32' | 'Float64'>, [number, num
 };
 
 /** Earliest and latest instants we accept: anything else is a unit mix-up (seconds vs ms) or garbage. */
-const TS_MIN = Date.UTC(2000, 0, 1);
-const TS_MAX = Date.UTC(2200, 0, 1);
-const SOURCE_MAX = 64;
+export const TS_MIN = Date.UTC(2000, 0, 1);
+export const TS_MAX = Date.UTC(2200, 0, 1);
+export const SOURCE_MAX = 64;
 
-type ColumnCheck = (v: unknown) => string | null;
+export type ColumnCheck = (v: unknown) => string | null;
+
+export const tsMessage = (ts: unknown): string => `must be epoch milliseconds between 2000 and 2200, got ${String(ts)}`;
+export const SOURCE_MESSAGE = `must be a non-empty string of at most ${SOURCE_MAX} characters`;
+export const REQUIRED_MESSAGE = 'required label is missing';
+export const unknownMessage = (entity: Entity): string => `unknown column for ${entity} (not in the metric catalog)`;
 
 interface Column {
   readonly check: ColumnCheck;
@@ -22,7 +27,7 @@ interface Column {
   seen: boolean;
 }
 
-function labelCheck(l: LabelDef): ColumnCheck {
+export function labelCheck(l: LabelDef): ColumnCheck {
   if (l.type === 'UInt16') {
     return (v) =>
       typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffff ? null : 'must be an integer 0..65535';
@@ -35,7 +40,7 @@ function labelCheck(l: LabelDef): ColumnCheck {
   };
 }
 
-function metricCheck(m: MetricDef): ColumnCheck {
+export function metricCheck(m: MetricDef): ColumnCheck {
   const isInt = m.type !== 'Float32' && m.type !== 'Float64';
   const bounds = isInt ? INT_BOUNDS[m.type as keyof typeof INT_BOUNDS] : undefined;
   const range = m.range;
@@ -100,26 +105,18 @@ export function validateSampleRows(entity: Entity, rows: readonly SampleRow[]): 
     }
     const ts = row.ts;
     if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < TS_MIN || ts > TS_MAX) {
-      errors.push({
-        row: i,
-        field: 'ts',
-        message: `must be epoch milliseconds between 2000 and 2200, got ${String(ts)}`,
-      });
+      errors.push({ row: i, field: 'ts', message: tsMessage(ts) });
     }
     const source = row.source;
     if (typeof source !== 'string' || source.length === 0 || source.length > SOURCE_MAX) {
-      errors.push({
-        row: i,
-        field: 'source',
-        message: `must be a non-empty string of at most ${SOURCE_MAX} characters`,
-      });
+      errors.push({ row: i, field: 'source', message: SOURCE_MESSAGE });
     }
     for (const key in row) {
       if (key === 'ts' || key === 'source') continue;
       const v = row[key];
       const col = checks.get(key);
       if (!col) {
-        errors.push({ row: i, field: key, message: `unknown column for ${entity} (not in the metric catalog)` });
+        errors.push({ row: i, field: key, message: unknownMessage(entity) });
         continue;
       }
       if (v === undefined || v === null) continue;
@@ -130,7 +127,7 @@ export function validateSampleRows(entity: Entity, rows: readonly SampleRow[]): 
     for (const name of required) {
       const v = row[name];
       if (v === undefined || v === null || v === '') {
-        errors.push({ row: i, field: name, message: 'required label is missing' });
+        errors.push({ row: i, field: name, message: REQUIRED_MESSAGE });
       }
     }
     if (errors.length === before) valid.push(row);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SampleRow, Store } from '@meridian/store';
-import { IncreaseTracker } from '../src/increments.js';
+import { rowsToColumns } from '../src/columns.js';
+import { IncreaseTracker, type Derived } from '../src/increments.js';
 import { T0, tempStore } from './helpers.js';
 
 const num = (v: unknown) => (v === null ? null : Number(v));
@@ -125,23 +126,55 @@ describe('IncreaseTracker', () => {
     gpu_uuid: 'G',
     xid_count: v,
   });
+  const derive = (tr: IncreaseTracker, rows: SampleRow[]): Derived =>
+    tr.derive(rowsToColumns('gpu', rows, new Set(['xid_count'])));
+  /** Row i's increase of xid_count, undefined where it has none. */
+  const incs = (d: Derived): (number | undefined)[] => {
+    const c = d.increases.get('xid_count_inc');
+    return Array.from(d.firstInMinute, (_, i) => (c && c.nulls[i] === 0 ? c.values[i] : undefined));
+  };
 
   it('moves on only when the write is committed, so a retried batch gets the same increases', () => {
     const tr = new IncreaseTracker('gpu');
-    tr.derive([row(0, 5)]).commit();
-    const failed = tr.derive([row(1, 8), row(2, 9)]);
-    expect(failed.rows.map((d) => d['xid_count_inc'])).toEqual([3, 1]);
-    const retry = tr.derive([row(1, 8), row(2, 9)]);
-    expect(retry.rows.map((d) => d['xid_count_inc'])).toEqual([3, 1]);
+    derive(tr, [row(0, 5)]).commit();
+    const failed = derive(tr, [row(1, 8), row(2, 9)]);
+    expect(incs(failed)).toEqual([3, 1]);
+    const retry = derive(tr, [row(1, 8), row(2, 9)]);
+    expect(incs(retry)).toEqual([3, 1]);
     retry.commit();
-    expect(tr.derive([row(3, 9)]).rows[0]).toEqual({ first_in_1m: 0, first_in_1h: 0, xid_count_inc: 0 });
+    const next = derive(tr, [row(3, 9)]);
+    expect([incs(next), next.firstInMinute[0], next.firstInHour[0]]).toEqual([[0], 0, 0]);
+  });
+
+  it('gives rows at or before the latest instant (replays, late rows) no increase and no flags', () => {
+    const tr = new IncreaseTracker('gpu');
+    derive(tr, [row(0, 5), row(61, 7)]).commit();
+    const late = derive(tr, [row(30, 6), row(61, 7), row(62, 9)]);
+    expect(incs(late)).toEqual([undefined, undefined, 2]);
+    expect(Array.from(late.firstInMinute)).toEqual([0, 0, 0]);
+  });
+
+  it('treats a dictionary that holds a series name twice as one series', () => {
+    const tr = new IncreaseTracker('gpu');
+    const d = tr.derive({
+      rows: 2,
+      ts: Float64Array.of(T0, T0 + 1000),
+      source: 'sim',
+      columns: {
+        region: { dict: ['eu'], codes: Uint8Array.of(0, 0) },
+        host: { dict: ['h'], codes: Uint8Array.of(0, 0) },
+        gpu_uuid: { dict: ['G', 'G'], codes: Uint8Array.of(0, 1) },
+        xid_count: { values: Float64Array.of(5, 8) },
+      },
+    });
+    expect(incs(d)).toEqual([undefined, 3]);
   });
 
   it('forgets the least recently written series past its bound', () => {
     const tr = new IncreaseTracker('gpu', 2);
-    for (const g of ['A', 'B', 'C']) tr.derive([{ ...row(0, 1), gpu_uuid: g }]).commit();
+    for (const g of ['A', 'B', 'C']) derive(tr, [{ ...row(0, 1), gpu_uuid: g }]).commit();
     expect(tr.size).toBe(2);
-    expect(tr.derive([{ ...row(1, 2), gpu_uuid: 'A' }]).rows[0]?.['xid_count_inc']).toBeUndefined();
-    expect(tr.derive([{ ...row(1, 2), gpu_uuid: 'C' }]).rows[0]?.['xid_count_inc']).toBe(1);
+    expect(incs(derive(tr, [{ ...row(1, 2), gpu_uuid: 'A' }]))).toEqual([undefined]);
+    expect(incs(derive(tr, [{ ...row(1, 2), gpu_uuid: 'C' }]))).toEqual([1]);
   });
 });

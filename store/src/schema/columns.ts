@@ -178,7 +178,13 @@ export function rollupSelect(
  * The SELECT folding raw rows (or region-minute rows) into a region bucket. GPU rows of MIG
  * instances stay out: their parent GPU's row already carries the whole device.
  */
-export function regionRollupSelect(entity: Entity, bucketFn: string, from: string, fromRollup: boolean): string {
+export function regionRollupSelect(
+  entity: Entity,
+  bucketFn: string,
+  from: string,
+  fromRollup: boolean,
+  extra: readonly string[] = [],
+): string {
   const parts = [
     `${bucketFn}(ts) AS ts`,
     'region',
@@ -187,6 +193,7 @@ export function regionRollupSelect(entity: Entity, bucketFn: string, from: strin
     `sum(${fromRollup ? SERIES_MINUTES : FIRST_IN_MINUTE}) AS ${SERIES_MINUTES}`,
     `sum(${fromRollup ? SERIES_HOURS : FIRST_IN_HOUR}) AS ${SERIES_HOURS}`,
     ...metricRollupSelect(entity, fromRollup, { increments: true }),
+    ...extra,
   ];
   const where = !fromRollup && entity === 'gpu' ? " WHERE mig_instance = ''" : '';
   return `SELECT ${parts.join(', ')} FROM ${from}${where} GROUP BY region, source, ts`;

@@ -234,8 +234,12 @@ export const AUX_TABLES = ['inventory', 'topology', 'workloads', 'scheduler_deci
 /** Every table that holds data (not views), in creation order. */
 export function dataTables(): string[] {
   return [
-    ...ENTITIES.flatMap((e) => [rawTable(e), rollupTable(e, '1m'), rollupTable(e, '1h')]),
-    ...REGION_ENTITIES.flatMap((e) => [regionRollupTable(e, '1m'), regionRollupTable(e, '1h')]),
+    ...ENTITIES.flatMap((e) => [rawTable(e), rollupTable(e, '1m'), rollupTable(e, '1h'), rollupTable(e, '1d')]),
+    ...REGION_ENTITIES.flatMap((e) => [
+      regionRollupTable(e, '1m'),
+      regionRollupTable(e, '1h'),
+      regionRollupTable(e, '1d'),
+    ]),
     ...AUX_TABLES,
   ];
 }

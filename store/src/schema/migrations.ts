@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ENTITIES } from '@meridian/catalog';
 import { addColumns, auxDdl, onCluster, rawTableDdl, rollupDdl, type Flavor } from './ddl.js';
+import { dailyDdl } from './daily.js';
 import { incrementsDdl } from './increments.js';
 
 /**
@@ -57,6 +58,11 @@ export const migrations: readonly Migration[] = [
         f,
       ),
     ],
+  },
+  {
+    version: '0007_daily_rollups',
+    description: '1-day rollups per series and per region, fed from the hourly ones and backfilled from them',
+    statements: (f) => dailyDdl(f),
   },
 ];
 
