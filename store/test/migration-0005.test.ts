@@ -60,7 +60,8 @@ describe(`migration ${VERSION}`, () => {
   });
 
   it('is applied once, after the others, to a store that stopped at 0003', async () => {
-    expect(migrations.map((m) => m.version).at(-1)).toBe(VERSION);
+    const order = migrations.map((m) => m.version);
+    expect(order.indexOf(VERSION)).toBeGreaterThan(order.indexOf('0004_increments_region_rollups'));
     expect(applied).toContain(VERSION);
     expect(applied).not.toContain('0003_aux_tables');
     expect((await store.migrate()).applied).toEqual([]);

@@ -3,7 +3,7 @@ import {
   FIRST_IN_MINUTE,
   increaseColumn,
   labelsOf,
-  metricsOf,
+  originalMetricsOf,
   rollupColumns,
   SERIES_HOURS,
   SERIES_MINUTES,
@@ -47,19 +47,36 @@ export function sortKey(entity: Entity): string {
   return `(${[...keys, 'ts'].join(', ')})`;
 }
 
+/**
+ * The raw table as migration 0001 created it: the original metric set (later metrics are added by
+ * the migration that names them in `since`, so 0001's DDL, and its checksum, never change).
+ */
 export function rawColumns(entity: Entity): string[] {
-  return [TS_COLUMN, SOURCE_COLUMN, ...labelsOf(entity).map(labelColumn), ...metricsOf(entity).map(metricColumn)];
+  return [
+    TS_COLUMN,
+    SOURCE_COLUMN,
+    ...labelsOf(entity).map(labelColumn),
+    ...originalMetricsOf(entity).map(metricColumn),
+  ];
 }
 
-/** Which generation of the rollup column set: 0002 created them without counter increases. */
+/**
+ * Which generation of the rollup column set: 0002 created them without counter increases (0004 added
+ * those); `metrics` is the metric set of that generation, the original set when absent (see
+ * metricsThrough in the catalog for a later migration's full set).
+ */
 export interface RollupShape {
   readonly increments: boolean;
+  readonly metrics?: readonly MetricDef[];
 }
 
+const shapeMetrics = (entity: Entity, shape: RollupShape): readonly MetricDef[] =>
+  shape.metrics ?? originalMetricsOf(entity);
+
 /** One rollup column per aggregate of each metric (and each counter's increase, from 0004 on). */
-function metricRollupColumns(entity: Entity, shape: RollupShape): string[] {
+export function metricRollupColumns(entity: Entity, shape: RollupShape): string[] {
   const cols: string[] = [];
-  for (const m of metricsOf(entity)) {
+  for (const m of shapeMetrics(entity, shape)) {
     for (const c of rollupColumns(m)) {
       const t = `Nullable(${m.type})`;
       switch (c.agg) {
@@ -115,7 +132,7 @@ export function rollupTableColumns(entity: Entity, shape: RollupShape = { increm
 }
 
 /** A region rollup: region and source as the key, series counts, then the same aggregates. */
-export function regionRollupTableColumns(entity: Entity): string[] {
+export function regionRollupTableColumns(entity: Entity, metrics?: readonly MetricDef[]): string[] {
   const count = (name: string) => `${name} SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1))`;
   return [
     "ts DateTime('UTC') CODEC(DoubleDelta, ZSTD(1))",
@@ -124,14 +141,14 @@ export function regionRollupTableColumns(entity: Entity): string[] {
     count('samples'),
     count(SERIES_MINUTES),
     count(SERIES_HOURS),
-    ...metricRollupColumns(entity, { increments: true }),
+    ...metricRollupColumns(entity, { increments: true, ...(metrics ? { metrics } : {}) }),
   ];
 }
 
 /** The aggregate expressions folding raw rows (or finer rollup rows) into one bucket. */
 function metricRollupSelect(entity: Entity, fromRollup: boolean, shape: RollupShape): string[] {
   const parts: string[] = [];
-  for (const m of metricsOf(entity)) {
+  for (const m of shapeMetrics(entity, shape)) {
     for (const c of rollupColumns(m)) {
       const src = fromRollup ? c.column : m.name;
       switch (c.agg) {
@@ -178,7 +195,13 @@ export function rollupSelect(
  * The SELECT folding raw rows (or region-minute rows) into a region bucket. GPU rows of MIG
  * instances stay out: their parent GPU's row already carries the whole device.
  */
-export function regionRollupSelect(entity: Entity, bucketFn: string, from: string, fromRollup: boolean): string {
+export function regionRollupSelect(
+  entity: Entity,
+  bucketFn: string,
+  from: string,
+  fromRollup: boolean,
+  metrics?: readonly MetricDef[],
+): string {
   const parts = [
     `${bucketFn}(ts) AS ts`,
     'region',
@@ -186,7 +209,7 @@ export function regionRollupSelect(entity: Entity, bucketFn: string, from: strin
     fromRollup ? 'sum(samples) AS samples' : 'count() AS samples',
     `sum(${fromRollup ? SERIES_MINUTES : FIRST_IN_MINUTE}) AS ${SERIES_MINUTES}`,
     `sum(${fromRollup ? SERIES_HOURS : FIRST_IN_HOUR}) AS ${SERIES_HOURS}`,
-    ...metricRollupSelect(entity, fromRollup, { increments: true }),
+    ...metricRollupSelect(entity, fromRollup, { increments: true, ...(metrics ? { metrics } : {}) }),
   ];
   const where = !fromRollup && entity === 'gpu' ? " WHERE mig_instance = ''" : '';
   return `SELECT ${parts.join(', ')} FROM ${from}${where} GROUP BY region, source, ts`;

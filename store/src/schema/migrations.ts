@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ENTITIES } from '@meridian/catalog';
 import { addColumns, auxDdl, onCluster, rawTableDdl, rollupDdl, type Flavor } from './ddl.js';
 import { incrementsDdl } from './increments.js';
+import { addMetricsDdl } from './add-metrics.js';
 
 /**
  * Versioned migrations. Each is applied once and recorded in `schema_migrations` with a checksum of
@@ -57,6 +58,13 @@ export const migrations: readonly Migration[] = [
         f,
       ),
     ],
+  },
+  {
+    version: '0008_dcgm_profiling',
+    description:
+      'DCGM profiling ratios (SM occupancy, tensor/FP64/FP32/FP16 pipes, DRAM, graphics engine) and NVLink error counters, on raw tables and every rollup',
+    // The metrics whose catalog `since` names this version; see addMetricsDdl.
+    statements: (f) => addMetricsDdl('0008_dcgm_profiling', f),
   },
 ];
 

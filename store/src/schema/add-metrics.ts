@@ -1,0 +1,91 @@
+import {
+  ENTITIES,
+  metricsAddedBy,
+  metricsThrough,
+  rawTable,
+  REGION_ENTITIES,
+  regionRollupTable,
+  rollupTable,
+  type Entity,
+  type MetricDef,
+} from '@meridian/catalog';
+import { increaseRawColumn, metricColumn, metricRollupColumns, regionRollupSelect, rollupSelect } from './columns.js';
+import { addColumns, onCluster, type Flavor } from './ddl.js';
+
+/**
+ * A rollup table fed by a materialized view: its name, the view's bucket function, and what it reads
+ * (the raw table, or the finer rollup it cascades from). This is the one list a metric-adding
+ * migration walks, so a new rollup tier (daily tables, say) is covered by adding its step here.
+ */
+export interface RollupStep {
+  readonly table: string;
+  readonly bucketFn: string;
+  readonly from: string;
+  readonly fromRollup: boolean;
+  /** A region rollup (folded across series) rather than a per-series one. */
+  readonly region: boolean;
+}
+
+export function rollupSteps(entity: Entity): RollupStep[] {
+  const steps: RollupStep[] = [
+    {
+      table: rollupTable(entity, '1m'),
+      bucketFn: 'toStartOfMinute',
+      from: rawTable(entity),
+      fromRollup: false,
+      region: false,
+    },
+    {
+      table: rollupTable(entity, '1h'),
+      bucketFn: 'toStartOfHour',
+      from: rollupTable(entity, '1m'),
+      fromRollup: true,
+      region: false,
+    },
+  ];
+  if (REGION_ENTITIES.includes(entity)) {
+    const m1 = regionRollupTable(entity, '1m');
+    steps.push(
+      { table: m1, bucketFn: 'toStartOfMinute', from: rawTable(entity), fromRollup: false, region: true },
+      { table: regionRollupTable(entity, '1h'), bucketFn: 'toStartOfHour', from: m1, fromRollup: true, region: true },
+    );
+  }
+  return steps;
+}
+
+/** The SELECT of a step's view over `metrics`. */
+function stepSelect(entity: Entity, s: RollupStep, metrics: readonly MetricDef[]): string {
+  return s.region
+    ? regionRollupSelect(entity, s.bucketFn, s.from, s.fromRollup, metrics)
+    : rollupSelect(entity, s.bucketFn, s.from, s.fromRollup, { increments: true, metrics });
+}
+
+/**
+ * A migration that adds catalog metrics (those whose `since` is `version`) to an existing store:
+ *  - raw tables gain the metric columns and, for counters, their `_inc` columns (the writer fills them);
+ *  - every rollup gains the metrics' aggregate columns;
+ *  - every rollup view is dropped and created again over the full metric set of `version`, because a
+ *    view's query cannot be changed in place on every engine this runs on (chDB's embedded engine and
+ *    a server; `ALTER TABLE … MODIFY QUERY` is experimental). Views are re-created in cascade order,
+ *    finest first. Rows already rolled up keep NULL in the new columns; rows written after the
+ *    migration fill them. Collectors migrate before they write, so no insert is expected while the
+ *    views are briefly absent.
+ * Entities without new metrics are left alone.
+ */
+export function addMetricsDdl(version: string, f: Flavor): string[] {
+  return ENTITIES.flatMap((entity) => {
+    const added = metricsAddedBy(entity, version);
+    if (added.length === 0) return [];
+    const all = metricsThrough(entity, version);
+    const steps = rollupSteps(entity);
+    const rollupCols = metricRollupColumns(entity, { increments: true, metrics: added });
+    return [
+      addColumns(rawTable(entity), [...added.map(metricColumn), ...added.flatMap(increaseRawColumn)], f),
+      ...steps.map((s) => addColumns(s.table, rollupCols, f)),
+      ...steps.flatMap((s) => [
+        `DROP VIEW IF EXISTS ${s.table}_mv${onCluster(f)}`,
+        `CREATE MATERIALIZED VIEW IF NOT EXISTS ${s.table}_mv${onCluster(f)} TO ${s.table} AS ${stepSelect(entity, s, all)}`,
+      ]),
+    ];
+  });
+}
