@@ -89,12 +89,14 @@ function avgOver(res: Resolution, column: string, cond: string): string {
 /**
  * SQL for the rule over the rows of one GPU (group by gpu_uuid, over raw rows or per-series rollup
  * rows of resolution `res`, MIG instance rows included): `value` is the busy percent, `source` one of
- * BUSY_SOURCES ('' when nothing is known). Identifiers come from the catalog only.
+ * BUSY_SOURCES ('' when nothing is known). `where` narrows the rows (e.g. the freshest minutes).
+ * Identifiers come from the catalog only.
  */
-export function busySql(res: Resolution): { value: string; source: string } {
-  const whole = "mig_instance = ''";
+export function busySql(res: Resolution, where?: string): { value: string; source: string } {
+  const and = (c: string) => (where ? `${c} AND (${where})` : c);
+  const whole = and("mig_instance = ''");
   const sm = avgOver(res, BUSY_COLUMNS.smActive, whole);
-  const gr = avgOver(res, BUSY_COLUMNS.grEngine, `mig_instance != ''`);
+  const gr = avgOver(res, BUSY_COLUMNS.grEngine, and(`mig_instance != ''`));
   const nvml = avgOver(res, BUSY_COLUMNS.nvml, whole);
   return {
     value: `coalesce(${sm}, ${gr}, ${nvml})`,
