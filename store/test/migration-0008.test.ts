@@ -25,7 +25,7 @@ const APPLIED_CHECKSUMS: Record<string, string> = {
   '0005_workload_fields': 'd9aa7a5956f50450',
 };
 
-const row = (t: number, extra: SampleRow = {}): SampleRow => ({
+const row = (t: number, extra: Partial<SampleRow> = {}): SampleRow => ({
   ts: T0 + t * 1000,
   source: 'dcgm',
   region: 'eu',
