@@ -91,6 +91,20 @@ describe(`migration ${VERSION}`, () => {
     }
   });
 
+  it('stores the profiling ratios with ZSTD alone and re-codecs util_sm_active and energy_total', async () => {
+    const codecs = await store.query<{ name: string; c: string }>(
+      `SELECT name, compression_codec AS c FROM system.columns
+       WHERE database = currentDatabase() AND table = 'gpu_samples' AND name IN ('util_sm_active', 'util_tensor_active', 'energy_total', 'util_gpu')
+       ORDER BY name`,
+    );
+    expect(codecs).toEqual([
+      { name: 'energy_total', c: 'CODEC(Delta(8), ZSTD(1))' },
+      { name: 'util_gpu', c: 'CODEC(Gorilla(4), ZSTD(1))' },
+      { name: 'util_sm_active', c: 'CODEC(ZSTD(1))' },
+      { name: 'util_tensor_active', c: 'CODEC(ZSTD(1))' },
+    ]);
+  });
+
   it('keeps the old row, fills the new columns going forward, and rolls them up', async () => {
     const w = await store
       .writer('gpu')

@@ -1,5 +1,6 @@
 import {
   ENTITIES,
+  metricByName,
   metricsAddedBy,
   metricsThrough,
   rawTable,
@@ -9,7 +10,14 @@ import {
   type Entity,
   type MetricDef,
 } from '@meridian/catalog';
-import { increaseRawColumn, metricColumn, metricRollupColumns, regionRollupSelect, rollupSelect } from './columns.js';
+import {
+  increaseRawColumn,
+  metricColumn,
+  metricRollupColumns,
+  RECODED_IN_0008,
+  regionRollupSelect,
+  rollupSelect,
+} from './columns.js';
 import { addColumns, onCluster, type Flavor } from './ddl.js';
 
 /**
@@ -88,4 +96,17 @@ export function addMetricsDdl(version: string, f: Flavor): string[] {
       ]),
     ];
   });
+}
+
+/**
+ * Migration 0008's codec changes to original raw columns (see RECODED_IN_0008): parts written from
+ * then on, and merged parts, use the new codec; nothing is rewritten at once.
+ */
+export function recodecDdl(f: Flavor): string[] {
+  const cols = Object.entries(RECODED_IN_0008).map(([name, codec]) => {
+    const m = metricByName(name);
+    if (!m) throw new Error(`schema: catalog has no metric ${name}`);
+    return `MODIFY COLUMN ${m.name} Nullable(${m.type}) ${codec}`;
+  });
+  return cols.length ? [`ALTER TABLE ${rawTable('gpu')}${onCluster(f)} ${cols.join(', ')}`] : [];
 }

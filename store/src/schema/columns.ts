@@ -22,10 +22,34 @@ import {
  *  - byte gauges (memory, disk): T64 then ZSTD.
  */
 export function metricCodec(m: MetricDef): string {
+  // Only for metrics added from 0008 on, so the original DDL (and its checksums) stay as applied;
+  // 0008 re-codecs util_sm_active itself (RECODED_IN_0008).
+  if (m.since !== undefined && isProfilingRatio(m)) return NOISY_RATIO_CODEC;
   if (m.kind === 'counter') return m.type.startsWith('Float') ? 'CODEC(Gorilla, ZSTD(1))' : 'CODEC(Delta, ZSTD(1))';
   if (m.type.startsWith('Float')) return 'CODEC(Gorilla, ZSTD(1))';
   return 'CODEC(T64, ZSTD(1))';
 }
+
+/**
+ * DCGM profiling ratios are printed with six digits and jitter sample to sample: Gorilla's XOR of
+ * consecutive values finds little to share (3.6 bytes a value in bench/dcgm-ingest), ZSTD alone
+ * halves it (1.8). Energy, a rising Float64 counter with millijoule fractions, keeps 3.7 bytes with
+ * Delta against Gorilla's 5.1.
+ */
+const NOISY_RATIO_CODEC = 'CODEC(ZSTD(1))';
+
+/** A DCGM profiling ratio column: percent, floating point, read from a DCGM_FI_PROF_* field. */
+export function isProfilingRatio(m: MetricDef): boolean {
+  return (
+    m.unit === 'percent' && m.type.startsWith('Float') && (m.sources?.dcgm?.field.startsWith('DCGM_FI_PROF_') ?? false)
+  );
+}
+
+/** Original columns whose codec migration 0008 changes, by the same measurement. */
+export const RECODED_IN_0008: Readonly<Record<string, string>> = {
+  util_sm_active: NOISY_RATIO_CODEC,
+  energy_total: 'CODEC(Delta, ZSTD(1))',
+};
 
 export const TS_COLUMN = "ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1))";
 export const SOURCE_COLUMN = 'source LowCardinality(String) CODEC(ZSTD(1))';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ENTITIES } from '@meridian/catalog';
 import { addColumns, auxDdl, onCluster, rawTableDdl, rollupDdl, type Flavor } from './ddl.js';
 import { incrementsDdl } from './increments.js';
-import { addMetricsDdl } from './add-metrics.js';
+import { addMetricsDdl, recodecDdl } from './add-metrics.js';
 
 /**
  * Versioned migrations. Each is applied once and recorded in `schema_migrations` with a checksum of
@@ -63,8 +63,9 @@ export const migrations: readonly Migration[] = [
     version: '0008_dcgm_profiling',
     description:
       'DCGM profiling ratios (SM occupancy, tensor/FP64/FP32/FP16 pipes, DRAM, graphics engine) and NVLink error counters, on raw tables and every rollup',
-    // The metrics whose catalog `since` names this version; see addMetricsDdl.
-    statements: (f) => addMetricsDdl('0008_dcgm_profiling', f),
+    // The metrics whose catalog `since` names this version (see addMetricsDdl), then the codecs the
+    // same measurement changed for two original columns (see recodecDdl).
+    statements: (f) => [...addMetricsDdl('0008_dcgm_profiling', f), ...recodecDdl(f)],
   },
 ];
 
