@@ -37,3 +37,7 @@ export type { ClockEventReason } from './nvml.js';
 export { FIBER_MS_PER_KM, fiberRttFloorMs } from './fiber.js';
 export { RETENTION_DAYS, RESOLUTION_STEP_S, resolutionForRange } from './resolution.js';
 export { COLLECTOR_SELF_METRICS } from './self-metrics.js';
+export { originalMetricsOf, metricsAddedBy, metricsThrough } from './generations.js';
+export { NVLINK_LINK_LABEL, NVLINK_ERROR_METRICS, dcgmPerLinkPrefix } from './nvlink.js';
+export { BUSY_SOURCES, BUSY_SOURCE_LABELS, BUSY_COLUMNS, busyOf, instanceBusyOf, busySql } from './utilisation.js';
+export type { BusySource, BusyInputs, Busy } from './utilisation.js';

@@ -7,6 +7,7 @@ interface Opts {
   range?: { min: number; max: number };
   rollup?: boolean;
   sources?: MetricSources;
+  since?: string;
 }
 
 function metric(
@@ -29,6 +30,7 @@ function metric(
     ...(opts.otel ? { otel: opts.otel } : {}),
     ...(opts.range ? { range: opts.range } : {}),
     ...(opts.sources ? { sources: opts.sources } : {}),
+    ...(opts.since ? { since: opts.since } : {}),
   };
 }
 
@@ -436,7 +438,100 @@ const gpu: MetricDef[] = [
     range: { min: 0, max: 1e13 },
     sources: { dcgm: field('DCGM_FI_PROF_NVLINK_RX_BYTES') },
   }),
+  ...dcgmProfiling(),
 ];
+
+/**
+ * DCGM profiling ratios and NVLink health, added by migration 0008_dcgm_profiling. Which source gives
+ * which field:
+ *  - dcgm-exporter gives all of them (its DCGM_FI_PROF_* ratios are 0..1 and stored as percent), for
+ *    whole GPUs and, for the ratios, per MIG instance (GR_ENGINE_ACTIVE is the only utilisation a MIG
+ *    instance has; see utilisation.ts);
+ *  - `nvidia-smi nvlink -e` (no DCGM; run on the inventory cadence, never per sample) gives the NVLink
+ *    error counters, summed over links, with each link's value kept in `extra_metrics` (see nvlink.ts);
+ *  - NVML through `nvidia-smi` has no profiling counters: on a plain host these columns stay NULL, and
+ *    panels say so rather than show zero.
+ * Already in the original set and filled by DCGM too: util_sm_active, pcie_tx/pcie_rx
+ * (DCGM_FI_PROF_PCIE_*_BYTES, bytes/s), nvlink_tx/nvlink_rx, pcie_replay, remapped_rows_failed,
+ * energy_total.
+ */
+function dcgmProfiling(): MetricDef[] {
+  const since = '0008_dcgm_profiling';
+  const ratio = (name: string, dcgmField: string, description: string): MetricDef =>
+    metric('gpu', name, 'percent', 'gauge', 'Float32', description, {
+      range: pct,
+      since,
+      sources: { dcgm: field(dcgmField, 100) },
+    });
+  const nvlinkErrors = (name: string, dcgmField: string, smi: string[], description: string): MetricDef =>
+    metric('gpu', name, 'count', 'counter', 'UInt64', description, {
+      otel: 'hw.errors',
+      since,
+      sources: { dcgm: field(dcgmField), nvidiaSmiNvlink: smi },
+    });
+  return [
+    ratio(
+      'util_sm_occupancy',
+      'DCGM_FI_PROF_SM_OCCUPANCY',
+      'Resident warps as a share of the maximum the SMs can hold, averaged over SMs (DCGM profiling SM_OCCUPANCY).',
+    ),
+    ratio(
+      'util_tensor_active',
+      'DCGM_FI_PROF_PIPE_TENSOR_ACTIVE',
+      'Share of cycles the tensor (HMMA/IMMA) pipe was active (DCGM profiling PIPE_TENSOR_ACTIVE).',
+    ),
+    ratio(
+      'util_fp64_active',
+      'DCGM_FI_PROF_PIPE_FP64_ACTIVE',
+      'Share of cycles the FP64 pipe was active (DCGM profiling PIPE_FP64_ACTIVE).',
+    ),
+    ratio(
+      'util_fp32_active',
+      'DCGM_FI_PROF_PIPE_FP32_ACTIVE',
+      'Share of cycles the FP32 pipe was active (DCGM profiling PIPE_FP32_ACTIVE).',
+    ),
+    ratio(
+      'util_fp16_active',
+      'DCGM_FI_PROF_PIPE_FP16_ACTIVE',
+      'Share of cycles the FP16 pipe was active (DCGM profiling PIPE_FP16_ACTIVE).',
+    ),
+    ratio(
+      'util_dram_active',
+      'DCGM_FI_PROF_DRAM_ACTIVE',
+      'Share of cycles the device-memory interface was sending or receiving (DCGM profiling DRAM_ACTIVE).',
+    ),
+    ratio(
+      'util_gr_engine_active',
+      'DCGM_FI_PROF_GR_ENGINE_ACTIVE',
+      'Share of time the graphics/compute engine was active; for a MIG instance, its own (DCGM profiling GR_ENGINE_ACTIVE).',
+    ),
+    nvlinkErrors(
+      'nvlink_crc_flit_errors',
+      'DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL',
+      // Drivers from R535 print one "CRC Errors" line per link: the flow-control (FLIT) CRC count.
+      ['CRC Flit Errors', 'CRC FLIT Errors', 'CRC Flit Error', 'CRC FLIT Error', 'CRC Errors'],
+      'NVLink flow-control (FLIT) CRC errors, all links, since the driver loaded.',
+    ),
+    nvlinkErrors(
+      'nvlink_crc_data_errors',
+      'DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL',
+      ['CRC Data Errors', 'CRC Data Error'],
+      'NVLink data CRC errors, all links, since the driver loaded.',
+    ),
+    nvlinkErrors(
+      'nvlink_replay_errors',
+      'DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL',
+      ['Replay Errors', 'Replay Error'],
+      'NVLink retransmissions (replays), all links, since the driver loaded.',
+    ),
+    nvlinkErrors(
+      'nvlink_recovery_errors',
+      'DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL',
+      ['Recovery Errors', 'Recovery Error'],
+      'NVLink link recoveries (retraining), all links, since the driver loaded.',
+    ),
+  ];
+}
 
 /** Host metrics: one wide row per host (or per host interface, for `net_*`) per instant. */
 const host: MetricDef[] = [

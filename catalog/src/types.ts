@@ -54,6 +54,12 @@ export interface MetricSources {
   readonly nvidiaSmiXml?: readonly SourceField[];
   /** dcgm-exporter series name. */
   readonly dcgm?: SourceField;
+  /**
+   * Counter names as `nvidia-smi nvlink -e` prints them after `Link N:` (one per driver generation,
+   * any may match); the parser sums them over a GPU's links. Read without a spawn per sample: the
+   * inventory cadence runs it.
+   */
+  readonly nvidiaSmiNvlink?: readonly string[];
 }
 
 export interface MetricDef {
@@ -71,6 +77,13 @@ export interface MetricDef {
   /** Whether the 1-minute and 1-hour rollups carry this metric. */
   readonly rollup: boolean;
   readonly sources?: MetricSources;
+  /**
+   * The migration that added this metric's columns to stores created before it (e.g.
+   * `0008_dcgm_profiling`). Absent for the original set, which migrations 0001, 0002 and 0004 render;
+   * they render only metrics without `since`, so adding a metric never changes an applied migration's
+   * checksum. A fresh store gets every metric by running all migrations in order.
+   */
+  readonly since?: string;
 }
 
 /** A label is part of a series' identity (the table's sort key) or a descriptive tag. */

@@ -10,6 +10,7 @@ import {
   parseEthtoolS,
   parseIperf3Json,
   parseNvidiaSmiCsv,
+  parseNvidiaSmiNvlink,
   parseNvidiaSmiXml,
   parsePing,
   parseProcNetDev,
@@ -29,6 +30,8 @@ const KIND_OF: Record<string, string> = {
   'gpu/nvgpuexp-l40s-595.80-capture.txt': 'nvidia-smi-csv',
   'gpu/nvidia-docs-dcgm-exporter-a100-mig-metrics.prom': 'dcgm',
   'gpu/datadog-tesla-t4-dcgm-exporter-metrics-fixture.prom': 'dcgm',
+  'gpu/docs-dcgm-exporter-8x-a800-mig-metrics.prom': 'dcgm',
+  'gpu/nvidia-smi-nvlink-e-h100-ml-engineering.txt': 'nvidia-smi-nvlink',
   'link/ethtool-m_sfp-10gsr_i40e_dom-healthy_showmax.txt': 'ethtool-m',
   'link/ethtool-m_qsfpplus-40g-sr4_sff8636_mlx4_1-of-4-lanes-lit_netdev-mail-excerpt.txt': 'ethtool-m',
   'link/ethtool-S_mlx5_core-kernel-4.15_with-phy-counters_ethq-testdata.txt': 'ethtool-s',
@@ -227,11 +230,19 @@ describe('dcgm-exporter /metrics', () => {
     expect(gpu!.values.memory_free).toBe(35690 * MiB);
     expect(gpu!.values.temp_memory).toBe(69);
     expect(gpu!.values.pcie_rx).toBe(97863601);
-    expect(gpu!.extra.find((e) => e.name === 'DCGM_FI_PROF_GR_ENGINE_ACTIVE')?.value).toBe(0.99563);
+    // Profiling ratios (0..1 in the file) are columns in percent.
+    expect(gpu!.values.util_gr_engine_active).toBeCloseTo(99.563, 6); // 0.995630
+    expect(gpu!.values.util_tensor_active).toBeCloseTo(92.926, 6); // 0.929260
+    expect(gpu!.values.util_dram_active).toBeCloseTo(69.0789, 6); // 0.690789
+    expect(gpu!.values.pcie_replay).toBe(0);
+    expect(gpu!.extra.map((e) => e.name)).not.toContain('DCGM_FI_PROF_GR_ENGINE_ACTIVE');
     expect(mig!.labels).toMatchObject({ mig_instance: '13', mig_profile: '1g.5gb' });
     expect(mig!.values.xid_last).toBe(0);
     expect(mig!.values).not.toHaveProperty('util_gpu'); // MIG has no GPU_UTIL series
-    expect(mig!.extra.find((e) => e.name === 'DCGM_FI_PROF_DRAM_ACTIVE')?.value).toBe(0.800339);
+    // The instance's own profiling figures, not its parent's.
+    expect(mig!.values.util_gr_engine_active).toBeCloseTo(99.5687, 6); // 0.995687
+    expect(mig!.values.util_tensor_active).toBeCloseTo(93.0433, 6); // 0.930433
+    expect(mig!.values.util_dram_active).toBeCloseTo(80.0339, 6); // 0.800339
   });
 
   it('Datadog T4 fixture: two hosts, empty HELP, NOTE lines, label-less dummy block, no trailing newline', () => {
@@ -250,12 +261,101 @@ describe('dcgm-exporter /metrics', () => {
     expect(b.extra.find((e) => e.name === 'DCGM_FI_DEV_SLOWDOWN_TEMP')?.value).toBe(93);
     const a10 = byUuid.get('GPU-abc')!;
     expect(a10.labels.model).toBe('NVIDIA A10G');
-    expect(a10.extra[0]).toMatchObject({ name: 'DCGM_FI_PROF_DRAM_ACTIVE', labels: { pod: 'ray-1111111' } });
+    expect(a10.values).toHaveProperty('util_dram_active');
     // The "dummy values" block carries no labels at all: kept, but flagged as unattributable.
     const orphan = r.records.find((x) => x.labels.gpu_uuid === undefined)!;
     expect(orphan.errors.map((e) => e.field)).toEqual(['gpu_uuid']);
     expect(orphan.values.remapped_rows_uncorrectable).toBe(0);
     noNaN(r.records);
+  });
+});
+
+describe('dcgm-exporter /metrics, 8 GPUs', () => {
+  const r = parseDcgm(fixture('gpu/docs-dcgm-exporter-8x-a800-mig-metrics.prom'));
+  const whole = (i: number) => r.records.find((x) => x.labels.gpu_index === i && x.labels.mig_instance === undefined)!;
+
+  it('A800 node: 7 whole GPUs, GPU 0 in MIG mode with three instances under a parent record', () => {
+    expect(r.records).toHaveLength(11);
+    expect(r.records.filter((x) => x.labels.mig_instance !== undefined).map((x) => x.labels.mig_instance)).toEqual([
+      '3',
+      '5',
+      '6',
+    ]);
+    // GPU 0 has no whole-GPU series in the file: its device-wide values come from the instance rows.
+    const g0 = whole(0);
+    expect(g0.labels).toMatchObject({
+      gpu_uuid: 'GPU-1f027ee8-6e1e-2b8c-0108-3d370e5f0418',
+      model: 'NVIDIA A800-SXM4-80GB',
+    });
+    expect(g0.values.power_draw).toBe(78.174); // GI 3's line (GI 6 read 78.446 a moment later)
+    expect(g0.values.energy_total).toBeCloseTo(257858.316, 6); // 257858316 mJ
+    expect(g0.values.clock_sm).toBe(1410);
+    expect(g0.values.temp_gpu).toBe(33);
+    expect(g0.values.temp_memory).toBe(29);
+    const gi6 = r.records.find((x) => x.labels.mig_instance === '6')!;
+    expect(gi6.labels.mig_profile).toBe('2g.20gb');
+    expect(gi6.values.memory_used).toBe(10 * MiB);
+    expect(gi6.values.memory_free).toBe(19957 * MiB);
+    expect(gi6.values.util_gr_engine_active).toBe(0); // 0.000000
+    expect(gi6.values).not.toHaveProperty('power_draw'); // the parent's, not the instance's
+  });
+
+  it('whole GPUs: each value read in the file', () => {
+    const g1 = whole(1);
+    expect(g1.labels.gpu_uuid).toBe('GPU-9e5b8fec-61bf-5124-a0a9-079af1b65cc6');
+    expect(g1.values).toMatchObject({
+      clock_sm: 210,
+      clock_mem: 1593,
+      temp_gpu: 27,
+      temp_memory: 25,
+      power_draw: 55.942,
+      util_gpu: 0,
+      util_tensor_active: 0,
+      util_dram_active: 0,
+      util_gr_engine_active: 0,
+      pcie_tx: 143341, // PROF_PCIE_TX_BYTES, bytes per second
+      pcie_rx: 211846,
+      pcie_replay: 0,
+      remapped_rows_failed: 0,
+      memory_used: 2 * MiB,
+      memory_free: 81226 * MiB,
+    });
+    expect(g1.values.energy_total).toBeCloseTo(187554.325, 6);
+    const g7 = whole(7);
+    expect(g7.values).toMatchObject({
+      temp_gpu: 29,
+      temp_memory: 28,
+      power_draw: 55.011,
+      pcie_tx: 145473,
+      pcie_rx: 213124,
+    });
+    expect(g7.values.energy_total).toBeCloseTo(183986.286, 6);
+    expect(whole(3).values.pcie_tx).toBe(172128);
+    expect(whole(5).values.temp_gpu).toBe(26);
+    noNaN(r.records);
+  });
+
+  it('names the ten lines whose value is "ERROR - FAILED TO CONVERT TO STRING"', () => {
+    expect(r.errors).toHaveLength(10);
+    expect(new Set(r.errors.map((e) => e.field))).toEqual(new Set(['DCGM_FI_DEV_VGPU_PER_PROCESS_UTILIZATION']));
+  });
+});
+
+describe('nvidia-smi nvlink -e', () => {
+  it('H100 excerpt: 18 links named, the elided ones skipped, totals over the links printed', () => {
+    const r = parseNvidiaSmiNvlink(fixture('gpu/nvidia-smi-nvlink-e-h100-ml-engineering.txt'));
+    expect(r.errors).toEqual([]);
+    expect(r.records).toHaveLength(1);
+    const g = r.records[0]!;
+    expect(g.source).toBe('nvidia-smi');
+    expect(g.labels).toEqual({
+      gpu_index: 0,
+      model: 'NVIDIA H100 80GB HBM3',
+      gpu_uuid: 'GPU-abcdefab-cdef-abdc-abcd-abababababab',
+    });
+    expect(g.values).toEqual({ nvlink_replay_errors: 0, nvlink_recovery_errors: 0, nvlink_crc_flit_errors: 0 });
+    expect(new Set(g.extra.map((e) => e.labels.nvlink))).toEqual(new Set(['0', '1', '17']));
+    expect(g.extra).toContainEqual({ name: 'nvlink_crc_flit_errors', labels: { nvlink: '17' }, value: 0 });
   });
 });
 

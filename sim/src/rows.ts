@@ -81,6 +81,10 @@ export const GPU_ROW = new RowShape(
   [
     'util_gpu',
     'util_sm_active',
+    'util_sm_occupancy',
+    'util_tensor_active',
+    'util_dram_active',
+    'util_gr_engine_active',
     'util_memory',
     'memory_used',
     'memory_free',

@@ -14,6 +14,10 @@ const gpuValues: (number | null)[] = new Array<number | null>(GPU_ROW.metrics.le
 const I = {
   util: GPU_ROW.index('util_gpu'),
   sm: GPU_ROW.index('util_sm_active'),
+  occupancy: GPU_ROW.index('util_sm_occupancy'),
+  tensor: GPU_ROW.index('util_tensor_active'),
+  dram: GPU_ROW.index('util_dram_active'),
+  grEngine: GPU_ROW.index('util_gr_engine_active'),
   mem: GPU_ROW.index('util_memory'),
   used: GPU_ROW.index('memory_used'),
   free: GPU_ROW.index('memory_free'),
@@ -53,6 +57,13 @@ export function gpuRows(f: Fabric, ts: number, out: SampleRow[]): void {
     const inGang = f.job[g] !== -1 && (f.memFrac[g] as number) > 0.5;
     v[I.util] = r2(u);
     v[I.sm] = r2(u * 0.88);
+    // Simulated DCGM profiling ratios, a fixed plausible relation to the modelled load (not measured):
+    // the engine is busy nearly whenever NVML says so, SMs somewhat less, a training gang keeps its
+    // tensor pipes busier than other work, and half the resident-warp slots are used.
+    v[I.grEngine] = r2(u * 0.97);
+    v[I.occupancy] = r2(u * 0.44);
+    v[I.tensor] = r2(u * (inGang ? 0.62 : 0.26));
+    v[I.dram] = r2(u * 0.5);
     v[I.mem] = r2(u * 0.55);
     v[I.used] = used;
     v[I.free] = m.memoryBytes - used;

@@ -13,6 +13,7 @@ const SAMPLE: Record<ParseKind, string> = {
   'nvidia-smi-xml': fixture('gpu/telegraf-tesla-t4-v11-q.xml'),
   'nvidia-smi-csv': fixture('gpu/nvgpuexp-l40s-595.80-query-gpu-load.csv'),
   dcgm: fixture('gpu/nvidia-docs-dcgm-exporter-a100-mig-metrics.prom'),
+  'nvidia-smi-nvlink': fixture('gpu/nvidia-smi-nvlink-e-h100-ml-engineering.txt'),
   'ethtool-m': fixture('link/ethtool-m_sfp-10gsr_i40e_dom-healthy_showmax.txt'),
   'ethtool-s': fixture('link/ethtool-S_mlx5_core-kernel-4.15_with-phy-counters_ethq-testdata.txt'),
   'proc-net-dev': fixture('link/proc-net-dev_node-exporter-fixture.txt'),

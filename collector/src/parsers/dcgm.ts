@@ -6,8 +6,15 @@
  * printed for "no value") are treated as absent; absurd values (e.g. GPU_UTIL 4294967295) are refused
  * by the catalog range. A series with neither UUID nor gpu label cannot be attributed to a GPU: it
  * lands in a record without gpu_uuid, which names that as its error.
+ *
+ * NVLink error counters per link (DCGM_FI_DEV_NVLINK_*_ERROR_COUNT_L<n>) become extra metrics under
+ * the catalog metric's name with an `nvlink` label (see catalog nvlink.ts), and their sum the GPU's
+ * total where the exporter does not print the _TOTAL series itself. A GPU in MIG mode whose exporter
+ * prints only instance rows (no whole-GPU series) still gets its own record, carrying the device-wide
+ * values the instance rows repeat.
  */
-import { metricsOf, isThrottled } from '@meridian/catalog';
+import { dcgmPerLinkPrefix, metricsOf, isThrottled, NVLINK_ERROR_METRICS, NVLINK_LINK_LABEL } from '@meridian/catalog';
+import type { MetricDef } from '@meridian/catalog';
 import { DCGM_FIELDS } from './catalog-fields.js';
 import { parsePromText, type PromSample } from './prom-text.js';
 import { catalogMetric, RecordBuilder, type DocumentError, type ParsedRecord, type ParseResult } from './record.js';
@@ -63,11 +70,30 @@ const INSTANCE_METRICS = new Set(
     .map((m) => m.name),
 );
 
-/** Moves parent-level values off MIG records: onto the parent record if it lacks them, else dropped. */
+/** Per-link NVLink series prefix (…_ERROR_COUNT_L) → the catalog counter it adds up to. */
+const PER_LINK = new Map<string, MetricDef>(
+  NVLINK_ERROR_METRICS.flatMap((m) => {
+    const p = dcgmPerLinkPrefix(m);
+    return p ? [[p, m] as const] : [];
+  }),
+);
+const PER_LINK_RE = /^(DCGM_FI_DEV_NVLINK_\w+_L)(\d{1,2})$/;
+
+/**
+ * Moves parent-level values off MIG records onto the parent record (the first instance's value wins
+ * where the parent has none), creating the parent record when the exporter printed no whole-GPU row.
+ */
 function foldParentValues(groups: Map<string, Group>): void {
-  for (const g of groups.values()) {
+  for (const g of [...groups.values()]) {
     if (g.mig === '') continue;
-    const parent = groups.get(`${g.key.slice(0, g.key.lastIndexOf('|'))}|`);
+    const parentKey = `${g.key.slice(0, g.key.lastIndexOf('|'))}|`;
+    let parent = groups.get(parentKey);
+    if (!parent && g.builder.labels.gpu_uuid !== undefined) {
+      const b = new RecordBuilder('gpu', 'dcgm');
+      for (const l of ['gpu_uuid', 'gpu_index', 'model']) b.label(l, g.builder.labels[l]);
+      parent = { key: parentKey, builder: b, index: g.index, mig: '', linkSums: new Map() };
+      groups.set(parentKey, parent);
+    }
     for (const [metric, v] of Object.entries(g.builder.values)) {
       if (INSTANCE_METRICS.has(metric)) continue;
       delete g.builder.values[metric];
@@ -81,6 +107,29 @@ interface Group {
   readonly builder: RecordBuilder;
   readonly index: number;
   readonly mig: string;
+  /** Per-link NVLink counters seen, summed per catalog metric. */
+  readonly linkSums: Map<MetricDef, number>;
+}
+
+/** A per-link NVLink counter: an extra metric with its link, and its share of the GPU's total. */
+function addPerLink(g: Group, m: MetricDef, link: string, value: number): void {
+  g.builder.addExtra({ name: m.name, labels: { [NVLINK_LINK_LABEL]: link }, value });
+  g.linkSums.set(m, (g.linkSums.get(m) ?? 0) + value);
+}
+
+/** Totals from the per-link sums, where the exporter did not print the _TOTAL series. */
+function totalsFromLinks(groups: Map<string, Group>): void {
+  for (const g of groups.values()) {
+    for (const [m, sum] of g.linkSums) {
+      if (g.builder.values[m.name] === undefined) g.builder.setMetric(m, sum);
+    }
+  }
+}
+
+function perLink(name: string): [MetricDef, string] | undefined {
+  const match = PER_LINK_RE.exec(name);
+  const m = match ? PER_LINK.get(match[1] ?? '') : undefined;
+  return m && match?.[2] !== undefined ? [m, match[2]] : undefined;
 }
 
 export function parseDcgm(text: string): ParseResult {
@@ -112,7 +161,7 @@ export function parseDcgm(text: string): ParseResult {
           message: 'gpu_uuid: series carry no UUID label; they cannot be attributed to a GPU',
         });
       }
-      g = { key, builder: b, index: index ?? Number.MAX_SAFE_INTEGER, mig: gi ?? '' };
+      g = { key, builder: b, index: index ?? Number.MAX_SAFE_INTEGER, mig: gi ?? '', linkSums: new Map() };
       groups.set(key, g);
     }
     return g;
@@ -137,6 +186,11 @@ export function parseDcgm(text: string): ParseResult {
       if (mapping.metric.name === THROTTLE && Number.isSafeInteger(s.value) && s.value >= 0) {
         g.builder.setNumber(THROTTLED, isThrottled(BigInt(s.value)) ? 1 : 0);
       }
+      continue;
+    }
+    const link = perLink(s.name);
+    if (link) {
+      addPerLink(g, link[0], link[1], s.value);
     } else if (s.name.startsWith('DCGM_')) {
       const labels = Object.fromEntries(
         Object.entries(s.labels).filter(([k]) => !IDENTITY_LABELS.has(k) && !k.startsWith('DCGM_FI_')),
@@ -145,6 +199,7 @@ export function parseDcgm(text: string): ParseResult {
     }
   }
 
+  totalsFromLinks(groups);
   foldParentValues(groups);
   const records: ParsedRecord[] = [...groups.values()]
     .sort((a, b) => a.index - b.index || a.key.localeCompare(b.key) || a.mig.localeCompare(b.mig))

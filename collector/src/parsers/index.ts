@@ -6,6 +6,7 @@ import { parseEthtoolM } from './ethtool-m.js';
 import { parseEthtoolS } from './ethtool-s.js';
 import { parseIperf3Json } from './iperf3-json.js';
 import { parseNvidiaSmiCsv } from './nvidia-smi-csv.js';
+import { parseNvidiaSmiNvlink } from './nvidia-smi-nvlink.js';
 import { parseNvidiaSmiXml } from './nvidia-smi-xml.js';
 import { parsePing } from './ping.js';
 import { parseProcNetDev } from './proc-net-dev.js';
@@ -19,6 +20,7 @@ export interface ParseOptions {
 export const PARSERS = {
   'nvidia-smi-xml': (t: string) => parseNvidiaSmiXml(t),
   'nvidia-smi-csv': (t: string) => parseNvidiaSmiCsv(t),
+  'nvidia-smi-nvlink': (t: string) => parseNvidiaSmiNvlink(t),
   dcgm: (t: string) => parseDcgm(t),
   'ethtool-m': (t: string, o: ParseOptions) => parseEthtoolM(t, o),
   'ethtool-s': (t: string, o: ParseOptions) => parseEthtoolS(t, o),
@@ -44,6 +46,7 @@ export {
   parseEthtoolS,
   parseIperf3Json,
   parseNvidiaSmiCsv,
+  parseNvidiaSmiNvlink,
   parseNvidiaSmiXml,
   parsePing,
   parseProcNetDev,

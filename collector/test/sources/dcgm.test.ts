@@ -51,11 +51,12 @@ describe('dcgm-exporter source', () => {
       memory_used: 4845 * MiB,
       temp_gpu: 61,
     });
+    // The instance's own profiling ratios are columns of its row, in percent (0.930433 in the file).
     expect(mig).toMatchObject({ mig_instance: '13', mig_profile: '1g.5gb', xid_last: 0 });
-    const tensor = rec
-      .extra()
-      .find((x) => x.name === 'DCGM_FI_PROF_PIPE_TENSOR_ACTIVE' && x.labels.mig_instance === '13');
-    expect(tensor).toMatchObject({ value: 0.930433, labels: { gpu_uuid: 'GPU-34319582-d595-d1c7-d1d2-179bcfa61660' } });
+    expect(mig?.util_tensor_active).toBeCloseTo(93.0433, 6);
+    expect(mig?.util_gr_engine_active).toBeCloseTo(99.5687, 6);
+    const vgpu = rec.extra().find((x) => x.name === 'DCGM_FI_DEV_VGPU_LICENSE_STATUS');
+    expect(vgpu).toMatchObject({ value: 0, labels: { gpu_uuid: 'GPU-34319582-d595-d1c7-d1d2-179bcfa61660' } });
     expect(rec.unavailable).toEqual([]);
   });
 

@@ -13,6 +13,7 @@ import {
 import { auxTable, col } from '../aux.js';
 import { baseDashboard, clickhouseVariable, dashboardUrl, queryVariable } from '../common.js';
 import { schedulerAnnotation } from './annotations.js';
+import { dcgmRows } from './gpu-dcgm.js';
 import { tablePanel, timeSeriesPanel } from '../panels.js';
 import { DETAIL_POLICY, SUMMARY_POLICY } from '../rollup.js';
 import {
@@ -162,10 +163,13 @@ export function gpuHealthDashboard(): DashboardBuilder {
     )
     .annotation(schedulerAnnotation());
 
+  dcgmRows(b, scope, filters);
   metricSections(b, 'gpu', scope, { collapsed: false, titlePrefix: '', stateFilters: filters });
 
-  // MIG: one row per instance with its profile and the load on it.
-  const util = metric('gpu', 'util_gpu');
+  // MIG: one row per instance, under its parent GPU, with its profile and the load on it. Under MIG,
+  // NVML has no utilization: an instance's own figure is its graphics-engine activity (DCGM).
+  const util = metric('gpu', 'util_gr_engine_active');
+  const sm = metric('gpu', 'util_sm_active');
   const mem = metric('gpu', 'memory_used');
   b.withRow(new RowBuilder('MIG instances')).withPanel(
     tablePanel(
@@ -176,11 +180,12 @@ export function gpuHealthDashboard(): DashboardBuilder {
         (res) => [
           `toFloat64(${readExpr(util, 'avg', res)}) AS ${alias(`${util.name} (avg)`)}`,
           `toFloat64(${readExpr(util, 'max', res)}) AS ${alias(`${util.name} (max)`)}`,
+          `toFloat64(${readExpr(sm, 'avg', res)}) AS ${alias(`${sm.name} (avg)`)}`,
           `toFloat64(${readExpr(mem, 'max', res)}) AS ${alias(`${mem.name} (max)`)}`,
         ],
       ),
       {
-        description: `Every MIG instance (${mig} set) in range, with its ${profile}, from the raw table or a rollup by range.`,
+        description: `Every MIG instance (${mig} set) in range under its parent GPU, with its ${profile}; its utilization is DCGM's graphics-engine activity (NVML reports none under MIG: empty on hosts without DCGM). From the raw table or a rollup by range.`,
         links: [{ title: 'Fleet overview', url: dashboardUrl('fleet') }],
       },
     ),

@@ -15,7 +15,7 @@ export interface GpuScope {
   gpu?: string;
 }
 
-function scopeWhere(scope: GpuScope): string {
+export function scopeWhere(scope: GpuScope): string {
   const parts: string[] = [];
   if (scope.region) parts.push(`${GPU_LABELS.region.name} = ${literal('region', scope.region)}`);
   if (scope.host) parts.push(`${GPU_LABELS.host.name} = ${literal('host', scope.host)}`);

@@ -2,6 +2,7 @@ import React from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useAppSettings } from '../components/common/AppSettingsContext';
 import { GpuCharts } from '../components/common/GpuCharts';
+import { GpuProfiling } from '../components/common/GpuProfiling';
 import { GpuTable } from '../components/common/GpuTable';
 import { Empty, ErrorState, Loading } from '../components/common/PageStates';
 import { PageShell } from '../components/common/PageShell';
@@ -76,6 +77,9 @@ export default function Gpus() {
                 </>
               ))}
           </Section>
+          <Section title="How busy, NVLink and energy">
+            <GpuProfiling scope={{ gpu: uuid }} time={time} />
+          </Section>
           <Section title="Over time">
             <GpuCharts scope={{ gpu: uuid }} time={time} />
           </Section>
@@ -100,6 +104,11 @@ export default function Gpus() {
               <GpuTable gpus={gpus.data} query={time.query} />
             ))}
         </Section>
+        {gpus.status === 'done' && gpus.data.length > 0 && (
+          <Section title="How busy, NVLink and energy">
+            <GpuProfiling scope={{}} time={time} />
+          </Section>
+        )}
       </div>
     </PageShell>
   );

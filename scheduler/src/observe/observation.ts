@@ -13,8 +13,14 @@ export interface RegionObservation {
   readonly gpusTotal: number;
   /** Request-based accounting: GPUs held by running workloads, kept beside the measured use. */
   readonly gpusAllocated: number;
-  /** Windowed mean GPU utilization, percent 0–100; null when no GPU data came in the window. */
+  /**
+   * Windowed mean of how busy the region's GPUs are, percent 0–100, by the catalog's rule
+   * (utilisation.ts: SM active where DCGM profiling exists, a MIG GPU's graphics-engine activity,
+   * else NVML utilization); null when no GPU data came in the window.
+   */
   readonly utilGpu: number | null;
+  /** How many GPUs' figures came from each source of that rule (absent: not known). */
+  readonly utilSource?: { readonly smActive: number; readonly grEngine: number; readonly nvml: number };
   /** 1 − power draw / power limit, 0–1; null when unknown. */
   readonly powerHeadroom: number | null;
   /** Degrees between the hottest GPU's windowed temperature and the slowdown threshold. */

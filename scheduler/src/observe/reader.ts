@@ -5,6 +5,7 @@
  * Every table and column name is derived from the catalog; every value is a bound parameter.
  */
 import {
+  busySql,
   increaseColumn,
   metricByName,
   rawTable,
@@ -34,9 +35,11 @@ function read(metric: string, agg: RollupAgg): string {
   const c = rollupColumns(def(metric)).find((x) => x.agg === agg);
   return c ? rollupReadExpr(c) : fail(metric, agg);
 }
+/** The rollup minutes from `{recent:String}` on (the freshest window). */
+const RECENT = "ts >= toStartOfMinute(toDateTime64({recent:String}, 3, 'UTC'))";
 /** The same, over the rollup minutes from `{recent:String}` on (the freshest window). */
 function readRecent(metric: string): string {
-  return `avgMergeIf(${col(metric, 'avg')}, ts >= toStartOfMinute(toDateTime64({recent:String}, 3, 'UTC')))`;
+  return `avgMergeIf(${col(metric, 'avg')}, ${RECENT})`;
 }
 /** A counter's per-sample increase column (see increaseColumn in the catalog). */
 function increase(metric: string): string {
@@ -150,6 +153,9 @@ async function readRegionRows(store: Store, win: Window) {
   // count a counter reset from zero where max − min of the cumulative values would miss it.
   const xid = increase('xid_count');
   const dbe = increase('ecc_dbe_volatile');
+  // How busy each GPU is: the catalog's one rule (SM active, a MIG GPU's instances, else NVML).
+  const busy = busySql('1m');
+  const busyRecent = busySql('1m', RECENT);
   const gpuRows = await store.query<Record<string, unknown>>(
     `SELECT region,
             count() AS gpus,
@@ -157,15 +163,18 @@ async function readRegionRows(store: Store, win: Window) {
             avg(throttled) AS throttled, sum(xid_delta) AS xid, sum(dbe_delta) AS dbe,
             avgIf(util_recent, isFinite(util_recent)) AS util_recent,
             avgIf(throttled_recent, isFinite(throttled_recent)) AS throttled_recent,
-            groupUniqArray(model) AS models, max(hours) AS hours
+            groupUniqArray(model) AS models, max(hours) AS hours,
+            countIf(util_source = 'sm_active') AS busy_sm, countIf(util_source = 'gr_engine_active') AS busy_gr,
+            countIf(util_source = 'nvml') AS busy_nvml
      FROM (
        SELECT region, gpu_uuid,
-              ${read('util_gpu', 'avg')} AS util,
+              ${busy.value} AS util,
+              ${busy.source} AS util_source,
               ${read('power_draw', 'avg')} AS power,
               ${read('power_limit', 'avg')} AS plimit,
               ${read('temp_gpu', 'max')} AS temp,
               ${read('throttled', 'avg')} AS throttled,
-              ${readRecent('util_gpu')} AS util_recent,
+              ${busyRecent.value} AS util_recent,
               ${readRecent('throttled')} AS throttled_recent,
               sum(${xid}) AS xid_delta,
               sum(${dbe}) AS dbe_delta,
@@ -294,6 +303,11 @@ function buildRegions(
       thermalHeadroomC: temp === null ? null : limitC - temp,
       throttledShare: throttled,
       utilGpuRecent: num(g?.util_recent),
+      utilSource: {
+        smActive: num(g?.busy_sm) ?? 0,
+        grEngine: num(g?.busy_gr) ?? 0,
+        nvml: num(g?.busy_nvml) ?? 0,
+      },
       throttledShareRecent: num(g?.throttled_recent),
       xidRate: g && gpuHours > 0 ? (num(g.xid) ?? 0) / gpuHours : null,
       eccRate: g && gpuHours > 0 ? (num(g.dbe) ?? 0) / gpuHours : null,

@@ -3,7 +3,7 @@ import {
   FIRST_IN_MINUTE,
   increaseColumn,
   labelsOf,
-  metricsOf,
+  originalMetricsOf,
   rollupColumns,
   SERIES_HOURS,
   SERIES_MINUTES,
@@ -22,10 +22,34 @@ import {
  *  - byte gauges (memory, disk): T64 then ZSTD.
  */
 export function metricCodec(m: MetricDef): string {
+  // Only for metrics added from 0008 on, so the original DDL (and its checksums) stay as applied;
+  // 0008 re-codecs util_sm_active itself (RECODED_IN_0008).
+  if (m.since !== undefined && isProfilingRatio(m)) return NOISY_RATIO_CODEC;
   if (m.kind === 'counter') return m.type.startsWith('Float') ? 'CODEC(Gorilla, ZSTD(1))' : 'CODEC(Delta, ZSTD(1))';
   if (m.type.startsWith('Float')) return 'CODEC(Gorilla, ZSTD(1))';
   return 'CODEC(T64, ZSTD(1))';
 }
+
+/**
+ * DCGM profiling ratios are printed with six digits and jitter sample to sample: Gorilla's XOR of
+ * consecutive values finds little to share (3.6 bytes a value in bench/dcgm-ingest), ZSTD alone
+ * halves it (1.8). Energy, a rising Float64 counter with millijoule fractions, keeps 3.7 bytes with
+ * Delta against Gorilla's 5.1.
+ */
+const NOISY_RATIO_CODEC = 'CODEC(ZSTD(1))';
+
+/** A DCGM profiling ratio column: percent, floating point, read from a DCGM_FI_PROF_* field. */
+export function isProfilingRatio(m: MetricDef): boolean {
+  return (
+    m.unit === 'percent' && m.type.startsWith('Float') && (m.sources?.dcgm?.field.startsWith('DCGM_FI_PROF_') ?? false)
+  );
+}
+
+/** Original columns whose codec migration 0008 changes, by the same measurement. */
+export const RECODED_IN_0008: Readonly<Record<string, string>> = {
+  util_sm_active: NOISY_RATIO_CODEC,
+  energy_total: 'CODEC(Delta, ZSTD(1))',
+};
 
 export const TS_COLUMN = "ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1))";
 export const SOURCE_COLUMN = 'source LowCardinality(String) CODEC(ZSTD(1))';
@@ -47,19 +71,36 @@ export function sortKey(entity: Entity): string {
   return `(${[...keys, 'ts'].join(', ')})`;
 }
 
+/**
+ * The raw table as migration 0001 created it: the original metric set (later metrics are added by
+ * the migration that names them in `since`, so 0001's DDL, and its checksum, never change).
+ */
 export function rawColumns(entity: Entity): string[] {
-  return [TS_COLUMN, SOURCE_COLUMN, ...labelsOf(entity).map(labelColumn), ...metricsOf(entity).map(metricColumn)];
+  return [
+    TS_COLUMN,
+    SOURCE_COLUMN,
+    ...labelsOf(entity).map(labelColumn),
+    ...originalMetricsOf(entity).map(metricColumn),
+  ];
 }
 
-/** Which generation of the rollup column set: 0002 created them without counter increases. */
+/**
+ * Which generation of the rollup column set: 0002 created them without counter increases (0004 added
+ * those); `metrics` is the metric set of that generation, the original set when absent (see
+ * metricsThrough in the catalog for a later migration's full set).
+ */
 export interface RollupShape {
   readonly increments: boolean;
+  readonly metrics?: readonly MetricDef[];
 }
 
+const shapeMetrics = (entity: Entity, shape: RollupShape): readonly MetricDef[] =>
+  shape.metrics ?? originalMetricsOf(entity);
+
 /** One rollup column per aggregate of each metric (and each counter's increase, from 0004 on). */
-function metricRollupColumns(entity: Entity, shape: RollupShape): string[] {
+export function metricRollupColumns(entity: Entity, shape: RollupShape): string[] {
   const cols: string[] = [];
-  for (const m of metricsOf(entity)) {
+  for (const m of shapeMetrics(entity, shape)) {
     for (const c of rollupColumns(m)) {
       const t = `Nullable(${m.type})`;
       switch (c.agg) {
@@ -115,7 +156,7 @@ export function rollupTableColumns(entity: Entity, shape: RollupShape = { increm
 }
 
 /** A region rollup: region and source as the key, series counts, then the same aggregates. */
-export function regionRollupTableColumns(entity: Entity): string[] {
+export function regionRollupTableColumns(entity: Entity, metrics?: readonly MetricDef[]): string[] {
   const count = (name: string) => `${name} SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1))`;
   return [
     "ts DateTime('UTC') CODEC(DoubleDelta, ZSTD(1))",
@@ -124,14 +165,14 @@ export function regionRollupTableColumns(entity: Entity): string[] {
     count('samples'),
     count(SERIES_MINUTES),
     count(SERIES_HOURS),
-    ...metricRollupColumns(entity, { increments: true }),
+    ...metricRollupColumns(entity, { increments: true, ...(metrics ? { metrics } : {}) }),
   ];
 }
 
 /** The aggregate expressions folding raw rows (or finer rollup rows) into one bucket. */
 function metricRollupSelect(entity: Entity, fromRollup: boolean, shape: RollupShape): string[] {
   const parts: string[] = [];
-  for (const m of metricsOf(entity)) {
+  for (const m of shapeMetrics(entity, shape)) {
     for (const c of rollupColumns(m)) {
       const src = fromRollup ? c.column : m.name;
       switch (c.agg) {
@@ -184,6 +225,7 @@ export function regionRollupSelect(
   from: string,
   fromRollup: boolean,
   extra: readonly string[] = [],
+  metrics?: readonly MetricDef[],
 ): string {
   const parts = [
     `${bucketFn}(ts) AS ts`,
@@ -192,7 +234,7 @@ export function regionRollupSelect(
     fromRollup ? 'sum(samples) AS samples' : 'count() AS samples',
     `sum(${fromRollup ? SERIES_MINUTES : FIRST_IN_MINUTE}) AS ${SERIES_MINUTES}`,
     `sum(${fromRollup ? SERIES_HOURS : FIRST_IN_HOUR}) AS ${SERIES_HOURS}`,
-    ...metricRollupSelect(entity, fromRollup, { increments: true }),
+    ...metricRollupSelect(entity, fromRollup, { increments: true, ...(metrics ? { metrics } : {}) }),
     ...extra,
   ];
   const where = !fromRollup && entity === 'gpu' ? " WHERE mig_instance = ''" : '';

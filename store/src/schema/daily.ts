@@ -56,6 +56,14 @@ function seriesDaily(entity: Entity, f: Flavor): string[] {
   ];
 }
 
+/**
+ * The region-day step's extra column: the distinct hours that reported. Qualified: a bare `ts` would
+ * be the SELECT's own `toStartOfDay(ts) AS ts`, the day, not the hour.
+ */
+export function hoursPresentSelect(entity: Entity): string[] {
+  return [`uniqExactState(${regionRollupTable(entity, '1h')}.ts) AS ${HOURS_PRESENT}`];
+}
+
 function regionDaily(entity: Entity, f: Flavor): string[] {
   const d1 = regionRollupTable(entity, '1d');
   const columns = [
@@ -63,8 +71,7 @@ function regionDaily(entity: Entity, f: Flavor): string[] {
     `${HOURS_PRESENT} AggregateFunction(uniqExact, DateTime('UTC')) CODEC(ZSTD(1))`,
   ];
   const h1 = regionRollupTable(entity, '1h');
-  // Qualified: a bare `ts` would be the SELECT's own `toStartOfDay(ts) AS ts`, the day, not the hour.
-  const select = regionRollupSelect(entity, 'toStartOfDay', h1, true, [`uniqExactState(${h1}.ts) AS ${HOURS_PRESENT}`]);
+  const select = regionRollupSelect(entity, 'toStartOfDay', h1, true, hoursPresentSelect(entity));
   return [
     createTable(d1, columns, { family: 'AggregatingMergeTree' }, dailyTail('(region, source, ts)'), f),
     ...fill(d1, select, f),

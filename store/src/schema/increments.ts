@@ -1,6 +1,6 @@
 import {
   ENTITIES,
-  metricsOf,
+  originalMetricsOf,
   rawTable,
   REGION_ENTITIES,
   regionRollupTable,
@@ -32,7 +32,8 @@ export function incrementsDdl(f: Flavor): string[] {
 }
 
 function seriesIncrements(entity: Entity, f: Flavor): string[] {
-  const metrics = metricsOf(entity);
+  // The original set: metrics added later get their increases from the migration that adds them.
+  const metrics = originalMetricsOf(entity);
   const raw = rawTable(entity);
   const m1 = rollupTable(entity, '1m');
   const h1 = rollupTable(entity, '1h');

@@ -3,6 +3,7 @@ import { ENTITIES } from '@meridian/catalog';
 import { addColumns, auxDdl, onCluster, rawTableDdl, rollupDdl, type Flavor } from './ddl.js';
 import { dailyDdl } from './daily.js';
 import { incrementsDdl } from './increments.js';
+import { addMetricsDdl, recodecDdl } from './add-metrics.js';
 
 /**
  * Versioned migrations. Each is applied once and recorded in `schema_migrations` with a checksum of
@@ -63,6 +64,14 @@ export const migrations: readonly Migration[] = [
     version: '0007_daily_rollups',
     description: '1-day rollups per series and per region, fed from the hourly ones and backfilled from them',
     statements: (f) => dailyDdl(f),
+  },
+  {
+    version: '0008_dcgm_profiling',
+    description:
+      'DCGM profiling ratios (SM occupancy, tensor/FP64/FP32/FP16 pipes, DRAM, graphics engine) and NVLink error counters, on raw tables and every rollup',
+    // The metrics whose catalog `since` names this version (see addMetricsDdl), then the codecs the
+    // same measurement changed for two original columns (see recodecDdl).
+    statements: (f) => [...addMetricsDdl('0008_dcgm_profiling', f), ...recodecDdl(f)],
   },
 ];
 
