@@ -74,6 +74,11 @@ export class AttributionSource extends BaseSource {
     if (rows.length > 0) this.ctx?.emit('gpu_assignments', rows);
   }
 
+  /** Reads assignments now (joins a reading in progress); never rejects. */
+  refreshNow(): Promise<void> {
+    return this.task.runNow();
+  }
+
   /** auto: the kubelet when its socket is there; the reason it is not becomes the status. */
   private async choosePath(): Promise<AttributionPath | undefined> {
     const mode = this.opts.mode ?? 'auto';
