@@ -48,6 +48,12 @@ if (args.includes('-q') && args.includes('-x')) {
   process.exit(0);
 }
 
+// The compute processes on the GPUs (attribution): the lines of FAKE_NVIDIA_SMI_APPS ("uuid, pid"), or none.
+if (args.some((a) => a.startsWith('--query-compute-apps='))) {
+  if (env.FAKE_NVIDIA_SMI_APPS) process.stdout.write(readFileSync(env.FAKE_NVIDIA_SMI_APPS, 'utf8'));
+  process.exit(0);
+}
+
 const query = args.find((a) => a.startsWith('--query-gpu='));
 const format = args.find((a) => a.startsWith('--format='));
 if (!query || !format) {

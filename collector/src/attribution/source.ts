@@ -154,8 +154,10 @@ export class AttributionSource extends BaseSource {
       const e = err as NodeJS.ErrnoException & { stdout?: string };
       if (e.code === 'ENOENT' || e.code === 'EACCES' || NO_GPU.test(`${e.stdout ?? ''} ${e.message}`)) {
         this.current = 'unavailable';
-        this.stats.status = `processes: ${e.code ?? e.message.split('\n')[0]}`;
-        this.reportUnavailable(this.stats.status);
+        const why = `processes: ${e.code ?? e.message.split('\n')[0]}`;
+        // In auto mode the status keeps why the kubelet was not used: both halves are the answer.
+        this.stats.status = this.stats.status.startsWith('no kubelet') ? `${this.stats.status}; ${why}` : why;
+        this.reportUnavailable(why);
         return undefined;
       }
       throw err;
