@@ -11,7 +11,8 @@
  *   now      the GPU table: each GPU's latest sample (last 5 min) and who holds it
  *   hottest  the Overview's "who is on the hottest GPUs": 10 hottest GPUs now and their pods
  *   pod      one pod's GPUs over the whole range, per minute (the link from a GPU to its workload)
- *   ns       GPU-seconds and mean utilization per namespace over the whole range
+ *   ns       GPU-seconds and mean utilization per namespace over the whole range, from the raw
+ *            samples and from a 1-minute rollup (what a dashboard over hours reads)
  * plus bytes on disk. Yardstick in the same run: count() over b_plain for the range, the engine's
  * floor for touching every sample once.
  *
@@ -33,7 +34,8 @@ const { values: args } = parseArgs({
 const GPUS = Number(args.gpus);
 const HOURS = Number(args.hours);
 const RUNS = Math.max(1, Number(args.runs));
-if (!Number.isInteger(GPUS) || GPUS < 8 || GPUS % 8 !== 0) throw new Error(`--gpus must be a multiple of 8, got "${args.gpus}"`);
+if (!Number.isInteger(GPUS) || GPUS < 8 || GPUS % 8 !== 0)
+  throw new Error(`--gpus must be a multiple of 8, got "${args.gpus}"`);
 if (!(HOURS > 0 && HOURS <= 48)) throw new Error(`--hours must be in (0, 48], got "${args.hours}"`);
 const HOSTS = GPUS / 8;
 const T0 = Date.UTC(2026, 11, 1);
@@ -122,6 +124,13 @@ async function seed(store: Store): Promise<{ pod: string }> {
   await store.command(`INSERT INTO b_labeled SELECT s.*,
       if(${HELD}, a.namespace, ''), if(${HELD}, a.pod, ''), if(${HELD}, a.container, ''), if(${HELD}, a.workload_id, '')
     FROM b_plain AS s ${JOIN}`);
+  // The 1-minute rollup as the store keeps it (gpu_1m: one row per GPU-minute), without and with labels.
+  const minute = `toStartOfMinute(ts) AS ts, count() AS n, sum(util_gpu) AS util_sum`;
+  await store.command(`CREATE TABLE b_plain_1m ENGINE = MergeTree ${KEY} AS
+    SELECT region, host, gpu_uuid, mig_instance, ${minute} FROM b_plain GROUP BY region, host, gpu_uuid, mig_instance, ts`);
+  await store.command(`CREATE TABLE b_labeled_1m ENGINE = MergeTree ORDER BY (region, host, gpu_uuid, mig_instance, namespace, pod, ts) AS
+    SELECT region, host, gpu_uuid, mig_instance, namespace, pod, ${minute} FROM b_labeled
+    GROUP BY region, host, gpu_uuid, mig_instance, namespace, pod, ts`);
   await store.command('OPTIMIZE TABLE b_plain FINAL');
   await store.command('OPTIMIZE TABLE b_labeled FINAL');
   // The pod of the query "one pod's GPUs": one that ran inside the range.
@@ -163,9 +172,9 @@ function cases(pod: string): Case[] {
     {
       name: "one pod's GPUs, per minute",
       labels: `SELECT toStartOfMinute(ts) AS m, avg(util_gpu) FROM b_labeled WHERE pod = '${pod}' GROUP BY m ORDER BY m`,
-      intervals: `WITH iv AS (SELECT host, gpu_uuid, ts, ts_end FROM gpu_assignments FINAL WHERE pod = '${pod}')
+      intervals: `WITH iv AS (SELECT region, host, gpu_uuid, ts, ts_end FROM gpu_assignments FINAL WHERE pod = '${pod}')
         SELECT toStartOfMinute(s.ts) AS m, avg(s.util_gpu) FROM b_plain AS s
-        WHERE (s.host, s.gpu_uuid) IN (SELECT host, gpu_uuid FROM iv)
+        WHERE (s.region, s.host, s.gpu_uuid) IN (SELECT region, host, gpu_uuid FROM iv)
           AND s.ts >= (SELECT min(ts) FROM iv) AND s.ts < (SELECT max(least(ts_end, now64())) FROM iv)
         GROUP BY m ORDER BY m`,
     },
@@ -173,6 +182,15 @@ function cases(pod: string): Case[] {
       name: 'per namespace, whole range',
       labels: `SELECT namespace, count() AS gpu_s, avg(util_gpu) FROM b_labeled GROUP BY namespace ORDER BY namespace`,
       intervals: `SELECT if(${HELD}, a.namespace, '') AS ns, count() AS gpu_s, avg(s.util_gpu) FROM b_plain AS s ${JOIN}
+        GROUP BY ns ORDER BY ns`,
+    },
+    {
+      // What a dashboard over hours reads: the 1-minute rollup. Labels need them in the rollup's key
+      // (a rebuilt gpu_1m); intervals join the rollup as it is. Buckets are attributed by their
+      // start, so a job's first and last minute may land on its neighbour: answers differ slightly.
+      name: 'per namespace, 1-min rollup',
+      labels: `SELECT namespace, sum(n) AS gpu_s, sum(util_sum) / sum(n) FROM b_labeled_1m GROUP BY namespace ORDER BY namespace`,
+      intervals: `SELECT if(${HELD}, a.namespace, '') AS ns, sum(s.n) AS gpu_s, sum(s.util_sum) / sum(s.n) FROM b_plain_1m AS s ${JOIN}
         GROUP BY ns ORDER BY ns`,
     },
   ];
@@ -219,8 +237,16 @@ async function main(): Promise<void> {
       const l = await timed(store, c.labels);
       const i = await timed(store, c.intervals);
       const same = sortedRows(l.result) === sortedRows(i.result);
-      console.log(`${c.name.padEnd(30)} ${l.ms.toFixed(1).padStart(11)} ${i.ms.toFixed(1).padStart(16)}   ${same ? 'yes' : 'NO'}`);
+      console.log(
+        `${c.name.padEnd(30)} ${l.ms.toFixed(1).padStart(11)} ${i.ms.toFixed(1).padStart(16)}   ${same ? 'yes' : 'NO'}`,
+      );
     }
+    const rollup = await bytes(store, ['b_plain_1m']);
+    const rollupLabeled = await bytes(store, ['b_labeled_1m']);
+    console.log(
+      `1-minute rollup on disk: with labels in its key ${(rollupLabeled / 1e6).toFixed(2)} MB, without ${(rollup / 1e6).toFixed(2)} MB ` +
+        `(+${(((rollupLabeled - rollup) / rollup) * 100).toFixed(1)} %)`,
+    );
     const plain = await bytes(store, ['b_plain']);
     const labeled = await bytes(store, ['b_labeled']);
     const iv = await bytes(store, ['gpu_assignments']);
@@ -238,9 +264,7 @@ async function main(): Promise<void> {
 function sortedRows(json: string): string {
   const rows = JSON.parse(json) as unknown[][];
   return JSON.stringify(
-    rows
-      .map((r) => JSON.stringify(r.map((v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v))))
-      .sort(),
+    rows.map((r) => JSON.stringify(r.map((v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v)))).sort(),
   );
 }
 
