@@ -237,9 +237,9 @@ async function main(): Promise<void> {
       const l = await timed(store, c.labels);
       const i = await timed(store, c.intervals);
       const same = sortedRows(l.result) === sortedRows(i.result);
-      console.log(
-        `${c.name.padEnd(30)} ${l.ms.toFixed(1).padStart(11)} ${i.ms.toFixed(1).padStart(16)}   ${same ? 'yes' : 'NO'}`,
-      );
+      // On a rollup, a bucket goes to the job holding the GPU at its start: the edges of a job differ.
+      const note = same ? 'yes' : c.name.includes('rollup') ? 'no: a minute per job edge' : 'NO';
+      console.log(`${c.name.padEnd(30)} ${l.ms.toFixed(1).padStart(11)} ${i.ms.toFixed(1).padStart(16)}   ${note}`);
     }
     const rollup = await bytes(store, ['b_plain_1m']);
     const rollupLabeled = await bytes(store, ['b_labeled_1m']);
