@@ -55,7 +55,7 @@ export interface CollectorBenchArgs {
    * `--attribution`: GPU → workload attribution, before and after in one window. The measured
    * collector runs without it (as always, so its figures stay comparable); two more collectors run
    * beside it with it on: one reading the GPU processes (`nvidia-smi --query-compute-apps` every
-   * 10 s, then /proc/PID/cgroup), one asking a simulated kubelet's PodResources socket every 10 s.
+   * 30 s, then /proc/PID/cgroup), one asking a simulated kubelet's PodResources socket every 10 s.
    */
   attribution: boolean;
 }

@@ -22,6 +22,7 @@ export const attributionFactory: SourceFactory<CollectorConfig> = {
     new AttributionSource({
       mode: c.attribution.mode,
       intervalMs: c.attribution.intervalMs,
+      processIntervalMs: c.attribution.processes.intervalMs,
       socket: c.attribution.kubelet.socket,
       kubeletTimeoutMs: c.attribution.kubelet.timeoutMs,
       command: c.attribution.processes.command ?? c.sources.nvidiaSmi.command,

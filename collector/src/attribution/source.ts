@@ -17,7 +17,10 @@ import { NO_GPU } from '../sources/nvidia-smi/no-gpu.js';
 
 export interface AttributionSourceOptions {
   readonly mode?: 'auto' | 'kubernetes' | 'processes';
+  /** How often the kubelet is asked (default 10 s). */
   readonly intervalMs?: number;
+  /** How often the GPU processes are read, one nvidia-smi call each (default 30 s). */
+  readonly processIntervalMs?: number;
   readonly socket?: string;
   readonly kubeletTimeoutMs?: number;
   readonly command?: string;
@@ -63,7 +66,9 @@ export class AttributionSource extends BaseSource {
     this.stats.path = await this.choosePath();
     if (this.stats.path === undefined) return; // reported unavailable
     await this.task.runNow();
-    this.task.start(this.opts.intervalMs ?? 10_000);
+    this.task.start(
+      this.stats.path === 'kubernetes' ? (this.opts.intervalMs ?? 10_000) : (this.opts.processIntervalMs ?? 30_000),
+    );
   }
 
   async stop(): Promise<void> {
