@@ -23,11 +23,9 @@ export const attributionConfigSchema = z
       .strictObject({
         /** The nvidia-smi to ask for compute processes; default: sources.nvidiaSmi.command. */
         command: z.string().min(1).optional(),
-        timeoutMs: ms(100, 60_000, 5_000),
         /**
-         * How often the GPU processes are read again: each read runs nvidia-smi once, which costs
-         * the collector about 10 ms of CPU (the spawn); every 30 s keeps that under 0.05 % of a core.
-         * Slurm jobs and containers live for minutes to days.
+         * How often the GPU processes are read again: the `-lms` of one long-lived
+         * `nvidia-smi --query-compute-apps` stream. Slurm jobs and containers live for minutes to days.
          */
         intervalMs: ms(1_000, 3_600_000, 30_000),
         /** Where /proc is (a container that mounts the host's /proc elsewhere, e.g. /host/proc). */

@@ -26,7 +26,6 @@ export const attributionFactory: SourceFactory<CollectorConfig> = {
       socket: c.attribution.kubelet.socket,
       kubeletTimeoutMs: c.attribution.kubelet.timeoutMs,
       command: c.attribution.processes.command ?? c.sources.nvidiaSmi.command,
-      commandTimeoutMs: c.attribution.processes.timeoutMs,
       procRoot: c.attribution.processes.procRoot,
       slurmCluster: c.attribution.slurmCluster,
       knownGpus: () =>

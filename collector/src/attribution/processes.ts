@@ -1,17 +1,16 @@
 /**
  * Attribution outside Kubernetes: the GPU's compute processes (`nvidia-smi --query-compute-apps`,
- * one short call per refresh, never per sample) → their cgroup (/proc/PID/cgroup) → a Slurm job,
+ * read from one long-lived stream, apps-stream.ts; never a spawn per sample or per reading) → their cgroup (/proc/PID/cgroup) → a Slurm job,
  * a pod, a container or a systemd unit; `SLURM_JOB_ID` in /proc/PID/environ when the cgroup says
  * nothing (a Slurm without cgroup process tracking) and the environ is readable.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Assignment, Holder } from './assignment.js';
 import { ownerOfCgroup, slurmJobFromEnviron, type CgroupOwner } from './cgroup.js';
 import { resolveDevice } from './devices.js';
 
-/** The query: one line per compute process, `GPU-…, 4242`. */
+/** The query (apps-stream.ts adds `-lms N`): one line per compute process, `GPU-…, 4242`. */
 export const COMPUTE_APPS_ARGS = ['--query-compute-apps=gpu_uuid,pid', '--format=csv,noheader,nounits'];
 
 export interface ComputeApp {
@@ -32,18 +31,6 @@ export function parseComputeApps(text: string): { apps: ComputeApp[]; bad: strin
     else apps.push({ gpu_uuid: uuid, pid });
   }
   return { apps, bad };
-}
-
-/** Runs the query once, bounded in time and output. */
-export function runComputeApps(command: string, timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      COMPUTE_APPS_ARGS,
-      { timeout: timeoutMs, maxBuffer: 1024 * 1024, env: env ? { ...process.env, ...env } : process.env },
-      (err, stdout) => (err ? reject(err) : resolve(stdout)),
-    );
-  });
 }
 
 export interface ProcessHolderOptions {

@@ -10,21 +10,20 @@ import type { Assignment } from './assignment.js';
 import { AssignmentIntervals } from './intervals.js';
 import { assignmentsFromList, devicesFromAllocatable } from './kubernetes.js';
 import { KubeletPodResources, KubeletUnavailable, checkSocket } from './podresources.js';
-import { assignmentsFromProcesses, parseComputeApps, runComputeApps } from './processes.js';
+import { ComputeAppsStream } from './apps-stream.js';
+import { assignmentsFromProcesses, type ComputeApp } from './processes.js';
 import { BaseSource, type SourceContext } from '../sources/source.js';
 import type { PeriodicTask } from '../sources/periodic.js';
-import { NO_GPU } from '../sources/nvidia-smi/no-gpu.js';
 
 export interface AttributionSourceOptions {
   readonly mode?: 'auto' | 'kubernetes' | 'processes';
   /** How often the kubelet is asked (default 10 s). */
   readonly intervalMs?: number;
-  /** How often the GPU processes are read, one nvidia-smi call each (default 30 s). */
+  /** How often the GPU processes are read: the `-lms` of the nvidia-smi stream (default 30 s). */
   readonly processIntervalMs?: number;
   readonly socket?: string;
   readonly kubeletTimeoutMs?: number;
   readonly command?: string;
-  readonly commandTimeoutMs?: number;
   readonly procRoot?: string;
   readonly slurmCluster?: string;
   /** MIG UUID → parent GPU and GI/CI (the inventory's); without it a R470+ MIG id stays as is. */
@@ -51,6 +50,9 @@ export class AttributionSource extends BaseSource {
   private readonly kubelet: KubeletPodResources;
   private intervals: AssignmentIntervals | undefined;
   private readonly task: PeriodicTask;
+  private stream: ComputeAppsStream | undefined;
+  /** The process path's readings, applied one after the other. */
+  private applying: Promise<void> = Promise.resolve();
   readonly stats: AttributionStats = { refreshes: 0, rows: 0, failures: 0, path: undefined, status: 'not started' };
 
   constructor(private readonly opts: AttributionSourceOptions = {}) {
@@ -65,23 +67,85 @@ export class AttributionSource extends BaseSource {
     this.intervals = new AssignmentIntervals({ source: 'collector', region: ctx.region, host: ctx.host });
     this.stats.path = await this.choosePath();
     if (this.stats.path === undefined) return; // reported unavailable
+    if (this.stats.path === 'processes') {
+      await this.startStream(ctx);
+      return;
+    }
     await this.task.runNow();
-    this.task.start(
-      this.stats.path === 'kubernetes' ? (this.opts.intervalMs ?? 10_000) : (this.opts.processIntervalMs ?? 30_000),
-    );
+    this.task.start(this.opts.intervalMs ?? 10_000);
+  }
+
+  /** The process path: one nvidia-smi stream; start() waits for its first reading, at most 5 s. */
+  private async startStream(ctx: SourceContext): Promise<void> {
+    let first: () => void = () => undefined;
+    const firstReading = new Promise<void>((resolve) => (first = resolve));
+    this.stream = new ComputeAppsStream({
+      command: this.opts.command ?? 'nvidia-smi',
+      intervalMs: this.opts.processIntervalMs ?? 30_000,
+      env: this.opts.env,
+      onApps: (apps, bad) => {
+        if (bad.length > 0) ctx.errors.count(this.name, 'compute_apps', 'malformed', bad.length);
+        this.applying = this.applying.then(() => this.applyProcesses(ctx, apps)).finally(first);
+      },
+      onUnavailable: (reason) => {
+        this.current = 'unavailable';
+        // In auto mode the status keeps why the kubelet was not used: both halves are the answer.
+        this.stats.status = this.stats.status.startsWith('no kubelet') ? `${this.stats.status}; ${reason}` : reason;
+        this.reportUnavailable(reason);
+        first();
+      },
+      onExit: (why) => {
+        ctx.errors.count(this.name, 'compute_apps', 'process_exit');
+        this.log(why);
+      },
+    });
+    this.stream.start();
+    const wait = setTimeout(first, 5_000);
+    await firstReading;
+    clearTimeout(wait);
+  }
+
+  /** One reading of the process path; never rejects (a failure is counted and the last reading kept). */
+  private async applyProcesses(ctx: SourceContext, apps: ComputeApp[]): Promise<void> {
+    const intervals = this.intervals;
+    if (!intervals || this.current !== 'running') return;
+    try {
+      const { assignments, unreadable } = await assignmentsFromProcesses(apps, {
+        procRoot: this.opts.procRoot,
+        slurmCluster: this.opts.slurmCluster,
+      });
+      if (unreadable > 0) ctx.errors.count(this.name, 'cgroup', 'unattributed', unreadable);
+      const known = this.stats.refreshes === 0 ? (this.opts.knownGpus?.() ?? []) : [];
+      this.stats.refreshes++;
+      this.push(ctx, intervals.update(this.now(), assignments, known));
+    } catch (err) {
+      this.stats.failures++;
+      this.failed(ctx, err);
+    }
+  }
+
+  private push(ctx: SourceContext, rows: ReturnType<AssignmentIntervals['update']>): void {
+    if (rows.length === 0) return;
+    this.stats.rows += rows.length;
+    ctx.emit('gpu_assignments', rows);
   }
 
   async stop(): Promise<void> {
     await this.task.stop();
+    await this.stream?.stop();
+    await this.applying;
     this.kubelet.close();
     if (this.current !== 'unavailable') this.current = 'stopped';
     const rows = this.intervals?.closeAll(this.now()) ?? [];
     if (rows.length > 0) this.ctx?.emit('gpu_assignments', rows);
   }
 
-  /** Reads assignments now (joins a reading in progress); never rejects. */
+  /**
+   * Reads the kubelet now (joins a reading in progress); on the process path, waits for the
+   * readings the stream has delivered so far. Never rejects.
+   */
   refreshNow(): Promise<void> {
-    return this.task.runNow();
+    return this.stats.path === 'processes' ? this.applying : this.task.runNow();
   }
 
   /** auto: the kubelet when its socket is there; the reason it is not becomes the status. */
@@ -109,26 +173,21 @@ export class AttributionSource extends BaseSource {
     }
   }
 
-  /** One reading; what changed goes to the pipeline. */
+  /** One kubelet reading; what changed goes to the pipeline. */
   private async refresh(): Promise<void> {
     const ctx = this.ctx;
     const intervals = this.intervals;
     if (!ctx || !intervals || this.current !== 'running') return;
-    let read: { assignments: Assignment[]; known: readonly DeviceRef[] } | undefined;
+    let read: { assignments: Assignment[]; known: readonly DeviceRef[] };
     try {
-      read = this.stats.path === 'kubernetes' ? await this.readKubelet(ctx) : await this.readProcesses(ctx);
+      read = await this.readKubelet(ctx);
     } catch (err) {
       this.stats.failures++;
       this.failed(ctx, err);
       return;
     }
-    if (!read) return;
     this.stats.refreshes++;
-    const rows = intervals.update(this.now(), read.assignments, read.known);
-    if (rows.length > 0) {
-      this.stats.rows += rows.length;
-      ctx.emit('gpu_assignments', rows);
-    }
+    this.push(ctx, intervals.update(this.now(), read.assignments, read.known));
   }
 
   private async readKubelet(ctx: SourceContext): Promise<{ assignments: Assignment[]; known: readonly DeviceRef[] }> {
@@ -147,34 +206,6 @@ export class AttributionSource extends BaseSource {
       );
     }
     return { assignments, known };
-  }
-
-  private async readProcesses(
-    ctx: SourceContext,
-  ): Promise<{ assignments: Assignment[]; known: readonly DeviceRef[] } | undefined> {
-    let out: string;
-    try {
-      out = await runComputeApps(this.opts.command ?? 'nvidia-smi', this.opts.commandTimeoutMs ?? 5_000, this.opts.env);
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException & { stdout?: string };
-      if (e.code === 'ENOENT' || e.code === 'EACCES' || NO_GPU.test(`${e.stdout ?? ''} ${e.message}`)) {
-        this.current = 'unavailable';
-        const why = `processes: ${e.code ?? e.message.split('\n')[0]}`;
-        // In auto mode the status keeps why the kubelet was not used: both halves are the answer.
-        this.stats.status = this.stats.status.startsWith('no kubelet') ? `${this.stats.status}; ${why}` : why;
-        this.reportUnavailable(why);
-        return undefined;
-      }
-      throw err;
-    }
-    const { apps, bad } = parseComputeApps(out);
-    if (bad.length > 0) ctx.errors.count(this.name, 'compute_apps', 'malformed', bad.length);
-    const { assignments, unreadable } = await assignmentsFromProcesses(apps, {
-      procRoot: this.opts.procRoot,
-      slurmCluster: this.opts.slurmCluster,
-    });
-    if (unreadable > 0) ctx.errors.count(this.name, 'cgroup', 'unattributed', unreadable);
-    return { assignments, known: this.stats.refreshes === 0 ? (this.opts.knownGpus?.() ?? []) : [] };
   }
 
   private failed(ctx: SourceContext, err: unknown): void {

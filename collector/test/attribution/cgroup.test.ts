@@ -17,7 +17,7 @@ import {
   slurmJobFromEnviron,
 } from '@meridian/collector';
 import type { GpuAssignmentRow } from '@meridian/store';
-import { recorder } from '../sources/helpers.js';
+import { recorder, until } from '../sources/helpers.js';
 
 const CID = 'a3f5c0e1b2d4968778695a4b3c2d1e0f9a8b7c6d5e4f30211a2b3c4d5e6f7089';
 const UID = '6f1d2c3b-4a59-4e8f-9d7c-1b2a3c4d5e6f';
@@ -118,14 +118,15 @@ describe('attribution from the GPU processes', () => {
     const source = new AttributionSource({
       mode: 'processes',
       command: fakeSmi,
+      processIntervalMs: 200,
       procRoot: join(root, 'proc'),
       slurmCluster: 'east',
       env: { FAKE_NVIDIA_SMI_APPS: apps },
       knownGpus: () => ['GPU-1', 'GPU-6'].map((u) => ({ gpu_uuid: u, mig_instance: '', device_id: u })),
     });
     await source.start(rec.ctx);
-    await source.stop();
     const rows = rec.rows.gpu_assignments as GpuAssignmentRow[];
+    await until(() => rows.length >= 6, 'the first reading of the stream');
     const opened = rows.filter((r) => r.updated === r.ts);
     const by = (u: string) => opened.find((r) => r.gpu_uuid === u);
     expect(by('GPU-1')).toMatchObject({ orchestrator: 'slurm', namespace: 'east', pod: '4711', container: '3', workload_id: 'east/4711' });
@@ -142,6 +143,16 @@ describe('attribution from the GPU processes', () => {
     );
     // The GPU nobody uses gets an idle interval; GPU-1 is held, so none for it.
     expect(opened.filter((r) => r.orchestrator === '').map((r) => r.gpu_uuid)).toEqual(['GPU-6']);
+
+    // The Slurm job on GPU-1 ends: the next loop of the same stream no longer lists it.
+    writeFileSync(apps, 'GPU-2, 201\nGPU-3, 301\nGPU-4, 401\nGPU-5, 999\n');
+    await until(() => rows.some((r) => r.gpu_uuid === 'GPU-1' && r.updated > r.ts), 'the end of the job on GPU-1');
+    // Then every process ends: a live stream that prints nothing means no compute process.
+    writeFileSync(apps, '');
+    await until(() => rows.filter((r) => r.updated > r.ts).length === 5, 'every interval closed');
+    await source.stop();
+    // One stream for all of it: the simulated nvidia-smi was started once.
+    expect(source.stats.refreshes).toBeGreaterThanOrEqual(3);
   });
 
   it('reports a host without nvidia-smi once and stays quiet', async () => {
@@ -150,6 +161,7 @@ describe('attribution from the GPU processes', () => {
     await source.start(rec.ctx);
     expect(source.state()).toBe('unavailable');
     expect(rec.unavailable).toEqual(['attribution: processes: ENOENT']);
+    expect(source.stats.status).toBe('processes: ENOENT');
     await source.stop();
     expect(rec.rows.gpu_assignments).toEqual([]);
   });

@@ -71,7 +71,7 @@ describe('source factories', () => {
       mode: 'auto',
       intervalMs: 10_000,
       kubelet: { socket: '/var/lib/kubelet/pod-resources/kubelet.sock', timeoutMs: 2_000 },
-      processes: { timeoutMs: 5_000, intervalMs: 30_000, procRoot: '/proc' },
+      processes: { intervalMs: 30_000, procRoot: '/proc' },
       slurmCluster: '',
     });
     expect(built('attribution: { enabled: false }')).not.toContain('attribution');
