@@ -81,7 +81,9 @@ export class ComputeAppsStream {
       }
       if (Date.now() - startedAt >= this.backoff.resetAfterMs) this.backoff.reset();
       const delay = this.backoff.next();
-      this.o.onExit(`nvidia-smi --query-compute-apps exited (code ${code ?? '-'}, signal ${signal ?? '-'}); restarting in ${delay} ms`);
+      this.o.onExit(
+        `nvidia-smi --query-compute-apps exited (code ${code ?? '-'}, signal ${signal ?? '-'}); restarting in ${delay} ms`,
+      );
       this.restart = setTimeout(() => this.spawn(), delay);
       this.restart.unref();
     });

@@ -24,7 +24,9 @@ export type MigDirectory = (migUuid: string) => { gpu_uuid: string; mig_instance
 
 /** The resource names that are GPUs: `nvidia.com/gpu` and the mixed strategy's `nvidia.com/mig-<profile>`. */
 export function isGpuResource(resource: string): boolean {
-  return resource === 'nvidia.com/gpu' || resource.startsWith('nvidia.com/mig-') || resource === 'nvidia.com/gpu.shared';
+  return (
+    resource === 'nvidia.com/gpu' || resource.startsWith('nvidia.com/mig-') || resource === 'nvidia.com/gpu.shared'
+  );
 }
 
 const OLD_MIG = /^MIG-(GPU-[0-9a-fA-F-]+)\/(\d+)\/(\d+)$/;

@@ -9,7 +9,13 @@ export { AssignmentIntervals } from './intervals.js';
 export { ownerOfCgroup, ownerOfPath, cgroupPaths, slurmJobFromEnviron, type CgroupOwner } from './cgroup.js';
 export { resolveDevice, isGpuResource, type DeviceRef, type MigDirectory } from './devices.js';
 export { assignmentsFromList, devicesFromAllocatable } from './kubernetes.js';
-export { KubeletPodResources, KubeletUnavailable, podResourcesService, PODRESOURCES_PROTO, KUBELET_SOCKET } from './podresources.js';
+export {
+  KubeletPodResources,
+  KubeletUnavailable,
+  podResourcesService,
+  PODRESOURCES_PROTO,
+  KUBELET_SOCKET,
+} from './podresources.js';
 export type { ListPodResourcesResponse, PodResources, AllocatableResourcesResponse } from './podresources.js';
 export { parseComputeApps, assignmentsFromProcesses, holderOf } from './processes.js';
 export { podWorkload, type Assignment, type Holder } from './assignment.js';
@@ -28,7 +34,6 @@ export const attributionFactory: SourceFactory<CollectorConfig> = {
       command: c.attribution.processes.command ?? c.sources.nvidiaSmi.command,
       procRoot: c.attribution.processes.procRoot,
       slurmCluster: c.attribution.slurmCluster,
-      knownGpus: () =>
-        deps.gpus.all().map((g) => ({ gpu_uuid: g.gpu_uuid, mig_instance: '', device_id: g.gpu_uuid })),
+      knownGpus: () => deps.gpus.all().map((g) => ({ gpu_uuid: g.gpu_uuid, mig_instance: '', device_id: g.gpu_uuid })),
     }),
 };

@@ -14,7 +14,9 @@ import * as protoLoader from '@grpc/proto-loader';
 export const KUBELET_SOCKET = '/var/lib/kubelet/pod-resources/kubelet.sock';
 
 /** The .proto file: beside this module's source (dist/attribution → src/attribution/proto). */
-export const PODRESOURCES_PROTO = fileURLToPath(new URL('../../src/attribution/proto/podresources-v1.proto', import.meta.url));
+export const PODRESOURCES_PROTO = fileURLToPath(
+  new URL('../../src/attribution/proto/podresources-v1.proto', import.meta.url),
+);
 
 export interface ContainerDevices {
   resource_name: string;
@@ -88,9 +90,15 @@ export async function checkSocket(path: string): Promise<void> {
     if (err instanceof KubeletUnavailable) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR')
-      throw new KubeletUnavailable('absent', `${path} does not exist (not a Kubernetes node, or the kubelet's pod-resources socket is not mounted)`);
+      throw new KubeletUnavailable(
+        'absent',
+        `${path} does not exist (not a Kubernetes node, or the kubelet's pod-resources socket is not mounted)`,
+      );
     if (code === 'EACCES' || code === 'EPERM')
-      throw new KubeletUnavailable('permission_denied', `${path}: permission denied (the collector needs read access to the kubelet's pod-resources directory)`);
+      throw new KubeletUnavailable(
+        'permission_denied',
+        `${path}: permission denied (the collector needs read access to the kubelet's pod-resources directory)`,
+      );
     throw err;
   }
 }

@@ -38,6 +38,11 @@ export interface ProcessHolderOptions {
   readonly procRoot?: string;
   /** Cluster name put before a Slurm job id ("east/42"): job ids repeat across clusters. */
   readonly slurmCluster?: string;
+  /**
+   * PID → owner from earlier readings. A process keeps its cgroup for life, so a PID still listed
+   * is not read again; PIDs no longer listed are dropped from it (a reused PID starts afresh).
+   */
+  readonly cache?: Map<number, CgroupOwner | null>;
 }
 
 /** A holder from a cgroup owner; undefined when the process belongs to no workload we can name. */
@@ -45,7 +50,13 @@ export function holderOf(owner: CgroupOwner, slurmCluster = ''): Holder {
   switch (owner.kind) {
     case 'slurm': {
       const id = slurmCluster ? `${slurmCluster}/${owner.job}` : owner.job;
-      return { orchestrator: 'slurm', namespace: slurmCluster, pod: owner.job, container: owner.step ?? '', workload_id: id };
+      return {
+        orchestrator: 'slurm',
+        namespace: slurmCluster,
+        pod: owner.job,
+        container: owner.step ?? '',
+        workload_id: id,
+      };
     }
     case 'kubernetes':
       // The cgroup knows the pod's UID, not its name: the kubelet path names it (see kubernetes.ts).
@@ -69,6 +80,26 @@ export function holderOf(owner: CgroupOwner, slurmCluster = ''): Holder {
   }
 }
 
+/** The owner of one PID from its cgroup, else SLURM_JOB_ID in its environment. */
+async function readOwner(procRoot: string, pid: number): Promise<{ owner?: CgroupOwner; unreadable: boolean }> {
+  let owner: CgroupOwner | undefined;
+  let unreadable = false;
+  try {
+    owner = ownerOfCgroup(await readFile(join(procRoot, String(pid), 'cgroup'), 'utf8'));
+  } catch {
+    unreadable = true;
+  }
+  if (!owner || owner.kind === 'systemd') {
+    // A job launched without cgroup tracking still carries its id in the environment.
+    const job = await readFile(join(procRoot, String(pid), 'environ'), 'utf8').then(
+      slurmJobFromEnviron,
+      () => undefined,
+    );
+    if (job) owner = { kind: 'slurm', job };
+  }
+  return owner ? { owner, unreadable } : { unreadable };
+}
+
 export interface ProcessRead {
   readonly assignments: Assignment[];
   /** PIDs whose cgroup could not be read (gone, or no permission): counted, not fatal. */
@@ -80,22 +111,35 @@ export interface ProcessRead {
  * with different owners: the first by owner kind (Slurm, pod, container, unit) and then by PID
  * wins, so a refresh is deterministic.
  */
-export async function assignmentsFromProcesses(apps: readonly ComputeApp[], opts: ProcessHolderOptions = {}): Promise<ProcessRead> {
+export async function assignmentsFromProcesses(
+  apps: readonly ComputeApp[],
+  opts: ProcessHolderOptions = {},
+): Promise<ProcessRead> {
   const procRoot = opts.procRoot ?? '/proc';
   const byGpu = new Map<string, { rank: number; pid: number; holder: Holder }>();
-  const rank: Record<Holder['orchestrator'], number> = { slurm: 0, kubernetes: 1, container: 2, systemd: 3, process: 4 };
+  const rank: Record<Holder['orchestrator'], number> = {
+    slurm: 0,
+    kubernetes: 1,
+    container: 2,
+    systemd: 3,
+    process: 4,
+  };
   let unreadable = 0;
+  const cache = opts.cache;
+  if (cache) {
+    const listed = new Set(apps.map((a) => a.pid));
+    for (const pid of cache.keys()) if (!listed.has(pid)) cache.delete(pid);
+  }
   for (const app of [...apps].sort((a, b) => a.pid - b.pid)) {
     let owner: CgroupOwner | undefined;
-    try {
-      owner = ownerOfCgroup(await readFile(join(procRoot, String(app.pid), 'cgroup'), 'utf8'));
-    } catch {
-      unreadable++;
-    }
-    if (!owner || owner.kind === 'systemd') {
-      // A job launched without cgroup tracking still carries its id in the environment.
-      const job = await readFile(join(procRoot, String(app.pid), 'environ'), 'utf8').then(slurmJobFromEnviron, () => undefined);
-      if (job) owner = { kind: 'slurm', job };
+    const known = cache?.get(app.pid);
+    if (known !== undefined) owner = known ?? undefined;
+    else {
+      const read = await readOwner(procRoot, app.pid);
+      owner = read.owner;
+      if (read.unreadable) unreadable++;
+      // An unreadable PID is asked again next time (it may have been starting); others are kept.
+      else cache?.set(app.pid, owner ?? null);
     }
     const holder: Holder = owner
       ? holderOf(owner, opts.slurmCluster)

@@ -11,6 +11,7 @@ import { AssignmentIntervals } from './intervals.js';
 import { assignmentsFromList, devicesFromAllocatable } from './kubernetes.js';
 import { KubeletPodResources, KubeletUnavailable, checkSocket } from './podresources.js';
 import { ComputeAppsStream } from './apps-stream.js';
+import type { CgroupOwner } from './cgroup.js';
 import { assignmentsFromProcesses, type ComputeApp } from './processes.js';
 import { BaseSource, type SourceContext } from '../sources/source.js';
 import type { PeriodicTask } from '../sources/periodic.js';
@@ -51,6 +52,8 @@ export class AttributionSource extends BaseSource {
   private intervals: AssignmentIntervals | undefined;
   private readonly task: PeriodicTask;
   private stream: ComputeAppsStream | undefined;
+  /** PID → owner across readings of the process path (see assignmentsFromProcesses). */
+  private readonly owners = new Map<number, CgroupOwner | null>();
   /** The process path's readings, applied one after the other. */
   private applying: Promise<void> = Promise.resolve();
   readonly stats: AttributionStats = { refreshes: 0, rows: 0, failures: 0, path: undefined, status: 'not started' };
@@ -113,6 +116,7 @@ export class AttributionSource extends BaseSource {
       const { assignments, unreadable } = await assignmentsFromProcesses(apps, {
         procRoot: this.opts.procRoot,
         slurmCluster: this.opts.slurmCluster,
+        cache: this.owners,
       });
       if (unreadable > 0) ctx.errors.count(this.name, 'cgroup', 'unattributed', unreadable);
       const known = this.stats.refreshes === 0 ? (this.opts.knownGpus?.() ?? []) : [];
