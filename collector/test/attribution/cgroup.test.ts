@@ -33,7 +33,10 @@ const CGROUPS = {
   ].join('\n'),
   dockerV2: `0::/system.slice/docker-${CID}.scope`,
   k8sV2Systemd: `0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID.replace(/-/g, '_')}.slice/cri-containerd-${CID}.scope`,
-  k8sV1Cgroupfs: [`11:memory:/kubepods/besteffort/pod${UID}/${CID}`, `4:devices:/kubepods/besteffort/pod${UID}/${CID}`].join('\n'),
+  k8sV1Cgroupfs: [
+    `11:memory:/kubepods/besteffort/pod${UID}/${CID}`,
+    `4:devices:/kubepods/besteffort/pod${UID}/${CID}`,
+  ].join('\n'),
   systemdService: '0::/system.slice/llm-serve.service',
   userScope: '0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-jupyter-1234.scope',
   slurmV1: [
@@ -86,7 +89,9 @@ describe('the owner of a cgroup', () => {
   });
 
   it('parses the compute-apps query and names the lines it cannot read', () => {
-    const r = parseComputeApps('GPU-a, 101\nGPU-b, 202\nNo running processes found\nGPU-c, notapid\nGPU-d, 1, extra\n\n');
+    const r = parseComputeApps(
+      'GPU-a, 101\nGPU-b, 202\nNo running processes found\nGPU-c, notapid\nGPU-d, 1, extra\n\n',
+    );
     expect(r.apps).toEqual([
       { gpu_uuid: 'GPU-a', pid: 101 },
       { gpu_uuid: 'GPU-b', pid: 202 },
@@ -129,10 +134,20 @@ describe('attribution from the GPU processes', () => {
     await until(() => rows.length >= 6, 'the first reading of the stream');
     const opened = rows.filter((r) => r.updated === r.ts);
     const by = (u: string) => opened.find((r) => r.gpu_uuid === u);
-    expect(by('GPU-1')).toMatchObject({ orchestrator: 'slurm', namespace: 'east', pod: '4711', container: '3', workload_id: 'east/4711' });
+    expect(by('GPU-1')).toMatchObject({
+      orchestrator: 'slurm',
+      namespace: 'east',
+      pod: '4711',
+      container: '3',
+      workload_id: 'east/4711',
+    });
     expect(by('GPU-2')).toMatchObject({ orchestrator: 'container', namespace: 'docker', container: CID.slice(0, 12) });
     expect(by('GPU-3')).toMatchObject({ orchestrator: 'slurm', workload_id: 'east/777' });
-    expect(by('GPU-4')).toMatchObject({ orchestrator: 'systemd', container: 'llm-serve.service', workload_id: 'llm-serve.service' });
+    expect(by('GPU-4')).toMatchObject({
+      orchestrator: 'systemd',
+      container: 'llm-serve.service',
+      workload_id: 'llm-serve.service',
+    });
     // A PID whose /proc entry is gone (the process ended between the query and the read) is counted.
     expect(by('GPU-5')).toMatchObject({ orchestrator: 'process', workload_id: 'pid:999' });
     expect(rec.ctx.errors.snapshot()).toEqual(

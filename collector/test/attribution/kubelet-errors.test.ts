@@ -140,8 +140,16 @@ describe('the kubelet path on bad input', () => {
       kubelet.list = {
         pod_resources: [
           ...TRAINING.pod_resources,
-          { name: '', namespace: 'ml', containers: [{ name: 'x', devices: [{ resource_name: 'nvidia.com/gpu', device_ids: ['GPU-x'] }] }] },
-          { name: 'p', namespace: 'ml', containers: [{ name: 'y', devices: [{ resource_name: 'nvidia.com/gpu', device_ids: ['  '] }] }] },
+          {
+            name: '',
+            namespace: 'ml',
+            containers: [{ name: 'x', devices: [{ resource_name: 'nvidia.com/gpu', device_ids: ['GPU-x'] }] }],
+          },
+          {
+            name: 'p',
+            namespace: 'ml',
+            containers: [{ name: 'y', devices: [{ resource_name: 'nvidia.com/gpu', device_ids: ['  '] }] }],
+          },
         ],
       };
       const rec = recorder();

@@ -85,7 +85,8 @@ describe('attribution from the kubelet PodResources API', () => {
     };
     const migs = (uuid: string) => (uuid === MIG_NEW ? { gpu_uuid: C, mig_instance: '2/0' } : undefined);
     const source = new AttributionSource({ mode: 'kubernetes', socket, intervalMs: 3_600_000, migs });
-    await source.start(ctxAt(clock, pipeline.push.bind(pipeline)));
+    // The agent's wiring: a source's emit is the pipeline's push.
+    await source.start(ctxAt(clock, (target, rows) => pipeline.push(target, rows as never)));
     expect(source.state()).toBe('running');
     expect(source.stats.path).toBe('kubernetes');
 
@@ -115,14 +116,34 @@ describe('attribution from the kubelet PodResources API', () => {
     // GPU samples every 10 s for 2 minutes, for the whole GPUs and the MIG instances.
     const samples = [];
     for (let s = 5_000; s < 120_000; s += 10_000) {
-      for (const [gpu, mig] of [[A, ''], [B, ''], [C, '1/0'], [C, '2/0'], [D, '']] as const)
-        samples.push({ ts: t0 + s, source: 'nvidia-smi', region: 'eu-west', host: 'gpu-node-3', gpu_uuid: gpu, mig_instance: mig, util_gpu: 50 });
+      for (const [gpu, mig] of [
+        [A, ''],
+        [B, ''],
+        [C, '1/0'],
+        [C, '2/0'],
+        [D, ''],
+      ] as const)
+        samples.push({
+          ts: t0 + s,
+          source: 'nvidia-smi',
+          region: 'eu-west',
+          host: 'gpu-node-3',
+          gpu_uuid: gpu,
+          mig_instance: mig,
+          util_gpu: 50,
+        });
     }
     pipeline.push('gpu', samples);
     await pipeline.flush();
     await sink.drained();
 
-    const joined = await store.query<{ gpu_uuid: string; mig_instance: string; sec: number; pod: string; workload_id: string }>(
+    const joined = await store.query<{
+      gpu_uuid: string;
+      mig_instance: string;
+      sec: number;
+      pod: string;
+      workload_id: string;
+    }>(
       `SELECT s.gpu_uuid AS gpu_uuid, s.mig_instance AS mig_instance,
               intDiv(toUnixTimestamp64Milli(s.ts) - {t0:Int64}, 1000) AS sec,
               if(s.ts < a.ts_end AND a.orchestrator != '', concat(a.namespace, '/', a.pod), '') AS pod,
@@ -152,7 +173,9 @@ describe('attribution from the kubelet PodResources API', () => {
     }
     // Workload ids name the controller, as the workload observer does.
     expect(joined.find((r) => r.pod === 'serving/triton-7d9f8b6c5d-x2x4q')?.workload_id).toBe('serving/triton');
-    expect(joined.find((r) => r.pod === 'ml-train/llama-pretrain-worker-0')?.workload_id).toBe('ml-train/llama-pretrain-worker');
+    expect(joined.find((r) => r.pod === 'ml-train/llama-pretrain-worker-0')?.workload_id).toBe(
+      'ml-train/llama-pretrain-worker',
+    );
 
     // The idle GPU the node has (from GetAllocatableResources) got an idle interval; the CPU-only pod none.
     const rows = await store.query<{ gpu_uuid: string; orchestrator: string; pod: string; open: number }>(

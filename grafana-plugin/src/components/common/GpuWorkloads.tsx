@@ -38,7 +38,6 @@ export function GpuWorkloads({ uuid, workload, time }: { uuid: string; workload:
   const intervals = useAsync(async () => {
     const rows = await runQueries(clickhouseUid, { intervals: gpuIntervalsSql(uuid) }, range, step);
     return (rows.intervals ?? []).map(toInterval);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [clickhouseUid, uuid, time.fromMs, time.toMs, time.refreshKey]);
   const chosen = workload || (intervals.status === 'done' ? (intervals.data[0]?.workload_id ?? '') : '');
   const history = useAsync(async () => {
@@ -53,7 +52,6 @@ export function GpuWorkloads({ uuid, workload, time }: { uuid: string; workload:
       placements: (rows.placements ?? []).map(toInterval),
       decisions: (rows.decisions ?? []).map(toDecision),
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [clickhouseUid, chosen, time.fromMs, time.toMs, time.refreshKey]);
 
   const link = (id: string) =>
