@@ -306,7 +306,7 @@ async function startContenders(): Promise<Contenders> {
     // --attribution: the same collector with attribution on, through each path (the measured one has it off).
     ...(attrib
       ? (['processes', 'kubernetes'] as const).map((mode) => ({
-          label: `with attribution (${mode === 'processes' ? 'GPU processes: nvidia-smi --query-compute-apps + /proc every 30 s' : 'kubelet PodResources List every 10 s'})`,
+          label: `with attribution (${mode === 'processes' ? 'GPU processes: one nvidia-smi --query-compute-apps -lms 30000 stream + /proc' : 'kubelet PodResources List every 10 s'})`,
           flags: [],
           env: mode === 'processes' ? { FAKE_NVIDIA_SMI_APPS: attrib.fixture.appsFile } : {},
           rate: cli.stampRate,
