@@ -51,6 +51,13 @@ export interface CollectorBenchArgs {
   profileArgs: string[];
   /** `--floors`: the bare sender's other shapes beside the collector's. */
   floors: boolean;
+  /**
+   * `--attribution`: GPU → workload attribution, before and after in one window. The measured
+   * collector runs without it (as always, so its figures stay comparable); two more collectors run
+   * beside it with it on: one reading the GPU processes (`nvidia-smi --query-compute-apps` every
+   * 30 s, then /proc/PID/cgroup), one asking a simulated kubelet's PodResources socket every 10 s.
+   */
+  attribution: boolean;
 }
 
 /** The hook `--against` loads into a collector (collector-against.ts, built beside this file). */
@@ -92,5 +99,6 @@ export function parseCollectorArgs(argv: readonly string[]): CollectorBenchArgs 
     // As before the split: a missing DIR is passed on as it is and node reports it.
     profileArgs: profileArg > 0 ? ['--cpu-prof', '--cpu-prof-dir', argv[profileArg + 1] as string] : [],
     floors: argv.includes('--floors'),
+    attribution: argv.includes('--attribution'),
   };
 }

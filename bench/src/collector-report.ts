@@ -28,6 +28,8 @@ export interface Measured {
     rate: number | undefined;
     cpuS: number;
     sysS: number;
+    /** CPU of the processes it spawned and reaped inside the window (attribution's nvidia-smi calls). */
+    childS: number;
     rssMb: number;
     split: { anon: number; file: number } | undefined;
   }[];
@@ -114,6 +116,9 @@ export function printReport(m: Measured, { peers, stampRate }: { peers: number; 
     console.log(row(`  beside it: ${v.label}`, v.cpuS, wallS, v.rssMb));
     console.log(row('    of which system time (kernel)', v.sysS, wallS, undefined));
     console.log(splitLine('    ', v.split));
+    if (v.childS > 0) console.log(row('    + the short-lived processes it spawned', v.childS, wallS, undefined));
+    if (v.label.startsWith('with attribution'))
+      console.log(row('    attribution adds (this minus the measured collector)', v.cpuS - c.cpuS, wallS, undefined));
   }
   console.log(row('  + its simulated nvidia-smi -lms stream (a node script)', c.cpuS + smiCpu, wallS, undefined));
   console.log(

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGAINST_HOOK, parseCollectorArgs } from './collector-args.js';
+import { attributionConfig, attributionFixture, type AttributionFixture } from './collector-attribution.js';
 import { startClickHouseStandIn, type StandIn } from './collector-clickhouse-standin.js';
 import { printReport, type Measured, type Usage } from './collector-report.js';
 import { waitForLine } from './collector-child.js';
@@ -170,7 +171,13 @@ function usageBetween(pid: number, start: { self: number; reaped: number }, incl
 }
 
 /** collector.yaml for one bench collector: its own spool, the shared stand-in and reflectors. */
-function writeConfig(dir: string, clickhouse: string, ports: readonly number[], rate = cli.stampRate): string {
+function writeConfig(
+  dir: string,
+  clickhouse: string,
+  ports: readonly number[],
+  rate = cli.stampRate,
+  attribution: { mode: 'off' | 'processes' | 'kubernetes'; fixture?: AttributionFixture } = { mode: 'off' },
+): string {
   const config = join(dir, 'collector.yaml');
   writeFileSync(
     config,
@@ -194,6 +201,7 @@ function writeConfig(dir: string, clickhouse: string, ports: readonly number[], 
       ...(rate > 0 ? ports : []).map((p, i) => `      - { address: 127.0.0.1, port: ${p}, region: peer-${i} }`),
       // Every collector runs the reflector (a prober's far end); idle here, as on most hosts.
       '  reflector: { address: 127.0.0.1, port: 0 }',
+      ...attributionConfig(attribution.mode, attribution.fixture),
       'telemetry: { listen: "127.0.0.1:0" }',
     ].join('\n'),
   );
@@ -233,6 +241,7 @@ function startCollector(
 /** A same-window collector: a --variant, an --against build, or a --sweep rate. */
 interface VariantCollector {
   label: string;
+  attribution?: { mode: 'processes' | 'kubernetes'; fixture: AttributionFixture };
   flags: string[];
   env: Record<string, string>;
   rate: number;
@@ -269,13 +278,22 @@ async function startContenders(): Promise<Contenders> {
   const reflectors = await startReflectors();
   const smiLog = join(dir, 'nvidia-smi.log');
   const config = writeConfig(dir, ch.url, reflectors.ports);
+  const attrib = cli.attribution
+    ? attributionFixture(dir, GPUS, [reflectors.proc.pid!, process.pid], (script) =>
+        spawnTracked(process.execPath, ['--input-type=module', '-e', script], {
+          cwd: repo,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        }),
+      )
+    : undefined;
+  if (attrib) await waitForLine(attrib.kubelet, 'stdout', /KUBELET ready/);
   const collector = startCollector(cli.profileArgs, config, smiLog);
   let collectorLog = '';
   collector.stderr!.on('data', (d: Buffer) => (collectorLog += d.toString()));
   await waitForLine(collector, 'stderr', /meridian collector bench-node/);
   // Same-run comparisons: each --variant is another whole collector with its own spool and
   // simulated nvidia-smi, probing the same reflectors, so that it sees the same load.
-  const specs = [
+  const specs: Omit<VariantCollector, 'proc'>[] = [
     ...[...cli.variants, ...cli.againstFlags.map((flags) => ({ flags, env: {} }))].map(({ flags, env }) => ({
       label: variantLabel(flags, env),
       flags,
@@ -290,12 +308,23 @@ async function startContenders(): Promise<Contenders> {
       rate,
       fromSweep: true,
     })),
+    // --attribution: the same collector with attribution on, through each path (the measured one has it off).
+    ...(attrib
+      ? (['processes', 'kubernetes'] as const).map((mode) => ({
+          label: `with attribution (${mode === 'processes' ? 'GPU processes: one nvidia-smi --query-compute-apps -lms 30000 stream + /proc' : 'kubelet PodResources List every 10 s'})`,
+          flags: [],
+          env: mode === 'processes' ? { FAKE_NVIDIA_SMI_APPS: attrib.fixture.appsFile } : {},
+          rate: cli.stampRate,
+          fromSweep: false,
+          attribution: { mode, fixture: attrib.fixture },
+        }))
+      : []),
   ];
   const variantCollectors: VariantCollector[] = await Promise.all(
     specs.map(async (spec, i) => {
       const vdir = join(dir, `variant-${i}`);
       mkdirSync(vdir);
-      const config = writeConfig(vdir, ch.url, reflectors.ports, spec.rate);
+      const config = writeConfig(vdir, ch.url, reflectors.ports, spec.rate, spec.attribution);
       const proc = startCollector(spec.flags, config, join(vdir, 'nvidia-smi.log'), spec.env);
       await waitForLine(proc, 'stderr', /meridian collector bench-node/);
       return { ...spec, proc };
@@ -379,6 +408,7 @@ async function measure(contenders: Contenders): Promise<Measured> {
       rate: v.fromSweep ? v.rate : undefined,
       cpuS: end.self - vc0[i]!.self,
       sysS: end.sys - vc0[i]!.sys,
+      childS: end.reapedChildren - vc0[i]!.reapedChildren,
       rssMb: (peakRss(v.proc.pid!) ?? 0) / 1048576,
       split: rssSplit(v.proc.pid!),
     };

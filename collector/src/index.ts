@@ -10,3 +10,4 @@ export * from './telemetry/index.js';
 export { startAgent, registerCollectCommand, runCollect } from './agent/index.js';
 export type { Agent, AgentOptions } from './agent/index.js';
 export * from './sources/index.js';
+export * from './attribution/index.js';

@@ -126,9 +126,13 @@ describe('agent', () => {
       config: configFor(`sources: { nvidiaSmi: { command: ${join(root, 'no-such-nvidia-smi')} } }`),
       log: (m) => logs.push(m),
     });
-    await until(() => agent!.unavailable.size === 2, 'nvidia-smi and its inventory to be reported unavailable');
-    // The stream and the inventory each say so once; the kernel log, waiting for GPUs, never starts.
-    expect([...agent.unavailable.keys()].sort()).toEqual(['nvidia-smi', 'nvidia-smi-inventory']);
+    await until(
+      () => agent!.unavailable.size === 3,
+      'nvidia-smi, its inventory and attribution to be reported unavailable',
+    );
+    // The stream, the inventory and attribution (no kubelet here, and no nvidia-smi to list GPU
+    // processes) each say so once; the kernel log, waiting for GPUs, never starts.
+    expect([...agent.unavailable.keys()].sort()).toEqual(['attribution', 'nvidia-smi', 'nvidia-smi-inventory']);
     const health = await fetch(`${agent.metricsUrl}/healthz`);
     expect(health.status).toBe(200);
     expect(((await health.json()) as { unavailable: Record<string, string> }).unavailable['nvidia-smi']).toMatch(
@@ -137,7 +141,7 @@ describe('agent', () => {
     expect(await (await fetch(`${agent.metricsUrl}/metrics`)).text()).toContain(
       'meridian_collector_source_up{source="nvidia-smi"} 0',
     );
-    expect(logs.filter((l) => l.includes('not available on this host'))).toHaveLength(2);
+    expect(logs.filter((l) => l.includes('not available on this host'))).toHaveLength(3);
     await agent.stop();
     agent = undefined;
   });

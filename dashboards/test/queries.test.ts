@@ -102,9 +102,17 @@ const dashboards = buildDashboards();
 const RANGES = { '15m': 15 * 60_000, '24h': 86_400_000, '30d': 30 * 86_400_000 } as const;
 
 function variables(kind: 'all' | 'one'): Record<string, VariableValue> {
-  if (kind === 'all') return { region: ALL, host: ALL, gpu: ALL, link: ALL };
+  // The GPU board's workload variables (gpu_assignments) stay at All: the GPU chosen below is the filter.
+  if (kind === 'all') return { region: ALL, host: ALL, gpu: ALL, link: ALL, namespace: ALL, workload: ALL };
   const g = seed.gpus[0];
-  return { region: [g?.region ?? ''], host: [g?.host ?? ''], gpu: [g?.gpu_uuid ?? ''], link: [seed.links[0] ?? ''] };
+  return {
+    region: [g?.region ?? ''],
+    host: [g?.host ?? ''],
+    gpu: [g?.gpu_uuid ?? ''],
+    link: [seed.links[0] ?? ''],
+    namespace: ALL,
+    workload: ALL,
+  };
 }
 
 const cases = dashboards.flatMap((d) =>

@@ -75,6 +75,7 @@ export class TwinRunner {
     this.out.push('link', o.link);
     if (o.workloads.length) this.out.push('workloads', o.workloads);
     if (o.extra.length) this.out.push('extra_metrics', o.extra);
+    if (o.assignments.length) this.out.push('gpu_assignments', o.assignments);
     this.rows.gpu += o.gpu.length;
     this.rows.host += o.host.length;
     this.rows.link += o.link.length;

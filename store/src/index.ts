@@ -31,4 +31,6 @@ export type {
   DecisionRow,
   ExtraMetricRow,
 } from './schema/aux.js';
+export { OPEN_END_MS } from './schema/attribution.js';
+export type { GpuAssignmentRow, AssignmentOrchestrator } from './schema/attribution.js';
 export { registerStoreCommands } from './cli.js';

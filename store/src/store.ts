@@ -64,7 +64,7 @@ function insertSettings(token: string): ClickHouseSettings {
   };
 }
 
-const TS_FIELDS = new Set(['ts', 'updated']);
+const TS_FIELDS = new Set(['ts', 'updated', 'ts_end']);
 
 /** DateTime64 text in UTC; JSON numbers would be read as seconds, not our milliseconds. */
 function formatTs(ms: number): string {

@@ -23,6 +23,8 @@ const APPLIED_CHECKSUMS: Record<string, string> = {
   '0003_aux_tables': '9f6a010fc7ec790a',
   '0004_increments_region_rollups': 'cac4986a94abeeea',
   '0005_workload_fields': 'd9aa7a5956f50450',
+  '0006_gpu_attribution': 'a7b7cd7a74fea75c',
+  '0007_daily_rollups': 'd12607c3533cb22c',
 };
 
 const row = (t: number, extra: Partial<SampleRow> = {}): SampleRow => ({

@@ -48,6 +48,27 @@ if (args.includes('-q') && args.includes('-x')) {
   process.exit(0);
 }
 
+// The compute processes on the GPUs (attribution): the lines of FAKE_NVIDIA_SMI_APPS ("uuid, pid"),
+// read again each time (a test changes the file to start and end jobs), or none; once, or every -lms N.
+if (args.some((a) => a.startsWith('--query-compute-apps='))) {
+  const apps = () => {
+    if (env.FAKE_NVIDIA_SMI_APPS) {
+      try {
+        process.stdout.write(readFileSync(env.FAKE_NVIDIA_SMI_APPS, 'utf8'));
+      } catch {
+        // no file: no processes
+      }
+    }
+  };
+  const loop = args.indexOf('-lms');
+  apps();
+  if (loop < 0) process.exit(0);
+  setInterval(apps, Number(args[loop + 1]));
+  // The stream never ends by itself; the timer keeps the process alive, and the rest of the script
+  // (the --query-gpu simulation) never runs.
+  await new Promise(() => {});
+}
+
 const query = args.find((a) => a.startsWith('--query-gpu='));
 const format = args.find((a) => a.startsWith('--format='));
 if (!query || !format) {

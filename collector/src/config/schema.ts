@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { attributionConfigSchema } from '../attribution/config.js';
 import { dcgmConfigSchema } from '../sources/dcgm/config.js';
 import { hostConfigSchema } from '../sources/host/config.js';
 import { kernelLogConfigSchema } from '../sources/kernel-log/config.js';
@@ -122,6 +123,8 @@ export const collectorConfigSchema = z.strictObject({
     })
     .prefault({}),
   stamp: stampSchema,
+  /** Which workload holds each GPU (collector/src/attribution/). */
+  attribution: attributionConfigSchema,
   telemetry: telemetrySchema,
 });
 

@@ -31,6 +31,11 @@ export class GpuDirectory {
     return this.byPci.get(key);
   }
 
+  /** Every GPU the latest inventory read found. */
+  all(): GpuAddress[] {
+    return [...this.byPci.values()];
+  }
+
   get loaded(): boolean {
     return this.loadedOnce;
   }

@@ -3,6 +3,7 @@
  * enables it, in this order, and runs them all the same way. A new source is one folder
  * (config.ts, source.ts, index.ts with its factory) and one line here: see README.md.
  */
+import { attributionFactory } from '../attribution/index.js';
 import type { CollectorConfig } from '../config/schema.js';
 import { dcgmFactory } from './dcgm/index.js';
 import { hostFactory } from './host/index.js';
@@ -24,6 +25,8 @@ export const SOURCE_FACTORIES: readonly SourceFactory<CollectorConfig>[] = [
   linkPassiveFactory,
   stampSenderFactory,
   stampReflectorFactory,
+  // Not a source of samples: which workload holds each GPU (../attribution/), as gpu_assignments rows.
+  attributionFactory,
 ];
 
 /** Builds the sources the config enables. */

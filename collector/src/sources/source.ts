@@ -21,6 +21,7 @@ export interface SourceRows {
   link: SampleRow;
   inventory: TableRows['inventory'];
   extra_metrics: TableRows['extra_metrics'];
+  gpu_assignments: TableRows['gpu_assignments'];
 }
 export type SourceTarget = keyof SourceRows;
 

@@ -16,7 +16,14 @@ export interface Recorder {
 }
 
 export function recorder(): Recorder {
-  const rows: { [T in SourceTarget]: unknown[] } = { gpu: [], host: [], link: [], inventory: [], extra_metrics: [] };
+  const rows: { [T in SourceTarget]: unknown[] } = {
+    gpu: [],
+    host: [],
+    link: [],
+    inventory: [],
+    extra_metrics: [],
+    gpu_assignments: [],
+  };
   const unavailable: string[] = [];
   const logs: string[] = [];
   const emit: Emit = (target, rs) => {

@@ -22,6 +22,7 @@ describe('source factories', () => {
       'link-passive',
       'stamp-sender',
       'stamp-reflector',
+      'attribution',
     ]);
     const all = built(
       [
@@ -32,8 +33,15 @@ describe('source factories', () => {
     expect(all).toEqual(names);
   });
 
-  it('builds what a minimal config enables: nvidia-smi, its inventory, the kernel log, the host and the roster-driven STAMP sender', () => {
-    expect(built('')).toEqual(['nvidia-smi', 'nvidia-smi-inventory', 'kernel-log', 'host', 'stamp-sender']);
+  it('builds what a minimal config enables: nvidia-smi, its inventory, the kernel log, the host, the roster-driven STAMP sender and attribution', () => {
+    expect(built('')).toEqual([
+      'nvidia-smi',
+      'nvidia-smi-inventory',
+      'kernel-log',
+      'host',
+      'stamp-sender',
+      'attribution',
+    ]);
     // No GPUs: no XIDs to join. No peers and no roster: no sender.
     expect(
       built('sources: { nvidiaSmi: { enabled: false } }\nstamp: { sender: { roster: { enabled: false } } }'),
@@ -48,12 +56,43 @@ describe('source factories', () => {
       'nvidia-smi-inventory',
       'host',
       'stamp-sender',
+      'attribution',
     ]);
     expect(built('', { MERIDIAN_COLLECTOR_SOURCES_KERNEL_LOG_ENABLED: 'false' })).not.toContain('kernel-log');
     for (const [yaml, key] of [
       ['sources: { kernelLog: { pollMs: 10 } }', 'sources.kernelLog.pollMs'],
       ['sources: { kernelLog: { path: "" } }', 'sources.kernelLog.path'],
       ['sources: { kernelLog: { follow: true } }', 'sources.kernelLog.follow'],
+    ] as const) {
+      let err: unknown;
+      try {
+        parseConfig(minimal + yaml, 'c.yaml', { env: {} });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).key).toBe(key);
+    }
+  });
+
+  it('attribution is a documented key with defaults, an override and errors that name it', () => {
+    const { config } = parseConfig(minimal, 'c.yaml', { env: {} });
+    expect(config.attribution).toEqual({
+      enabled: true,
+      mode: 'auto',
+      intervalMs: 10_000,
+      kubelet: { socket: '/var/lib/kubelet/pod-resources/kubelet.sock', timeoutMs: 2_000 },
+      processes: { intervalMs: 30_000, procRoot: '/proc' },
+      slurmCluster: '',
+    });
+    expect(built('attribution: { enabled: false }')).not.toContain('attribution');
+    expect(built('', { MERIDIAN_COLLECTOR_ATTRIBUTION_ENABLED: 'false' })).not.toContain('attribution');
+    for (const [yaml, key] of [
+      ['attribution: { intervalMs: 10 }', 'attribution.intervalMs'],
+      ['attribution: { mode: slurm }', 'attribution.mode'],
+      ['attribution: { kubelet: { socket: "" } }', 'attribution.kubelet.socket'],
+      ['attribution: { slurmCluster: "a b" }', 'attribution.slurmCluster'],
+      ['attribution: { perSample: true }', 'attribution.perSample'],
     ] as const) {
       let err: unknown;
       try {

@@ -14,6 +14,7 @@ import { auxTable, col } from '../aux.js';
 import { baseDashboard, clickhouseVariable, dashboardUrl, queryVariable } from '../common.js';
 import { schedulerAnnotation } from './annotations.js';
 import { dcgmRows } from './gpu-dcgm.js';
+import { heldByFilter, noWorkloadPicked, workloadRow, workloadVariables } from './gpu-workloads.js';
 import { tablePanel, timeSeriesPanel } from '../panels.js';
 import { DETAIL_POLICY, SUMMARY_POLICY } from '../rollup.js';
 import {
@@ -119,13 +120,14 @@ export function gpuHealthDashboard(): DashboardBuilder {
   const index = label('gpu', 'gpu_index');
   const profile = label('gpu', 'mig_profile');
   const inv = auxTable('inventory');
-  const filters = gpuFilters();
+  // $namespace / $workload narrow every GPU panel to the GPUs those workloads held in the range.
+  const filters = [...gpuFilters(), heldByFilter(host, uuid)];
   // With every host selected, panels show one line per region; with hosts picked, one per GPU or MIG instance.
   const series = `if(${isAllExpr('host')}, ${region}, concat(${host}, ' #', toString(${index}), if(${mig} = '', '', concat(' ', ${mig}))))`;
   // A fleet-wide line must not count a MIG instance beside its parent GPU.
   const wholeGpuWhenAll = `(${mig} = '' OR NOT ${isAllExpr('host')})`;
   // Every host and GPU selected: the 1m and 1h branches read the region rollups instead.
-  const wholeRegions = `${isAllExpr('host')} AND ${isAllExpr('gpu')}`;
+  const wholeRegions = `${isAllExpr('host')} AND ${isAllExpr('gpu')} AND ${noWorkloadPicked()}`;
   const scope: Scope = {
     entity: 'gpu',
     series,
@@ -162,6 +164,9 @@ export function gpuHealthDashboard(): DashboardBuilder {
       ),
     )
     .annotation(schedulerAnnotation());
+  workloadVariables(b);
+  // Who is on these GPUs comes first: the question an SRE looking at a hot or erring GPU asks.
+  workloadRow(b);
 
   dcgmRows(b, scope, filters);
   metricSections(b, 'gpu', scope, { collapsed: false, titlePrefix: '', stateFilters: filters });

@@ -23,6 +23,7 @@ export const testIds = {
     link: (id: string) => `data-testid map-link-${id}`,
     alerts: 'data-testid overview-alerts',
     decisions: 'data-testid overview-decisions',
+    hottest: 'data-testid overview-hottest',
   },
   regions: {
     container: 'data-testid regions',
@@ -36,6 +37,8 @@ export const testIds = {
     row: (uuid: string, mig = '') => `data-testid gpu-row-${uuid}${mig ? `-${mig}` : ''}`,
     count: 'data-testid gpu-count',
     detail: 'data-testid gpu-detail',
+    holders: 'data-testid gpu-holders',
+    workload: 'data-testid gpu-workload-history',
   },
   links: {
     container: 'data-testid links',

@@ -13,6 +13,10 @@ export interface GpuRow {
   temp_max: number | null;
   throttled: number | null;
   xid_errors: number | null;
+  /** Who held it last in the range (gpu_assignments, see assignments.ts); absent or '' when nobody. */
+  namespace?: string;
+  pod?: string;
+  workload_id?: string;
 }
 
 export interface GpuEntry extends GpuRow {
@@ -74,10 +78,29 @@ export function nestMig(rows: GpuRow[]): GpuEntry[] {
 }
 
 export type SortKey =
-  'region' | 'host' | 'gpu_uuid' | 'model' | 'util' | 'mem_used' | 'power' | 'temp_max' | 'throttled' | 'xid_errors';
+  | 'region'
+  | 'host'
+  | 'gpu_uuid'
+  | 'model'
+  | 'workload_id'
+  | 'util'
+  | 'mem_used'
+  | 'power'
+  | 'temp_max'
+  | 'throttled'
+  | 'xid_errors';
 export type SortDir = 'asc' | 'desc';
 
-/** Case-insensitive match on region, host, UUID, model or a MIG profile. */
+/** Whether a GPU's holder (namespace, pod or workload) contains `q` (lower case). */
+function heldBy(g: GpuRow, q: string): boolean {
+  return (
+    (g.namespace ?? '').toLowerCase().includes(q) ||
+    (g.pod ?? '').toLowerCase().includes(q) ||
+    (g.workload_id ?? '').toLowerCase().includes(q)
+  );
+}
+
+/** Case-insensitive match on region, host, UUID, model, namespace, pod, workload or a MIG profile. */
 export function filterGpus(gpus: GpuEntry[], text: string): GpuEntry[] {
   const q = text.trim().toLowerCase();
   if (!q) return gpus;
@@ -87,6 +110,8 @@ export function filterGpus(gpus: GpuEntry[], text: string): GpuEntry[] {
       g.host.toLowerCase().includes(q) ||
       g.gpu_uuid.toLowerCase().includes(q) ||
       g.model.toLowerCase().includes(q) ||
+      heldBy(g, q) ||
+      g.mig.some((m) => heldBy(m, q)) ||
       g.mig.some((m) => m.mig_profile.toLowerCase().includes(q)),
   );
 }
@@ -95,8 +120,9 @@ export function filterGpus(gpus: GpuEntry[], text: string): GpuEntry[] {
 export function sortGpus(gpus: GpuEntry[], key: SortKey, dir: SortDir): GpuEntry[] {
   const sign = dir === 'asc' ? 1 : -1;
   return [...gpus].sort((a, b) => {
-    const x = a[key];
-    const y = b[key];
+    // A GPU nobody held sorts as an empty workload name.
+    const x = key === 'workload_id' ? (a.workload_id ?? '') : a[key];
+    const y = key === 'workload_id' ? (b.workload_id ?? '') : b[key];
     if (typeof x === 'string' || typeof y === 'string')
       return sign * String(x).localeCompare(String(y), 'en', { numeric: true });
     if (x === null && y === null) return 0;

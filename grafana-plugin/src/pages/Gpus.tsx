@@ -1,15 +1,17 @@
 import React from 'react';
-import { Link, useParams } from 'react-router-dom';
+import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { useAppSettings } from '../components/common/AppSettingsContext';
 import { GpuCharts } from '../components/common/GpuCharts';
 import { GpuProfiling } from '../components/common/GpuProfiling';
 import { GpuTable } from '../components/common/GpuTable';
+import { GpuWorkloads } from '../components/common/GpuWorkloads';
 import { Empty, ErrorState, Loading } from '../components/common/PageStates';
 import { PageShell } from '../components/common/PageShell';
 import { Section } from '../components/common/Section';
 import { useTimeRange } from '../components/common/useTimeRange';
 import { testIds } from '../components/testIds';
 import { prefixRoute, ROUTES } from '../constants';
+import { holdersSql, toHolder, withHolders } from '../data/assignments';
 import { runQueries } from '../data/dsQuery';
 import { nestMig, toGpuRow } from '../data/gpus';
 import { gpuTableSql } from '../data/queries';
@@ -21,17 +23,20 @@ import { useAsync } from '../data/useAsync';
 /** /gpus: the whole fleet's GPU table; /gpus/:uuid: one GPU, its MIG instances and its time series. */
 export default function Gpus() {
   const { uuid } = useParams();
+  const [params] = useSearchParams();
+  const workload = params.get('workload') ?? '';
   const time = useTimeRange();
   const { clickhouseUid } = useAppSettings();
   const gpus = useAsync(async () => {
     const res = resolutionForRange(time.fromMs, time.toMs);
     const rows = await runQueries(
       clickhouseUid,
-      { gpus: gpuTableSql(res, uuid ? { gpu: uuid } : {}) },
+      // Who held each GPU rides in the same request (one round trip per page).
+      { gpus: gpuTableSql(res, uuid ? { gpu: uuid } : {}), holders: holdersSql() },
       { from: time.fromMs, to: time.toMs },
       intervalMs(time.fromMs, time.toMs, res),
     );
-    return nestMig((rows.gpus ?? []).map(toGpuRow));
+    return withHolders(nestMig((rows.gpus ?? []).map(toGpuRow)), (rows.holders ?? []).map(toHolder));
   }, [clickhouseUid, uuid, time.fromMs, time.toMs, time.refreshKey]);
 
   const trail = (
@@ -77,6 +82,7 @@ export default function Gpus() {
                 </>
               ))}
           </Section>
+          <GpuWorkloads uuid={uuid} workload={workload} time={time} />
           <Section title="How busy, NVLink and energy">
             <GpuProfiling scope={{ gpu: uuid }} time={time} />
           </Section>

@@ -6,6 +6,7 @@ import { useNavigate } from 'react-router-dom';
 import { AlertList, DecisionList } from '../components/common/SchedulerLists';
 import { Empty, ErrorState, Loading } from '../components/common/PageStates';
 import { FabricMap } from '../components/common/FabricMap';
+import { HottestGpus } from '../components/common/HottestGpus';
 import { PageShell } from '../components/common/PageShell';
 import { Section } from '../components/common/Section';
 import { useAppSettings } from '../components/common/AppSettingsContext';
@@ -77,6 +78,8 @@ export default function Overview() {
               </>
             ))}
         </Section>
+        {/* Only once the fabric loaded: a data source error is then shown once, in the Fabric section. */}
+        {fabric.status === 'done' && fabric.data.regions.length > 0 && <HottestGpus time={time} />}
         <div className={s.columns}>
           <Section title="Active alerts" testId={testIds.overview.alerts}>
             {alerts.status === 'loading' && <Loading what="alerts" />}

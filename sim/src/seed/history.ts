@@ -11,7 +11,7 @@
  *   - one row an hour from 31 d to 26 h     (1h rollup for the 30 d range)
  */
 import { labelsOf, metricsOf, type Entity } from '@meridian/catalog';
-import type { SampleRow, Store, TableRows } from '@meridian/store';
+import { OPEN_END_MS, type SampleRow, type Store, type TableRows } from '@meridian/store';
 import { sampleValue } from './values.js';
 
 export interface FleetSeedOptions {
@@ -151,6 +151,26 @@ async function writeAux(
     });
   }
   await store.insert('scheduler_decisions', decisions);
+  // Who holds each GPU (migration 0006): GPU i runs a pod of workload w(i mod 12) for the whole history.
+  await store.insert(
+    'gpu_assignments',
+    gpus.map((g, i) => ({
+      ts: now - 31 * DAY,
+      ts_end: OPEN_END_MS,
+      updated: now - 31 * DAY,
+      source: SOURCE,
+      region: g.region,
+      host: g.host,
+      gpu_uuid: g.gpu_uuid,
+      mig_instance: g.mig,
+      device_id: g.mig ? `MIG-${g.gpu_uuid}-${g.mig}` : g.gpu_uuid,
+      orchestrator: 'kubernetes' as const,
+      namespace: 'ml-train',
+      pod: `w${i % 12}-worker-${i}`,
+      container: 'main',
+      workload_id: `w${i % 12}`,
+    })),
+  );
 }
 
 /** Writes the fleet, its links and the aux tables. Labels are checked against the catalog. */

@@ -5,6 +5,7 @@
  */
 import type { SampleRow, TableRows } from '@meridian/store';
 import type { Rng } from '../rng.js';
+import { AssignmentRows } from './assignments.js';
 import { SIM_SOURCE } from '../rows.js';
 import { gpuRows, hostRows, linkRows } from '../telemetry.js';
 import type { Workload } from '../workloads.js';
@@ -33,6 +34,8 @@ export interface TickOutput {
    * not a catalog metric; it belongs to the service, not to a GPU, host or link).
    */
   readonly extra: TableRows['extra_metrics'][];
+  /** Which workload holds which GPU: interval starts and ends of this tick (`gpu_assignments`). */
+  readonly assignments: TableRows['gpu_assignments'][];
 }
 
 export class WorkloadRows {
@@ -41,8 +44,11 @@ export class WorkloadRows {
   /** Gangs whose last rows stated a span stage, and its region: the stage row is closed when they stop spanning. */
   private readonly spanning = new Map<string, string>();
   private lastSnapshotS = -Infinity;
+  private readonly assignmentRows: AssignmentRows;
 
-  constructor(private readonly s: TwinState) {}
+  constructor(private readonly s: TwinState) {
+    this.assignmentRows = new AssignmentRows(s);
+  }
 
   /** State the workload as it is now, stamped with the tick being computed. */
   markChanged(w: Workload): void {
@@ -92,7 +98,7 @@ export class WorkloadRows {
         });
       }
     }
-    return { ts, gpu, host, link, workloads, notes: s.notes, extra };
+    return { ts, gpu, host, link, workloads, notes: s.notes, extra, assignments: this.assignmentRows.tick(ts) };
   }
 
   /**

@@ -3,6 +3,7 @@
  * and metrics outside the catalog. Low-volume, so they are written as JSONEachRow.
  * Timestamps are epoch milliseconds (UTC) on the way in; rows come back with them as strings.
  */
+import type { GpuAssignmentRow } from './attribution.js';
 
 export interface InventoryRow {
   ts: number;
@@ -109,6 +110,7 @@ export interface TableRows {
   workloads: WorkloadRow;
   scheduler_decisions: DecisionRow;
   extra_metrics: ExtraMetricRow;
+  gpu_assignments: GpuAssignmentRow;
 }
 
 export type AuxTable = keyof TableRows;

@@ -229,7 +229,14 @@ export function auxDdl(f: Flavor): string[] {
   ];
 }
 
-export const AUX_TABLES = ['inventory', 'topology', 'workloads', 'scheduler_decisions', 'extra_metrics'] as const;
+export const AUX_TABLES = [
+  'inventory',
+  'topology',
+  'workloads',
+  'scheduler_decisions',
+  'extra_metrics',
+  'gpu_assignments', // migration 0006 (schema/attribution.ts)
+] as const;
 
 /** Every table that holds data (not views), in creation order. */
 export function dataTables(): string[] {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ENTITIES } from '@meridian/catalog';
 import { addColumns, auxDdl, onCluster, rawTableDdl, rollupDdl, type Flavor } from './ddl.js';
+import { gpuAssignmentsDdl } from './attribution.js';
 import { dailyDdl } from './daily.js';
 import { incrementsDdl } from './increments.js';
 import { addMetricsDdl, recodecDdl } from './add-metrics.js';
@@ -59,6 +60,11 @@ export const migrations: readonly Migration[] = [
         f,
       ),
     ],
+  },
+  {
+    version: '0006_gpu_attribution',
+    description: 'gpu_assignments: which workload (pod, Slurm job, container, unit) held each GPU, as intervals',
+    statements: (f) => gpuAssignmentsDdl(f),
   },
   {
     version: '0007_daily_rollups',

@@ -16,6 +16,7 @@ const COLUMNS: Array<{ key: SortKey; title: string; unit?: string; decimals?: nu
   { key: 'host', title: 'Host' },
   { key: 'gpu_uuid', title: 'GPU' },
   { key: 'model', title: 'Model' },
+  { key: 'workload_id', title: 'Workload' },
   { key: 'util', title: 'Util', unit: 'percent', decimals: 0 },
   { key: 'mem_used', title: 'Memory', unit: 'bytes', decimals: 1 },
   { key: 'power', title: 'Power', unit: 'watt', decimals: 0 },
@@ -88,6 +89,7 @@ export function GpuTable({
           </td>
         );
       if (c.key === 'model') return <td key={c.key}>{mig ? '' : g.model}</td>;
+      if (c.key === 'workload_id') return <td key={c.key}>{holderCell(g, query)}</td>;
       return (
         <td key={c.key} className={s.num}>
           {fmt(g[c.key], c.unit ?? 'none', c.decimals)}
@@ -101,7 +103,7 @@ export function GpuTable({
         <Input
           data-testid={testIds.gpus.filter}
           prefix={<Icon name="search" />}
-          placeholder="Filter by region, host, GPU UUID, model or MIG profile"
+          placeholder="Filter by region, host, GPU UUID, model, namespace, pod, workload or MIG profile"
           value={filter}
           onChange={(e) => {
             setFilter(e.currentTarget.value);
@@ -157,6 +159,21 @@ export function GpuTable({
         </div>
       )}
     </div>
+  );
+}
+
+/** Who held the GPU (namespace/pod, or the Slurm job, container or unit), linking to its workload's history. */
+function holderCell(g: GpuRow, query: string) {
+  if (!g.workload_id && !g.pod) return '';
+  const label = g.pod ? (g.namespace ? `${g.namespace}/${g.pod}` : g.pod) : g.workload_id;
+  if (!g.workload_id) return label;
+  return (
+    <Link
+      to={`${prefixRoute(ROUTES.Gpus)}/${encodeURIComponent(g.gpu_uuid)}?${query}&workload=${encodeURIComponent(g.workload_id)}`}
+      title={`workload ${g.workload_id}`}
+    >
+      {label}
+    </Link>
   );
 }
 

@@ -1,0 +1,91 @@
+/**
+ * The GPU health board's workload parts (issue 13 §3): `$namespace` and `$workload` variables read
+ * from gpu_assignments (store migration 0006), a filter that narrows every GPU panel to the GPUs
+ * those workloads held in the range, and a row that says who held the selected GPUs and, for the
+ * selected workload, where it ran and the scheduler's moves and holds of it.
+ */
+import { RowBuilder, type DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { dashboardUrl, queryVariable } from '../common.js';
+import { tablePanel } from '../panels.js';
+import { inVar, isAllExpr } from '../sql.js';
+
+const T = 'gpu_assignments';
+/** Intervals that overlap the dashboard's range; idle intervals (orchestrator '') hold nothing. */
+const OVERLAPS = `ts <= $__toTime AND ts_end >= $__fromTime AND orchestrator != ''`;
+const BY_WORKLOAD = `${inVar('namespace', 'namespace')} AND ${inVar('workload_id', 'workload')}`;
+
+export function workloadVariables(b: DashboardBuilder): void {
+  b.withVariable(
+    queryVariable('namespace', 'Namespace', `SELECT DISTINCT namespace FROM ${T} WHERE ${OVERLAPS} ORDER BY namespace`),
+  ).withVariable(
+    queryVariable(
+      'workload',
+      'Workload',
+      `SELECT DISTINCT workload_id FROM ${T} WHERE ${OVERLAPS} AND ${inVar('namespace', 'namespace')} ORDER BY workload_id`,
+    ),
+  );
+}
+
+/** 1 when both are All; otherwise only the GPUs the chosen workloads held at some time in the range. */
+export function heldByFilter(host: string, uuid: string): string {
+  return (
+    `((${isAllExpr('namespace')} AND ${isAllExpr('workload')}) OR (${host}, ${uuid}) IN ` +
+    `(SELECT host, gpu_uuid FROM ${T} FINAL WHERE ${OVERLAPS} AND ${BY_WORKLOAD}))`
+  );
+}
+
+/** Region rollups cannot be narrowed to GPUs: they serve only when no workload is picked either. */
+export function noWorkloadPicked(): string {
+  return `${isAllExpr('namespace')} AND ${isAllExpr('workload')}`;
+}
+
+export function workloadRow(b: DashboardBuilder): void {
+  const scope = `${inVar('region', 'region')} AND ${inVar('host', 'host')} AND ${inVar('gpu_uuid', 'gpu')} AND ${BY_WORKLOAD}`;
+  const self = dashboardUrl('gpu');
+  b.withRow(new RowBuilder('Workloads')).withPanel(
+    tablePanel(
+      'Who held these GPUs',
+      `SELECT region, host, gpu_uuid, mig_instance, orchestrator, namespace, pod, container, workload_id, ` +
+        `ts AS started, if(ts_end >= toDateTime64('2100-01-01 00:00:00', 3, 'UTC'), NULL, ts_end) AS ended ` +
+        `FROM ${T} FINAL WHERE ${OVERLAPS} AND ${scope} ORDER BY ts DESC LIMIT 500`,
+      {
+        span: 24,
+        description:
+          'Which pod, Slurm job, container or systemd unit held each GPU in the range (gpu_assignments, written by the collector): ' +
+          'an empty "ended" is still running. Pick a workload to see where it ran and how the scheduler moved it.',
+        rowLinks: [
+          {
+            title: 'This workload: ${__data.fields.workload_id}',
+            url: `${self}?var-workload=\${__data.fields.workload_id}&\${__url_time_range}`,
+          },
+        ],
+      },
+    ),
+  );
+  b.withPanel(
+    tablePanel(
+      'Where the workloads ran',
+      `SELECT workload_id, region, host, count() AS gpus, min(ts) AS started, ` +
+        `if(max(ts_end) >= toDateTime64('2100-01-01 00:00:00', 3, 'UTC'), NULL, max(ts_end)) AS ended ` +
+        `FROM ${T} FINAL WHERE ${OVERLAPS} AND ${BY_WORKLOAD} GROUP BY workload_id, region, host ORDER BY workload_id, started LIMIT 500`,
+      {
+        span: 12,
+        description: 'Per workload, the regions and hosts its GPUs were in over the range, from gpu_assignments.',
+      },
+    ),
+  );
+  b.withPanel(
+    tablePanel(
+      'Moves and holds of the workloads',
+      `SELECT ts AS time, workload_id, action, region_from, region_to, outcome, reason FROM scheduler_decisions ` +
+        `WHERE $__timeFilter(ts) AND ${inVar('workload_id', 'workload')} AND ` +
+        `(${isAllExpr('namespace')} OR workload_id IN (SELECT workload_id FROM ${T} WHERE ${OVERLAPS} AND ${inVar('namespace', 'namespace')})) ` +
+        `ORDER BY ts DESC LIMIT 200`,
+      {
+        span: 12,
+        description:
+          "The scheduler's decisions about the selected workloads (scheduler_decisions): moves, holds and refusals, with why.",
+      },
+    ),
+  );
+}
