@@ -29,3 +29,11 @@ export type {
   ExtraMetricRow,
 } from './schema/aux.js';
 export { registerStoreCommands } from './cli.js';
+export {
+  startClickHouseHttp,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_HTTP_USER,
+  passwordFileFor,
+  ClickHouseHttpError,
+} from './http/index.js';
+export type { ClickHouseHttpOptions, ClickHouseHttpServer } from './http/index.js';
