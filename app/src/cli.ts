@@ -3,10 +3,11 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { parseDurationS } from '@meridian/sim';
 import { runUpReal } from './up-real.js';
 import type { UpOptions } from './up-types.js';
+import { httpFlags, tlsFrom, type HttpFlags } from './serve.js';
 import { runUp } from './up.js';
 
 export function registerUpCommand(program: Command): void {
-  program
+  const cmd = program
     .command('up')
     .description(
       'Run the all-in-one: the fabric twin, the collector pipeline, the scheduler and its API, on the embedded store',
@@ -23,9 +24,10 @@ export function registerUpCommand(program: Command): void {
     .option('--seed <n>', "override the scenario's seed", parseSeed)
     .option('--port <n>', "the scheduler's HTTP API port on 127.0.0.1 (0: any free port)", parsePort, 8787)
     .option('--status-port <n>', 'the read-only status API port, with /healthz (default: --port + 1)', parsePort)
-    .option('--real', 'run the real collector for this host instead of the twin', false)
-    .action(
-      async (o: {
+    .option('--real', 'run the real collector for this host instead of the twin', false);
+  httpFlags(cmd).action(
+    async (
+      o: {
         scenario: string;
         speed: number;
         duration?: number;
@@ -35,23 +37,27 @@ export function registerUpCommand(program: Command): void {
         port: number;
         statusPort?: number;
         real: boolean;
-      }) => {
-        const chosen: UpOptions = {
-          scenario: o.scenario,
-          speed: o.speed,
-          ...(o.duration !== undefined ? { durationS: o.duration } : {}),
-          ...(o.data ? { data: o.data } : {}),
-          ...(o.clickhouse ? { clickhouse: o.clickhouse } : {}),
-          ...(o.seed !== undefined ? { seed: o.seed } : {}),
-          port: o.port,
-          ...(o.statusPort !== undefined ? { statusPort: o.statusPort } : {}),
-          real: o.real,
-        };
-        const io = { stdout: process.stdout, stderr: process.stderr };
-        if (o.real) await runUpReal(chosen, io);
-        else await runUp(chosen, io);
-      },
-    );
+      } & HttpFlags,
+    ) => {
+      const tls = tlsFrom(o);
+      const chosen: UpOptions = {
+        scenario: o.scenario,
+        speed: o.speed,
+        ...(o.duration !== undefined ? { durationS: o.duration } : {}),
+        ...(o.data ? { data: o.data } : {}),
+        ...(o.clickhouse ? { clickhouse: o.clickhouse } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        port: o.port,
+        ...(o.statusPort !== undefined ? { statusPort: o.statusPort } : {}),
+        real: o.real,
+        ...(o.httpPort !== undefined ? { httpPort: o.httpPort } : {}),
+        ...(tls ? { tls } : {}),
+      };
+      const io = { stdout: process.stdout, stderr: process.stderr };
+      if (o.real) await runUpReal(chosen, io);
+      else await runUp(chosen, io);
+    },
+  );
 }
 
 function parseSpeed(v: string): number {

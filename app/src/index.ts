@@ -5,6 +5,8 @@
 export { registerUpCommand, runUp, renderSummary } from './up.js';
 export type { UpSummary } from './up.js';
 export { runUpReal } from './up-real.js';
+export { registerServeCommand, serveEmbedded } from './serve.js';
+export type { ServedStore, ServeOptions } from './serve.js';
 export type { RealSummary } from './up-real.js';
 export type { UpOptions, UpIO } from './up-types.js';
 export { seedStore } from './seed.js';

@@ -27,8 +27,11 @@ const WORKSPACES: Record<string, { commands: string[]; load: () => Promise<Regis
     load: async () => [(await import('@meridian/scheduler')).registerScheduleCommand],
   },
   app: {
-    commands: ['up'],
-    load: async () => [(await import('@meridian/app')).registerUpCommand],
+    commands: ['up', 'serve'],
+    load: async () => {
+      const m = await import('@meridian/app');
+      return [m.registerUpCommand, m.registerServeCommand];
+    },
   },
 };
 

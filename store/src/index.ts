@@ -14,6 +14,8 @@ export type {
   QueryParams,
 } from './types.js';
 export { openStore, resolveStoreOptions, StoreLockedError } from './store.js';
+export { recordEndpoint, holderEndpoint } from './lock.js';
+export type { HolderEndpoint } from './lock.js';
 export type { Store } from './store.js';
 export { validateSampleRows } from './validate.js';
 export { resolveStoreTarget, namedStoreTarget, targetOptions, readStorePassword, StoreTargetError } from './target.js';

@@ -75,10 +75,13 @@ export function fromEngine(err: unknown): ClickHouseHttpError {
   const m = ENGINE_TEXT.exec(text.trim());
   if (m) {
     // Strip the repeated "Code: N. DB::Exception: " prefixes of a nested message.
-    const inner = m[2]!.replace(/^(Code: \d+\. DB::Exception: )+/, '').replace(/(\. \([A-Z0-9_]+\) \(version [^)]*\))+$/, '');
+    const inner = m[2]!
+      .replace(/^(Code: \d+\. DB::Exception: )+/, '')
+      .replace(/(\. \([A-Z0-9_]+\) \(version [^)]*\))+$/, '');
     return new ClickHouseHttpError(Number(m[1]), m[3]!, inner.replace(/\.$/, ''));
   }
   const code = /^Code: (\d+)\./.exec(text);
-  if (code) return new ClickHouseHttpError(Number(code[1]), 'UNKNOWN', text.replace(/^Code: \d+\. (DB::Exception: )?/, ''));
+  if (code)
+    return new ClickHouseHttpError(Number(code[1]), 'UNKNOWN', text.replace(/^Code: \d+\. (DB::Exception: )?/, ''));
   return new ClickHouseHttpError(1001, 'STD_EXCEPTION', text);
 }

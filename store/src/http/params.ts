@@ -103,7 +103,8 @@ export function parseHttpQuery(params: URLSearchParams, body: string): HttpQuery
     if (RESERVED.has(k) || k === 'compress' || k === 'decompress') continue;
     if (k.startsWith('param_')) {
       const name = k.slice(6);
-      if (!NAME.test(name)) throw bad(`query parameter name "${name}" (from ${k}) must be letters, digits and underscores`);
+      if (!NAME.test(name))
+        throw bad(`query parameter name "${name}" (from ${k}) must be letters, digits and underscores`);
       bound[name] = v;
       continue;
     }
@@ -111,7 +112,8 @@ export function parseHttpQuery(params: URLSearchParams, body: string): HttpQuery
     if (HTTP_ONLY.has(k)) continue;
     if (k === 'readonly') {
       // The endpoint's user is readonly=1 whatever is asked; asking for less is ClickHouse's error.
-      if (v !== '1' && v !== '2') throw ClickHouseHttpError.of('READONLY', "Cannot modify 'readonly' setting in readonly mode");
+      if (v !== '1' && v !== '2')
+        throw ClickHouseHttpError.of('READONLY', "Cannot modify 'readonly' setting in readonly mode");
       continue;
     }
     settings[k] = v;

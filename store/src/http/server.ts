@@ -156,8 +156,7 @@ export async function startClickHouseHttp(opts: ClickHouseHttpOptions): Promise<
   const server = boundedHttpServer((req, res) => {
     handle(req, res).catch((err: unknown) => sendError(res, fromEngine(err), undefined, true));
   }, limits);
-  let listener: { listen: typeof server.listen; close: typeof server.close; address: typeof server.address } =
-    server;
+  let listener: { listen: typeof server.listen; close: typeof server.close; address: typeof server.address } = server;
   if (opts.tls) {
     // TLS in front of the same bounded HTTP server: each decrypted socket is handed to it.
     const secure = tls.createServer(

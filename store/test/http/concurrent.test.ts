@@ -33,9 +33,7 @@ describe('ClickHouse HTTP interface beside the writer', () => {
     const formats = ['JSON', 'JSONEachRow', 'TabSeparated', 'JSONCompactEachRow'] as const;
     const results = await Promise.allSettled(
       Array.from({ length: 100 }, (_, i) =>
-        client
-          .query({ query: PANELS[i % PANELS.length]!, format: formats[i % formats.length]! })
-          .then((r) => r.text()),
+        client.query({ query: PANELS[i % PANELS.length]!, format: formats[i % formats.length]! }).then((r) => r.text()),
       ),
     );
     const sawWriting = writing;

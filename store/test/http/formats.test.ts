@@ -59,7 +59,11 @@ describe('ClickHouse HTTP interface: formats through @clickhouse/client', () => 
       .then((r) => r.json<{ n: number; r: string }>());
     expect(rows).toEqual([{ n: 1000, r: 'eu-north' }]); // chDB leaves 64-bit integers unquoted, in process too
     const setting = await client
-      .query({ query: "SELECT getSetting('max_threads') AS v", format: 'JSONEachRow', clickhouse_settings: { max_threads: 3 } })
+      .query({
+        query: "SELECT getSetting('max_threads') AS v",
+        format: 'JSONEachRow',
+        clickhouse_settings: { max_threads: 3 },
+      })
       .then((r) => r.json<{ v: string | number }>());
     expect(Number(setting[0]!.v)).toBe(3);
   });

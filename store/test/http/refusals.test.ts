@@ -21,7 +21,9 @@ describe('ClickHouse HTTP interface: what it refuses, in ClickHouse’s words', 
 
   it('answers a wrong password with code 516 (403) and no data', async () => {
     const wrong = ep.client({ password: 'not-it' });
-    const err = await wrong.query({ query: 'SELECT count() FROM gpu_samples', format: 'JSON' }).catch((e: unknown) => e);
+    const err = await wrong
+      .query({ query: 'SELECT count() FROM gpu_samples', format: 'JSON' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClickHouseError);
     expect((err as ClickHouseError).code).toBe('516');
     expect((err as ClickHouseError).type).toBe('AUTHENTICATION_FAILED');
