@@ -16,7 +16,7 @@ describe('ClickHouse HTTP interface: what it refuses, in ClickHouse’s words', 
     fetch(`${ep.http.url}/?${qs}`, {
       method: 'POST',
       headers: { 'X-ClickHouse-User': ep.http.user, 'X-ClickHouse-Key': ep.password, ...headers },
-      body,
+      body: typeof body === 'string' ? body : new Uint8Array(body),
     });
 
   it('answers a wrong password with code 516 (403) and no data', async () => {
