@@ -40,6 +40,9 @@ export interface ReadResult {
   readonly elapsedS: number;
 }
 
+/** The default cap on one answer (the engine's max_result_bytes); a request may set its own. */
+export const DEFAULT_MAX_RESULT_BYTES = 512 * 1024 * 1024;
+
 type SessionCtor = new (path: string) => ChdbSession;
 
 /** A ClickHouse string literal for a setting's value. */
@@ -123,6 +126,8 @@ export class ReadEngine {
     const s = new this.Session(this.dataDir);
     try {
       const settings = { ...q.settings };
+      // A result is built whole in this process's memory before it is sent: bounded unless asked.
+      settings.max_result_bytes ??= String(DEFAULT_MAX_RESULT_BYTES);
       const asked = Number(settings.max_execution_time ?? 0);
       if (!(asked > 0 && asked <= this.maxExecutionS)) settings.max_execution_time = String(this.maxExecutionS);
       const list = Object.entries(settings).map(([k, v]) => `${k} = ${literal(v)}`);
