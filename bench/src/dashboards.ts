@@ -200,6 +200,17 @@ async function main(): Promise<void> {
     console.log(
       `panels: ${medians.length}; over 200 ms: ${over}; median of medians ${median(medians).toFixed(1)} ms; worst ${Math.max(...medians).toFixed(1)} ms`,
     );
+    // The endpoint's fixed cost per request, apart from any query's own work: SELECT 1 both ways, in turn.
+    const one = { local: [] as number[], http: [] as number[] };
+    const endpoint1 = await endpointTimer(dir);
+    for (let i = 0; i < 50; i++) {
+      one.local.push((await time(store, 'SELECT 1')).ms);
+      one.http.push((await endpoint1.time('SELECT 1')).ms);
+    }
+    await endpoint1.close();
+    console.log(
+      `per-request cost (SELECT 1, median of 50): in process ${median(one.local).toFixed(2)} ms, through the endpoint ${median(one.http).toFixed(2)} ms`,
+    );
     const overheads = medians.map((m, i) => httpMedians[i]! / m - 1);
     console.log(
       `through the ClickHouse HTTP endpoint: median of medians ${median(httpMedians).toFixed(1)} ms vs ${median(medians).toFixed(1)} ms in process ` +
