@@ -100,6 +100,22 @@ describe('ClickHouse HTTP interface: formats through @clickhouse/client', () => 
     expect(await basic.text()).toBe('2000\n');
   });
 
+  it('answers the request clickhouse-go (Grafana’s datasource, HTTP protocol) sends on connect and per panel', async () => {
+    // Basic auth, database and settings in the URL, default_format=Native, the query as the POST body.
+    const url = `${ep.http.url}/?database=default&max_execution_time=60&default_format=Native`;
+    const auth = { authorization: `Basic ${Buffer.from(`${ep.http.user}:${ep.password}`).toString('base64')}` };
+    const tz = await fetch(url, { method: 'POST', headers: auth, body: 'SELECT timeZone()' });
+    expect(tz.status).toBe(200);
+    expect(tz.headers.get('x-clickhouse-format')).toBe('Native');
+    const local = await ep.store.client.exec({ query: 'SELECT timeZone() FORMAT Native' });
+    const chunks: Buffer[] = [];
+    for await (const c of local.stream) chunks.push(c as Buffer);
+    expect(Buffer.from(await tz.arrayBuffer()).equals(Buffer.concat(chunks))).toBe(true);
+    const panel = await fetch(url, { method: 'POST', headers: auth, body: PANEL });
+    expect(panel.status).toBe(200);
+    expect((await panel.arrayBuffer()).byteLength).toBeGreaterThan(100);
+  });
+
   it('compresses the answer when the client asks (gzip, deflate, br)', async () => {
     const gz = ep.client({ compression: { response: true } });
     const rows = await gz.query({ query: PANEL, format: 'JSONEachRow' }).then((r) => r.json());
