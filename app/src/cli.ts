@@ -4,10 +4,11 @@ import { parseDurationS } from '@meridian/sim';
 import { runUpReal } from './up-real.js';
 import { runUpSlurm } from './up-slurm.js';
 import type { UpOptions } from './up-types.js';
+import { httpFlags, tlsFrom, type HttpFlags } from './serve.js';
 import { runUp } from './up.js';
 
 export function registerUpCommand(program: Command): void {
-  program
+  const cmd = program
     .command('up')
     .description(
       'Run the all-in-one: the fabric twin, the collector pipeline, the scheduler and its API, on the embedded store',
@@ -28,9 +29,10 @@ export function registerUpCommand(program: Command): void {
     .option(
       '--slurm <config>',
       "drive real Slurm clusters (a YAML file: slurm.clusters, one per region) instead of the twin's workloads",
-    )
-    .action(
-      async (o: {
+    );
+  httpFlags(cmd).action(
+    async (
+      o: {
         scenario: string;
         speed: number;
         duration?: number;
@@ -41,25 +43,29 @@ export function registerUpCommand(program: Command): void {
         statusPort?: number;
         real: boolean;
         slurm?: string;
-      }) => {
-        const chosen: UpOptions = {
-          scenario: o.scenario,
-          speed: o.speed,
-          ...(o.duration !== undefined ? { durationS: o.duration } : {}),
-          ...(o.data ? { data: o.data } : {}),
-          ...(o.clickhouse ? { clickhouse: o.clickhouse } : {}),
-          ...(o.seed !== undefined ? { seed: o.seed } : {}),
-          port: o.port,
-          ...(o.statusPort !== undefined ? { statusPort: o.statusPort } : {}),
-          real: o.real,
-        };
-        const io = { stdout: process.stdout, stderr: process.stderr };
-        if (o.slurm && o.real) throw new InvalidArgumentError('--slurm and --real: choose one');
-        if (o.slurm) await runUpSlurm(chosen, o.slurm, io);
-        else if (o.real) await runUpReal(chosen, io);
-        else await runUp(chosen, io);
-      },
-    );
+      } & HttpFlags,
+    ) => {
+      const tls = tlsFrom(o);
+      const chosen: UpOptions = {
+        scenario: o.scenario,
+        speed: o.speed,
+        ...(o.duration !== undefined ? { durationS: o.duration } : {}),
+        ...(o.data ? { data: o.data } : {}),
+        ...(o.clickhouse ? { clickhouse: o.clickhouse } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        port: o.port,
+        ...(o.statusPort !== undefined ? { statusPort: o.statusPort } : {}),
+        real: o.real,
+        ...(o.httpPort !== undefined ? { httpPort: o.httpPort } : {}),
+        ...(tls ? { tls } : {}),
+      };
+      const io = { stdout: process.stdout, stderr: process.stderr };
+      if (o.slurm && o.real) throw new InvalidArgumentError('--slurm and --real: choose one');
+      if (o.slurm) await runUpSlurm(chosen, o.slurm, io);
+      else if (o.real) await runUpReal(chosen, io);
+      else await runUp(chosen, io);
+    },
+  );
 }
 
 function parseSpeed(v: string): number {

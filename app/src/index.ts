@@ -5,6 +5,8 @@
 export { registerUpCommand, runUp, renderSummary } from './up.js';
 export type { UpSummary } from './up.js';
 export { runUpReal } from './up-real.js';
+export { registerServeCommand, serveEmbedded } from './serve.js';
+export type { ServedStore, ServeOptions } from './serve.js';
 export type { RealSummary } from './up-real.js';
 export { runUpSlurm } from './up-slurm.js';
 export type { SlurmUpSummary } from './up-slurm.js';

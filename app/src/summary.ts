@@ -97,9 +97,15 @@ export function renderSummary(s: UpSummary): string {
   return lines.join('\n');
 }
 
-export function grafanaHint(clickhouse: string | undefined): string {
+export function grafanaHint(clickhouse: string | undefined, servedUrl?: string): string {
   if (clickhouse) {
     return `Grafana: add a ClickHouse data source for ${clickhouse} (HTTP protocol, database meridian), then enable the meridian-fabric-app plugin and pick that data source on its configuration page.`;
+  }
+  if (servedUrl) {
+    return (
+      `Grafana: add a ClickHouse data source (protocol HTTP${servedUrl.startsWith('https') ? ', TLS' : ''}) for ${servedUrl} with the user and password above ` +
+      '(database default), then enable the meridian-fabric-app plugin and pick that data source. `npx meridian sql "…"` reads it too while this runs.'
+    );
   }
   return (
     'Grafana: the embedded store is inside this process, so Grafana cannot query it directly. To watch it live, run ' +

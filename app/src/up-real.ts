@@ -12,6 +12,7 @@ import { parseConfig, startAgent } from '@meridian/collector';
 import { formatDurationS } from '@meridian/sim';
 import { privateRunDir } from './token.js';
 import { stopSwitch, withStoreTarget } from './run-control.js';
+import { serveEmbedded, type ServedStore } from './serve.js';
 import type { UpIO, UpOptions } from './up-types.js';
 
 export interface RealSummary {
@@ -41,6 +42,20 @@ export async function runUpReal(given: UpOptions, io: UpIO): Promise<RealSummary
   out(`sources running: ${running.join(', ') || 'none'}`);
   for (const [name, why] of agent.unavailable) out(`source ${name} cannot run here: ${why}`);
   if (agent.metricsUrl) out(`collector metrics: ${agent.metricsUrl}/metrics`);
+  // The embedded store lives in this process: serve ClickHouse's HTTP interface so Grafana can read it.
+  let http: ServedStore | undefined;
+  if (!opts.clickhouse) {
+    try {
+      http = await serveEmbedded(data, {
+        port: opts.httpPort ?? (opts.port === 0 ? 0 : undefined),
+        ...(opts.tls ? { tls: opts.tls } : {}),
+      });
+    } catch (err) {
+      await agent.stop();
+      throw err;
+    }
+    out(http.banner);
+  }
   out(
     opts.durationS
       ? `stops by itself after ${formatDurationS(opts.durationS)}; Ctrl-C stops sooner`
@@ -68,6 +83,7 @@ export async function runUpReal(given: UpOptions, io: UpIO): Promise<RealSummary
   } finally {
     control.release();
     live?.done();
+    await http?.close();
     await agent.stop();
   }
   const st = agent.sink.stats();

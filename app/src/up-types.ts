@@ -17,6 +17,13 @@ export interface UpOptions {
   /** The read-only status API port (with /healthz); default port + 1 (0 when port is 0). */
   readonly statusPort?: number;
   readonly real?: boolean;
+  /**
+   * The embedded store's ClickHouse HTTP endpoint (for Grafana) on 127.0.0.1: default 8123, or 0
+   * (any free port) when `port` is 0. Not served for a server store.
+   */
+  readonly httpPort?: number;
+  /** PEM certificate and key: serve that endpoint over HTTPS. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 export interface UpIO {

@@ -17,6 +17,7 @@ import {
   type Scenario,
 } from '@meridian/sim';
 import { openStore, StoreLockedError, type SampleRow, type Store } from '@meridian/store';
+import { serveEmbedded, type ServedStore } from './serve.js';
 import { startStatusApi, type StatusApi } from './status-api.js';
 import { linkStatus, regionStatus, renderStatus, renderStatusLine, type StatusSnapshot } from './status.js';
 import { decisionInWords, grafanaHint, lastDecisionInWords, renderSummary, type UpSummary } from './summary.js';
@@ -203,7 +204,12 @@ async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /** Flushes what it can and closes everything, in bounded time even when the store cannot write. */
-async function shutdown(w: Wiring, api: StatusApi | undefined, token: ApiToken | undefined): Promise<void> {
+async function shutdown(
+  w: Wiring,
+  api: StatusApi | undefined,
+  token: ApiToken | undefined,
+  http?: ServedStore,
+): Promise<void> {
   await w.pipeline.flush().catch(() => undefined);
   // A healthy store takes the last rows in a second or two; a failing one ends the wait at its next
   // failed write (the sink retries with backoff, so that comes within its 30 s cap or at close).
@@ -214,6 +220,8 @@ async function shutdown(w: Wiring, api: StatusApi | undefined, token: ApiToken |
   await w.scheduler.stop();
   await w.pipeline.close({ deadlineMs: 2000 });
   await api?.close();
+  // The endpoint's sessions go before the store's own connection.
+  await http?.close();
   await w.store.close();
   token?.dispose();
 }
@@ -227,6 +235,7 @@ function printBanner(
   schedUrl: string,
   statusUrl: string,
   token: ApiToken,
+  http: ServedStore | undefined,
 ): void {
   const { twin } = w;
   out(
@@ -244,7 +253,8 @@ function printBanner(
     `scheduler API: ${schedUrl}/api/v1/state · /api/v1/decisions · /api/v1/plan · /openapi.json (bearer token, operator role: ${token.file ?? '$MERIDIAN_API_TOKEN'})`,
   );
   out(`status: ${statusUrl}/healthz · ${statusUrl}/api/status · ${statusUrl}/api/decisions`);
-  out(grafanaHint(opts.clickhouse));
+  if (http) out(http.banner);
+  out(grafanaHint(opts.clickhouse, http?.server.url));
   out(
     opts.durationS
       ? `stops by itself after ${formatDurationS(opts.durationS)} of wall time; Ctrl-C stops sooner`
@@ -271,6 +281,7 @@ export async function runUp(given: UpOptions, io: UpIO): Promise<UpSummary> {
   let api: StatusApi | undefined;
   let schedApi: RunningApi;
   let token: ApiToken | undefined;
+  let http: ServedStore | undefined;
   try {
     api = await startStatusApi(statusPort, {
       snapshot,
@@ -284,15 +295,21 @@ export async function runUp(given: UpOptions, io: UpIO): Promise<UpSummary> {
       port,
       tokens: [{ name: 'meridian-up', role: 'operator', secret: token.secret }],
     });
+    // The embedded store is inside this process: serve ClickHouse's HTTP interface so Grafana can read it.
+    if (opts.data)
+      http = await serveEmbedded(opts.data, {
+        port: opts.httpPort ?? (port === 0 ? 0 : undefined),
+        ...(opts.tls ? { tls: opts.tls } : {}),
+      });
   } catch (err) {
-    await shutdown(w, api, token);
+    await shutdown(w, api, token, http);
     throw new Error(
       `cannot start the HTTP APIs on 127.0.0.1 (${err instanceof Error ? err.message : String(err)}); pass --port / --status-port`,
       { cause: err },
     );
   }
 
-  printBanner(out, opts, w, speed, schedApi.url, api.url, token);
+  printBanner(out, opts, w, speed, schedApi.url, api.url, token, http);
   out('');
 
   const control = stopSwitch(io);
@@ -335,7 +352,7 @@ export async function runUp(given: UpOptions, io: UpIO): Promise<UpSummary> {
       live(renderStatus(snapshot()));
       live.done();
     }
-    await shutdown(w, api, token);
+    await shutdown(w, api, token, http);
   }
   if (failure) throw failure;
 

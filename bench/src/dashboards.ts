@@ -18,6 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { endpointTimer, type EndpointTimer } from './dashboards-http.js';
 import { REGION_ENTITIES, regionRollupTable, rollupTable } from '@meridian/catalog';
 import {
   ALL,
@@ -83,7 +84,7 @@ function tablesRead(sql: string): string {
   return [...live].filter((t) => !/^(numbers)$/.test(t)).join('+');
 }
 
-async function measure(store: Store, q: PanelQuery, to: number, span: number) {
+async function measure(store: Store, q: PanelQuery, to: number, span: number, endpoint?: EndpointTimer) {
   const from = to - (q.timeFrom ? intervalToMs(q.timeFrom) : span);
   const intervalMs = calculateIntervalMs(from, to, q.maxDataPoints ?? 1000);
   const sql = expandMacros(q.rawSql ?? '', {
@@ -93,18 +94,34 @@ async function measure(store: Store, q: PanelQuery, to: number, span: number) {
     vars: { region: ALL, host: ALL, gpu: ALL, link: ALL },
   });
   await time(store, sql); // warm: the first run pays for loading marks and caches
+  if (endpoint) await endpoint.time(sql);
   const samples: number[] = [];
+  const viaHttp: number[] = [];
   let rows = 0;
   for (let i = 0; i < RUNS; i++) {
+    // In process and through the endpoint in turn, so both see the same machine.
     const r = await time(store, sql);
     samples.push(r.ms);
     rows = r.rows;
+    if (endpoint) {
+      const h = await endpoint.time(sql);
+      if (h.rows !== r.rows)
+        throw new Error(`the endpoint gave ${h.rows} rows where in process gave ${r.rows}: ${sql}`);
+      viaHttp.push(h.ms);
+    }
   }
-  return { ms: median(samples), rows, reads: tablesRead(sql), intervalS: intervalMs / 1000, sql };
+  const httpMs = endpoint ? median(viaHttp) : NaN;
+  return { ms: median(samples), httpMs, rows, reads: tablesRead(sql), intervalS: intervalMs / 1000, sql };
 }
 
-/** Every panel over 24 h beside the bare-scan yardstick. */
-async function dayPanels(store: Store, dashboards: ReturnType<typeof buildDashboards>, nowS: number, gpus: number) {
+/** Every panel over 24 h beside the bare-scan yardstick, in process and through the ClickHouse HTTP endpoint. */
+async function dayPanels(
+  store: Store,
+  dashboards: ReturnType<typeof buildDashboards>,
+  nowS: number,
+  gpus: number,
+  dir: string,
+) {
   const to = nowS * 1000;
   // Yardstick: touching the rows the 24 h panels read, with no grouping at all.
   const m1 = rollupTable('gpu', '1m');
@@ -127,24 +144,45 @@ async function dayPanels(store: Store, dashboards: ReturnType<typeof buildDashbo
 
   const rows24: string[] = [];
   const medians: number[] = [];
+  const httpMedians: number[] = [];
   let over = 0;
+  const endpoint = await endpointTimer(dir);
   for (const d of dashboards) {
     for (const q of panelQueries(d.json).filter((x) => x.datasourceType === CLICKHOUSE_TYPE)) {
-      const r = await measure(store, q, to, 86_400_000);
+      const r = await measure(store, q, to, 86_400_000, endpoint);
       medians.push(r.ms);
+      httpMedians.push(r.httpMs);
       if (r.ms > 200) over++;
       rows24.push(
-        `${pad(d.key, 9)} ${pad(q.panelTitle, 40)} ${pad(r.reads || '-', 28)} ${String(r.intervalS).padStart(6)} ${String(r.rows).padStart(6)} ${num(r.ms, 9)} ${r.ms <= 200 ? 'ok' : 'OVER'}`,
+        `${pad(d.key, 9)} ${pad(q.panelTitle, 40)} ${pad(r.reads || '-', 28)} ${String(r.intervalS).padStart(6)} ${String(r.rows).padStart(6)} ${num(r.ms, 9)} ${num(r.httpMs, 7)} ${r.ms <= 200 ? 'ok' : 'OVER'}`,
       );
     }
   }
+  await endpoint.close();
   console.log(`\n24 h, variables All, ${gpus} GPUs, median of ${RUNS} runs (target ≤ 200 ms per panel)`);
   console.log(
-    `${pad('dashboard', 9)} ${pad('panel', 40)} ${pad('reads', 28)} ${'ivl_s'.padStart(6)} ${'rows'.padStart(6)} ${'median_ms'.padStart(9)}`,
+    `${pad('dashboard', 9)} ${pad('panel', 40)} ${pad('reads', 28)} ${'ivl_s'.padStart(6)} ${'rows'.padStart(6)} ${'median_ms'.padStart(9)} ${'http_ms'.padStart(7)}`,
   );
   for (const r of rows24) console.log(r);
   console.log(
     `panels: ${medians.length}; over 200 ms: ${over}; median of medians ${median(medians).toFixed(1)} ms; worst ${Math.max(...medians).toFixed(1)} ms`,
+  );
+  // The endpoint's fixed cost per request, apart from any query's own work: SELECT 1 both ways, in turn.
+  const one = { local: [] as number[], http: [] as number[] };
+  const endpoint1 = await endpointTimer(dir);
+  for (let i = 0; i < 50; i++) {
+    one.local.push((await time(store, 'SELECT 1')).ms);
+    one.http.push((await endpoint1.time('SELECT 1')).ms);
+  }
+  await endpoint1.close();
+  console.log(
+    `per-request cost (SELECT 1, median of 50): in process ${median(one.local).toFixed(2)} ms, through the endpoint ${median(one.http).toFixed(2)} ms`,
+  );
+  const overheads = medians.map((m, i) => httpMedians[i]! / m - 1);
+  console.log(
+    `through the ClickHouse HTTP endpoint: median of medians ${median(httpMedians).toFixed(1)} ms vs ${median(medians).toFixed(1)} ms in process ` +
+      `(${(100 * (median(httpMedians) / median(medians) - 1)).toFixed(1)} %); median per-panel overhead ${(100 * median(overheads)).toFixed(1)} % ` +
+      `(target ≤ 10 %): ${median(overheads) <= 0.1 ? 'ok' : 'OVER'}`,
   );
   console.log(
     `yardstick: count() over ${yardRows} ${m1} rows (24 h) ${median(yard).toFixed(1)} ms; avgMerge(util_gpu_avg) over them ${median(yardAvg).toFixed(1)} ms`,
@@ -201,7 +239,7 @@ async function main(): Promise<void> {
     );
 
     const dashboards = buildDashboards();
-    if (!args['long-only']) await dayPanels(store, dashboards, nowS, gpus);
+    if (!args['long-only']) await dayPanels(store, dashboards, nowS, gpus, dir);
     // The 30-day fleet overview: every panel, from the 1-hour rollup, sequentially and all at once.
     const fleetBoard = dashboards.find((d) => d.key === 'fleet');
     const fleetQs = panelQueries(fleetBoard?.json ?? ({} as never)).filter((x) => x.datasourceType === CLICKHOUSE_TYPE);

@@ -38,8 +38,11 @@ const WORKSPACES: Record<string, { commands: string[]; load: () => Promise<Regis
     },
   },
   app: {
-    commands: ['up'],
-    load: async () => [(await import('@meridian/app')).registerUpCommand],
+    commands: ['up', 'serve'],
+    load: async () => {
+      const m = await import('@meridian/app');
+      return [m.registerUpCommand, m.registerServeCommand];
+    },
   },
 };
 

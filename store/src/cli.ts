@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { renderClusterDdl } from './schema/cluster.js';
+import { holderEndpoint } from './lock.js';
+import { remoteSql } from './remote-sql.js';
 import { returnsRows, splitStatements } from './statements.js';
-import { openStore, type Store } from './store.js';
+import { openStore, StoreLockedError, type Store } from './store.js';
 import { formatTable } from './table.js';
 import { resolveStoreTarget, targetOptions, type StoreTarget } from './target.js';
 
@@ -125,7 +127,25 @@ export function registerStoreCommands(program: Command): void {
           `meridian sql: the query holds ${statements.length} statements; run one per call, or pass --multi to run them in order`,
           { exitCode: 2 },
         );
-      const store = await openExisting(resolveStoreTarget({ flags }));
+      const target = resolveStoreTarget({ flags });
+      let store: Store;
+      try {
+        store = await openExisting(target);
+      } catch (err) {
+        const ep =
+          err instanceof StoreLockedError && target.kind === 'embedded' ? holderEndpoint(target.data) : undefined;
+        if (!ep) throw err;
+        process.stderr.write(
+          `meridian sql: ${String((err as StoreLockedError).dataDir)} is held by Meridian process ${ep.pid}; querying it through its ClickHouse HTTP endpoint ${ep.url} (read-only)\n`,
+        );
+        const remote = remoteSql(ep);
+        try {
+          for (const statement of statements) printRows(await remote.query(statement, flags.param), flags.format);
+        } finally {
+          await remote.close();
+        }
+        return;
+      }
       process.stderr.write(`meridian sql: ${store.description}\n`);
       try {
         for (const statement of statements) {

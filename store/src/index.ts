@@ -14,6 +14,8 @@ export type {
   QueryParams,
 } from './types.js';
 export { openStore, resolveStoreOptions, StoreLockedError } from './store.js';
+export { recordEndpoint, holderEndpoint } from './lock.js';
+export type { HolderEndpoint } from './lock.js';
 export type { Store } from './store.js';
 export { validateSampleRows } from './validate.js';
 export { validateColumns } from './validate-columns.js';
@@ -34,3 +36,11 @@ export type {
 export { OPEN_END_MS } from './schema/attribution.js';
 export type { GpuAssignmentRow, AssignmentOrchestrator } from './schema/attribution.js';
 export { registerStoreCommands } from './cli.js';
+export {
+  startClickHouseHttp,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_HTTP_USER,
+  passwordFileFor,
+  ClickHouseHttpError,
+} from './http/index.js';
+export type { ClickHouseHttpOptions, ClickHouseHttpServer } from './http/index.js';

@@ -100,3 +100,47 @@ export function acquireLock(dataDir: string): () => void {
   }
   throw new StoreLockedError(dataDir, undefined);
 }
+
+/** What a process that holds the directory serves: its ClickHouse HTTP endpoint, for `meridian sql`. */
+export interface HolderEndpoint {
+  readonly url: string;
+  readonly user: string;
+  readonly passwordFile: string;
+}
+
+interface EndpointRecord extends HolderEndpoint {
+  pid: number;
+  startTicks?: string;
+}
+
+export function endpointPath(dataDir: string): string {
+  return path.join(dataDir, 'meridian.endpoint.json');
+}
+
+/** Records the endpoint this process serves for the directory it holds; returns the removal. */
+export function recordEndpoint(dataDir: string, ep: HolderEndpoint): () => void {
+  const startTicks = processStartTicks(process.pid);
+  const rec: EndpointRecord = { ...ep, pid: process.pid, ...(startTicks ? { startTicks } : {}) };
+  const file = endpointPath(dataDir);
+  writeFileSync(file, JSON.stringify(rec), { mode: 0o600 });
+  return () => rmSync(file, { force: true });
+}
+
+/**
+ * The endpoint of the live process that holds the directory, or undefined: no holder, or one that
+ * serves none (a record left by a dead process, or by another process than the lock's holder, is ignored).
+ */
+export function holderEndpoint(dataDir: string): (HolderEndpoint & { pid: number }) | undefined {
+  let lock: LockInfo;
+  let rec: EndpointRecord;
+  try {
+    lock = JSON.parse(readFileSync(lockPath(dataDir), 'utf8')) as LockInfo;
+    rec = JSON.parse(readFileSync(endpointPath(dataDir), 'utf8')) as EndpointRecord;
+  } catch {
+    return undefined;
+  }
+  if (!holds(lock, dataDir) || rec.pid !== lock.pid) return undefined;
+  if (rec.startTicks !== undefined && lock.startTicks !== undefined && rec.startTicks !== lock.startTicks)
+    return undefined;
+  return { url: rec.url, user: rec.user, passwordFile: rec.passwordFile, pid: rec.pid };
+}
