@@ -36,3 +36,5 @@ export type { ClockEventReason } from './nvml.js';
 export { FIBER_MS_PER_KM, fiberRttFloorMs } from './fiber.js';
 export { RETENTION_DAYS, RESOLUTION_STEP_S, resolutionForRange } from './resolution.js';
 export { COLLECTOR_SELF_METRICS } from './self-metrics.js';
+export { XIDS, XID_ACTION_TEXT, xidInfo } from './xid.js';
+export type { XidAction, XidDef } from './xid.js';

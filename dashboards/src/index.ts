@@ -15,3 +15,15 @@ export { CLICKHOUSE_TYPE, PROMETHEUS_TYPE, DS_VAR, PROM_VAR, Format } from './cl
 export type { ClickHouseQuery } from './clickhouse.js';
 export { APP_ID, APP_PAGES, UIDS, appPageUrl } from './common.js';
 export { MOVE_ACTION, REJECT_ACTION } from './boards/scheduler.js';
+export {
+  RULES,
+  PROM_RULES,
+  ALERT_DATASOURCE_UID,
+  ALERT_LABEL,
+  alertFiles,
+  grafanaAlertingDoc,
+  renderGrafanaAlerting,
+  renderPrometheusRules,
+  toYaml,
+} from './alerts/index.js';
+export type { AlertRule, PromRule, Yaml } from './alerts/index.js';
