@@ -22,6 +22,7 @@ export const testIds = {
     region: (name: string) => `data-testid map-region-${name}`,
     link: (id: string) => `data-testid map-link-${id}`,
     alerts: 'data-testid overview-alerts',
+    grafanaAlerts: 'data-testid overview-grafana-alerts',
     decisions: 'data-testid overview-decisions',
   },
   regions: {
