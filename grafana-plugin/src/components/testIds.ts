@@ -9,6 +9,7 @@ export const testIds = {
     testClickHouse: 'data-testid ac-test-clickhouse',
     testScheduler: 'data-testid ac-test-scheduler',
     testResult: 'data-testid ac-test-result',
+    provisioned: 'data-testid ac-provisioned',
   },
   page: {
     loading: 'data-testid page-loading',
