@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { alertFiles } from './alerts/index.js';
+import { alertFiles, renderGrafanaAlerting } from './alerts/index.js';
 import { buildDashboards, renderDashboardJson } from './generate.js';
 
 const outDir = fileURLToPath(new URL('../json/', import.meta.url));
@@ -25,3 +25,9 @@ for (const a of alertFiles()) {
   writeFileSync(`${alertDir}${a.file}`, a.text);
   console.log(`dashboards/alerting/${a.file}`);
 }
+// The Grafana rules again where deploy/grafana/provisioning/ (the directory the README has Grafana
+// read) keeps them, so that directory is complete by itself.
+const deployAlerting = fileURLToPath(new URL('../../deploy/grafana/provisioning/alerting/', import.meta.url));
+mkdirSync(deployAlerting, { recursive: true });
+writeFileSync(`${deployAlerting}meridian-alert-rules.yaml`, renderGrafanaAlerting());
+console.log('deploy/grafana/provisioning/alerting/meridian-alert-rules.yaml');
