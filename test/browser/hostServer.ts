@@ -14,7 +14,8 @@
  *    upstream's answer passed through (a 401 too, as Grafana's proxy does), Set-Cookie dropped; no
  *    connection answers 502 and a timeout 504, both with an empty body (proxyutil's errorHandler);
  *  - the calls Grafana's frontend makes around the plugin: /api/login/ping and the session rotation
- *    (counted: the plugin must not trigger them), the app settings POST, and a data source's health.
+ *    (counted: the plugin must not trigger them), the app settings POST, and a data source's health;
+ *  - Grafana's alerting API, with Meridian's provisioned alert rules evaluated on the store (hostAlerts.ts).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -22,6 +23,7 @@ import path from 'node:path';
 import { applyBackendMacros } from '@meridian/dashboards';
 import type { Store } from '@meridian/store';
 import { matchPluginRoute, routeAllows, type PluginRoute } from '../../grafana-plugin/src/test/grafanaProxy.js';
+import { grafanaAlerts } from './hostAlerts.js';
 import { framesFor } from './hostFrames.js';
 
 export const PLUGIN_ID = 'meridian-fabric-app';
@@ -204,6 +206,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
         sessionChecks++;
         return send(res, 200, { message: 'Logged in' });
       }
+      if (p === '/api/prometheus/grafana/api/v1/alerts') return send(res, 200, await grafanaAlerts(options.store));
       if (p === `/api/plugins/${PLUGIN_ID}/settings` && req.method === 'POST') {
         savedSettings.push(JSON.parse(await body(req)) as unknown);
         return send(res, 200, { message: 'Plugin settings updated' });

@@ -156,6 +156,11 @@ describe.each(['dark', 'light'] as const)('the built plugin in chromium, %s them
     for (const r of regions) expect(await page.locator(tid(`map-region-${r}`)).textContent()).toContain(r);
     expect(await page.locator(tid('overview')).textContent()).toContain(`${gpuCount.toLocaleString('en-US')} GPUs`);
     await page.waitForSelector(`${tid('overview-decisions')} table, ${tid('overview-decisions')} ${tid('page-empty')}`);
+    // cooling-loss: eu-south's GPUs slow down for heat, and the shipped rule says so in Grafana.
+    await page
+      .locator(tid('overview-grafana-alerts'))
+      .getByText(/GPUs in eu-south slowed down for heat/)
+      .waitFor({ timeout: 30_000 });
     await shot(page, `overview-${theme}`);
     await context.close();
   }, 120_000);
