@@ -46,7 +46,7 @@ describe('what the plugin shows for each failure real Grafana answers with', () 
 
   it.each([
     [502, /cannot be reached \(HTTP 502\)/],
-    [504, /did not answer in time \(HTTP 504\)/],
+    [504, /cannot be reached \(HTTP 504\): no answer in time/],
   ])('the proxy’s %i with an empty body is "unreachable" with what it means', async (status, text) => {
     server.use(http.post(`${PROXY}/api/v1/pause`, () => new HttpResponse(null, { status })));
     const e = await failure(schedulerApi.pause());

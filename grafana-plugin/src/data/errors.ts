@@ -41,10 +41,13 @@ export function toDataError(e: unknown, what: string): DataError {
     if (status === 401 || status === 403)
       return new DataError('permission', `${what}: permission denied${detail ? ` (${detail})` : ''}`, status);
     if (status === 404) return new DataError('not-found', `${what}: not found${detail ? ` (${detail})` : ''}`, status);
-    // Grafana's proxy answers 502 (no connection) and 504 (timed out) with an empty body.
-    if (status === 504) return new DataError('unreachable', `${what}: did not answer in time (HTTP 504)`, status);
-    if (status === 502 || status === 503)
-      return new DataError('unreachable', `${what}: cannot be reached (HTTP ${status})`, status);
+    // Grafana's proxy answers 502 (no connection) and 504 (timed out) with an empty body: say which,
+    // and keep a message when a body brings one.
+    const said = typeof body === 'string' ? body : (body?.message ?? body?.error ?? '');
+    if (status === 502 || status === 503 || status === 504) {
+      const why = status === 504 ? ': no answer in time' : '';
+      return new DataError('unreachable', `${what}: cannot be reached (${said || `HTTP ${status}`})${why}`, status);
+    }
     if (status === 0)
       return new DataError('unreachable', `${what}: cannot be reached${detail ? ` (${detail})` : ''}`, status);
     return new DataError('query', `${what} failed with HTTP ${status}${detail ? `: ${detail}` : ''}`, status);
