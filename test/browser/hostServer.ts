@@ -40,6 +40,8 @@ export interface HostServerOptions {
   datasourceUid?: string;
   /** Grafana's data proxy timeout ([dataproxy] timeout, 30 s by default). */
   proxyTimeoutMs?: number;
+  /** When the alert rules are evaluated (epoch ms): Grafana's ruler runs every minute; default now. */
+  alertClock?: () => number;
 }
 
 export interface HostServer {
@@ -206,7 +208,8 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
         sessionChecks++;
         return send(res, 200, { message: 'Logged in' });
       }
-      if (p === '/api/prometheus/grafana/api/v1/alerts') return send(res, 200, await grafanaAlerts(options.store));
+      if (p === '/api/prometheus/grafana/api/v1/alerts')
+        return send(res, 200, await grafanaAlerts(options.store, options.alertClock?.()));
       if (p === `/api/plugins/${PLUGIN_ID}/settings` && req.method === 'POST') {
         savedSettings.push(JSON.parse(await body(req)) as unknown);
         return send(res, 200, { message: 'Plugin settings updated' });
