@@ -141,7 +141,7 @@ describe('each alert rule fires on the fault it is for', () => {
     const by = (uid: string) => RULES.find((r) => r.uid === uid)!;
     const labels = async (uid: string, name: string, s: number) =>
       firing(by(uid), await evaluate(by(uid), at(name, s))).map((x) => x.labels);
-    expect(await labels('meridian-region-thermal-slowdown', 'cooling-loss', 240)).toEqual([{ region: 'eu-south' }]);
+    expect(await labels('meridian-region-thermal-slowdown', 'cooling-loss', 150)).toEqual([{ region: 'eu-south' }]);
     expect(await labels('meridian-link-rtt-above-floor', 'link-degradation', 240)).toEqual([
       { region_from: 'eu-central', region_to: 'eu-west' },
     ]);

@@ -100,9 +100,9 @@ beforeAll(async () => {
     jsonData: { clickhouseUid: 'meridian-clickhouse', schedulerUrl: api.url },
     secureJsonData: { schedulerToken: TOKEN },
     roles: { viewer: VIEWER, operator: OPERATOR, nobody: ['plugins.app:access'] },
-    // Grafana's ruler evaluates every minute; the host evaluates once, 4 minutes into the twin's run,
+    // Grafana's ruler evaluates every minute; the host evaluates once, 150 s into the twin's run,
     // when eu-south's cooling loss is at its height (by the end the scheduler has moved its work out).
-    alertClock: () => seed.startMs + 240_000,
+    alertClock: () => seed.startMs + 150_000,
   });
   browser = await chromium.launch({
     executablePath,
