@@ -44,7 +44,8 @@ describe('grafana-plugin/src/plugin.json', () => {
     const writes = pluginJson.routes.filter((r) => r.method === 'POST');
     expect(writes.map((r) => r.path).sort()).toEqual([
       'api/v1/pause',
-      'api/v1/plan',
+      'api/v1/plan/approve',
+      'api/v1/plan/reject',
       'api/v1/rebalance',
       'api/v1/resume',
     ]);

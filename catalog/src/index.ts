@@ -41,3 +41,5 @@ export { originalMetricsOf, metricsAddedBy, metricsThrough } from './generations
 export { NVLINK_LINK_LABEL, NVLINK_ERROR_METRICS, dcgmPerLinkPrefix } from './nvlink.js';
 export { BUSY_SOURCES, BUSY_SOURCE_LABELS, BUSY_COLUMNS, busyOf, instanceBusyOf, busySql } from './utilisation.js';
 export type { BusySource, BusyInputs, Busy } from './utilisation.js';
+export { XIDS, XID_ACTION_TEXT, xidInfo } from './xid.js';
+export type { XidAction, XidDef } from './xid.js';

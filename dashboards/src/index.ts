@@ -17,3 +17,15 @@ export { APP_ID, APP_PAGES, UIDS, appPageUrl } from './common.js';
 export { MOVE_ACTION, REJECT_ACTION } from './boards/scheduler.js';
 export { dcgmAlertRules } from './alerts-dcgm.js';
 export type { DcgmAlertRule } from './alerts-dcgm.js';
+export {
+  RULES,
+  PROM_RULES,
+  ALERT_DATASOURCE_UID,
+  ALERT_LABEL,
+  alertFiles,
+  grafanaAlertingDoc,
+  renderGrafanaAlerting,
+  renderPrometheusRules,
+  toYaml,
+} from './alerts/index.js';
+export type { AlertRule, PromRule, Yaml } from './alerts/index.js';

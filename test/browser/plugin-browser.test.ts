@@ -9,6 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,7 +99,10 @@ beforeAll(async () => {
     hostBundleDir: hostDir,
     jsonData: { clickhouseUid: 'meridian-clickhouse', schedulerUrl: api.url },
     secureJsonData: { schedulerToken: TOKEN },
-    roles: { viewer: VIEWER, operator: OPERATOR },
+    roles: { viewer: VIEWER, operator: OPERATOR, nobody: ['plugins.app:access'] },
+    // Grafana's ruler evaluates every minute; the host evaluates once, 150 s into the twin's run,
+    // when eu-south's cooling loss is at its height (by the end the scheduler has moved its work out).
+    alertClock: () => seed.startMs + 150_000,
   });
   browser = await chromium.launch({
     executablePath,
@@ -126,11 +130,12 @@ afterAll(async () => {
 });
 
 async function open(
-  role: 'viewer' | 'operator',
+  role: 'viewer' | 'operator' | 'nobody',
   theme: 'dark' | 'light',
+  host: HostServer = server,
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
-  const { hostname, port } = new URL(server.url);
+  const { hostname, port } = new URL(host.url);
   await context.addCookies([
     { name: 'role', value: role, domain: hostname, path: '/' },
     { name: 'theme', value: theme, domain: hostname, path: '/' },
@@ -154,6 +159,11 @@ describe.each(['dark', 'light'] as const)('the built plugin in chromium, %s them
     for (const r of regions) expect(await page.locator(tid(`map-region-${r}`)).textContent()).toContain(r);
     expect(await page.locator(tid('overview')).textContent()).toContain(`${gpuCount.toLocaleString('en-US')} GPUs`);
     await page.waitForSelector(`${tid('overview-decisions')} table, ${tid('overview-decisions')} ${tid('page-empty')}`);
+    // cooling-loss: eu-south's GPUs slow down for heat, and the shipped rule says so in Grafana.
+    await page
+      .locator(tid('overview-grafana-alerts'))
+      .getByText(/GPUs in eu-south slowed down for heat/)
+      .waitFor({ timeout: 30_000 });
     await shot(page, `overview-${theme}`);
     await context.close();
   }, 120_000);
@@ -269,6 +279,117 @@ describe('operator actions and render times', () => {
     timings.region_summary_query_ms = server.lastQueries.get('regions')?.ms ?? NaN;
     console.log(`browser render times (10,240 GPUs, chromium headless): ${JSON.stringify(timings)}`);
     expect(timings.gpus_ms).toBeGreaterThan(0);
+    await context.close();
+  }, 120_000);
+});
+
+describe('where real Grafana answers differently from a happy path', () => {
+  /** A second Grafana in front of the same store and scheduler, with some settings changed. */
+  async function hostWith(change: {
+    jsonData?: Record<string, string>;
+    secureJsonData?: Record<string, string>;
+  }): Promise<HostServer> {
+    return startHostServer({
+      store,
+      pluginDist: DIST,
+      hostBundleDir: path.join(ROOT, 'test-results', 'browser-host'),
+      jsonData: { clickhouseUid: 'meridian-clickhouse', schedulerUrl: api.url, ...change.jsonData },
+      secureJsonData: { schedulerToken: TOKEN, ...change.secureJsonData },
+      roles: { viewer: VIEWER, operator: OPERATOR, nobody: ['plugins.app:access'] },
+    });
+  }
+
+  it('a wrong scheduler token shows "the scheduler token is wrong" and never touches the session', async () => {
+    const host = await hostWith({ secureJsonData: { schedulerToken: 'not-the-token' } });
+    try {
+      const { context, page } = await open('viewer', 'dark', host);
+      await page.goto(`${host.url}/a/${PLUGIN_ID}/scheduler?${range()}`);
+      await page
+        .getByText(/The scheduler token is wrong/)
+        .first()
+        .waitFor({ timeout: 30_000 });
+      expect(host.sessionChecks()).toBe(0);
+      await shot(page, 'scheduler-wrong-token');
+      await context.close();
+    } finally {
+      await host.close();
+    }
+  }, 120_000);
+
+  it('an unreachable scheduler is a 502 with an empty body, shown with what to check', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const deadUrl = `http://127.0.0.1:${(closed.address() as { port: number }).port}`;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const host = await hostWith({ jsonData: { schedulerUrl: deadUrl } });
+    try {
+      const res = await fetch(`${host.url}/api/plugin-proxy/${PLUGIN_ID}/api/v1/state`, {
+        headers: { cookie: 'role=viewer' },
+      });
+      expect([res.status, await res.text()]).toEqual([502, '']);
+      const { context, page } = await open('viewer', 'dark', host);
+      await page.goto(`${host.url}/a/${PLUGIN_ID}/scheduler?${range()}`);
+      await page
+        .getByText(/cannot be reached \(HTTP 502\)/)
+        .first()
+        .waitFor({ timeout: 30_000 });
+      expect(await page.getByText(/could not connect/).count()).toBeGreaterThan(0);
+      await context.close();
+    } finally {
+      await host.close();
+    }
+  }, 120_000);
+
+  it('a data source uid that no longer exists is a 404 without results, shown as such', async () => {
+    const host = await hostWith({ jsonData: { clickhouseUid: 'deleted-datasource' } });
+    try {
+      const res = await fetch(`${host.url}/api/ds/query`, {
+        method: 'POST',
+        body: JSON.stringify({
+          from: '0',
+          to: '1',
+          queries: [{ refId: 'a', rawSql: 'SELECT 1', datasource: { uid: 'deleted-datasource' } }],
+        }),
+      });
+      expect(res.status).toBe(404);
+      expect(await res.json()).not.toHaveProperty('results');
+      const { context, page } = await open('viewer', 'dark', host);
+      await page.goto(`${host.url}/a/${PLUGIN_ID}/overview?${range()}`);
+      await page
+        .getByText(/"deleted-datasource" named in the Meridian app configuration does not exist/)
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await context.close();
+    } finally {
+      await host.close();
+    }
+  }, 120_000);
+
+  it('matches plugin routes exactly, as Grafana does: an uncovered path is a 404', async () => {
+    const res = await fetch(`${server.url}/api/plugin-proxy/${PLUGIN_ID}/api/v1/state/extra`, {
+      headers: { cookie: 'role=viewer' },
+    });
+    expect(res.status).toBe(404);
+    const write = await fetch(`${server.url}/api/plugin-proxy/${PLUGIN_ID}/api/v1/pause`, {
+      method: 'POST',
+      headers: { cookie: 'role=viewer', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(write.status).toBe(403);
+  });
+
+  it('refuses a page to a user without its action, and the config page checks the data source’s database', async () => {
+    const denied = await open('nobody', 'dark');
+    await denied.page.goto(`${server.url}/a/${PLUGIN_ID}/overview`);
+    expect(await denied.page.textContent('body')).toContain('Access denied');
+    await denied.context.close();
+    const { context, page } = await open('operator', 'dark');
+    await page.goto(`${server.url}/plugins/${PLUGIN_ID}`);
+    await page.locator(tid('ac-provisioned')).waitFor({ timeout: 30_000 });
+    expect(await page.locator(tid('ac-provisioned')).textContent()).toContain('on every restart');
+    await page.locator(tid('ac-test-clickhouse')).click();
+    await page.getByText(/Meridian's tables are in database/).waitFor({ timeout: 30_000 });
+    await shot(page, 'config-dark');
     await context.close();
   }, 120_000);
 });

@@ -9,6 +9,7 @@ export const testIds = {
     testClickHouse: 'data-testid ac-test-clickhouse',
     testScheduler: 'data-testid ac-test-scheduler',
     testResult: 'data-testid ac-test-result',
+    provisioned: 'data-testid ac-provisioned',
   },
   page: {
     loading: 'data-testid page-loading',
@@ -22,6 +23,7 @@ export const testIds = {
     region: (name: string) => `data-testid map-region-${name}`,
     link: (id: string) => `data-testid map-link-${id}`,
     alerts: 'data-testid overview-alerts',
+    grafanaAlerts: 'data-testid overview-grafana-alerts',
     decisions: 'data-testid overview-decisions',
     hottest: 'data-testid overview-hottest',
   },

@@ -89,8 +89,17 @@ export async function runQueries(
     // /api/ds/query answers 4xx with per-refId errors in the body too; surface the first one.
     const body = (e as { data?: DsQueryResponse }).data;
     const first = body?.results ? Object.values(body.results).find((x) => x.error) : undefined;
-    if (first?.error && (e as { status?: number }).status !== 403) {
-      throw new DataError('query', `ClickHouse query failed: ${first.error}`, (e as { status?: number }).status);
+    const status = (e as { status?: number }).status;
+    if (first?.error && status !== 403) {
+      throw new DataError('query', `ClickHouse query failed: ${first.error}`, status);
+    }
+    // Grafana answers 404 with no `results` when no data source has the uid (removed, or another org's).
+    if (status === 404 && !body?.results) {
+      throw new DataError(
+        'datasource-missing',
+        `The ClickHouse data source "${dsUid}" named in the Meridian app configuration does not exist`,
+        404,
+      );
     }
     throw toDataError(e, 'ClickHouse data source');
   }

@@ -1,7 +1,7 @@
 import { getBackendSrv } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 import { SCHEDULER_PROXY } from '../constants';
-import { toDataError } from './errors';
+import { DataError, toDataError } from './errors';
 
 /**
  * Typed client for `meridian schedule`'s HTTP API, reached only through the plugin.json routes
@@ -95,27 +95,53 @@ export interface DecisionPage {
   decisions: Decision[];
 }
 
-async function get<T>(path: string, params?: Record<string, string | number>): Promise<T> {
-  try {
-    const r = await lastValueFrom(
-      getBackendSrv().fetch<T>({ url: `${SCHEDULER_PROXY}/${path}`, method: 'GET', params, showErrorAlert: false }),
+/** The scheduler's own 401 body (scheduler/src/api/auth.ts): its token check failed, not the user's session. */
+function isSchedulerAuthFailure(e: unknown): boolean {
+  const err = e as { status?: number; data?: { error?: unknown } };
+  return err?.status === 401 && err.data?.error === 'unauthorized';
+}
+
+/**
+ * One call through the plugin routes. `retry: 1` tells Grafana's BackendSrv that this is not a first
+ * attempt, as its own login ping and token rotation do: a 401 on a Grafana URL is otherwise taken for
+ * the user's session expiring (it pings /api/login/ping or rotates the session, then repeats the
+ * request, and logs the user out if the ping fails). The scheduler answers 401 for a wrong token in
+ * the app's settings, which is not the user's session. Any other 401 (Grafana's own, the session
+ * really expired) is sent once more without it, so Grafana's session handling runs as usual.
+ */
+async function call<T>(method: 'GET' | 'POST', path: string, params?: Record<string, string | number>, data?: unknown) {
+  const once = (retry: number | undefined) =>
+    lastValueFrom(
+      getBackendSrv().fetch<T>({
+        url: `${SCHEDULER_PROXY}/${path}`,
+        method,
+        ...(params ? { params } : {}),
+        ...(data !== undefined ? { data } : {}),
+        showErrorAlert: false,
+        ...(retry !== undefined ? { retry } : {}),
+      }),
     );
-    return r.data;
+  try {
+    try {
+      return (await once(1)).data;
+    } catch (e) {
+      if ((e as { status?: number })?.status === 401 && !isSchedulerAuthFailure(e)) return (await once(undefined)).data;
+      throw e;
+    }
   } catch (e) {
+    if (isSchedulerAuthFailure(e)) {
+      throw new DataError(
+        'scheduler-token',
+        'The scheduler token is wrong: the scheduler refused the token in the Meridian app configuration',
+        401,
+      );
+    }
     throw toDataError(e, 'Scheduler API');
   }
 }
 
-async function post<T>(path: string, data: unknown): Promise<T> {
-  try {
-    const r = await lastValueFrom(
-      getBackendSrv().fetch<T>({ url: `${SCHEDULER_PROXY}/${path}`, method: 'POST', data, showErrorAlert: false }),
-    );
-    return r.data;
-  } catch (e) {
-    throw toDataError(e, 'Scheduler API');
-  }
-}
+const get = <T>(path: string, params?: Record<string, string | number>) => call<T>('GET', path, params);
+const post = <T>(path: string, data: unknown) => call<T>('POST', path, undefined, data);
 
 export const schedulerApi = {
   state: () => get<SchedulerState>('api/v1/state'),

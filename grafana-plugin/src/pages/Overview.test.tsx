@@ -33,6 +33,30 @@ describe('Overview page', () => {
     );
   });
 
+  it('shows the Meridian alert rules firing in Grafana beside the scheduler’s, with NVIDIA’s action for an Xid', async () => {
+    renderApp(URL);
+    const box = await screen.findByTestId(testIds.overview.grafanaAlerts);
+    expect(await within(box).findByText('GPU Xid error')).toBeInTheDocument();
+    expect(box).toHaveTextContent('Xid 79 on eu-west-h03 (GPU-3): GPU has fallen off the bus');
+    expect(box).toHaveTextContent('NVIDIA: RESTART_BM: drain the node and reboot it');
+    // Pending is not firing, and another app's rules are not Meridian's.
+    expect(box).not.toHaveTextContent('Packet loss on a long-haul link');
+    expect(box).not.toHaveTextContent('DiskFull');
+    expect(within(screen.getByTestId(testIds.overview.alerts)).getByText('MeridianLinkDegraded')).toBeInTheDocument();
+  });
+
+  it('says so when the user may not read Grafana’s alert rules, and still shows the rest', async () => {
+    server.use(
+      http.get('http://grafana.test/api/prometheus/grafana/api/v1/alerts', () =>
+        HttpResponse.json({ message: 'You do not have permission' }, { status: 403 }),
+      ),
+    );
+    renderApp(URL);
+    const box = await screen.findByTestId(testIds.overview.grafanaAlerts);
+    expect(await within(box).findByText(/Grafana alerting: permission denied/)).toBeInTheDocument();
+    expect(await screen.findByTestId(testIds.overview.map)).toBeInTheDocument();
+  });
+
   it('shows a loading state first', () => {
     renderApp(URL);
     expect(screen.getAllByTestId(testIds.page.loading).length).toBeGreaterThan(0);

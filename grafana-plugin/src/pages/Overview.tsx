@@ -6,6 +6,7 @@ import { useNavigate } from 'react-router-dom';
 import { AlertList, DecisionList } from '../components/common/SchedulerLists';
 import { Empty, ErrorState, Loading } from '../components/common/PageStates';
 import { FabricMap } from '../components/common/FabricMap';
+import { GrafanaAlertList } from '../components/common/GrafanaAlertList';
 import { HottestGpus } from '../components/common/HottestGpus';
 import { PageShell } from '../components/common/PageShell';
 import { Section } from '../components/common/Section';
@@ -15,6 +16,7 @@ import { testIds } from '../components/testIds';
 import { prefixRoute, ROUTES } from '../constants';
 import { loadFabric } from '../data/fabric';
 import { schedulerApi } from '../data/schedulerApi';
+import { firingMeridianAlerts } from '../data/grafanaAlerts';
 import { fmt } from '../data/units';
 import { useAsync } from '../data/useAsync';
 
@@ -29,6 +31,7 @@ export default function Overview() {
   );
   // The scheduler is a separate service: its panels fail on their own without hiding the telemetry.
   const alerts = useAsync(() => schedulerApi.alerts(), [time.refreshKey]);
+  const grafanaAlerts = useAsync(() => firingMeridianAlerts(), [time.refreshKey]);
   const decisions = useAsync(() => schedulerApi.decisions({ limit: 8, offset: 0 }), [time.refreshKey]);
 
   return (
@@ -81,7 +84,22 @@ export default function Overview() {
         {/* Only once the fabric loaded: a data source error is then shown once, in the Fabric section. */}
         {fabric.status === 'done' && fabric.data.regions.length > 0 && <HottestGpus time={time} />}
         <div className={s.columns}>
-          <Section title="Active alerts" testId={testIds.overview.alerts}>
+          <Section title="Firing in Grafana (Meridian alert rules)" testId={testIds.overview.grafanaAlerts}>
+            {grafanaAlerts.status === 'loading' && <Loading what="Grafana alerts" />}
+            {grafanaAlerts.status === 'error' && (
+              <ErrorState error={grafanaAlerts.error} title="Could not read Grafana's alerts" />
+            )}
+            {grafanaAlerts.status === 'done' &&
+              (grafanaAlerts.data.length === 0 ? (
+                <Empty
+                  title="No Meridian alert rule is firing"
+                  hint="Rules labelled app=meridian (provisioned from dashboards/alerting/) show here when they fire: Xids, ECC, thermal and power slowdown, stale regions and hosts, link loss and RTT."
+                />
+              ) : (
+                <GrafanaAlertList alerts={grafanaAlerts.data} />
+              ))}
+          </Section>
+          <Section title="Scheduler alerts" testId={testIds.overview.alerts}>
             {alerts.status === 'loading' && <Loading what="alerts" />}
             {alerts.status === 'error' && (
               <ErrorState error={alerts.error} title="Could not load alerts from the scheduler" />

@@ -283,3 +283,40 @@ export const alerts: Alert[] = [
     startsAt: '2026-11-24T17:40:00.000Z',
   },
 ];
+
+/** Grafana's /api/prometheus/grafana/api/v1/alerts: a Meridian rule firing, one pending, another app's. */
+export const grafanaAlerts = {
+  status: 'success',
+  data: {
+    alerts: [
+      {
+        labels: {
+          alertname: 'GPU Xid error',
+          app: 'meridian',
+          severity: 'critical',
+          region: 'eu-west',
+          host: 'eu-west-h03',
+          gpu_uuid: 'GPU-3',
+          xid: '79',
+          nvidia_action: 'RESTART_BM: drain the node and reboot it',
+        },
+        annotations: { summary: 'Xid 79 on eu-west-h03 (GPU-3): GPU has fallen off the bus' },
+        state: 'Alerting',
+        activeAt: '2026-11-24T17:41:00Z',
+        value: '1e+00',
+      },
+      {
+        labels: { alertname: 'Packet loss on a long-haul link', app: 'meridian', severity: 'warning' },
+        annotations: { summary: 'pending, not firing yet' },
+        state: 'Pending',
+        activeAt: '2026-11-24T17:42:00Z',
+      },
+      {
+        labels: { alertname: 'DiskFull', app: 'other', severity: 'critical' },
+        annotations: { summary: 'not Meridian' },
+        state: 'Alerting',
+        activeAt: '2026-11-24T17:30:00Z',
+      },
+    ],
+  },
+};

@@ -1,13 +1,16 @@
 import type { BackendSrvRequest, FetchResponse } from '@grafana/runtime';
 import React, { type ReactNode } from 'react';
-import { Observable } from 'rxjs';
+import { catchError, Observable, throwError } from 'rxjs';
 import { GRAFANA_URL, runtimeState } from './runtimeState';
 
 /**
  * The one @grafana/runtime mock. The real package expects Grafana's app shell (its BackendSrv, boot
  * data and PluginPage are injected by Grafana at start-up), so tests supply those parts:
  *  - getBackendSrv().fetch() performs a real fetch() against GRAFANA_URL, answered by MSW handlers,
- *    and fails the way Grafana's FetchError does (an object with status and data, not an Error);
+ *    and fails the way Grafana's FetchError does (an object with status and data, not an Error). As
+ *    Grafana's BackendSrv does, a 401 on a Grafana URL with `retry` 0 (the default) is taken for the
+ *    user's session: counted in runtimeState.sessionChecks (Grafana pings or rotates the session)
+ *    and the request repeated once;
  *  - hasPermission() reads the actions the test granted;
  *  - PluginPage renders its children; DataSourcePicker is a plain select over the test data sources.
  */
@@ -58,8 +61,23 @@ function fetchObservable<T>(options: BackendSrvRequest): Observable<FetchRespons
   });
 }
 
+/** BackendSrv.fetch: parseRequestOptions' `retry ?? 0` and handleStreamError's 401 session check. */
+function backendSrvFetch<T>(options: BackendSrvRequest): Observable<FetchResponse<T>> {
+  const opts = { ...options, retry: options.retry ?? 0 };
+  const local = !/^https?:\/\//.test(opts.url);
+  return fetchObservable<T>(opts).pipe(
+    catchError((err: { status?: number }) => {
+      if (err.status === 401 && local && opts.retry === 0) {
+        runtimeState.sessionChecks++;
+        return fetchObservable<T>({ ...opts, retry: 1 });
+      }
+      return throwError(() => err);
+    }),
+  );
+}
+
 export function getBackendSrv() {
-  return { fetch: fetchObservable };
+  return { fetch: backendSrvFetch };
 }
 
 export function hasPermission(action: string): boolean {

@@ -49,6 +49,7 @@ export const handlers = [
     HttpResponse.json({ decisions: fx.decisions, total: fx.decisions.length }),
   ),
   http.get(`${PROXY}/api/v1/alerts`, () => HttpResponse.json({ alerts: fx.alerts })),
+  http.get(`${GRAFANA_URL}/api/prometheus/grafana/api/v1/alerts`, () => HttpResponse.json(fx.grafanaAlerts)),
 ];
 
 export const server = setupServer(...handlers);

@@ -31,6 +31,7 @@ interface HostOptions {
   theme: 'dark' | 'light';
   permissions: string[];
   jsonData: Record<string, string>;
+  datasources: Array<{ uid: string; name: string; type: string }>;
 }
 declare global {
   interface Window {
@@ -67,7 +68,7 @@ function loadAmd(url: string): Promise<Record<string, unknown>> {
   });
 }
 
-/** Grafana's BackendSrv.fetch: an Observable that errors with a FetchError-shaped object. */
+/** One request: an Observable that errors with a FetchError-shaped object. */
 function fetchObservable(options: runtime.BackendSrvRequest) {
   return new rxjs.Observable<runtime.FetchResponse<unknown>>((sub) => {
     const url = new URL(options.url, `${location.origin}/`);
@@ -105,6 +106,25 @@ function fetchObservable(options: runtime.BackendSrvRequest) {
   });
 }
 
+const isLocalUrl = (url: string) => !/^https?:\/\//.test(url);
+
+/**
+ * Grafana's BackendSrv.fetch (public/app/core/services/backend_srv.ts): `retry` defaults to 0, and a
+ * 401 on a Grafana URL at the first attempt is taken for the user's session: Grafana pings
+ * /api/login/ping (or rotates the session) and repeats the request, logging out if the ping fails.
+ */
+function backendSrvFetch(options: runtime.BackendSrvRequest) {
+  const opts = { ...options, retry: options.retry ?? 0 };
+  return fetchObservable(opts).pipe(
+    rxjs.catchError((err: { status?: number }) => {
+      if (err.status === 401 && isLocalUrl(opts.url) && opts.retry === 0) {
+        return rxjs.from(fetch('/api/login/ping')).pipe(rxjs.mergeMap(() => fetchObservable({ ...opts, retry: 1 })));
+      }
+      return rxjs.throwError(() => err);
+    }),
+  );
+}
+
 function Navigator() {
   const navigate = useNavigate();
   window.__nav = (url: string) => navigate(url);
@@ -114,8 +134,23 @@ function Navigator() {
 async function main() {
   const opts = window.__HOST__;
   const theme = data.createTheme({ colors: { mode: opts.theme } });
-  const backendSrv = { fetch: fetchObservable } as unknown as runtime.BackendSrv;
+  const backendSrv = { fetch: backendSrvFetch } as unknown as runtime.BackendSrv;
   runtime.setBackendSrv(backendSrv);
+  // The data source picker on the config page lists Grafana's data sources through DataSourceSrv.
+  const dsList = opts.datasources.map((d) => ({
+    ...d,
+    id: 1,
+    meta: { id: d.type, name: 'ClickHouse', info: { logos: {} } },
+  }));
+  runtime.setDataSourceSrv({
+    getList: (filters?: { type?: string | string[] }) =>
+      dsList.filter((d) => !filters?.type || [filters.type].flat().includes(d.type)),
+    getInstanceSettings: (ref?: string | { uid?: string } | null) =>
+      dsList.find((d) => d.uid === (typeof ref === 'string' ? ref : ref?.uid)),
+    get: () => Promise.reject(new Error('the host serves no data source instances')),
+    reload: () => Promise.resolve(),
+    registerRuntimeDataSource: () => undefined,
+  } as unknown as Parameters<typeof runtime.setDataSourceSrv>[0]);
   runtime.setCurrentUser({
     id: 1,
     login: opts.permissions.includes(`${PLUGIN_ID}.scheduler:write`) ? 'operator' : 'viewer',

@@ -3,7 +3,7 @@ import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { http, HttpResponse, PROXY, server } from '../../test/server';
+import { dsAnswer, http, HttpResponse, PROXY, seenSql, server } from '../../test/server';
 import type { AppJsonData } from '../../types';
 import { testIds } from '../testIds';
 import AppConfig, { type AppConfigProps } from './AppConfig';
@@ -111,11 +111,33 @@ describe('Configuration page', () => {
     );
     const user = userEvent.setup();
     renderConfig();
+    server.use(dsAnswer({ db: [{ db: 'meridian', found: 5 }] }));
     await user.click(screen.getByTestId(testIds.appConfig.testClickHouse));
-    expect(await screen.findByText('ClickHouse: Data source is working')).toBeInTheDocument();
-    await user.click(screen.getByTestId(testIds.appConfig.testScheduler));
     expect(
-      await screen.findByText(/Scheduler API: permission denied \(missing or invalid bearer token\)/),
+      await screen.findByText('ClickHouse: Data source is working. Meridian\'s tables are in database "meridian".'),
     ).toBeInTheDocument();
+    expect(seenSql.db).toMatch(/currentDatabase\(\)/);
+    await user.click(screen.getByTestId(testIds.appConfig.testScheduler));
+    expect(await screen.findByText(/The scheduler token is wrong/)).toBeInTheDocument();
+  });
+
+  it('says when the data source’s default database does not hold Meridian’s tables', async () => {
+    server.use(
+      http.get('http://grafana.test/api/datasources/uid/ch-meridian/health', () =>
+        HttpResponse.json({ status: 'OK', message: 'Data source is working' }),
+      ),
+      dsAnswer({ db: [{ db: 'default', found: 0 }] }),
+    );
+    const user = userEvent.setup();
+    renderConfig();
+    await user.click(screen.getByTestId(testIds.appConfig.testClickHouse));
+    expect(
+      await screen.findByText(/default database is "default" and holds 0 of Meridian's 5 tables/),
+    ).toBeInTheDocument();
+  });
+
+  it('says that provisioning overwrites what is saved here', () => {
+    renderConfig();
+    expect(screen.getByTestId(testIds.appConfig.provisioned)).toHaveTextContent(/on every\s+restart/);
   });
 });

@@ -5,6 +5,7 @@ import { Alert, Button, Field, FieldSet, Input, SecretInput, Stack, useStyles2 }
 import React, { useState } from 'react';
 import { lastValueFrom } from 'rxjs';
 import { CLICKHOUSE_DS_TYPE, PLUGIN_ID } from '../../constants';
+import { runQueries } from '../../data/dsQuery';
 import { toDataError } from '../../data/errors';
 import { schedulerApi } from '../../data/schedulerApi';
 import type { AppJsonData, AppSecureJsonData } from '../../types';
@@ -49,6 +50,34 @@ export function settingsPayload(meta: AppPluginMeta<AppJsonData>, s: State) {
   // Any secureJsonData value, even "", overwrites the stored secret: send it only when it changed.
   if (s.tokenChanged) payload.secureJsonData = { schedulerToken: s.token };
   return payload;
+}
+
+/** The tables the app's SQL names unqualified: they must be in the data source's default database. */
+export const MERIDIAN_TABLES = ['gpu_samples', 'host_samples', 'link_samples', 'topology', 'scheduler_decisions'];
+
+/**
+ * The app's SQL names Meridian's tables without a database, so ClickHouse looks for them in the data
+ * source's "Default database" (the connection's database). Says which database that is, and whether
+ * Meridian's tables are there.
+ */
+export async function checkDatabase(uid: string): Promise<{ ok: boolean; text: string }> {
+  const list = MERIDIAN_TABLES.map((t) => `'${t}'`).join(', ');
+  const r = await runQueries(
+    uid,
+    {
+      db: `SELECT currentDatabase() AS db, toUInt32(countIf(name IN (${list}))) AS found FROM system.tables WHERE database = currentDatabase()`,
+    },
+    { from: Date.now() - 60_000, to: Date.now() },
+    1000,
+  );
+  const row = r.db?.[0] ?? {};
+  const db = String(row.db ?? '?');
+  const found = Number(row.found ?? 0);
+  if (found === MERIDIAN_TABLES.length) return { ok: true, text: `Meridian's tables are in database "${db}".` };
+  return {
+    ok: false,
+    text: `The data source's default database is "${db}" and holds ${found} of Meridian's ${MERIDIAN_TABLES.length} tables. Set the data source's "Default database" to the one \`meridian migrate\` created (MERIDIAN_CLICKHOUSE_DATABASE, default meridian on a server; the default database for \`meridian up\` or \`meridian serve\`).`,
+  };
 }
 
 export default function AppConfig({ plugin }: AppConfigProps) {
@@ -98,7 +127,10 @@ export default function AppConfig({ plugin }: AppConfigProps) {
         }),
       );
       const ok = (r.data.status ?? 'OK').toUpperCase() === 'OK';
-      setMessage({ ok, text: `ClickHouse: ${r.data.message ?? (ok ? 'connected' : 'failed')}` });
+      const health = `ClickHouse: ${r.data.message ?? (ok ? 'connected' : 'failed')}`;
+      if (!ok) return setMessage({ ok, text: health });
+      const db = await checkDatabase(state.clickhouseUid);
+      setMessage({ ok: db.ok, text: `${health}. ${db.text}` });
     } catch (e) {
       setMessage({ ok: false, text: toDataError(e, 'ClickHouse health check').message });
     }
@@ -120,10 +152,15 @@ export default function AppConfig({ plugin }: AppConfigProps) {
 
   return (
     <div data-testid={testIds.appConfig.container} className={s.root}>
+      <Alert severity="info" title="Provisioned settings win" data-testid={testIds.appConfig.provisioned}>
+        If this app is provisioned (a file under Grafana&apos;s provisioning/plugins/, such as Meridian&apos;s
+        deploy/grafana/provisioning/plugins/meridian.yaml), Grafana writes that file&apos;s settings back on every
+        restart and what you save here is lost: change the file instead.
+      </Alert>
       <FieldSet label="Telemetry">
         <Field
           label="ClickHouse data source"
-          description="The grafana-clickhouse-datasource instance that holds Meridian's tables (run `meridian migrate` against it first)."
+          description="The grafana-clickhouse-datasource instance that holds Meridian's tables. The app's queries name the tables without a database, so its Default database must be the one they are in: the test below checks."
         >
           <div data-testid={testIds.appConfig.datasource}>
             <DataSourcePicker

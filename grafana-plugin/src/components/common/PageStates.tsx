@@ -30,7 +30,13 @@ function nextStep(e: DataError): string {
     case 'not-configured':
       return 'Open the Meridian app configuration, pick the ClickHouse data source that holds Meridian tables and set the scheduler API URL.';
     case 'unreachable':
-      return 'Grafana could not reach the service. Check that ClickHouse or `meridian schedule` is running and that the URL in the app configuration is right.';
+      return e.status === 504
+        ? 'Grafana reached the service but it did not answer in time. Check that it is not overloaded, and the network between Grafana’s server and it.'
+        : 'Grafana’s server could not connect. Check that ClickHouse or `meridian schedule` (or `meridian up`) is running and that the URL in the app configuration is the one Grafana’s server (not your browser) reaches.';
+    case 'scheduler-token':
+      return 'Set the scheduler token in the Meridian app configuration to one listed under `api.tokens` in the scheduler config (`meridian up` prints where its token file is). Your Grafana session is not affected.';
+    case 'datasource-missing':
+      return 'Open the Meridian app configuration and pick the ClickHouse data source again (provisioned: uid meridian-clickhouse).';
     case 'not-found':
       return 'It may have been removed, or the link is stale. Go back to the overview and pick it again.';
     case 'query':
@@ -44,7 +50,10 @@ export function ErrorState({ error, title }: { error: DataError; title: string }
       <Alert severity={error.kind === 'permission' ? 'warning' : 'error'} title={title}>
         <p>{error.message}</p>
         <p>{nextStep(error)}</p>
-        {(error.kind === 'not-configured' || error.kind === 'unreachable') && (
+        {(error.kind === 'not-configured' ||
+          error.kind === 'unreachable' ||
+          error.kind === 'scheduler-token' ||
+          error.kind === 'datasource-missing') && (
           <LinkButton href={`/plugins/${PLUGIN_ID}`} variant="secondary" icon="cog" size="sm">
             Open configuration
           </LinkButton>
