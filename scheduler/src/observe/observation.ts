@@ -43,11 +43,6 @@ export interface RegionObservation {
   readonly gpuMemoryBytes: number | null;
   /** Newest sample from the region (epoch ms); null when none at all. */
   readonly lastSampleTs: number | null;
-  /**
-   * The hosts whose probes the figures come from (the pair's elected probers, see the collector's
-   * STAMP roster; the twin's link model names none). At most 8, sorted.
-   */
-  readonly probers?: readonly string[];
 }
 
 export interface LinkObservation {
@@ -63,6 +58,11 @@ export interface LinkObservation {
   readonly throughputBps: number | null;
   readonly capacityBps: number | null;
   readonly lastSampleTs: number | null;
+  /**
+   * The hosts whose probes the figures come from (the pair's elected probers, see the collector's
+   * STAMP roster; the twin's link model names none). At most 8, sorted.
+   */
+  readonly probers?: readonly string[];
 }
 
 export interface WorkloadObservation {
