@@ -15,8 +15,6 @@ export { CLICKHOUSE_TYPE, PROMETHEUS_TYPE, DS_VAR, PROM_VAR, Format } from './cl
 export type { ClickHouseQuery } from './clickhouse.js';
 export { APP_ID, APP_PAGES, UIDS, appPageUrl } from './common.js';
 export { MOVE_ACTION, REJECT_ACTION } from './boards/scheduler.js';
-export { dcgmAlertRules } from './alerts-dcgm.js';
-export type { DcgmAlertRule } from './alerts-dcgm.js';
 export {
   RULES,
   PROM_RULES,

@@ -44,6 +44,22 @@ const INJECT: Record<string, { where: string; set: string }> = {
     where: 'host = (SELECT max(host) FROM gpu_samples) AND gpu_index = 2',
     set: '1 AS remapped_rows_failed',
   },
+  'inject:nvlink-crc': {
+    where: 'host = (SELECT min(host) FROM gpu_samples) AND gpu_index = 3',
+    set: '2 AS nvlink_crc_flit_errors_inc, 1 AS nvlink_crc_data_errors_inc',
+  },
+  'inject:nvlink-replay': {
+    where: 'host = (SELECT min(host) FROM gpu_samples) AND gpu_index = 4',
+    set: '1 AS nvlink_replay_errors_inc',
+  },
+  'inject:nvlink-recovery': {
+    where: 'host = (SELECT max(host) FROM gpu_samples) AND gpu_index = 3',
+    set: '1 AS nvlink_recovery_errors_inc',
+  },
+  'inject:pcie-replay': {
+    where: 'host = (SELECT max(host) FROM gpu_samples) AND gpu_index = 4',
+    set: '5 AS pcie_replay_inc',
+  },
   'inject:power-brake': {
     where: "region = 'eu-north'",
     set: `bitOr(ifNull(throttle_reasons, 0), 128) AS throttle_reasons`,

@@ -14,6 +14,9 @@ export const RTT_MARGIN_FRACTION = 0.25;
 /** A region or host with no sample for this long is stale (the collectors flush every few seconds). */
 export const STALE_AFTER_S = 120;
 
+/** The window the interconnect error rates are taken over (a 15-minute rate, per hour). */
+const INTERCONNECT_WINDOW_S = 900;
+
 /** Latest sample and per-link topology (route length, equipment delay): what the RTT floor needs. */
 const TOPOLOGY_LINKS = `(SELECT region, region_to, argMax(route_km, updated) AS route_km,
           argMax(equipment_delay_ms, updated) AS equipment_delay_ms
@@ -76,6 +79,62 @@ GROUP BY region, host, gpu_uuid`,
       'The GPU could not protect itself from failing memory (Xid 64) or has used a spare row for an uncorrectable error. Drain it; replace it if remapping has failed.',
     firesIn: { scenario: 'inject:row-remap-failure', withinS: 60 },
   },
+  // Interconnect health (DCGM's NVLink counters, or `nvidia-smi nvlink -e`; PCIe replays from NVML):
+  // per-hour rates from the writer's per-sample increases, so a counter reset is never a burst.
+  ...(
+    [
+      {
+        uid: 'meridian-gpu-nvlink-crc',
+        title: 'NVLink CRC errors',
+        counters: ['nvlink_crc_flit_errors', 'nvlink_crc_data_errors'],
+        perHour: 60,
+        severity: 'warning',
+        description:
+          'A marginal NVLink (cable, connector or NVSwitch port) that slows every collective crossing it. Find the link in the GPU health dashboard (per-link counts) and drain the GPU if the rate holds.',
+      },
+      {
+        uid: 'meridian-gpu-nvlink-replay',
+        title: 'NVLink replay errors',
+        counters: ['nvlink_replay_errors'],
+        perHour: 10,
+        severity: 'warning',
+        description:
+          'The link is correcting errors by retransmitting, at a cost in bandwidth. Watch for CRC errors beside it.',
+      },
+      {
+        uid: 'meridian-gpu-nvlink-recovery',
+        title: 'NVLink recoveries',
+        counters: ['nvlink_recovery_errors'],
+        perHour: 0,
+        severity: 'critical',
+        description: 'An NVLink had to retrain: traffic on it stalled. Drain the GPU if it repeats.',
+      },
+      {
+        uid: 'meridian-gpu-pcie-replay',
+        title: 'PCIe replays',
+        counters: ['pcie_replay'],
+        perHour: 100,
+        severity: 'warning',
+        description: 'A degrading host link (riser, slot, retimer) between the GPU and the CPU or NIC.',
+      },
+    ] as const
+  ).map((r): AlertRule => ({
+    uid: r.uid,
+    title: r.title,
+    group: 'gpu',
+    severity: r.severity,
+    sql: `SELECT region, host, gpu_uuid,
+  toFloat64(${r.counters.map((c) => `sum(ifNull(${inc(c)}, 0))`).join(' + ')}) * 3600 / ${INTERCONNECT_WINDOW_S} AS value
+FROM ${GPU}
+WHERE $__timeFilter(ts) AND mig_instance = ''
+GROUP BY region, host, gpu_uuid`,
+    windowS: INTERCONNECT_WINDOW_S,
+    threshold: r.perHour,
+    forS: r.severity === 'critical' ? 0 : 120,
+    summary: `${r.title} on {{ $labels.host }} ({{ $labels.gpu_uuid }}): {{ $values.A.Value }} per hour, above ${r.perHour}`,
+    description: r.description,
+    firesIn: { scenario: `inject:${r.uid.replace('meridian-gpu-', '')}`, withinS: 180 },
+  })),
   {
     uid: 'meridian-region-thermal-slowdown',
     title: 'Thermal slowdown in a region',
