@@ -41,8 +41,13 @@ function podJson(i: number, rv: number, phase: 'Running' | 'Pending'): string {
           image: 'nvcr.io/nvidia/pytorch:24.05-py3',
           command: ['torchrun', '--nproc-per-node=1', 'train.py'],
           env: [{ name: 'NCCL_DEBUG', value: 'WARN' }],
-          resources: { limits: { 'nvidia.com/gpu': '1', memory: '64Gi' }, requests: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': '1' } },
-          volumeMounts: [{ name: 'kube-api-access-x1', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }],
+          resources: {
+            limits: { 'nvidia.com/gpu': '1', memory: '64Gi' },
+            requests: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': '1' },
+          },
+          volumeMounts: [
+            { name: 'kube-api-access-x1', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+          ],
           terminationMessagePath: '/dev/termination-log',
           terminationMessagePolicy: 'File',
           imagePullPolicy: 'IfNotPresent',
@@ -79,7 +84,10 @@ function podJson(i: number, rv: number, phase: 'Running' | 'Pending'): string {
           imageID: 'nvcr.io/nvidia/pytorch@sha256:0123456789abcdef',
           containerID: `containerd://${i.toString(16).padStart(64, '0')}`,
           started: phase === 'Running',
-          state: phase === 'Running' ? { running: { startedAt: '2026-12-01T00:00:04Z' } } : { waiting: { reason: 'ContainerCreating' } },
+          state:
+            phase === 'Running'
+              ? { running: { startedAt: '2026-12-01T00:00:04Z' } }
+              : { waiting: { reason: 'ContainerCreating' } },
         },
       ],
       qosClass: 'Burstable',
@@ -107,7 +115,8 @@ export class BenchApi {
       const url = new URL(req.url ?? '/', 'http://x');
       const json = { 'content-type': 'application/json' };
       const path = url.pathname;
-      const known = /^\/(api\/v1\/pods|apis\/apps\/v1\/(deployments|replicasets|statefulsets)|apis\/batch\/v1\/jobs)$/.test(path);
+      const known =
+        /^\/(api\/v1\/pods|apis\/apps\/v1\/(deployments|replicasets|statefulsets)|apis\/batch\/v1\/jobs)$/.test(path);
       if (!known) return res.writeHead(404, json).end('{"kind":"Status","code":404,"reason":"NotFound"}');
       if (url.searchParams.get('watch') === 'true') {
         res.writeHead(200, json);
@@ -117,14 +126,21 @@ export class BenchApi {
         res.on('close', () => set.delete(res));
         return;
       }
-      if (path !== '/api/v1/pods') return res.writeHead(200, json).end(`{"kind":"List","apiVersion":"v1","metadata":{"resourceVersion":"${this.rv}"},"items":[]}`);
+      if (path !== '/api/v1/pods')
+        return res
+          .writeHead(200, json)
+          .end(`{"kind":"List","apiVersion":"v1","metadata":{"resourceVersion":"${this.rv}"},"items":[]}`);
       const limit = Number(url.searchParams.get('limit') ?? this.pods) || this.pods;
       const from = Number(url.searchParams.get('continue') ?? '0');
       const to = Math.min(this.pods, from + limit);
       const items: string[] = [];
       for (let i = from; i < to; i++) items.push(podJson(i, 1000, 'Running'));
       const cont = to < this.pods ? `,"continue":"${to}"` : '';
-      res.writeHead(200, json).end(`{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"${this.rv}"${cont}},"items":[${items.join(',')}]}`);
+      res
+        .writeHead(200, json)
+        .end(
+          `{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"${this.rv}"${cont}},"items":[${items.join(',')}]}`,
+        );
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;

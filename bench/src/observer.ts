@@ -83,7 +83,10 @@ interface Status {
   workloads?: number;
 }
 
-function start(kind: keyof typeof children, env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; last: () => Status }> {
+function start(
+  kind: keyof typeof children,
+  env: NodeJS.ProcessEnv,
+): Promise<{ proc: ChildProcess; last: () => Status }> {
   const proc = spawn(process.execPath, [...NODE_FLAGS[kind], '--input-type=module', '-e', children[kind]], {
     cwd: repo,
     env: { ...process.env, ...env },
