@@ -48,6 +48,13 @@ if (args.includes('-q') && args.includes('-x')) {
   process.exit(0);
 }
 
+// NVLink error counters: the file FAKE_NVIDIA_SMI_NVLINK (in `nvidia-smi nvlink -e`'s format), or
+// nothing, as on GPUs without NVLink.
+if (args[0] === 'nvlink' && args[1] === '-e') {
+  if (env.FAKE_NVIDIA_SMI_NVLINK) process.stdout.write(readFileSync(env.FAKE_NVIDIA_SMI_NVLINK, 'utf8'));
+  process.exit(0);
+}
+
 // The compute processes on the GPUs (attribution): the lines of FAKE_NVIDIA_SMI_APPS ("uuid, pid"),
 // read again each time (a test changes the file to start and end jobs), or none; once, or every -lms N.
 if (args.some((a) => a.startsWith('--query-compute-apps='))) {

@@ -42,6 +42,54 @@ describe('nvidia-smi inventory source (simulated nvidia-smi)', () => {
     expect(gpus.at('0:81:00')?.gpu_uuid).toBe('GPU-12345678-aaaa-bbbb-cccc-0123456789ab');
   });
 
+  it('folds `nvidia-smi nvlink -e` into the same read: one row per GPU with its NVLink counters summed over links', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meridian-nvlink-'));
+    // The real output's format (test/fixtures/gpu/nvidia-smi-nvlink-e-*.txt), for the capture's first GPU.
+    const file = join(dir, 'nvlink.txt');
+    writeFileSync(
+      file,
+      [
+        'GPU 0: NVIDIA RTX A5000 (UUID: GPU-12345678-aaaa-bbbb-cccc-0123456789ab)',
+        '\t Link 0: Replay Errors: 2',
+        '\t Link 0: Recovery Errors: 0',
+        '\t Link 0: CRC Errors: 5',
+        '',
+        '\t Link 1: Replay Errors: 1',
+        '\t Link 1: Recovery Errors: 1',
+        '\t Link 1: CRC Errors: 0',
+        '',
+      ].join('\n'),
+    );
+    const rec = recorder();
+    source = new NvidiaSmiInventorySource({ path: FAKE, intervalMs: 0, env: { FAKE_NVIDIA_SMI_NVLINK: file } });
+    await source.start(rec.ctx);
+    const rows = rec.gpu().filter((r) => r.gpu_uuid === 'GPU-12345678-aaaa-bbbb-cccc-0123456789ab' && !r.mig_instance);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ nvlink_replay_errors: 3, nvlink_recovery_errors: 1, nvlink_crc_flit_errors: 5 });
+    expect(rows[0]!.bar1_total).toBe(256 * MiB); // the XML's metrics are in the same row
+    expect(rec.extra().filter((x) => x.labels['gpu_uuid'] === rows[0]!.gpu_uuid).length).toBeGreaterThan(0);
+    expect(rec.ctx.errors.total()).toBe(0);
+  });
+
+  it('asks `nvlink -e` no more once nvidia-smi refused it, and says so once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meridian-nvlink-'));
+    const log = join(dir, 'smi.log');
+    const rec = recorder();
+    // A file that does not exist: the simulated nvidia-smi fails the subcommand (exit 1).
+    source = new NvidiaSmiInventorySource({
+      path: FAKE,
+      intervalMs: 0,
+      env: { FAKE_NVIDIA_SMI_NVLINK: join(dir, 'absent'), FAKE_NVIDIA_SMI_LOG: log },
+    });
+    await source.start(rec.ctx);
+    await source.readInventory();
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(log, 'utf8').match(/ nvlink -e$/gm)).toHaveLength(1);
+    expect(rec.unavailable.filter((u) => u.includes('(nvlink)'))).toHaveLength(1);
+    expect(rec.unavailable.join('\n')).toMatch(/nvidia-smi nvlink -e: /);
+    expect(rec.inventory().length).toBeGreaterThan(0); // the inventory itself goes on
+  });
+
   it('reports once that it is unavailable where nvidia-smi is missing, and stops', async () => {
     const rec = recorder();
     source = new NvidiaSmiInventorySource({ path: '/nonexistent/nvidia-smi', intervalMs: 50 });

@@ -6,8 +6,14 @@
  *
  * Rows carry source "nvidia-smi" (the tool they come from) and document errors are counted under
  * "nvidia-smi-xml", as before this was a source of its own.
+ *
+ * On the same cadence, `nvidia-smi nvlink -e` gives the NVLink CRC, replay and recovery counters a
+ * host without DCGM has (summed per GPU, each link as an extra metric); they are folded into the same
+ * GPU's row of that read, so one read is one row per GPU. A host whose nvidia-smi refuses the
+ * subcommand says so once and is not asked again.
  */
 import { NVIDIA_SMI_QUERY_FIELDS } from '../../parsers/catalog-fields.js';
+import { parseNvidiaSmiNvlink } from '../../parsers/nvidia-smi-nvlink.js';
 import { parseNvidiaSmiXml } from '../../parsers/nvidia-smi-xml.js';
 import type { ParsedRecord } from '../../parsers/record.js';
 import { emitRecords } from '../emit.js';
@@ -29,6 +35,8 @@ export interface NvidiaSmiInventoryOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Where the GPUs' PCI addresses go for the kernel-log source. */
   readonly gpus?: GpuDirectory;
+  /** Read `nvidia-smi nvlink -e` with each inventory. Default true. */
+  readonly nvlink?: boolean;
 }
 
 /** The tool's name on rows and error counters. */
@@ -44,6 +52,8 @@ export class NvidiaSmiInventorySource extends BaseSource {
     await this.readInventory();
   });
   readonly stats = { reads: 0 };
+  /** Set once nvidia-smi has refused `nvlink -e` on this host. */
+  private nvlinkRefused = false;
 
   constructor(private readonly opts: NvidiaSmiInventoryOptions = {}) {
     super();
@@ -104,9 +114,51 @@ export class NvidiaSmiInventorySource extends BaseSource {
         parsed.inventory.map((i) => ({ ts, source: TOOL, region: ctx.region, host: ctx.host, ...i })),
       );
     }
-    emitRecords(ctx, `${TOOL}-xml`, parsed.records.map(xmlOnly), ts);
+    const nvlink = await this.readNvlink(env);
+    emitRecords(ctx, `${TOOL}-xml`, withNvlink(parsed.records.map(xmlOnly), nvlink), ts);
     return true;
   }
+
+  /** `nvidia-smi nvlink -e`, parsed; none when it is off, refused, or late (counted). */
+  private async readNvlink(env: NodeJS.ProcessEnv): Promise<readonly ParsedRecord[]> {
+    const ctx = this.ctx;
+    if (!ctx || this.opts.nvlink === false || this.nvlinkRefused) return [];
+    const res = await runOnce(this.path, ['nvlink', '-e'], this.opts.timeoutMs ?? 30_000, env);
+    if (res.kind === 'missing') return [];
+    if (res.kind === 'timeout') {
+      ctx.errors.count(`${TOOL}-nvlink`, 'nvlink', 'timeout');
+      return [];
+    }
+    if (res.code !== 0) {
+      this.nvlinkRefused = true;
+      const why = (res.stdout + res.stderr).trim().split('\n')[0] || `exit code ${res.code}`;
+      this.reportUnavailable(`nvidia-smi nvlink -e: ${why}`, 'nvlink');
+      return [];
+    }
+    const parsed = parseNvidiaSmiNvlink(res.stdout);
+    for (const e of parsed.errors) ctx.errors.countDocument(`${TOOL}-nvlink`, e);
+    return parsed.records;
+  }
+}
+
+/** Folds each GPU's NVLink counters into its whole-GPU record of the same read (or keeps them apart). */
+function withNvlink(records: readonly ParsedRecord[], nvlink: readonly ParsedRecord[]): ParsedRecord[] {
+  const out = [...records];
+  for (const n of nvlink) {
+    const i = out.findIndex((r) => r.labels.gpu_uuid === n.labels.gpu_uuid && r.labels.mig_instance === undefined);
+    const r = out[i];
+    if (!r) {
+      out.push(n);
+      continue;
+    }
+    out[i] = {
+      ...r,
+      values: { ...r.values, ...n.values },
+      errors: [...r.errors, ...n.errors],
+      extra: [...r.extra, ...n.extra],
+    };
+  }
+  return out;
 }
 
 /** Keeps a whole-GPU XML record to the metrics the stream lacks; MIG records are kept whole. */
