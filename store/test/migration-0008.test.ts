@@ -71,7 +71,9 @@ describe(`migration ${VERSION}`, () => {
   });
 
   it('is applied once, to a store that stopped before it', async () => {
-    expect(applied).toEqual([VERSION]);
+    // 0008, and the migrations after it.
+    expect(applied[0]).toBe(VERSION);
+    expect(applied).not.toContain('0007_daily_rollups');
     expect((await store.migrate()).applied).toEqual([]);
   });
 

@@ -134,6 +134,10 @@ export function workloadRow(job: SlurmJob, ts: number): WorkloadRow {
     coupled_with: [...m.coupledWith],
     gpu_model: job.gpuModel,
     low_comm: m.lowComm ? 1 : 0,
+    partition: job.partition,
+    qos: job.qos,
+    orchestrator_priority: job.slurmPriority,
+    requeueable: job.requeue ? 1 : 0,
   };
 }
 

@@ -49,10 +49,12 @@ interface Row {
   checkpoint_bytes: number;
   pinned: number;
   coupled_with: string[];
+  partition: string;
+  requeueable: number;
 }
 const rows = () =>
   store.query<Row>(
-    `SELECT workload_id, region, state, gpus, comm_class, checkpoint_bytes, pinned, coupled_with
+    `SELECT workload_id, region, state, gpus, comm_class, checkpoint_bytes, pinned, coupled_with, partition, requeueable
      FROM workloads FINAL WHERE source = 'slurm' ORDER BY workload_id`,
   );
 
@@ -83,6 +85,9 @@ describe('SlurmObserver on real clusters', { timeout: 180_000 }, () => {
         checkpoint_bytes: 1024 ** 3,
         pinned: 0,
         coupled_with: ['east:9'],
+        // Slurm's own terms, from migration 0009: the local clusters' one partition, requeue allowed.
+        partition: 'gpu',
+        requeueable: 1,
       },
       expect.objectContaining({ workload_id: `east:${b}`, region: 'eu-east', state: 'queued', gpus: 16 }),
       expect.objectContaining({ workload_id: `west:${w}`, region: 'eu-west', gpus: 3, pinned: 1 }),

@@ -52,7 +52,12 @@ describe('squeue --json (22.05)', () => {
       checkpoint_bytes: 1000,
       gpu_model: 'h100',
       pinned: 0,
+      partition: 'gpu',
+      qos: j.qos,
+      orchestrator_priority: j.slurmPriority,
+      requeueable: 1,
     });
+    expect(j.slurmPriority).toBeGreaterThan(0);
   });
 
   it('reads pending jobs: GPUs per node × nodes, per job; a held job is held', () => {

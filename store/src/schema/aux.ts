@@ -72,6 +72,15 @@ export interface WorkloadRow {
   low_comm?: number;
   /** Most RTT its coupled stages tolerate between regions, ms; 0: no budget. */
   latency_budget_ms?: number;
+  // Added by migration 0009_workload_orchestrator_fields: the orchestrator's own terms.
+  /** The queue it was submitted to (a Slurm partition, a Kueue LocalQueue); empty when none. */
+  partition?: string;
+  /** Its quality of service (a Slurm QoS); empty when none. */
+  qos?: string;
+  /** The orchestrator's own priority, on its own scale (Slurm's job priority); `priority` is Meridian's. */
+  orchestrator_priority?: number | null;
+  /** 1 when the orchestrator may requeue (restart) it; 0 when a restart would lose it. */
+  requeueable?: number;
 }
 
 export interface DecisionRow {

@@ -79,6 +79,24 @@ export const migrations: readonly Migration[] = [
     // same measurement changed for two original columns (see recodecDdl).
     statements: (f) => [...addMetricsDdl('0008_dcgm_profiling', f), ...recodecDdl(f)],
   },
+  {
+    version: '0009_workload_orchestrator_fields',
+    description: "workloads: the orchestrator's own queue, QoS, priority and whether it may requeue the work",
+    // What an SRE filters by and what the executor needs to know (a job Slurm may not requeue cannot
+    // be restarted elsewhere), in the orchestrator's own terms beside Meridian's normalised fields.
+    statements: (f) => [
+      addColumns(
+        'workloads',
+        [
+          "partition LowCardinality(String) DEFAULT '' CODEC(ZSTD(1))",
+          "qos LowCardinality(String) DEFAULT '' CODEC(ZSTD(1))",
+          'orchestrator_priority Nullable(Int64) CODEC(ZSTD(1))',
+          'requeueable UInt8 DEFAULT 1',
+        ],
+        f,
+      ),
+    ],
+  },
 ];
 
 export function migrationChecksum(m: Migration): string {
