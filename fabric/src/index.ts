@@ -6,3 +6,5 @@
 export * from './topology/index.js';
 export * from './kubernetes/index.js';
 export * from './slurm/index.js';
+export { registerObserveCommand, loadObserveFile, observeFileSchema, ObserveConfigError } from './observe-cli.js';
+export type { ObserveFile } from './observe-cli.js';

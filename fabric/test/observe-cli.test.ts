@@ -88,4 +88,36 @@ describe('observer config', () => {
       await store.close();
     }
   });
+
+  it('meridian observe runs the Slurm observer from a slurm: section; a cluster that does not answer is reported stale', async () => {
+    const data = join(dir, 'store-slurm');
+    // A slurm.conf that does not exist: every read of that cluster fails, as a stopped slurmctld's would.
+    const cfg = file(
+      'observe-slurm.yaml',
+      `slurm:\n  clusters: [{ region: eu-east, name: east, conf: ${join(dir, 'absent', 'slurm.conf')} }]\n  intervalSeconds: 1\n  timeoutSeconds: 2\nstore:\n  data: ${data}\n`,
+    );
+    expect(() => loadObserveFile(file('neither.yaml', 'store: {}\n'))).toThrow(
+      /name the clusters to watch: observer \(Kubernetes\/Karmada\), slurm, or both/,
+    );
+    const child = spawn(process.execPath, [cli, 'observe', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await until(() => /slurm cluster east \(region eu-east\) is stale/.test(stderr), 'the stale report', 60_000);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('1 Slurm cluster(s)');
+    const store = await openStore({ data });
+    try {
+      const up = await store.query<{ region: string; value: number }>(
+        "SELECT region, value FROM extra_metrics WHERE name = 'orchestrator_up' ORDER BY ts DESC LIMIT 1",
+      );
+      expect(up).toEqual([{ region: 'eu-east', value: 0 }]);
+    } finally {
+      await store.close();
+    }
+  });
 });

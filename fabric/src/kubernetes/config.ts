@@ -53,10 +53,3 @@ export const observerConfigSchema = z
   });
 
 export type ObserverConfig = z.output<typeof observerConfigSchema>;
-
-/** The file `meridian observe --config F` reads: the observer, and where the store is. */
-export const observeFileSchema = z.strictObject({
-  observer: observerConfigSchema,
-  store: z.strictObject({ data: z.string().optional(), clickhouse: z.string().optional() }).prefault({}),
-});
-export type ObserveFile = z.output<typeof observeFileSchema>;

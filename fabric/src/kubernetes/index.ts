@@ -1,5 +1,5 @@
-export { observerConfigSchema, observeFileSchema } from './config.js';
-export type { ObserverConfig, ObserveFile } from './config.js';
+export { observerConfigSchema } from './config.js';
+export type { ObserverConfig } from './config.js';
 export { WorkloadObserver, RESOURCES } from './observer.js';
 export type { ObserverOptions, ObserverStats } from './observer.js';
 export { Reflector, ApiError, resourcePath } from './reflector.js';
@@ -8,4 +8,3 @@ export { groupWorkloads, TOP_KINDS } from './group.js';
 export type { ClusterView, WorkloadProblem } from './group.js';
 export { ANNOTATIONS, DEFAULT_CHECKPOINT_BYTES_PER_GPU, parseQuantity, readAnnotations } from './annotations.js';
 export { gpuQuantity, GPU_MODEL_LABELS } from './digest.js';
-export { registerObserveCommand, loadObserveFile, ObserveConfigError } from './cli.js';

@@ -1,12 +1,28 @@
 /**
- * `meridian observe --config F`: watches the configured clusters and writes `workloads` rows, without
- * the rebalancer, so a read-only deployment can feed Grafana. A bad config names the key and exits 2.
+ * `meridian observe --config F`: watches the configured Kubernetes/Karmada clusters (`observer:`)
+ * and Slurm clusters (`slurm:`), either or both, and writes `workloads` rows without the rebalancer,
+ * so a read-only deployment can feed Grafana. A bad config names the key and exits 2.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { observeFileSchema, type ObserveFile } from './config.js';
-import { WorkloadObserver } from './observer.js';
+import { z } from 'zod';
+import { observerConfigSchema } from './kubernetes/config.js';
+import { WorkloadObserver } from './kubernetes/observer.js';
+import { slurmConfigSchema } from './slurm/config.js';
+import { SlurmObserver } from './slurm/observer.js';
+
+/** The file `meridian observe --config F` reads: the observers, and where the store is. */
+export const observeFileSchema = z
+  .strictObject({
+    observer: observerConfigSchema.optional(),
+    slurm: slurmConfigSchema.optional(),
+    store: z.strictObject({ data: z.string().optional(), clickhouse: z.string().optional() }).prefault({}),
+  })
+  .refine((f) => f.observer !== undefined || f.slurm !== undefined, {
+    message: 'name the clusters to watch: observer (Kubernetes/Karmada), slurm, or both',
+  });
+export type ObserveFile = z.output<typeof observeFileSchema>;
 
 function keyPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -44,8 +60,8 @@ interface ObserveFlags {
 export function registerObserveCommand(program: Command): void {
   program
     .command('observe')
-    .description('watch Kubernetes/Karmada clusters and write workloads rows (no rebalancer)')
-    .requiredOption('--config <file>', 'observer config (YAML: observer, store)')
+    .description('watch Kubernetes/Karmada and Slurm clusters and write workloads rows (no rebalancer)')
+    .requiredOption('--config <file>', 'observer config (YAML: observer and/or slurm, store)')
     .option('--data <dir>', 'embedded store directory (default: config store.data, $MERIDIAN_DATA or ./data)')
     .option('--clickhouse <url>', 'use a ClickHouse server instead (default: config store.clickhouse)')
     .action(async (flags: ObserveFlags, cmd: Command) => {
@@ -62,18 +78,25 @@ export function registerObserveCommand(program: Command): void {
       try {
         await store.migrate();
         const log = (l: string) => console.error(`meridian observe: ${l}`);
-        const observer = await WorkloadObserver.create({ config: cfg.observer, store, log });
-        observer.start();
-        log(
-          `${store.description}; ${cfg.observer.clusters.length} cluster(s)${cfg.observer.karmada ? ' + Karmada' : ''}`,
-        );
+        const k8s = cfg.observer ? await WorkloadObserver.create({ config: cfg.observer, store, log }) : undefined;
+        k8s?.start();
+        const slurm = cfg.slurm ? new SlurmObserver({ config: cfg.slurm, store, log }) : undefined;
+        slurm?.start();
+        const watching = [
+          ...(cfg.observer
+            ? [`${cfg.observer.clusters.length} Kubernetes cluster(s)${cfg.observer.karmada ? ' + Karmada' : ''}`]
+            : []),
+          ...(cfg.slurm ? [`${cfg.slurm.clusters.length} Slurm cluster(s)`] : []),
+        ];
+        log(`${store.description}; ${watching.join(', ')}`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', () => resolve());
           process.once('SIGTERM', () => resolve());
         });
-        await observer.stop();
-        await observer.flush();
-        log(`stopped; ${observer.stats.rowsWritten} row(s) written`);
+        await slurm?.stop();
+        await k8s?.stop();
+        await k8s?.flush();
+        log(`stopped; ${k8s?.stats.rowsWritten ?? 0} row(s) written`);
       } finally {
         await store.close();
       }
