@@ -123,7 +123,7 @@ describe('topology file', () => {
     });
   });
 
-  it('apply writes once; the same file again writes nothing; a changed file replaces the topology as of then', async () => {
+  it('apply writes once; the same file again writes nothing; a changed file replaces the topology as of then, history kept', async () => {
     const t0 = Date.UTC(2026, 11, 1);
     const first = await applyTopology(store, parseTopology(FILE), t0);
     expect(first).toMatchObject({ changed: true, written: 4 });
@@ -143,6 +143,40 @@ describe('topology file', () => {
       ['link', 'a->b', 2100],
     ]);
     expect(new Set(now.map((r) => r.updated))).toEqual(new Set(['2026-12-01 00:02:00.000']));
+
+    // History kept: each version at its instant, and the removal; "the fabric as of T" reads it back.
+    const history = await store.query<{ kind: string; id: string; route_km: number; removed: number; at: string }>(
+      `SELECT kind, id, route_km, removed, toString(updated) AS at FROM topology_history
+       WHERE source = 'topology' ORDER BY updated, kind, id`,
+    );
+    expect(history.map((r) => [r.at.slice(11, 16), r.kind, r.id, Number(r.route_km), r.removed])).toEqual([
+      ['00:00', 'region', 'a', 0, 0],
+      ['00:00', 'region', 'b', 0, 0],
+      ['00:00', 'host', 'probe-a', 0, 0],
+      ['00:00', 'link', 'a->b', 2000, 0],
+      ['00:02', 'region', 'a', 0, 0],
+      ['00:02', 'region', 'b', 0, 0],
+      ['00:02', 'host', 'probe-a', 0, 1],
+      ['00:02', 'link', 'a->b', 2100, 0],
+    ]);
+    const asOf = (ms: number) =>
+      store.query<{ kind: string; id: string; km: number }>(
+        `SELECT kind, id, argMax(route_km, updated) AS km FROM topology_history
+         WHERE source = 'topology' AND updated <= fromUnixTimestamp64Milli({at:Int64})
+         GROUP BY kind, id HAVING argMax(removed, updated) = 0 ORDER BY kind, id`,
+        { at: ms },
+      );
+    expect((await asOf(t0 + 90_000)).map((r) => [r.kind, r.id, Number(r.km)])).toEqual([
+      ['region', 'a', 0],
+      ['region', 'b', 0],
+      ['host', 'probe-a', 0],
+      ['link', 'a->b', 2000],
+    ]);
+    expect((await asOf(t0 + 150_000)).map((r) => [r.id, Number(r.km)])).toEqual([
+      ['a', 0],
+      ['b', 0],
+      ['a->b', 2100],
+    ]);
   });
 
   it('meridian topology apply: a bad file exits 2 naming file, key and line; a good one is written', async () => {

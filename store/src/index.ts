@@ -29,6 +29,7 @@ export type {
   AuxTable,
   InventoryRow,
   TopologyRow,
+  TopologyHistoryRow,
   WorkloadRow,
   DecisionRow,
   ExtraMetricRow,

@@ -5,7 +5,9 @@
  *
  * Applying the same file again writes nothing (the rows it would write equal the stored ones). A
  * changed file is written whole at one `updated` instant, and the entities it no longer names are
- * deleted, so the table says what the fabric is as of that apply.
+ * deleted, so the table says what the fabric is as of that apply. Every version written, and a
+ * `removed` row for each entity dropped, also goes to `topology_history` (migration 0010), so what
+ * the fabric was at any earlier time can still be read.
  */
 import type { Store, TopologyRow } from '@meridian/store';
 import { greatCircleKm } from './geo.js';
@@ -93,8 +95,12 @@ export async function applyTopology(store: Store, t: TopologyFile, now = Date.no
   const removed = stored.map((r) => keyOf({ kind: r.kind, id: r.id })).filter((k) => !wantKeys.has(k));
   const same = have.size === want.size && [...want].every((f) => have.has(f));
   if (same) return { changed: false, written: 0, removed: [], updated: now };
-  // The token makes a retried apply of the same version land once.
+  // The token makes a retried apply of the same version land once, in both tables.
   await store.insert('topology', rows, { token: `topology-${now}-${rows.length}` });
+  const tombstones = stored
+    .filter((r) => !wantKeys.has(keyOf({ kind: r.kind, id: r.id })))
+    .map((r) => ({ ...(r as unknown as TopologyRow), updated: now, source: TOPOLOGY_SOURCE, removed: 1 }));
+  await store.insert('topology_history', [...rows, ...tombstones], { token: `topology-history-${now}-${rows.length}` });
   for (const k of removed) {
     const [kind, ...id] = k.split('/');
     await store.command(

@@ -44,6 +44,11 @@ export interface TopologyRow {
   gpus?: number;
 }
 
+/** A version of a topology entity (migration 0010); `removed` 1 marks when an apply dropped it. */
+export interface TopologyHistoryRow extends TopologyRow {
+  removed?: number;
+}
+
 export interface WorkloadRow {
   ts: number;
   source: string;
@@ -116,6 +121,7 @@ export interface ExtraMetricRow {
 export interface TableRows {
   inventory: InventoryRow;
   topology: TopologyRow;
+  topology_history: TopologyHistoryRow;
   workloads: WorkloadRow;
   scheduler_decisions: DecisionRow;
   extra_metrics: ExtraMetricRow;

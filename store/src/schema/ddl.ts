@@ -143,20 +143,7 @@ export function auxDdl(f: Flavor): string[] {
     ),
     createTable(
       'topology',
-      [
-        `updated ${TS}`,
-        `source ${LC}`,
-        "kind Enum8('region' = 1, 'host' = 2, 'link' = 3)",
-        'id String',
-        `region ${LC}`,
-        `region_to ${LC_EMPTY}`,
-        'lat Float64 DEFAULT 0',
-        'lon Float64 DEFAULT 0',
-        'route_km Float64 DEFAULT 0',
-        'capacity_gbps Float64 DEFAULT 0',
-        'equipment_delay_ms Float32 DEFAULT 0',
-        'gpus UInt32 DEFAULT 0',
-      ],
+      [...TOPOLOGY_COLUMNS],
       { family: 'ReplacingMergeTree', args: 'updated' },
       { partition: 'tuple()', orderBy: '(kind, id)' },
       f,
@@ -229,6 +216,22 @@ export function auxDdl(f: Flavor): string[] {
   ];
 }
 
+/** The topology's columns: the current table (0003) and its history (0010) alike. */
+export const TOPOLOGY_COLUMNS = [
+  `updated ${TS}`,
+  `source ${LC}`,
+  "kind Enum8('region' = 1, 'host' = 2, 'link' = 3)",
+  'id String',
+  `region ${LC}`,
+  `region_to ${LC_EMPTY}`,
+  'lat Float64 DEFAULT 0',
+  'lon Float64 DEFAULT 0',
+  'route_km Float64 DEFAULT 0',
+  'capacity_gbps Float64 DEFAULT 0',
+  'equipment_delay_ms Float32 DEFAULT 0',
+  'gpus UInt32 DEFAULT 0',
+] as const;
+
 export const AUX_TABLES = [
   'inventory',
   'topology',
@@ -236,6 +239,7 @@ export const AUX_TABLES = [
   'scheduler_decisions',
   'extra_metrics',
   'gpu_assignments', // migration 0006 (schema/attribution.ts)
+  'topology_history', // migration 0010
 ] as const;
 
 /** Every table that holds data (not views), in creation order. */

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { ENTITIES } from '@meridian/catalog';
-import { addColumns, auxDdl, onCluster, rawTableDdl, rollupDdl, type Flavor } from './ddl.js';
+import {
+  addColumns,
+  auxDdl,
+  createTable,
+  onCluster,
+  rawTableDdl,
+  rollupDdl,
+  TOPOLOGY_COLUMNS,
+  type Flavor,
+} from './ddl.js';
 import { gpuAssignmentsDdl } from './attribution.js';
 import { dailyDdl } from './daily.js';
 import { incrementsDdl } from './increments.js';
@@ -93,6 +102,21 @@ export const migrations: readonly Migration[] = [
           'orchestrator_priority Nullable(Int64) CODEC(ZSTD(1))',
           'requeueable UInt8 DEFAULT 1',
         ],
+        f,
+      ),
+    ],
+  },
+  {
+    version: '0010_topology_history',
+    description: 'topology_history: every version of every topology entity, and when it was removed',
+    // `topology` says what the fabric is now (a changed file replaces it); this keeps what it was, so
+    // "the fabric as of T" is argMax(..., updated) over rows with updated <= T, less the removed.
+    statements: (f) => [
+      createTable(
+        'topology_history',
+        [...TOPOLOGY_COLUMNS, 'removed UInt8 DEFAULT 0'],
+        { family: 'MergeTree' },
+        { partition: 'tuple()', orderBy: '(kind, id, updated)' },
         f,
       ),
     ],
