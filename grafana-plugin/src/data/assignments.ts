@@ -20,7 +20,13 @@ export interface Holder {
   workload_id: string;
 }
 
-const OVERLAPS = `ts <= $__toTime AND ts_end >= $__fromTime AND orchestrator != ''`;
+/**
+ * The WHERE clauses name the table's columns qualified: ClickHouse would otherwise substitute a
+ * SELECT alias of the same name (`argMax(orchestrator, ts) AS orchestrator`, `min(ts) AS ts`) and
+ * refuse an aggregate in WHERE.
+ */
+const A = 'gpu_assignments';
+const OVERLAPS = `${A}.ts <= $__toTime AND ${A}.ts_end >= $__fromTime AND ${A}.orchestrator != ''`;
 
 /** Per GPU (and MIG instance), the holder that started last among those overlapping the range. */
 export function holdersSql(): string {
@@ -57,7 +63,7 @@ export function withHolders(gpus: GpuEntry[], holders: readonly Holder[]): GpuEn
 export function gpuIntervalsSql(gpuUuid: string): string {
   return (
     `SELECT ts, ts_end, mig_instance, orchestrator, namespace, pod, container, workload_id FROM gpu_assignments FINAL ` +
-    `WHERE gpu_uuid = ${literal('gpu', gpuUuid)} AND ${OVERLAPS} ORDER BY ts DESC LIMIT 200`
+    `WHERE ${A}.gpu_uuid = ${literal('gpu', gpuUuid)} AND ${OVERLAPS} ORDER BY ts DESC LIMIT 200`
   );
 }
 
@@ -104,7 +110,7 @@ export function workloadPlacementsSql(workloadId: string): string {
   return (
     `SELECT region, host, count() AS gpus, min(ts) AS ts, max(ts_end) AS ts_end, any(orchestrator) AS orchestrator, ` +
     `any(namespace) AS namespace, any(pod) AS pod, '' AS mig_instance, any(workload_id) AS workload_id ` +
-    `FROM gpu_assignments FINAL WHERE workload_id = ${literal('workload', workloadId)} AND ${OVERLAPS} ` +
+    `FROM gpu_assignments FINAL WHERE ${A}.workload_id = ${literal('workload', workloadId)} AND ${OVERLAPS} ` +
     `GROUP BY region, host ORDER BY ts`
   );
 }
