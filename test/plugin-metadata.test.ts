@@ -48,6 +48,7 @@ describe('grafana-plugin/src/plugin.json', () => {
       'api/v1/plan/reject',
       'api/v1/rebalance',
       'api/v1/resume',
+      'api/v1/whatif',
     ]);
     for (const r of writes) expect(r.reqAction).toBe('meridian-fabric-app.scheduler:write');
     for (const r of pluginJson.routes) {

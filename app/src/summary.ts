@@ -71,7 +71,7 @@ export function renderSummary(s: UpSummary): string {
   const holds = s.decisions.filter((d) => d.action === 'hold');
   const lines = [
     `summary: ${s.scenario} ran ${formatDurationS(s.simS)} simulated in ${formatDurationS(s.wallS)} of wall time (${(s.simS / Math.max(1e-3, s.wallS)).toFixed(2)}×)`,
-    `  rows: ${total.toLocaleString('en-US')} telemetry (gpu ${s.rows.gpu}, host ${s.rows.host}, link ${s.rows.link}) + ${s.rows.aux} topology/inventory/workload rows; ${s.rowsWritten.toLocaleString('en-US')} written to the store`,
+    `  rows: ${total.toLocaleString('en-US')} telemetry (gpu ${s.rows.gpu}, host ${s.rows.host}, link ${s.rows.link}) + ${s.rows.aux} topology/inventory/workload/assignment rows; ${s.rowsWritten.toLocaleString('en-US')} written to the store`,
   ];
   if (s.rowsLost > 0) {
     lines.push(

@@ -110,7 +110,8 @@ describe('the metric catalog', () => {
       const s: MetricSources = m.sources ?? {};
       for (const [kind, fields] of Object.entries(s)) {
         for (const f of Array.isArray(fields) ? fields : [fields]) {
-          const key = `${kind}:${(f as { field: string }).field}`;
+          // A vendor field is a { field } record, or (nvidia-smi nvlink -e) the names a counter goes by.
+          const key = `${kind}:${typeof f === 'string' ? f : (f as { field: string }).field}`;
           expect(seen.get(key), key).toBeUndefined();
           seen.set(key, m.name);
         }

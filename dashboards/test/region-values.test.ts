@@ -76,6 +76,8 @@ async function panel(
   board: typeof fleet,
   title: string,
   vars: Record<string, VariableValue> = { region: ALL, host: ALL, gpu: ALL },
+  // The GPU board's workload variables (gpu_assignments) stay at All here.
+  workloadVars: Record<string, VariableValue> = { namespace: ALL, workload: ALL },
 ): Promise<{ sql: string; rows: Record<string, unknown>[] }> {
   const q = panelQueries(board.json).find((p) => p.panelTitle === title);
   if (!q?.rawSql) throw new Error(`no panel "${title}"`);
@@ -84,7 +86,7 @@ async function panel(
     from,
     to: NOW,
     intervalMs: calculateIntervalMs(from, NOW, q.maxDataPoints ?? 1000),
-    vars,
+    vars: { ...workloadVars, ...vars },
   });
   return { sql, rows: await store.query<Record<string, unknown>>(sql) };
 }

@@ -122,7 +122,7 @@ describe('the observer manifest', () => {
     expect(dep.spec!.template.spec!.serviceAccountName).toBe('meridian-observer');
     const cm = docs.find((d) => d.kind === 'ConfigMap') as unknown as k8s.V1ConfigMap;
     const cfg = observeFileSchema.parse(parseAllDocuments(cm.data!['observe.yaml']!)[0]!.toJS());
-    expect(cfg.observer.clusters).toEqual([{ region: 'eu-west' }]);
+    expect(cfg.observer?.clusters).toEqual([{ region: 'eu-west' }]);
   });
 });
 

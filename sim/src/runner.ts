@@ -79,7 +79,7 @@ export class TwinRunner {
     this.rows.gpu += o.gpu.length;
     this.rows.host += o.host.length;
     this.rows.link += o.link.length;
-    this.rows.aux += o.workloads.length + o.extra.length;
+    this.rows.aux += o.workloads.length + o.extra.length + o.assignments.length;
     const external = this.opts.externalPass;
     if (external && this.twin.timeS >= this.nextPlanS) {
       this.nextPlanS += this.opts.planEveryS ?? 30;

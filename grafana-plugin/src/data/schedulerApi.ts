@@ -83,6 +83,23 @@ export interface Decision {
 }
 
 /** A firing alert, labelled as it is sent to Alertmanager. */
+/** What POST /api/v1/whatif answers (scheduler/src/api/whatif.ts). */
+export interface WhatIfOutcome {
+  sloMinutes: number;
+  queueSeconds: number;
+  queued: number;
+  moves: number;
+  bytesMoved: number;
+}
+export interface WhatIfResult {
+  minutes: number;
+  event: { type: string; region?: string; link?: string } | null;
+  planned: Array<{ workloadId: string; from: string; to: string; gpus: number }>;
+  withPlan: WhatIfOutcome;
+  doNothing: WhatIfOutcome;
+  notes: string[];
+}
+
 export interface Alert {
   labels: { alertname: string; severity: string; region_from?: string; region_to?: string; workload_class?: string };
   summary: string;
@@ -158,6 +175,8 @@ export const schedulerApi = {
   rebalanceNow: () => post<{ passId: string; executed: number; decisions: number }>('api/v1/rebalance', {}),
   pause: () => post<{ paused: boolean }>('api/v1/pause', { reason: 'paused in Grafana' }),
   resume: () => post<{ paused: boolean }>('api/v1/resume', { reason: 'resumed in Grafana' }),
+  /** A plan's or a hypothetical event's projected effect against doing nothing (operators). */
+  whatIf: (body: object) => post<WhatIfResult>('api/v1/whatif', body),
   /** The config page's connection test: a token-checked read, so a wrong token fails it. */
   health: () => get<SchedulerState>('api/v1/state'),
 };

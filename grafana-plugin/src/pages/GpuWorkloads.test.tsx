@@ -37,7 +37,9 @@ describe('GPU → workload in the app', () => {
     server.use(dsAnswer({ gpus: GPUS, holders: HOLDERS }));
     renderApp('/a/meridian-fabric-app/gpus?from=now-6h&to=now');
     const table = await screen.findByTestId(testIds.gpus.table);
-    expect(seenSql.holders).toContain('FROM gpu_assignments FINAL WHERE ts <= $__toTime AND ts_end >= $__fromTime');
+    expect(seenSql.holders).toContain(
+      'FROM gpu_assignments FINAL WHERE gpu_assignments.ts <= $__toTime AND gpu_assignments.ts_end >= $__fromTime',
+    );
     const row = within(table).getByTestId(testIds.gpus.row(uuid(2)));
     const link = within(row).getByRole('link', { name: 'ml-train/llama-pretrain-worker-2' });
     expect(link.getAttribute('href')).toBe(

@@ -1,26 +1,6 @@
-import { getBackendSrv } from '@grafana/runtime';
 import { Button, Field, Input, RadioButtonGroup, Stack } from '@grafana/ui';
 import React, { useState } from 'react';
-import { lastValueFrom } from 'rxjs';
-import { SCHEDULER_PROXY } from '../../constants';
-import { toDataError } from '../../data/errors';
-
-/** What POST /api/v1/whatif answers (scheduler/src/api/whatif.ts). */
-export interface WhatIfOutcome {
-  sloMinutes: number;
-  queueSeconds: number;
-  queued: number;
-  moves: number;
-  bytesMoved: number;
-}
-export interface WhatIfResult {
-  minutes: number;
-  event: { type: string; region?: string; link?: string } | null;
-  planned: Array<{ workloadId: string; from: string; to: string; gpus: number }>;
-  withPlan: WhatIfOutcome;
-  doNothing: WhatIfOutcome;
-  notes: string[];
-}
+import { schedulerApi, type WhatIfOutcome, type WhatIfResult } from '../../data/schedulerApi';
 
 type Kind = 'plan' | 'cooling_loss' | 'region_failure' | 'link_cut';
 const KINDS: Array<{ label: string; value: Kind }> = [
@@ -44,22 +24,6 @@ export function whatIfBody(kind: Kind, target: string, minutes: number): { body:
   const t = target.trim();
   if (!t) return { error: kind === 'link_cut' ? 'Link: write it as from->to' : 'Region: name the region' };
   return { body: { minutes, event: kind === 'link_cut' ? { type: kind, link: t } : { type: kind, region: t } } };
-}
-
-async function postWhatIf(body: object): Promise<WhatIfResult> {
-  try {
-    const r = await lastValueFrom(
-      getBackendSrv().fetch<WhatIfResult>({
-        url: `${SCHEDULER_PROXY}/api/v1/whatif`,
-        method: 'POST',
-        data: body,
-        showErrorAlert: false,
-      }),
-    );
-    return r.data;
-  } catch (e) {
-    throw toDataError(e, 'What-if');
-  }
 }
 
 const gib = (b: number) => (b / 2 ** 30).toFixed(0);
@@ -122,7 +86,7 @@ export function WhatIfPanel({ busy }: { busy: boolean }) {
     setRunning(true);
     setError(null);
     try {
-      setResult(await postWhatIf(b.body));
+      setResult(await schedulerApi.whatIf(b.body));
     } catch (e) {
       setResult(null);
       setError(e instanceof Error ? e.message : String(e));
