@@ -34,7 +34,7 @@ export {
   clockEventReasons,
 } from './nvml.js';
 export type { ClockEventReason } from './nvml.js';
-export { FIBER_MS_PER_KM, fiberRttFloorMs } from './fiber.js';
+export { FIBER_MS_PER_KM, fiberRttFloorMs, greatCircleKm } from './fiber.js';
 export { RETENTION_DAYS, RESOLUTION_STEP_S, resolutionForRange } from './resolution.js';
 export { COLLECTOR_SELF_METRICS } from './self-metrics.js';
 export { originalMetricsOf, metricsAddedBy, metricsThrough } from './generations.js';

@@ -9,8 +9,8 @@
  * `removed` row for each entity dropped, also goes to `topology_history` (migration 0010), so what
  * the fabric was at any earlier time can still be read.
  */
+import { greatCircleKm } from '@meridian/catalog';
 import type { Store, TopologyRow } from '@meridian/store';
-import { greatCircleKm } from './geo.js';
 import type { TopologyFile } from './schema.js';
 
 export const TOPOLOGY_SOURCE = 'topology';

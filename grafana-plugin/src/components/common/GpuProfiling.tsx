@@ -12,6 +12,7 @@ import { useAsync } from '../../data/useAsync';
 import { useAppSettings } from './AppSettingsContext';
 import { Empty, ErrorState, Loading } from './PageStates';
 import type { TimeRangeState } from './useTimeRange';
+import { compactTable } from './tableStyle';
 
 /** Test ids of this component (kept here: the page's own ids are another component's). */
 export const profilingTestIds = {
@@ -114,15 +115,7 @@ function ProfilingLine({ row, label, instance = false }: { row: ProfilingRow; la
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  table: css({
-    width: '100%',
-    borderCollapse: 'collapse',
-    'th, td': {
-      textAlign: 'left',
-      padding: theme.spacing(0.5, 1),
-      borderBottom: `1px solid ${theme.colors.border.weak}`,
-    },
-  }),
+  table: compactTable(theme),
   instance: css({ color: theme.colors.text.secondary }),
   missing: css({ color: theme.colors.text.secondary, fontStyle: 'italic' }),
   note: css({ color: theme.colors.text.secondary, marginBottom: theme.spacing(1) }),

@@ -7,6 +7,7 @@ import { prefixRoute, ROUTES } from '../../constants';
 import { filterGpus, gpuKey, sortGpus, type GpuEntry, type GpuRow, type SortDir, type SortKey } from '../../data/gpus';
 import { fmt } from '../../data/units';
 import { testIds } from '../testIds';
+import { compactTable } from './tableStyle';
 
 /** Rows per page. 10,000 GPUs stay fast because only one page of rows is ever in the DOM. */
 export const PAGE_SIZE = 50;
@@ -180,17 +181,7 @@ function holderCell(g: GpuRow, query: string) {
 const getStyles = (theme: GrafanaTheme2) => ({
   bar: css({ display: 'flex', gap: theme.spacing(2), alignItems: 'center', marginBottom: theme.spacing(1) }),
   count: css({ color: theme.colors.text.secondary }),
-  table: css({
-    width: '100%',
-    borderCollapse: 'collapse',
-    fontSize: theme.typography.bodySmall.fontSize,
-    'th, td': {
-      padding: theme.spacing(0.5, 1),
-      borderBottom: `1px solid ${theme.colors.border.weak}`,
-      textAlign: 'left',
-      whiteSpace: 'nowrap',
-    },
-  }),
+  table: compactTable(theme, { whiteSpace: 'nowrap' }),
   num: css({ textAlign: 'right', fontVariantNumeric: 'tabular-nums' }),
   sort: css({
     background: 'none',

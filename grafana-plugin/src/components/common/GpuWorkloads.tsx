@@ -20,6 +20,7 @@ import { useAppSettings } from './AppSettingsContext';
 import { Empty, ErrorState, Loading } from './PageStates';
 import { Section } from './Section';
 import type { TimeRangeState } from './useTimeRange';
+import { compactTable } from './tableStyle';
 
 const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 const span = (i: Pick<Interval, 'from' | 'to'>) => `${when(i.from)} → ${i.to === null ? 'running' : when(i.to)}`;
@@ -139,16 +140,7 @@ export function GpuWorkloads({ uuid, workload, time }: { uuid: string; workload:
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  table: css({
-    width: '100%',
-    borderCollapse: 'collapse',
-    fontSize: theme.typography.bodySmall.fontSize,
-    'th, td': {
-      padding: theme.spacing(0.5, 1),
-      borderBottom: `1px solid ${theme.colors.border.weak}`,
-      textAlign: 'left',
-    },
-  }),
+  table: compactTable(theme),
   columns: css({ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(320px, 1fr))', gap: theme.spacing(2) }),
   muted: css({ color: theme.colors.text.secondary }),
 });

@@ -15,6 +15,7 @@ import { useAppSettings } from './AppSettingsContext';
 import { Empty, ErrorState, Loading } from './PageStates';
 import { Section } from './Section';
 import type { TimeRangeState } from './useTimeRange';
+import { compactTable } from './tableStyle';
 
 /** The Overview's answer to "who is on the hottest GPUs": the ten hottest, and whose work runs there. */
 export function HottestGpus({ time }: { time: TimeRangeState }) {
@@ -82,15 +83,6 @@ export function HottestGpus({ time }: { time: TimeRangeState }) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  table: css({
-    width: '100%',
-    borderCollapse: 'collapse',
-    fontSize: theme.typography.bodySmall.fontSize,
-    'th, td': {
-      padding: theme.spacing(0.5, 1),
-      borderBottom: `1px solid ${theme.colors.border.weak}`,
-      textAlign: 'left',
-    },
-  }),
+  table: compactTable(theme),
   muted: css({ color: theme.colors.text.secondary }),
 });
