@@ -32,7 +32,7 @@ export const attributionConfigSchema = z
         procRoot: z.string().min(1).default('/proc'),
       })
       .prefault({}),
-    /** This node's Slurm cluster, put before job ids ("east/42") as the Slurm observer names them. */
+    /** This node's Slurm ClusterName, put before job ids ("east:42") as the Slurm observer names them. */
     slurmCluster: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{0,64}$/, 'must be letters, digits, "_", "." or "-"')

@@ -36,7 +36,7 @@ export function parseComputeApps(text: string): { apps: ComputeApp[]; bad: strin
 export interface ProcessHolderOptions {
   /** Where /proc is (tests point it at a tree of their own). */
   readonly procRoot?: string;
-  /** Cluster name put before a Slurm job id ("east/42"): job ids repeat across clusters. */
+  /** Cluster name put before a Slurm job id ("east:42"): job ids repeat across clusters. */
   readonly slurmCluster?: string;
   /**
    * PID → owner from earlier readings. A process keeps its cgroup for life, so a PID still listed
@@ -49,7 +49,8 @@ export interface ProcessHolderOptions {
 export function holderOf(owner: CgroupOwner, slurmCluster = ''): Holder {
   switch (owner.kind) {
     case 'slurm': {
-      const id = slurmCluster ? `${slurmCluster}/${owner.job}` : owner.job;
+      // The Slurm observer's id (fabric/src/slurm: `<ClusterName>:<jobid>`), so GPU rows join its workload rows.
+      const id = slurmCluster ? `${slurmCluster}:${owner.job}` : owner.job;
       return {
         orchestrator: 'slurm',
         namespace: slurmCluster,

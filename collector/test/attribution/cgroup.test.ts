@@ -139,10 +139,10 @@ describe('attribution from the GPU processes', () => {
       namespace: 'east',
       pod: '4711',
       container: '3',
-      workload_id: 'east/4711',
+      workload_id: 'east:4711',
     });
     expect(by('GPU-2')).toMatchObject({ orchestrator: 'container', namespace: 'docker', container: CID.slice(0, 12) });
-    expect(by('GPU-3')).toMatchObject({ orchestrator: 'slurm', workload_id: 'east/777' });
+    expect(by('GPU-3')).toMatchObject({ orchestrator: 'slurm', workload_id: 'east:777' });
     expect(by('GPU-4')).toMatchObject({
       orchestrator: 'systemd',
       container: 'llm-serve.service',
