@@ -50,7 +50,7 @@ describe('GPU → workload in the app', () => {
     await user.clear(screen.getByTestId(testIds.gpus.filter));
     await user.type(screen.getByTestId(testIds.gpus.filter), '4711');
     expect(screen.getByTestId(testIds.gpus.count)).toHaveTextContent('1 of 16 GPUs');
-    expect(within(screen.getByTestId(testIds.gpus.table)).getByText('east:4711')).toBeInTheDocument();
+    expect(within(screen.getByTestId(testIds.gpus.table)).getByText('east/4711')).toBeInTheDocument();
   });
 
   it("shows a GPU's holders and its workload's regions, moves and holds", async () => {
