@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Backoff } from '../sources/backoff.js';
 import { NO_GPU } from '../sources/nvidia-smi/no-gpu.js';
+import { stopChild } from '../sources/run-once.js';
 import { COMPUTE_APPS_ARGS, parseComputeApps, type ComputeApp } from './processes.js';
 
 /** How long a fresh stream may stay silent before its silence means "no processes". */
@@ -127,12 +128,6 @@ export class ComputeAppsStream {
     clearTimeout(this.restart);
     const child = this.child;
     this.child = undefined;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 2000).unref();
-      });
-    }
+    await stopChild(child);
   }
 }

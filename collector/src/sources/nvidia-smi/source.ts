@@ -14,6 +14,7 @@ import { compileColumns, parseCsvLine, type CompiledColumns } from '../../parser
 import type { ParsedRecord } from '../../parsers/record.js';
 import { Backoff, type BackoffOptions } from '../backoff.js';
 import { emitRecords } from '../emit.js';
+import { stopChild } from '../run-once.js';
 import { BaseSource, type SourceContext } from '../source.js';
 import { NO_GPU } from './no-gpu.js';
 
@@ -92,13 +93,7 @@ export class NvidiaSmiSource extends BaseSource {
     this.flushBurst();
     const child = this.child;
     this.child = undefined;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 2000).unref();
-      });
-    }
+    await stopChild(child);
   }
 
   private childEnv(): NodeJS.ProcessEnv {
