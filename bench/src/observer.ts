@@ -17,19 +17,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readProc } from './collector-proc.js';
+import { positiveArg } from './positive-arg.js';
 import { BenchApi, TOKEN } from './observer-api.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`--${name} must be a positive number, got ${process.argv[i + 1]}`);
-  return value;
-};
-const PODS = arg('pods', 10_000);
-const RATE = arg('rate', 1000);
-const SECONDS = arg('seconds', 20);
+const PODS = positiveArg('pods', 10_000);
+const RATE = positiveArg('rate', 1000);
+const SECONDS = positiveArg('seconds', 20);
 
 /** Each child prints READY once listed and watching, then `{"events":n,"rss":bytes}` every 100 ms. */
 const children = {

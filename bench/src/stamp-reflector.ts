@@ -14,17 +14,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { readProc } from './collector-proc.js';
+import { positiveArg } from './positive-arg.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`--${name} must be a positive number, got ${process.argv[i + 1]}`);
-  return value;
-};
-const RATE = arg('rate', 4000);
-const SECONDS = arg('seconds', 10);
+const RATE = positiveArg('rate', 4000);
+const SECONDS = positiveArg('seconds', 10);
 const WARMUP_S = 2;
 
 const servers = {
