@@ -10,6 +10,18 @@ const deps = (): SourceDeps => ({ gpus: new GpuDirectory(), stampClock: () => un
 const built = (yaml: string, env: NodeJS.ProcessEnv = {}): string[] =>
   createSources(parseConfig(minimal + yaml, 'c.yaml', { env }).config, deps()).map((s) => s.name);
 
+/** The config `minimal + yaml` is refused with a ConfigError naming `key`. */
+function expectKeyError(yaml: string, key: string): void {
+  let err: unknown;
+  try {
+    parseConfig(minimal + yaml, 'c.yaml', { env: {} });
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(ConfigError);
+  expect((err as ConfigError).key).toBe(key);
+}
+
 describe('source factories', () => {
   it('lists every source once, and each factory builds the source of its name', () => {
     const names = SOURCE_FACTORIES.map((f) => f.name);
@@ -63,16 +75,8 @@ describe('source factories', () => {
       ['sources: { kernelLog: { pollMs: 10 } }', 'sources.kernelLog.pollMs'],
       ['sources: { kernelLog: { path: "" } }', 'sources.kernelLog.path'],
       ['sources: { kernelLog: { follow: true } }', 'sources.kernelLog.follow'],
-    ] as const) {
-      let err: unknown;
-      try {
-        parseConfig(minimal + yaml, 'c.yaml', { env: {} });
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError).key).toBe(key);
-    }
+    ] as const)
+      expectKeyError(yaml, key);
   });
 
   it('attribution is a documented key with defaults, an override and errors that name it', () => {
@@ -93,15 +97,7 @@ describe('source factories', () => {
       ['attribution: { kubelet: { socket: "" } }', 'attribution.kubelet.socket'],
       ['attribution: { slurmCluster: "a b" }', 'attribution.slurmCluster'],
       ['attribution: { perSample: true }', 'attribution.perSample'],
-    ] as const) {
-      let err: unknown;
-      try {
-        parseConfig(minimal + yaml, 'c.yaml', { env: {} });
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError).key).toBe(key);
-    }
+    ] as const)
+      expectKeyError(yaml, key);
   });
 });
