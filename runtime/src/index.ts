@@ -7,3 +7,5 @@ export { boundedHttpServer, DEFAULT_LIMITS } from './http-server.js';
 export type { ServerLimits } from './http-server.js';
 export { tracingWanted, startTracingSdk } from './tracing.js';
 export type { TracingSdk } from './tracing.js';
+export { onPath, installDebianPackages, aptInstallCommand } from './debian-packages.js';
+export type { DebianInstall } from './debian-packages.js';

@@ -5,8 +5,8 @@
  * to do, so `npm test` on a fresh machine needs nothing but the README's commands; otherwise the
  * error says the exact command to run.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { aptInstallCommand, installDebianPackages } from '@meridian/runtime';
 
 const CANDIDATES = [
   '/usr/bin/chromium',
@@ -16,7 +16,7 @@ const CANDIDATES = [
   '/usr/bin/google-chrome',
 ];
 
-export const INSTALL_COMMAND = 'sudo apt-get update && sudo apt-get install -y chromium';
+export const INSTALL_COMMAND = aptInstallCommand(['chromium'], true);
 
 export function locateChromium(
   env: NodeJS.ProcessEnv = process.env,
@@ -28,15 +28,6 @@ export function locateChromium(
     return env.CHROMIUM_PATH;
   }
   return candidates.find((p) => fs.existsSync(p));
-}
-
-function onPath(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export interface EnsureOptions {
@@ -53,21 +44,17 @@ export function ensureChromium(opts: EnsureOptions = {}): string {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const found = locateChromium(env, candidates);
   if (found) return found;
-  const root = opts.root ?? (typeof process.getuid === 'function' && process.getuid() === 0);
-  if (!root || !onPath('apt-get'))
-    throw new Error(
+  installDebianPackages({
+    packages: ['chromium'],
+    purpose: 'browser tests',
+    missing:
       `Chromium not found (looked at $CHROMIUM_PATH and ${candidates.join(', ')}). ` +
-        `The browser tests need it. Run: ${INSTALL_COMMAND}  (or set CHROMIUM_PATH to a Chromium or Chrome binary)`,
-    );
-  const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
-  log(
-    "browser tests: Chromium not found; installing Debian's chromium package (apt-get update, then install; a few minutes)…",
-  );
-  execFileSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env: aptEnv });
-  log('browser tests: apt-get update done; installing chromium…');
-  execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: aptEnv,
+      'The browser tests need it (or set CHROMIUM_PATH to a Chromium or Chrome binary)',
+    updateFirst: true,
+    recommends: true,
+    env,
+    log,
+    ...(opts.root !== undefined ? { root: opts.root } : {}),
   });
   const installed = locateChromium(env, candidates);
   if (!installed) throw new Error(`apt-get installed chromium but no binary is at ${candidates.join(', ')}`);

@@ -10,6 +10,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { aptInstallCommand, installDebianPackages, onPath } from '@meridian/runtime';
 import { runSlurm, type SlurmTarget } from './command.js';
 
 export interface LocalClusterSpec {
@@ -45,43 +46,23 @@ export interface LocalSlurm {
 }
 
 const SLURM_PACKAGES = ['slurmctld', 'slurmd', 'slurm-client', 'munge'] as const;
-export const SLURM_INSTALL_COMMAND = `sudo apt-get install -y --no-install-recommends ${SLURM_PACKAGES.join(' ')}`;
-
-function onPath(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const SLURM_INSTALL_COMMAND = aptInstallCommand(SLURM_PACKAGES);
 
 /**
  * Makes sure slurmctld, slurmd, the clients and munged exist: when one is missing and we are root on
  * a Debian-family host, Debian's packages are installed (as the browser tests do for Chromium);
  * otherwise the error says the command to run.
  */
-export function ensureSlurmInstalled(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): void {
+export function ensureSlurmInstalled(log?: (line: string) => void): void {
   const needed = ['slurmctld', 'slurmd', 'squeue', 'sbatch', 'munged', 'mungekey'];
   const missing = needed.filter((c) => !onPath(c));
   if (missing.length === 0) return;
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!root || !onPath('apt-get'))
-    throw new Error(`Slurm not installed (missing ${missing.join(', ')}). Run: ${SLURM_INSTALL_COMMAND}`);
-  log(`slurm: ${missing.join(', ')} missing; installing Debian's ${SLURM_PACKAGES.join(' ')}…`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () =>
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...SLURM_PACKAGES], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env,
-    });
-  try {
-    install();
-  } catch {
-    // A fresh machine's package lists may be empty or old: update once, then try again.
-    execFileSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-    install();
-  }
+  installDebianPackages({
+    packages: SLURM_PACKAGES,
+    purpose: 'slurm',
+    missing: `Slurm not installed (missing ${missing.join(', ')})`,
+    ...(log ? { log } : {}),
+  });
   const still = needed.filter((c) => !onPath(c));
   if (still.length > 0) throw new Error(`apt-get installed Slurm but ${still.join(', ')} is still missing`);
 }
