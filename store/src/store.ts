@@ -300,6 +300,10 @@ class ClickHouseStore implements Store {
     this.closed = true;
     try {
       await this.client.close();
+      // chDB's close() returns before a connection with a call still running on it (a query that
+      // timed out or was aborted keeps computing) is destroyed, and until then no store may open at
+      // another directory in this process. Wait for it here, so closing means closed.
+      if (this.opts.target === 'embedded') await (await import('chdb')).drainPending();
     } finally {
       this.release();
     }
