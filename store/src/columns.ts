@@ -102,18 +102,27 @@ function numbers(rows: readonly SampleRow[], name: string): NumberColumn {
 export function selectRows(batch: SampleColumns, keep: Uint8Array): SampleColumns {
   const idx: number[] = [];
   for (let i = 0; i < batch.rows; i++) if (keep[i] === 1) idx.push(i);
-  const take = <A extends NumericArray | Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: A): A => {
-    const out = new (a.constructor as new (n: number) => A)(idx.length);
-    for (let j = 0; j < idx.length; j++) out[j] = a[idx[j]!]!;
-    return out;
-  };
+  return takeRows(batch, idx);
+}
+
+type RowArray = NumericArray | Uint8Array | Uint16Array | Uint32Array | Float64Array;
+
+/** The values at `idx`, in that order, in an array of the same type. */
+export function take<A extends RowArray>(a: A, idx: ArrayLike<number>): A {
+  const out = new (a.constructor as new (n: number) => A)(idx.length);
+  for (let j = 0; j < idx.length; j++) out[j] = a[idx[j]!]!;
+  return out;
+}
+
+/** The rows at `idx`, in that order (a subset, a reordering, or both). */
+export function takeRows(batch: SampleColumns, idx: ArrayLike<number>): SampleColumns {
   const columns: Record<string, SampleColumn> = {};
   for (const [name, c] of Object.entries(batch.columns)) {
     columns[name] = isStringColumn(c)
-      ? { dict: c.dict, codes: take(c.codes) }
-      : { values: take(c.values), ...(c.nulls ? { nulls: take(c.nulls) } : {}) };
+      ? { dict: c.dict, codes: take(c.codes, idx) }
+      : { values: take(c.values, idx), ...(c.nulls ? { nulls: take(c.nulls, idx) } : {}) };
   }
   const source =
-    typeof batch.source === 'string' ? batch.source : { dict: batch.source.dict, codes: take(batch.source.codes) };
-  return { rows: idx.length, ts: take(batch.ts), source, columns };
+    typeof batch.source === 'string' ? batch.source : { dict: batch.source.dict, codes: take(batch.source.codes, idx) };
+  return { rows: idx.length, ts: take(batch.ts, idx), source, columns };
 }
