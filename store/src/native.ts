@@ -142,6 +142,12 @@ function fill64(view: Buffer, values: ArrayLike<number>, n: number, signed: bool
   const words = new Uint32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
+    if (v >= 0) {
+      // ToUint32 truncates and wraps: the low word, and the high one below 2^53 (cheaper than floor).
+      words[2 * i] = v >>> 0;
+      words[2 * i + 1] = (v / TWO_32) >>> 0;
+      continue;
+    }
     const hi = Math.floor(v / TWO_32);
     words[2 * i] = v - hi * TWO_32;
     words[2 * i + 1] = signed ? hi | 0 : hi;
