@@ -17,6 +17,9 @@ export interface Derived {
   readonly increases: ReadonlyMap<string, Required<NumberColumn>>;
   readonly firstInMinute: Uint8Array;
   readonly firstInHour: Uint8Array;
+  /** Each row's series, an index into `seriesKeys` (the key labels' values joined, in key order). */
+  readonly slotOf: Uint32Array;
+  readonly seriesKeys: readonly string[];
   /** Makes these rows the new "previous sample" of their series; call once the write succeeded. */
   commit(): void;
 }
@@ -109,6 +112,8 @@ export class IncreaseTracker {
       increases,
       firstInMinute: fm,
       firstInHour: fh,
+      slotOf,
+      seriesKeys: keys,
       commit: () => this.remember(keys, touched, slotTs, slotVals, nc),
     };
   }

@@ -17,6 +17,7 @@ import {
   type StringColumn,
 } from './columns.js';
 import type { Derived } from './increments.js';
+import { lowCardinalityBody, plainStringBody } from './native-strings.js';
 
 /**
  * An encoder for ClickHouse's Native format (columnar: per column a name, a type, then the values),
@@ -26,8 +27,8 @@ import type { Derived } from './increments.js';
  *
  * It encodes column batches: numbers are copied typed array to typed array (converted to the
  * column's type by TypedArray#set, in native code), strings from their dictionaries, each entry
- * encoded once. Strings are sent as String even where the table has LowCardinality(String): the
- * engine converts on insert.
+ * encoded once. Where the table has LowCardinality(String) the column is sent as that type (the
+ * batch's dictionary and a small index per row, see native-strings.ts), else as String.
  */
 
 if (endianness() !== 'LE') {
@@ -44,6 +45,8 @@ export interface NativeColumn {
   readonly nullable: boolean;
 }
 
+const LC_STRING = 'LowCardinality(String)';
+
 const layouts = new Map<Entity, NativeColumn[]>();
 
 /** The columns of a raw table, in the order the encoder writes them. */
@@ -52,11 +55,11 @@ export function nativeLayout(entity: Entity): NativeColumn[] {
   if (!cols) {
     cols = [
       { name: 'ts', chType: "DateTime64(3, 'UTC')", kind: 'DateTime64', nullable: false },
-      { name: 'source', chType: 'String', kind: 'String', nullable: false },
+      { name: 'source', chType: LC_STRING, kind: 'String', nullable: false },
       ...labelsOf(entity).map((l): NativeColumn =>
         l.type === 'UInt16'
           ? { name: l.name, chType: 'UInt16', kind: 'UInt16Label', nullable: false }
-          : { name: l.name, chType: 'String', kind: 'String', nullable: false },
+          : { name: l.name, chType: l.type, kind: 'String', nullable: false },
       ),
       ...metricsOf(entity).map((m): NativeColumn => ({
         name: m.name,
@@ -139,6 +142,12 @@ function fill64(view: Buffer, values: ArrayLike<number>, n: number, signed: bool
   const words = new Uint32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
+    if (v >= 0) {
+      // ToUint32 truncates and wraps: the low word, and the high one below 2^53 (cheaper than floor).
+      words[2 * i] = v >>> 0;
+      words[2 * i + 1] = (v / TWO_32) >>> 0;
+      continue;
+    }
     const hi = Math.floor(v / TWO_32);
     words[2 * i] = v - hi * TWO_32;
     words[2 * i + 1] = signed ? hi | 0 : hi;
@@ -251,29 +260,8 @@ function numberPart(c: NativeColumn, col: NumberColumn, n: number): Part {
   };
 }
 
-/** String column bytes: each dictionary entry encoded once (length prefix and UTF-8), copied per row. */
+/** A string column as its table's type: LowCardinality(String) (dictionary and indexes) or String. */
 function stringPart(c: NativeColumn, col: StringColumn, n: number): Part {
-  const encoded = col.dict.map((s) => {
-    const bytes = Buffer.from(s, 'utf8');
-    const head: number[] = [];
-    let len = bytes.length;
-    while (len >= 0x80) {
-      head.push((len & 0x7f) | 0x80);
-      len >>>= 7;
-    }
-    head.push(len);
-    return Buffer.concat([Buffer.from(head), bytes]);
-  });
-  const codes = col.codes;
-  let size = 0;
-  for (let i = 0; i < n; i++) size += encoded[codes[i]!]!.length;
-  const write = (view: Buffer): void => {
-    let p = 0;
-    for (let i = 0; i < n; i++) {
-      const e = encoded[codes[i]!]!;
-      const len = e.length;
-      for (let j = 0; j < len; j++) view[p++] = e[j]!;
-    }
-  };
-  return { c, size, write };
+  const body = c.chType === LC_STRING ? lowCardinalityBody(col, n) : plainStringBody(col, n);
+  return { c, size: body.size, write: body.write };
 }

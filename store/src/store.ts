@@ -14,6 +14,7 @@ import { acquireLock, StoreLockedError } from './lock.js';
 import { IncreaseTracker } from './increments.js';
 import { rowsToColumns, type SampleColumns } from './columns.js';
 import { encodeColumns } from './native.js';
+import { reorder, seriesOrder } from './order.js';
 import { describeTarget, resolveStoreOptions, type ResolvedStoreOptions } from './options.js';
 import type { AuxTable, TableRows } from './schema/aux.js';
 import { migrationChecksum, migrations, migrationsTableDdl } from './schema/migrations.js';
@@ -178,7 +179,9 @@ class ClickHouseStore implements Store {
     errors: RowError[],
     opts: WriteOptions,
   ): Promise<WriteResult> {
-    const derived = (await this.derivesFor(table)) ? tracker.derive(batch) : undefined;
+    let derived = (await this.derivesFor(table)) ? tracker.derive(batch) : undefined;
+    const order = derived ? seriesOrder(derived) : null;
+    if (derived && order) ({ batch, derived } = reorder(batch, derived, order));
     const { body, columns, identity } = encodeColumns(entity, batch, derived);
     const token = opts.token ?? `sha1:${createHash('sha1').update(identity).digest('hex')}`;
     await this.insertBlock(table, columns.join(', '), body, insertSettings(token));

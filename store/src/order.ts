@@ -1,0 +1,59 @@
+import { take, takeRows, type NumberColumn, type SampleColumns } from './columns.js';
+import type { Derived } from './increments.js';
+
+/**
+ * Puts a batch in its table's sort order (series first, then the rows' own order) before it is
+ * encoded. The engine sorts every insert anyway, so what lands is the same; but a block that
+ * arrives in key order costs the engine's insert and its rollup views less (measured: about a
+ * sixth less CPU for a 100k-row GPU batch cut time-major, as the twin and the collector cut them)
+ * and the reordering is a counting sort by series plus one gather per column.
+ *
+ * Stable: rows of one series keep their order, so the increases and flags derived before the
+ * reordering are those of the same rows after it.
+ */
+export function seriesOrder(derived: Derived): Uint32Array | null {
+  const { slotOf, seriesKeys: keys } = derived;
+  const n = slotOf.length;
+  const slots = keys.length;
+  if (slots < 2) return null;
+  // The series keys are the key labels' values in sort-key order, so their order is the table's
+  // (up to how JS and the engine compare non-ASCII text: a hint for the engine, never a contract).
+  const bySeries = Array.from({ length: slots }, (_, s) => s).sort((a, b) =>
+    keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0,
+  );
+  const rank = new Uint32Array(slots);
+  for (let r = 0; r < slots; r++) rank[bySeries[r]!] = r;
+  const next = new Uint32Array(slots + 1);
+  for (let i = 0; i < n; i++) next[rank[slotOf[i]!]! + 1]!++;
+  for (let r = 0; r < slots; r++) next[r + 1]! += next[r]!;
+  const order = new Uint32Array(n);
+  let moved = false;
+  for (let i = 0; i < n; i++) {
+    const at = next[rank[slotOf[i]!]!]!++;
+    order[at] = i;
+    if (at !== i) moved = true;
+  }
+  return moved ? order : null;
+}
+
+/** The batch and its derived columns with their rows in `order`. */
+export function reorder(
+  batch: SampleColumns,
+  derived: Derived,
+  order: Uint32Array,
+): { batch: SampleColumns; derived: Derived } {
+  const increases = new Map<string, Required<NumberColumn>>();
+  for (const [name, c] of derived.increases)
+    increases.set(name, { values: take(c.values, order), nulls: take(c.nulls, order) });
+  return {
+    batch: takeRows(batch, order),
+    derived: {
+      increases,
+      firstInMinute: take(derived.firstInMinute, order),
+      firstInHour: take(derived.firstInHour, order),
+      slotOf: take(derived.slotOf, order),
+      seriesKeys: derived.seriesKeys,
+      commit: () => derived.commit(),
+    },
+  };
+}
