@@ -502,6 +502,28 @@ describe('/proc/net/dev', () => {
     expect(docker.values.net_tx_bytes).toBe(2681662018);
     expect(r.records.find((x) => x.labels.interface === 'ibr10:30')!.values.net_rx_bytes).toBe(0);
   });
+
+  it('reads odd lines as the "name: 16 counters" pattern does: the last colon followed by 16 fields', () => {
+    const c = (n: number, first = 1) => Array.from({ length: n }, (_, i) => String(first + i)).join(' ');
+    const text = [
+      'Inter-|   Receive',
+      ' face |bytes',
+      `  a:b: ${c(16)}`, // the name holds a colon
+      `  x: ${c(15)} 7:8`, // a field holds one: the colon before the fields is the one
+      `\tväth0:${c(16, 5)}\t`, // outside ASCII, tabs
+      `  short: ${c(15)}`, // one field short: refused
+      `  long: ${c(17)}`, // one too many: refused
+      `   : ${c(16)}`, // no name: refused
+    ].join('\n');
+    const r = parseProcNetDev(text);
+    expect(r.records.map((x) => [x.labels.interface, x.values.net_rx_bytes, x.values.net_tx_drops])).toEqual([
+      ['a:b', 1, 12],
+      ['x', 1, 12],
+      ['väth0', 5, 16],
+    ]);
+    expect(r.records[1]!.errors).toEqual([]);
+    expect(r.errors.map((e) => e.line)).toEqual([6, 7, 8]);
+  });
 });
 
 describe('ping', () => {

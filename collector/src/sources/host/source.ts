@@ -141,6 +141,17 @@ export class HostSource extends BaseSource {
     return Math.min(100, Math.max(0, (dBusy / dTotal) * 100));
   }
 
+  /** Counter keys (`interface/metric`) per interface, made once rather than every sample. */
+  private readonly counterKeys = new Map<string, Map<string, string>>();
+
+  private counterKey(iface: string, metric: string): string {
+    let keys = this.counterKeys.get(iface);
+    if (!keys) this.counterKeys.set(iface, (keys = new Map()));
+    let key = keys.get(metric);
+    if (key === undefined) keys.set(metric, (key = `${iface}/${metric}`));
+    return key;
+  }
+
   /**
    * The 1-minute load from the kept /proc/loadavg descriptor (os.loadavg() opens, reads and closes
    * it on every call); os.loadavg() where it cannot be read.
@@ -205,8 +216,8 @@ export class HostSource extends BaseSource {
       for (const r of parsed.records) {
         const iface = String(r.labels.interface);
         if (wanted ? !wanted.has(iface) : iface === 'lo') continue;
-        for (const [metric, v] of Object.entries(r.values)) {
-          const s = this.counters.step(`${iface}/${metric}`, v);
+        for (const metric in r.values) {
+          const s = this.counters.step(this.counterKey(iface, metric), r.values[metric]!);
           if (s.kind === 'reset' || s.kind === 'wrap') {
             this.stats.counterResets++;
             ctx.errors.count(this.name, metric, 'counter_reset');
