@@ -16,6 +16,7 @@ import {
   parseProcNetDev,
   type ParsedRecord,
 } from '../src/parsers/index.js';
+import { compileColumns, parseCsvLine } from '../src/parsers/nvidia-smi-csv.js';
 import { allFixtures, fixture } from './fixtures-helpers.js';
 
 const MiB = 1024 * 1024;
@@ -214,6 +215,43 @@ describe('nvidia-smi --query-gpu CSV', () => {
     expect(load!.values.util_memory).toBe(2);
     expect(load!.values.memory_free).toBe(44225 * MiB);
     expect(load!.values.power_limit).toBe(350);
+  });
+
+  it('streamed lines make the same records, keys in the same order, as one key set after another', () => {
+    // parseCsvLine builds values from a template per shape (column-record.ts); without shapes it
+    // sets them one by one as every other parser does. Both must give the same record.
+    const fields = ['index', 'uuid', 'utilization.gpu', 'clocks_event_reasons.active', 'power.draw', 'memory.used'];
+    const withShapes = compileColumns(fields);
+    const { shapes: _shapes, ...plain } = withShapes;
+    const repeated = compileColumns([...fields, 'utilization.gpu']); // a metric twice: no templates
+    const { shapes: _repeatedShapes, ...repeatedPlain } = repeated;
+    const lines = [
+      '0, GPU-a, 17, 0x0000000000000004, 71.5, 1024',
+      '1, GPU-b, [N/A], 0x1, N/A, -0', // absent values, and -0 stored as 0
+      '2, GPU-c, 250, zz, 1e400, 2048', // out of range, unreadable, not finite: errors, in order
+      '0, GPU-a, 17, 0x0000000000000004, 71.5, 1024', // the first shape again, from its template
+    ];
+    for (const line of lines) {
+      const fast = parseCsvLine(line, withShapes);
+      const slow = parseCsvLine(line, plain);
+      expect(fast).toEqual(slow);
+      if (!fast.ok || !slow.ok) throw new Error('both lines should parse');
+      expect(Object.keys(fast.record.values)).toEqual(Object.keys(slow.record.values));
+      expect(Object.is(fast.record.values.memory_used, slow.record.values.memory_used)).toBe(true);
+      const twice = parseCsvLine(`${line}, 33`, repeated);
+      const twiceSlow = parseCsvLine(`${line}, 33`, repeatedPlain);
+      expect(twice).toEqual(twiceSlow);
+      if (!twice.ok || !twiceSlow.ok) throw new Error('the line with a repeated column should parse');
+      expect(Object.keys(twice.record.values)).toEqual(Object.keys(twiceSlow.record.values));
+    }
+    const first = parseCsvLine(lines[0]!, withShapes);
+    expect(first.ok && first.record.values).toEqual({
+      util_gpu: 17,
+      throttled: 1,
+      throttle_reasons: 4,
+      power_draw: 71.5,
+      memory_used: 1024 * MiB,
+    });
   });
 });
 

@@ -75,7 +75,8 @@ export class ColumnRecordBuilder extends RecordBuilder {
       return;
     }
     const bit = this.shapes.bit(name);
-    if (bit === undefined || this.keys.includes(name)) {
+    // Bits are powers of two and shapes exact integers below 2^53: this reads the metric's bit.
+    if (bit === undefined || Math.floor(this.shape / bit) % 2 === 1) {
       this.toPlain();
       this.values[name] = value;
       return;
