@@ -120,6 +120,9 @@ export function parseCsvLine(line: string, compiled: CompiledColumns, lineNo?: n
       } else b.label(col.label, normalise(raw));
       continue;
     }
+    // nvidia-smi's two spellings of "no value", a few per line: absent, as readValue would find
+    // (no error, nothing set), without its normalising and lower-casing.
+    if (raw === '[N/A]' || raw === 'N/A') continue;
     if (col.bitmask) {
       const mask = readBigInt(raw);
       if (mask !== undefined) b.setMetric(THROTTLED, isThrottled(mask) ? 1 : 0);

@@ -77,12 +77,15 @@ export function readPlainNumber(raw: string): number | undefined {
   return Number.isSafeInteger(v) || !Number.isInteger(v) ? v : undefined;
 }
 
+/** The one "absent" result: it carries nothing, so every absent value can share it. */
+const ABSENT: ReadResult = Object.freeze({ kind: 'absent' });
+
 export function readValue(raw: string, _opts: ReadOptions = {}): ReadResult {
   const plain = readPlainNumber(raw);
   if (plain !== undefined) return { kind: 'number', value: plain };
   const trimmed = raw.trim();
   const s = /\s\s|[\t\n\r]/.test(trimmed) ? normalise(trimmed) : trimmed;
-  if (isAbsentToken(s)) return { kind: 'absent' };
+  if (isAbsentToken(s)) return ABSENT;
   const hex = HEX.exec(s);
   if (hex?.[1]) {
     // Hex bitmasks are UInt64 in NVML; BigInt keeps every bit until we decide whether it fits.
