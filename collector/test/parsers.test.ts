@@ -16,6 +16,7 @@ import {
   parseProcNetDev,
   type ParsedRecord,
 } from '../src/parsers/index.js';
+import { compileColumns, parseCsvLine } from '../src/parsers/nvidia-smi-csv.js';
 import { allFixtures, fixture } from './fixtures-helpers.js';
 
 const MiB = 1024 * 1024;
@@ -214,6 +215,43 @@ describe('nvidia-smi --query-gpu CSV', () => {
     expect(load!.values.util_memory).toBe(2);
     expect(load!.values.memory_free).toBe(44225 * MiB);
     expect(load!.values.power_limit).toBe(350);
+  });
+
+  it('streamed lines make the same records, keys in the same order, as one key set after another', () => {
+    // parseCsvLine builds values from a template per shape (column-record.ts); without shapes it
+    // sets them one by one as every other parser does. Both must give the same record.
+    const fields = ['index', 'uuid', 'utilization.gpu', 'clocks_event_reasons.active', 'power.draw', 'memory.used'];
+    const withShapes = compileColumns(fields);
+    const { shapes: _shapes, ...plain } = withShapes;
+    const repeated = compileColumns([...fields, 'utilization.gpu']); // a metric twice: no templates
+    const { shapes: _repeatedShapes, ...repeatedPlain } = repeated;
+    const lines = [
+      '0, GPU-a, 17, 0x0000000000000004, 71.5, 1024',
+      '1, GPU-b, [N/A], 0x1, N/A, -0', // absent values, and -0 stored as 0
+      '2, GPU-c, 250, zz, 1e400, 2048', // out of range, unreadable, not finite: errors, in order
+      '0, GPU-a, 17, 0x0000000000000004, 71.5, 1024', // the first shape again, from its template
+    ];
+    for (const line of lines) {
+      const fast = parseCsvLine(line, withShapes);
+      const slow = parseCsvLine(line, plain);
+      expect(fast).toEqual(slow);
+      if (!fast.ok || !slow.ok) throw new Error('both lines should parse');
+      expect(Object.keys(fast.record.values)).toEqual(Object.keys(slow.record.values));
+      expect(Object.is(fast.record.values.memory_used, slow.record.values.memory_used)).toBe(true);
+      const twice = parseCsvLine(`${line}, 33`, repeated);
+      const twiceSlow = parseCsvLine(`${line}, 33`, repeatedPlain);
+      expect(twice).toEqual(twiceSlow);
+      if (!twice.ok || !twiceSlow.ok) throw new Error('the line with a repeated column should parse');
+      expect(Object.keys(twice.record.values)).toEqual(Object.keys(twiceSlow.record.values));
+    }
+    const first = parseCsvLine(lines[0]!, withShapes);
+    expect(first.ok && first.record.values).toEqual({
+      util_gpu: 17,
+      throttled: 1,
+      throttle_reasons: 4,
+      power_draw: 71.5,
+      memory_used: 1024 * MiB,
+    });
   });
 });
 
@@ -501,6 +539,28 @@ describe('/proc/net/dev', () => {
     const docker = r.records.find((x) => x.labels.interface === 'docker0')!;
     expect(docker.values.net_tx_bytes).toBe(2681662018);
     expect(r.records.find((x) => x.labels.interface === 'ibr10:30')!.values.net_rx_bytes).toBe(0);
+  });
+
+  it('reads odd lines as the "name: 16 counters" pattern does: the last colon followed by 16 fields', () => {
+    const c = (n: number, first = 1) => Array.from({ length: n }, (_, i) => String(first + i)).join(' ');
+    const text = [
+      'Inter-|   Receive',
+      ' face |bytes',
+      `  a:b: ${c(16)}`, // the name holds a colon
+      `  x: ${c(15)} 7:8`, // a field holds one: the colon before the fields is the one
+      `\tväth0:${c(16, 5)}\t`, // outside ASCII, tabs
+      `  short: ${c(15)}`, // one field short: refused
+      `  long: ${c(17)}`, // one too many: refused
+      `   : ${c(16)}`, // no name: refused
+    ].join('\n');
+    const r = parseProcNetDev(text);
+    expect(r.records.map((x) => [x.labels.interface, x.values.net_rx_bytes, x.values.net_tx_drops])).toEqual([
+      ['a:b', 1, 12],
+      ['x', 1, 12],
+      ['väth0', 5, 16],
+    ]);
+    expect(r.records[1]!.errors).toEqual([]);
+    expect(r.errors.map((e) => e.line)).toEqual([6, 7, 8]);
   });
 });
 

@@ -43,6 +43,22 @@ describe('NTP and PTP timestamps', () => {
     }
   });
 
+  it('writes and reads the same bits whichever second it saw last (the one-second cache)', () => {
+    // Alternating seconds, both sides of each second's edges and of the epoch, against the
+    // arithmetic written out: seconds floored (also before 1970), fraction = floor(ns × 2^32 / 1e9).
+    const buf = Buffer.alloc(8);
+    const S = 1_000_000_000n;
+    const times = [T, -1n, T + S, T - 1n, -S, 0n, T + 999_999_999n, -S - 1n, 1n, T, T - S + 1n];
+    for (const t of times) {
+      writeNtpTimestamp(buf, 0, t);
+      const unixS = t >= 0n ? t / S : -((-t + S - 1n) / S);
+      const rem = t - unixS * S;
+      expect(buf.readUInt32BE(0)).toBe(Number(unixS) + 2_208_988_800);
+      expect(buf.readUInt32BE(4)).toBe(Number((rem << 32n) / S));
+      expect(readNtpTimestamp(buf, 0)).toBe(t);
+    }
+  });
+
   it('reads across the 2036 NTP era rollover', () => {
     // 2036-02-07T06:28:16Z is NTP second 2^32: the seconds field wraps to 0.
     const rollover = (4_294_967_296n - 2_208_988_800n) * 1_000_000_000n;

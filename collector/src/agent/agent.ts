@@ -58,8 +58,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   metrics.storeUp.set(1);
 
   const sourceEmit = (name: string): Emit => {
+    // The counter's child per target, looked up once: inc() with a label object hashes it every time.
+    const counted = new Map<Target, { inc(n: number): void }>();
     const push = <T extends Target>(target: T, rows: readonly Parameters<Pipeline['push']>[1][number][]): void => {
-      metrics.samples.inc({ source: name, target }, rows.length);
+      let child = counted.get(target);
+      if (!child) counted.set(target, (child = metrics.samples.labels({ source: name, target })));
+      child.inc(rows.length);
       pipeline.push(target, rows as never);
     };
     if (!tracing.enabled) return push as Emit;

@@ -9,6 +9,7 @@
 import { isThrottled } from '@meridian/catalog';
 import type { MetricDef } from '@meridian/catalog';
 import { NVIDIA_SMI_QUERY_FIELDS, type FieldMapping } from './catalog-fields.js';
+import { ColumnRecordBuilder, ValueShapes } from './column-record.js';
 import { canonicalField, COLLECTOR_QUERY_FIELDS } from './nvidia-smi-fields.js';
 import {
   catalogLabel,
@@ -42,6 +43,8 @@ const byCanonical = new Map<string, FieldMapping>(
 export interface CompiledColumns {
   readonly fields: readonly string[];
   readonly columns: readonly Column[];
+  /** The shapes of the records these columns make (column-record.ts); without it, plain records. */
+  readonly shapes?: ValueShapes;
 }
 
 /** Prepares the column mapping once; the streaming source reuses it for every line. */
@@ -62,7 +65,11 @@ export function compileColumns(fields: readonly string[]): CompiledColumns {
     }
     return { kind: 'ignore' };
   });
-  return { fields, columns };
+  // The metrics in the order parseCsvLine sets them: a bitmask column sets `throttled` first.
+  const names = columns.flatMap((c) =>
+    c.kind !== 'metric' ? [] : c.bitmask ? [THROTTLED.name, c.metric.name] : [c.metric.name],
+  );
+  return { fields, columns, shapes: new ValueShapes(names) };
 }
 
 const DEFAULT_COLUMNS = compileColumns(COLLECTOR_QUERY_FIELDS);
@@ -75,25 +82,35 @@ export function splitCsvLine(line: string): string[] {
 export type LineResult = { ok: true; record: ParsedRecord } | { ok: false; error: DocumentError };
 
 export function parseCsvLine(line: string, compiled: CompiledColumns, lineNo?: number): LineResult {
-  const cells = splitCsvLine(line);
-  if (cells.length !== compiled.columns.length) {
+  const columns = compiled.columns;
+  // The cells are read in place (see cellAt) rather than split into an array of trimmed copies:
+  // this runs for every GPU on every sample, and the copies were most of its garbage.
+  let count = 1;
+  for (let at = line.indexOf(','); at >= 0; at = line.indexOf(',', at + 1)) count++;
+  if (count !== columns.length) {
     return {
       ok: false,
       error: {
         ...(lineNo !== undefined ? { line: lineNo } : {}),
         field: 'line',
         reason: 'column_count',
-        message: `expected ${compiled.columns.length} columns, got ${cells.length}`,
+        message: `expected ${columns.length} columns, got ${count}`,
       },
     };
   }
-  const b = new RecordBuilder('gpu', 'nvidia-smi');
-  // A plain loop over columns compiled once: this runs for every GPU on every sample.
-  const columns = compiled.columns;
+  const b = compiled.shapes
+    ? new ColumnRecordBuilder('gpu', 'nvidia-smi', compiled.shapes)
+    : new RecordBuilder('gpu', 'nvidia-smi');
+  // A plain loop over columns compiled once.
+  let start = 0;
   for (let i = 0; i < columns.length; i++) {
+    const comma = line.indexOf(',', start);
+    const end = comma < 0 ? line.length : comma;
     const col = columns[i]!;
-    const raw = cells[i] ?? '';
+    const from = start;
+    start = end + 1;
     if (col.kind === 'ignore') continue;
+    const raw = cellAt(line, from, end);
     if (col.kind === 'label') {
       if (isAbsentToken(raw)) continue;
       if (col.numeric) {
@@ -103,6 +120,9 @@ export function parseCsvLine(line: string, compiled: CompiledColumns, lineNo?: n
       } else b.label(col.label, normalise(raw));
       continue;
     }
+    // nvidia-smi's two spellings of "no value", a few per line: absent, as readValue would find
+    // (no error, nothing set), without its normalising and lower-casing.
+    if (raw === '[N/A]' || raw === 'N/A') continue;
     if (col.bitmask) {
       const mask = readBigInt(raw);
       if (mask !== undefined) b.setMetric(THROTTLED, isThrottled(mask) ? 1 : 0);
@@ -110,6 +130,16 @@ export function parseCsvLine(line: string, compiled: CompiledColumns, lineNo?: n
     b.setRawMetric(col.metric, raw, col.scale);
   }
   return { ok: true, record: b.build() };
+}
+
+/**
+ * `line.slice(from, end).trim()`, as splitCsvLine reads a cell, without the untrimmed copy:
+ * nvidia-smi puts a space after every comma, so the leading spaces are skipped before slicing.
+ */
+function cellAt(line: string, from: number, end: number): string {
+  let s = from;
+  while (s < end && line.charCodeAt(s) === 32) s++;
+  return line.slice(s, end).trim();
 }
 
 /** A header line holds only field names (optionally with " [unit]"), never a value. */

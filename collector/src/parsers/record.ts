@@ -5,7 +5,7 @@
  */
 import { labelsOf, metricByName } from '@meridian/catalog';
 import type { Entity, MetricDef, SourceTag } from '@meridian/catalog';
-import { readValue, type ReadOptions } from './values.js';
+import { readPlainNumber, readValue, type ReadOptions } from './values.js';
 
 /** Why a field is missing from a record although the tool printed something for it. */
 export type FieldErrorReason = 'unparseable' | 'out_of_range' | 'inexact' | 'missing_column';
@@ -88,56 +88,42 @@ const INT_BOUNDS: Partial<Record<MetricDef['type'], readonly [number, number]>> 
  * column types) a non-negative integer where the type is unsigned. Anything else becomes a FieldError.
  */
 export function admit(m: MetricDef, value: number): { ok: true; value: number } | { ok: false; error: FieldError } {
-  if (!Number.isFinite(value)) {
-    return { ok: false, error: { field: m.name, reason: 'unparseable', message: `${m.name}: not a finite number` } };
-  }
+  const error = admitError(m, value);
+  // "-0" is a number a tool may print, but stored it would read back as a distinct value: 0.
+  return error ? { ok: false, error } : { ok: true, value: value === 0 ? 0 : value };
+}
+
+/**
+ * What admit refuses a value for, or undefined when it is admitted (as `value === 0 ? 0 : value`).
+ * The builder calls this rather than admit: a value read every second per GPU and column should
+ * not leave a result object behind when it is fine, which is nearly always.
+ */
+function admitError(m: MetricDef, value: number): FieldError | undefined {
+  if (!Number.isFinite(value))
+    return { field: m.name, reason: 'unparseable', message: `${m.name}: not a finite number` };
   if (m.range && (value < m.range.min || value > m.range.max)) {
     return {
-      ok: false,
-      error: {
-        field: m.name,
-        reason: 'out_of_range',
-        message: `${m.name}: ${value} is outside the possible range ${m.range.min}..${m.range.max} ${m.unit}`,
-      },
+      field: m.name,
+      reason: 'out_of_range',
+      message: `${m.name}: ${value} is outside the possible range ${m.range.min}..${m.range.max} ${m.unit}`,
     };
   }
   const bounds = INT_BOUNDS[m.type];
-  if (bounds) {
-    if (value < bounds[0]) {
-      return {
-        ok: false,
-        error: {
-          field: m.name,
-          reason: 'out_of_range',
-          message: `${m.name}: ${value} is below ${bounds[0]} (${m.type})`,
-        },
-      };
-    }
-    if (value > Number.MAX_SAFE_INTEGER) {
-      return {
-        ok: false,
-        error: {
-          field: m.name,
-          reason: 'inexact',
-          message: `${m.name}: ${value} is beyond 2^53 and cannot be kept exactly`,
-        },
-      };
-    }
-    if (value > bounds[1]) {
-      return {
-        ok: false,
-        error: { field: m.name, reason: 'out_of_range', message: `${m.name}: ${value} exceeds ${m.type}` },
-      };
-    }
-    if (!Number.isInteger(value)) {
-      return {
-        ok: false,
-        error: { field: m.name, reason: 'unparseable', message: `${m.name}: ${value} is not an integer` },
-      };
-    }
+  if (!bounds) return undefined;
+  if (value < bounds[0])
+    return { field: m.name, reason: 'out_of_range', message: `${m.name}: ${value} is below ${bounds[0]} (${m.type})` };
+  if (value > Number.MAX_SAFE_INTEGER) {
+    return {
+      field: m.name,
+      reason: 'inexact',
+      message: `${m.name}: ${value} is beyond 2^53 and cannot be kept exactly`,
+    };
   }
-  // "-0" is a number a tool may print, but stored it would read back as a distinct value: 0.
-  return { ok: true, value: value === 0 ? 0 : value };
+  if (value > bounds[1])
+    return { field: m.name, reason: 'out_of_range', message: `${m.name}: ${value} exceeds ${m.type}` };
+  if (!Number.isInteger(value))
+    return { field: m.name, reason: 'unparseable', message: `${m.name}: ${value} is not an integer` };
+  return undefined;
 }
 
 /** Narrows a BigInt to a number only when exact (see README: bitmasks above 2^53 are refused, not rounded). */
@@ -172,13 +158,19 @@ export class RecordBuilder {
    */
   setMetric(m: MetricDef, value: number): boolean {
     if (m.entity !== this.entity) throw new Error(`${m.name} is a ${m.entity} metric, not ${this.entity}`);
-    const r = admit(m, value);
-    if (r.ok) {
-      this.values[m.name] = r.value;
-      return true;
+    const error = admitError(m, value);
+    if (error) {
+      this.error(error);
+      return false;
     }
-    this.error(r.error);
-    return false;
+    // "-0" is a number a tool may print, but stored it would read back as a distinct value: 0.
+    this.put(m.name, value === 0 ? 0 : value);
+    return true;
+  }
+
+  /** Stores an admitted value: the one place setMetric writes (see ColumnRecordBuilder). */
+  protected put(name: string, value: number): void {
+    this.values[name] = value;
   }
 
   /**
@@ -192,6 +184,9 @@ export class RecordBuilder {
 
   /** setRaw for a metric already looked up, with its scale into canonical units. */
   setRawMetric(m: MetricDef, raw: string, scale: number): boolean {
+    // Most of every nvidia-smi line is plain decimals: read those without readValue's result object.
+    const plain = readPlainNumber(raw);
+    if (plain !== undefined) return this.setMetric(m, plain * scale);
     const r = readValue(raw);
     if (r.kind === 'absent') return false;
     if (r.kind === 'error') {

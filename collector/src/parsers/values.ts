@@ -65,14 +65,27 @@ const BOOL_WORDS: Record<string, number> = {
 /** The common case with `nounits`: a plain decimal. Checked first because it is most of every line. */
 const PLAIN = /^-?\d+(?:\.\d+)?$/;
 
-export function readValue(raw: string, _opts: ReadOptions = {}): ReadResult {
+/**
+ * The number a plain decimal (optionally surrounded by whitespace) reads as, or undefined when `raw`
+ * is anything else, or an integer beyond 2^53 (readValue keeps those exact as BigInt). The common
+ * case of readValue without its result object.
+ */
+export function readPlainNumber(raw: string): number | undefined {
   const trimmed = raw.trim();
-  if (PLAIN.test(trimmed)) {
-    const v = Number(trimmed);
-    if (Number.isSafeInteger(v) || !Number.isInteger(v)) return { kind: 'number', value: v };
-  }
+  if (!PLAIN.test(trimmed)) return undefined;
+  const v = Number(trimmed);
+  return Number.isSafeInteger(v) || !Number.isInteger(v) ? v : undefined;
+}
+
+/** The one "absent" result: it carries nothing, so every absent value can share it. */
+const ABSENT: ReadResult = Object.freeze({ kind: 'absent' });
+
+export function readValue(raw: string, _opts: ReadOptions = {}): ReadResult {
+  const plain = readPlainNumber(raw);
+  if (plain !== undefined) return { kind: 'number', value: plain };
+  const trimmed = raw.trim();
   const s = /\s\s|[\t\n\r]/.test(trimmed) ? normalise(trimmed) : trimmed;
-  if (isAbsentToken(s)) return { kind: 'absent' };
+  if (isAbsentToken(s)) return ABSENT;
   const hex = HEX.exec(s);
   if (hex?.[1]) {
     // Hex bitmasks are UInt64 in NVML; BigInt keeps every bit until we decide whether it fits.

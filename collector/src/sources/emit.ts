@@ -27,6 +27,12 @@ export function toSampleRow(ctx: SourceContext, r: ParsedRecord, ts: number): Sa
   return row;
 }
 
+/** The first identity label a record lacks (a plain loop: this runs for every record of every sample). */
+function missingIdentity(r: ParsedRecord): string | undefined {
+  for (const l of IDENTITY[r.entity]) if (r.labels[l] === undefined || r.labels[l] === '') return l;
+  return undefined;
+}
+
 /** Emits records (grouped per target, one push each) and returns how many rows went out. */
 export function emitRecords(
   ctx: SourceContext,
@@ -38,7 +44,7 @@ export function emitRecords(
   const extra: SourceRows['extra_metrics'][] = [];
   for (const r of records) {
     ctx.errors.countRecord(sourceName, r);
-    const missing = IDENTITY[r.entity].find((l) => r.labels[l] === undefined || r.labels[l] === '');
+    const missing = missingIdentity(r);
     if (missing) {
       ctx.errors.count(sourceName, missing, 'unattributed');
       continue;

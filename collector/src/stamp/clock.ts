@@ -75,20 +75,20 @@ export function createWallClock(restepThresholdNs = 10_000_000n): WallClock {
   // performance.timeOrigin is the wall-clock time the process started, to the microsecond, and
   // performance.now() is monotonic from there: together a microsecond wall clock. Date.now() is
   // only good to a millisecond, so it is used to notice steps, never as the time itself.
-  let anchorWall = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
-  let anchorMono = process.hrtime.bigint();
+  // Kept as one offset (wall − monotonic at the anchor): a read is then one BigInt addition, and
+  // every BigInt it makes is garbage (several per STAMP probe and reply).
+  let offset = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) - process.hrtime.bigint();
   let calls = 0;
   return () => {
     const mono = process.hrtime.bigint();
-    const now = anchorWall + (mono - anchorMono);
+    const now = mono + offset;
     // Checking the system clock costs a Date.now(); do it every 64 reads only. The threshold is
     // far above Date.now()'s millisecond truncation so that only a real step re-anchors.
     if ((++calls & 63) === 0) {
       const system = BigInt(Date.now()) * 1_000_000n;
       const drift = now > system ? now - system : system - now;
       if (drift > restepThresholdNs) {
-        anchorWall = system;
-        anchorMono = mono;
+        offset = system - mono;
         return system;
       }
     }

@@ -92,18 +92,42 @@ export function errorEstimateFromSeconds(seconds: number, synced: boolean, ptp =
  * which keeps decoding correct from 1968 to 2104.
  */
 export function writeNtpTimestamp(buf: Buffer, offset: number, unixNs: bigint): void {
-  // Two BigInt operations per timestamp, the rest in exact integer Number arithmetic: probes and
-  // replies write several timestamps each, and BigInt temporaries are heap garbage.
-  const unixS = unixNs / NS_PER_S; // truncates toward zero
-  let remNs = Number(unixNs - unixS * NS_PER_S);
-  let ntpS = Number(unixS) + NTP_UNIX_OFFSET;
-  if (remNs < 0) {
-    // before 1970: floor, not truncation
-    remNs += 1e9;
-    ntpS -= 1;
-  }
-  buf.writeUInt32BE(ntpS % TWO_32_NUM, offset);
+  // Probes and replies write and read several timestamps each, nearly all within the same second,
+  // and every BigInt temporary is heap garbage: the second last seen is kept (secondOf), so a
+  // timestamp costs one BigInt subtraction; the rest is exact integer Number arithmetic.
+  const second = secondOf(unixNs);
+  const remNs = Number(unixNs - second.startNs);
+  buf.writeUInt32BE((second.unixS + NTP_UNIX_OFFSET) % TWO_32_NUM, offset);
   buf.writeUInt32BE(nsToFraction(remNs), offset + 4);
+}
+
+/** A whole second since the Unix epoch, as a number and as its first nanosecond. */
+interface UnixSecond {
+  readonly unixS: number;
+  readonly startNs: bigint;
+  readonly endNs: bigint;
+}
+
+let lastSecond: UnixSecond = { unixS: 0, startNs: 0n, endNs: NS_PER_S };
+
+/** The second `unixNs` falls in (floored, also before 1970), from the one-entry cache when it is there. */
+function secondOf(unixNs: bigint): UnixSecond {
+  const cached = lastSecond;
+  if (unixNs >= cached.startNs && unixNs < cached.endNs) return cached;
+  let unixS = unixNs / NS_PER_S; // truncates toward zero
+  if (unixS * NS_PER_S > unixNs) unixS -= 1n; // before 1970: floor, not truncation
+  const startNs = unixS * NS_PER_S;
+  lastSecond = { unixS: Number(unixS), startNs, endNs: startNs + NS_PER_S };
+  return lastSecond;
+}
+
+/** The first nanosecond of Unix second `unixS`, from the same cache when it is that second. */
+function secondStartNs(unixS: number): bigint {
+  const cached = lastSecond;
+  if (cached.unixS === unixS) return cached.startNs;
+  const startNs = BigInt(unixS) * NS_PER_S;
+  lastSecond = { unixS, startNs, endNs: startNs + NS_PER_S };
+  return startNs;
 }
 
 /**
@@ -124,7 +148,7 @@ export function readNtpTimestamp(buf: Buffer, offset: number): bigint {
   // Round to the nearest nanosecond so that write → read is exact to the nanosecond:
   // round(fraction × 1e9 / 2^32) = floor((fraction × 1953125 + 2^22) / 2^23), exact below 2^53.
   const ns = Math.floor((buf.readUInt32BE(offset + 4) * 1_953_125 + 4_194_304) / 8_388_608);
-  return BigInt(seconds - NTP_UNIX_OFFSET) * NS_PER_S + BigInt(ns);
+  return secondStartNs(seconds - NTP_UNIX_OFFSET) + BigInt(ns);
 }
 
 /** PTPv2 truncated timestamp (RFC 8186): 32-bit seconds since 1970 (PTP epoch), 32-bit nanoseconds. */

@@ -71,6 +71,8 @@ interface Peer {
   packet: Buffer;
   /** One send callback per peer, not a closure per probe. */
   readonly afterSend: (err: Error | null) => void;
+  /** Sends `packet` with `afterSend`, for guardedSend: made once per peer, not once per probe. */
+  readonly sendPacket: () => void;
   sendErrors: number;
   invalidReplies: number;
 }
@@ -149,6 +151,7 @@ export class StampSender {
         afterSend: (err) => {
           if (err) peer.sendErrors++;
         },
+        sendPacket: () => peer.send(peer.packet, peer.afterSend),
         sendErrors: 0,
         invalidReplies: 0,
       };
@@ -248,7 +251,7 @@ export class StampSender {
     // Send first, book-keep after: T1 should be as close to the datagram leaving as we can get it.
     // (A connected socket sends synchronously, and no reply can be handled before this returns.)
     // Never throws (a socket closed under it, say): a failed send is a send error and a lost probe.
-    if (guardedSend(() => peer.send(packet, peer.afterSend))) peer.sendErrors++;
+    if (guardedSend(peer.sendPacket)) peer.sendErrors++;
     // T1 as the reflector will echo it (the wire format's resolution), so replies match exactly.
     const t1Ns = readNtpTimestamp(packet, 4);
     this.scheduleFinalize(peer.session.onSent(seq, t1Ns));

@@ -39,6 +39,31 @@ describe('host source', () => {
     expect(rec.host().some((r) => r.interface === 'lo')).toBe(false); // loopback skipped by default
   });
 
+  it('reads the 1-minute load from /proc/loadavg, and from os.loadavg() where that file is unreadable', async () => {
+    const dir = tmp();
+    const loadavg = join(dir, 'loadavg');
+    writeFileSync(loadavg, '0.42 0.30 0.20 3/211 17805\n');
+    const rec = recorder();
+    const src = new HostSource({ intervalMs: 60_000, procLoadavg: loadavg, interfaces: [] });
+    stoppers.push(() => src.stop());
+    await src.start(rec.ctx);
+    expect(rec.host()[0]!.load_1m).toBe(0.42);
+    // Rewritten in place, it is read afresh (the descriptor is kept).
+    writeFileSync(loadavg, '1.5 0.30 0.20 3/211 17805\n');
+    await src.collect();
+    expect(rec.host().at(-1)!.load_1m).toBe(1.5);
+
+    for (const procLoadavg of [join(dir, 'missing'), join(dir, 'garbled')]) {
+      writeFileSync(join(dir, 'garbled'), 'not a number\n');
+      const other = recorder();
+      const fallback = new HostSource({ intervalMs: 60_000, procLoadavg, interfaces: [] });
+      stoppers.push(() => fallback.stop());
+      await fallback.start(other.ctx);
+      const load = other.host()[0]!.load_1m as number;
+      expect(Number.isFinite(load) && load >= 0).toBe(true);
+    }
+  });
+
   it('reads memory and CPU ticks from /proc text the way systeminformation and os.cpus() did', () => {
     const meminfo = [
       'MemTotal:       24683716 kB',

@@ -1,7 +1,7 @@
 /**
  * Host metrics: CPU busy from the kernel's tick counters (the "cpu" line of /proc/stat), memory
  * from /proc/meminfo with systeminformation's own arithmetic (mem() itself where /proc is not
- * there), the 1-minute load from os.loadavg(), disk from statfs on the watched mounts, and
+ * there), the 1-minute load from /proc/loadavg (os.loadavg() elsewhere), disk from statfs on the watched mounts, and
  * per-interface counters from /proc/net/dev through the same parser `meridian parse proc-net-dev`
  * uses.
  *
@@ -35,6 +35,8 @@ export interface HostSourceOptions {
   readonly procMeminfo?: string;
   /** Default /proc/stat (tests point it at a file). */
   readonly procStat?: string;
+  /** Default /proc/loadavg (tests point it at a file). */
+  readonly procLoadavg?: string;
 }
 
 /** Memory as systeminformation's mem() computes it: `active` = total − available, in bytes. */
@@ -94,6 +96,7 @@ export class HostSource extends BaseSource {
   private readonly stat: ProcFile;
   private readonly meminfo: ProcFile;
   private readonly netDev: ProcFile;
+  private readonly loadFile: ProcFile;
   private readonly wanted: ReadonlySet<string> | undefined;
   readonly stats = { cycles: 0, samples: 0, counterResets: 0 };
 
@@ -102,6 +105,7 @@ export class HostSource extends BaseSource {
     this.stat = new ProcFile(opts.procStat ?? '/proc/stat');
     this.meminfo = new ProcFile(opts.procMeminfo ?? '/proc/meminfo');
     this.netDev = new ProcFile(opts.procNetDev ?? '/proc/net/dev');
+    this.loadFile = new ProcFile(opts.procLoadavg ?? '/proc/loadavg', 128);
     this.wanted = opts.interfaces ? new Set(opts.interfaces) : undefined;
   }
 
@@ -114,7 +118,7 @@ export class HostSource extends BaseSource {
 
   async stop(): Promise<void> {
     await this.task.stop();
-    for (const f of [this.stat, this.meminfo, this.netDev]) f.close();
+    for (const f of [this.stat, this.meminfo, this.netDev, this.loadFile]) f.close();
     this.current = 'stopped';
   }
 
@@ -135,6 +139,27 @@ export class HostSource extends BaseSource {
     const dBusy = prev ? now.busy - prev.busy : now.busy;
     if (!(dTotal > 0)) return undefined;
     return Math.min(100, Math.max(0, (dBusy / dTotal) * 100));
+  }
+
+  /** Counter keys (`interface/metric`) per interface, made once rather than every sample. */
+  private readonly counterKeys = new Map<string, Map<string, string>>();
+
+  private counterKey(iface: string, metric: string): string {
+    let keys = this.counterKeys.get(iface);
+    if (!keys) this.counterKeys.set(iface, (keys = new Map()));
+    let key = keys.get(metric);
+    if (key === undefined) keys.set(metric, (key = `${iface}/${metric}`));
+    return key;
+  }
+
+  /**
+   * The 1-minute load from the kept /proc/loadavg descriptor (os.loadavg() opens, reads and closes
+   * it on every call); os.loadavg() where it cannot be read.
+   */
+  private load1m(): number {
+    const text = this.loadFile.tryRead();
+    const v = text === undefined ? NaN : parseFloat(text);
+    return Number.isFinite(v) ? v : (loadavg()[0] ?? 0);
   }
 
   /** Memory from /proc/meminfo; where it cannot be read (not Linux), from systeminformation's mem(). */
@@ -161,7 +186,7 @@ export class HostSource extends BaseSource {
       b.setNumber(M.memUsed, mem.active);
       b.setNumber(M.memTotal, mem.total);
     }
-    b.setNumber(M.load, loadavg()[0] ?? 0);
+    b.setNumber(M.load, this.load1m());
     let used = 0;
     let total = 0;
     let seen = 0;
@@ -191,8 +216,8 @@ export class HostSource extends BaseSource {
       for (const r of parsed.records) {
         const iface = String(r.labels.interface);
         if (wanted ? !wanted.has(iface) : iface === 'lo') continue;
-        for (const [metric, v] of Object.entries(r.values)) {
-          const s = this.counters.step(`${iface}/${metric}`, v);
+        for (const metric in r.values) {
+          const s = this.counters.step(this.counterKey(iface, metric), r.values[metric]!);
           if (s.kind === 'reset' || s.kind === 'wrap') {
             this.stats.counterResets++;
             ctx.errors.count(this.name, metric, 'counter_reset');
