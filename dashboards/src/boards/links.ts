@@ -9,7 +9,7 @@ import { rollupTable, tableFor, readExpr, FIBER_MS_PER_KM } from '@meridian/cata
 import { auxTable, col } from '../aux.js';
 import { appPageUrl, baseDashboard, clickhouseVariable, dashboardUrl, queryVariable } from '../common.js';
 import { tablePanel, timeSeriesPanel } from '../panels.js';
-import { DETAIL_POLICY, guard, RESOLUTIONS } from '../rollup.js';
+import { DETAIL_POLICY, guard, RESOLUTIONS, SUMMARY_POLICY } from '../rollup.js';
 import { alias, counterSeriesSql, gaugeSeriesSql, gaugeUnionSql, inVar, label, metric, type Scope } from '../sql.js';
 import { unitOf } from '../units.js';
 import { schedulerAnnotation } from './annotations.js';
@@ -93,8 +93,10 @@ type LinkFields = ReturnType<typeof linkFields>;
 function linksRow(b: DashboardBuilder, f: LinkFields): void {
   const { linkId, from, to, filters, rttMin, rttAvg, jitter, loss, tput, self } = f;
   // One row per link over the range, with the floor its route allows and how far above it the link runs.
+  // A table of one row per series over the whole range: the summary tables' rule (a 30-day table reads
+  // link_1d, not 720 hourly rows per lane).
   const summary = RESOLUTIONS.map((res) => {
-    const where = ['$__timeFilter(ts)', guard(res, DETAIL_POLICY), ...filters];
+    const where = ['$__timeFilter(ts)', guard(res, SUMMARY_POLICY), ...filters];
     return (
       `SELECT ${linkId}, any(${from}) AS ${alias(from)}, any(${to}) AS ${alias(to)},` +
       ` toFloat64(${readExpr(rttMin, 'min', res)}) AS ${alias(`${rttMin.name} (min)`)},` +
