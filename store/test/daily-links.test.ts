@@ -105,7 +105,11 @@ describe('daily link rollup (link_1d, 0007)', () => {
 
   it('counts a retried batch once in link_1d', async () => {
     const sum = async () =>
-      (await store.query<{ n: string; inc: string }>('SELECT sum(samples) AS n, sum(crc_errors_inc) AS inc FROM link_1d'))[0];
+      (
+        await store.query<{ n: string; inc: string }>(
+          'SELECT sum(samples) AS n, sum(crc_errors_inc) AS inc FROM link_1d',
+        )
+      )[0];
     const before = await sum();
     // An hour of probes 10 days on, whose counter stepped (lane 1 by 2 at minute 0 of the batch).
     const late = probes(89, 149, 10 * DAY);
