@@ -14,6 +14,7 @@
  * and max around its mean; error counters increase rarely and in few series, traffic counters steadily.
  */
 import {
+  ENTITIES,
   increaseColumn,
   labelsOf,
   metricsOf,
@@ -27,7 +28,7 @@ import {
   type MetricDef,
 } from '@meridian/catalog';
 import { fleetLayout, type Fleet } from '@meridian/sim';
-import { regionRollupSelect } from '@meridian/store';
+import { regionRollupSelect, type Store } from '@meridian/store';
 
 const HOUR = 3600;
 /**
@@ -45,6 +46,14 @@ export interface HourChunk {
   readonly entity: Entity;
   readonly startS: number;
   readonly hours: number;
+}
+
+/** `--days`: how many days of hourly rows the long-range seed writes, 30 to 90. */
+export function parseDays(value: string | undefined): number {
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 30 || days > 90)
+    throw new Error(`--days must be an integer 30 to 90, got "${value}"`);
+  return days;
 }
 
 /** The hourly chunks covering `days` days before `nowS` (whole hours), every entity. */
@@ -92,8 +101,8 @@ const RARE = /err|ecc|retired|remapped|xid|replay|crc|symbol|uncorrected|down|dr
 function rowFrame(entity: Entity, f: Fleet, c: HourChunk): string {
   const n = fleetLayout(entity, f).n;
   const perRegion = entity === 'gpu' ? f.hostsPerRegion * f.gpusPerHost : entity === 'host' ? f.hostsPerRegion : 2;
-  // Regions three hours apart, so the fleet-wide curve is flatter than any one region's.
-  const phase = `(intDiv(G, ${perRegion}) % ${Math.max(1, f.regions.length)}) * 3`;
+  // Regions an hour of local time apart (the scenario's regions span a few time zones).
+  const phase = `(intDiv(G, ${perRegion}) % ${Math.max(1, f.regions.length)}) % 3`;
   const level = `(0.35 + 0.6 * (cityHash64(G, 'level') % 1000) / 1000)`;
   const diurnal = `(0.55 + 0.45 * sin(2 * pi() * ((intDiv(T, 3600) % 24) + ${phase} - 9) / 24))`;
   const weekend = `if(toDayOfWeek(toDateTime(T)) >= 6, 0.8, 1.0)`;
@@ -184,4 +193,33 @@ export function describeLongSeed(days: number): string {
     `(INSERT … SELECT … FROM numbers()); <entity>_region_1h folded from them by the store's region SELECT; ` +
     `the 1-day rollups filled by the store's own views. No raw or minute rows: a view past two weeks reads none.`
   );
+}
+
+/**
+ * Writes the long-range seed: every hourly chunk and its region fold, then folds the daily tables'
+ * partial rows. The views wrote each chunk's days in parts; a store's background merges fold them
+ * within minutes and month-old days are long folded, so the figures are the steady state's.
+ * Returns the daily tables it merged.
+ */
+export async function seedLongRange(
+  store: Pick<Store, 'command'>,
+  f: Fleet,
+  nowS: number,
+  days: number,
+  progress: (done: number, all: number, c: HourChunk) => void = () => undefined,
+): Promise<string[]> {
+  const plan = longSeedPlan(f, nowS, days);
+  const counterZero = nowS - (days + 1) * 86400;
+  for (const [i, c] of plan.entries()) {
+    await store.command(hourlyInsertSql(c, f, counterZero));
+    const region = regionHourlyInsertSql(c);
+    if (region) await store.command(region);
+    progress(i + 1, plan.length, c);
+  }
+  const daily = [
+    ...ENTITIES.map((e) => rollupTable(e, '1d')),
+    ...REGION_ENTITIES.map((e) => regionRollupTable(e, '1d')),
+  ];
+  for (const t of daily) await store.command(`OPTIMIZE TABLE ${t} FINAL`);
+  return daily;
 }

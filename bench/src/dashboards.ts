@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { endpointTimer, type EndpointTimer } from './dashboards-http.js';
-import { ENTITIES, REGION_ENTITIES, regionRollupTable, rollupTable } from '@meridian/catalog';
+import { REGION_ENTITIES, regionRollupTable, rollupTable } from '@meridian/catalog';
 import {
   ALL,
   buildDashboards,
@@ -43,7 +43,7 @@ import {
   loadScenario,
   type Fleet,
 } from '@meridian/sim';
-import { describeLongSeed, hourlyInsertSql, longSeedPlan, regionHourlyInsertSql } from './dashboards-seed.js';
+import { describeLongSeed, parseDays, seedLongRange } from './dashboards-seed.js';
 import { openStore, type Store } from '@meridian/store';
 
 const { values: args } = parseArgs({
@@ -63,9 +63,7 @@ const RUNS = Math.max(1, Number(args.runs));
 const WANT_GPUS = Number(args.gpus);
 if (!Number.isInteger(WANT_GPUS) || WANT_GPUS < 64)
   throw new Error(`--gpus must be an integer ≥ 64, got "${args.gpus}"`);
-const DAYS = Number(args.days);
-if (!Number.isInteger(DAYS) || DAYS < 30 || DAYS > 90)
-  throw new Error(`--days must be an integer 30 to 90, got "${args.days}"`);
+const DAYS = parseDays(args.days);
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -254,31 +252,19 @@ async function seedAll(store: Store, fleet: Fleet, nowS: number): Promise<void> 
   }
 }
 
-const dailyTables = (): string[] => [
-  ...ENTITIES.map((e) => rollupTable(e, '1d')),
-  ...REGION_ENTITIES.map((e) => regionRollupTable(e, '1d')),
-];
-
-/** The long-range seed: hourly rollup rows only (see dashboards-seed.ts), the views fill the daily ones. */
+/** The long-range seed (dashboards-seed.ts), with its progress and the load on stderr. */
 async function seedLong(store: Store, fleet: Fleet, nowS: number, days: number): Promise<void> {
-  const t0 = performance.now();
-  const plan = longSeedPlan(fleet, nowS, days);
   console.log(
-    `seeding: large scenario fleet, ${fleet.regions.length} regions × ${fleet.hostsPerRegion} hosts × ${fleet.gpusPerHost} GPUs; ${plan.length} hourly chunks`,
+    `seeding: large scenario fleet, ${fleet.regions.length} regions × ${fleet.hostsPerRegion} hosts × ${fleet.gpusPerHost} GPUs`,
   );
   console.log(describeLongSeed(days));
-  const counterZero = nowS - (days + 1) * 86400;
-  for (const [i, c] of plan.entries()) {
-    await store.command(hourlyInsertSql(c, fleet, counterZero));
-    const region = regionHourlyInsertSql(c);
-    if (region) await store.command(region);
+  const t0 = performance.now();
+  const merged = await seedLongRange(store, fleet, nowS, days, (done, all, c) =>
     process.stderr.write(
-      `  ${i + 1}/${plan.length} chunks (${c.entity}, ${c.hours} h; ${((performance.now() - t0) / 1000).toFixed(0)} s, load ${loadavg()})\n`,
-    );
-  } // The views wrote each chunk's days as partial rows; a store's background merges fold them within
-  // minutes, and month-old days are long folded. Fold them now, so the figures are the steady state's.
-  for (const t of dailyTables()) await store.command(`OPTIMIZE TABLE ${t} FINAL`);
-  console.log(`daily tables merged as background merges leave them (OPTIMIZE FINAL): ${dailyTables().join(', ')}`);
+      `  ${done}/${all} chunks (${c.entity}, ${c.hours} h; ${((performance.now() - t0) / 1000).toFixed(0)} s, load ${loadavg()})\n`,
+    ),
+  );
+  console.log(`daily tables merged as background merges leave them (OPTIMIZE FINAL): ${merged.join(', ')}`);
 }
 
 /** The fleet overview over `days`: every panel alone, then all at once as Grafana loads them. */
