@@ -46,7 +46,12 @@ export interface HourChunk {
   readonly entity: Entity;
   readonly startS: number;
   readonly hours: number;
+  /** Older than the hourly span: folded straight into the daily tiers, never stored by the hour. */
+  readonly daysOnly: boolean;
 }
+
+/** Days of hourly rows kept; days before them are written to the daily tiers only. */
+export const HOURLY_DAYS = 30;
 
 /** `--days`: how many days of hourly rows the long-range seed writes, 30 to 90. */
 export function parseDays(value: string | undefined): number {
@@ -56,15 +61,24 @@ export function parseDays(value: string | undefined): number {
   return days;
 }
 
-/** The hourly chunks covering `days` days before `nowS` (whole hours), every entity. */
+/**
+ * The hourly chunks covering `days` days before `nowS` (whole hours), every entity: the last
+ * HOURLY_DAYS stored by the hour (a 7- to 14-day view reads them), the days before for the daily
+ * tiers only (a 90-day view reads days).
+ */
 export function longSeedPlan(f: Fleet, nowS: number, days: number): HourChunk[] {
   const end = nowS - (nowS % HOUR);
   const start = end - days * 24 * HOUR;
+  const hourly = end - Math.min(days, HOURLY_DAYS) * 24 * HOUR;
   const plan: HourChunk[] = [];
   for (const entity of ['gpu', 'host', 'link'] as const) {
     const perChunk = Math.max(1, Math.floor(ROWS_PER_CHUNK / fleetLayout(entity, f).n));
-    for (let s = start; s < end; s += perChunk * HOUR)
-      plan.push({ entity, startS: s, hours: Math.min(perChunk, (end - s) / HOUR) });
+    for (const [from, to, daysOnly] of [
+      [start, hourly, true],
+      [hourly, end, false],
+    ] as const)
+      for (let s = from; s < to; s += perChunk * HOUR)
+        plan.push({ entity, startS: s, hours: Math.min(perChunk, (to - s) / HOUR), daysOnly });
   }
   return plan;
 }
@@ -150,8 +164,8 @@ function metricColumns(m: MetricDef, k: number, t0: number): [string, string][] 
   return out;
 }
 
-/** INSERT … SELECT of one chunk of hourly series rows into `<entity>_1h` (its view fills `_1d`). */
-export function hourlyInsertSql(c: HourChunk, f: Fleet, t0: number): string {
+/** The hourly series rows of one chunk: the column list and the SELECT producing them. */
+function hourlySelect(c: HourChunk, f: Fleet, t0: number): { cols: string[]; sql: string } {
   const layout = fleetLayout(c.entity, f);
   const cols: [string, string][] = [
     ['ts', 'toDateTime(T)'],
@@ -163,10 +177,23 @@ export function hourlyInsertSql(c: HourChunk, f: Fleet, t0: number): string {
     ['samples', 'toUInt64(3600)'],
     ...metricsOf(c.entity).flatMap((m, k) => metricColumns(m, k, t0)),
   ];
-  return (
-    `INSERT INTO ${rollupTable(c.entity, '1h')} (${cols.map(([n]) => n).join(', ')}) ${NO_MERGE_ON_INSERT} ` +
-    `SELECT ${cols.map(([n, v]) => `${v} AS ${n}`).join(', ')} FROM (${rowFrame(c.entity, f, c)})`
-  );
+  return {
+    cols: cols.map(([n]) => n),
+    sql: `SELECT ${cols.map(([n, v]) => `${v} AS ${n}`).join(', ')} FROM (${rowFrame(c.entity, f, c)})`,
+  };
+}
+
+/**
+ * The table a chunk's hourly rows go to: `<entity>_1h` (its view fills `_1d`), or for a days-only
+ * chunk its Null stand-in, whose copy of the same view fills `_1d` and stores nothing by the hour.
+ */
+const hourTarget = (c: HourChunk, table: string): string => (c.daysOnly ? `${table}${SEED_SUFFIX}` : table);
+const SEED_SUFFIX = '_seed';
+
+/** INSERT … SELECT of one chunk of hourly series rows. */
+export function hourlyInsertSql(c: HourChunk, f: Fleet, t0: number): string {
+  const { cols, sql } = hourlySelect(c, f, t0);
+  return `INSERT INTO ${hourTarget(c, rollupTable(c.entity, '1h'))} (${cols.join(', ')}) ${NO_MERGE_ON_INSERT} ${sql}`;
 }
 
 /**
@@ -174,24 +201,57 @@ export function hourlyInsertSql(c: HourChunk, f: Fleet, t0: number): string {
  * hourly series row stands for 60 series-minutes and one series-hour. Null for entities without
  * region rollups (links).
  */
-export function regionHourlyInsertSql(c: HourChunk): string | null {
+export function regionHourlyInsertSql(c: HourChunk, f: Fleet, t0: number): string | null {
   if (!REGION_ENTITIES.includes(c.entity)) return null;
-  const h1 = rollupTable(c.entity, '1h');
   const whole = c.entity === 'gpu' ? ` AND mig_instance = ''` : '';
-  const from =
-    `(SELECT *, toUInt64(60) AS ${SERIES_MINUTES}, toUInt64(1) AS ${SERIES_HOURS} FROM ${h1}` +
-    ` WHERE ts >= toDateTime(${c.startS}) AND ts < toDateTime(${c.startS + c.hours * HOUR})${whole})`;
+  // A days-only chunk's hours were never stored: fold them as generated.
+  const rows = c.daysOnly
+    ? `(${hourlySelect(c, f, t0).sql})`
+    : `${rollupTable(c.entity, '1h')} WHERE ts >= toDateTime(${c.startS}) AND ts < toDateTime(${c.startS + c.hours * HOUR})`;
+  const from = `(SELECT *, toUInt64(60) AS ${SERIES_MINUTES}, toUInt64(1) AS ${SERIES_HOURS} FROM ${rows}${c.daysOnly ? ' WHERE 1' : ''}${whole})`;
   const select = regionRollupSelect(c.entity, 'toStartOfHour', from, true, [], metricsOf(c.entity));
-  return `INSERT INTO ${regionRollupTable(c.entity, '1h')} ${NO_MERGE_ON_INSERT} ${select}`;
+  return `INSERT INTO ${hourTarget(c, regionRollupTable(c.entity, '1h'))} ${NO_MERGE_ON_INSERT} ${select}`;
+}
+
+/**
+ * For days-only chunks: a Null table standing in for each hourly table, with a copy of the store's
+ * own hourly-to-daily view reading it (the view's SELECT as the store created it, the table name
+ * swapped), so those days reach the daily tiers exactly as the store folds them. Returns the
+ * statements that remove them again.
+ */
+async function standIns(store: Pick<Store, 'command' | 'query'>): Promise<string[]> {
+  const pairs = [
+    ...ENTITIES.map((e) => [rollupTable(e, '1h'), rollupTable(e, '1d')] as const),
+    ...REGION_ENTITIES.map((e) => [regionRollupTable(e, '1h'), regionRollupTable(e, '1d')] as const),
+  ];
+  const drops: string[] = [];
+  for (const [h1, d1] of pairs) {
+    const [view] = await store.query<{ sql: string }>(
+      `SELECT as_select AS sql FROM system.tables WHERE database = currentDatabase() AND name = {v:String}`,
+      { v: `${d1}_mv` },
+    );
+    if (!view?.sql) throw new Error(`bench seed: the store has no view ${d1}_mv (migration 0007 not applied?)`);
+    const seed = `${h1}${SEED_SUFFIX}`;
+    await store.command(`CREATE TABLE ${seed} AS ${h1} ENGINE = Null`);
+    const select = view.sql.replace(new RegExp(`(?:\\w+\\.)?\\b${h1}\\b`, 'g'), seed);
+    await store.command(`CREATE MATERIALIZED VIEW ${seed}_mv TO ${d1} AS ${select}`);
+    drops.push(`DROP VIEW ${seed}_mv`, `DROP TABLE ${seed}`);
+  }
+  return drops;
 }
 
 /** What the bench prints about its seed, so a reader knows what the figures were measured over. */
 export function describeLongSeed(days: number): string {
+  const hourly = Math.min(days, HOURLY_DAYS);
   return (
-    `long-range seed: ${days} days of hourly rollup rows (<entity>_1h, one per series per hour, every catalog metric; ` +
+    `long-range seed: ${hourly} days of hourly rollup rows (<entity>_1h, one per series per hour, every catalog metric; ` +
     `diurnal curve per region, per-series level, weekend dip, hourly noise; rare fault counters) generated by the engine ` +
     `(INSERT … SELECT … FROM numbers()); <entity>_region_1h folded from them by the store's region SELECT; ` +
-    `the 1-day rollups filled by the store's own views. No raw or minute rows: a view past two weeks reads none.`
+    `the 1-day rollups filled by the store's own views` +
+    (days > hourly
+      ? `; the ${days - hourly} days before generated the same way but folded straight into the daily tiers by copies of those views (no hourly rows kept)`
+      : '') +
+    `. No raw or minute rows: a view past two weeks reads none.`
   );
 }
 
@@ -202,7 +262,7 @@ export function describeLongSeed(days: number): string {
  * Returns the daily tables it merged.
  */
 export async function seedLongRange(
-  store: Pick<Store, 'command'>,
+  store: Pick<Store, 'command' | 'query'>,
   f: Fleet,
   nowS: number,
   days: number,
@@ -210,11 +270,16 @@ export async function seedLongRange(
 ): Promise<string[]> {
   const plan = longSeedPlan(f, nowS, days);
   const counterZero = nowS - (days + 1) * 86400;
-  for (const [i, c] of plan.entries()) {
-    await store.command(hourlyInsertSql(c, f, counterZero));
-    const region = regionHourlyInsertSql(c);
-    if (region) await store.command(region);
-    progress(i + 1, plan.length, c);
+  const drops = plan.some((c) => c.daysOnly) ? await standIns(store) : [];
+  try {
+    for (const [i, c] of plan.entries()) {
+      await store.command(hourlyInsertSql(c, f, counterZero));
+      const region = regionHourlyInsertSql(c, f, counterZero);
+      if (region) await store.command(region);
+      progress(i + 1, plan.length, c);
+    }
+  } finally {
+    for (const d of drops) await store.command(d);
   }
   const daily = [
     ...ENTITIES.map((e) => rollupTable(e, '1d')),
