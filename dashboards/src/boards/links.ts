@@ -10,7 +10,17 @@ import { auxTable, col } from '../aux.js';
 import { appPageUrl, baseDashboard, clickhouseVariable, dashboardUrl, queryVariable } from '../common.js';
 import { tablePanel, timeSeriesPanel } from '../panels.js';
 import { DETAIL_POLICY, guard, RESOLUTIONS, SUMMARY_POLICY } from '../rollup.js';
-import { alias, counterSeriesSql, gaugeSeriesSql, gaugeUnionSql, inVar, label, metric, type Scope } from '../sql.js';
+import {
+  alias,
+  counterSeriesSql,
+  gaugeSeriesSql,
+  gaugeUnionSql,
+  IN_KEY_ORDER,
+  inVar,
+  label,
+  metric,
+  type Scope,
+} from '../sql.js';
 import { unitOf } from '../units.js';
 import { schedulerAnnotation } from './annotations.js';
 import { metricSections } from './gpu.js';
@@ -112,7 +122,7 @@ function linksRow(b: DashboardBuilder, f: LinkFields): void {
       'Links',
       `SELECT g.*, ${FLOOR} AS ${alias('fiber floor')}, g.${alias(`${rttMin.name} (min)`)} / ${FLOOR} AS ${alias('latency stretch')},` +
         ` ${CAPACITY_BPS} AS ${alias('capacity')} FROM (${summary.join(' UNION ALL ')}) AS g` +
-        ` LEFT JOIN (${topologySql()}) AS tp ON tp.topo_id = g.${linkId} ORDER BY g.${linkId} LIMIT 1000`,
+        ` LEFT JOIN (${topologySql()}) AS tp ON tp.topo_id = g.${linkId} ORDER BY g.${linkId} LIMIT 1000 ${IN_KEY_ORDER}`,
       {
         description: `Per link: ${rttMin.name} against the fiber floor (2 × route km × ${FIBER_MS_PER_KM} ms), latency stretch = ${rttMin.name} ÷ floor, loss, jitter and throughput.`,
         links: [self, { title: 'App: links', url: appPageUrl('links') }],
