@@ -42,6 +42,16 @@ describe('tables over 30 and 90 days read the day tier', () => {
     }
   });
 
+  it('aggregates the per-GPU, per-link and per-region tables in key order', () => {
+    for (const name of [
+      'links: Links',
+      'fleet: Regions',
+      'gpu: MIG instances',
+      'gpu: NVLink error rates per GPU, worst first',
+    ])
+      expect(tables.find(([n]) => n === name)?.[1].rawSql).toMatch(/SETTINGS optimize_aggregation_in_order = 1$/);
+  });
+
   it('leaves the workload subquery out of the SQL while namespace and workload are All', () => {
     for (const [, q] of tables)
       expect(expand(q.rawSql ?? '', 30)).not.toMatch(/IN \(SELECT host, gpu_uuid FROM gpu_assignments/);
