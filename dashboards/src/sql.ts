@@ -195,8 +195,9 @@ export type SelectFn = (res: Resolution, regional: boolean) => string[];
 /**
  * Tables group by labels that lead the rollups' sorting key (region, host, gpu_uuid; link_id): read in
  * key order the engine folds each group as it streams past instead of hashing three LowCardinality
- * strings per row and merging per-thread tables. A 30-day per-GPU table over gpu_1d at 10,240 GPUs
- * (307 k rows) measured 335 ms hashed against 62 ms in order (bench:dashboards, same run).
+ * strings per row and merging per-thread tables. GROUP BY region, host, gpu_uuid over 30 days of
+ * gpu_1d at 10,240 GPUs (307 k rows, one sum, top 1000): 291 ms hashed, 62 ms in key order (same
+ * store, one after the other, load ~7 on 2 cores).
  */
 export const IN_KEY_ORDER = 'SETTINGS optimize_aggregation_in_order = 1';
 
