@@ -8,7 +8,7 @@ export type { GeneratedDashboard, PanelQuery, PanelShape, VariableQuery } from '
 export { expandMacros, applyConditionalAll, replaceVariables, applyBackendMacros, ALL } from './macros.js';
 export type { ExpandOptions, VariableValue } from './macros.js';
 export { calculateIntervalMs, roundInterval, intervalToMs } from './interval.js';
-export { MAX_DATA_POINTS, DETAIL_POLICY, FLEET_POLICY, SUMMARY_POLICY, resolutionFor } from './rollup.js';
+export { MAX_DATA_POINTS, DETAIL_POLICY, FLEET_POLICY, SUMMARY_POLICY, resolutionFor, tablesRead } from './rollup.js';
 export type { RollupPolicy } from './rollup.js';
 export { grafanaUnit } from './units.js';
 export { CLICKHOUSE_TYPE, PROMETHEUS_TYPE, DS_VAR, PROM_VAR, Format } from './clickhouse.js';

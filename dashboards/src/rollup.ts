@@ -69,3 +69,20 @@ export function resolutionFor(intervalS: number, p: RollupPolicy): Resolution {
   if (s < p.hourFromS) return '1m';
   return s < p.dayFromS ? '1h' : '1d';
 }
+
+/**
+ * Which tables an expanded query reads: those of the UNION branches whose constant `$__interval_s`
+ * guards (`N < M`, `N >= M` after expansion) all hold, less regional branches turned off
+ * (`NOT (1=1 …)`). For the bench and the tests, which report and check the tier a range reads.
+ */
+export function tablesRead(expandedSql: string): string[] {
+  const live = new Set<string>();
+  for (const branch of expandedSql.split(/UNION ALL/)) {
+    if (/NOT \(\(?\(?1=1/.test(branch)) continue;
+    const guards = [...branch.matchAll(/(?<![\w.])(\d+) (<|>=) (\d+)(?![\w.])/g)];
+    const on = guards.every(([, a, op, b]) => (op === '<' ? Number(a) < Number(b) : Number(a) >= Number(b)));
+    if (!on) continue;
+    for (const m of branch.matchAll(/FROM (\w+)/g)) if (m[1] && m[1] !== 'numbers') live.add(m[1]);
+  }
+  return [...live];
+}

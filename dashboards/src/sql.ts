@@ -193,8 +193,17 @@ export function customSeriesSql(scope: Scope, select: SelectFn): string {
 export type SelectFn = (res: Resolution, regional: boolean) => string[];
 
 /**
+ * Tables group by labels that lead the rollups' sorting key (region, host, gpu_uuid; link_id): read in
+ * key order the engine folds each group as it streams past instead of hashing three LowCardinality
+ * strings per row and merging per-thread tables. GROUP BY region, host, gpu_uuid over 30 days of
+ * gpu_1d at 10,240 GPUs (307 k rows, one sum, top 1000): 291 ms hashed, 62 ms in key order (same
+ * store, one after the other, load ~7 on 2 cores).
+ */
+export const IN_KEY_ORDER = 'SETTINGS optimize_aggregation_in_order = 1';
+
+/**
  * A table with one row per group over the whole range (no time column): each guarded branch groups
- * by the given labels, so a 30-day table reads the 1-hour rollup.
+ * by the given labels, so a 30-day table reads the 1-day rollup (SUMMARY_POLICY), in key order.
  */
 export function summaryTableSql(
   scope: Scope,
@@ -208,7 +217,7 @@ export function summaryTableSql(
       `SELECT ${[...groupBy, ...select(src.res, src.regional)].join(', ')} FROM ${src.table}` +
       ` WHERE ${src.where.join(' AND ')}${groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''}`,
   );
-  return `SELECT * FROM (${branches.join(' UNION ALL ')})${opts.outerWhere ? ` WHERE ${opts.outerWhere}` : ''}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT 1000`;
+  return `SELECT * FROM (${branches.join(' UNION ALL ')})${opts.outerWhere ? ` WHERE ${opts.outerWhere}` : ''}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT 1000 ${IN_KEY_ORDER}`;
 }
 
 /**

@@ -159,7 +159,8 @@ function regionsRow(b: DashboardBuilder, f: FleetFields): void {
   b.withRow(new RowBuilder('Regions')).withPanel(
     tablePanel(
       'Regions',
-      summaryTableSql(fleet, [region], (res, regional) => [
+      // One row per region over the whole range: the summary tables' rule, so 30 days read region-days.
+      summaryTableSql({ ...fleet, policy: SUMMARY_POLICY }, [region], (res, regional) => [
         `toFloat64(round(${gpusReporting(res, regional)}, 1)) AS gpus`,
         `toFloat64(${readExpr(util, 'avg', res)}) AS ${alias(`${util.name} (avg)`)}`,
         `toFloat64(${readExpr(power, 'avg', res)}) AS ${alias(`${power.name} (avg per GPU)`)}`,

@@ -26,12 +26,17 @@ export function workloadVariables(b: DashboardBuilder): void {
   );
 }
 
-/** 1 when both are All; otherwise only the GPUs the chosen workloads held at some time in the range. */
+/**
+ * 1 when both are All; otherwise only the GPUs the chosen workloads held at some time in the range.
+ * Written as one `$__conditionalAll` per variable around the same subquery, not as
+ * `(<both All>) OR (…) IN (SELECT …)`: the engine builds the IN set of every UNION branch (dead
+ * resolutions included) before it folds the OR, and a 30-day GPU table paid for four FINAL reads of
+ * gpu_assignments (an empty MIG table took 360 ms). With both at All the subquery is not in the SQL.
+ * Either variable picked keeps the subquery (the other's condition in it turns into 1=1).
+ */
 export function heldByFilter(host: string, uuid: string): string {
-  return (
-    `((${isAllExpr('namespace')} AND ${isAllExpr('workload')}) OR (${host}, ${uuid}) IN ` +
-    `(SELECT host, gpu_uuid FROM ${T} FINAL WHERE ${OVERLAPS} AND ${BY_WORKLOAD}))`
-  );
+  const held = `(${host}, ${uuid}) IN (SELECT host, gpu_uuid FROM ${T} FINAL WHERE ${OVERLAPS} AND ${BY_WORKLOAD})`;
+  return `($__conditionalAll(${held}, $namespace) AND $__conditionalAll(${held}, $workload))`;
 }
 
 /** Region rollups cannot be narrowed to GPUs: they serve only when no workload is picked either. */

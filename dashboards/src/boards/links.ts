@@ -9,8 +9,18 @@ import { rollupTable, tableFor, readExpr, FIBER_MS_PER_KM } from '@meridian/cata
 import { auxTable, col } from '../aux.js';
 import { appPageUrl, baseDashboard, clickhouseVariable, dashboardUrl, queryVariable } from '../common.js';
 import { tablePanel, timeSeriesPanel } from '../panels.js';
-import { DETAIL_POLICY, guard, RESOLUTIONS } from '../rollup.js';
-import { alias, counterSeriesSql, gaugeSeriesSql, gaugeUnionSql, inVar, label, metric, type Scope } from '../sql.js';
+import { DETAIL_POLICY, guard, RESOLUTIONS, SUMMARY_POLICY } from '../rollup.js';
+import {
+  alias,
+  counterSeriesSql,
+  gaugeSeriesSql,
+  gaugeUnionSql,
+  IN_KEY_ORDER,
+  inVar,
+  label,
+  metric,
+  type Scope,
+} from '../sql.js';
 import { unitOf } from '../units.js';
 import { schedulerAnnotation } from './annotations.js';
 import { metricSections } from './gpu.js';
@@ -93,8 +103,10 @@ type LinkFields = ReturnType<typeof linkFields>;
 function linksRow(b: DashboardBuilder, f: LinkFields): void {
   const { linkId, from, to, filters, rttMin, rttAvg, jitter, loss, tput, self } = f;
   // One row per link over the range, with the floor its route allows and how far above it the link runs.
+  // A table of one row per series over the whole range: the summary tables' rule (a 30-day table reads
+  // link_1d, not 720 hourly rows per lane).
   const summary = RESOLUTIONS.map((res) => {
-    const where = ['$__timeFilter(ts)', guard(res, DETAIL_POLICY), ...filters];
+    const where = ['$__timeFilter(ts)', guard(res, SUMMARY_POLICY), ...filters];
     return (
       `SELECT ${linkId}, any(${from}) AS ${alias(from)}, any(${to}) AS ${alias(to)},` +
       ` toFloat64(${readExpr(rttMin, 'min', res)}) AS ${alias(`${rttMin.name} (min)`)},` +
@@ -110,7 +122,7 @@ function linksRow(b: DashboardBuilder, f: LinkFields): void {
       'Links',
       `SELECT g.*, ${FLOOR} AS ${alias('fiber floor')}, g.${alias(`${rttMin.name} (min)`)} / ${FLOOR} AS ${alias('latency stretch')},` +
         ` ${CAPACITY_BPS} AS ${alias('capacity')} FROM (${summary.join(' UNION ALL ')}) AS g` +
-        ` LEFT JOIN (${topologySql()}) AS tp ON tp.topo_id = g.${linkId} ORDER BY g.${linkId} LIMIT 1000`,
+        ` LEFT JOIN (${topologySql()}) AS tp ON tp.topo_id = g.${linkId} ORDER BY g.${linkId} LIMIT 1000 ${IN_KEY_ORDER}`,
       {
         description: `Per link: ${rttMin.name} against the fiber floor (2 × route km × ${FIBER_MS_PER_KM} ms), latency stretch = ${rttMin.name} ÷ floor, loss, jitter and throughput.`,
         links: [self, { title: 'App: links', url: appPageUrl('links') }],

@@ -48,6 +48,16 @@ describe('resolutionForRange', () => {
 });
 
 describe('SQL builders', () => {
+  it('read the day tier for the Regions and Links tables over 30 and 90 days (the range rule decides)', () => {
+    for (const days of [30, 90]) {
+      const res = resolutionForRange(NOW - days * 24 * H, NOW, NOW);
+      expect(res).toBe('1d');
+      expect(regionSummarySql(res)).toContain('FROM gpu_1d WHERE $__timeFilter(ts)');
+      expect(hostSummarySql(res, 'eu-west')).toContain('FROM gpu_1d WHERE $__timeFilter(ts)');
+      expect(linkSummarySql(res)).toContain('FROM link_1d WHERE $__timeFilter(ts)');
+      expect(gpuTableSql(res)).toContain('FROM gpu_1d WHERE $__timeFilter(ts)');
+    }
+  });
   it('read rollup columns through the catalog helpers', () => {
     const util = rollupColumns(GPU.util).find((c) => c.agg === 'avg')!;
     expect(readExpr(GPU.util, 'avg', '1m')).toBe(`avgMerge(${util.column})`);
