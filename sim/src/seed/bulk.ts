@@ -185,7 +185,7 @@ export function bulkRegionInsertSql(
   const { entity, res } = chunk;
   const { sql } = seriesSelect(chunk, f, t0, true);
   const bucket = res === '1m' ? 'toStartOfMinute' : 'toStartOfHour';
-  return `INSERT INTO ${regionRollupTable(entity, res)} ${regionRollupSelect(entity, bucket, `(${sql})`, true)}`;
+  return `INSERT INTO ${regionRollupTable(entity, res)} ${regionRollupSelect(entity, bucket, `(${sql})`, true, [], metricsOf(entity))}`;
 }
 
 export interface SeedPlan {
