@@ -93,6 +93,36 @@ function topOf(pod: PodDigest, v: ClusterView): { kind: TopKind | 'Pod'; name: s
   return top ?? { kind: 'Pod', name: pod.name };
 }
 
+/** One GPU pod of a cluster and the workload its owner chain leads to (what pod_workloads stores). */
+export interface PodOwner {
+  readonly namespace: string;
+  readonly pod: string;
+  /** The pod's creation time (epoch ms; 0 when the object had none). */
+  readonly created: number;
+  readonly kind: TopKind | 'Pod';
+  readonly workload_id: string;
+}
+
+/**
+ * Every pod of the cluster that asks for GPUs, with its workload id as groupWorkloads names it (the
+ * same topOf), so a GPU the kubelet hands to the pod resolves to the workload's row.
+ */
+export function podOwners(v: ClusterView): PodOwner[] {
+  const out: PodOwner[] = [];
+  for (const pod of v.pods.values()) {
+    if (pod.gpus <= 0) continue;
+    const top = topOf(pod, v);
+    out.push({
+      namespace: pod.namespace,
+      pod: pod.name,
+      created: pod.created,
+      kind: top.kind,
+      workload_id: nsKey(pod.namespace, top.name),
+    });
+  }
+  return out;
+}
+
 function acc(map: Map<string, Acc>, kind: TopKind | 'Pod', namespace: string, name: string): Acc {
   const id = nsKey(namespace, name);
   let a = map.get(id);

@@ -24,7 +24,8 @@ import {
   type PodDigest,
   type TemplateDigest,
 } from './digest.js';
-import { groupWorkloads, type ClusterView, type TopKind, type WorkloadProblem } from './group.js';
+import { groupWorkloads, podOwners, type ClusterView, type TopKind, type WorkloadProblem } from './group.js';
+import { PodWorkloadRows } from './pod-rows.js';
 import { Reflector, type KubeObject, type ReflectorStats, type ResourceKind } from './reflector.js';
 
 /** The resources watched, with the API group and version each is served at. */
@@ -125,6 +126,8 @@ export class WorkloadObserver {
   private flushing: Promise<void> | undefined;
   private reconciledStore = false;
   private readonly now: () => number;
+  /** Each GPU pod's workload, for the GPU-holder queries (pod_workloads). */
+  private readonly podRows: PodWorkloadRows;
 
   /**
    * Loads the Kubernetes client (only now: see reflector.ts) and the kubeconfig, and makes one set
@@ -147,6 +150,7 @@ export class WorkloadObserver {
     make: () => KubeConfig,
   ) {
     this.now = o.now ?? Date.now;
+    this.podRows = new PodWorkloadRows(o.config.source, o.store);
     const c = o.config;
     for (const cl of c.clusters)
       this.clusters.push(this.mirrors(contextFor(make, kc, cl.region, cl.context), cl.region, false));
@@ -256,19 +260,25 @@ export class WorkloadObserver {
 
   /** The rows the clusters stand for now (without writing them); only clusters that have listed. */
   current(ts = this.now()): { rows: WorkloadRow[]; problems: WorkloadProblem[] } {
-    const views: ClusterView[] = this.clusters
-      .filter((c) => c.all.every((r) => r.synced))
-      .map((c) => ({
-        name: c.name,
-        region: c.region,
-        pods: c.pods?.items ?? new Map(),
-        replicaSets: c.replicaSets?.items ?? new Map(),
-        templates: new Map([...c.templates].map(([k, r]) => [k, r.items])),
-        kueue: c.kueue?.items ?? new Map(),
-        ...(c.bindings ? { bindings: c.bindings.items, memberRegions: c.memberRegions ?? {} } : {}),
-      }));
     const problems: WorkloadProblem[] = [];
-    return { rows: groupWorkloads(views, ts, this.o.config.source, problems), problems };
+    return { rows: groupWorkloads(this.views(), ts, this.o.config.source, problems), problems };
+  }
+
+  /** What the clusters that have listed hold now. */
+  private views(): ClusterView[] {
+    return this.clusters.filter((c) => c.all.every((r) => r.synced)).map((c) => this.viewOf(c));
+  }
+
+  private viewOf(c: ClusterMirrors): ClusterView {
+    return {
+      name: c.name,
+      region: c.region,
+      pods: c.pods?.items ?? new Map(),
+      replicaSets: c.replicaSets?.items ?? new Map(),
+      templates: new Map([...c.templates].map(([k, r]) => [k, r.items])),
+      kueue: c.kueue?.items ?? new Map(),
+      ...(c.bindings ? { bindings: c.bindings.items, memberRegions: c.memberRegions ?? {} } : {}),
+    };
   }
 
   /**
@@ -305,6 +315,11 @@ export class WorkloadObserver {
       if (r.state === 'done' && !seen.has(r.workload_id)) this.written.delete(r.workload_id);
       else this.written.set(r.workload_id, r);
     }
+    // Karmada's control plane has no pods: its pods are read in the member clusters configured here.
+    const pods = this.clusters
+      .filter((c) => c.pods && c.all.every((r) => r.synced))
+      .map((c) => ({ region: c.region, cluster: c.name, pods: podOwners(this.viewOf(c)) }));
+    await this.podRows.write(pods, complete, ts);
     return out;
   }
 
