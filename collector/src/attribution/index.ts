@@ -9,6 +9,7 @@ export { AssignmentIntervals } from './intervals.js';
 export { ownerOfCgroup, ownerOfPath, cgroupPaths, slurmJobFromEnviron, type CgroupOwner } from './cgroup.js';
 export { resolveDevice, isGpuResource, type DeviceRef, type MigDirectory } from './devices.js';
 export { assignmentsFromList, devicesFromAllocatable } from './kubernetes.js';
+export { parseMigList, migInstancesFromXml, migDirectoryOf, MigInventory, type MigListEntry } from './mig.js';
 export {
   KubeletPodResources,
   KubeletUnavailable,
