@@ -56,7 +56,11 @@ function objects(): K8sObject[] {
     {
       apiVersion: 'batch/v1',
       kind: 'Job',
-      metadata: { name: 'pretrain-workers-0', namespace: 'ml', ...owner('jobset.x-k8s.io/v1alpha2', 'JobSet', 'pretrain') },
+      metadata: {
+        name: 'pretrain-workers-0',
+        namespace: 'ml',
+        ...owner('jobset.x-k8s.io/v1alpha2', 'JobSet', 'pretrain'),
+      },
       spec: jobSpec,
       status: { active: 1 },
     },
@@ -95,7 +99,9 @@ const LIST: ListPodResourcesResponse = {
   ].map(([name, container, ids]) => ({
     name: name as string,
     namespace: 'ml',
-    containers: [{ name: container as string, devices: [{ resource_name: 'nvidia.com/gpu', device_ids: ids as string[] }] }],
+    containers: [
+      { name: container as string, devices: [{ resource_name: 'nvidia.com/gpu', device_ids: ids as string[] }] },
+    ],
   })),
 };
 

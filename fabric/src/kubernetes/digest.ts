@@ -13,6 +13,8 @@ const MIG_RESOURCE = /^nvidia\.com\/mig-/;
 export interface Owner {
   readonly kind: string;
   readonly name: string;
+  /** `namespace/name` of the owner, the mirrors' key: made once here, not at every flush's grouping. */
+  readonly key: string;
 }
 
 /** What any workload object carries: identity, owner, Meridian's annotations. */
@@ -81,7 +83,7 @@ function base(o: KubeObject): ObjectDigest {
   return {
     namespace: m.namespace ?? '',
     name: m.name ?? '',
-    ...(ctl ? { owner: { kind: ctl.kind, name: ctl.name } } : {}),
+    ...(ctl ? { owner: { kind: ctl.kind, name: ctl.name, key: `${m.namespace ?? ''}/${ctl.name}` } } : {}),
     ...(any ? { annotations: ann } : {}),
     created: Date.parse(m.creationTimestamp ?? '') || 0,
   };

@@ -24,7 +24,7 @@ import {
   type PodDigest,
   type TemplateDigest,
 } from './digest.js';
-import { groupWorkloads, podOwners, type ClusterView, type TopKind, type WorkloadProblem } from './group.js';
+import { groupWorkloads, type ClusterView, type OnPod, type TopKind, type WorkloadProblem } from './group.js';
 import { PodWorkloadRows } from './pod-rows.js';
 import { Reflector, type KubeObject, type ReflectorStats, type ResourceKind } from './reflector.js';
 
@@ -121,6 +121,8 @@ export class WorkloadObserver {
   private readonly clusters: ClusterMirrors[] = [];
   /** workload_id → the row last written. */
   private readonly written = new Map<string, WorkloadRow>();
+  /** workload_id → rowKey of the row last written (not recomputed at every flush). */
+  private readonly writtenKeys = new Map<string, string>();
   private dirty = true;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -259,9 +261,9 @@ export class WorkloadObserver {
   }
 
   /** The rows the clusters stand for now (without writing them); only clusters that have listed. */
-  current(ts = this.now()): { rows: WorkloadRow[]; problems: WorkloadProblem[] } {
+  current(ts = this.now(), onPod?: OnPod): { rows: WorkloadRow[]; problems: WorkloadProblem[] } {
     const problems: WorkloadProblem[] = [];
-    return { rows: groupWorkloads(this.views(), ts, this.o.config.source, problems), problems };
+    return { rows: groupWorkloads(this.views(), ts, this.o.config.source, problems, onPod), problems };
   }
 
   /** What the clusters that have listed hold now. */
@@ -292,7 +294,11 @@ export class WorkloadObserver {
     const complete = listed === this.clusters.length;
     this.dirty = !complete;
     const ts = this.now();
-    const { rows, problems } = this.current(ts);
+    await this.podRows.begin();
+    // Each GPU pod's workload, as the grouping reads it (Karmada's control plane has no pods).
+    const { rows, problems } = this.current(ts, (v, key, pod, kind, id) =>
+      this.podRows.see(v.region, v.name, key, pod, kind, id, ts),
+    );
     this.noteProblems(problems);
     if (!this.reconciledStore) await this.loadOpenRows();
     const out: WorkloadRow[] = [];
@@ -300,7 +306,12 @@ export class WorkloadObserver {
     for (const r of rows) {
       seen.add(r.workload_id);
       const last = this.written.get(r.workload_id);
-      if (!last || rowKey(last) !== rowKey(r)) out.push(r);
+      if (!last) out.push(r);
+      else {
+        let lastKey = this.writtenKeys.get(r.workload_id);
+        if (lastKey === undefined) this.writtenKeys.set(r.workload_id, (lastKey = rowKey(last)));
+        if (lastKey !== rowKey(r)) out.push(r);
+      }
     }
     if (complete)
       for (const [id, last] of this.written)
@@ -312,14 +323,14 @@ export class WorkloadObserver {
       this.stats.flushes++;
     }
     for (const r of out) {
+      this.writtenKeys.delete(r.workload_id);
       if (r.state === 'done' && !seen.has(r.workload_id)) this.written.delete(r.workload_id);
       else this.written.set(r.workload_id, r);
     }
-    // Karmada's control plane has no pods: its pods are read in the member clusters configured here.
-    const pods = this.clusters
-      .filter((c) => c.pods && c.all.every((r) => r.synced))
-      .map((c) => ({ region: c.region, cluster: c.name, pods: podOwners(this.viewOf(c)) }));
-    await this.podRows.write(pods, complete, ts);
+    const listedRegions = new Set(
+      this.clusters.filter((c) => c.pods && c.all.every((r) => r.synced)).map((c) => c.region),
+    );
+    await this.podRows.end(listedRegions, complete, ts);
     return out;
   }
 

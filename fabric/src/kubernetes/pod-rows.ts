@@ -4,77 +4,105 @@
  * gpu_assignments join through these rows to the workload the observer's `workloads` rows name.
  *
  * A pod's row is written when the observer first sees it (open, `ts_end` = OPEN_END), again if its
- * workload changes (an adopted pod), and closed with the time it was last seen when it is gone. Open
- * rows an earlier run left for pods that no longer exist are closed at the first complete pass.
+ * workload changes (an adopted pod), and closed with the time it was last seen when it is gone or
+ * finished. Open rows an earlier run left for pods that no longer exist are closed at the first
+ * complete pass.
+ *
+ * Each flush visits every pod (10,000s): the pass marks what it sees with a generation number in the
+ * open entry instead of building a set of keys, and keys entries by the mirror's own `ns/name` key,
+ * so a pass that changes nothing allocates next to nothing (bench:observer's RSS budget).
  */
 import { OPEN_END_MS, type PodWorkloadRow, type Store } from '@meridian/store';
-import type { PodOwner } from './group.js';
 
-/** What is kept per open pod: only what a changed or closing row needs (10,000s of pods). */
 interface Open {
   readonly ts: number;
   readonly cluster: string;
+  readonly namespace: string;
+  readonly pod: string;
   readonly kind: string;
   readonly workload_id: string;
+  /** The pass that last saw the pod. */
+  seen: number;
 }
 
-const key = (region: string, namespace: string, pod: string) => `${region}\u0000${namespace}\u0000${pod}`;
+export interface PodSeen {
+  readonly namespace: string;
+  readonly name: string;
+  /** Creation time (epoch ms; 0 when unknown). */
+  readonly created: number;
+}
 
 export class PodWorkloadRows {
-  /** region\0namespace\0pod → the open row last written. */
-  private readonly open = new Map<string, Open>();
+  /** region → the mirror's `ns/name` → the open row last written. */
+  private readonly open = new Map<string, Map<string, Open>>();
   private loaded = false;
+  private pass = 0;
+  private rows: PodWorkloadRow[] = [];
+  /** What `open` becomes once this pass's rows are stored (a failed write is redone next pass). */
+  private changes: [string, string, Open | undefined][] = [];
 
   constructor(
     private readonly source: string,
     private readonly store: Pick<Store, 'insert' | 'query'>,
   ) {}
 
-  /**
-   * Writes what changed since the last call. `clusters`: the pods of each cluster that has listed;
-   * `complete`: every cluster has, so an open pod absent from them all is gone.
-   */
-  async write(
-    clusters: readonly { region: string; cluster: string; pods: readonly PodOwner[] }[],
-    complete: boolean,
-    now: number,
-  ): Promise<PodWorkloadRow[]> {
+  /** Starts a pass (after the open rows an earlier run left are loaded). */
+  async begin(): Promise<void> {
     if (!this.loaded) await this.loadOpen();
-    const out: PodWorkloadRow[] = [];
-    // Applied to `open` only once the rows are stored: a failed write is retried whole next time.
-    const next = new Map<string, Open | undefined>();
-    const seen = new Set<string>();
-    const listed = new Set(clusters.map((c) => c.region));
-    for (const c of clusters)
-      for (const p of c.pods) {
-        const k = key(c.region, p.namespace, p.pod);
-        seen.add(k);
-        const last = this.open.get(k);
-        // A pod without a creation time (never from a real API server) starts when first seen.
-        const ts = p.created > 0 ? p.created : (last?.ts ?? now);
-        if (last && last.ts === ts && last.workload_id === p.workload_id && last.kind === p.kind) continue;
-        if (last && last.ts !== ts) out.push(this.row(c.region, p.namespace, p.pod, last, now, now)); // name reused
-        const open: Open = { ts, cluster: c.cluster, kind: p.kind, workload_id: p.workload_id };
-        next.set(k, open);
-        out.push(this.row(c.region, p.namespace, p.pod, open, OPEN_END_MS, now));
-      }
-    for (const [k, last] of this.open) {
-      if (seen.has(k)) continue;
-      const [region = '', namespace = '', pod = ''] = k.split('\u0000');
-      // A cluster not listed yet may still have the pod; a region no cluster serves any more may not.
-      if (!complete && !listed.has(region)) continue;
-      out.push(this.row(region, namespace, pod, last, now, now));
-      next.set(k, undefined);
-    }
-    if (out.length > 0) await this.store.insert('pod_workloads', out);
-    for (const [k, o] of next) {
-      if (o) this.open.set(k, o);
-      else this.open.delete(k);
-    }
-    return out;
+    this.pass++;
+    this.rows = [];
+    this.changes = [];
   }
 
-  private row(region: string, namespace: string, pod: string, o: Open, tsEnd: number, now: number): PodWorkloadRow {
+  /** One GPU pod of this pass, with the workload its owner chain leads to. */
+  see(region: string, cluster: string, key: string, pod: PodSeen, kind: string, workloadId: string, now: number): void {
+    let byKey = this.open.get(region);
+    if (!byKey) this.open.set(region, (byKey = new Map()));
+    const last = byKey.get(key);
+    // A pod without a creation time (never from a real API server) starts when first seen.
+    const ts = pod.created > 0 ? pod.created : (last?.ts ?? now);
+    if (last) last.seen = this.pass;
+    if (last && last.ts === ts && last.workload_id === workloadId && last.kind === kind) return;
+    if (last && last.ts !== ts) this.rows.push(this.row(region, last, now, now)); // the name was reused
+    const open: Open = {
+      ts,
+      cluster,
+      namespace: pod.namespace,
+      pod: pod.name,
+      kind,
+      workload_id: workloadId,
+      seen: this.pass,
+    };
+    this.changes.push([region, key, open]);
+    this.rows.push(this.row(region, open, OPEN_END_MS, now));
+  }
+
+  /**
+   * Ends the pass: closes the open pods not seen in a region that has listed (`listed`), or in any
+   * region once every cluster has (`complete`: a region no cluster serves any more), and writes.
+   */
+  async end(listed: ReadonlySet<string>, complete: boolean, now: number): Promise<PodWorkloadRow[]> {
+    for (const [region, byKey] of this.open) {
+      if (!complete && !listed.has(region)) continue;
+      for (const [key, o] of byKey)
+        if (o.seen !== this.pass) {
+          this.rows.push(this.row(region, o, now, now));
+          this.changes.push([region, key, undefined]);
+        }
+    }
+    const rows = this.rows;
+    if (rows.length > 0) await this.store.insert('pod_workloads', rows);
+    for (const [region, key, o] of this.changes) {
+      const byKey = this.open.get(region);
+      if (o) byKey?.set(key, o);
+      else byKey?.delete(key);
+    }
+    this.rows = [];
+    this.changes = [];
+    return rows;
+  }
+
+  private row(region: string, o: Open, tsEnd: number, now: number): PodWorkloadRow {
     return {
       ts: o.ts,
       ts_end: tsEnd,
@@ -82,27 +110,37 @@ export class PodWorkloadRows {
       source: this.source,
       region,
       cluster: o.cluster,
-      namespace,
-      pod,
+      namespace: o.namespace,
+      pod: o.pod,
       kind: o.kind,
       workload_id: o.workload_id,
     };
   }
 
-  /** Open rows of this source in the store (an earlier run's): closed below if their pod is gone. */
+  /** Open rows of this source in the store (an earlier run's): closed at the end of a pass if gone. */
   private async loadOpen(): Promise<void> {
     const rows = await this.store.query<Record<string, unknown>>(
       `SELECT region, namespace, pod, toUnixTimestamp64Milli(ts) AS ts, cluster, kind, workload_id
-       FROM pod_workloads FINAL WHERE pod_workloads.source = {source:String} AND pod_workloads.ts_end >= toDateTime64('2100-01-01 00:00:00', 3, 'UTC')`,
+       FROM pod_workloads FINAL WHERE pod_workloads.source = {source:String}
+         AND pod_workloads.ts_end >= toDateTime64('2100-01-01 00:00:00', 3, 'UTC')`,
       { source: this.source },
     );
-    for (const r of rows)
-      this.open.set(key(String(r.region), String(r.namespace), String(r.pod)), {
+    for (const r of rows) {
+      const region = String(r.region);
+      let byKey = this.open.get(region);
+      if (!byKey) this.open.set(region, (byKey = new Map()));
+      const namespace = String(r.namespace);
+      const pod = String(r.pod);
+      byKey.set(`${namespace}/${pod}`, {
         ts: Number(r.ts),
         cluster: String(r.cluster),
+        namespace,
+        pod,
         kind: String(r.kind),
         workload_id: String(r.workload_id),
+        seen: 0,
       });
+    }
     this.loaded = true;
   }
 }
