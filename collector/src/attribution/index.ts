@@ -16,6 +16,7 @@ export {
   podResourcesService,
   PODRESOURCES_PROTO,
   KUBELET_SOCKET,
+  PERMISSION_HINT,
 } from './podresources.js';
 export type { ListPodResourcesResponse, PodResources, AllocatableResourcesResponse } from './podresources.js';
 export { parseComputeApps, assignmentsFromProcesses, holderOf } from './processes.js';
