@@ -11,6 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AssignmentIntervals, assignmentsFromList, type ListPodResourcesResponse } from '@meridian/collector';
 import {
@@ -25,10 +26,20 @@ import { observerConfigSchema, WorkloadObserver } from '@meridian/fabric';
 import { openStore, type Store } from '@meridian/store';
 import { until } from '../collector/test/until.js';
 import { gpuPodSpec, LoopbackApi, pod, type K8sObject } from '../fabric/test/support/kube-api.js';
-import { holdersSql, workloadPlacementsSql } from '../grafana-plugin/src/data/assignments';
 
 // The plugin's query module imports the data source client; only its SQL builders are used here.
 vi.mock('@grafana/runtime', () => ({ getBackendSrv: () => ({}) }));
+
+/**
+ * The plugin's SQL builders. The plugin is bundled (its imports have no extensions), so it is not
+ * part of this repository's Node type check: loaded at run time, typed by the two builders used.
+ */
+interface PluginSql {
+  holdersSql(): string;
+  workloadPlacementsSql(workloadId: string): string;
+}
+const PLUGIN_ASSIGNMENTS = fileURLToPath(new URL('../grafana-plugin/src/data/assignments.ts', import.meta.url));
+let plugin: PluginSql;
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-gpu-holders-'));
 const api = new LoopbackApi();
@@ -106,6 +117,7 @@ const LIST: ListPodResourcesResponse = {
 };
 
 beforeAll(async () => {
+  plugin = (await import(PLUGIN_ASSIGNMENTS)) as PluginSql;
   a.crds.add('jobsets');
   a.crds.add('leaderworkersets');
   for (const o of objects()) a.put(o);
@@ -161,16 +173,16 @@ describe('GPU holders resolve through the observer’s pod records', () => {
   });
 
   it("the plugin's GPU table holders name the observer's workloads, and the guess where it has none", async () => {
-    const holders = await run(`${holdersSql()} ORDER BY gpu_uuid`);
+    const holders = await run(`${plugin.holdersSql()} ORDER BY gpu_uuid`);
     expect(holders.map((h) => [h.gpu_uuid, h.pod, h.workload_id])).toEqual([
       ['GPU-aaaa-0', 'pretrain-workers-0-x7k2p', 'ml/pretrain'],
       ['GPU-aaaa-1', 'pretrain-workers-0-x7k2p', 'ml/pretrain'],
       ['GPU-aaaa-2', 'vllm-0-1', 'ml/vllm'],
       ['GPU-aaaa-3', 'triton-7d9f8b6c5d-x2x4q', 'ml/triton'],
     ]);
-    const placements = await run(workloadPlacementsSql('ml/pretrain'));
+    const placements = await run(plugin.workloadPlacementsSql('ml/pretrain'));
     expect(placements).toEqual([expect.objectContaining({ region: 'a', host: 'a-node-0', gpus: 2 })]);
-    expect(await run(workloadPlacementsSql('ml/pretrain-workers'))).toEqual([]);
+    expect(await run(plugin.workloadPlacementsSql('ml/pretrain-workers'))).toEqual([]);
   });
 
   it("the GPU board's workload panels and variable use the observer's workload ids", async () => {

@@ -235,7 +235,7 @@ describe('Kubernetes workloads end to end', () => {
         region: 'b',
         host: 'b-node-0',
         emit: (target, rows) => {
-          if (target === 'gpu_assignments') emitted.push(...(rows as GpuAssignmentRow[]));
+          if (target === 'gpu_assignments') emitted.push(...(rows as readonly GpuAssignmentRow[]));
         },
         errors: new SourceErrorCounters(),
         now: () => start,

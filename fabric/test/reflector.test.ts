@@ -10,7 +10,7 @@ import { gpuPodSpec, LoopbackApi, pod } from './support/kube-api.js';
 
 const api = new LoopbackApi();
 const a = api.cluster('a');
-let reflectors: Reflector<string>[] = [];
+let reflectors: { stop(): Promise<void> }[] = [];
 const errors: string[] = [];
 
 function mirror(opts: { pageSize?: number; resyncMs?: number } = {}): Reflector<string> {
