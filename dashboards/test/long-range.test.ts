@@ -54,17 +54,17 @@ describe('tables over 30 and 90 days read the day tier', () => {
 
   it('leaves the workload subquery out of the SQL while namespace and workload are All', () => {
     for (const [, q] of tables)
-      expect(expand(q.rawSql ?? '', 30)).not.toMatch(/IN \(SELECT host, gpu_uuid FROM gpu_assignments/);
+      expect(expand(q.rawSql ?? '', 30)).not.toMatch(/IN \(SELECT host, gpu_uuid FROM \(SELECT .* AS held/);
   });
 
   it('narrows to the GPUs the picked namespace or workload held, whichever is picked', () => {
     const mig = tables.find(([n]) => n === 'gpu: MIG instances')?.[1].rawSql ?? '';
     const byNs = expand(mig, 30, { ...ALL_VARS, namespace: ['team-a'] });
     expect(byNs).toMatch(
-      /\(host, gpu_uuid\) IN \(SELECT host, gpu_uuid FROM gpu_assignments FINAL WHERE .*namespace IN \('team-a'\) AND 1=1\)/,
+      /\(host, gpu_uuid\) IN \(SELECT host, gpu_uuid FROM \(SELECT .* AS held WHERE held\.namespace IN \('team-a'\) AND 1=1\)/,
     );
     const byWl = expand(mig, 30, { ...ALL_VARS, workload: ['w1'] });
-    expect(byWl).toMatch(/gpu_assignments FINAL WHERE .* AND 1=1 AND workload_id IN \('w1'\)\)/);
+    expect(byWl).toMatch(/ AS held WHERE 1=1 AND held\.workload_id IN \('w1'\)\)/);
     expect(byWl).not.toContain('namespace IN');
   });
 });

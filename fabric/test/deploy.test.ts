@@ -160,4 +160,41 @@ describe('the DaemonSet reads XIDs', () => {
     expect(config.sources.kernelLog.path.startsWith(`${shared.mountPath}/`)).toBe(true);
     expect(relay.command!.join(' ')).toContain(config.sources.kernelLog.path);
   });
+
+  it("reaches the kubelet's root-only PodResources socket through a relay with no capability; the collector stays non-root", () => {
+    const podRelay = pod.containers.find((c) => c.name === 'pod-resources-relay')!;
+    const host = pod.volumes!.find((v) => v.hostPath?.path === '/var/lib/kubelet/pod-resources')!;
+    expect(host.hostPath?.type).toBe('Directory');
+    expect(collector.volumeMounts?.some((m) => m.name === host.name)).toBe(false);
+    expect(podRelay.volumeMounts).toContainEqual({
+      name: host.name,
+      mountPath: '/var/lib/kubelet/pod-resources',
+      readOnly: true,
+    });
+    // uid 0 only for the owner match on the kubelet's socket: no capability, no privilege, no escalation.
+    expect(podRelay.securityContext).toEqual({
+      runAsUser: 0,
+      runAsGroup: 65532,
+      runAsNonRoot: false,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(podRelay.ports).toBeUndefined();
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 });
+    expect(collector.securityContext?.runAsUser).toBeUndefined();
+
+    const cm = docs.find((d) => d.kind === 'ConfigMap') as unknown as k8s.V1ConfigMap;
+    const { config } = parseConfig(cm.data!['collector.yaml']!, 'configmap', {
+      env: { MERIDIAN_COLLECTOR_REGION: 'eu-west', MERIDIAN_COLLECTOR_HOST: 'n', MERIDIAN_COLLECTOR_ID: 'n' },
+      readSecrets: false,
+    });
+    const shared = collector.volumeMounts!.find((m) => m.name === 'pod-resources-relay')!;
+    expect(config.attribution.kubelet.socket).toBe(`${shared.mountPath}/kubelet.sock`);
+    expect(podRelay.args).toEqual([
+      `UNIX-LISTEN:${config.attribution.kubelet.socket},fork,unlink-early,mode=0660`,
+      'UNIX-CONNECT:/var/lib/kubelet/pod-resources/kubelet.sock',
+    ]);
+  });
 });

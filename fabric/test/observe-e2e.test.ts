@@ -2,7 +2,10 @@
  * End to end, on two loopback clusters (regions "a" and "b", one kubeconfig context each) and the
  * embedded store: a Job created in cluster "a" appears as a `workloads` row; region "a" runs hot in
  * the store; a scheduler pass plans a move; the Kubernetes executor scales the Deployment up in "b"
- * and down in "a"; the clusters' pods follow; the observer's row shows the new region.
+ * and down in "a"; the clusters' pods follow; the observer's row shows the new region; and the GPU
+ * rows of the new pod (the collector's attribution reading a real gRPC PodResources server on a unix
+ * socket, as the kubelet on b-node-0 would answer) join to the same workload, with the GPU samples of
+ * the period, through the observer's record of the pod (pod_workloads).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +13,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyTopology, observerConfigSchema, parseTopology, WorkloadObserver } from '@meridian/fabric';
 import { createExecutor, createScheduler, parseConfig } from '@meridian/scheduler';
-import { openStore, type SampleRow, type Store } from '@meridian/store';
+import { AttributionSource, SourceErrorCounters } from '@meridian/collector';
+import { openStore, type GpuAssignmentRow, type SampleRow, type Store } from '@meridian/store';
+import { startFakeKubelet } from '../../collector/test/attribution/kubelet-server.js';
 import { until } from '../../collector/test/until.js';
 import { gpuPodSpec, LoopbackApi, pod, type K8sObject } from './support/kube-api.js';
 
@@ -187,10 +192,110 @@ describe('Kubernetes workloads end to end', () => {
     expect(await row('ml/train')).toMatchObject({ region: 'a', state: 'running' });
   });
 
+  it("the new pod's GPU rows join to the moved workload, with the GPU samples of the period", async () => {
+    // The pod the Deployment controller made in "b", as the observer sees it.
+    const [newPod] = [...(b.objects.get('pods')?.values() ?? [])].filter((p) => p.metadata.namespace === 'serve');
+    if (!newPod) throw new Error('no serve pod in cluster b');
+    const podName = newPod.metadata.name;
+    await until(
+      async () =>
+        (await store.query(`SELECT 1 FROM pod_workloads FINAL WHERE pod = {p:String} AND region = 'b'`, { p: podName }))
+          .length === 1,
+      "the observer's record of the new pod",
+    );
+    // The kubelet on b-node-0 hands the pod its 8 GPUs (GPU-b-0 … GPU-b-7: that node's, as sampled above).
+    const kubelet = await startFakeKubelet(join(dir, 'kubelet.sock'));
+    const gpus = Array.from({ length: 8 }, (_, g) => `GPU-b-${g}`);
+    kubelet.list = {
+      pod_resources: [
+        {
+          name: podName,
+          namespace: 'serve',
+          containers: [{ name: 'main', devices: [{ resource_name: 'nvidia.com/gpu', device_ids: gpus }] }],
+        },
+      ],
+    };
+    kubelet.allocatable = { devices: [{ resource_name: 'nvidia.com/gpu', device_ids: gpus }] };
+    const emitted: GpuAssignmentRow[] = [];
+    const start = Date.now();
+    const source = new AttributionSource({
+      mode: 'kubernetes',
+      socket: join(dir, 'kubelet.sock'),
+      intervalMs: 3_600_000,
+    });
+    try {
+      await attributeAndJoin(source);
+    } finally {
+      await source.stop();
+      await kubelet.close();
+    }
+
+    async function attributeAndJoin(source: AttributionSource): Promise<void> {
+      await source.start({
+        region: 'b',
+        host: 'b-node-0',
+        emit: (target, rows) => {
+          if (target === 'gpu_assignments') emitted.push(...(rows as readonly GpuAssignmentRow[]));
+        },
+        errors: new SourceErrorCounters(),
+        now: () => start,
+      });
+      expect(source.stats.path).toBe('kubernetes');
+      expect(emitted.map((r) => r.gpu_uuid).sort()).toEqual(gpus);
+      // The collector alone could only guess from the pod's name, which is not the workload's.
+      expect(new Set(emitted.map((r) => r.workload_id))).not.toContain('serve/llm');
+      await store.insert('gpu_assignments', emitted);
+
+      // A minute of b-node-0's samples while the pod holds its GPUs.
+      const samples: SampleRow[] = [];
+      for (let s = 5_000; s < 60_000; s += 10_000)
+        for (const uuid of gpus)
+          samples.push({
+            ts: start + s,
+            source: 'k8s-e2e',
+            region: 'b',
+            host: 'b-node-0',
+            gpu_uuid: uuid,
+            util_gpu: 90,
+          });
+      expect((await store.writer('gpu').write(samples)).rejected).toEqual([]);
+
+      // Each sample → the interval holding its instant → the observer's pod record (else the guess).
+      const joined = await store.query<{ workload_id: string; samples: string; gpus: string }>(
+        `SELECT if(p.workload_id != '', p.workload_id, h.workload_id) AS workload_id, count() AS samples,
+              uniqExact(h.gpu_uuid) AS gpus
+         FROM (SELECT s.ts AS ts, a.region AS region, a.namespace AS namespace, a.pod AS pod,
+                      a.gpu_uuid AS gpu_uuid, a.workload_id AS workload_id
+                 FROM gpu_samples AS s
+                 ASOF JOIN (SELECT * FROM gpu_assignments FINAL) AS a
+                   ON s.host = a.host AND s.gpu_uuid = a.gpu_uuid AND s.mig_instance = a.mig_instance AND s.ts >= a.ts
+                WHERE s.host = 'b-node-0' AND s.ts >= {from:DateTime64(3)} AND s.ts < a.ts_end AND a.orchestrator != '') AS h
+         ASOF LEFT JOIN (SELECT * FROM pod_workloads FINAL) AS p
+           ON h.region = p.region AND h.namespace = p.namespace AND h.pod = p.pod AND h.ts >= p.ts
+        GROUP BY workload_id`,
+        { from: new Date(start).toISOString().replace('T', ' ').replace('Z', '') },
+      );
+      expect(joined.map((j) => [j.workload_id, Number(j.samples), Number(j.gpus)])).toEqual([
+        ['serve/llm', samples.length, 8],
+      ]);
+      expect(await row('serve/llm')).toMatchObject({ region: 'b', state: 'running' });
+    }
+  });
+
   it('a workload that disappears gets a final done row', async () => {
     a.delete('Pod', 'ml', 'train-x7k2p');
     a.delete('Job', 'ml', 'train');
     await until(async () => (await row('ml/train'))?.state === 'done', 'the done row');
+    // Its pod's record is closed too: readers join GPU intervals to it only up to its end.
+    await until(
+      async () =>
+        (
+          await store.query(
+            `SELECT 1 FROM pod_workloads FINAL WHERE pod = 'train-x7k2p' AND pod_workloads.ts_end < toDateTime64('2100-01-01 00:00:00', 3, 'UTC')`,
+          )
+        ).length === 1,
+      "the pod's closed record",
+    );
     expect(observer.stats.annotationErrors).toBe(0);
     expect(log.filter((l) => !l.includes('retrying'))).toEqual([]);
   });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observerConfigSchema, WorkloadObserver } from '@meridian/fabric';
-import type { WorkloadRow } from '@meridian/store';
+import { OPEN_END_MS, type PodWorkloadRow, type WorkloadRow } from '@meridian/store';
 import { until } from '../../collector/test/until.js';
 import { gpuPodSpec, LoopbackApi, pod } from './support/kube-api.js';
 
@@ -13,6 +13,8 @@ const api = new LoopbackApi();
 const up = api.cluster('up');
 const down = api.cluster('down');
 const rows: WorkloadRow[] = [];
+/** pod_workloads rows: each GPU pod's workload. */
+const podRows: PodWorkloadRow[] = [];
 const log: string[] = [];
 let observer: WorkloadObserver;
 
@@ -26,8 +28,9 @@ beforeAll(async () => {
       backoff: { baseSeconds: 0.02, maxSeconds: 0.1 },
     }),
     store: {
-      insert: async (_t, r) => {
-        rows.push(...(r as readonly WorkloadRow[]));
+      insert: async (table, r) => {
+        if (table === 'workloads') rows.push(...(r as readonly WorkloadRow[]));
+        else podRows.push(...(r as readonly PodWorkloadRow[]));
       },
       query: async () => [],
     },
@@ -67,14 +70,20 @@ describe('WorkloadObserver', () => {
       'Job ml/sweep: annotation meridian.dev/latency-budget-ms="fast": expected milliseconds above 0 (at most 1000000); using the default',
     ]);
     expect(observer.stats.annotationErrors).toBe(1);
+    // The GPU pod's workload, for the GPU-holder queries (pod_workloads): open while the pod exists.
+    expect(podRows.map((r) => [r.region, r.cluster, r.pod, r.kind, r.workload_id, r.ts_end])).toEqual([
+      ['up', 'up', 'sweep-1', 'Job', 'ml/sweep', OPEN_END_MS],
+    ]);
   });
 
   it('declares nothing gone while a cluster has not listed; once it has, a vanished workload gets its done row', async () => {
     up.delete('Pod', 'ml', 'sweep-1');
     up.delete('Job', 'ml', 'sweep');
     await until(() => observer.current().rows.length === 0, 'the mirror sees the deletion');
-    // No done row yet: the workload might run in the cluster that is down.
+    // No done row yet: the workload might run in the cluster that is down. Its pod, though, is gone
+    // from a cluster that has listed: its record is closed.
     expect(await observer.flush()).toEqual([]);
+    expect(podRows.filter((r) => r.pod === 'sweep-1').map((r) => r.ts_end < OPEN_END_MS)).toEqual([false, true]);
     expect(of('ml/sweep').map((r) => r.state)).toEqual(['running']);
     down.unavailable = false;
     await until(() => of('ml/sweep').some((r) => r.state === 'done'), 'the done row');

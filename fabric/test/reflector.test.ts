@@ -4,12 +4,13 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Reflector, RESOURCES } from '@meridian/fabric';
+import { sameDigest, updateInPlace } from '../src/kubernetes/reflector.js';
 import { until } from '../../collector/test/until.js';
 import { gpuPodSpec, LoopbackApi, pod } from './support/kube-api.js';
 
 const api = new LoopbackApi();
 const a = api.cluster('a');
-let reflectors: Reflector<string>[] = [];
+let reflectors: { stop(): Promise<void> }[] = [];
 const errors: string[] = [];
 
 function mirror(opts: { pageSize?: number; resyncMs?: number } = {}): Reflector<string> {
@@ -117,5 +118,45 @@ describe('Reflector', () => {
     r.start();
     await until(() => r.synced, 'listed');
     expect(r.absent).toBe(true);
+  });
+
+  it('updates a digest in place, keeping equal nested values, and says whether anything changed', () => {
+    const owner = { kind: 'Job', name: 'train', key: 'ml/train' };
+    const kept: Record<string, unknown> = { name: 'p0', phase: 'Running', owner, labels: { a: '1' } };
+    expect(updateInPlace(kept, { name: 'p0', phase: 'Running', owner: { ...owner }, labels: { a: '1' } })).toBe(false);
+    expect(kept.owner).toBe(owner);
+    expect(updateInPlace(kept, { name: 'p0', phase: 'Succeeded', owner: { ...owner } })).toBe(true);
+    expect(kept).toEqual({ name: 'p0', phase: 'Succeeded', owner });
+    expect(kept.owner).toBe(owner);
+    expect(sameDigest([1, { x: 2 }], [1, { x: 2 }])).toBe(true);
+    expect(sameDigest([1], { 0: 1 })).toBe(false);
+    expect(sameDigest({ a: undefined }, {})).toBe(false);
+  });
+
+  it('a MODIFIED event that changes nothing the digest keeps marks nothing changed', async () => {
+    let changes = 0;
+    const r = new Reflector<{ phase: string }>({
+      kubeConfig: api.kubeConfig(),
+      kind: RESOURCES.pods,
+      digest: (o) => ({ phase: (o.status as { phase?: string } | undefined)?.phase ?? '' }),
+      onChange: () => changes++,
+      onError: (e) => errors.push(e.message),
+      pageSize: 10,
+      resyncMs: 600_000,
+      backoffMs: { baseMs: 10, maxMs: 50 },
+    });
+    reflectors.push(r);
+    r.start();
+    await until(() => r.synced && a.watches.size > 0, 'listed and watching');
+    const kept = r.items.get('ml/p0');
+    const before = changes;
+    const p0 = a.get('Pod', 'ml', 'p0')!;
+    // A status heartbeat: a new condition time, the same phase.
+    a.put({ ...p0, status: { ...p0.status, conditions: [{ type: 'Ready', status: 'True', lastProbeTime: 'x' }] } });
+    a.put({ ...p0, status: { ...p0.status, phase: 'Succeeded' } });
+    await until(() => r.items.get('ml/p0')?.phase === 'Succeeded', 'the phase change');
+    expect(r.stats.events).toBeGreaterThanOrEqual(2);
+    expect(changes - before).toBe(1);
+    expect(r.items.get('ml/p0')).toBe(kept);
   });
 });

@@ -36,6 +36,7 @@ export type {
 } from './schema/aux.js';
 export { OPEN_END_MS } from './schema/attribution.js';
 export type { GpuAssignmentRow, AssignmentOrchestrator } from './schema/attribution.js';
+export type { PodWorkloadRow } from './schema/pod-workloads.js';
 export { registerStoreCommands } from './cli.js';
 export {
   startClickHouseHttp,

@@ -9,12 +9,14 @@ export { AssignmentIntervals } from './intervals.js';
 export { ownerOfCgroup, ownerOfPath, cgroupPaths, slurmJobFromEnviron, type CgroupOwner } from './cgroup.js';
 export { resolveDevice, isGpuResource, type DeviceRef, type MigDirectory } from './devices.js';
 export { assignmentsFromList, devicesFromAllocatable } from './kubernetes.js';
+export { parseMigList, migInstancesFromXml, migDirectoryOf, MigInventory, type MigListEntry } from './mig.js';
 export {
   KubeletPodResources,
   KubeletUnavailable,
   podResourcesService,
   PODRESOURCES_PROTO,
   KUBELET_SOCKET,
+  PERMISSION_HINT,
 } from './podresources.js';
 export type { ListPodResourcesResponse, PodResources, AllocatableResourcesResponse } from './podresources.js';
 export { parseComputeApps, assignmentsFromProcesses, holderOf } from './processes.js';

@@ -5,7 +5,8 @@
  * The protobuf definition is loaded at run time with @grpc/proto-loader from
  * proto/podresources-v1.proto (see proto/SOURCES.md).
  */
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -81,11 +82,22 @@ export class KubeletUnavailable extends Error {
   }
 }
 
-/** Whether the socket is there for this process: a clear reason when it is not. */
+/**
+ * What to do about a socket this process may not connect to. The kubelet makes the socket root's,
+ * mode 0755, and connecting to a unix socket needs write permission on it: a non-root reader needs
+ * the relay (or a socket the node's admin opened to its group).
+ */
+export const PERMISSION_HINT =
+  'connecting needs write permission on the socket, and the kubelet makes it root-only: on Kubernetes, run the ' +
+  "DaemonSet's pod-resources-relay container and point attribution.kubelet.socket at its socket " +
+  '(deploy/kubernetes/collector-daemonset.yaml); on a host, see collector/src/attribution/README.md';
+
+/** Whether the socket is there, and connectable, for this process: a clear reason when it is not. */
 export async function checkSocket(path: string): Promise<void> {
   try {
     const s = await stat(path);
     if (!s.isSocket()) throw new KubeletUnavailable('not_a_socket', `${path} is not a socket`);
+    await access(path, constants.W_OK);
   } catch (err) {
     if (err instanceof KubeletUnavailable) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -95,10 +107,7 @@ export async function checkSocket(path: string): Promise<void> {
         `${path} does not exist (not a Kubernetes node, or the kubelet's pod-resources socket is not mounted)`,
       );
     if (code === 'EACCES' || code === 'EPERM')
-      throw new KubeletUnavailable(
-        'permission_denied',
-        `${path}: permission denied (the collector needs read access to the kubelet's pod-resources directory)`,
-      );
+      throw new KubeletUnavailable('permission_denied', `${path}: permission denied (${PERMISSION_HINT})`);
     throw err;
   }
 }

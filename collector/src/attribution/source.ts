@@ -6,6 +6,7 @@
  * every interval); one that cannot run on this host at all says why once.
  */
 import type { DeviceRef, MigDirectory } from './devices.js';
+import { MigInventory } from './mig.js';
 import type { Assignment } from './assignment.js';
 import { AssignmentIntervals } from './intervals.js';
 import { assignmentsFromList, devicesFromAllocatable } from './kubernetes.js';
@@ -27,7 +28,10 @@ export interface AttributionSourceOptions {
   readonly command?: string;
   readonly procRoot?: string;
   readonly slurmCluster?: string;
-  /** MIG UUID → parent GPU and GI/CI (the inventory's); without it a R470+ MIG id stays as is. */
+  /**
+   * MIG UUID → parent GPU and GI/CI. Default: read from `nvidia-smi -L` and `-q -x` (mig.ts) when the
+   * kubelet hands out a MIG UUID not known yet; an id nothing maps stays as is.
+   */
   readonly migs?: MigDirectory;
   /** The GPUs this host has, for the first reading's idle intervals on the process path. */
   readonly knownGpus?: () => readonly DeviceRef[];
@@ -49,6 +53,9 @@ export interface AttributionStats {
 export class AttributionSource extends BaseSource {
   readonly name = 'attribution';
   private readonly kubelet: KubeletPodResources;
+  /** Where R470+ MIG ids are looked up, unless the options give a directory. */
+  private readonly migInventory: MigInventory | undefined;
+  private readonly migs: MigDirectory | undefined;
   private intervals: AssignmentIntervals | undefined;
   private readonly task: PeriodicTask;
   private stream: ComputeAppsStream | undefined;
@@ -61,6 +68,8 @@ export class AttributionSource extends BaseSource {
   constructor(private readonly opts: AttributionSourceOptions = {}) {
     super();
     this.kubelet = new KubeletPodResources({ socket: opts.socket, timeoutMs: opts.kubeletTimeoutMs });
+    this.migInventory = opts.migs ? undefined : new MigInventory({ command: opts.command, env: opts.env });
+    this.migs = opts.migs ?? this.migInventory?.lookup;
     this.task = this.periodic('refresh', () => this.refresh());
   }
 
@@ -196,7 +205,16 @@ export class AttributionSource extends BaseSource {
 
   private async readKubelet(ctx: SourceContext): Promise<{ assignments: Assignment[]; known: readonly DeviceRef[] }> {
     const list = await this.kubelet.list();
-    const { assignments, problems } = assignmentsFromList(list, this.opts.migs);
+    if (this.migInventory) {
+      const ids = (list.pod_resources ?? []).flatMap((p) =>
+        (p.containers ?? []).flatMap((c) => (c.devices ?? []).flatMap((d) => d.device_ids ?? [])),
+      );
+      for (const p of await this.migInventory.refreshFor(ids)) {
+        ctx.errors.count(this.name, 'mig_inventory', 'malformed');
+        this.log(`MIG devices: ${p}`);
+      }
+    }
+    const { assignments, problems } = assignmentsFromList(list, this.migs);
     for (const p of problems) {
       ctx.errors.count(this.name, 'pod_resources', 'malformed');
       this.log(`kubelet List: ${p}`);
@@ -205,7 +223,7 @@ export class AttributionSource extends BaseSource {
     let known: readonly DeviceRef[] = [];
     if (this.stats.refreshes === 0) {
       known = await this.kubelet.allocatable().then(
-        (r) => devicesFromAllocatable(r, this.opts.migs),
+        (r) => devicesFromAllocatable(r, this.migs),
         () => [], // a kubelet older than 1.21 has no GetAllocatableResources: no idle rows, nothing else lost
       );
     }

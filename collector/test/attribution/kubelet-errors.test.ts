@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AttributionSource } from '@meridian/collector';
+import { AttributionSource, PERMISSION_HINT } from '@meridian/collector';
 import type { GpuAssignmentRow } from '@meridian/store';
 import { recorder } from '../sources/helpers.js';
 import { startFakeKubelet } from './kubelet-server.js';
@@ -57,35 +57,55 @@ describe('the kubelet path on bad input', () => {
     expect(rec.unavailable[0]).toContain(`${file} is not a socket`);
   });
 
-  it('a socket this user may not reach is named as permission denied', async () => {
+  /** What the attribution says when started as an unprivileged user (the tests may run as root, whom no mode stops). */
+  function statusAsNobody(socket: string): string {
+    const script = `import('@meridian/collector').then(async ({ AttributionSource }) => {
+      const s = new AttributionSource({ mode: 'kubernetes', socket: ${JSON.stringify(socket)} });
+      let why = '';
+      await s.start({ region: 'r', host: 'h', emit: () => {}, errors: { count() {} }, unavailable: (_n, r) => (why = r) });
+      console.log(why);
+    })`;
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: process.cwd(),
+      encoding: 'utf8',
+      timeout: 20_000,
+      ...asNobody,
+    });
+    expect(r.stderr).toBe('');
+    return r.stdout.trim();
+  }
+
+  it('a socket this user may not reach is named as permission denied, saying what to do', async () => {
     const dir = join(root, 'pod-resources');
     mkdirSync(dir);
     const socket = join(dir, 'kubelet.sock');
     const kubelet = await startFakeKubelet(socket);
     try {
       chmodSync(dir, 0o700);
-      // As an unprivileged user (the tests may run as root, whom no mode stops): the built check itself.
-      const script = `import('@meridian/collector').then(async ({ AttributionSource }) => {
-        const s = new AttributionSource({ mode: 'kubernetes', socket: ${JSON.stringify(socket)} });
-        let why = '';
-        await s.start({ region: 'r', host: 'h', emit: () => {}, errors: { count() {} }, unavailable: (_n, r) => (why = r) });
-        console.log(why);
-      })`;
-      const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-        cwd: process.cwd(),
-        encoding: 'utf8',
-        timeout: 20_000,
-        ...asNobody,
-      });
-      expect(r.stderr).toBe('');
-      expect(r.stdout.trim()).toBe(
-        `kubernetes: ${socket}: permission denied (the collector needs read access to the kubelet's pod-resources directory)`,
-      );
+      expect(statusAsNobody(socket)).toBe(`kubernetes: ${socket}: permission denied (${PERMISSION_HINT})`);
     } finally {
       await kubelet.close();
     }
   });
+
+  it.runIf(process.getuid?.() === 0)(
+    "the kubelet's own mode (a root-owned 0755 socket in a readable directory) is permission denied too",
+    async () => {
+      const dir = join(root, 'pod-resources-0755');
+      mkdirSync(dir, { mode: 0o755 });
+      const socket = join(dir, 'kubelet.sock');
+      const kubelet = await startFakeKubelet(socket);
+      try {
+        chmodSync(dir, 0o755);
+        chmodSync(socket, 0o755);
+        // Run as root here, the socket is root's: nobody may read it, not connect to it.
+        expect(statusAsNobody(socket)).toBe(`kubernetes: ${socket}: permission denied (${PERMISSION_HINT})`);
+      } finally {
+        await kubelet.close();
+      }
+    },
+  );
 
   it('a kubelet that refuses, or answers garbage, is counted and the last reading is kept', async () => {
     const socket = join(root, 'refusing.sock');

@@ -3,6 +3,11 @@
  * from gpu_assignments (store migration 0006), a filter that narrows every GPU panel to the GPUs
  * those workloads held in the range, and a row that says who held the selected GPUs and, for the
  * selected workload, where it ran and the scheduler's moves and holds of it.
+ *
+ * The workload of a Kubernetes pod is the workload observer's record of it (pod_workloads, store
+ * migration 0011, from the pod's owner chain) where there is one, else the collector's guess from
+ * the pod's name: see HELD. Conditions on HELD's columns name them qualified (`held.workload_id`):
+ * ClickHouse substitutes a SELECT alias of the same name into WHERE.
  */
 import { RowBuilder, type DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { dashboardUrl, queryVariable } from '../common.js';
@@ -10,9 +15,25 @@ import { tablePanel } from '../panels.js';
 import { inVar, isAllExpr } from '../sql.js';
 
 const T = 'gpu_assignments';
+const P = 'pod_workloads';
 /** Intervals that overlap the dashboard's range; idle intervals (orchestrator '') hold nothing. */
-const OVERLAPS = `ts <= $__toTime AND ts_end >= $__fromTime AND orchestrator != ''`;
-const BY_WORKLOAD = `${inVar('namespace', 'namespace')} AND ${inVar('workload_id', 'workload')}`;
+const OVERLAPS = `${T}.ts <= $__toTime AND ${T}.ts_end >= $__fromTime AND ${T}.orchestrator != ''`;
+/**
+ * The intervals overlapping the range with each one's workload resolved, as a table named `held`: a
+ * pod's row in pod_workloads joins when it is the latest of that region/namespace/pod created before
+ * the interval started (ASOF; a minute of slack for a node clock behind the API server's).
+ */
+const HELD =
+  `(SELECT a.ts AS ts, a.ts_end AS ts_end, a.region AS region, a.host AS host, a.gpu_uuid AS gpu_uuid, ` +
+  `a.mig_instance AS mig_instance, a.orchestrator AS orchestrator, a.namespace AS namespace, a.pod AS pod, ` +
+  `a.container AS container, if(p.workload_id != '', p.workload_id, a.workload_id) AS workload_id FROM (` +
+  `SELECT ts, ts_end, ts + toIntervalSecond(60) AS join_ts, region, host, gpu_uuid, mig_instance, orchestrator, ` +
+  `namespace, pod, container, workload_id FROM ${T} FINAL WHERE ${OVERLAPS}) AS a ` +
+  `ASOF LEFT JOIN (SELECT region, namespace, pod, ts, workload_id FROM ${P} FINAL ` +
+  `WHERE ${P}.ts <= $__toTime + toIntervalSecond(60) AND ${P}.ts_end >= $__fromTime) AS p ` +
+  `ON a.orchestrator = 'kubernetes' AND a.region = p.region AND a.namespace = p.namespace AND a.pod = p.pod ` +
+  `AND a.join_ts >= p.ts) AS held`;
+const BY_WORKLOAD = `${inVar('held.namespace', 'namespace')} AND ${inVar('held.workload_id', 'workload')}`;
 
 export function workloadVariables(b: DashboardBuilder): void {
   b.withVariable(
@@ -21,7 +42,7 @@ export function workloadVariables(b: DashboardBuilder): void {
     queryVariable(
       'workload',
       'Workload',
-      `SELECT DISTINCT workload_id FROM ${T} WHERE ${OVERLAPS} AND ${inVar('namespace', 'namespace')} ORDER BY workload_id`,
+      `SELECT DISTINCT workload_id FROM ${HELD} WHERE ${inVar('held.namespace', 'namespace')} ORDER BY workload_id`,
     ),
   );
 }
@@ -35,7 +56,7 @@ export function workloadVariables(b: DashboardBuilder): void {
  * Either variable picked keeps the subquery (the other's condition in it turns into 1=1).
  */
 export function heldByFilter(host: string, uuid: string): string {
-  const held = `(${host}, ${uuid}) IN (SELECT host, gpu_uuid FROM ${T} FINAL WHERE ${OVERLAPS} AND ${BY_WORKLOAD})`;
+  const held = `(${host}, ${uuid}) IN (SELECT host, gpu_uuid FROM ${HELD} WHERE ${BY_WORKLOAD})`;
   return `($__conditionalAll(${held}, $namespace) AND $__conditionalAll(${held}, $workload))`;
 }
 
@@ -45,14 +66,14 @@ export function noWorkloadPicked(): string {
 }
 
 export function workloadRow(b: DashboardBuilder): void {
-  const scope = `${inVar('region', 'region')} AND ${inVar('host', 'host')} AND ${inVar('gpu_uuid', 'gpu')} AND ${BY_WORKLOAD}`;
+  const scope = `${inVar('held.region', 'region')} AND ${inVar('held.host', 'host')} AND ${inVar('held.gpu_uuid', 'gpu')} AND ${BY_WORKLOAD}`;
   const self = dashboardUrl('gpu');
   b.withRow(new RowBuilder('Workloads')).withPanel(
     tablePanel(
       'Who held these GPUs',
       `SELECT region, host, gpu_uuid, mig_instance, orchestrator, namespace, pod, container, workload_id, ` +
         `ts AS started, if(ts_end >= toDateTime64('2100-01-01 00:00:00', 3, 'UTC'), NULL, ts_end) AS ended ` +
-        `FROM ${T} FINAL WHERE ${OVERLAPS} AND ${scope} ORDER BY ts DESC LIMIT 500`,
+        `FROM ${HELD} WHERE ${scope} ORDER BY ts DESC LIMIT 500`,
       {
         span: 24,
         description:
@@ -72,7 +93,7 @@ export function workloadRow(b: DashboardBuilder): void {
       'Where the workloads ran',
       `SELECT workload_id, region, host, count() AS gpus, min(ts) AS started, ` +
         `if(max(ts_end) >= toDateTime64('2100-01-01 00:00:00', 3, 'UTC'), NULL, max(ts_end)) AS ended ` +
-        `FROM ${T} FINAL WHERE ${OVERLAPS} AND ${BY_WORKLOAD} GROUP BY workload_id, region, host ORDER BY workload_id, started LIMIT 500`,
+        `FROM ${HELD} WHERE ${BY_WORKLOAD} GROUP BY workload_id, region, host ORDER BY workload_id, started LIMIT 500`,
       {
         span: 12,
         description: 'Per workload, the regions and hosts its GPUs were in over the range, from gpu_assignments.',
@@ -84,7 +105,7 @@ export function workloadRow(b: DashboardBuilder): void {
       'Moves and holds of the workloads',
       `SELECT ts AS time, workload_id, action, region_from, region_to, outcome, reason FROM scheduler_decisions ` +
         `WHERE $__timeFilter(ts) AND ${inVar('workload_id', 'workload')} AND ` +
-        `(${isAllExpr('namespace')} OR workload_id IN (SELECT workload_id FROM ${T} WHERE ${OVERLAPS} AND ${inVar('namespace', 'namespace')})) ` +
+        `(${isAllExpr('namespace')} OR workload_id IN (SELECT workload_id FROM ${HELD} WHERE ${inVar('held.namespace', 'namespace')})) ` +
         `ORDER BY ts DESC LIMIT 200`,
       {
         span: 12,

@@ -13,6 +13,8 @@ const MIG_RESOURCE = /^nvidia\.com\/mig-/;
 export interface Owner {
   readonly kind: string;
   readonly name: string;
+  /** `namespace/name` of the owner, the mirrors' key: made once here, not at every flush's grouping. */
+  readonly key: string;
 }
 
 /** What any workload object carries: identity, owner, Meridian's annotations. */
@@ -78,11 +80,13 @@ function base(o: KubeObject): ObjectDigest {
       ann[k] = v;
       any = true;
     }
+  // One literal of a fixed shape, absent fields undefined (no conditional spreads): objects built by
+  // spreading grew the observer's old generation by ~2 MB/s at 1,000 pod events/s (bench:observer).
   return {
     namespace: m.namespace ?? '',
     name: m.name ?? '',
-    ...(ctl ? { owner: { kind: ctl.kind, name: ctl.name } } : {}),
-    ...(any ? { annotations: ann } : {}),
+    owner: ctl ? { kind: ctl.kind, name: ctl.name, key: `${m.namespace ?? ''}/${ctl.name}` } : undefined,
+    annotations: any ? ann : undefined,
     created: Date.parse(m.creationTimestamp ?? '') || 0,
   };
 }
@@ -136,14 +140,20 @@ export function digestPod(o: KubeObject): PodDigest | undefined {
     const v = o.metadata?.labels?.[l];
     if (v !== undefined) labels[l] = v;
   }
+  const b = base(o);
+  // A fixed-shape literal, like base's: the mirror holds 10,000s of these and updates them in place.
   return {
-    ...base(o),
+    namespace: b.namespace,
+    name: b.name,
+    owner: b.owner,
+    annotations: b.annotations,
+    created: b.created,
     phase: typeof status.phase === 'string' ? status.phase : 'Pending',
     gpus: podSpecGpus(spec),
     scheduled: typeof spec.nodeName === 'string' && spec.nodeName !== '',
     priority: int(spec.priority),
     gpuModel: podSpecGpuModel(spec),
-    ...(Object.keys(labels).length ? { labels } : {}),
+    labels: Object.keys(labels).length ? labels : undefined,
   };
 }
 

@@ -79,22 +79,27 @@ const nsKey = (ns: string, name: string) => `${ns}/${name}`;
 const isTop = (k: string): k is TopKind => (TOP_KINDS as readonly string[]).includes(k);
 
 /** The top of a pod's owner chain in one cluster; a pod no workload owns is its own. */
-function topOf(pod: PodDigest, v: ClusterView): { kind: TopKind | 'Pod'; name: string } {
+function topOf(pod: PodDigest, v: ClusterView): { kind: TopKind | 'Pod'; name: string; key?: string } {
   let cur = pod.owner;
-  let top: { kind: TopKind; name: string } | undefined;
+  let top: { kind: TopKind; name: string; key: string } | undefined;
   // Climb while the chain goes through kinds we know: Job → JobSet, StatefulSet → LWS, RS → Deployment.
   for (let hop = 0; hop < 4 && cur; hop++) {
     const kind = cur.kind;
-    if (isTop(kind)) top = { kind, name: cur.name };
+    if (isTop(kind)) top = { kind, name: cur.name, key: cur.key };
     else if (kind !== 'ReplicaSet') break;
-    const key = nsKey(pod.namespace, cur.name);
-    cur = (isTop(kind) ? v.templates.get(kind)?.get(key) : v.replicaSets.get(key))?.owner;
+    cur = (isTop(kind) ? v.templates.get(kind)?.get(cur.key) : v.replicaSets.get(cur.key))?.owner;
   }
   return top ?? { kind: 'Pod', name: pod.name };
 }
 
-function acc(map: Map<string, Acc>, kind: TopKind | 'Pod', namespace: string, name: string): Acc {
-  const id = nsKey(namespace, name);
+/**
+ * Called for each GPU pod that counts toward a workload (scheduled or not, not finished), with the
+ * mirror's key of the pod and the workload id its owner chain leads to (pod_workloads).
+ */
+export type OnPod = (view: ClusterView, key: string, pod: PodDigest, kind: TopKind | 'Pod', workloadId: string) => void;
+
+function acc(map: Map<string, Acc>, kind: TopKind | 'Pod', namespace: string, name: string, key?: string): Acc {
+  const id = key ?? nsKey(namespace, name);
   let a = map.get(id);
   if (!a) {
     a = {
@@ -113,13 +118,14 @@ function acc(map: Map<string, Acc>, kind: TopKind | 'Pod', namespace: string, na
   return a;
 }
 
-function collect(views: readonly ClusterView[]): Map<string, Acc> {
+function collect(views: readonly ClusterView[], onPod?: OnPod): Map<string, Acc> {
   const out = new Map<string, Acc>();
   for (const v of views) {
-    for (const pod of v.pods.values()) {
+    for (const [key, pod] of v.pods) {
       if (pod.gpus <= 0 || pod.phase === 'Succeeded' || pod.phase === 'Failed') continue;
       const top = topOf(pod, v);
-      const a = acc(out, top.kind, pod.namespace, top.name);
+      const a = acc(out, top.kind, pod.namespace, top.name, top.kind === 'Pod' ? key : top.key);
+      onPod?.(v, key, pod, top.kind, a.id);
       if (pod.scheduled) a.active.set(v.region, (a.active.get(v.region) ?? 0) + pod.gpus);
       else a.pendingGpus += pod.gpus;
       if (pod.phase === 'Running') a.runningPods++;
@@ -153,7 +159,7 @@ function collect(views: readonly ClusterView[]): Map<string, Acc> {
     for (const k of v.kueue.values()) {
       const owner = k.owner;
       if (!owner) continue;
-      const a = out.get(nsKey(k.namespace, owner.name));
+      const a = out.get(owner.key);
       if (a) a.kueue = k;
     }
   }
@@ -177,15 +183,19 @@ function stateOf(a: Acc, activeGpus: number): WorkloadRow['state'] {
   return activeGpus > 0 ? 'running' : 'queued';
 }
 
-/** The rows the clusters stand for now; malformed annotations go to `problems`. */
+/**
+ * The rows the clusters stand for now; malformed annotations go to `problems`; `onPod` hears each
+ * GPU pod's workload on the way.
+ */
 export function groupWorkloads(
   views: readonly ClusterView[],
   ts: number,
   source: string,
   problems: WorkloadProblem[],
+  onPod?: OnPod,
 ): WorkloadRow[] {
   const rows: WorkloadRow[] = [];
-  for (const a of collect(views).values()) {
+  for (const a of collect(views, onPod).values()) {
     const t = a.template;
     const perPod = t?.gpusPerPod ?? 0;
     let region: string;

@@ -24,7 +24,8 @@ import {
   type PodDigest,
   type TemplateDigest,
 } from './digest.js';
-import { groupWorkloads, type ClusterView, type TopKind, type WorkloadProblem } from './group.js';
+import { groupWorkloads, type ClusterView, type OnPod, type TopKind, type WorkloadProblem } from './group.js';
+import { PodWorkloadRows } from './pod-rows.js';
 import { Reflector, type KubeObject, type ReflectorStats, type ResourceKind } from './reflector.js';
 
 /** The resources watched, with the API group and version each is served at. */
@@ -120,11 +121,15 @@ export class WorkloadObserver {
   private readonly clusters: ClusterMirrors[] = [];
   /** workload_id → the row last written. */
   private readonly written = new Map<string, WorkloadRow>();
+  /** workload_id → rowKey of the row last written (not recomputed at every flush). */
+  private readonly writtenKeys = new Map<string, string>();
   private dirty = true;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private reconciledStore = false;
   private readonly now: () => number;
+  /** Each GPU pod's workload, for the GPU-holder queries (pod_workloads). */
+  private readonly podRows: PodWorkloadRows;
 
   /**
    * Loads the Kubernetes client (only now: see reflector.ts) and the kubeconfig, and makes one set
@@ -147,6 +152,7 @@ export class WorkloadObserver {
     make: () => KubeConfig,
   ) {
     this.now = o.now ?? Date.now;
+    this.podRows = new PodWorkloadRows(o.config.source, o.store);
     const c = o.config;
     for (const cl of c.clusters)
       this.clusters.push(this.mirrors(contextFor(make, kc, cl.region, cl.context), cl.region, false));
@@ -255,20 +261,26 @@ export class WorkloadObserver {
   }
 
   /** The rows the clusters stand for now (without writing them); only clusters that have listed. */
-  current(ts = this.now()): { rows: WorkloadRow[]; problems: WorkloadProblem[] } {
-    const views: ClusterView[] = this.clusters
-      .filter((c) => c.all.every((r) => r.synced))
-      .map((c) => ({
-        name: c.name,
-        region: c.region,
-        pods: c.pods?.items ?? new Map(),
-        replicaSets: c.replicaSets?.items ?? new Map(),
-        templates: new Map([...c.templates].map(([k, r]) => [k, r.items])),
-        kueue: c.kueue?.items ?? new Map(),
-        ...(c.bindings ? { bindings: c.bindings.items, memberRegions: c.memberRegions ?? {} } : {}),
-      }));
+  current(ts = this.now(), onPod?: OnPod): { rows: WorkloadRow[]; problems: WorkloadProblem[] } {
     const problems: WorkloadProblem[] = [];
-    return { rows: groupWorkloads(views, ts, this.o.config.source, problems), problems };
+    return { rows: groupWorkloads(this.views(), ts, this.o.config.source, problems, onPod), problems };
+  }
+
+  /** What the clusters that have listed hold now. */
+  private views(): ClusterView[] {
+    return this.clusters.filter((c) => c.all.every((r) => r.synced)).map((c) => this.viewOf(c));
+  }
+
+  private viewOf(c: ClusterMirrors): ClusterView {
+    return {
+      name: c.name,
+      region: c.region,
+      pods: c.pods?.items ?? new Map(),
+      replicaSets: c.replicaSets?.items ?? new Map(),
+      templates: new Map([...c.templates].map(([k, r]) => [k, r.items])),
+      kueue: c.kueue?.items ?? new Map(),
+      ...(c.bindings ? { bindings: c.bindings.items, memberRegions: c.memberRegions ?? {} } : {}),
+    };
   }
 
   /**
@@ -282,7 +294,11 @@ export class WorkloadObserver {
     const complete = listed === this.clusters.length;
     this.dirty = !complete;
     const ts = this.now();
-    const { rows, problems } = this.current(ts);
+    await this.podRows.begin();
+    // Each GPU pod's workload, as the grouping reads it (Karmada's control plane has no pods).
+    const { rows, problems } = this.current(ts, (v, key, pod, kind, id) =>
+      this.podRows.see(v.region, v.name, key, pod, kind, id, ts),
+    );
     this.noteProblems(problems);
     if (!this.reconciledStore) await this.loadOpenRows();
     const out: WorkloadRow[] = [];
@@ -290,7 +306,12 @@ export class WorkloadObserver {
     for (const r of rows) {
       seen.add(r.workload_id);
       const last = this.written.get(r.workload_id);
-      if (!last || rowKey(last) !== rowKey(r)) out.push(r);
+      if (!last) out.push(r);
+      else {
+        let lastKey = this.writtenKeys.get(r.workload_id);
+        if (lastKey === undefined) this.writtenKeys.set(r.workload_id, (lastKey = rowKey(last)));
+        if (lastKey !== rowKey(r)) out.push(r);
+      }
     }
     if (complete)
       for (const [id, last] of this.written)
@@ -302,9 +323,14 @@ export class WorkloadObserver {
       this.stats.flushes++;
     }
     for (const r of out) {
+      this.writtenKeys.delete(r.workload_id);
       if (r.state === 'done' && !seen.has(r.workload_id)) this.written.delete(r.workload_id);
       else this.written.set(r.workload_id, r);
     }
+    const listedRegions = new Set(
+      this.clusters.filter((c) => c.pods && c.all.every((r) => r.synced)).map((c) => c.region),
+    );
+    await this.podRows.end(listedRegions, complete, ts);
     return out;
   }
 

@@ -27,13 +27,36 @@ export interface Holder {
  */
 const A = 'gpu_assignments';
 const OVERLAPS = `${A}.ts <= $__toTime AND ${A}.ts_end >= $__fromTime AND ${A}.orchestrator != ''`;
+const P = 'pod_workloads';
+
+/**
+ * The intervals overlapping the range, each with its workload resolved: the workload observer's
+ * record of the pod (pod_workloads, from the pod's owner chain: a JobSet, a LeaderWorkerSet, a
+ * Kubeflow job) where it has one, else the collector's guess from the pod's name. A pod row joins
+ * when it is the latest of that region/namespace/pod created before the interval started (ASOF);
+ * the minute of slack covers a node clock behind the API server's. `where`: more conditions on
+ * gpu_assignments (qualified). Read as a table named `held`.
+ */
+export function heldSql(where = ''): string {
+  return (
+    `(SELECT a.ts AS ts, a.ts_end AS ts_end, a.region AS region, a.host AS host, a.gpu_uuid AS gpu_uuid, ` +
+    `a.mig_instance AS mig_instance, a.orchestrator AS orchestrator, a.namespace AS namespace, a.pod AS pod, ` +
+    `a.container AS container, if(p.workload_id != '', p.workload_id, a.workload_id) AS workload_id FROM (` +
+    `SELECT ts, ts_end, ts + toIntervalSecond(60) AS join_ts, region, host, gpu_uuid, mig_instance, orchestrator, ` +
+    `namespace, pod, container, workload_id FROM ${A} FINAL WHERE ${OVERLAPS}${where ? ` AND ${where}` : ''}) AS a ` +
+    `ASOF LEFT JOIN (SELECT region, namespace, pod, ts, workload_id FROM ${P} FINAL ` +
+    `WHERE ${P}.ts <= $__toTime + toIntervalSecond(60) AND ${P}.ts_end >= $__fromTime) AS p ` +
+    `ON a.orchestrator = 'kubernetes' AND a.region = p.region AND a.namespace = p.namespace AND a.pod = p.pod ` +
+    `AND a.join_ts >= p.ts) AS held`
+  );
+}
 
 /** Per GPU (and MIG instance), the holder that started last among those overlapping the range. */
 export function holdersSql(): string {
   return (
     `SELECT host, gpu_uuid, mig_instance, argMax(orchestrator, ts) AS orchestrator, argMax(namespace, ts) AS namespace, ` +
     `argMax(pod, ts) AS pod, argMax(workload_id, ts) AS workload_id ` +
-    `FROM gpu_assignments FINAL WHERE ${OVERLAPS} GROUP BY host, gpu_uuid, mig_instance`
+    `FROM ${heldSql()} GROUP BY host, gpu_uuid, mig_instance`
   );
 }
 
@@ -62,8 +85,8 @@ export function withHolders(gpus: GpuEntry[], holders: readonly Holder[]): GpuEn
 /** Every interval of one GPU in the range: who held it when. */
 export function gpuIntervalsSql(gpuUuid: string): string {
   return (
-    `SELECT ts, ts_end, mig_instance, orchestrator, namespace, pod, container, workload_id FROM gpu_assignments FINAL ` +
-    `WHERE ${A}.gpu_uuid = ${literal('gpu', gpuUuid)} AND ${OVERLAPS} ORDER BY ts DESC LIMIT 200`
+    `SELECT ts, ts_end, mig_instance, orchestrator, namespace, pod, container, workload_id ` +
+    `FROM ${heldSql(`${A}.gpu_uuid = ${literal('gpu', gpuUuid)}`)} ORDER BY ts DESC LIMIT 200`
   );
 }
 
@@ -110,7 +133,7 @@ export function workloadPlacementsSql(workloadId: string): string {
   return (
     `SELECT region, host, count() AS gpus, min(ts) AS ts, max(ts_end) AS ts_end, any(orchestrator) AS orchestrator, ` +
     `any(namespace) AS namespace, any(pod) AS pod, '' AS mig_instance, any(workload_id) AS workload_id ` +
-    `FROM gpu_assignments FINAL WHERE ${A}.workload_id = ${literal('workload', workloadId)} AND ${OVERLAPS} ` +
+    `FROM ${heldSql()} WHERE held.workload_id = ${literal('workload', workloadId)} ` +
     `GROUP BY region, host ORDER BY ts`
   );
 }

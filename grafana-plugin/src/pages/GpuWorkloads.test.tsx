@@ -40,6 +40,10 @@ describe('GPU → workload in the app', () => {
     expect(seenSql.holders).toContain(
       'FROM gpu_assignments FINAL WHERE gpu_assignments.ts <= $__toTime AND gpu_assignments.ts_end >= $__fromTime',
     );
+    // The workload is the observer's record of the pod where it has one (pod_workloads, migration 0011).
+    expect(seenSql.holders).toContain(
+      'ASOF LEFT JOIN (SELECT region, namespace, pod, ts, workload_id FROM pod_workloads FINAL',
+    );
     const row = within(table).getByTestId(testIds.gpus.row(uuid(2)));
     const link = within(row).getByRole('link', { name: 'ml-train/llama-pretrain-worker-2' });
     expect(link.getAttribute('href')).toBe(

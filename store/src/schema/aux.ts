@@ -4,6 +4,7 @@
  * Timestamps are epoch milliseconds (UTC) on the way in; rows come back with them as strings.
  */
 import type { GpuAssignmentRow } from './attribution.js';
+import type { PodWorkloadRow } from './pod-workloads.js';
 
 export interface InventoryRow {
   ts: number;
@@ -126,6 +127,7 @@ export interface TableRows {
   scheduler_decisions: DecisionRow;
   extra_metrics: ExtraMetricRow;
   gpu_assignments: GpuAssignmentRow;
+  pod_workloads: PodWorkloadRow;
 }
 
 export type AuxTable = keyof TableRows;

@@ -240,6 +240,7 @@ export const AUX_TABLES = [
   'extra_metrics',
   'gpu_assignments', // migration 0006 (schema/attribution.ts)
   'topology_history', // migration 0010
+  'pod_workloads', // migration 0011 (schema/pod-workloads.ts)
 ] as const;
 
 /** Every table that holds data (not views), in creation order. */

@@ -11,6 +11,7 @@ import {
   type Flavor,
 } from './ddl.js';
 import { gpuAssignmentsDdl } from './attribution.js';
+import { podWorkloadsDdl } from './pod-workloads.js';
 import { dailyDdl } from './daily.js';
 import { incrementsDdl } from './increments.js';
 import { addMetricsDdl, recodecDdl } from './add-metrics.js';
@@ -120,6 +121,11 @@ export const migrations: readonly Migration[] = [
         f,
       ),
     ],
+  },
+  {
+    version: '0011_pod_workloads',
+    description: "pod_workloads: each Kubernetes pod's workload, from its owner chain, as the observer reads it",
+    statements: (f) => podWorkloadsDdl(f),
   },
 ];
 
