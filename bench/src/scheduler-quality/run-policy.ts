@@ -22,6 +22,10 @@ export interface Result {
   wastedGpuH: number;
   bytes: number;
   completed: number;
+  /** Work a failed region stopped that the policy resubmitted elsewhere (a failover, not a migration). */
+  resubmits: number;
+  /** Moves made for a degraded link (their trigger names the link): the harm a link fault caused. */
+  faultMoves: number;
 }
 
 /** A move the executor started or finished, for the flap count. */
@@ -38,6 +42,8 @@ interface RecordingExecutor {
   log: readonly LoggedMove[];
   /** GPU-seconds the started migrations cost, so far. */
   wastedGpuS: () => number;
+  /** Moves started for a degraded link, so far. */
+  linkMoves: () => number;
 }
 
 /** What the observations need from the twin's fabric: GPUs per region, RTT floors, GPU models. */
@@ -69,6 +75,7 @@ function fabricOf(twin: Twin): {
 function recordingExecutor(twin: Twin): RecordingExecutor {
   const log: LoggedMove[] = [];
   let wastedGpuS = 0;
+  let linkMoves = 0;
   const inner = twin.executor();
   const executor: Executor = {
     name: 'twin',
@@ -77,12 +84,14 @@ function recordingExecutor(twin: Twin): RecordingExecutor {
       const o = await inner.execute(m);
       if (o.status === 'started' || o.status === 'done') {
         log.push({ ts: twin.nowMs, id: m.workloadId, from: m.from, to: m.to });
+        // The planner's trigger for a degraded link reads "link a<->b degraded …" (candidates.ts).
+        if (/^link \S+ degraded/.test(m.reason)) linkMoves++;
         if (o.status === 'started') wastedGpuS += (m.gpus * o.expectedDurationMs) / 1000;
       }
       return o;
     },
   };
-  return { executor, log, wastedGpuS: () => wastedGpuS };
+  return { executor, log, wastedGpuS: () => wastedGpuS, linkMoves: () => linkMoves };
 }
 
 /**
@@ -177,6 +186,8 @@ function resultOf(twin: Twin, rec: RecordingExecutor, spread: number): Result {
     wastedGpuH: rec.wastedGpuS() / 3600,
     bytes: s.bytesMoved,
     completed: s.completed,
+    resubmits: s.resubmitted,
+    faultMoves: rec.linkMoves(),
   };
 }
 
