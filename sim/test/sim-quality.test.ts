@@ -110,6 +110,20 @@ describe('quality bench over seeds', () => {
     expect(line(pair('trace-region-failure', { sloMin: 8 }))?.met).toBe(false);
     expect(line(pair('trace-region-failure', { sloMin: 7 }))?.met).toBe(true);
     expect(line(pair('trace-region-failure', { sloMin: 7, queue: 11 }))?.met).toBe(false);
+
+    // Fewer migrations than LNU+cooldown counts the cases where it moves; where it made no move its
+    // zero is no yardstick, and Meridian's moves there are listed.
+    const lnu = (scenario: string, mine: number, theirs: number): QualityCase[] => [
+      { scenario, seed: 1, policy: 'lnu+cooldown', result: r({ moves: theirs }) },
+      { scenario, seed: 1, policy: 'meridian', result: r({ moves: mine }) },
+    ];
+    const fewer = (cases: QualityCase[]) => targetCheck(cases).find((l) => l.rule.startsWith('fewer migrations'));
+    const mixed = fewer([...lnu('cooling-loss', 5, 9), ...lnu('trace-large-cooling-loss', 120, 0)]);
+    expect(mixed?.met).toBe(true);
+    expect(mixed?.detail).toBe(
+      "5 against 9 over 1 cases where it moves; LNU+cooldown made no move in 1 cases (Meridian's moves there: trace-large-cooling-loss/1: 120); over all cases Meridian made 125",
+    );
+    expect(fewer(lnu('cooling-loss', 9, 9))?.met).toBe(false);
   });
 
   it('runs a scenario on its own seed and the next ones, and refuses a count that is not positive', () => {

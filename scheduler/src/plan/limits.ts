@@ -199,6 +199,7 @@ function acceptMoves(
     }
     // A resubmission of work its failed region stopped disrupts nothing that runs and moves no
     // bytes: the move limits, which bound disruption and churn, do not count it; headroom does.
+    // mutation-check: stopped work: no move limits
     if (!c.cand.stopped) {
       limits.push(`moves-per-pass≤${cfg.limits.movesPerPass}`);
       if (ledger.moves >= cfg.limits.movesPerPass) {
