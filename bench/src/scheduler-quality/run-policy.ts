@@ -168,6 +168,24 @@ function printCharges(scenario: string, policy: Policy, twin: Twin): void {
       );
 }
 
+/**
+ * Mean wait in the queue per start, counting the work still waiting at the end of the run (for as
+ * long as it has waited) beside the waits of the work that started. Without it a policy under
+ * which a dark region's work never restarts within the run showed no queueing at all, while one
+ * that restarted it elsewhere showed those waits.
+ */
+function meanWait(twin: Twin): number {
+  const s = twin.stats;
+  let waitS = s.queueS;
+  let n = s.started;
+  for (const w of twin.workloads)
+    if (w.state === 'queued') {
+      waitS += Math.max(0, twin.timeS - (w.requeuedS ?? w.arrivalS));
+      n++;
+    }
+  return n ? waitS / n : 0;
+}
+
 /** The run's figures from the twin's counters, the flap log and the mean spread over passes. */
 function resultOf(twin: Twin, rec: RecordingExecutor, spread: number): Result {
   const jcts = twin.workloads
@@ -178,7 +196,7 @@ function resultOf(twin: Twin, rec: RecordingExecutor, spread: number): Result {
   return {
     meanJct: s.completed ? s.completionS / s.completed : Number.NaN,
     p99Jct: jcts.length ? (jcts[Math.min(jcts.length - 1, Math.floor(0.99 * jcts.length))] as number) : Number.NaN,
-    queue: s.started ? s.queueS / s.started : 0,
+    queue: meanWait(twin),
     spread,
     sloMin: s.sloViolationS / 60,
     moves: s.moves,
