@@ -27,7 +27,14 @@ const CASES = [
     [['Math.max(1, Math.floor(fleetGpus / L.perGpus))', '1']],
     'rate limits scale with the fleet',
   ],
-  ['stopped work: no move limits', [['!c.cand.stopped', 'true']], 'queued in a failed region'],
+  [
+    'stopped work: no move limits',
+    [
+      ['!c.cand.stopped', 'true'],
+      ['if (c.cand.stopped) ledger', 'if (false) ledger'],
+    ],
+    'queued in a failed region',
+  ],
   [
     'balance: serving GPUs at servingGoodness',
     [['f * r.servingGoodness', 'f * r.goodness']],

@@ -85,8 +85,7 @@ export function balanceTerm(
 /** GPUs of inference workloads per region (where they run now). */
 function servingGpus(byId: ReadonlyMap<string, WorkloadObservation>): Map<string, number> {
   const out = new Map<string, number>();
-  for (const w of byId.values())
-    if (w.commClass === 'inference') out.set(w.region, (out.get(w.region) ?? 0) + w.gpus);
+  for (const w of byId.values()) if (w.commClass === 'inference') out.set(w.region, (out.get(w.region) ?? 0) + w.gpus);
   return out;
 }
 

@@ -235,6 +235,7 @@ function acceptMoves(
       rej('not-selected', `destination ${c.opt.region} has ${room} GPUs of headroom left`);
       continue;
     }
+    // mutation-check: stopped work: no move limits
     if (c.cand.stopped) ledger.takeRoom(c.opt.region, gpus);
     else ledger.take(c.cand.source, c.opt.region, gpus);
     excessLeft.set(c.cand.source, Math.max(0, ex - gpus));
