@@ -185,24 +185,54 @@ describe('safety rules', () => {
       workloads: [],
       queued: ['q0', 'q1', 'q2'].map((id) => workload(id, 'd')),
     };
-    const fab = new SimulatedFabric(obs);
     const s = await createScheduler({
       config: testConfig({
         freshness: { staleAfterSeconds: 90, failoverTimeoutSeconds: 600 },
         limits: { movesPerPass: 1, movesPerRegionPerPass: 1, movesPerHour: 1 },
         migration: { overheadGpuSeconds: 1_000_000 },
       }),
-      executor: fab,
+      executor: new SimulatedFabric(obs),
       observe: async () => obs,
       clock: () => T0,
     });
     const rep = await s.runPass();
     expect(s.state().assessment?.regions.get('d')?.status).toBe('failed');
-    expect(rep.executed.map((e) => [e.planned.move.workloadId, e.planned.move.from, e.planned.evacuate])).toEqual([
-      ['q0', 'd', true],
-      ['q1', 'd', true],
-      ['q2', 'd', true],
+    expect(
+      rep.executed.map((e) => [e.planned.move.workloadId, e.planned.move.from, e.planned.evacuate, e.planned.stopped]),
+    ).toEqual([
+      ['q0', 'd', true, true],
+      ['q1', 'd', true, true],
+      ['q2', 'd', true, true],
     ]);
+
+    // Nor does a later pass's hourly limit count them: a minute later d's queue is empty and a is
+    // hot by load, and its one live move of the hour is still left.
+    const later: Observation = {
+      ...obs,
+      ts: T0 + MIN,
+      regions: [
+        region('a', { gpusAllocated: 64, utilGpu: 95, lastSampleTs: T0 + MIN }),
+        region('b', { lastSampleTs: T0 + MIN }),
+        region('c', { lastSampleTs: T0 + MIN }),
+        obs.regions[3] as RegionObservation,
+      ],
+      workloads: [workload('a0', 'a')],
+      queued: [],
+    };
+    let now = T0;
+    const twice = await createScheduler({
+      config: testConfig({
+        freshness: { staleAfterSeconds: 90, failoverTimeoutSeconds: 600 },
+        // Until they land, the resubmitted GPUs still count as in flight for the disruption budget.
+        limits: { movesPerPass: 1, movesPerRegionPerPass: 1, movesPerHour: 1, disruptionBudget: 1 },
+      }),
+      executor: new SimulatedFabric(obs),
+      observe: async () => (now === T0 ? obs : later),
+      clock: () => now,
+    });
+    expect((await twice.runPass()).executed).toHaveLength(3);
+    now = T0 + MIN;
+    expect((await twice.runPass()).executed.map((e) => e.planned.move.workloadId)).toEqual(['a0']);
     // Work queued in a region that still answers is left to that region's queue.
     const fine = await createScheduler({
       config: testConfig({ freshness: { staleAfterSeconds: 90, failoverTimeoutSeconds: 600 } }),

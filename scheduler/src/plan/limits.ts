@@ -259,6 +259,7 @@ function acceptMoves(
       cost,
       trigger: c.cand.trigger,
       evacuate: c.cand.evacuate,
+      ...(c.cand.stopped ? { stopped: true as const } : {}),
       limits,
       option: c.opt,
     });
