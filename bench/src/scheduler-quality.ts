@@ -29,7 +29,13 @@ export { type Result } from './scheduler-quality/run-policy.js';
 export { qualityRuns, seedsFor, type QualityCase } from './scheduler-quality/runs.js';
 export { dominance, dominates, wins, type Dominance } from './scheduler-quality/compare.js';
 export { qualityTable } from './scheduler-quality/tables.js';
-export { targetCheck, targetTable, TRACE_FAULT_SCENARIOS, type TargetLine } from './scheduler-quality/target.js';
+export {
+  targetCheck,
+  targetTable,
+  TRACE_FAULT_GOAL,
+  TRACE_FAULT_SCENARIOS,
+  type TargetLine,
+} from './scheduler-quality/target.js';
 
 /** The Alibaba openb replay, where the shared trace is checked out beside the repository. */
 function traceScenario(): string[] {

@@ -22,6 +22,25 @@ const CASES = [
   ['flap (A→B→A)', [['leftRecently.has(r.region)', 'false']], 'oscillating'],
   ['freshness guard', [['r.lastSampleTs === null || now - r.lastSampleTs > staleMs', 'false']], 'stale region'],
   ['rate limit', [['ledger.hourly >= cfg.limits.movesPerHour', 'false']], 'rate limits'],
+  [
+    'limits scale with the fleet',
+    [['Math.max(1, Math.floor(fleetGpus / L.perGpus))', '1']],
+    'rate limits scale with the fleet',
+  ],
+  [
+    'stopped work: no move limits',
+    [
+      ['!c.cand.stopped', 'true'],
+      ['if (c.cand.stopped) ledger', 'if (false) ledger'],
+    ],
+    'queued in a failed region',
+  ],
+  [
+    'balance: serving GPUs at servingGoodness',
+    [['f * r.servingGoodness', 'f * r.goodness']],
+    'counts the GPUs that serve at what they serve',
+    'scheduler/test/balance.test.ts',
+  ],
   ['gangs whole', [["w.commClass === 'inference' &&", "true || w.commClass === 'inference' &&"]], 'gangs move whole'],
   [
     'cost vs benefit',

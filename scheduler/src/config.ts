@@ -187,6 +187,13 @@ export const configSchema = z
         movesPerPass: count(100_000).default(4),
         movesPerRegionPerPass: count(100_000).default(2),
         movesPerHour: count(1_000_000).default(20),
+        /**
+         * The three counts above are for a fleet of this many GPUs; a fleet of G GPUs gets them times
+         * ⌊G ÷ this⌋ (at least once), as the disruption budget is a share of the fleet already: the
+         * defaults were set on 512 GPUs in 4 regions, and at 10,240 GPUs in 8 they let a cooling loss
+         * shed 20 of a region's ~1,300 GPUs an hour. 0: the counts as given, whatever the fleet.
+         */
+        perGpus: count(10_000_000).default(512),
         /** Most GPUs in migration at once, as a share of the fabric's GPUs. */
         disruptionBudget: fraction.default(0.1),
         /** Workloads at or above this priority are never moved for balance (only evacuated). */

@@ -141,4 +141,21 @@ describe('a throttled region', () => {
     // With throttling not slowing throughput work (goodness 1), a's GPUs count whole and it stays.
     expect(await movesOf(throttled(0.6), { ...cfg, value: { ...cfg.value, throttleSlowdown: 0 } })).toEqual([]);
   });
+
+  it('counts the GPUs that serve at what they serve: a throttled region of services sheds them despite balance', async () => {
+    // The same a, with throttling not slowing throughput work (goodness 1), but everything it runs
+    // is inference: its GPUs serve at 1 − 1 × 0.6 = 0.4 of their worth (a late answer is lost), so
+    // a's 64 GPUs are 26 and it is above the share. Counted at the training goodness they were 64,
+    // a was below the share, and balance kept its services there with their SLO broken.
+    const services = throttled(0.6);
+    const obs: Observation = {
+      ...services,
+      workloads: services.workloads.map((w) =>
+        w.region === 'a' ? { ...w, kind: 'inference' as const, commClass: 'inference' as const } : w,
+      ),
+    };
+    const moves = await movesOf(obs, { ...overhead, value: { balancePerGpu: 0.6, throttleSlowdown: 0 } });
+    expect(moves.map((m) => m.from)).toEqual(['a', 'a']);
+    expect(moves.map((m) => m.id).sort()).toEqual(['batch', 'serve']);
+  });
 });

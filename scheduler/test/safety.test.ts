@@ -173,6 +173,76 @@ describe('safety rules', () => {
     expect(after.executed.map((e) => e.planned.move.workloadId)).toContain('d0');
   });
 
+  it('work queued in a failed region is resubmitted elsewhere, past the move limits and without the move overhead', async () => {
+    // d went silent 20 minutes ago (failed at once at a 600 s failover); the failure stopped three
+    // 8-GPU jobs, which wait in its queue. Resubmitting them stops nothing that runs and moves no
+    // bytes: one move per pass, per region and per hour, and an overhead that outweighs any live
+    // move, hold none of them.
+    const obs: Observation = {
+      ts: T0,
+      regions: [region('a'), region('b'), region('c'), region('d', { gpusAllocated: 0, lastSampleTs: T0 - 20 * MIN })],
+      links: fullMesh(['a', 'b', 'c', 'd']),
+      workloads: [],
+      queued: ['q0', 'q1', 'q2'].map((id) => workload(id, 'd')),
+    };
+    const s = await createScheduler({
+      config: testConfig({
+        freshness: { staleAfterSeconds: 90, failoverTimeoutSeconds: 600 },
+        limits: { movesPerPass: 1, movesPerRegionPerPass: 1, movesPerHour: 1 },
+        migration: { overheadGpuSeconds: 1_000_000 },
+      }),
+      executor: new SimulatedFabric(obs),
+      observe: async () => obs,
+      clock: () => T0,
+    });
+    const rep = await s.runPass();
+    expect(s.state().assessment?.regions.get('d')?.status).toBe('failed');
+    expect(
+      rep.executed.map((e) => [e.planned.move.workloadId, e.planned.move.from, e.planned.evacuate, e.planned.stopped]),
+    ).toEqual([
+      ['q0', 'd', true, true],
+      ['q1', 'd', true, true],
+      ['q2', 'd', true, true],
+    ]);
+
+    // Nor does a later pass's hourly limit count them: a minute later d's queue is empty and a is
+    // hot by load, and its one live move of the hour is still left.
+    const later: Observation = {
+      ...obs,
+      ts: T0 + MIN,
+      regions: [
+        region('a', { gpusAllocated: 64, utilGpu: 95, lastSampleTs: T0 + MIN }),
+        region('b', { lastSampleTs: T0 + MIN }),
+        region('c', { lastSampleTs: T0 + MIN }),
+        obs.regions[3] as RegionObservation,
+      ],
+      workloads: [workload('a0', 'a')],
+      queued: [],
+    };
+    let now = T0;
+    const twice = await createScheduler({
+      config: testConfig({
+        freshness: { staleAfterSeconds: 90, failoverTimeoutSeconds: 600 },
+        // Until they land, the resubmitted GPUs still count as in flight for the disruption budget.
+        limits: { movesPerPass: 1, movesPerRegionPerPass: 1, movesPerHour: 1, disruptionBudget: 1 },
+      }),
+      executor: new SimulatedFabric(obs),
+      observe: async () => (now === T0 ? obs : later),
+      clock: () => now,
+    });
+    expect((await twice.runPass()).executed).toHaveLength(3);
+    now = T0 + MIN;
+    expect((await twice.runPass()).executed.map((e) => e.planned.move.workloadId)).toEqual(['a0']);
+    // Work queued in a region that still answers is left to that region's queue.
+    const fine = await createScheduler({
+      config: testConfig({ freshness: { staleAfterSeconds: 90, failoverTimeoutSeconds: 600 } }),
+      executor: new SimulatedFabric(obs),
+      observe: async () => ({ ...obs, regions: [...obs.regions.slice(0, 3), region('d', { gpusAllocated: 0 })] }),
+      clock: () => T0,
+    });
+    expect((await fine.runPass()).executed).toEqual([]);
+  });
+
   it('the rate limits hold: per pass and per hour', async () => {
     const obs: Observation = {
       ts: T0,
@@ -199,6 +269,32 @@ describe('safety rules', () => {
     expect(perPass.reduce((a, b) => a + b, 0)).toBe(5);
     expect(r.s.decisions().some((d) => d.outcome === 'moves-per-hour')).toBe(true);
     expect(r.s.decisions().some((d) => d.outcome === 'moves-per-pass')).toBe(true);
+  });
+
+  it('the rate limits scale with the fleet: ⌊GPUs ÷ limits.perGpus⌋ times the counts', async () => {
+    // 768 GPUs at perGpus 256: three times the counts (6 per pass, 15 per hour, 30 per region).
+    const obs: Observation = {
+      ts: T0,
+      regions: [
+        region('a', { gpusTotal: 256, gpusAllocated: 256, utilGpu: 99 }),
+        region('b', { gpusTotal: 256, gpusAllocated: 0 }),
+        region('c', { gpusTotal: 256, gpusAllocated: 0 }),
+      ],
+      links: fullMesh(['a', 'b', 'c']),
+      workloads: Array.from({ length: 32 }, (_, i) => workload(`a${String(i).padStart(2, '0')}`, 'a')),
+    };
+    const r = await setup(obs, {
+      limits: { movesPerPass: 2, movesPerRegionPerPass: 10, movesPerHour: 5, disruptionBudget: 1, perGpus: 256 },
+    });
+    const perPass: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const rep = await r.s.runPass();
+      perPass.push(rep.executed.length);
+      r.now += 5 * MIN;
+    }
+    expect(Math.max(...perPass)).toBe(6);
+    expect(perPass.reduce((a, b) => a + b, 0)).toBe(15);
+    expect(r.s.decisions().some((d) => d.outcome === 'moves-per-hour')).toBe(true);
   });
 
   it('gangs move whole; only inference replica sets may split', async () => {

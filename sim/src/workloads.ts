@@ -70,6 +70,14 @@ export interface Workload extends WorkloadSpec {
   rps: number;
   /** Inference only: the estimated p99 latency of the last tick, ms. */
   p99Ms: number;
+  /**
+   * Set when a host failure took the gang's GPUs: the region whose cluster re-creates it. It waits
+   * for room there (its Job controller restarts it in its own cluster; nothing re-places it in
+   * another region unless a rebalancer moves it), and its wait counts from `requeuedS`.
+   */
+  heldIn?: number;
+  /** Simulated second the gang was requeued after a failure (its queue wait counts from here). */
+  requeuedS?: number;
 }
 
 /** Cross-region traffic each GPU at a region boundary generates, bytes/s, by communication class. */

@@ -22,6 +22,10 @@ export interface Result {
   wastedGpuH: number;
   bytes: number;
   completed: number;
+  /** Work a failed region stopped that the policy resubmitted elsewhere (a failover, not a migration). */
+  resubmits: number;
+  /** Moves made for a degraded link (their trigger names the link): the harm a link fault caused. */
+  faultMoves: number;
 }
 
 /** A move the executor started or finished, for the flap count. */
@@ -38,6 +42,8 @@ interface RecordingExecutor {
   log: readonly LoggedMove[];
   /** GPU-seconds the started migrations cost, so far. */
   wastedGpuS: () => number;
+  /** Moves started for a degraded link, so far. */
+  linkMoves: () => number;
 }
 
 /** What the observations need from the twin's fabric: GPUs per region, RTT floors, GPU models. */
@@ -69,6 +75,7 @@ function fabricOf(twin: Twin): {
 function recordingExecutor(twin: Twin): RecordingExecutor {
   const log: LoggedMove[] = [];
   let wastedGpuS = 0;
+  let linkMoves = 0;
   const inner = twin.executor();
   const executor: Executor = {
     name: 'twin',
@@ -77,12 +84,14 @@ function recordingExecutor(twin: Twin): RecordingExecutor {
       const o = await inner.execute(m);
       if (o.status === 'started' || o.status === 'done') {
         log.push({ ts: twin.nowMs, id: m.workloadId, from: m.from, to: m.to });
+        // The planner's trigger for a degraded link reads "link a<->b degraded …" (candidates.ts).
+        if (/^link \S+ degraded/.test(m.reason)) linkMoves++;
         if (o.status === 'started') wastedGpuS += (m.gpus * o.expectedDurationMs) / 1000;
       }
       return o;
     },
   };
-  return { executor, log, wastedGpuS: () => wastedGpuS };
+  return { executor, log, wastedGpuS: () => wastedGpuS, linkMoves: () => linkMoves };
 }
 
 /**
@@ -159,6 +168,24 @@ function printCharges(scenario: string, policy: Policy, twin: Twin): void {
       );
 }
 
+/**
+ * Mean wait in the queue per start, counting the work still waiting at the end of the run (for as
+ * long as it has waited) beside the waits of the work that started. Without it a policy under
+ * which a dark region's work never restarts within the run showed no queueing at all, while one
+ * that restarted it elsewhere showed those waits.
+ */
+function meanWait(twin: Twin): number {
+  const s = twin.stats;
+  let waitS = s.queueS;
+  let n = s.started;
+  for (const w of twin.workloads)
+    if (w.state === 'queued') {
+      waitS += Math.max(0, twin.timeS - (w.requeuedS ?? w.arrivalS));
+      n++;
+    }
+  return n ? waitS / n : 0;
+}
+
 /** The run's figures from the twin's counters, the flap log and the mean spread over passes. */
 function resultOf(twin: Twin, rec: RecordingExecutor, spread: number): Result {
   const jcts = twin.workloads
@@ -169,7 +196,7 @@ function resultOf(twin: Twin, rec: RecordingExecutor, spread: number): Result {
   return {
     meanJct: s.completed ? s.completionS / s.completed : Number.NaN,
     p99Jct: jcts.length ? (jcts[Math.min(jcts.length - 1, Math.floor(0.99 * jcts.length))] as number) : Number.NaN,
-    queue: s.started ? s.queueS / s.started : 0,
+    queue: meanWait(twin),
     spread,
     sloMin: s.sloViolationS / 60,
     moves: s.moves,
@@ -177,6 +204,8 @@ function resultOf(twin: Twin, rec: RecordingExecutor, spread: number): Result {
     wastedGpuH: rec.wastedGpuS() / 3600,
     bytes: s.bytesMoved,
     completed: s.completed,
+    resubmits: s.resubmitted,
+    faultMoves: rec.linkMoves(),
   };
 }
 

@@ -41,7 +41,8 @@ export async function executeMoves(
     const job = jobMemory(memory, pm.move.workloadId);
     if (outcome.status === 'started' || outcome.status === 'done') {
       job.moves.push({ ts: now, from: pm.move.from, to: pm.move.to });
-      memory.recentMoves.push(now);
+      // A resubmission of stopped work is no migration: later passes' hourly limit does not count it.
+      if (!pm.stopped) memory.recentMoves.push(now);
       const dest = deps.asmt?.regions.get(pm.move.to);
       memory.inFlight.push({
         move: pm.move,

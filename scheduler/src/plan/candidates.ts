@@ -119,6 +119,7 @@ export function destinations(
   evacuate: boolean,
   unitGpus: number,
   flaps: { count: number },
+  stopped = false,
 ): DestOption[] | Blocked {
   const { cfg, asmt, obs, mem } = ctx;
   const job = peekJob(mem, w.id);
@@ -156,11 +157,13 @@ export function destinations(
       continue;
     }
     const restart = w.restartSeconds ?? cfg.migration.restartSeconds;
-    const lost = lostWorkSeconds(w, cfg, obs.ts);
+    // Work already stopped by its region's failure has lost what it will lose; resubmitting it is
+    // its restart, with none of a live move's overhead (it restarts, image pull and all, anyway).
+    const lost = stopped ? 0 : lostWorkSeconds(w, cfg, obs.ts);
     out.push({
       region: r.region,
       valuePerGpu: valuePerGpu(ctx, w, r, partners),
-      costPerUnit: unitGpus * (transfer + restart + lost) + moveOverhead(w, src, cfg),
+      costPerUnit: unitGpus * (transfer + restart + lost) + (stopped ? 0 : moveOverhead(w, src, cfg)),
       transferSeconds: transfer,
       restartSeconds: restart,
       lostWorkSeconds: lost,
@@ -244,8 +247,12 @@ export function findCandidates(
   /** Candidates there only to fill a starved region (see fillHoles). */
   const holeFillers = new Set<Candidate>();
   const flaps = { count: 0 };
-  for (const w of [...ctx.obs.workloads].sort((a, b) => cmp(a.id, b.id))) {
-    const found = candidateFor(ctx, w, fresh, flaps, hold);
+  // Work queued in a failed region is evacuated too: the cluster that would restart it is gone, so
+  // without a failover it waits for the region to come back (its services answer nothing meanwhile).
+  const stranded = (ctx.obs.queued ?? []).filter((q) => ctx.asmt.regions.get(q.region)?.status === 'failed');
+  const stopped = new Set(stranded.map((w) => w.id));
+  for (const w of [...ctx.obs.workloads, ...stranded].sort((a, b) => cmp(a.id, b.id))) {
+    const found = candidateFor(ctx, w, fresh, flaps, hold, stopped.has(w.id));
     if (found === null) continue;
     candidates.push(found.cand);
     if (found.holeFiller) holeFillers.add(found.cand);
@@ -262,6 +269,7 @@ function candidateFor(
   fresh: boolean,
   flaps: { count: number },
   hold: Hold,
+  stopped: boolean,
 ): { cand: Candidate; holeFiller: boolean } | null {
   if (ctx.inFlight.has(w.id)) return null;
   const src = ctx.asmt.regions.get(w.region);
@@ -281,7 +289,7 @@ function candidateFor(
     w.commClass === 'inference' && w.replicaGpus !== undefined && w.replicaGpus > 0 && w.gpus % w.replicaGpus === 0;
   const unitGpus = divisible ? (w.replicaGpus as number) : w.gpus;
   const units = divisible ? w.gpus / unitGpus : 1;
-  const found = destinations(ctx, w, src, partners, evacuate, unitGpus, flaps);
+  const found = destinations(ctx, w, src, partners, evacuate, unitGpus, flaps, stopped);
   if (!Array.isArray(found)) {
     hold(w, trig, found);
     return null;
@@ -304,6 +312,7 @@ function candidateFor(
     sourceValuePerGpu: valuePerGpu(ctx, w, src, partners),
     trigger: trig,
     evacuate,
+    ...(stopped ? { stopped: true as const } : {}),
     options: dests,
     ...(why.shedOnly ? { shedOnly: true } : {}),
   };

@@ -57,11 +57,20 @@ export function balanceTerm(
   );
   if (eligible.length < 2 || cfg.value.balancePerGpu <= 0) return undefined;
   const alloc = shiftAllocation(new Map(eligible.map((r) => [r.region, r.gpusAllocated])), unlandedMoves(mem, byId));
+  const serving = servingGpus(byId);
   const regions = new Map<string, { total: number; allocated: number }>();
-  for (const r of eligible)
+  for (const r of eligible) {
     // A throttled or erring region's GPUs are worth their goodness as headroom: work that lands
     // there runs slow, so its share is taken of what its GPUs deliver, and leaving it balances.
-    regions.set(r.region, { total: r.gpusTotal * r.goodness, allocated: alloc.get(r.region) as number });
+    // What they deliver depends on what runs there: its inference GPUs serve at servingGoodness
+    // (a late answer is lost), the rest at goodness. Counted at goodness alone, a throttling region
+    // full of services looked emptier than it serves, and balance kept services there that missed
+    // their SLO (trace-large-cooling-loss, issue 18).
+    const f = r.gpusAllocated > 0 ? Math.min(1, (serving.get(r.region) ?? 0) / r.gpusAllocated) : 0;
+    // mutation-check: balance: serving GPUs at servingGoodness
+    const worth = (1 - f) * r.goodness + f * r.servingGoodness;
+    regions.set(r.region, { total: r.gpusTotal * worth, allocated: alloc.get(r.region) as number });
+  }
   let total = 0;
   let allocated = 0;
   for (const v of regions.values()) {
@@ -71,6 +80,13 @@ export function balanceTerm(
   // A GPU moved from a region above the share to one below removes 2 GPUs of imbalance, and is
   // worth balancePerGpu over the horizon.
   return { value: (cfg.value.balancePerGpu * cfg.horizonSeconds) / 2, regions, share: allocated / total };
+}
+
+/** GPUs of inference workloads per region (where they run now). */
+function servingGpus(byId: ReadonlyMap<string, WorkloadObservation>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const w of byId.values()) if (w.commClass === 'inference') out.set(w.region, (out.get(w.region) ?? 0) + w.gpus);
+  return out;
 }
 
 /** Capacity: the top of each destination's load band, less moves already heading there. */

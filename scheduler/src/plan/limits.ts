@@ -197,32 +197,37 @@ function acceptMoves(
       rej('coupled-partner-moving', `a coupled stage of ${group} already moves this pass`);
       continue;
     }
-    limits.push(`moves-per-pass≤${cfg.limits.movesPerPass}`);
-    if (ledger.moves >= cfg.limits.movesPerPass) {
-      rej('moves-per-pass', `${cfg.limits.movesPerPass} moves already planned this pass`);
-      continue;
-    }
-    limits.push(`moves-per-hour≤${cfg.limits.movesPerHour}`);
-    // mutation-check: rate limit
-    if (ledger.hourly >= cfg.limits.movesPerHour) {
-      rej('moves-per-hour', `${ledger.hourly} moves in the last hour`);
-      continue;
-    }
-    limits.push(`moves-per-region≤${cfg.limits.movesPerRegionPerPass}`);
-    const fromN = ledger.perRegion.get(c.cand.source) ?? 0;
-    const toN = ledger.perRegion.get(c.opt.region) ?? 0;
-    if (fromN >= cfg.limits.movesPerRegionPerPass || toN >= cfg.limits.movesPerRegionPerPass) {
-      rej(
-        'moves-per-region',
-        `region ${fromN >= cfg.limits.movesPerRegionPerPass ? c.cand.source : c.opt.region} reached ${cfg.limits.movesPerRegionPerPass} moves this pass`,
-      );
-      continue;
-    }
-    if (!c.cand.evacuate) {
-      limits.push(`disruption-budget≤${ledger.budget}`);
-      if (ledger.disrupted + gpus > ledger.budget) {
-        rej('disruption-budget', `${ledger.disrupted} GPUs already migrating; budget ${ledger.budget}`);
+    // A resubmission of work its failed region stopped disrupts nothing that runs and moves no
+    // bytes: the move limits, which bound disruption and churn, do not count it; headroom does.
+    // mutation-check: stopped work: no move limits
+    if (!c.cand.stopped) {
+      limits.push(`moves-per-pass≤${cfg.limits.movesPerPass}`);
+      if (ledger.moves >= cfg.limits.movesPerPass) {
+        rej('moves-per-pass', `${cfg.limits.movesPerPass} moves already planned this pass`);
         continue;
+      }
+      limits.push(`moves-per-hour≤${cfg.limits.movesPerHour}`);
+      // mutation-check: rate limit
+      if (ledger.hourly >= cfg.limits.movesPerHour) {
+        rej('moves-per-hour', `${ledger.hourly} moves in the last hour`);
+        continue;
+      }
+      limits.push(`moves-per-region≤${cfg.limits.movesPerRegionPerPass}`);
+      const fromN = ledger.perRegion.get(c.cand.source) ?? 0;
+      const toN = ledger.perRegion.get(c.opt.region) ?? 0;
+      if (fromN >= cfg.limits.movesPerRegionPerPass || toN >= cfg.limits.movesPerRegionPerPass) {
+        rej(
+          'moves-per-region',
+          `region ${fromN >= cfg.limits.movesPerRegionPerPass ? c.cand.source : c.opt.region} reached ${cfg.limits.movesPerRegionPerPass} moves this pass`,
+        );
+        continue;
+      }
+      if (!c.cand.evacuate) {
+        limits.push(`disruption-budget≤${ledger.budget}`);
+        if (ledger.disrupted + gpus > ledger.budget) {
+          rej('disruption-budget', `${ledger.disrupted} GPUs already migrating; budget ${ledger.budget}`);
+          continue;
+        }
       }
     }
     const room = ledger.headroom.get(c.opt.region) ?? 0;
@@ -230,7 +235,9 @@ function acceptMoves(
       rej('not-selected', `destination ${c.opt.region} has ${room} GPUs of headroom left`);
       continue;
     }
-    ledger.take(c.cand.source, c.opt.region, gpus);
+    // mutation-check: stopped work: no move limits
+    if (c.cand.stopped) ledger.takeRoom(c.opt.region, gpus);
+    else ledger.take(c.cand.source, c.opt.region, gpus);
     excessLeft.set(c.cand.source, Math.max(0, ex - gpus));
     shedFor.set(c.cand.source, (shedFor.get(c.cand.source) ?? 0) + gpus);
     balanced = shiftAllocation(balanced, shift);
@@ -252,6 +259,7 @@ function acceptMoves(
       cost,
       trigger: c.cand.trigger,
       evacuate: c.cand.evacuate,
+      ...(c.cand.stopped ? { stopped: true as const } : {}),
       limits,
       option: c.opt,
     });

@@ -44,6 +44,11 @@ export class PassLedger {
     this.perRegion.set(to, (this.perRegion.get(to) ?? 0) + 1);
   }
 
+  /** Books a resubmission of stopped work (no move limit counts it): only the destination's headroom. */
+  takeRoom(to: string, gpus: number): void {
+    this.headroom.set(to, (this.headroom.get(to) ?? 0) - gpus);
+  }
+
   /** A copy to try moves on that may be dropped (all-or-nothing groups). */
   clone(): PassLedger {
     const copy = new PassLedger({

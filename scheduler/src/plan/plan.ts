@@ -17,13 +17,37 @@ import { makeRoom } from './room.js';
 import { solve } from './solve.js';
 import { HOUR_MS, type Context, type PlanOptions, type PlanResult, type Rejection } from './types.js';
 
+/**
+ * The configured move limits for this fleet: movesPerPass, movesPerRegionPerPass and movesPerHour
+ * times ⌊fleet GPUs ÷ limits.perGpus⌋ (at least once; perGpus 0 leaves them as given).
+ */
+export function limitsForFleet(cfg: SchedulerConfig, fleetGpus: number): SchedulerConfig {
+  const L = cfg.limits;
+  // mutation-check: limits scale with the fleet
+  const k = L.perGpus > 0 ? Math.max(1, Math.floor(fleetGpus / L.perGpus)) : 1;
+  if (k === 1) return cfg;
+  return {
+    ...cfg,
+    limits: {
+      ...L,
+      movesPerPass: L.movesPerPass * k,
+      movesPerRegionPerPass: L.movesPerRegionPerPass * k,
+      movesPerHour: L.movesPerHour * k,
+    },
+  };
+}
+
 export function plan(
   obs: Observation,
   asmt: Assessment,
-  cfg: SchedulerConfig,
+  configured: SchedulerConfig,
   mem: SchedulerMemory,
   opts: PlanOptions = {},
 ): PlanResult {
+  const cfg = limitsForFleet(
+    configured,
+    [...asmt.regions.values()].reduce((n, r) => n + r.gpusTotal, 0),
+  );
   const passId = `pass-${obs.ts}`;
   const byId = new Map(obs.workloads.map((w) => [w.id, w]));
   const balance = balanceTerm(asmt, cfg, mem, byId);

@@ -40,6 +40,12 @@ export interface Candidate {
   readonly trigger: string;
   /** Evacuation from a failed region: exempt from cooldown, priority and the disruption budget. */
   readonly evacuate: boolean;
+  /**
+   * Queued in a failed region (its GPUs already lost): resubmitting it elsewhere stops nothing that
+   * runs and moves no bytes, so it pays only its restart and is held to no move limit, only to the
+   * destination's headroom.
+   */
+  readonly stopped?: true;
   readonly options: readonly DestOption[];
   /**
    * Considered only because its region is hot by load (no throttling or errors) or imbalanced: the

@@ -33,6 +33,8 @@ export interface PlannedMove {
   readonly cost: number;
   readonly trigger: string;
   readonly evacuate: boolean;
+  /** A resubmission of work a failed region stopped: no move limit counts it, in this pass or later. */
+  readonly stopped?: true;
   /** The limits checked (and passed) for this move. */
   readonly limits: readonly string[];
   readonly option: DestOption;

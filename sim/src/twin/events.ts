@@ -133,10 +133,16 @@ export class Events {
     for (const slot of [...hit].sort((a, b) => a - b)) {
       const w = s.workloads[slot];
       if (!w) continue;
-      // The gang dies with its host and goes back to the queue (it resumes from its checkpoint).
+      // The gang dies with its host and goes back to its own cluster's queue (it resumes from its
+      // checkpoint). Without a cross-cluster failover (no Karmada failover, no rebalancer) a Job
+      // whose cluster lost its hosts is re-created by that cluster when it has room again: it does
+      // not re-appear in another region by itself (see sim/README.md, "Failures").
+      const region = w.currentRegion;
       this.placement.stop(w, 'failed');
       s.stats.failed++;
       w.state = 'queued';
+      w.heldIn = region;
+      w.requeuedS = s.timeS;
       s.queue.push(w);
       this.rows.markChanged(w);
     }

@@ -134,5 +134,13 @@ export class Load {
         }
       }
     }
+    // A service whose replicas a failure took answers nothing until it runs again: every one of
+    // its requests misses the SLO, so its down time counts as violation (a service still waiting
+    // for its first start has no users yet and does not).
+    for (const w of s.queue)
+      if (w.kind === 'inference' && w.heldIn !== undefined) {
+        w.sloViolationS += dt;
+        s.stats.sloViolationS += dt;
+      }
   }
 }

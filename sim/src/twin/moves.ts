@@ -42,6 +42,7 @@ export class Moves {
     };
     const w = s.byId.get(move.workloadId);
     if (!w) return fail(`no workload "${move.workloadId}"`);
+    if (w.state === 'queued' && w.heldIn !== undefined) return this.resubmit(w, move, fail);
     if (w.state !== 'running') return fail(`workload ${w.id} is ${w.state}, not running`);
     if (w.pinned) return fail(`workload ${w.id} is pinned`);
     const from = s.fabric.regionByName(move.from);
@@ -90,6 +91,31 @@ export class Moves {
     s.stats.bytesMoved += bytes;
     s.notes.push(`move ${w.id} ${move.from}→${move.to} ${(bytes / 2 ** 30).toFixed(0)} GiB, ${durationS.toFixed(0)} s`);
     return { status: 'started', expectedDurationMs: Math.round(durationS * 1000) };
+  }
+
+  /**
+   * A gang requeued in its own region after a failure, resubmitted by the scheduler to another
+   * region (a cross-cluster failover, as Karmada's would): it joins that region's queue at once and
+   * starts there when it has room, from its checkpoint, which the twin takes as replicated
+   * off-region as the planner does (a dark region cannot be read), so no bytes cross.
+   */
+  private resubmit(w: Workload, move: Move, fail: (error: string) => MoveOutcome): MoveOutcome {
+    const s = this.s;
+    if (w.pinned) return fail(`workload ${w.id} is pinned`);
+    const from = s.fabric.regionByName(move.from);
+    const to = s.fabric.regionByName(move.to);
+    if (!from) return fail(`no region "${move.from}"`);
+    if (!to) return fail(`no region "${move.to}"`);
+    if (w.heldIn !== from.index)
+      return fail(`workload ${w.id} waits in ${s.regionName(w.heldIn ?? w.currentRegion)}, not ${move.from}`);
+    if (from.index === to.index) return fail('source and target are the same region');
+    w.heldIn = to.index;
+    w.currentRegion = to.index;
+    // A failover, not a migration: nothing that runs stops and no bytes cross (stats.resubmitted).
+    s.stats.resubmitted++;
+    this.rows.markChanged(w);
+    s.notes.push(`resubmit ${w.id} ${move.from}→${move.to} (requeued after a failure)`);
+    return { status: 'done', note: `resubmitted to ${move.to}'s queue` };
   }
 
   /** Finish `w`'s move if it is due by t1: the gang runs at the target (an inference set drops its source). */

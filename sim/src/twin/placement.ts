@@ -106,7 +106,13 @@ export class Placement {
     const f = s.fabric;
     let alloc: Int32Array | null = null;
     let region = w.region;
-    if (w.spanRegion !== undefined) {
+    if (w.heldIn !== undefined) {
+      // Requeued after a failure: only its own cluster restarts it (or a rebalancer's move, which
+      // sets heldIn to the region it resubmits the gang to).
+      alloc = f.freeGpus(w.heldIn) >= w.gpus ? f.allocate(w.heldIn, w.gpus, w.slot) : null;
+      region = w.heldIn;
+      if (!alloc) return false;
+    } else if (w.spanRegion !== undefined) {
       const half = Math.floor(w.gpus / 2);
       if (f.freeGpus(w.region) >= w.gpus - half && f.freeGpus(w.spanRegion) >= half) {
         const a = f.allocate(w.region, w.gpus - half, w.slot);
@@ -143,7 +149,10 @@ export class Placement {
     w.currentRegion = region;
     w.state = 'running';
     w.startS = now;
-    w.queuedS = now - w.arrivalS;
+    // A gang requeued after a failure waited from its failure, not from its first arrival.
+    w.queuedS = now - (w.requeuedS ?? w.arrivalS);
+    delete w.heldIn;
+    delete w.requeuedS;
     w.endS = w.fixedEnd ? now + w.durationS - (w.initialProgressS ?? 0) : -1;
     for (const g of alloc) f.memFrac[g] = w.memFrac;
     s.running.add(w);

@@ -22,6 +22,8 @@ export interface TwinStats {
   /** Seconds during which an inference service's estimated p99 exceeded its SLO, summed over services. */
   sloViolationS: number;
   moves: number;
+  /** Gangs a failure stopped that the scheduler resubmitted to another region (not migrations). */
+  resubmitted: number;
   movesFailed: number;
   bytesMoved: number;
 }
@@ -44,6 +46,7 @@ export class TwinState {
     queueS: 0,
     sloViolationS: 0,
     moves: 0,
+    resubmitted: 0,
     movesFailed: 0,
     bytesMoved: 0,
   };
