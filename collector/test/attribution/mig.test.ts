@@ -128,6 +128,27 @@ describe('the attribution source reads the MIG layout from nvidia-smi when it me
     ],
   });
 
+  /** Starts the source on the kubelet with `command` in `root` as nvidia-smi, runs `then`, stops it. */
+  const runSource = async (
+    command: string,
+    then: (source: AttributionSource) => Promise<void> = async () => {},
+  ): Promise<ReturnType<typeof recorder>> => {
+    const rec = recorder();
+    const source = new AttributionSource({
+      mode: 'kubernetes',
+      socket,
+      intervalMs: 3_600_000,
+      command: join(root, command),
+    });
+    try {
+      await source.start(rec.ctx);
+      await then(source);
+    } finally {
+      await source.stop();
+    }
+    return rec;
+  };
+
   beforeAll(async () => {
     kubelet = await startFakeKubelet(socket);
     writeFileSync(join(root, 'list.txt'), LIST);
@@ -146,20 +167,10 @@ describe('the attribution source reads the MIG layout from nvidia-smi when it me
 
   it('writes the MIG instances the samples name, and reads nvidia-smi once for a known layout', async () => {
     kubelet.list = podWith([MIG_1_0]);
-    const rec = recorder();
-    const source = new AttributionSource({
-      mode: 'kubernetes',
-      socket,
-      intervalMs: 3_600_000,
-      command: join(root, 'nvidia-smi'),
-    });
-    try {
-      await source.start(rec.ctx);
+    const rec = await runSource('nvidia-smi', async (source) => {
       kubelet.list = podWith([MIG_1_0, MIG_1_1]);
       await source.refreshNow();
-    } finally {
-      await source.stop();
-    }
+    });
     const rows = rec.rows.gpu_assignments as GpuAssignmentRow[];
     expect(new Set(rows.map((r) => `${r.gpu_uuid}|${r.mig_instance}|${r.device_id}`))).toEqual(
       new Set([`${GPU1}|13/0|${MIG_1_0}`, `${GPU1}|11/0|${MIG_1_1}`]),
@@ -171,18 +182,7 @@ describe('the attribution source reads the MIG layout from nvidia-smi when it me
 
   it('without nvidia-smi: counted and logged, the id kept as the kubelet gave it', async () => {
     kubelet.list = podWith([MIG_1_0]);
-    const rec = recorder();
-    const source = new AttributionSource({
-      mode: 'kubernetes',
-      socket,
-      intervalMs: 3_600_000,
-      command: join(root, 'absent-nvidia-smi'),
-    });
-    try {
-      await source.start(rec.ctx);
-    } finally {
-      await source.stop();
-    }
+    const rec = await runSource('absent-nvidia-smi');
     expect(rec.ctx.errors.get('attribution', 'mig_inventory', 'malformed')).toBe(1);
     expect(rec.logs.join('\n')).toContain('MIG devices: nvidia-smi -L: cannot run');
     const rows = rec.rows.gpu_assignments as GpuAssignmentRow[];
