@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     const wRate = rate(w);
     console.log('\nIngest, GPU rows/s into gpu_samples (whose 1m and 1h rollup views run on every insert)');
     console.table([
-      { path: 'writer, columns: validate + Native encode + insert', 'rows/s': fmt(wRate), target: '1,000,000' },
+      { path: 'writer, columns: validate + Native encode + insert', 'rows/s': fmt(wRate), target: '' },
       { path: 'writer, row objects (a tenth of the rows)', 'rows/s': fmt(rate(wRows)), target: '' },
       { path: 'engine INSERT ... SELECT, same table and views', 'rows/s': fmt(rate(withViews)), target: 'yardstick' },
       {
@@ -208,7 +208,7 @@ async function main(): Promise<void> {
       {
         path: 'writer as share of the same-table yardstick',
         'rows/s': `${fmt((wRate / rate(withViews)) * 100, 1)} %`,
-        target: '',
+        target: '>= 80 %',
       },
       {
         path: 'writer as share of the same-size-statement figure',
