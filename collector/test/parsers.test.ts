@@ -33,6 +33,8 @@ const KIND_OF: Record<string, string> = {
   'gpu/datadog-tesla-t4-dcgm-exporter-metrics-fixture.prom': 'dcgm',
   'gpu/docs-dcgm-exporter-8x-a800-mig-metrics.prom': 'dcgm',
   'gpu/nvidia-smi-nvlink-e-h100-ml-engineering.txt': 'nvidia-smi-nvlink',
+  // Read by attribution's MIG layout (collector/src/attribution/mig.ts), tested in attribution/mig.test.ts.
+  'gpu/yandex-docs-2x-a100-80gb-mig-nvidia-smi-L.txt': 'nvidia-smi-L',
   'link/ethtool-m_sfp-10gsr_i40e_dom-healthy_showmax.txt': 'ethtool-m',
   'link/ethtool-m_qsfpplus-40g-sr4_sff8636_mlx4_1-of-4-lanes-lit_netdev-mail-excerpt.txt': 'ethtool-m',
   'link/ethtool-S_mlx5_core-kernel-4.15_with-phy-counters_ethq-testdata.txt': 'ethtool-s',
