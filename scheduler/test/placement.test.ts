@@ -85,6 +85,32 @@ describe('placement steering', () => {
     expect(weightsAfter(80)).toEqual([['b', 30]]);
   });
 
+  it('weights only regions where every class runs at full worth, so one set serves inference and training alike', () => {
+    // b throttles inside the dead band (ok), c above it (hot), d errs: serving goodness falls only in
+    // c and d, and they take no new work; so weights per class, or weights times serving goodness,
+    // would weight exactly the same regions the same way (README, Placement).
+    const obs: Observation = {
+      ts: T0,
+      regions: [
+        region('a', { gpusTotal: 100, gpusAllocated: 80 }),
+        region('b', { gpusTotal: 100, gpusAllocated: 50, throttledShare: 0.1 }),
+        region('c', { gpusTotal: 100, gpusAllocated: 20, throttledShare: 0.5 }),
+        region('d', { gpusTotal: 100, gpusAllocated: 20, xidRate: 1 }),
+      ],
+      links: fullMesh(['a', 'b', 'c', 'd']),
+      workloads: [],
+    };
+    const cfg = testConfig();
+    const mem = emptyMemory();
+    const asmt = assess(obs, cfg, mem);
+    const worth = (r: string) => [asmt.regions.get(r)?.goodness, asmt.regions.get(r)?.servingGoodness];
+    expect(worth('c')[1]).toBeLessThan(1);
+    expect(worth('d')[1]).toBeLessThan(1);
+    const weights = placementWeights(obs, asmt, cfg, mem).weights;
+    expect([...weights]).toEqual([['b', 30]]);
+    for (const r of weights.keys()) expect(worth(r)).toEqual([1, 1]);
+  });
+
   it('hands the weights to an executor that can place, each pass, unless steering is off', async () => {
     for (const steer of [true, false]) {
       const fab = new PlacingFabric(fleet());

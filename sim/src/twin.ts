@@ -7,7 +7,7 @@
  * This class is a façade: each concern lives in `./twin/` and shares one TwinState, and `step()`
  * is the one place that orders them:
  *   events (scripted) → arrivals (generator, trace) → placement (queue, completion) → moves
- *   (landing) → load (utilisation, links, progress, physics) → rows.
+ *   (landing) → load (utilisation, links, physics, then progress at the clock it gives) → rows.
  */
 import type { TableRows } from '@meridian/store';
 import type { Executor, Move, MoveOutcome } from '@meridian/scheduler';

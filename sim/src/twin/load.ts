@@ -61,11 +61,16 @@ export class Load {
     }
   }
 
-  /** Advance the links, the workloads' progress and the GPUs' physics by dt. */
+  /**
+   * Advance the links, the GPUs' physics and the workloads' progress by dt. The physics goes first:
+   * work runs at the clock its GPUs have under this tick's load, not at last tick's. In the other
+   * order every start on GPUs that idled the tick before ran a whole tick at the idle clock (210 MHz),
+   * and a service was charged a tick of SLO violation for each start it made on idle GPUs.
+   */
   advance(dt: number): void {
     for (const l of this.s.fabric.links) settleLink(l, dt);
-    this.progress(dt);
     stepGpus(this.s.fabric, dt, this.rngPhysics);
+    this.progress(dt);
   }
 
   private addGangTraffic(w: Workload): void {
