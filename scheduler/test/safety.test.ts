@@ -42,6 +42,29 @@ async function setup(
   return run;
 }
 
+/** Region a full and hot (256 GPUs, 32 workloads), b and c empty: whatever moves, a stays hot. */
+const hotAAmongEmpty = (): Observation => ({
+  ts: T0,
+  regions: [
+    region('a', { gpusTotal: 256, gpusAllocated: 256, utilGpu: 99 }),
+    region('b', { gpusTotal: 256, gpusAllocated: 0 }),
+    region('c', { gpusTotal: 256, gpusAllocated: 0 }),
+  ],
+  links: fullMesh(['a', 'b', 'c']),
+  workloads: Array.from({ length: 32 }, (_, i) => workload(`a${String(i).padStart(2, '0')}`, 'a')),
+});
+
+/** Moves executed in each of 12 passes 5 minutes apart (one hour). */
+async function passesOverAnHour(r: Awaited<ReturnType<typeof setup>>): Promise<number[]> {
+  const perPass: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const rep = await r.s.runPass();
+    perPass.push(rep.executed.length);
+    r.now += 5 * MIN;
+  }
+  return perPass;
+}
+
 const withRegion = (o: Observation, name: string, over: Partial<RegionObservation>): Observation => ({
   ...o,
   regions: o.regions.map((r) => (r.region === name ? { ...r, ...over } : r)),
@@ -244,26 +267,12 @@ describe('safety rules', () => {
   });
 
   it('the rate limits hold: per pass and per hour', async () => {
-    const obs: Observation = {
-      ts: T0,
-      regions: [
-        region('a', { gpusTotal: 256, gpusAllocated: 256, utilGpu: 99 }),
-        region('b', { gpusTotal: 256, gpusAllocated: 0 }),
-        region('c', { gpusTotal: 256, gpusAllocated: 0 }),
-      ],
-      links: fullMesh(['a', 'b', 'c']),
-      workloads: Array.from({ length: 32 }, (_, i) => workload(`a${String(i).padStart(2, '0')}`, 'a')),
-    };
+    const obs = hotAAmongEmpty();
     // Keep a hot whatever moves out: its utilization stays at 99 %.
     const r = await setup(obs, {
       limits: { movesPerPass: 2, movesPerRegionPerPass: 10, movesPerHour: 5, disruptionBudget: 1 },
     });
-    const perPass: number[] = [];
-    for (let i = 0; i < 12; i++) {
-      const rep = await r.s.runPass();
-      perPass.push(rep.executed.length);
-      r.now += 5 * MIN;
-    }
+    const perPass = await passesOverAnHour(r);
     expect(Math.max(...perPass)).toBe(2);
     // 12 passes 5 minutes apart = 1 hour: at most 5 moves in the first hour's window.
     expect(perPass.reduce((a, b) => a + b, 0)).toBe(5);
@@ -273,25 +282,11 @@ describe('safety rules', () => {
 
   it('the rate limits scale with the fleet: ⌊GPUs ÷ limits.perGpus⌋ times the counts', async () => {
     // 768 GPUs at perGpus 256: three times the counts (6 per pass, 15 per hour, 30 per region).
-    const obs: Observation = {
-      ts: T0,
-      regions: [
-        region('a', { gpusTotal: 256, gpusAllocated: 256, utilGpu: 99 }),
-        region('b', { gpusTotal: 256, gpusAllocated: 0 }),
-        region('c', { gpusTotal: 256, gpusAllocated: 0 }),
-      ],
-      links: fullMesh(['a', 'b', 'c']),
-      workloads: Array.from({ length: 32 }, (_, i) => workload(`a${String(i).padStart(2, '0')}`, 'a')),
-    };
+    const obs = hotAAmongEmpty();
     const r = await setup(obs, {
       limits: { movesPerPass: 2, movesPerRegionPerPass: 10, movesPerHour: 5, disruptionBudget: 1, perGpus: 256 },
     });
-    const perPass: number[] = [];
-    for (let i = 0; i < 12; i++) {
-      const rep = await r.s.runPass();
-      perPass.push(rep.executed.length);
-      r.now += 5 * MIN;
-    }
+    const perPass = await passesOverAnHour(r);
     expect(Math.max(...perPass)).toBe(6);
     expect(perPass.reduce((a, b) => a + b, 0)).toBe(15);
     expect(r.s.decisions().some((d) => d.outcome === 'moves-per-hour')).toBe(true);
