@@ -7,7 +7,7 @@
  * system clock (chrony or ptp4l correcting a large offset) shows up in the timestamps instead of
  * being hidden for ever; after such a step the absolute time is good to Date.now()'s millisecond.
  */
-import { encodeErrorEstimate, errorEstimateFromSeconds, type ErrorEstimate } from './packet.js';
+import { encodeErrorEstimate, errorEstimateFromSeconds, splitNs, type ErrorEstimate } from './packet.js';
 
 /** Nanoseconds since the Unix epoch. */
 export type WallClock = () => bigint;
@@ -94,6 +94,64 @@ export function createWallClock(restepThresholdNs = 10_000_000n): WallClock {
     }
     return now;
   };
+}
+
+/**
+ * The wall clock as a split time (packet.ts): whole Unix seconds into `out[at]`, nanoseconds into
+ * that second into `out[at + 1]`. The sender and the reflector read it for every packet; unlike
+ * WallClock it makes no BigInt.
+ */
+export type SplitWallClock = (out: Float64Array, at: number) => void;
+
+const NS = 1_000_000_000;
+
+/**
+ * createWallClock's clock (the same anchor, the same step rule) read as a split time, with
+ * process.hrtime()'s [seconds, nanoseconds] in place of hrtime.bigint().
+ */
+export function createSplitWallClock(restepThresholdMs = 10): SplitWallClock {
+  // The offset wall − monotonic, as whole seconds and nanoseconds in [0, 1e9).
+  let offS = 0;
+  let offNs = 0;
+  const anchor = (wallS: number, wallNs: number, mono: [number, number]): void => {
+    let ns = wallNs - mono[1];
+    let s = wallS - mono[0];
+    if (ns < 0) {
+      ns += NS;
+      s -= 1;
+    }
+    offS = s;
+    offNs = ns;
+  };
+  const wallMs = performance.timeOrigin + performance.now();
+  const wallS = Math.floor(wallMs / 1000);
+  anchor(wallS, Math.min(NS - 1, Math.round((wallMs - wallS * 1000) * 1e6)), process.hrtime());
+  let calls = 0;
+  return (out, at) => {
+    const mono = process.hrtime();
+    let s = mono[0] + offS;
+    let ns = mono[1] + offNs;
+    if (ns >= NS) {
+      ns -= NS;
+      s += 1;
+    }
+    // As createWallClock: a Date.now() every 64 reads notices a stepped system clock.
+    if ((++calls & 63) === 0) {
+      const system = Date.now();
+      if (Math.abs(s * 1000 + ns / 1e6 - system) > restepThresholdMs) {
+        s = Math.floor(system / 1000);
+        ns = (system - s * 1000) * 1_000_000;
+        anchor(s, ns, mono);
+      }
+    }
+    out[at] = s;
+    out[at + 1] = ns;
+  };
+}
+
+/** A WallClock (tests pass one to share it between ends) read as a split time. */
+export function splitWallClockOf(clock: WallClock): SplitWallClock {
+  return (out, at) => splitNs(clock(), out, at);
 }
 
 /**

@@ -11,14 +11,16 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import {
   clockErrorEstimate,
-  createWallClock,
+  createSplitWallClock,
+  splitWallClockOf,
   UNSYNCED_CLOCK,
   type ClockErrorEstimate,
   type ClockStatusSource,
+  type SplitWallClock,
   type WallClock,
 } from './clock.js';
 import { parseStampReflectorConfig, type StampReflectorConfig, type StampReflectorConfigInput } from './config.js';
-import { fillReflectorReply, senderPacketFailure, type DecodeFailure, type DecodeOptions } from './packet.js';
+import { fillReflectorReplySplit, senderPacketFailure, type DecodeFailure, type DecodeOptions } from './packet.js';
 import { KeyedTokenBuckets } from './token-bucket.js';
 import { guardedSend } from './udp-send.js';
 
@@ -67,7 +69,10 @@ export const REFLECTOR_DROP_COUNTERS: Readonly<
 export class StampReflector {
   readonly config: StampReflectorConfig;
   private readonly clock: ClockStatusSource;
-  private readonly now: WallClock;
+  /** The wall clock, read as split times (packet.ts): no BigInt per request. */
+  private readonly now: SplitWallClock;
+  /** T2 at 0 and T3 at 2, as split times, rewritten for every request. */
+  private readonly times = new Float64Array(4);
   private readonly perSource: KeyedTokenBuckets;
   private readonly global: KeyedTokenBuckets;
   private socket: Socket | undefined;
@@ -95,7 +100,7 @@ export class StampReflector {
   constructor(config: StampReflectorConfigInput = {}, opts: StampReflectorOptions = {}) {
     this.config = parseStampReflectorConfig(config);
     this.clock = opts.clock ?? UNSYNCED_CLOCK;
-    this.now = opts.wallClock ?? createWallClock();
+    this.now = opts.wallClock ? splitWallClockOf(opts.wallClock) : createSplitWallClock();
     this.estimate = clockErrorEstimate(this.clock);
     this.perSource = new KeyedTokenBuckets(
       { ratePerSec: this.config.ratePerSource, burst: this.config.burstPerSource },
@@ -154,7 +159,8 @@ export class StampReflector {
 
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     // T2: taken first, before any work, so the reflector's own processing is inside T3 − T2.
-    const receivedNs = this.now();
+    const times = this.times;
+    this.now(times, 0);
     this.counters.received++;
     const failure = senderPacketFailure(msg, this.decodeOptions);
     if (failure) {
@@ -174,7 +180,8 @@ export class StampReflector {
     // (the socket buffer was full), or the length differs, does this reply get a new, zeroed one.
     if (this.reply.length !== msg.length || socket.getSendQueueCount() > 0) this.reply = Buffer.alloc(msg.length);
     const reply = this.reply;
-    fillReflectorReply(reply, msg, receivedNs, this.now(), estimate.value, estimate.encoded);
+    this.now(times, 2);
+    fillReflectorReplySplit(reply, msg, times, 0, 2, estimate.value, estimate.encoded);
     // A crafted source (UDP source port 0) must cost one counter, never the process.
     const refused = guardedSend(() => socket.send(reply, rinfo.port, rinfo.address, this.afterSend), rinfo);
     if (refused) this.counters[REFLECTOR_DROP_COUNTERS[refused]]++;
