@@ -200,6 +200,11 @@ export class StampSession {
   private highestReceivedSerial = -1;
   private readonly ring = new ProbeRing();
   private readonly intervals = new Map<number, IntervalAcc>();
+  /**
+   * The interval the last probe went into: nearly every probe and reply is in it, and a Map lookup
+   * by a non-small-integer key (epoch ms) hashes a heap number. Cleared when it is finalised.
+   */
+  private current: IntervalAcc | undefined;
   readonly counters: StampSessionCounters = {
     probesSent: 0,
     repliesReceived: 0,
@@ -252,7 +257,7 @@ export class StampSession {
   onSentSplit(seq: number, t1S: number, t1Ns: number): number {
     const startMs = this.intervalStartOf(t1S, t1Ns);
     const serial = this.serial++;
-    let acc = this.intervals.get(startMs);
+    let acc = this.current?.startMs === startMs ? this.current : this.intervals.get(startMs);
     if (!acc) {
       acc = {
         startMs,
@@ -270,6 +275,7 @@ export class StampSession {
       };
       this.intervals.set(startMs, acc);
     }
+    this.current = acc;
     acc.sent++;
     acc.lastSeq = seq;
     acc.lastSerial = serial;
@@ -319,7 +325,8 @@ export class StampSession {
       this.counters.mismatchedReplies++;
       return this.observe('mismatch', seq);
     }
-    const acc = this.intervals.get(ring.intervalStartMs[slot] as number);
+    const startMs = ring.intervalStartMs[slot] as number;
+    const acc = this.current?.startMs === startMs ? this.current : this.intervals.get(startMs);
     if (!acc) throw new Error(`STAMP session ${this.labels.linkId}: probe ${seq} has no open interval`);
     const roundTripNs = splitDiffNs(t, REPLY_T4, REPLY_T1);
     if (roundTripNs > this.lossTimeoutNs) {
@@ -387,6 +394,7 @@ export class StampSession {
     const acc = this.intervals.get(intervalStartMs);
     if (!acc) return undefined;
     this.intervals.delete(intervalStartMs);
+    if (this.current === acc) this.current = undefined;
     // The interval's samples in sequence order (jitter is defined over consecutive probes), and
     // its probes' slots freed on the way.
     const ring = this.ring;
