@@ -21,7 +21,7 @@ import {
 } from './clock.js';
 import { parseStampReflectorConfig, type StampReflectorConfig, type StampReflectorConfigInput } from './config.js';
 import { fillReflectorReplySplit, senderPacketFailure, type DecodeFailure, type DecodeOptions } from './packet.js';
-import { KeyedTokenBuckets } from './token-bucket.js';
+import { KeyedTokenBuckets, TokenBucket } from './token-bucket.js';
 import { guardedSend } from './udp-send.js';
 
 export interface StampReflectorStats {
@@ -74,12 +74,18 @@ export class StampReflector {
   /** T2 at 0 and T3 at 2, as split times, rewritten for every request. */
   private readonly times = new Float64Array(4);
   private readonly perSource: KeyedTokenBuckets;
-  private readonly global: KeyedTokenBuckets;
+  private readonly global: TokenBucket;
   private socket: Socket | undefined;
   private readonly decodeOptions: DecodeOptions;
   /** The last reply's buffer, reused while the kernel has taken it (see onMessage). */
   private reply = Buffer.alloc(0);
   private readonly estimate: () => ClockErrorEstimate;
+  /** Where the reply being sent goes: set before each sendReply, which is made once, not per reply. */
+  private destination: RemoteInfo | undefined;
+  private readonly sendReply = (): void => {
+    const to = this.destination;
+    if (this.socket && to) this.socket.send(this.reply, to.port, to.address, this.afterSend);
+  };
   /** One send callback for every reply, not a closure per reply. */
   private readonly afterSend = (err: Error | null): void => {
     if (err) this.counters.sendErrors++;
@@ -106,7 +112,7 @@ export class StampReflector {
       { ratePerSec: this.config.ratePerSource, burst: this.config.burstPerSource },
       this.config.maxSources,
     );
-    this.global = new KeyedTokenBuckets({ ratePerSec: this.config.globalRate, burst: this.config.globalRate }, 1);
+    this.global = new TokenBucket({ ratePerSec: this.config.globalRate, burst: this.config.globalRate });
     this.decodeOptions = { maxLength: this.config.maxPacketLength, strictMbz: this.config.strictMbz };
   }
 
@@ -167,8 +173,9 @@ export class StampReflector {
       this.counters[FAILURE_COUNTER[failure]]++;
       return;
     }
-    const nowMs = Date.now();
-    if (!this.perSource.take(rinfo.address, nowMs) || !this.global.take('*', nowMs)) {
+    // The buckets refill by T2, already read, rather than by another clock read.
+    const nowMs = (times[0] as number) * 1000 + (times[1] as number) / 1e6;
+    if (!this.perSource.take(rinfo.address, nowMs) || !this.global.take(nowMs)) {
       this.counters.rateLimited++;
       return;
     }
@@ -183,7 +190,9 @@ export class StampReflector {
     this.now(times, 2);
     fillReflectorReplySplit(reply, msg, times, 0, 2, estimate.value, estimate.encoded);
     // A crafted source (UDP source port 0) must cost one counter, never the process.
-    const refused = guardedSend(() => socket.send(reply, rinfo.port, rinfo.address, this.afterSend), rinfo);
+    this.destination = rinfo;
+    const refused = guardedSend(this.sendReply, rinfo);
+    this.destination = undefined;
     if (refused) this.counters[REFLECTOR_DROP_COUNTERS[refused]]++;
   }
 }
