@@ -8,8 +8,10 @@
  *   16 Receive Timestamp (8) | 24 Session-Sender Sequence Number (4) | 28 Session-Sender Timestamp (8)
  *   36 Session-Sender Error Estimate (2) | 38 MBZ (2) | 40 Session-Sender TTL (1) | 41 MBZ (3)
  *
- * Times are bigint nanoseconds since the Unix epoch throughout: a JS number cannot hold epoch
- * nanoseconds exactly, and the sub-millisecond accuracy we promise needs more than milliseconds.
+ * Times are bigint nanoseconds since the Unix epoch in the public API: a JS number cannot hold
+ * epoch nanoseconds exactly, and the sub-millisecond accuracy we promise needs more than
+ * milliseconds. The per-packet paths use "split" times instead (whole seconds and nanoseconds as
+ * two numbers, see writeTimestampSplit), which write and read the same values with no BigInt.
  */
 
 /** Both packets are 44 octets in unauthenticated mode; STAMP keeps request and reply the same size. */
