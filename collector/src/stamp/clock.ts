@@ -106,16 +106,20 @@ export type SplitWallClock = (out: Float64Array, at: number) => void;
 const NS = 1_000_000_000;
 
 /**
- * createWallClock's clock (the same anchor, the same step rule) read as a split time, with
- * process.hrtime()'s [seconds, nanoseconds] in place of hrtime.bigint().
+ * createWallClock's clock (anchored to the wall clock at start-up, re-anchored when the system
+ * clock steps) read as a split time. The monotonic reading is performance.now(), a double of ms
+ * since the process started that a native call returns with nothing allocated (process.hrtime()
+ * makes an array and hrtime.bigint() a BigInt, per read); split into whole seconds and
+ * nanoseconds it is exact to the nanosecond for the first 104 days of a process and good to a few
+ * nanoseconds for years after, far below the wire format's use here (0.2 ms).
  */
 export function createSplitWallClock(restepThresholdMs = 10): SplitWallClock {
   // The offset wall − monotonic, as whole seconds and nanoseconds in [0, 1e9).
   let offS = 0;
   let offNs = 0;
-  const anchor = (wallS: number, wallNs: number, mono: [number, number]): void => {
-    let ns = wallNs - mono[1];
-    let s = wallS - mono[0];
+  const anchor = (wallS: number, wallNs: number, monoS: number, monoNs: number): void => {
+    let ns = wallNs - monoNs;
+    let s = wallS - monoS;
     if (ns < 0) {
       ns += NS;
       s -= 1;
@@ -123,14 +127,17 @@ export function createSplitWallClock(restepThresholdMs = 10): SplitWallClock {
     offS = s;
     offNs = ns;
   };
-  const wallMs = performance.timeOrigin + performance.now();
-  const wallS = Math.floor(wallMs / 1000);
-  anchor(wallS, Math.min(NS - 1, Math.round((wallMs - wallS * 1000) * 1e6)), process.hrtime());
+  // performance.now() counts from performance.timeOrigin, the wall-clock time the process started.
+  const origin = performance.timeOrigin;
+  const originS = Math.floor(origin / 1000);
+  anchor(originS, Math.min(NS - 1, Math.round((origin - originS * 1000) * 1e6)), 0, 0);
   let calls = 0;
   return (out, at) => {
-    const mono = process.hrtime();
-    let s = mono[0] + offS;
-    let ns = mono[1] + offNs;
+    const monoMs = performance.now();
+    const monoS = Math.floor(monoMs / 1000);
+    const monoNs = Math.round((monoMs - monoS * 1000) * 1e6);
+    let s = monoS + offS;
+    let ns = monoNs + offNs;
     if (ns >= NS) {
       ns -= NS;
       s += 1;
@@ -141,7 +148,7 @@ export function createSplitWallClock(restepThresholdMs = 10): SplitWallClock {
       if (Math.abs(s * 1000 + ns / 1e6 - system) > restepThresholdMs) {
         s = Math.floor(system / 1000);
         ns = (system - s * 1000) * 1_000_000;
-        anchor(s, ns, mono);
+        anchor(s, ns, monoS, monoNs);
       }
     }
     out[at] = s;

@@ -105,8 +105,8 @@ export class StampSender {
   /** One timer callback for every tick, and the send period, both fixed by the config. */
   private readonly onTick = (): void => this.tick();
   private readonly periodNs: number;
-  /** process.hrtime() when probing started: slots are counted from it, in exact integer ns. */
-  private startMono: readonly [number, number] = [0, 0];
+  /** performance.now() when probing started: slots are counted from it (a native read, nothing allocated). */
+  private startMonoMs = 0;
   private slot = 0;
   private skippedSlots = 0;
   private droppedReports = 0;
@@ -186,7 +186,7 @@ export class StampSender {
       }
     }
     this.running = true;
-    this.startMono = process.hrtime();
+    this.startMonoMs = performance.now();
     this.slot = 0;
     this.tick();
   }
@@ -236,15 +236,17 @@ export class StampSender {
     const estimate = this.estimate();
     for (const peer of this.peers) this.sendProbe(peer, estimate);
     const periodNs = this.periodNs;
-    const mono = process.hrtime();
-    const elapsed = (mono[0] - this.startMono[0]) * 1e9 + (mono[1] - this.startMono[1]);
+    const elapsed = Math.round((performance.now() - this.startMonoMs) * 1e6);
     // The next slot still in the future. Slots the event loop missed are skipped rather than sent
     // in a burst (a burst would distort the very delays we measure), and a timer that fired early
     // (libuv works in whole milliseconds from the loop's cached clock) must not send a slot twice.
     const next = Math.max(this.slot + 1, Math.floor(elapsed / periodNs) + 1);
     this.skippedSlots += next - this.slot - 1;
     this.slot = next;
-    const delayMs = (next * periodNs - elapsed) / 1e6;
+    // Whole milliseconds, rounded up: a timer fires on the loop's millisecond clock anyway, so this is
+    // when a fractional delay would fire too, and consecutive ticks then share a delay and with it
+    // Node's timer list for that duration instead of making and dropping one per tick.
+    const delayMs = Math.ceil((next * periodNs - elapsed) / 1e6);
     this.tickTimer = setTimeout(this.onTick, delayMs);
   }
 
