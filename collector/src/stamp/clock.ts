@@ -7,6 +7,7 @@
  * system clock (chrony or ptp4l correcting a large offset) shows up in the timestamps instead of
  * being hidden for ever; after such a step the absolute time is good to Date.now()'s millisecond.
  */
+import { performance } from 'node:perf_hooks';
 import { encodeErrorEstimate, errorEstimateFromSeconds, splitNs, type ErrorEstimate } from './packet.js';
 
 /** Nanoseconds since the Unix epoch. */

@@ -8,6 +8,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
+import { performance } from 'node:perf_hooks';
 import {
   clockErrorEstimate,
   createSplitWallClock,
