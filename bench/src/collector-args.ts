@@ -44,7 +44,8 @@ export interface CollectorBenchArgs {
    * `--against DIR` (repeatable): another collector in the same window that loads
    * `@meridian/collector` from DIR, a copy of another build's collector/dist (see
    * collector-against.ts), for a before and after of a code change in one run. Copy the build
-   * before changing the code: `cp -r collector/dist /tmp/before`.
+   * before changing the code: `cp -r collector/dist /tmp/before`. With `--no-stamp --sweep R` it
+   * probes at the highest R, and the report sets its prober cost beside this build's.
    */
   againstFlags: readonly string[][];
   /** `--profile DIR`: the measured collector writes a V8 CPU profile there. */

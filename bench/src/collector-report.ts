@@ -26,6 +26,8 @@ export interface Measured {
   variantResults: {
     label: string;
     rate: number | undefined;
+    /** An --against build's STAMP rate where it probes and the measured collector does not. */
+    proberRate?: number | undefined;
     cpuS: number;
     sysS: number;
     /** CPU of the processes it spawned and reaped inside the window (attribution's nvidia-smi calls). */
@@ -182,15 +184,19 @@ export function printReport(m: Measured, { peers, stampRate }: { peers: number; 
  * sender at the same rate adds to an idle Node process. Target: at most 1.5 × that floor.
  */
 function printProberTargets(m: Measured, peers: number): void {
-  for (const prober of m.variantResults.filter((v) => v.rate !== undefined && v.rate > 0)) {
-    const floor = m.variantUsage.find((v) => v.rate === prober.rate);
-    if (!floor) continue;
+  for (const prober of m.variantResults) {
+    const rate = prober.rate ?? prober.proberRate;
+    const floor = m.variantUsage.find((v) => v.rate === rate);
+    if (rate === undefined || rate <= 0 || !floor) continue;
     const extra = (prober.cpuS - m.c.cpuS) / m.wallS;
     const bare = (floor.cpuS - m.idleCpu) / m.wallS;
     const ratio = extra / bare;
+    const perProbeUs = (extra / (peers * rate)) * 1e6;
+    const which = prober.rate === undefined ? ` (${prober.label})` : '';
     console.log(
-      `targets: a prober at ${peers} peers × ${prober.rate}/s adds ${(extra * 100).toFixed(3)} % of a core; the bare ` +
-        `sender adds ${(bare * 100).toFixed(3)} % above idle Node: ${ratio.toFixed(2)} × (<= 1.5: ${ratio <= 1.5 ? 'MET' : 'NOT MET'})`,
+      `targets: a prober${which} at ${peers} peers × ${rate}/s adds ${(extra * 100).toFixed(3)} % of a core ` +
+        `(${perProbeUs.toFixed(1)} µs per probe); the bare sender adds ${(bare * 100).toFixed(3)} % above idle Node ` +
+        `(${((bare / (peers * rate)) * 1e6).toFixed(1)} µs per probe): ${ratio.toFixed(2)} × (<= 1.5: ${ratio <= 1.5 ? 'MET' : 'NOT MET'})`,
     );
   }
 }

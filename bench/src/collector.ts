@@ -246,6 +246,8 @@ interface VariantCollector {
   env: Record<string, string>;
   rate: number;
   fromSweep: boolean;
+  /** An --against build probing beside a measured collector that does not (see startContenders). */
+  againstProber?: boolean;
   proc: ChildProcess;
 }
 
@@ -294,13 +296,27 @@ async function startContenders(): Promise<Contenders> {
   // Same-run comparisons: each --variant is another whole collector with its own spool and
   // simulated nvidia-smi, probing the same reflectors, so that it sees the same load.
   const specs: Omit<VariantCollector, 'proc'>[] = [
-    ...[...cli.variants, ...cli.againstFlags.map((flags) => ({ flags, env: {} }))].map(({ flags, env }) => ({
+    ...cli.variants.map(({ flags, env }) => ({
       label: variantLabel(flags, env),
       flags,
       env,
       rate: cli.stampRate,
       fromSweep: false,
     })),
+    // An --against build probes as the measured collector does; beside a measured non-prober
+    // (--no-stamp) it probes at the highest --sweep rate, so that one window gives both builds'
+    // prober cost over the same non-prober and bare sender.
+    ...cli.againstFlags.map((flags) => {
+      const rate = cli.stampRate > 0 ? cli.stampRate : Math.max(0, ...cli.sweepRates);
+      return {
+        label: `${variantLabel(flags, {})}${rate !== cli.stampRate ? ` (STAMP at ${rate}/s per peer)` : ''}`,
+        flags,
+        env: {},
+        rate,
+        fromSweep: false,
+        againstProber: rate !== cli.stampRate,
+      };
+    }),
     ...cli.sweepRates.map((rate) => ({
       label: rate > 0 ? `STAMP at ${rate}/s per peer (${PEERS * rate} probes/s)` : 'without STAMP',
       flags: [],
@@ -406,6 +422,7 @@ async function measure(contenders: Contenders): Promise<Measured> {
     return {
       label: v.label,
       rate: v.fromSweep ? v.rate : undefined,
+      proberRate: v.againstProber ? v.rate : undefined,
       cpuS: end.self - vc0[i]!.self,
       sysS: end.sys - vc0[i]!.sys,
       childS: end.reapedChildren - vc0[i]!.reapedChildren,

@@ -8,8 +8,10 @@
  *   16 Receive Timestamp (8) | 24 Session-Sender Sequence Number (4) | 28 Session-Sender Timestamp (8)
  *   36 Session-Sender Error Estimate (2) | 38 MBZ (2) | 40 Session-Sender TTL (1) | 41 MBZ (3)
  *
- * Times are bigint nanoseconds since the Unix epoch throughout: a JS number cannot hold epoch
- * nanoseconds exactly, and the sub-millisecond accuracy we promise needs more than milliseconds.
+ * Times are bigint nanoseconds since the Unix epoch in the public API: a JS number cannot hold
+ * epoch nanoseconds exactly, and the sub-millisecond accuracy we promise needs more than
+ * milliseconds. The per-packet paths use "split" times instead (whole seconds and nanoseconds as
+ * two numbers, see writeTimestampSplit), which write and read the same values with no BigInt.
  */
 
 /** Both packets are 44 octets in unauthenticated mode; STAMP keeps request and reply the same size. */
@@ -171,6 +173,62 @@ function readTimestamp(buf: Buffer, offset: number, ptp: boolean): bigint {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Timestamps without BigInt
+//
+// The sender and reflector stamp and read several timestamps per packet, and a BigInt is a heap
+// object made by every operation on it. On their hot paths a time is two exact numbers instead:
+// whole Unix seconds (floored) and nanoseconds into that second, kept side by side in a
+// Float64Array at `at` and `at + 1` (a "split" time). The bits written and the values read are
+// exactly those of the bigint functions above.
+
+/** Writes the split time `s`, `ns` as writeNtpTimestamp or writePtpTimestamp would write s × 1e9 + ns. */
+export function writeTimestampSplit(buf: Buffer, offset: number, s: number, ns: number, ptp: boolean): void {
+  if (ptp) {
+    buf.writeUInt32BE(s % TWO_32_NUM, offset);
+    buf.writeUInt32BE(ns, offset + 4);
+    return;
+  }
+  buf.writeUInt32BE((s + NTP_UNIX_OFFSET) % TWO_32_NUM, offset);
+  buf.writeUInt32BE(nsToFraction(ns), offset + 4);
+}
+
+/**
+ * Reads a timestamp into `out[at]` (seconds) and `out[at + 1]` (ns): readNtpTimestamp's value
+ * (rounded to the nanosecond, a rounding up to the next second carried) or readPtpTimestamp's
+ * (its two fields as they are).
+ */
+export function readTimestampSplit(buf: Buffer, offset: number, ptp: boolean, out: Float64Array, at: number): void {
+  if (ptp) {
+    out[at] = buf.readUInt32BE(offset);
+    out[at + 1] = buf.readUInt32BE(offset + 4);
+    return;
+  }
+  let seconds = buf.readUInt32BE(offset);
+  if (seconds < 0x8000_0000) seconds += TWO_32_NUM;
+  const ns = Math.floor((buf.readUInt32BE(offset + 4) * 1_953_125 + 4_194_304) / 8_388_608);
+  if (ns === 1_000_000_000) {
+    out[at] = seconds - NTP_UNIX_OFFSET + 1;
+    out[at + 1] = 0;
+  } else {
+    out[at] = seconds - NTP_UNIX_OFFSET;
+    out[at + 1] = ns;
+  }
+}
+
+/** `unixNs` as a split time in `out[at]`, `out[at + 1]` (seconds floored, also before 1970). */
+export function splitNs(unixNs: bigint, out: Float64Array, at: number): void {
+  let s = unixNs / NS_PER_S;
+  if (s * NS_PER_S > unixNs) s -= 1n;
+  out[at] = Number(s);
+  out[at + 1] = Number(unixNs - s * NS_PER_S);
+}
+
+/** b − a in nanoseconds for split times at `a` and `b` of `t`: exact below 2^53 ns (104 days). */
+export function splitDiffNs(t: Float64Array, b: number, a: number): number {
+  return ((t[b] as number) - (t[a] as number)) * 1e9 + ((t[b + 1] as number) - (t[a + 1] as number));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Packets
 
 export interface SenderPacket {
@@ -252,6 +310,24 @@ export function fillSenderPacket(
   checkUint('ssid', ssid, 0xffff);
   buf.writeUInt32BE(seq, 0);
   writeTimestamp(buf, 4, timestampNs, errorEstimate.ptp);
+  buf.writeUInt16BE(encodedErrorEstimate, 12);
+  buf.writeUInt16BE(ssid, 14);
+}
+
+/** fillSenderPacket with the timestamp as a split time (see writeTimestampSplit): the same octets. */
+export function fillSenderPacketSplit(
+  buf: Buffer,
+  seq: number,
+  s: number,
+  ns: number,
+  errorEstimate: ErrorEstimate,
+  ssid: number,
+  encodedErrorEstimate: number,
+): void {
+  checkUint('seq', seq, 0xffff_ffff);
+  checkUint('ssid', ssid, 0xffff);
+  buf.writeUInt32BE(seq, 0);
+  writeTimestampSplit(buf, 4, s, ns, errorEstimate.ptp);
   buf.writeUInt16BE(encodedErrorEstimate, 12);
   buf.writeUInt16BE(ssid, 14);
 }
@@ -338,6 +414,71 @@ export function fillReflectorReply(
   request.copy(reply, 28, 4, 14); // Session-Sender Timestamp and Error Estimate
   reply[40] = 0; // Session-Sender TTL: node:dgram cannot read it
   writeTimestamp(reply, 4, timestampNs, errorEstimate.ptp);
+}
+
+/**
+ * fillReflectorReply with the receive (T2) and transmit (T3) times as split times: T2 at
+ * `times[t2]`, T3 at `times[t3]` (see writeTimestampSplit). The same octets.
+ */
+export function fillReflectorReplySplit(
+  reply: Buffer,
+  request: Buffer,
+  times: Float64Array,
+  t2: number,
+  t3: number,
+  errorEstimate: ErrorEstimate,
+  encodedErrorEstimate: number,
+): void {
+  request.copy(reply, 0, 0, 4);
+  reply.writeUInt16BE(encodedErrorEstimate, 12);
+  request.copy(reply, 14, 14, 16);
+  writeTimestampSplit(reply, 16, times[t2] as number, times[t2 + 1] as number, errorEstimate.ptp);
+  request.copy(reply, 24, 0, 4);
+  request.copy(reply, 28, 4, 14);
+  reply[40] = 0;
+  writeTimestampSplit(reply, 4, times[t3] as number, times[t3 + 1] as number, errorEstimate.ptp);
+}
+
+/** Where readReplySplit puts each time in its Float64Array (T4 is the receiver's to fill). */
+export const REPLY_T1 = 0;
+export const REPLY_T2 = 2;
+export const REPLY_T3 = 4;
+export const REPLY_T4 = 6;
+
+/** What the Session-Sender needs of a reply, with its times split (see readReplySplit). */
+export interface ReplySplit {
+  senderSeq: number;
+  errorEstimate: ErrorEstimate;
+  senderErrorEstimate: ErrorEstimate;
+  /** T1 (echoed), T2, T3 and T4 as split times at REPLY_T1..REPLY_T4. */
+  readonly times: Float64Array;
+}
+
+export function emptyReplySplit(): ReplySplit {
+  const unknown = decodeErrorEstimate(0);
+  return { senderSeq: 0, errorEstimate: unknown, senderErrorEstimate: unknown, times: new Float64Array(8) };
+}
+
+/**
+ * readReflectorPacket's checks and its values for what the Session-Sender uses, with no BigInt:
+ * decodes into `into` and returns undefined, or returns why the packet is refused (T4 is left as
+ * it was; other fields may have been written).
+ */
+export function readReplySplit(buf: Buffer, into: ReplySplit, opts: DecodeOptions = {}): DecodeFailure | undefined {
+  const lengthProblem = lengthFailure(buf, opts);
+  if (lengthProblem) return lengthProblem;
+  if ((opts.strictMbz ?? true) && !(allZero(buf, 38, 40) && allZero(buf, 41, buf.length))) return 'mbz-not-zero';
+  const errorEstimate = decodeErrorEstimate(buf.readUInt16BE(12));
+  const senderErrorEstimate = decodeErrorEstimate(buf.readUInt16BE(36));
+  if (errorEstimate.multiplier === 0 || senderErrorEstimate.multiplier === 0) return 'bad-error-estimate';
+  into.senderSeq = buf.readUInt32BE(24);
+  into.errorEstimate = errorEstimate;
+  into.senderErrorEstimate = senderErrorEstimate;
+  const t = into.times;
+  readTimestampSplit(buf, 28, senderErrorEstimate.ptp, t, REPLY_T1);
+  readTimestampSplit(buf, 16, errorEstimate.ptp, t, REPLY_T2);
+  readTimestampSplit(buf, 4, errorEstimate.ptp, t, REPLY_T3);
+  return undefined;
 }
 
 /** A ReflectorPacket whose fields readReflectorPacket overwrites: a receiver keeps one and reuses it. */

@@ -11,15 +11,17 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import {
   clockErrorEstimate,
-  createWallClock,
+  createSplitWallClock,
+  splitWallClockOf,
   UNSYNCED_CLOCK,
   type ClockErrorEstimate,
   type ClockStatusSource,
+  type SplitWallClock,
   type WallClock,
 } from './clock.js';
 import { parseStampReflectorConfig, type StampReflectorConfig, type StampReflectorConfigInput } from './config.js';
-import { fillReflectorReply, senderPacketFailure, type DecodeFailure, type DecodeOptions } from './packet.js';
-import { KeyedTokenBuckets } from './token-bucket.js';
+import { fillReflectorReplySplit, senderPacketFailure, type DecodeFailure, type DecodeOptions } from './packet.js';
+import { KeyedTokenBuckets, TokenBucket } from './token-bucket.js';
 import { guardedSend } from './udp-send.js';
 
 export interface StampReflectorStats {
@@ -67,14 +69,23 @@ export const REFLECTOR_DROP_COUNTERS: Readonly<
 export class StampReflector {
   readonly config: StampReflectorConfig;
   private readonly clock: ClockStatusSource;
-  private readonly now: WallClock;
+  /** The wall clock, read as split times (packet.ts): no BigInt per request. */
+  private readonly now: SplitWallClock;
+  /** T2 at 0 and T3 at 2, as split times, rewritten for every request. */
+  private readonly times = new Float64Array(4);
   private readonly perSource: KeyedTokenBuckets;
-  private readonly global: KeyedTokenBuckets;
+  private readonly global: TokenBucket;
   private socket: Socket | undefined;
   private readonly decodeOptions: DecodeOptions;
   /** The last reply's buffer, reused while the kernel has taken it (see onMessage). */
   private reply = Buffer.alloc(0);
   private readonly estimate: () => ClockErrorEstimate;
+  /** Where the reply being sent goes: set before each sendReply, which is made once, not per reply. */
+  private destination: RemoteInfo | undefined;
+  private readonly sendReply = (): void => {
+    const to = this.destination;
+    if (this.socket && to) this.socket.send(this.reply, to.port, to.address, this.afterSend);
+  };
   /** One send callback for every reply, not a closure per reply. */
   private readonly afterSend = (err: Error | null): void => {
     if (err) this.counters.sendErrors++;
@@ -95,13 +106,13 @@ export class StampReflector {
   constructor(config: StampReflectorConfigInput = {}, opts: StampReflectorOptions = {}) {
     this.config = parseStampReflectorConfig(config);
     this.clock = opts.clock ?? UNSYNCED_CLOCK;
-    this.now = opts.wallClock ?? createWallClock();
+    this.now = opts.wallClock ? splitWallClockOf(opts.wallClock) : createSplitWallClock();
     this.estimate = clockErrorEstimate(this.clock);
     this.perSource = new KeyedTokenBuckets(
       { ratePerSec: this.config.ratePerSource, burst: this.config.burstPerSource },
       this.config.maxSources,
     );
-    this.global = new KeyedTokenBuckets({ ratePerSec: this.config.globalRate, burst: this.config.globalRate }, 1);
+    this.global = new TokenBucket({ ratePerSec: this.config.globalRate, burst: this.config.globalRate });
     this.decodeOptions = { maxLength: this.config.maxPacketLength, strictMbz: this.config.strictMbz };
   }
 
@@ -154,15 +165,17 @@ export class StampReflector {
 
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     // T2: taken first, before any work, so the reflector's own processing is inside T3 − T2.
-    const receivedNs = this.now();
+    const times = this.times;
+    this.now(times, 0);
     this.counters.received++;
     const failure = senderPacketFailure(msg, this.decodeOptions);
     if (failure) {
       this.counters[FAILURE_COUNTER[failure]]++;
       return;
     }
-    const nowMs = Date.now();
-    if (!this.perSource.take(rinfo.address, nowMs) || !this.global.take('*', nowMs)) {
+    // The buckets refill by T2, already read, rather than by another clock read.
+    const nowMs = (times[0] as number) * 1000 + (times[1] as number) / 1e6;
+    if (!this.perSource.take(rinfo.address, nowMs) || !this.global.take(nowMs)) {
       this.counters.rateLimited++;
       return;
     }
@@ -174,9 +187,12 @@ export class StampReflector {
     // (the socket buffer was full), or the length differs, does this reply get a new, zeroed one.
     if (this.reply.length !== msg.length || socket.getSendQueueCount() > 0) this.reply = Buffer.alloc(msg.length);
     const reply = this.reply;
-    fillReflectorReply(reply, msg, receivedNs, this.now(), estimate.value, estimate.encoded);
+    this.now(times, 2);
+    fillReflectorReplySplit(reply, msg, times, 0, 2, estimate.value, estimate.encoded);
     // A crafted source (UDP source port 0) must cost one counter, never the process.
-    const refused = guardedSend(() => socket.send(reply, rinfo.port, rinfo.address, this.afterSend), rinfo);
+    this.destination = rinfo;
+    const refused = guardedSend(this.sendReply, rinfo);
+    this.destination = undefined;
     if (refused) this.counters[REFLECTOR_DROP_COUNTERS[refused]]++;
   }
 }

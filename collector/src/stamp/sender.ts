@@ -8,12 +8,15 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
+import { performance } from 'node:perf_hooks';
 import {
   clockErrorEstimate,
-  createWallClock,
+  createSplitWallClock,
+  splitWallClockOf,
   UNSYNCED_CLOCK,
   type ClockErrorEstimate,
   type ClockStatusSource,
+  type SplitWallClock,
   type WallClock,
 } from './clock.js';
 import {
@@ -24,10 +27,11 @@ import {
   type StampSenderConfigInput,
 } from './config.js';
 import {
-  emptyReflectorPacket,
-  fillSenderPacket,
-  readNtpTimestamp,
-  readReflectorPacket,
+  emptyReplySplit,
+  fillSenderPacketSplit,
+  readReplySplit,
+  readTimestampSplit,
+  REPLY_T4,
   type DecodeOptions,
 } from './packet.js';
 import { guardedSend } from './udp-send.js';
@@ -89,17 +93,21 @@ const MAX_QUEUED_REPORTS = 10_000;
 export class StampSender {
   readonly config: StampSenderConfig;
   private readonly estimate: () => ClockErrorEstimate;
-  private readonly now: WallClock;
+  /** The wall clock, read as split times (packet.ts): no BigInt per probe or reply. */
+  private readonly now: SplitWallClock;
   private readonly peers: Peer[] = [];
   private readonly queue: StampReport[] = [];
   private readonly finalizers = new Map<number, NodeJS.Timeout>();
   /** Every reply is decoded into this one object: replies are handled one at a time, to the end. */
-  private readonly reply = emptyReflectorPacket();
+  private readonly reply = emptyReplySplit();
+  /** A probe's T1, read now and then back from the packet as the reflector will echo it. */
+  private readonly sendTime = new Float64Array(2);
   private tickTimer: NodeJS.Timeout | undefined;
   /** One timer callback for every tick, and the send period, both fixed by the config. */
   private readonly onTick = (): void => this.tick();
-  private readonly periodNs: bigint;
-  private startMono = 0n;
+  private readonly periodNs: number;
+  /** performance.now() when probing started: slots are counted from it (a native read, nothing allocated). */
+  private startMonoMs = 0;
   private slot = 0;
   private skippedSlots = 0;
   private droppedReports = 0;
@@ -110,9 +118,9 @@ export class StampSender {
     private readonly opts: StampSenderOptions = {},
   ) {
     this.config = parseStampSenderConfig(config);
-    this.periodNs = BigInt(Math.round(1e9 / this.config.rate));
+    this.periodNs = Math.round(1e9 / this.config.rate);
     this.estimate = clockErrorEstimate(opts.clock ?? UNSYNCED_CLOCK);
-    this.now = opts.wallClock ?? createWallClock();
+    this.now = opts.wallClock ? splitWallClockOf(opts.wallClock) : createSplitWallClock();
   }
 
   /** Opens one socket per peer and starts probing. Rejects if a peer's address cannot be resolved. */
@@ -179,7 +187,7 @@ export class StampSender {
       }
     }
     this.running = true;
-    this.startMono = process.hrtime.bigint();
+    this.startMonoMs = performance.now();
     this.slot = 0;
     this.tick();
   }
@@ -229,14 +237,17 @@ export class StampSender {
     const estimate = this.estimate();
     for (const peer of this.peers) this.sendProbe(peer, estimate);
     const periodNs = this.periodNs;
-    const elapsed = process.hrtime.bigint() - this.startMono;
+    const elapsed = Math.round((performance.now() - this.startMonoMs) * 1e6);
     // The next slot still in the future. Slots the event loop missed are skipped rather than sent
     // in a burst (a burst would distort the very delays we measure), and a timer that fired early
     // (libuv works in whole milliseconds from the loop's cached clock) must not send a slot twice.
-    const next = Math.max(this.slot + 1, Number(elapsed / periodNs) + 1);
+    const next = Math.max(this.slot + 1, Math.floor(elapsed / periodNs) + 1);
     this.skippedSlots += next - this.slot - 1;
     this.slot = next;
-    const delayMs = Number(BigInt(next) * periodNs - elapsed) / 1e6;
+    // Whole milliseconds, rounded up: a timer fires on the loop's millisecond clock anyway, so this is
+    // when a fractional delay would fire too, and consecutive ticks then share a delay and with it
+    // Node's timer list for that duration instead of making and dropping one per tick.
+    const delayMs = Math.ceil((next * periodNs - elapsed) / 1e6);
     this.tickTimer = setTimeout(this.onTick, delayMs);
   }
 
@@ -247,29 +258,42 @@ export class StampSender {
     // so a queued probe is never rewritten before it leaves.
     if (peer.queued() > 0) peer.packet = Buffer.alloc(this.config.packetLength);
     const packet = peer.packet;
-    fillSenderPacket(packet, seq, this.now(), estimate.value, peer.config.ssid, estimate.encoded);
+    const t1 = this.sendTime;
+    this.now(t1, 0);
+    fillSenderPacketSplit(
+      packet,
+      seq,
+      t1[0] as number,
+      t1[1] as number,
+      estimate.value,
+      peer.config.ssid,
+      estimate.encoded,
+    );
     // Send first, book-keep after: T1 should be as close to the datagram leaving as we can get it.
     // (A connected socket sends synchronously, and no reply can be handled before this returns.)
     // Never throws (a socket closed under it, say): a failed send is a send error and a lost probe.
     if (guardedSend(peer.sendPacket)) peer.sendErrors++;
     // T1 as the reflector will echo it (the wire format's resolution), so replies match exactly.
-    const t1Ns = readNtpTimestamp(packet, 4);
-    this.scheduleFinalize(peer.session.onSent(seq, t1Ns));
+    readTimestampSplit(packet, 4, estimate.value.ptp, t1, 0);
+    const t1S = t1[0] as number;
+    const t1Ns = t1[1] as number;
+    this.scheduleFinalize(peer.session.onSentSplit(seq, t1S, t1Ns), t1S * 1000 + t1Ns / 1e6);
   }
 
   private onMessage(peer: Peer, msg: Buffer): void {
-    const t4Ns = this.now();
-    if (msg.length !== this.config.packetLength || readReflectorPacket(msg, this.reply, REPLY_CHECKS) !== undefined) {
+    const reply = this.reply;
+    this.now(reply.times, REPLY_T4);
+    if (msg.length !== this.config.packetLength || readReplySplit(msg, reply, REPLY_CHECKS) !== undefined) {
       peer.invalidReplies++;
       return;
     }
-    const observation = peer.session.onReply(this.reply, t4Ns);
+    const observation = peer.session.onReplySplit(reply);
     // The session rewrites its observation on the next reply; a listener gets a copy to keep.
     if (this.opts.onReply) this.opts.onReply(peer.session.labels.linkId, { ...observation });
   }
 
   /** Closes an interval (for every peer) at its end + lossTimeoutMs, per session.ts's rules. */
-  private scheduleFinalize(intervalStartMs: number): void {
+  private scheduleFinalize(intervalStartMs: number, nowMs: number): void {
     if (this.finalizers.has(intervalStartMs)) return;
     const dueMs = intervalStartMs + this.config.intervalMs + this.config.lossTimeoutMs + 5;
     const timer = setTimeout(
@@ -277,7 +301,7 @@ export class StampSender {
         this.finalizers.delete(intervalStartMs);
         for (const peer of this.peers) this.emit(peer.session.finalize(intervalStartMs));
       },
-      Math.max(0, dueMs - Number(this.now() / 1_000_000n)),
+      Math.max(0, dueMs - nowMs),
     );
     this.finalizers.set(intervalStartMs, timer);
   }

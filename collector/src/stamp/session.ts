@@ -1,6 +1,8 @@
 /**
  * The bookkeeping of one Session-Sender → Session-Reflector session, free of sockets and timers so
- * that its rules can be tested exactly. Times are passed in (bigint ns since the Unix epoch).
+ * that its rules can be tested exactly. Times are passed in: as split times (packet.ts: whole Unix
+ * seconds and nanoseconds, no BigInt) on the sender's hot path, or as bigint ns since the Unix
+ * epoch through onSent and onReply.
  *
  * The rules, all decided from timestamps and never from when a timer happened to fire:
  *  - A probe belongs to the interval its send time (T1) falls in; intervals are aligned to
@@ -18,7 +20,18 @@
  *    and a combined error estimate within maxClockErrorMs; otherwise clock_synced = 0 and
  *    neither owd column is written.
  */
-import { errorEstimateSeconds, type ReflectorPacket } from './packet.js';
+import {
+  emptyReplySplit,
+  errorEstimateSeconds,
+  REPLY_T1,
+  REPLY_T2,
+  REPLY_T3,
+  REPLY_T4,
+  splitDiffNs,
+  splitNs,
+  type ReflectorPacket,
+  type ReplySplit,
+} from './packet.js';
 import { COLUMN, LABEL, STAMP_METHOD, STAMP_SOURCE, type LinkSampleRow } from './link-row.js';
 import { mean, meanAbsoluteSuccessiveDifference, percentile } from './stats.js';
 
@@ -101,8 +114,6 @@ interface IntervalAcc {
   maxClockErrorMs: number;
 }
 
-const NS_PER_MS = 1_000_000n;
-const nsToMs = (ns: bigint): number => Number(ns) / 1e6;
 const TWO_32 = 0x1_0000_0000;
 /** Ring slots a session starts with: 60 s + 2 s of probes at 10/s (the defaults) fit. */
 const INITIAL_SLOTS = 1024;
@@ -120,7 +131,9 @@ class ProbeRing {
   mask = INITIAL_SLOTS - 1;
   /** The probe's serial number, or FREE. */
   serial = new Float64Array(INITIAL_SLOTS).fill(FREE);
-  t1Ns = new BigInt64Array(INITIAL_SLOTS);
+  /** T1 as the reflector echoes it (the wire's resolution), as a split time: seconds and ns. */
+  t1S = new Float64Array(INITIAL_SLOTS);
+  t1Ns = new Float64Array(INITIAL_SLOTS);
   intervalStartMs = new Float64Array(INITIAL_SLOTS);
   /** Counted replies so far (the first is the sample, the rest are duplicates). */
   replies = new Uint32Array(INITIAL_SLOTS);
@@ -153,7 +166,8 @@ class ProbeRing {
   private allocate(size: number): void {
     this.mask = size - 1;
     this.serial = new Float64Array(size).fill(FREE);
-    this.t1Ns = new BigInt64Array(size);
+    this.t1S = new Float64Array(size);
+    this.t1Ns = new Float64Array(size);
     this.intervalStartMs = new Float64Array(size);
     this.replies = new Uint32Array(size);
     this.rttMs = new Float64Array(size);
@@ -169,7 +183,8 @@ class ProbeRing {
       const to = serial & this.mask;
       if (this.serial[to] !== FREE) return false;
       this.serial[to] = serial;
-      this.t1Ns[to] = old.t1Ns[from] as bigint;
+      this.t1S[to] = old.t1S[from] as number;
+      this.t1Ns[to] = old.t1Ns[from] as number;
       this.intervalStartMs[to] = old.intervalStartMs[from] as number;
       this.replies[to] = old.replies[from] as number;
       this.rttMs[to] = old.rttMs[from] as number;
@@ -185,6 +200,11 @@ export class StampSession {
   private highestReceivedSerial = -1;
   private readonly ring = new ProbeRing();
   private readonly intervals = new Map<number, IntervalAcc>();
+  /**
+   * The interval the last probe went into: nearly every probe and reply is in it, and a Map lookup
+   * by a non-small-integer key (epoch ms) hashes a heap number. Cleared when it is finalised.
+   */
+  private current: IntervalAcc | undefined;
   readonly counters: StampSessionCounters = {
     probesSent: 0,
     repliesReceived: 0,
@@ -195,8 +215,10 @@ export class StampSession {
     badTurnaround: 0,
   };
 
-  /** lossTimeoutMs as bigint ns, computed once rather than for every reply. */
-  private readonly lossTimeoutNs: bigint;
+  /** lossTimeoutMs in ns, computed once rather than for every reply. */
+  private readonly lossTimeoutNs: number;
+  /** What onSent and onReply convert their bigint times into. */
+  private readonly scratch = emptyReplySplit();
   /** What onReply returns, rewritten by every call rather than allocated per reply. */
   private readonly observation: { -readonly [K in keyof ReplyObservation]: ReplyObservation[K] } = {
     outcome: 'unmatched',
@@ -207,7 +229,7 @@ export class StampSession {
     readonly labels: StampSessionLabels,
     private readonly timing: StampSessionTiming,
   ) {
-    this.lossTimeoutNs = BigInt(timing.lossTimeoutMs) * NS_PER_MS;
+    this.lossTimeoutNs = timing.lossTimeoutMs * 1_000_000;
   }
 
   /** Sequence number for the next probe (RFC 8762: starts at 0, +1 per packet, wraps at 2^32). */
@@ -215,16 +237,27 @@ export class StampSession {
     return this.serial % TWO_32;
   }
 
-  intervalStartOf(tNs: bigint): number {
-    const ms = Number(tNs / NS_PER_MS);
+  /** The start of the interval the split time `s`, `ns` falls in, epoch ms. */
+  intervalStartOf(s: number, ns: number): number {
+    const ms = s * 1000 + Math.floor(ns / 1_000_000);
     return Math.floor(ms / this.timing.intervalMs) * this.timing.intervalMs;
   }
 
   /** Records a probe sent with sequence `seq` at T1 = `t1Ns` (the value written in the packet). */
   onSent(seq: number, t1Ns: bigint): number {
-    const startMs = this.intervalStartOf(t1Ns);
+    const t = this.scratch.times;
+    splitNs(t1Ns, t, REPLY_T1);
+    return this.onSentSplit(seq, t[REPLY_T1] as number, t[REPLY_T1 + 1] as number);
+  }
+
+  /**
+   * onSent with T1 as a split time, exactly as the reflector will echo it (read back from the
+   * packet: the wire's resolution), so that replies match it exactly. Returns the interval's start.
+   */
+  onSentSplit(seq: number, t1S: number, t1Ns: number): number {
+    const startMs = this.intervalStartOf(t1S, t1Ns);
     const serial = this.serial++;
-    let acc = this.intervals.get(startMs);
+    let acc = this.current?.startMs === startMs ? this.current : this.intervals.get(startMs);
     if (!acc) {
       acc = {
         startMs,
@@ -242,12 +275,14 @@ export class StampSession {
       };
       this.intervals.set(startMs, acc);
     }
+    this.current = acc;
     acc.sent++;
     acc.lastSeq = seq;
     acc.lastSerial = serial;
     const ring = this.ring;
     const slot = ring.claim(serial);
     ring.serial[slot] = serial;
+    ring.t1S[slot] = t1S;
     ring.t1Ns[slot] = t1Ns;
     ring.intervalStartMs[slot] = startMs;
     ring.replies[slot] = 0;
@@ -260,36 +295,53 @@ export class StampSession {
    * returned is the session's own and the next call rewrites it: copy it to keep it.
    */
   onReply(reply: ReflectorPacket, t4Ns: bigint): ReplyObservation {
+    const r = this.scratch;
+    r.senderSeq = reply.senderSeq;
+    r.errorEstimate = reply.errorEstimate;
+    r.senderErrorEstimate = reply.senderErrorEstimate;
+    splitNs(reply.senderTimestampNs, r.times, REPLY_T1);
+    splitNs(reply.receiveTimestampNs, r.times, REPLY_T2);
+    splitNs(reply.timestampNs, r.times, REPLY_T3);
+    splitNs(t4Ns, r.times, REPLY_T4);
+    return this.onReplySplit(r);
+  }
+
+  /**
+   * onReply for a reply decoded by readReplySplit, with T4 in its times: the same rules, in exact
+   * integer nanoseconds held in numbers (differences below 2^53 ns, 104 days, are exact).
+   */
+  onReplySplit(reply: ReplySplit): ReplyObservation {
     const seq = reply.senderSeq;
+    const t = reply.times;
     const ring = this.ring;
     const slot = ring.find(seq);
     if (slot < 0) {
-      const stale = t4Ns - reply.senderTimestampNs > this.lossTimeoutNs;
+      const stale = splitDiffNs(t, REPLY_T4, REPLY_T1) > this.lossTimeoutNs;
       if (stale) this.counters.lateReplies++;
       else this.counters.unmatchedReplies++;
       return this.observe(stale ? 'late' : 'unmatched', seq);
     }
-    const t1Ns = ring.t1Ns[slot] as bigint;
-    if (reply.senderTimestampNs !== t1Ns) {
+    if (t[REPLY_T1] !== ring.t1S[slot] || t[REPLY_T1 + 1] !== ring.t1Ns[slot]) {
       this.counters.mismatchedReplies++;
       return this.observe('mismatch', seq);
     }
-    const acc = this.intervals.get(ring.intervalStartMs[slot] as number);
+    const startMs = ring.intervalStartMs[slot] as number;
+    const acc = this.current?.startMs === startMs ? this.current : this.intervals.get(startMs);
     if (!acc) throw new Error(`STAMP session ${this.labels.linkId}: probe ${seq} has no open interval`);
-    const roundTripNs = t4Ns - t1Ns;
+    const roundTripNs = splitDiffNs(t, REPLY_T4, REPLY_T1);
     if (roundTripNs > this.lossTimeoutNs) {
       acc.late++;
       this.counters.lateReplies++;
       return this.observe('late', seq);
     }
-    const turnaroundNs = reply.timestampNs - reply.receiveTimestampNs;
-    if (turnaroundNs < 0n || turnaroundNs > roundTripNs) {
+    const turnaroundNs = splitDiffNs(t, REPLY_T3, REPLY_T2);
+    if (turnaroundNs < 0 || turnaroundNs > roundTripNs) {
       this.counters.badTurnaround++;
       return this.observe('bad-turnaround', seq);
     }
-    const rttMs = nsToMs(roundTripNs - turnaroundNs);
-    const owdForwardMs = nsToMs(reply.receiveTimestampNs - t1Ns);
-    const owdReverseMs = nsToMs(t4Ns - reply.timestampNs);
+    const rttMs = (roundTripNs - turnaroundNs) / 1e6;
+    const owdForwardMs = splitDiffNs(t, REPLY_T2, REPLY_T1) / 1e6;
+    const owdReverseMs = splitDiffNs(t, REPLY_T4, REPLY_T3) / 1e6;
     const clockErrorMs =
       (errorEstimateSeconds(reply.senderErrorEstimate) + errorEstimateSeconds(reply.errorEstimate)) * 1000;
     const clockSynced =
@@ -342,6 +394,7 @@ export class StampSession {
     const acc = this.intervals.get(intervalStartMs);
     if (!acc) return undefined;
     this.intervals.delete(intervalStartMs);
+    if (this.current === acc) this.current = undefined;
     // The interval's samples in sequence order (jitter is defined over consecutive probes), and
     // its probes' slots freed on the way.
     const ring = this.ring;

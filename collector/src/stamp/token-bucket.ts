@@ -16,6 +16,39 @@ interface Bucket {
   lastMs: number;
 }
 
+function checkOptions(opts: TokenBucketOptions): void {
+  if (!(opts.ratePerSec > 0) || !(opts.burst >= 1))
+    throw new RangeError('token bucket needs ratePerSec > 0 and burst >= 1');
+}
+
+/** Refills `bucket` for the time since its last take, then takes a token if there is one. */
+function takeFrom(bucket: Bucket, opts: TokenBucketOptions, nowMs: number): boolean {
+  bucket.tokens = Math.min(opts.burst, bucket.tokens + ((nowMs - bucket.lastMs) / 1000) * opts.ratePerSec);
+  bucket.lastMs = nowMs;
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
+  return true;
+}
+
+/**
+ * One bucket (the reflector's global cap): what KeyedTokenBuckets does for a single key, without
+ * a Map lookup, removal and re-insertion for every packet.
+ */
+export class TokenBucket {
+  private readonly bucket: Bucket;
+
+  constructor(private readonly opts: TokenBucketOptions) {
+    checkOptions(opts);
+    this.bucket = { tokens: opts.burst, lastMs: Number.NaN };
+  }
+
+  /** Takes one token at time `nowMs`; false when the bucket is empty. Full until the first take. */
+  take(nowMs: number): boolean {
+    if (Number.isNaN(this.bucket.lastMs)) this.bucket.lastMs = nowMs;
+    return takeFrom(this.bucket, this.opts, nowMs);
+  }
+}
+
 export class KeyedTokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
 
@@ -23,8 +56,7 @@ export class KeyedTokenBuckets {
     private readonly opts: TokenBucketOptions,
     private readonly maxKeys: number,
   ) {
-    if (!(opts.ratePerSec > 0) || !(opts.burst >= 1))
-      throw new RangeError('token bucket needs ratePerSec > 0 and burst >= 1');
+    checkOptions(opts);
     if (!(maxKeys >= 1)) throw new RangeError('token bucket needs maxKeys >= 1');
   }
 

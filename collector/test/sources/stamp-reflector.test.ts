@@ -5,7 +5,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RemoteInfo } from 'node:dgram';
-import { KeyedTokenBuckets } from '../../src/stamp/token-bucket.js';
+import { KeyedTokenBuckets, TokenBucket } from '../../src/stamp/token-bucket.js';
 import { until } from '../until.js';
 import {
   decodeReflectorPacket,
@@ -260,6 +260,29 @@ describe('KeyedTokenBuckets', () => {
     expect(b.take('a', 0)).toBe(false); // a was kept, still empty
     expect(b.take('b', 0)).toBe(true); // b was forgotten: a fresh bucket
     expect(() => new KeyedTokenBuckets({ ratePerSec: 0, burst: 1 }, 1)).toThrow(/ratePerSec/);
+  });
+});
+
+describe('TokenBucket (the global cap)', () => {
+  it('takes as one key of KeyedTokenBuckets does: a full burst, a refill at the rate, never beyond the burst', () => {
+    const one = new TokenBucket({ ratePerSec: 10, burst: 3 });
+    const keyed = new KeyedTokenBuckets({ ratePerSec: 10, burst: 3 }, 1);
+    const times = [5, 5, 5, 5, 55, 105, 105, 10_000, 10_000, 10_000, 10_000];
+    expect(times.map((t) => one.take(t))).toEqual(times.map((t) => keyed.take('*', t)));
+    expect(times.map((t) => one.take(t + 20_000))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      true,
+      false,
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(() => new TokenBucket({ ratePerSec: 1, burst: 0 })).toThrow(/burst >= 1/);
   });
 });
 
