@@ -195,6 +195,10 @@ describe('Session-Reflector packet', () => {
     const zero = Buffer.from(buf);
     zero.writeUInt16BE(0x8000, 36);
     expect(decodeReflectorPacket(zero)).toEqual({ ok: false, reason: 'bad-error-estimate' });
+    // The reflector's own estimate (octets 12–13) with multiplier 0 is refused the same way.
+    const zeroOwn = Buffer.from(buf);
+    zeroOwn.writeUInt16BE(0x8000, 12);
+    expect(decodeReflectorPacket(zeroOwn)).toEqual({ ok: false, reason: 'bad-error-estimate' });
   });
 
   it('fillReflectorReply writes, into a reused buffer, what encodeReflectorPacket encodes', () => {

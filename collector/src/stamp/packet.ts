@@ -352,6 +352,16 @@ export function senderPacketFailure(buf: Buffer, opts: DecodeOptions = {}): Deco
   return undefined;
 }
 
+/** Why a Session-Reflector packet would be refused, or undefined: both reply readers check this first. */
+function reflectorPacketFailure(buf: Buffer, opts: DecodeOptions): DecodeFailure | undefined {
+  const lengthProblem = lengthFailure(buf, opts);
+  if (lengthProblem) return lengthProblem;
+  if ((opts.strictMbz ?? true) && !(allZero(buf, 38, 40) && allZero(buf, 41, buf.length))) return 'mbz-not-zero';
+  // The multiplier (low octet) of the reflector's and the sender's error estimates.
+  if ((buf.readUInt16BE(12) & 0xff) === 0 || (buf.readUInt16BE(36) & 0xff) === 0) return 'bad-error-estimate';
+  return undefined;
+}
+
 export function decodeSenderPacket(buf: Buffer, opts: DecodeOptions = {}): Decoded<SenderPacket> {
   const reason = senderPacketFailure(buf, opts);
   if (reason) return { ok: false, reason };
@@ -465,12 +475,10 @@ export function emptyReplySplit(): ReplySplit {
  * it was; other fields may have been written).
  */
 export function readReplySplit(buf: Buffer, into: ReplySplit, opts: DecodeOptions = {}): DecodeFailure | undefined {
-  const lengthProblem = lengthFailure(buf, opts);
-  if (lengthProblem) return lengthProblem;
-  if ((opts.strictMbz ?? true) && !(allZero(buf, 38, 40) && allZero(buf, 41, buf.length))) return 'mbz-not-zero';
+  const refused = reflectorPacketFailure(buf, opts);
+  if (refused) return refused;
   const errorEstimate = decodeErrorEstimate(buf.readUInt16BE(12));
   const senderErrorEstimate = decodeErrorEstimate(buf.readUInt16BE(36));
-  if (errorEstimate.multiplier === 0 || senderErrorEstimate.multiplier === 0) return 'bad-error-estimate';
   into.senderSeq = buf.readUInt32BE(24);
   into.errorEstimate = errorEstimate;
   into.senderErrorEstimate = senderErrorEstimate;
@@ -509,12 +517,10 @@ export function readReflectorPacket(
   into: MutableReflectorPacket,
   opts: DecodeOptions = {},
 ): DecodeFailure | undefined {
-  const lengthProblem = lengthFailure(buf, opts);
-  if (lengthProblem) return lengthProblem;
-  if ((opts.strictMbz ?? true) && !(allZero(buf, 38, 40) && allZero(buf, 41, buf.length))) return 'mbz-not-zero';
+  const refused = reflectorPacketFailure(buf, opts);
+  if (refused) return refused;
   const errorEstimate = decodeErrorEstimate(buf.readUInt16BE(12));
   const senderErrorEstimate = decodeErrorEstimate(buf.readUInt16BE(36));
-  if (errorEstimate.multiplier === 0 || senderErrorEstimate.multiplier === 0) return 'bad-error-estimate';
   into.seq = buf.readUInt32BE(0);
   into.timestampNs = readTimestamp(buf, 4, errorEstimate.ptp);
   into.errorEstimate = errorEstimate;
