@@ -12,6 +12,7 @@
  * at most once a minute: MIG layouts change rarely, and `-q -x` takes seconds on a big host.
  */
 import { XMLParser } from 'fast-xml-parser';
+import { migInstanceName } from '../parsers/nvidia-smi-xml.js';
 import { runOnce } from '../sources/run-once.js';
 import type { MigDirectory } from './devices.js';
 
@@ -69,7 +70,7 @@ export function migInstancesFromXml(xml: string): Map<string, string> {
       const index = text(m.index);
       const gi = text(m.gpu_instance_id);
       if (index === undefined || gi === undefined) continue;
-      out.set(`${uuid}|${index}`, `${gi}/${text(m.compute_instance_id) ?? '0'}`);
+      out.set(`${uuid}|${index}`, migInstanceName(gi, text(m.compute_instance_id)));
     }
   }
   return out;

@@ -214,7 +214,7 @@ function parseDocument(doc: XmlNode): NvidiaSmiXmlResult {
     for (const mig of migs) {
       const gi = textAt(mig, 'gpu_instance_id');
       const ci = textAt(mig, 'compute_instance_id');
-      const instance = gi !== undefined ? `${gi}/${ci ?? '0'}` : undefined;
+      const instance = gi !== undefined ? migInstanceName(gi, ci) : undefined;
       const profile = textAt(mig, 'profile') ?? textAt(mig, 'mig_profile');
       const m = new RecordBuilder('gpu', 'nvidia-smi');
       m.label('gpu_uuid', uuid).label('gpu_index', minor).label('model', model);
@@ -275,6 +275,15 @@ const NOTHING = (error: DocumentError): NvidiaSmiXmlResult => ({
  * and every message is cut to a few hundred characters (the validator's message for a deep document
  * quotes its whole tag stack: megabytes).
  */
+/**
+ * A MIG instance's name in `mig_instance`: "GI/CI", the compute instance 0 when the XML names none.
+ * The inventory's GPU rows and attribution's MIG directory both name instances this way, so a
+ * holder's assignment joins the instance's samples.
+ */
+export function migInstanceName(gi: string, ci: string | undefined): string {
+  return `${gi}/${ci ?? '0'}`;
+}
+
 export function parseNvidiaSmiXml(document: string): NvidiaSmiXmlResult {
   if (document.trim() === '') {
     return NOTHING({ field: 'document', reason: 'malformed', message: 'nvidia-smi -q -x: empty document' });
