@@ -5,6 +5,7 @@
  * moves are make-before-break.
  */
 import type { Executor, Move, MoveOutcome } from '@meridian/scheduler';
+import type { Region } from '../fabric.js';
 import type { Workload } from '../workloads.js';
 import type { Placement } from './placement.js';
 import type { WorkloadRows } from './rows.js';
@@ -45,10 +46,9 @@ export class Moves {
     if (w.state === 'queued' && w.heldIn !== undefined) return this.resubmit(w, move, fail);
     if (w.state !== 'running') return fail(`workload ${w.id} is ${w.state}, not running`);
     if (w.pinned) return fail(`workload ${w.id} is pinned`);
-    const from = s.fabric.regionByName(move.from);
-    const to = s.fabric.regionByName(move.to);
-    if (!from) return fail(`no region "${move.from}"`);
-    if (!to) return fail(`no region "${move.to}"`);
+    const ends = this.endsOf(move);
+    if (typeof ends === 'string') return fail(ends);
+    const { from, to } = ends;
     if (w.currentRegion !== from.index)
       return fail(`workload ${w.id} is in ${s.regionName(w.currentRegion)}, not ${move.from}`);
     if (from.index === to.index) return fail('source and target are the same region');
@@ -93,6 +93,15 @@ export class Moves {
     return { status: 'started', expectedDurationMs: Math.round(durationS * 1000) };
   }
 
+  /** The move's two regions, or why the fabric has no such region (a live move and a resubmission alike). */
+  private endsOf(move: Move): { from: Region; to: Region } | string {
+    const from = this.s.fabric.regionByName(move.from);
+    const to = this.s.fabric.regionByName(move.to);
+    if (!from) return `no region "${move.from}"`;
+    if (!to) return `no region "${move.to}"`;
+    return { from, to };
+  }
+
   /**
    * A gang requeued in its own region after a failure, resubmitted by the scheduler to another
    * region (a cross-cluster failover, as Karmada's would): it joins that region's queue at once and
@@ -102,10 +111,9 @@ export class Moves {
   private resubmit(w: Workload, move: Move, fail: (error: string) => MoveOutcome): MoveOutcome {
     const s = this.s;
     if (w.pinned) return fail(`workload ${w.id} is pinned`);
-    const from = s.fabric.regionByName(move.from);
-    const to = s.fabric.regionByName(move.to);
-    if (!from) return fail(`no region "${move.from}"`);
-    if (!to) return fail(`no region "${move.to}"`);
+    const ends = this.endsOf(move);
+    if (typeof ends === 'string') return fail(ends);
+    const { from, to } = ends;
     if (w.heldIn !== from.index)
       return fail(`workload ${w.id} waits in ${s.regionName(w.heldIn ?? w.currentRegion)}, not ${move.from}`);
     if (from.index === to.index) return fail('source and target are the same region');
