@@ -13,7 +13,7 @@ export type {
   MigrationResult,
   QueryParams,
 } from './types.js';
-export { openStore, resolveStoreOptions, StoreLockedError } from './store.js';
+export { openStore, resolveStoreOptions, StoreLockedError, insertSettings } from './store.js';
 export { recordEndpoint, holderEndpoint } from './lock.js';
 export type { HolderEndpoint } from './lock.js';
 export type { Store } from './store.js';

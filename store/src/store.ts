@@ -54,13 +54,18 @@ export interface Store {
 
 /**
  * Every write states these explicitly: recent servers turn async_insert on by default, and the
- * rollups only deduplicate a retried batch when dependent views are told to.
+ * rollups only deduplicate a retried batch when dependent views are told to. The rollup views of a
+ * sample table (per series and per region, each cascading) are independent of one another, so the
+ * engine runs them side by side rather than one after another: on 2 cores a 100,000-row GPU insert
+ * went from 146-160 k to 178-210 k rows/s (bench:ingest). It changes when the views run, not what
+ * they compute, nor how a retried block is deduplicated.
  */
-function insertSettings(token: string): ClickHouseSettings {
+export function insertSettings(token: string): ClickHouseSettings {
   return {
     async_insert: 0,
     insert_deduplicate: 1,
     deduplicate_blocks_in_dependent_materialized_views: 1,
+    parallel_view_processing: 1,
     insert_deduplication_token: token,
   };
 }

@@ -11,6 +11,7 @@ describe('a retried batch lands once', () => {
   let dispose: () => Promise<void>;
   let lostReplies = 0;
   let inserts = 0;
+  let insertSettingsSeen: Record<string, unknown> = {};
   beforeAll(async () => {
     ({ store, dispose } = await tempStore({
       wrapConnection: (conn) =>
@@ -20,7 +21,9 @@ describe('a retried batch lands once', () => {
             if (typeof value !== 'function') return value;
             // chdb's methods check their receiver, so they must be called on the real connection.
             if (prop !== 'command') return (value as (...a: unknown[]) => unknown).bind(target);
-            return async (params: { query: string }) => {
+            return async (params: { query: string; clickhouse_settings?: Record<string, unknown> }) => {
+              if (params.query.startsWith('INSERT INTO gpu_samples'))
+                insertSettingsSeen = params.clickhouse_settings ?? {};
               const result = await (value as (p: unknown) => Promise<unknown>).call(target, params);
               if (params.query.startsWith('INSERT INTO gpu_samples')) {
                 inserts++;
@@ -60,6 +63,15 @@ describe('a retried batch lands once', () => {
     const [h1] = await store.query<{ n: string }>('SELECT sum(samples) AS n FROM gpu_1h');
     expect(Number(m1?.n)).toBe(600);
     expect(Number(h1?.n)).toBe(600);
+    // The views ran side by side (parallel_view_processing), and every tier still counts it once.
+    expect(insertSettingsSeen).toMatchObject({
+      parallel_view_processing: 1,
+      insert_deduplication_token: 'collector-1:gpu:42',
+    });
+    for (const t of ['gpu_1d', 'gpu_region_1m', 'gpu_region_1h', 'gpu_region_1d']) {
+      const [r] = await store.query<{ n: string }>(`SELECT sum(samples) AS n FROM ${t}`);
+      expect(Number(r?.n), t).toBe(600);
+    }
   });
 
   it('a different token is a different batch', async () => {
