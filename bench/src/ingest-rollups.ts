@@ -1,15 +1,17 @@
 /**
- * bench/ingest-rollups: what the per-insert rollup views cost, and what the alternatives would cost,
- * measured with the engine's own INSERT … SELECT (no client) so only the rollup mechanism differs:
- *   - views: gpu_samples as migrated (raw -> 1m -> 1h -> 1d, and the region views), per insert;
- *   - none: a copy of gpu_samples without views (the ceiling);
- *   - projection: the copy with an aggregate projection by GPU and minute;
- *   - writer step: the copy, then one INSERT … SELECT of the same aggregates by GPU and minute over
- *     the batch's time range into an AggregatingMergeTree (what a writer-driven step adds per batch).
- * The projection and the step carry the same 9 aggregates, fewer than the real rollups (a lower bound
- * of their cost: the views maintain ~80 aggregate columns in 1m, 1h, 1d and the region tables).
- * Refreshable views recompute a window on a timer: their cost is a scan of that window per refresh,
- * measured here as one such SELECT over all the rows.
+ * bench/ingest-rollups: what the per-insert rollup views cost, and whether a rollup step driven by
+ * the writer would cost a fraction of it, on the same rows with the store's real rollups (every
+ * catalog metric, per series and per region, cascading to hours and days). Measured with the
+ * engine's own INSERT … SELECT (no client), so only the rollup mechanism differs:
+ *   - views: gpu_samples as migrated, one view after another (the engine's default);
+ *   - views, side by side: the same with parallel_view_processing, as the writer inserts;
+ *   - none: a copy of gpu_samples without views (the ceiling with no rollups at all);
+ *   - writer step: rows into the copy without views, then the store's own minute and region-minute
+ *     SELECTs over the rows just written into gpu_1m / gpu_region_1m, whose hour and day views
+ *     cascade as usual; after every batch, and after every 5 batches (a larger window, fewer parts).
+ * A refreshable view recomputes a window on a timer: it does the step's work again on every refresh,
+ * so the step is its lower bound. A projection cannot feed the region, hour or day tiers.
+ * Every path writes its own days, and each is checked to count every row once in 1m, region 1m and 1d.
  *
  *   node bench/dist/ingest-rollups.js [--rows 1000000 --batches 10]
  */
@@ -17,7 +19,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openStore } from '@meridian/store';
+import { insertSettings, openStore, type Store } from '@meridian/store';
+
+type ClickHouseSettings = ReturnType<typeof insertSettings>;
 
 const { values: args } = parseArgs({
   options: { rows: { type: 'string', default: '1000000' }, batches: { type: 'string', default: '10' } },
@@ -25,17 +29,23 @@ const { values: args } = parseArgs({
 const ROWS = Number(args.rows);
 const BATCHES = Number(args.batches);
 const GPUS = 2000;
-const T0 = Date.UTC(2026, 10, 25);
+const DAY = 86_400_000;
+// Recent days: rows older than the raw table's 14-day TTL would be dropped under the bench's feet.
+const T0 = Math.floor(Date.now() / DAY) * DAY - 6 * DAY;
 
-/** The yardstick generator of bench/ingest, for rows [start, start + n), with the writer's derived columns. */
-function generate(table: string, start: number, n: number): string {
-  return `INSERT INTO ${table} (ts, source, region, host, gpu_uuid, gpu_index, model, util_gpu, memory_used, power_draw,
-      temp_gpu, ecc_sbe_volatile, ecc_sbe_volatile_inc, first_in_1m, first_in_1h)
-    SELECT fromUnixTimestamp64Milli(toInt64(${T0} + intDiv(number, ${GPUS}) * 1000)), 'bench',
+/** The yardstick generator of bench/ingest, rows [start, start + n) on day `day`, with the writer's derived columns. */
+function generate(table: string, day: number, start: number, n: number): string {
+  return `INSERT INTO ${table} (ts, source, region, host, gpu_uuid, gpu_index, model, util_gpu, util_memory, memory_used,
+      memory_free, memory_total, power_draw, power_limit, temp_gpu, temp_memory, clock_sm, clock_mem, throttle_reasons,
+      pstate, ecc_sbe_volatile, ecc_sbe_volatile_inc, pcie_tx, pcie_rx, first_in_1m, first_in_1h)
+    SELECT fromUnixTimestamp64Milli(toInt64(${T0 + day * DAY} + intDiv(number, ${GPUS}) * 1000)), 'bench',
       concat('r', toString((number % ${GPUS}) % 8)), concat('h', toString(intDiv(number % ${GPUS}, 8))),
       concat('GPU-', toString(number % ${GPUS})), number % 8, 'NVIDIA H100 80GB HBM3',
-      50 + 40 * sin(number / 7919.0), 40000000000 + (number % 977) * 1048576, 300 + 200 * sin(number / 7919.0),
-      55 + 15 * sin(number / 7919.0), intDiv(number, 100000), 0, intDiv(number, ${GPUS}) % 60 = 0, intDiv(number, ${GPUS}) % 3600 = 0
+      50 + 40 * sin(number / 7919.0), 30 + 20 * sin(number / 6007.0), 40000000000 + (number % 977) * 1048576,
+      40000000000 - (number % 977) * 1048576, 85899345920, 300 + 200 * sin(number / 7919.0), 700,
+      55 + 15 * sin(number / 7919.0), 60 + 10 * sin(number / 7919.0), 1980, 2619, 0, 0, intDiv(number, 100000), 0,
+      1e9 + 1e8 * sin(number / 5003.0), 1e9 + 1e8 * cos(number / 5003.0),
+      intDiv(number, ${GPUS}) % 60 = 0, intDiv(number, ${GPUS}) % 3600 = 0
     FROM numbers(${start}, ${n})`;
 }
 
@@ -45,63 +55,105 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return performance.now() - t;
 }
 
+/** The statement the writer would run for its step: a view's own SELECT over [from, to) of `source`. */
+async function stepStatements(store: Store): Promise<(from: number, to: number) => string[]> {
+  const views = await store.query<{ name: string; s: string }>(
+    `SELECT name, as_select AS s FROM system.tables WHERE database = currentDatabase() AND name IN ('gpu_1m_mv', 'gpu_region_1m_mv')`,
+  );
+  const columns = async (t: string) =>
+    (
+      await store.query<{ name: string }>(
+        'SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {t:String} ORDER BY position',
+        { t },
+      )
+    )
+      .map((c) => c.name)
+      .join(', ');
+  const targets = [
+    { table: 'gpu_1m', select: views.find((v) => v.name === 'gpu_1m_mv')?.s, cols: await columns('gpu_1m') },
+    {
+      table: 'gpu_region_1m',
+      select: views.find((v) => v.name === 'gpu_region_1m_mv')?.s,
+      cols: await columns('gpu_region_1m'),
+    },
+  ];
+  return (from, to) =>
+    targets.map((t) => {
+      if (!t.select) throw new Error(`no view feeds ${t.table}`);
+      // The views read gpu_samples; the step reads only the rows just written to the copy. Columns by
+      // name: a view's SELECT lists them in its own order.
+      const rows = `(SELECT * FROM plain WHERE ts >= fromUnixTimestamp64Milli(${from}) AND ts < fromUnixTimestamp64Milli(${to}))`;
+      return `INSERT INTO ${t.table} (${t.cols}) SELECT ${t.cols} FROM (${t.select.replace(/FROM [\w.]*gpu_samples/, `FROM ${rows}`)})`;
+    });
+}
+
+interface PathResult {
+  readonly path: string;
+  readonly day: number;
+  readonly ms: number;
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'meridian-bench-rollups-'));
   const store = await openStore({ data: dir });
   try {
     await store.migrate();
     await store.command('CREATE TABLE plain AS gpu_samples');
-    await store.command('CREATE TABLE projected AS gpu_samples');
-    await store.command(
-      `ALTER TABLE projected ADD PROJECTION per_minute (SELECT gpu_uuid, toStartOfMinute(ts), count(), avg(util_gpu),
-         min(util_gpu), max(util_gpu), avg(power_draw), max(power_draw), max(temp_gpu), sum(ecc_sbe_volatile_inc)
-         GROUP BY gpu_uuid, toStartOfMinute(ts))`,
-    );
-    await store.command('CREATE TABLE stepped AS gpu_samples');
-    await store.command(
-      `CREATE TABLE stepped_1m (gpu_uuid String, ts DateTime, samples SimpleAggregateFunction(sum, UInt64),
-         util_avg AggregateFunction(avg, Nullable(Float32)), util_min SimpleAggregateFunction(min, Nullable(Float32)),
-         util_max SimpleAggregateFunction(max, Nullable(Float32)), power_avg AggregateFunction(avg, Nullable(Float32)),
-         power_max SimpleAggregateFunction(max, Nullable(Float32)), temp_max SimpleAggregateFunction(max, Nullable(Float32)),
-         ecc_inc SimpleAggregateFunction(sum, Nullable(UInt64)))
-       ENGINE = AggregatingMergeTree ORDER BY (gpu_uuid, ts) SETTINGS non_replicated_deduplication_window = 1000`,
-    );
-    const select = `SELECT gpu_uuid, toStartOfMinute(stepped.ts) AS t, count(), avgState(util_gpu), min(util_gpu),
-        max(util_gpu), avgState(power_draw), max(power_draw), max(temp_gpu), sum(toNullable(toUInt64(ecc_sbe_volatile_inc)))
-      FROM stepped GROUP BY gpu_uuid, t`;
+    const step = await stepStatements(store);
     const per = Math.floor(ROWS / BATCHES);
-    const ms = { views: 0, none: 0, projection: 0, step: 0, stepInsert: 0 };
-    for (let b = 0; b < BATCHES; b++) {
-      const start = b * per;
-      ms.views += await timed(() => store.command(generate('gpu_samples', start, per)));
-      ms.none += await timed(() => store.command(generate('plain', start, per)));
-      ms.projection += await timed(() => store.command(generate('projected', start, per)));
-      ms.stepInsert += await timed(() => store.command(generate('stepped', start, per)));
-      // The batch's own time range: exactly the rows just written (seconds start/GPUS .. end/GPUS).
-      const from = T0 + Math.floor(start / GPUS) * 1000;
-      const to = T0 + Math.floor((start + per - 1) / GPUS) * 1000;
-      const where = ` WHERE stepped.ts BETWEEN fromUnixTimestamp64Milli(${from}) AND fromUnixTimestamp64Milli(${to})`;
-      const stepped = select.replace(/ GROUP BY /, `${where} GROUP BY `);
-      ms.step += await timed(() => store.command(`INSERT INTO stepped_1m ${stepped}`));
-    }
-    const refresh = await timed(() => store.command(`INSERT INTO stepped_1m ${select}`));
-    const rate = (t: number) => Math.round((per * BATCHES) / (t / 1000)).toLocaleString('en-US');
-    // The step must equal the views' own rollup: same sums of samples and of increases.
-    const check = await store.query<{ t: string; n: string }>(
-      `SELECT 'views' AS t, toString(sum(samples)) AS n FROM gpu_1m UNION ALL
-       SELECT 'step, then refresh', toString(sum(samples)) FROM stepped_1m`,
+    const sequential: ClickHouseSettings = { ...insertSettings(''), parallel_view_processing: 0 };
+    const run = async (query: string, settings: ClickHouseSettings = insertSettings('')): Promise<void> => {
+      await store.client.command({ query, clickhouse_settings: settings });
+    };
+    const results: PathResult[] = [];
+    const measure = async (p: string, day: number, batch: (b: number) => Promise<void>) => {
+      let ms = 0;
+      for (let b = 0; b < BATCHES; b++) ms += await timed(() => batch(b));
+      results.push({ path: p, day, ms });
+    };
+    // The time range of batches [b0, b1] on `day`: exactly their rows (second start/GPUS onwards).
+    const range = (day: number, b0: number, b1: number): [number, number] => [
+      T0 + day * DAY + Math.floor((b0 * per) / GPUS) * 1000,
+      T0 + day * DAY + Math.floor(((b1 + 1) * per - 1) / GPUS) * 1000 + 1,
+    ];
+    await measure('per-insert views, one after another', 1, (b) =>
+      run(generate('gpu_samples', 1, b * per, per), sequential),
     );
-    console.log(`bench/ingest-rollups: ${ROWS.toLocaleString('en-US')} rows in ${BATCHES} INSERT … SELECT batches`);
-    console.table([
-      { path: 'per-insert views (raw->1m->1h->1d, region)', 'rows/s': rate(ms.views) },
-      { path: 'no views (ceiling)', 'rows/s': rate(ms.none) },
-      { path: 'aggregate projection by GPU and minute', 'rows/s': rate(ms.projection) },
-      { path: 'writer step: raw insert + 1m SELECT per batch', 'rows/s': rate(ms.stepInsert + ms.step) },
-      { path: '  of which the 1m step alone', 'rows/s': rate(ms.step) },
-      { path: 'refresh: one 1m SELECT over all rows', 'rows/s': rate(refresh) },
-    ]);
+    await measure('per-insert views, side by side (the writer)', 2, (b) =>
+      run(generate('gpu_samples', 2, b * per, per)),
+    );
+    await measure('no rollups at all (ceiling)', 3, (b) => run(generate('plain', 3, b * per, per)));
+    await measure('writer step after every batch', 4, async (b) => {
+      await run(generate('plain', 4, b * per, per));
+      for (const q of step(...range(4, b, b))) await run(q);
+    });
+    await measure('writer step after every 5 batches', 5, async (b) => {
+      await run(generate('plain', 5, b * per, per));
+      if (b % 5 === 4 || b === BATCHES - 1) for (const q of step(...range(5, b - (b % 5), b))) await run(q);
+    });
+    // Exact and once: every path's rows counted once in each tier (the ceiling has none).
+    const counts = await store.query<{ day: number; m: string; r: string; d: string }>(
+      `SELECT day, toString(sum(m)) AS m, toString(sum(r)) AS r, toString(sum(d)) AS d FROM (
+         SELECT dateDiff('day', toDate(${T0 / 1000}), toDate(ts)) AS day, samples AS m, 0 AS r, 0 AS d FROM gpu_1m
+         UNION ALL SELECT dateDiff('day', toDate(${T0 / 1000}), toDate(ts)), 0, samples, 0 FROM gpu_region_1m
+         UNION ALL SELECT dateDiff('day', toDate(${T0 / 1000}), toDate(ts)), 0, 0, samples FROM gpu_1d)
+       GROUP BY day ORDER BY day`,
+    );
+    const rate = (ms: number) => Math.round((per * BATCHES) / (ms / 1000)).toLocaleString('en-US');
+    const ceiling = results.find((r) => r.day === 3)?.ms ?? NaN;
     console.log(
-      `samples in the rollups (step ran twice: once per batch and once as a refresh): ${JSON.stringify(check)}`,
+      `bench/ingest-rollups: ${(per * BATCHES).toLocaleString('en-US')} GPU rows in ${BATCHES} INSERT … SELECT batches, full rollups`,
+    );
+    console.table(
+      results.map((r) => {
+        const c = counts.find((x) => Number(x.day) === r.day);
+        return {
+          path: r.path,
+          'rows/s': rate(r.ms),
+          'rollup cost (ms beyond the ceiling)': r.day === 3 ? '' : Math.round(r.ms - ceiling).toLocaleString('en-US'),
+          'counted in 1m / region 1m / 1d': c ? `${c.m} / ${c.r} / ${c.d}` : '-',
+        };
+      }),
     );
   } finally {
     await store.close();
