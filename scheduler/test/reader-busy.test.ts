@@ -11,10 +11,11 @@ import { busyOf } from '@meridian/catalog';
 import { openStore, type SampleRow, type Store } from '@meridian/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readObservation } from '../src/observe/reader.js';
+import { T0 } from './fabric.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-sched-busy-'));
 let store: Store;
-const NOW = Date.UTC(2026, 10, 25, 1, 0, 0);
+const NOW = T0 + 3_600_000;
 const MIN = 60_000;
 
 const base = (ts: number, uuid: string): SampleRow => ({

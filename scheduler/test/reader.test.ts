@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { openStore, type SampleRow, type Store } from '@meridian/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readObservation } from '../src/observe/reader.js';
+import { T0 } from './fabric.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-sched-reader-'));
 let store: Store;
-const NOW = Date.UTC(2026, 10, 25, 1, 0, 0);
+const NOW = T0 + 3_600_000;
 const MIN = 60_000;
 
 beforeAll(async () => {

@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readObservation } from '../src/observe/reader.js';
 import { createScheduler } from '../src/scheduler.js';
 import { DryRunExecutor } from '../src/act/executors.js';
-import { MIN, testConfig } from './fabric.js';
+import { MIN, T0, testConfig } from './fabric.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-sched-store-link-'));
 let store: Store;
-const NOW = Date.UTC(2026, 10, 25, 2, 0, 0);
+const NOW = T0 + 2 * 3_600_000;
 const REGIONS = ['a', 'b', 'c'];
 /** 1,000 km of fiber: a 9.8 ms RTT floor. a↔b runs at 24.5 ms (2.5× the floor) with 2 % loss. */
 const degraded = (x: string, y: string) => (x === 'a' && y === 'b') || (x === 'b' && y === 'a');

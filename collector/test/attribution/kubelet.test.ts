@@ -74,7 +74,8 @@ describe('attribution from the kubelet PodResources API', () => {
   it('writes intervals that every GPU sample of the period joins to, through a pod that ends mid-run', async () => {
     const sink = createStoreSink({ store });
     const pipeline = createPipeline({ sink, flushIntervalMs: 0, collectorId: 'gpu-node-3' });
-    const t0 = Date.UTC(2026, 11, 7, 0, 0, 0);
+    // Yesterday's midnight: the GPU samples go to a raw table with a 14-day TTL, which a fixed date would outlive.
+    const t0 = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000;
     const clock = { t: t0 };
     kubelet.list = RUNNING;
     kubelet.allocatable = {
