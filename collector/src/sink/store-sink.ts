@@ -14,14 +14,26 @@
  * both fail is the batch lost (accept rejects, and the pipeline counts it).
  */
 import type { Entity } from '@meridian/catalog';
-import type { AuxTable, RowError, SampleRow, TableRows, WriteOptions, WriteResult } from '@meridian/store';
+import type {
+  AuxTable,
+  RowError,
+  SampleColumns,
+  SampleRow,
+  TableRows,
+  WriteOptions,
+  WriteResult,
+} from '@meridian/store';
 import type { Batch, Sink } from '../pipeline/types.js';
 import { createMemorySpool } from '../spool/memory-spool.js';
 import type { Spool, SpoolEntry } from '../spool/types.js';
 
 /** The part of a Store the sink needs; `Store` from @meridian/store satisfies it. */
 export interface StoreTarget {
-  writer(entity: Entity): { write(rows: readonly SampleRow[], opts?: WriteOptions): Promise<WriteResult> };
+  writer(entity: Entity): {
+    write(rows: readonly SampleRow[], opts?: WriteOptions): Promise<WriteResult>;
+    /** The column path; a target without it is given a column batch's rows instead. */
+    writeColumns?(batch: SampleColumns, opts?: WriteOptions): Promise<WriteResult>;
+  };
   insert<T extends AuxTable>(table: T, rows: readonly TableRows[T][], opts?: WriteOptions): Promise<unknown>;
 }
 
@@ -112,7 +124,11 @@ async function writeBatch(
     case 'gpu':
     case 'host':
     case 'link': {
-      const r = await store.writer(batch.target).write(batch.rows, opt);
+      const w = store.writer(batch.target);
+      const r =
+        batch.columns && w.writeColumns
+          ? await w.writeColumns(batch.columns, opt)
+          : await w.write(batch.rows, opt);
       return { written: r.written, rejected: r.rejected };
     }
     default:
