@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createPipeline, createStoreSink, type Sink } from '@meridian/collector';
-import { builtinScenarios, Twin, TwinRunner } from '@meridian/sim';
+import { builtinScenarios, Twin, TWIN_BATCH_S, twinBatchRows, TwinRunner } from '@meridian/sim';
 import { openStore, type Store } from '@meridian/store';
 
 const { values: args } = parseArgs({
@@ -37,37 +37,39 @@ async function run(
   depth: 'twin' | 'pipeline' | 'store',
   store: Store,
   offsetH: number,
-): Promise<{ simPerWall: number; rowsPerTick: number }> {
+): Promise<{ simPerWall: number; rowsPerTick: number; batchRows: number }> {
   const twin = new Twin(name, { startMs: START + offsetH * 3_600_000 });
-  const ticks = twin.fabric.gpuCount > 5000 ? Math.max(10, Math.floor(TICKS / 3)) : TICKS;
+  // The batch size `meridian up` uses (TWIN_BATCH_S of gpu samples); a run covers at least three
+  // batches, so that what is measured is the steady state of cut, insert and rollup.
+  const batchRows = twinBatchRows(twin);
+  const ticks = Math.max(TICKS, Math.ceil((3 * TWIN_BATCH_S) / twin.tickS));
   let rows = 0;
   const t0 = performance.now();
   if (depth === 'twin') {
     for (let i = 0; i < ticks; i++) {
-      const o = twin.step();
-      rows += o.gpu.length + o.host.length + o.link.length;
+      const o = twin.step().samples;
+      rows += o.gpu.rows + o.host.rows + o.link.rows;
     }
   } else {
     const sink = depth === 'store' ? createStoreSink({ store }) : noopSink;
-    // The batch size and cadence `meridian up` uses.
     const out = createPipeline({
       sink,
-      maxRows: 50_000,
+      maxRows: batchRows,
       flushIntervalMs: 0,
       collectorId: 'bench',
       runId: `${name}-${depth}`,
     });
     const runner = new TwinRunner(twin, out);
     for (let i = 0; i < ticks; i++) {
-      const o = await runner.tick();
-      rows += o.gpu.length + o.host.length + o.link.length;
+      const o = (await runner.tick()).samples;
+      rows += o.gpu.rows + o.host.rows + o.link.rows;
     }
     await out.flush();
     if (depth === 'store') await (sink as ReturnType<typeof createStoreSink>).drained();
     await out.close();
   }
   const wallS = (performance.now() - t0) / 1000;
-  return { simPerWall: (ticks * twin.tickS) / wallS, rowsPerTick: rows / ticks };
+  return { simPerWall: (ticks * twin.tickS) / wallS, rowsPerTick: rows / ticks, batchRows };
 }
 
 /** Rows per second the engine inserts into gpu_samples with no client at all (INSERT … SELECT). */
@@ -94,7 +96,7 @@ try {
   );
   console.log('');
   console.log(
-    'scenario          GPUs   rows/tick  twin only  +pipeline  +store (up)  engine ceiling   (simulated s per wall s; 1.0 = real time)',
+    'scenario          GPUs   rows/tick  batch rows  twin only  +pipeline  +store (up)  engine ceiling   (simulated s per wall s; 1.0 = real time)',
   );
   // Warm the JIT first so the first scenario measured is not also paying for compilation.
   const warm = new Twin('default', { startMs: START });
@@ -109,6 +111,7 @@ try {
       name.padEnd(16),
       String(gpus).padStart(6),
       String(Math.round(stored.rowsPerTick)).padStart(11),
+      String(stored.batchRows).padStart(11),
       twinOnly.simPerWall.toFixed(1).padStart(10),
       pipe.simPerWall.toFixed(1).padStart(10),
       stored.simPerWall.toFixed(2).padStart(12),
@@ -116,6 +119,8 @@ try {
     ];
     console.log(cells.join(' '));
   }
+  console.log('');
+  console.log(`batch rows: the pipeline's maxRows, ${TWIN_BATCH_S} simulated s of gpu samples (twinBatchRows)`);
 } finally {
   await store.close();
   rmSync(dir, { recursive: true, force: true });

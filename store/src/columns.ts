@@ -269,10 +269,12 @@ export class SampleColumnsBuilder {
       const v = labels[k];
       const dict = this.strings[k];
       if (dict) {
-        if (typeof v !== 'string') throw new TypeError(`columns builder: label "${spec.labels[k]!.name}" must be a string, got ${typeof v}`);
+        if (typeof v !== 'string')
+          throw new TypeError(`columns builder: label "${spec.labels[k]!.name}" must be a string, got ${typeof v}`);
         dict.add(i, v);
       } else {
-        if (typeof v !== 'number') throw new TypeError(`columns builder: label "${spec.labels[k]!.name}" must be a number, got ${typeof v}`);
+        if (typeof v !== 'number')
+          throw new TypeError(`columns builder: label "${spec.labels[k]!.name}" must be a number, got ${typeof v}`);
         this.labelNumbers[k]![i] = v;
       }
     }
@@ -280,7 +282,8 @@ export class SampleColumnsBuilder {
       const v = metrics[k];
       if (typeof v === 'number') this.metrics[k]![i] = v;
       else if (v === null) (this.nulls[k] ??= new Uint8Array(this.cap))[i] = 1;
-      else throw new TypeError(`columns builder: metric "${spec.metrics[k]!}" must be a number or null, got ${typeof v}`);
+      else
+        throw new TypeError(`columns builder: metric "${spec.metrics[k]!}" must be a number or null, got ${typeof v}`);
     }
     this.ts[i] = ts;
     this.n = i + 1;
@@ -369,7 +372,8 @@ export function concatColumns(parts: readonly SampleColumns[]): SampleColumns {
       if (seen === undefined) {
         kinds.set(name, str);
         names.push(name);
-      } else if (seen !== str) throw new Error(`concatColumns: column "${name}" is a string column in one part and numeric in another`);
+      } else if (seen !== str)
+        throw new Error(`concatColumns: column "${name}" is a string column in one part and numeric in another`);
     }
   const columns: Record<string, SampleColumn> = {};
   for (const name of names) {
@@ -384,7 +388,11 @@ export function concatColumns(parts: readonly SampleColumns[]): SampleColumns {
   return { rows: n, ts, source, columns };
 }
 
-function concatNumbers(cols: readonly (NumberColumn | undefined)[], parts: readonly SampleColumns[], n: number): NumberColumn {
+function concatNumbers(
+  cols: readonly (NumberColumn | undefined)[],
+  parts: readonly SampleColumns[],
+  n: number,
+): NumberColumn {
   const ctor = cols[0]?.values.constructor;
   const same = cols.every((c) => c !== undefined && c.values.constructor === ctor);
   const values: NumericArray = same ? new (ctor as new (n: number) => NumericArray)(n) : new Float64Array(n);
@@ -403,7 +411,11 @@ function concatNumbers(cols: readonly (NumberColumn | undefined)[], parts: reado
   return nulls ? { values, nulls } : { values };
 }
 
-function concatStrings(cols: readonly (StringColumn | undefined)[], parts: readonly SampleColumns[], n: number): StringColumn {
+function concatStrings(
+  cols: readonly (StringColumn | undefined)[],
+  parts: readonly SampleColumns[],
+  n: number,
+): StringColumn {
   const shared = cols[0]?.dict;
   if (shared && cols.every((c) => c?.dict === shared)) {
     // One builder's dictionary: it only grows, so the codes of every part index it as they are.

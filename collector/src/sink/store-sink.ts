@@ -126,9 +126,7 @@ async function writeBatch(
     case 'link': {
       const w = store.writer(batch.target);
       const r =
-        batch.columns && w.writeColumns
-          ? await w.writeColumns(batch.columns, opt)
-          : await w.write(batch.rows, opt);
+        batch.columns && w.writeColumns ? await w.writeColumns(batch.columns, opt) : await w.write(batch.rows, opt);
       return { written: r.written, rejected: r.rejected };
     }
     default:

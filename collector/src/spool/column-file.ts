@@ -78,9 +78,7 @@ export function encodeColumnFile(batch: Batch & { columns: SampleColumns }): { p
   const putString = (s: StringColumn): StoredString => ({ dict: s.dict, codes: put(s.codes) });
   const columns = Object.entries(c.columns).map(([name, col]): [string, StoredColumn] => [
     name,
-    'codes' in col
-      ? putString(col)
-      : { values: put(col.values), ...(col.nulls ? { nulls: put(col.nulls) } : {}) },
+    'codes' in col ? putString(col) : { values: put(col.values), ...(col.nulls ? { nulls: put(col.nulls) } : {}) },
   ]);
   const header: Header = {
     v: 2,
