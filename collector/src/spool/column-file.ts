@@ -80,6 +80,9 @@ export function encodeColumnFile(batch: Batch & { columns: SampleColumns }): { p
     name,
     'codes' in col ? putString(col) : { values: put(col.values), ...(col.nulls ? { nulls: put(col.nulls) } : {}) },
   ]);
+  const ts = put(c.ts);
+  const source = typeof c.source === 'string' ? c.source : putString(c.source);
+  // After every put: the data part's length is known only now.
   const header: Header = {
     v: 2,
     target: batch.target,
@@ -88,8 +91,8 @@ export function encodeColumnFile(batch: Batch & { columns: SampleColumns }): { p
     createdAt: batch.createdAt,
     rows: c.rows,
     dataBytes: offset,
-    ts: put(c.ts),
-    source: typeof c.source === 'string' ? c.source : putString(c.source),
+    ts,
+    source,
     columns,
   };
   const json = Buffer.from(JSON.stringify(header));

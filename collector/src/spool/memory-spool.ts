@@ -15,7 +15,7 @@ const BYTES_PER_VALUE = 16;
 
 /** A column batch's size is known: its arrays' bytes (a dictionary shared between batches is not counted). */
 function columnBytes(c: SampleColumns): number {
-  let bytes = c.ts.byteLength;
+  let bytes = c.ts.byteLength + (typeof c.source === 'string' ? 0 : c.source.codes.byteLength);
   for (const col of Object.values(c.columns))
     bytes += 'codes' in col ? col.codes.byteLength : col.values.byteLength + (col.nulls?.byteLength ?? 0);
   return bytes;
