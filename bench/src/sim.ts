@@ -6,6 +6,8 @@
  *   - through the pipeline and store sink into the embedded store (what `meridian up` does).
  * Yardstick: the engine's own INSERT … SELECT ceiling on gpu_samples, converted to simulated
  * seconds per wall second for the scenario's rows per tick. Real time is 1.0: `large` must reach it.
+ * The pipeline cuts batches as `meridian up` does (twinBatchRows: TWIN_BATCH_S of gpu samples), and
+ * each run is at least `--ticks` and at least three such batches long.
  *
  *   npm run bench:sim [-- --ticks 60 --scenarios default,large]
  */

@@ -4,7 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createPipeline, withLabels, type Batch, type Processor, type Sink } from '@meridian/collector';
-import { stringColumn, type NumberColumn, type SampleColumns, type StringColumn } from '@meridian/store';
+import {
+  stringColumn,
+  type NumberColumn,
+  type SampleColumns,
+  type SampleRow,
+  type StringColumn,
+} from '@meridian/store';
 
 function recordingSink(): Sink & { batches: Batch[] } {
   const s = {
@@ -31,6 +37,9 @@ function columns(first: number, n: number): SampleColumns {
     },
   };
 }
+
+/** A sample batch's rows (the Batch union also spans the aux tables' row types). */
+const sampleRows = (b: Batch | undefined): readonly SampleRow[] => (b?.rows ?? []) as readonly SampleRow[];
 
 const uuids = (b: Batch | undefined): string[] => {
   const c = b?.columns?.columns.gpu_uuid as StringColumn;
@@ -81,7 +90,7 @@ describe('pipeline: column batches', () => {
       [1, 'columns'],
       [2, 'rows'],
     ]);
-    expect(sink.batches[2]?.rows[0]?.gpu_uuid).toBe('GPU-row-1');
+    expect(sampleRows(sink.batches[2])[0]?.gpu_uuid).toBe('GPU-row-1');
   });
 
   it('applies withLabels to columns: a lacking label becomes constant, an empty one is filled', async () => {
@@ -94,7 +103,7 @@ describe('pipeline: column batches', () => {
     const c = columns(0, 2);
     p.pushColumns('gpu', { ...c, columns: { ...c.columns, region: stringColumn(['', 'us-east']) } });
     await p.flush();
-    expect(sink.batches[0]?.rows.map((r) => [r.region, r.host])).toEqual([
+    expect(sampleRows(sink.batches[0]).map((r) => [r.region, r.host])).toEqual([
       ['eu-west', 'node-7'],
       ['us-east', 'node-7'],
     ]);
