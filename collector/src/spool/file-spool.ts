@@ -136,8 +136,9 @@ export async function openFileSpool(opts: FileSpoolOptions): Promise<Spool> {
       try {
         const fh = await open(tmp, 'w', 0o600);
         try {
-          const { bytesWritten } = await fh.writev(parts);
-          if (bytesWritten !== bytes) throw new Error(`spool: wrote ${bytesWritten} of ${bytes} bytes to ${tmp}`);
+          // writeFile on a handle appends at its position and retries short writes until the part
+          // is out or the disk says why not (ENOSPC); one writev call may stop short silently.
+          for (const part of parts) await fh.writeFile(part);
           if (fsync === 'always') await fh.sync();
         } finally {
           await fh.close();
