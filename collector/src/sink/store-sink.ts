@@ -99,6 +99,12 @@ export interface SinkStats {
 export interface SpooledStoreSink extends Sink {
   /** Resolves when the spool is empty (every accepted batch is in the store). */
   drained(): Promise<void>;
+  /**
+   * Resolves when at most `batches` batches wait in the spool (or the sink is closed): back-pressure
+   * for a producer that outruns the store and would otherwise fill the spool to its bound, where the
+   * oldest batches are dropped. Unlike drained(), the store stays busy with what is left.
+   */
+  backlog(batches: number): Promise<void>;
   stats(): SinkStats;
   readonly spool: Spool;
 }
@@ -153,6 +159,7 @@ class SpoolingStoreSink implements SpooledStoreSink {
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private waiters: (() => void)[] = [];
+  private backlogWaiters: { batches: number; resolve: () => void }[] = [];
   private batchesWritten = 0;
   private rowsWritten = 0;
   private rowsRejected = 0;
@@ -188,6 +195,11 @@ class SpoolingStoreSink implements SpooledStoreSink {
     if (this.spool.entries().length === 0) return Promise.resolve();
     this.kick();
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  backlog(batches: number): Promise<void> {
+    if (this.closed || this.spool.entries().length <= batches) return Promise.resolve();
+    return new Promise((resolve) => this.backlogWaiters.push({ batches, resolve }));
   }
 
   async close(closeOpts?: { deadlineMs?: number }): Promise<void> {
@@ -231,7 +243,19 @@ class SpoolingStoreSink implements SpooledStoreSink {
     });
   }
 
+  private settleBacklog(force = false): void {
+    if (this.backlogWaiters.length === 0) return;
+    const held = this.spool.entries().length;
+    const keep: { batches: number; resolve: () => void }[] = [];
+    for (const w of this.backlogWaiters) {
+      if (force || held <= w.batches) w.resolve();
+      else keep.push(w);
+    }
+    this.backlogWaiters = keep;
+  }
+
   private settleWaiters(force = false): void {
+    this.settleBacklog(force);
     if (!force && this.spool.entries().length > 0) return;
     const ws = this.waiters;
     this.waiters = [];
@@ -253,6 +277,7 @@ class SpoolingStoreSink implements SpooledStoreSink {
     await this.spool.ack(entry);
     this.cache.delete(entry.key);
     this.written(batch, r);
+    this.settleBacklog();
   }
 
   /**
