@@ -92,7 +92,7 @@ export async function seedStore(store: Store, opts: SeedOptions = {}): Promise<S
     while (twin.timeS < durationS - 1e-9) {
       const o = await runner.tick();
       ticks++;
-      pending += o.gpu.length + o.host.length + o.link.length;
+      pending += o.samples.gpu.rows + o.samples.host.rows + o.samples.link.rows;
       if (pending >= FLUSH_ROWS) {
         await out.flush();
         pending = 0;

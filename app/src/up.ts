@@ -13,6 +13,7 @@ import {
   scenarioLabel,
   Twin,
   TwinRunner,
+  twinBatchRows,
   whatIfEngine,
   type Scenario,
 } from '@meridian/sim';
@@ -103,9 +104,11 @@ async function wire(opts: UpOptions, io: UpIO, log: (line: string) => void): Pro
       onWriteError: (err) => health.failed(err),
       onWritten: () => health.written(),
     });
-    // 5 s batches: each insert costs the embedded store ~0.25 s whatever its size (its rollup views
-    // and dedup), so few big inserts keep up where many small ones fall behind (see sim/README.md).
-    const pipeline = createPipeline({ sink, maxRows: 50_000, flushIntervalMs: 5000, collectorId: 'sim' });
+    // A batch is cut at TWIN_BATCH_S simulated seconds of gpu samples (twinBatchRows: few big
+    // inserts keep up where many small ones fall behind, see its comment), or after 5 wall seconds,
+    // so that at low speeds the dashboards need not wait for a whole batch; the scheduler's pass
+    // flushes too, every 30 simulated seconds.
+    const pipeline = createPipeline({ sink, maxRows: twinBatchRows(twin), flushIntervalMs: 5000, collectorId: 'sim' });
     const alerts: string[] = [];
     const scheduler = await createScheduler({
       store,

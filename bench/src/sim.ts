@@ -6,24 +6,36 @@
  *   - through the pipeline and store sink into the embedded store (what `meridian up` does).
  * Yardstick: the engine's own INSERT … SELECT ceiling on gpu_samples, converted to simulated
  * seconds per wall second for the scenario's rows per tick. Real time is 1.0: `large` must reach it.
+ * The pipeline cuts batches as `meridian up` does (twinBatchRows: TWIN_BATCH_S of gpu samples), and
+ * each run is at least `--ticks` and at least `--batches` such batches long (default 10). The store
+ * only starts on the first batch once it is cut, and the last one is written after the twin has
+ * stopped: over a run of a few batches those two edges weigh as much as the steady state that
+ * `meridian up` runs in, so the default run is long enough for them to weigh little.
  *
- *   npm run bench:sim [-- --ticks 60 --scenarios default,large]
+ *   npm run bench:sim [-- --ticks 60 --batches 10 --scenarios default,large]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createPipeline, createStoreSink, type Sink } from '@meridian/collector';
-import { builtinScenarios, Twin, TwinRunner } from '@meridian/sim';
+import { builtinScenarios, Twin, TWIN_BATCH_S, twinBatchRows, TwinRunner } from '@meridian/sim';
 import { openStore, type Store } from '@meridian/store';
 
 const { values: args } = parseArgs({
   options: {
     ticks: { type: 'string', default: '60' },
+    batches: { type: 'string', default: '10' },
     scenarios: { type: 'string' },
   },
 });
 const TICKS = Number(args.ticks);
+const BATCHES = Number(args.batches);
+for (const [flag, v] of [
+  ['--ticks', TICKS],
+  ['--batches', BATCHES],
+] as const)
+  if (!(Number.isInteger(v) && v >= 1)) throw new Error(`bench:sim: ${flag} must be a positive integer, got ${v}`);
 const START = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 48 * 3_600_000;
 
 function scenarios(): string[] {
@@ -37,37 +49,49 @@ async function run(
   depth: 'twin' | 'pipeline' | 'store',
   store: Store,
   offsetH: number,
-): Promise<{ simPerWall: number; rowsPerTick: number }> {
+): Promise<{ simPerWall: number; rowsPerTick: number; batchRows: number }> {
   const twin = new Twin(name, { startMs: START + offsetH * 3_600_000 });
-  const ticks = twin.fabric.gpuCount > 5000 ? Math.max(10, Math.floor(TICKS / 3)) : TICKS;
+  // The batch size `meridian up` uses (TWIN_BATCH_S of gpu samples), and BATCHES of them at least.
+  const batchRows = twinBatchRows(twin);
+  const ticks = Math.max(TICKS, Math.ceil((BATCHES * TWIN_BATCH_S) / twin.tickS));
   let rows = 0;
   const t0 = performance.now();
   if (depth === 'twin') {
     for (let i = 0; i < ticks; i++) {
-      const o = twin.step();
-      rows += o.gpu.length + o.host.length + o.link.length;
+      const o = twin.step().samples;
+      rows += o.gpu.rows + o.host.rows + o.link.rows;
     }
   } else {
-    const sink = depth === 'store' ? createStoreSink({ store }) : noopSink;
-    // The batch size and cadence `meridian up` uses.
+    const spooled = depth === 'store' ? createStoreSink({ store }) : undefined;
+    const sink = spooled ?? noopSink;
     const out = createPipeline({
       sink,
-      maxRows: 50_000,
+      maxRows: batchRows,
       flushIntervalMs: 0,
       collectorId: 'bench',
       runId: `${name}-${depth}`,
     });
     const runner = new TwinRunner(twin, out);
     for (let i = 0; i < ticks; i++) {
-      const o = await runner.tick();
-      rows += o.gpu.length + o.host.length + o.link.length;
+      const o = (await runner.tick()).samples;
+      rows += o.gpu.rows + o.host.rows + o.link.rows;
+      // The twin outruns the store: it waits while a batch beyond the one being written is queued,
+      // so the store is never idle and the memory spool never reaches its bound (and drops).
+      await spooled?.backlog(1);
     }
     await out.flush();
-    if (depth === 'store') await (sink as ReturnType<typeof createStoreSink>).drained();
+    if (spooled) {
+      await spooled.drained();
+      // Past the memory spool's bound the oldest batches would be dropped, which would make the
+      // figure look better than what was stored: then there is no figure.
+      const dropped = spooled.spool.stats().droppedRows + out.stats().failedRows;
+      if (dropped > 0)
+        throw new Error(`bench:sim ${name}: ${dropped} rows were dropped on the store path, so no figure is given`);
+    }
     await out.close();
   }
   const wallS = (performance.now() - t0) / 1000;
-  return { simPerWall: (ticks * twin.tickS) / wallS, rowsPerTick: rows / ticks };
+  return { simPerWall: (ticks * twin.tickS) / wallS, rowsPerTick: rows / ticks, batchRows };
 }
 
 /** Rows per second the engine inserts into gpu_samples with no client at all (INSERT … SELECT). */
@@ -94,7 +118,7 @@ try {
   );
   console.log('');
   console.log(
-    'scenario          GPUs   rows/tick  twin only  +pipeline  +store (up)  engine ceiling   (simulated s per wall s; 1.0 = real time)',
+    'scenario          GPUs   rows/tick  batch rows  twin only  +pipeline  +store (up)  engine ceiling   (simulated s per wall s; 1.0 = real time)',
   );
   // Warm the JIT first so the first scenario measured is not also paying for compilation.
   const warm = new Twin('default', { startMs: START });
@@ -109,6 +133,7 @@ try {
       name.padEnd(16),
       String(gpus).padStart(6),
       String(Math.round(stored.rowsPerTick)).padStart(11),
+      String(stored.batchRows).padStart(11),
       twinOnly.simPerWall.toFixed(1).padStart(10),
       pipe.simPerWall.toFixed(1).padStart(10),
       stored.simPerWall.toFixed(2).padStart(12),
@@ -116,6 +141,11 @@ try {
     ];
     console.log(cells.join(' '));
   }
+  console.log('');
+  console.log(
+    `batch rows: the pipeline's maxRows, ${TWIN_BATCH_S} simulated s of gpu samples (twinBatchRows); ` +
+      `each run at least ${TICKS} ticks and ${BATCHES} batches`,
+  );
 } finally {
   await store.close();
   rmSync(dir, { recursive: true, force: true });

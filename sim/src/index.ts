@@ -2,7 +2,7 @@
  * @meridian/sim: a seeded, deterministic twin of a multi-region GPU fabric.
  */
 export { Twin, INFERENCE_P99_METRIC } from './twin.js';
-export type { TwinOptions, TickOutput, TwinStats } from './twin.js';
+export type { TwinOptions, TickOutput, TickSamples, TwinStats } from './twin.js';
 export {
   loadScenario,
   parseScenario,
@@ -29,7 +29,7 @@ export {
 export type { Workload, WorkloadSpec, WorkloadKind, CommClass } from './workloads.js';
 export { InterimPlanner } from './planner.js';
 export type { Planner, PlannedPass } from './planner.js';
-export { TwinRunner } from './runner.js';
+export { TwinRunner, TWIN_BATCH_S, twinBatchRows } from './runner.js';
 export type { RowCounts } from './runner.js';
 export { Rng } from './rng.js';
 export { seedFleet, seedInstants } from './seed/history.js';

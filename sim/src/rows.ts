@@ -5,7 +5,7 @@
  * column), and rows are built from those checked names.
  */
 import { COMMON_LABELS, labelsOf, metricByName, type Entity, CLOCK_EVENT_BITS } from '@meridian/catalog';
-import type { SampleRow } from '@meridian/store';
+import { isStringColumn, SampleColumnsBuilder, type SampleColumns, type SampleRow } from '@meridian/store';
 
 export class RowShape<L extends string, M extends string> {
   /** Column names as the catalog spells them, in declaration order. */
@@ -49,6 +49,46 @@ export class RowShape<L extends string, M extends string> {
   /** Index of a metric in `values`, for builders that fill a reusable array. */
   index(m: M): number {
     return this.metrics.indexOf(m);
+  }
+
+  /**
+   * A column builder for this shape: `append(ts, labelValues, values)` takes what `row` takes, into
+   * typed arrays and dictionaries instead of an object per row (the store path's form).
+   */
+  builder(capacity?: number): SampleColumnsBuilder {
+    const numeric = new Set(
+      labelsOf(this.entity)
+        .filter((l) => l.type === 'UInt16')
+        .map((l) => l.name),
+    );
+    return new SampleColumnsBuilder({
+      source: SIM_SOURCE,
+      labels: this.labels.map((name) => ({ name, kind: numeric.has(name) ? 'number' : 'string' })),
+      metrics: this.metrics,
+      ...(capacity === undefined ? {} : { capacity }),
+    });
+  }
+
+  /** The rows of a batch this shape's builder made, exactly as `row` builds them. */
+  toRows(batch: SampleColumns): SampleRow[] {
+    const at = (name: string): ((i: number) => string | number | null) => {
+      const c = batch.columns[name];
+      if (!c) throw new Error(`sim: a ${this.entity} batch lacks its "${name}" column`);
+      if (isStringColumn(c)) return (i) => c.dict[c.codes[i]!]!;
+      const { values, nulls } = c;
+      return nulls ? (i) => (nulls[i] === 1 ? null : values[i]!) : (i) => values[i]!;
+    };
+    const labels = this.labels.map(at);
+    const metrics = this.metrics.map(at);
+    const lv: (string | number)[] = new Array<string | number>(labels.length);
+    const mv: (number | null)[] = new Array<number | null>(metrics.length);
+    const rows: SampleRow[] = new Array<SampleRow>(batch.rows);
+    for (let i = 0; i < batch.rows; i++) {
+      for (let k = 0; k < labels.length; k++) lv[k] = labels[k]!(i) as string | number;
+      for (let k = 0; k < metrics.length; k++) mv[k] = metrics[k]!(i) as number | null;
+      rows[i] = this.factory(batch.ts[i]!, lv, mv);
+    }
+    return rows;
   }
 }
 

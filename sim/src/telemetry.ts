@@ -1,10 +1,13 @@
-/** Turns the fabric's state into catalog rows (gpu, host, link) and aux rows (topology, inventory). */
+/**
+ * Turns the fabric's state into catalog samples (gpu, host, link), appended as columns to a builder
+ * of the entity's RowShape, and aux rows (topology, inventory).
+ */
 import { isThrottled } from '@meridian/catalog';
-import type { SampleRow, TableRows } from '@meridian/store';
+import type { SampleColumnsBuilder, TableRows } from '@meridian/store';
 import type { Fabric, Link } from './fabric.js';
 import { probeLink } from './network.js';
 import type { Rng } from './rng.js';
-import { GPU_ROW, HOST_ROW, LINK_ROW, SIM_SOURCE, THROTTLE } from './rows.js';
+import { GPU_ROW, SIM_SOURCE, THROTTLE } from './rows.js';
 
 /** Two decimals: the precision a real collector reports, and stable text for byte-identical output. */
 const r2 = (x: number): number => Math.round(x * 100) / 100;
@@ -42,7 +45,7 @@ const I = {
   nvRx: GPU_ROW.index('nvlink_rx'),
 };
 
-export function gpuRows(f: Fabric, ts: number, out: SampleRow[]): void {
+export function gpuRows(f: Fabric, ts: number, out: SampleColumnsBuilder): void {
   const v = gpuValues;
   for (let g = 0; g < f.gpuCount; g++) {
     const h = f.gpuHost[g] as number;
@@ -87,17 +90,15 @@ export function gpuRows(f: Fabric, ts: number, out: SampleRow[]): void {
     v[I.nvTx] = inGang ? Math.round(u * 2e9) : 0;
     v[I.nvRx] = inGang ? Math.round(u * 2e9) : 0;
     const r = f.regions[f.gpuRegion[g] as number];
-    out.push(
-      GPU_ROW.row(
-        ts,
-        [r?.name ?? '', f.hostNames[h] as string, f.gpuUuid[g] as string, f.gpuIndex[g] as number, m.model],
-        v,
-      ),
+    out.append(
+      ts,
+      [r?.name ?? '', f.hostNames[h] as string, f.gpuUuid[g] as string, f.gpuIndex[g] as number, m.model],
+      v,
     );
   }
 }
 
-export function hostRows(f: Fabric, ts: number, out: SampleRow[]): void {
+export function hostRows(f: Fabric, ts: number, out: SampleColumnsBuilder): void {
   for (let h = 0; h < f.hostNames.length; h++) {
     if (f.hostFailed[h] === 1) continue;
     const start = f.hostGpuStart[h] as number;
@@ -110,27 +111,25 @@ export function hostRows(f: Fabric, ts: number, out: SampleRow[]): void {
     }
     const share = busy / n;
     const total = f.hostMemBytes[h] as number;
-    out.push(
-      HOST_ROW.row(
-        ts,
-        [f.regions[f.hostRegion[h] as number]?.name ?? '', f.hostNames[h] as string],
-        [r2(4 + (util / n) * 0.3), Math.round(total * (0.08 + 0.5 * share)), total, r2(0.5 + busy * 1.5)],
-      ),
+    out.append(
+      ts,
+      [f.regions[f.hostRegion[h] as number]?.name ?? '', f.hostNames[h] as string],
+      [r2(4 + (util / n) * 0.3), Math.round(total * (0.08 + 0.5 * share)), total, r2(0.5 + busy * 1.5)],
     );
   }
 }
 
 /** One row per configured link, measured from a probe host in its `from` region. */
-export function linkRows(f: Fabric, ts: number, dtS: number, rng: Rng, out: SampleRow[]): void {
-  for (const l of f.links) out.push(linkRow(f, l, ts, dtS, rng));
+export function linkRows(f: Fabric, ts: number, dtS: number, rng: Rng, out: SampleColumnsBuilder): void {
+  for (const l of f.links) linkRow(f, l, ts, dtS, rng, out);
 }
 
-function linkRow(f: Fabric, l: Link, ts: number, dtS: number, rng: Rng): SampleRow {
+function linkRow(f: Fabric, l: Link, ts: number, dtS: number, rng: Rng, out: SampleColumnsBuilder): void {
   const from = f.regions[l.from]?.name ?? '';
   const to = f.regions[l.to]?.name ?? '';
   const p = probeLink(l, dtS, rng);
   const n = (x: number | null): number | null => (x === null ? null : r3(x));
-  return LINK_ROW.row(
+  out.append(
     ts,
     [l.id, from, to, probeHost(from), 0, 'sim'],
     [

@@ -26,7 +26,7 @@ import { WorkloadRows, type TickOutput } from './twin/rows.js';
 import { TwinState, type TwinStats } from './twin/state.js';
 
 export { INFERENCE_P99_METRIC } from './twin/rows.js';
-export type { TickOutput } from './twin/rows.js';
+export type { TickOutput, TickSamples } from './twin/rows.js';
 export type { TwinStats } from './twin/state.js';
 
 export interface TwinOptions {

@@ -12,3 +12,5 @@ export type {
   PipelineStats,
   TargetStats,
 } from './types.js';
+export { columnBatch, batchRowCount } from './column-batch.js';
+export type { BatchHead } from './column-batch.js';

@@ -3,8 +3,16 @@
  * `maxRows` or when `flushIntervalMs` has passed, whichever comes first (the OTel Collector's batch
  * processor, with send_batch_size and timeout). Batches reach the sink one at a time, in `seq`
  * order, so the sink's write-ahead log is ordered too.
+ *
+ * A sample target (gpu, host, link) may also be fed columns (pushColumns): the parts are buffered as
+ * they come, cut at exactly `maxRows` rows like rows are, and joined into one column batch at the
+ * cut. A target's rows and columns never share a batch: pushing one kind cuts what the other has
+ * pending first, so the order of what was pushed is the order of the batches.
  */
 import { hostname } from 'node:os';
+import { ENTITIES, type Entity } from '@meridian/catalog';
+import { concatColumns, sliceColumns, type SampleColumns } from '@meridian/store';
+import { batchRowCount, columnBatch } from './column-batch.js';
 import type { Batch, Instrument, PipelineStats, Processor, RowOf, Sink, Target, TargetStats } from './types.js';
 
 export interface PipelineOptions {
@@ -31,6 +39,11 @@ export interface PipelineOptions {
 export interface Pipeline {
   /** Buffers rows for a target. Never blocks and never throws because of the sink. */
   push<T extends Target>(target: T, rows: readonly RowOf<T>[]): void;
+  /**
+   * Buffers a column batch for a sample target (the twin's path: no row objects). The pipeline
+   * keeps the parts as they are until a cut; the caller must not change them afterwards.
+   */
+  pushColumns(entity: Entity, columns: SampleColumns): void;
   /** Cuts every non-empty buffer and resolves when the sink has taken all batches. */
   flush(): Promise<void>;
   /** Stops the timer, flushes, and closes the sink. Pushing after close throws. */
@@ -54,9 +67,10 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const onSinkError =
     opts.onSinkError ??
     ((err: unknown, batch: Batch) =>
-      console.error(`meridian collector: lost batch ${batch.token} (${batch.rows.length} rows): ${String(err)}`));
+      console.error(`meridian collector: lost batch ${batch.token} (${batchRowCount(batch)} rows): ${String(err)}`));
 
   const buffers = new Map<Target, unknown[]>();
+  const columnBuffers = new Map<Entity, { parts: SampleColumns[]; rows: number }>();
   const perTarget: Partial<Record<Target, TargetStats>> = {};
   let seq = 0;
   let closed = false;
@@ -70,33 +84,44 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const statsFor = (target: Target): TargetStats =>
     (perTarget[target] ??= { rowsIn: 0, rowsFlushed: 0, batches: 0, pendingRows: 0 });
 
-  function cut(target: Target): void {
-    const rows = buffers.get(target);
-    if (!rows || rows.length === 0) return;
-    buffers.set(target, []);
-    const s = seq++;
-    const batch = {
-      target,
-      seq: s,
-      token: `${collectorId}:${runId}:${target}:${s}`,
-      createdAt: now(),
-      rows,
-    } as Batch;
+  /** Hands a cut batch to the sink, behind every batch cut before it. */
+  function deliver(target: Target, batch: Batch, rows: number): void {
     const st = statsFor(target);
-    st.pendingRows -= rows.length;
+    st.pendingRows -= rows;
     delivery = delivery.then(() =>
-      instrument('meridian.flush.batch', { target, rows: rows.length, seq: s }, () => opts.sink.accept(batch)).then(
+      instrument('meridian.flush.batch', { target, rows, seq: batch.seq }, () => opts.sink.accept(batch)).then(
         () => {
-          st.rowsFlushed += rows.length;
+          st.rowsFlushed += rows;
           st.batches++;
         },
         (err: unknown) => {
           failedBatches++;
-          failedRows += rows.length;
+          failedRows += rows;
           onSinkError(err, batch);
         },
       ),
     );
+  }
+
+  function head(target: Target): { seq: number; token: string; createdAt: number } {
+    const s = seq++;
+    return { seq: s, token: `${collectorId}:${runId}:${target}:${s}`, createdAt: now() };
+  }
+
+  function cut(target: Target): void {
+    cutColumns(target);
+    const rows = buffers.get(target);
+    if (!rows || rows.length === 0) return;
+    buffers.set(target, []);
+    deliver(target, { target, ...head(target), rows } as Batch, rows.length);
+  }
+
+  function cutColumns(target: Target): void {
+    const buf = columnBuffers.get(target as Entity);
+    if (!buf || buf.rows === 0) return;
+    columnBuffers.delete(target as Entity);
+    const entity = target as Entity;
+    deliver(entity, columnBatch({ target: entity, ...head(entity) }, concatColumns(buf.parts)), buf.rows);
   }
 
   function push<T extends Target>(target: T, rows: readonly RowOf<T>[]): void {
@@ -107,6 +132,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     const st = statsFor(target);
     st.rowsIn += out.length;
     st.pendingRows += out.length;
+    // Columns pushed before these rows go first, in a batch of their own.
+    cutColumns(target);
     let buf = buffers.get(target);
     if (!buf) buffers.set(target, (buf = []));
     for (const row of out) {
@@ -118,10 +145,40 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     }
   }
 
+  function pushColumns(entity: Entity, columns: SampleColumns): void {
+    if (closed) throw new Error('pipeline is closed');
+    if (!ENTITIES.includes(entity))
+      throw new Error(`pushColumns: "${String(entity)}" is not a sample target (${ENTITIES.join(', ')})`);
+    let out = columns;
+    for (const p of processors) {
+      if (!p.processColumns) throw new Error(`pushColumns: processor "${p.name}" takes rows only, not columns`);
+      out = p.processColumns(entity, out);
+    }
+    const n = out.rows;
+    if (n === 0) return;
+    const st = statsFor(entity);
+    st.rowsIn += n;
+    st.pendingRows += n;
+    // Rows pushed before these columns go first, in a batch of their own.
+    if (buffers.get(entity)?.length) cut(entity);
+    let start = 0;
+    while (start < n) {
+      let buf = columnBuffers.get(entity);
+      if (!buf) columnBuffers.set(entity, (buf = { parts: [], rows: 0 }));
+      const take = Math.min(maxRows - buf.rows, n - start);
+      buf.parts.push(start === 0 && take === n ? out : sliceColumns(out, start, start + take));
+      buf.rows += take;
+      start += take;
+      if (buf.rows >= maxRows) cutColumns(entity);
+    }
+  }
+
   async function flush(): Promise<void> {
-    const pending = [...buffers.values()].reduce((n, b) => n + b.length, 0);
+    let pending = [...buffers.values()].reduce((n, b) => n + b.length, 0);
+    for (const b of columnBuffers.values()) pending += b.rows;
     await instrument('meridian.flush', { rows: pending }, async () => {
       for (const target of buffers.keys()) cut(target);
+      for (const target of [...columnBuffers.keys()]) cutColumns(target);
       await delivery;
     });
     flushes++;
@@ -137,6 +194,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
 
   return {
     push,
+    pushColumns,
     flush,
     async close(closeOpts) {
       if (closed) return;

@@ -1,4 +1,6 @@
 /** Processors that ship with the pipeline. Each is a pure function of the rows it is given. */
+import type { Entity } from '@meridian/catalog';
+import { constantColumn, isStringColumn, type SampleColumn, type SampleColumns } from '@meridian/store';
 import type { Processor, RowOf, Target } from './types.js';
 
 /**
@@ -28,6 +30,19 @@ export function withLabels(
         for (const [k, v] of entries) if (out[k] === undefined || out[k] === '') out[k] = v;
         return out as RowOf<T>;
       });
+    },
+    // The same on a column batch: a label column it lacks becomes a constant one, and '' in a label's
+    // dictionary becomes the value (one entry, not one row, changed).
+    processColumns(entity: Entity, batch: SampleColumns): SampleColumns {
+      if (!applies.has(entity) || entries.length === 0) return batch;
+      let columns: Record<string, SampleColumn> | undefined;
+      for (const [k, v] of entries) {
+        const c = batch.columns[k];
+        if (c === undefined) (columns ??= { ...batch.columns })[k] = constantColumn(v, batch.rows);
+        else if (isStringColumn(c) && c.dict.includes(''))
+          (columns ??= { ...batch.columns })[k] = { dict: c.dict.map((s) => (s === '' ? v : s)), codes: c.codes };
+      }
+      return columns ? { ...batch, columns } : batch;
     },
   };
 }

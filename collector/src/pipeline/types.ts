@@ -4,7 +4,7 @@
  * takes. Everything here is plain data so that the twin (sim/) and the agent share one shape.
  */
 import type { Entity } from '@meridian/catalog';
-import type { AuxTable, SampleRow, TableRows } from '@meridian/store';
+import type { AuxTable, SampleColumns, SampleRow, TableRows } from '@meridian/store';
 
 /** Where rows go: a wide sample table (by entity) or one of the store's aux tables. */
 export type Target = Entity | AuxTable;
@@ -21,6 +21,12 @@ export interface BatchOf<T extends Target> {
   /** Epoch milliseconds when the batch was cut. */
   readonly createdAt: number;
   readonly rows: readonly RowOf<T>[];
+  /**
+   * A sample target's batch that was pushed as columns (pushColumns) carries them here: the sink
+   * writes them as they are and the spools keep them so. Its `rows` are then built from the columns
+   * on first read, for a reader that wants row objects; the pipeline, sink and spools never do.
+   */
+  readonly columns?: T extends Entity ? SampleColumns : never;
 }
 
 /** Any batch: a union over the targets so that `batch.target` narrows `batch.rows`. */
@@ -36,10 +42,15 @@ export interface Sink {
   close(opts?: { deadlineMs?: number }): Promise<void>;
 }
 
-/** A processor rewrites (or drops, by returning []) the rows pushed to one target. */
+/**
+ * A processor rewrites (or drops, by returning []) the rows pushed to one target. One that also
+ * rewrites a column batch (pushColumns) implements `processColumns`; a pipeline refuses columns
+ * when one of its processors cannot take them.
+ */
 export interface Processor {
   readonly name: string;
   process<T extends Target>(target: T, rows: readonly RowOf<T>[]): readonly RowOf<T>[];
+  processColumns?(entity: Entity, columns: SampleColumns): SampleColumns;
 }
 
 /**

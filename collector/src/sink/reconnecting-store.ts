@@ -5,7 +5,8 @@
  * store just fail: HTTP is stateless and the client's next request reconnects by itself.
  */
 import type { Entity } from '@meridian/catalog';
-import type { AuxTable, SampleRow, TableRows, WriteOptions, WriteResult } from '@meridian/store';
+import { columnsToRows } from '@meridian/store';
+import type { AuxTable, SampleColumns, SampleRow, TableRows, WriteOptions, WriteResult } from '@meridian/store';
 import type { StoreTarget } from './store-sink.js';
 
 export interface ClosableStoreTarget extends StoreTarget {
@@ -52,6 +53,11 @@ export function reconnectingStore<S extends QueryableStoreTarget>(
       return {
         async write(rows: readonly SampleRow[], opts?: WriteOptions): Promise<WriteResult> {
           return (await get()).writer(entity).write(rows, opts);
+        },
+        async writeColumns(batch: SampleColumns, opts?: WriteOptions): Promise<WriteResult> {
+          const w = (await get()).writer(entity);
+          // A store without the column path takes the batch's rows.
+          return w.writeColumns ? w.writeColumns(batch, opts) : w.write(columnsToRows(batch), opts);
         },
       };
     },

@@ -14,14 +14,26 @@
  * both fail is the batch lost (accept rejects, and the pipeline counts it).
  */
 import type { Entity } from '@meridian/catalog';
-import type { AuxTable, RowError, SampleRow, TableRows, WriteOptions, WriteResult } from '@meridian/store';
+import type {
+  AuxTable,
+  RowError,
+  SampleColumns,
+  SampleRow,
+  TableRows,
+  WriteOptions,
+  WriteResult,
+} from '@meridian/store';
 import type { Batch, Sink } from '../pipeline/types.js';
 import { createMemorySpool } from '../spool/memory-spool.js';
 import type { Spool, SpoolEntry } from '../spool/types.js';
 
 /** The part of a Store the sink needs; `Store` from @meridian/store satisfies it. */
 export interface StoreTarget {
-  writer(entity: Entity): { write(rows: readonly SampleRow[], opts?: WriteOptions): Promise<WriteResult> };
+  writer(entity: Entity): {
+    write(rows: readonly SampleRow[], opts?: WriteOptions): Promise<WriteResult>;
+    /** The column path; a target without it is given a column batch's rows instead. */
+    writeColumns?(batch: SampleColumns, opts?: WriteOptions): Promise<WriteResult>;
+  };
   insert<T extends AuxTable>(table: T, rows: readonly TableRows[T][], opts?: WriteOptions): Promise<unknown>;
 }
 
@@ -87,6 +99,12 @@ export interface SinkStats {
 export interface SpooledStoreSink extends Sink {
   /** Resolves when the spool is empty (every accepted batch is in the store). */
   drained(): Promise<void>;
+  /**
+   * Resolves when at most `batches` batches wait in the spool (or the sink is closed): back-pressure
+   * for a producer that outruns the store and would otherwise fill the spool to its bound, where the
+   * oldest batches are dropped. Unlike drained(), the store stays busy with what is left.
+   */
+  backlog(batches: number): Promise<void>;
   stats(): SinkStats;
   readonly spool: Spool;
 }
@@ -112,7 +130,9 @@ async function writeBatch(
     case 'gpu':
     case 'host':
     case 'link': {
-      const r = await store.writer(batch.target).write(batch.rows, opt);
+      const w = store.writer(batch.target);
+      const r =
+        batch.columns && w.writeColumns ? await w.writeColumns(batch.columns, opt) : await w.write(batch.rows, opt);
       return { written: r.written, rejected: r.rejected };
     }
     default:
@@ -139,6 +159,7 @@ class SpoolingStoreSink implements SpooledStoreSink {
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private waiters: (() => void)[] = [];
+  private backlogWaiters: { batches: number; resolve: () => void }[] = [];
   private batchesWritten = 0;
   private rowsWritten = 0;
   private rowsRejected = 0;
@@ -174,6 +195,11 @@ class SpoolingStoreSink implements SpooledStoreSink {
     if (this.spool.entries().length === 0) return Promise.resolve();
     this.kick();
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  backlog(batches: number): Promise<void> {
+    if (this.closed || this.spool.entries().length <= batches) return Promise.resolve();
+    return new Promise((resolve) => this.backlogWaiters.push({ batches, resolve }));
   }
 
   async close(closeOpts?: { deadlineMs?: number }): Promise<void> {
@@ -217,7 +243,19 @@ class SpoolingStoreSink implements SpooledStoreSink {
     });
   }
 
+  private settleBacklog(force = false): void {
+    if (this.backlogWaiters.length === 0) return;
+    const held = this.spool.entries().length;
+    const keep: { batches: number; resolve: () => void }[] = [];
+    for (const w of this.backlogWaiters) {
+      if (force || held <= w.batches) w.resolve();
+      else keep.push(w);
+    }
+    this.backlogWaiters = keep;
+  }
+
   private settleWaiters(force = false): void {
+    this.settleBacklog(force);
     if (!force && this.spool.entries().length > 0) return;
     const ws = this.waiters;
     this.waiters = [];
@@ -239,6 +277,7 @@ class SpoolingStoreSink implements SpooledStoreSink {
     await this.spool.ack(entry);
     this.cache.delete(entry.key);
     this.written(batch, r);
+    this.settleBacklog();
   }
 
   /**

@@ -13,11 +13,17 @@
  *    not a power cut.
  * Acks unlink without fsync: a file that reappears after a power cut is replayed with its token and
  * deduplicated by the store, which costs a write but loses and duplicates nothing.
+ *
+ * A batch of rows is stored as JSON; a batch of columns (the twin's) as its typed arrays behind a
+ * header (column-file.ts). Either kind that cannot be read back whole is moved to `corrupt/` and
+ * reported with the file's path and what is wrong with it.
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { batchRowCount } from '../pipeline/column-batch.js';
 import type { Batch, Target } from '../pipeline/types.js';
+import { decodeColumnFile, encodeColumnFile, isColumnFile } from './column-file.js';
 import { SpoolLedger } from './ledger.js';
 import type { Spool, SpoolBounds, SpoolDrop, SpoolEntry } from './types.js';
 
@@ -39,11 +45,27 @@ interface StoredBatch {
 }
 
 function fileName(counter: number, batch: Batch): string {
-  return `${String(counter).padStart(12, '0')}-${batch.createdAt}.${batch.target}.${batch.rows.length}.batch`;
+  return `${String(counter).padStart(12, '0')}-${batch.createdAt}.${batch.target}.${batchRowCount(batch)}.batch`;
 }
 
-function parseStored(text: string): Batch {
-  const parsed = JSON.parse(text) as Partial<StoredBatch>;
+/** A batch's bytes, as parts written in order (a column batch's arrays are not copied). */
+function encode(batch: Batch): { parts: Buffer[]; bytes: number } {
+  if (batch.columns) return encodeColumnFile({ ...batch, columns: batch.columns });
+  const body: StoredBatch = {
+    v: FORMAT_VERSION,
+    target: batch.target,
+    seq: batch.seq,
+    token: batch.token,
+    createdAt: batch.createdAt,
+    rows: batch.rows as unknown[],
+  };
+  const data = Buffer.from(JSON.stringify(body));
+  return { parts: [data], bytes: data.length };
+}
+
+function parseStored(data: Buffer): Batch {
+  if (isColumnFile(data)) return decodeColumnFile(data);
+  const parsed = JSON.parse(data.toString('utf8')) as Partial<StoredBatch>;
   if (parsed.v !== FORMAT_VERSION) throw new Error(`unknown spool format version ${String(parsed.v)}`);
   if (typeof parsed.token !== 'string' || typeof parsed.target !== 'string' || !Array.isArray(parsed.rows)) {
     throw new Error('spool file lacks token, target or rows');
@@ -91,8 +113,8 @@ export async function openFileSpool(opts: FileSpoolOptions): Promise<Spool> {
     counter = Math.max(counter, Number(m[1]) + 1);
   }
 
-  async function drop(entry: SpoolEntry, reason: SpoolDrop['reason']): Promise<SpoolDrop> {
-    const d: SpoolDrop = { reason, entry };
+  async function drop(entry: SpoolEntry, reason: SpoolDrop['reason'], error?: string): Promise<SpoolDrop> {
+    const d: SpoolDrop = { reason, entry, ...(error ? { error } : {}) };
     if (reason === 'corrupt' || reason === 'rejected') {
       // Keep the evidence for a human, out of the replay path.
       const aside = reason === 'corrupt' ? corruptDir : rejectedDir;
@@ -107,22 +129,16 @@ export async function openFileSpool(opts: FileSpoolOptions): Promise<Spool> {
 
   return {
     async append(batch) {
-      const body: StoredBatch = {
-        v: FORMAT_VERSION,
-        target: batch.target,
-        seq: batch.seq,
-        token: batch.token,
-        createdAt: batch.createdAt,
-        rows: batch.rows as unknown[],
-      };
-      const data = Buffer.from(JSON.stringify(body));
-      for (const victim of ledger.victimsForBytes(data.length)) await drop(victim, 'bytes');
+      const { parts, bytes } = encode(batch);
+      for (const victim of ledger.victimsForBytes(bytes)) await drop(victim, 'bytes');
       const name = fileName(counter++, batch);
       const tmp = join(dir, `${name}.tmp`);
       try {
         const fh = await open(tmp, 'w', 0o600);
         try {
-          await fh.writeFile(data);
+          // writeFile on a handle appends at its position and retries short writes until the part
+          // is out or the disk says why not (ENOSPC); one writev call may stop short silently.
+          for (const part of parts) await fh.writeFile(part);
           if (fsync === 'always') await fh.sync();
         } finally {
           await fh.close();
@@ -138,26 +154,27 @@ export async function openFileSpool(opts: FileSpoolOptions): Promise<Spool> {
       const entry: SpoolEntry = {
         key: name,
         target: batch.target,
-        rows: batch.rows.length,
-        bytes: data.length,
+        rows: batchRowCount(batch),
+        bytes,
         createdAt: batch.createdAt,
       };
       ledger.add(entry);
       return entry;
     },
     async read(entry) {
-      let text: string;
+      let data: Buffer;
       try {
-        text = await readFile(join(dir, entry.key), 'utf8');
+        data = await readFile(join(dir, entry.key));
       } catch (err) {
         // Dropped (by a bound) while it was being replayed.
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw err;
       }
       try {
-        return parseStored(text);
-      } catch {
-        await drop(entry, 'corrupt');
+        return parseStored(data);
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        await drop(entry, 'corrupt', `spool file ${join(dir, entry.key)} is unreadable: ${why}`);
         return undefined;
       }
     },

@@ -4,12 +4,28 @@
  * the file spool; its byte count is an estimate, since measuring real object sizes would cost more
  * than the batches do.
  */
+import type { SampleColumns } from '@meridian/store';
+import { batchRowCount } from '../pipeline/column-batch.js';
 import type { Batch } from '../pipeline/types.js';
 import { SpoolLedger } from './ledger.js';
 import type { Spool, SpoolBounds, SpoolDrop, SpoolEntry } from './types.js';
 
 /** Rough bytes per value held in a JS object: the number plus its share of the row's hidden class. */
 const BYTES_PER_VALUE = 16;
+
+/** A column batch's size is known: its arrays' bytes (a dictionary shared between batches is not counted). */
+function columnBytes(c: SampleColumns): number {
+  let bytes = c.ts.byteLength + (typeof c.source === 'string' ? 0 : c.source.codes.byteLength);
+  for (const col of Object.values(c.columns))
+    bytes += 'codes' in col ? col.codes.byteLength : col.values.byteLength + (col.nulls?.byteLength ?? 0);
+  return bytes;
+}
+
+function batchBytes(batch: Batch): number {
+  if (batch.columns) return Math.max(1, columnBytes(batch.columns));
+  const first = batch.rows[0];
+  return Math.max(1, batch.rows.length * (first ? Object.keys(first).length : 1) * BYTES_PER_VALUE);
+}
 
 export function createMemorySpool(bounds: SpoolBounds = {}): Spool {
   const ledger = new SpoolLedger(bounds);
@@ -18,8 +34,7 @@ export function createMemorySpool(bounds: SpoolBounds = {}): Spool {
 
   return {
     async append(batch) {
-      const first = batch.rows[0];
-      const bytes = Math.max(1, batch.rows.length * (first ? Object.keys(first).length : 1) * BYTES_PER_VALUE);
+      const bytes = batchBytes(batch);
       for (const victim of ledger.victimsForBytes(bytes)) {
         held.delete(victim.key);
         ledger.dropped({ reason: 'bytes', entry: victim });
@@ -27,7 +42,7 @@ export function createMemorySpool(bounds: SpoolBounds = {}): Spool {
       const entry: SpoolEntry = {
         key: String(counter++).padStart(12, '0'),
         target: batch.target,
-        rows: batch.rows.length,
+        rows: batchRowCount(batch),
         bytes,
         createdAt: batch.createdAt,
       };

@@ -14,6 +14,8 @@ export interface SpoolDrop {
   /** bytes/age: past a bound; corrupt: unreadable file; rejected: the store refuses this batch (poison). */
   readonly reason: 'bytes' | 'age' | 'corrupt' | 'rejected';
   readonly entry: SpoolEntry;
+  /** For a corrupt batch: the file (its path) and what is wrong with it. */
+  readonly error?: string;
 }
 
 export interface SpoolStats {

@@ -3,10 +3,10 @@
  * every live workload re-stated now and then), the GPU, host and link samples of a tick, and the
  * inference latency estimates that go to `extra_metrics`.
  */
-import type { SampleRow, TableRows } from '@meridian/store';
+import type { SampleColumns, SampleRow, TableRows } from '@meridian/store';
 import type { Rng } from '../rng.js';
 import { AssignmentRows } from './assignments.js';
-import { SIM_SOURCE } from '../rows.js';
+import { GPU_ROW, HOST_ROW, LINK_ROW, SIM_SOURCE } from '../rows.js';
 import { gpuRows, hostRows, linkRows } from '../telemetry.js';
 import type { Workload } from '../workloads.js';
 import type { TwinState, WorkloadRow } from './state.js';
@@ -20,9 +20,22 @@ export const INFERENCE_P99_METRIC = 'inference_p99_ms';
 /** Suffix of the stage row that states the part of a pipeline gang placed in a second region. */
 const SPAN_SUFFIX = '/span';
 
+/** A tick's samples as column batches, the form the store takes (no object per row). */
+export interface TickSamples {
+  readonly gpu: SampleColumns;
+  readonly host: SampleColumns;
+  readonly link: SampleColumns;
+}
+
 export interface TickOutput {
   /** Instant of this tick's rows, epoch ms. */
   readonly ts: number;
+  /** This tick's gpu, host and link samples as columns: what the runner hands the pipeline. */
+  readonly samples: TickSamples;
+  /**
+   * The same samples as row objects, built from `samples` on first read (for the status view, the
+   * tests and the benches that read rows); the store path never reads them, so never pays for them.
+   */
   readonly gpu: SampleRow[];
   readonly host: SampleRow[];
   readonly link: SampleRow[];
@@ -38,6 +51,28 @@ export interface TickOutput {
   readonly assignments: TableRows['gpu_assignments'][];
 }
 
+/** A TickOutput whose rows are built from its columns only when read. */
+class Tick implements TickOutput {
+  private rows: { gpu?: SampleRow[]; host?: SampleRow[]; link?: SampleRow[] } = {};
+  constructor(
+    readonly ts: number,
+    readonly samples: TickSamples,
+    readonly workloads: TableRows['workloads'][],
+    readonly notes: string[],
+    readonly extra: TableRows['extra_metrics'][],
+    readonly assignments: TableRows['gpu_assignments'][],
+  ) {}
+  get gpu(): SampleRow[] {
+    return (this.rows.gpu ??= GPU_ROW.toRows(this.samples.gpu));
+  }
+  get host(): SampleRow[] {
+    return (this.rows.host ??= HOST_ROW.toRows(this.samples.host));
+  }
+  get link(): SampleRow[] {
+    return (this.rows.link ??= LINK_ROW.toRows(this.samples.link));
+  }
+}
+
 export class WorkloadRows {
   /** Workload rows of this tick, snapshotted at each state change (a pod may start and end in one tick). */
   private changed: WorkloadRow[] = [];
@@ -45,6 +80,8 @@ export class WorkloadRows {
   private readonly spanning = new Map<string, string>();
   private lastSnapshotS = -Infinity;
   private readonly assignmentRows: AssignmentRows;
+  /** One builder per entity for the twin's life: its dictionaries (hosts, GPU UUIDs) are built once. */
+  private readonly builders = { gpu: GPU_ROW.builder(), host: HOST_ROW.builder(), link: LINK_ROW.builder() };
 
   constructor(private readonly s: TwinState) {
     this.assignmentRows = new AssignmentRows(s);
@@ -66,12 +103,11 @@ export class WorkloadRows {
     const f = s.fabric;
     const t1 = s.timeS;
     const ts = s.startMs + Math.round(t1 * 1000);
-    const gpu: SampleRow[] = [];
-    const host: SampleRow[] = [];
-    const link: SampleRow[] = [];
-    gpuRows(f, ts, gpu);
-    hostRows(f, ts, host);
-    linkRows(f, ts, dt, rngProbe, link);
+    const b = this.builders;
+    gpuRows(f, ts, b.gpu);
+    hostRows(f, ts, b.host);
+    linkRows(f, ts, dt, rngProbe, b.link);
+    const samples: TickSamples = { gpu: b.gpu.take(), host: b.host.take(), link: b.link.take() };
     const workloads = this.changed;
     if (t1 - this.lastSnapshotS >= WORKLOAD_SNAPSHOT_S) {
       // Re-state every live workload now and then, so a reader of the latest rows sees them all.
@@ -98,7 +134,7 @@ export class WorkloadRows {
         });
       }
     }
-    return { ts, gpu, host, link, workloads, notes: s.notes, extra, assignments: this.assignmentRows.tick(ts) };
+    return new Tick(ts, samples, workloads, s.notes, extra, this.assignmentRows.tick(ts));
   }
 
   /**
