@@ -19,25 +19,11 @@ export type { HolderEndpoint } from './lock.js';
 export type { Store } from './store.js';
 export { validateSampleRows } from './validate.js';
 export { validateColumns } from './validate-columns.js';
-export {
-  stringColumn,
-  constantColumn,
-  rowsToColumns,
-  isStringColumn,
-  sliceColumns,
-  concatColumns,
-  columnsToRows,
-  SampleColumnsBuilder,
-} from './columns.js';
-export type {
-  SampleColumns,
-  SampleColumn,
-  NumberColumn,
-  StringColumn,
-  NumericArray,
-  LabelField,
-  ColumnsBuilderSpec,
-} from './columns.js';
+export { stringColumn, constantColumn, rowsToColumns, isStringColumn } from './columns.js';
+export type { SampleColumns, SampleColumn, NumberColumn, StringColumn, NumericArray } from './columns.js';
+export { SampleColumnsBuilder } from './columns-builder.js';
+export type { LabelField, ColumnsBuilderSpec } from './columns-builder.js';
+export { sliceColumns, concatColumns, columnsToRows } from './columns-concat.js';
 export { resolveStoreTarget, namedStoreTarget, targetOptions, readStorePassword, StoreTargetError } from './target.js';
 export type { StoreTarget, TargetChoice, TargetSources } from './target.js';
 export { migrations, regionRollupSelect, renderClusterDdl } from './schema/index.js';
