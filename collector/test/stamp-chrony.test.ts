@@ -46,15 +46,51 @@ describe('startChronyClock', () => {
       expect(clock.status().errorMs).toBe(1000);
       expect(errors).toEqual([]);
       say('FAIL\n');
-      await until(() => errors.length > 0, 'the failure report');
+      // Read as a sender or a busy reflector reads it: the clock polls only while it is read.
+      await until(() => (clock.status(), errors.length > 0), 'the failure report');
       expect(clock.status()).toEqual(UNSYNCED_CLOCK);
       // Either chronyc's failure or its unreadable output, depending on where the stand-in was caught.
       expect(errors[0]).toMatch(/-c tracking/);
       const seen = polls();
-      await until(() => polls() >= seen + 3, 'three more polls of the failing chronyc');
+      await until(() => (clock.status(), polls() >= seen + 3), 'three more polls of the failing chronyc');
       expect(errors).toHaveLength(1); // told once per change, not at every poll
     } finally {
       clock.stop();
+    }
+  });
+
+  it('stops polling while nobody reads the status, and says unsynchronised until the next reading', async () => {
+    say(SYNCED);
+    // A second stand-in with its own count, read all along: the yardstick of how many polls the
+    // idle clock would have made, so that the test waits on polls rather than on time.
+    const busyCalls = join(dir, 'busy-calls');
+    const busy = join(dir, 'chronyc-busy');
+    writeFileSync(busy, `#!/bin/sh\nprintf x >> "${busyCalls}"\ncat "${output}"\n`);
+    chmodSync(busy, 0o755);
+    const busyPolls = (): number => (existsSync(busyCalls) ? readFileSync(busyCalls, 'utf8').length : 0);
+    const clock = startChronyClock({ command: fake, intervalMs: 50 });
+    const yardstick = startChronyClock({ command: busy, intervalMs: 50 });
+    try {
+      await clock.ready;
+      const first = polls();
+      expect(clock.status().synced).toBe(true);
+      // Read once after the first reading: one more poll, which leaves the status unread and stops.
+      await until(() => polls() >= first + 1, 'the poll after the read');
+      const idleAt = polls();
+      const from = busyPolls();
+      await until(() => (yardstick.status(), busyPolls() >= from + 10), 'ten polls of a clock that is read');
+      // No chronyc run meanwhile (each would be a process spawned by an idle collector), but for a
+      // poll that may have been starting as the idle one was counted.
+      expect(polls()).toBeLessThanOrEqual(idleAt + 1);
+      const stopped = polls();
+      // The reading it holds is stale: unsynchronised until the reading that the read starts is in.
+      expect(clock.status()).toEqual(UNSYNCED_CLOCK);
+      await until(() => clock.status().synced, 'a fresh reading after the idle spell');
+      expect(polls()).toBe(stopped + 1);
+      expect(clock.status().errorMs).toBeCloseTo(0.1, 9);
+    } finally {
+      clock.stop();
+      yardstick.stop();
     }
   });
 

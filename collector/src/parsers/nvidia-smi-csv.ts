@@ -19,7 +19,7 @@ import {
   type ParsedRecord,
   type ParseResult,
 } from './record.js';
-import { isAbsentToken, normalise, readBigInt } from './values.js';
+import { isAbsentToken, normalise, readBigInt, readPlainDecimalAt, readValue, type ReadResult } from './values.js';
 
 type Column =
   | { kind: 'metric'; metric: MetricDef; scale: number; bitmask: boolean }
@@ -45,6 +45,54 @@ export interface CompiledColumns {
   readonly columns: readonly Column[];
   /** The shapes of the records these columns make (column-record.ts); without it, plain records. */
   readonly shapes?: ValueShapes;
+  /** Readings of the cells that are not plain decimals (see CellReadings); without it, read each time. */
+  readonly readings?: CellReadings;
+}
+
+/** More distinct texts than this, and a cache starts over: a stream's repeated cells are a few per GPU. */
+const MAX_READINGS = 512;
+
+/**
+ * What the cells that are not plain decimals read as, kept by their text: a GPU's UUID and name,
+ * its P-state, its throttle bitmask and the like come again every second, and reading them
+ * (normalising whitespace, lower-casing against the absent tokens, three regular expressions, a
+ * BigInt for the bitmask) was most of a line's parse after the numbers. Each reading is a pure
+ * function of the text, so a kept one is the reading itself.
+ */
+export class CellReadings {
+  private readonly labels = new Map<string, string | null>();
+  private readonly values = new Map<string, ReadResult>();
+  private readonly masks = new Map<string, bigint | null>();
+
+  /** The label text a cell holds (normalised), or undefined where it is one of the absent tokens. */
+  label(raw: string): string | undefined {
+    let v = this.labels.get(raw);
+    if (v === undefined) {
+      if (this.labels.size >= MAX_READINGS) this.labels.clear();
+      this.labels.set(raw, (v = isAbsentToken(raw) ? null : normalise(raw)));
+    }
+    return v ?? undefined;
+  }
+
+  /** readValue(raw). */
+  value(raw: string): ReadResult {
+    let v = this.values.get(raw);
+    if (v === undefined) {
+      if (this.values.size >= MAX_READINGS) this.values.clear();
+      this.values.set(raw, (v = readValue(raw)));
+    }
+    return v;
+  }
+
+  /** readBigInt(raw). */
+  mask(raw: string): bigint | undefined {
+    let v = this.masks.get(raw);
+    if (v === undefined) {
+      if (this.masks.size >= MAX_READINGS) this.masks.clear();
+      this.masks.set(raw, (v = readBigInt(raw) ?? null));
+    }
+    return v ?? undefined;
+  }
 }
 
 /** Prepares the column mapping once; the streaming source reuses it for every line. */
@@ -69,7 +117,7 @@ export function compileColumns(fields: readonly string[]): CompiledColumns {
   const names = columns.flatMap((c) =>
     c.kind !== 'metric' ? [] : c.bitmask ? [THROTTLED.name, c.metric.name] : [c.metric.name],
   );
-  return { fields, columns, shapes: new ValueShapes(names) };
+  return { fields, columns, shapes: new ValueShapes(names), readings: new CellReadings() };
 }
 
 const DEFAULT_COLUMNS = compileColumns(COLLECTOR_QUERY_FIELDS);
@@ -110,7 +158,25 @@ export function parseCsvLine(line: string, compiled: CompiledColumns, lineNo?: n
     const from = start;
     start = end + 1;
     if (col.kind === 'ignore') continue;
+    // Most cells are plain decimals: read in place, without the cell's copy (readPlainDecimalAt
+    // reads them as the general path below would; NaN leaves the cell to it).
+    if (col.kind === 'metric' ? !col.bitmask : col.numeric) {
+      const v = readPlainDecimalAt(line, from, end);
+      if (col.kind === 'metric' && v === v) {
+        b.setMetric(col.metric, v * col.scale);
+        continue;
+      }
+      if (col.kind === 'label' && Number.isInteger(v) && v >= 0) {
+        b.label(col.label, v);
+        continue;
+      }
+    }
     const raw = cellAt(line, from, end);
+    const readings = compiled.readings;
+    if (col.kind === 'label' && !col.numeric && readings) {
+      b.label(col.label, readings.label(raw));
+      continue;
+    }
     if (col.kind === 'label') {
       if (isAbsentToken(raw)) continue;
       if (col.numeric) {
@@ -124,10 +190,11 @@ export function parseCsvLine(line: string, compiled: CompiledColumns, lineNo?: n
     // (no error, nothing set), without its normalising and lower-casing.
     if (raw === '[N/A]' || raw === 'N/A') continue;
     if (col.bitmask) {
-      const mask = readBigInt(raw);
+      const mask = readings ? readings.mask(raw) : readBigInt(raw);
       if (mask !== undefined) b.setMetric(THROTTLED, isThrottled(mask) ? 1 : 0);
     }
-    b.setRawMetric(col.metric, raw, col.scale);
+    if (readings) b.setReadMetric(col.metric, raw, readings.value(raw), col.scale);
+    else b.setRawMetric(col.metric, raw, col.scale);
   }
   return { ok: true, record: b.build() };
 }

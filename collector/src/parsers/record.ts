@@ -5,7 +5,7 @@
  */
 import { labelsOf, metricByName } from '@meridian/catalog';
 import type { Entity, MetricDef, SourceTag } from '@meridian/catalog';
-import { readPlainNumber, readValue, type ReadOptions } from './values.js';
+import { readPlainNumber, readValue, type ReadOptions, type ReadResult } from './values.js';
 
 /** Why a field is missing from a record although the tool printed something for it. */
 export type FieldErrorReason = 'unparseable' | 'out_of_range' | 'inexact' | 'missing_column';
@@ -187,7 +187,14 @@ export class RecordBuilder {
     // Most of every nvidia-smi line is plain decimals: read those without readValue's result object.
     const plain = readPlainNumber(raw);
     if (plain !== undefined) return this.setMetric(m, plain * scale);
-    const r = readValue(raw);
+    return this.setReadMetric(m, raw, readValue(raw), scale);
+  }
+
+  /**
+   * setRawMetric with `raw` already read by readValue (a parser that sees the same cells again and
+   * again may keep the readings: readValue is a pure function of the text).
+   */
+  setReadMetric(m: MetricDef, raw: string, r: ReadResult, scale: number): boolean {
     if (r.kind === 'absent') return false;
     if (r.kind === 'error') {
       this.error({ field: m.name, reason: 'unparseable', message: `${m.name}: ${r.message}` });

@@ -77,6 +77,48 @@ export function readPlainNumber(raw: string): number | undefined {
   return Number.isSafeInteger(v) || !Number.isInteger(v) ? v : undefined;
 }
 
+/** 10^k for k = 0..22: the powers of ten a double holds exactly. */
+const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * readPlainNumber for the cell `text[from, end)`, read in place: the number, or NaN where the cell
+ * is anything but a plain decimal of at most 15 digits surrounded by spaces (the caller then reads
+ * it as it always has). The nvidia-smi stream has about 20 such cells per GPU every second; slicing
+ * each, trimming it and matching it with a regular expression was most of that line's parse.
+ *
+ * Exact: the digits make an integer M < 10^15 (below 2^53, so exact) and the decimals k ≤ 15, so
+ * M and 10^k are both exact doubles and M / 10^k is one correctly rounded division, the same double
+ * as Number("d.ddd"), which rounds the same real number correctly. The sign is applied after,
+ * as rounding to nearest is symmetric ("-0" reads as -0, as Number reads it).
+ */
+export function readPlainDecimalAt(text: string, from: number, end: number): number {
+  let i = from;
+  while (i < end && text.charCodeAt(i) === 32) i++;
+  let e = end;
+  while (e > i && text.charCodeAt(e - 1) === 32) e--;
+  let negative = false;
+  if (i < e && text.charCodeAt(i) === 45) {
+    negative = true;
+    i++;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let decimals = -1; // -1: no point yet
+  for (; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      if (decimals >= 0) decimals++;
+    } else if (c === 46 && decimals < 0 && digits > 0) decimals = 0;
+    else return NaN;
+  }
+  // "-", "", "1." and "12345678901234567" are left to the general reader.
+  if (digits === 0 || decimals === 0 || digits > 15) return NaN;
+  const v = decimals > 0 ? mantissa / EXACT_POWERS_OF_TEN[decimals]! : mantissa;
+  return negative ? -v : v;
+}
+
 /** The one "absent" result: it carries nothing, so every absent value can share it. */
 const ABSENT: ReadResult = Object.freeze({ kind: 'absent' });
 
