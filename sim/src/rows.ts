@@ -31,16 +31,8 @@ export class RowShape<L extends string, M extends string> {
   }
 
   /**
-   * One row. `values[i]` belongs to `metrics[i]`; null means absent (stored as NULL, as the
-   * collector stores an N/A field).
-   */
-  row(ts: number, labelValues: readonly (string | number)[], values: ArrayLike<number | null>): SampleRow {
-    return this.factory(ts, labelValues, values);
-  }
-
-  /**
-   * The row builder, compiled once per shape into an object literal: every row then shares one hidden
-   * class with in-object fields. Building rows key by key made V8 fall back to dictionary objects,
+   * The row builder (for `toRows`), compiled once per shape into an object literal: every row then
+   * shares one hidden class with in-object fields. Building rows key by key made V8 fall back to dictionary objects,
    * and at 10,000 rows a tick that cost more than the whole physics step (measured, bench/src/sim.ts).
    * The keys are catalog names checked above and against a strict identifier pattern, never input.
    */
@@ -52,7 +44,8 @@ export class RowShape<L extends string, M extends string> {
   }
 
   /**
-   * A column builder for this shape: `append(ts, labelValues, values)` takes what `row` takes, into
+   * A column builder for this shape: `append(ts, labelValues, values)`, where `values[i]` belongs to
+   * `metrics[i]` and null means absent (stored as NULL, as the collector stores an N/A field), into
    * typed arrays and dictionaries instead of an object per row (the store path's form).
    */
   builder(capacity?: number): SampleColumnsBuilder {
@@ -69,7 +62,7 @@ export class RowShape<L extends string, M extends string> {
     });
   }
 
-  /** The rows of a batch this shape's builder made, exactly as `row` builds them. */
+  /** The rows of a batch this shape's builder made, one object per row, every row one hidden class. */
   toRows(batch: SampleColumns): SampleRow[] {
     const at = (name: string): ((i: number) => string | number | null) => {
       const c = batch.columns[name];
