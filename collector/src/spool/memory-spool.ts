@@ -4,7 +4,7 @@
  * the file spool; its byte count is an estimate, since measuring real object sizes would cost more
  * than the batches do.
  */
-import type { SampleColumns } from '@meridian/store';
+import { isStringColumn, type SampleColumns } from '@meridian/store';
 import { batchRowCount } from '../pipeline/column-batch.js';
 import type { Batch } from '../pipeline/types.js';
 import { SpoolLedger } from './ledger.js';
@@ -17,7 +17,7 @@ const BYTES_PER_VALUE = 16;
 function columnBytes(c: SampleColumns): number {
   let bytes = c.ts.byteLength + (typeof c.source === 'string' ? 0 : c.source.codes.byteLength);
   for (const col of Object.values(c.columns))
-    bytes += 'codes' in col ? col.codes.byteLength : col.values.byteLength + (col.nulls?.byteLength ?? 0);
+    bytes += isStringColumn(col) ? col.codes.byteLength : col.values.byteLength + (col.nulls?.byteLength ?? 0);
   return bytes;
 }
 
