@@ -66,33 +66,28 @@ export class CellReadings {
 
   /** The label text a cell holds (normalised), or undefined where it is one of the absent tokens. */
   label(raw: string): string | undefined {
-    let v = this.labels.get(raw);
-    if (v === undefined) {
-      if (this.labels.size >= MAX_READINGS) this.labels.clear();
-      this.labels.set(raw, (v = isAbsentToken(raw) ? null : normalise(raw)));
-    }
-    return v ?? undefined;
+    return kept(this.labels, raw, () => (isAbsentToken(raw) ? null : normalise(raw))) ?? undefined;
   }
 
   /** readValue(raw). */
   value(raw: string): ReadResult {
-    let v = this.values.get(raw);
-    if (v === undefined) {
-      if (this.values.size >= MAX_READINGS) this.values.clear();
-      this.values.set(raw, (v = readValue(raw)));
-    }
-    return v;
+    return kept(this.values, raw, () => readValue(raw));
   }
 
   /** readBigInt(raw). */
   mask(raw: string): bigint | undefined {
-    let v = this.masks.get(raw);
-    if (v === undefined) {
-      if (this.masks.size >= MAX_READINGS) this.masks.clear();
-      this.masks.set(raw, (v = readBigInt(raw) ?? null));
-    }
-    return v ?? undefined;
+    return kept(this.masks, raw, () => readBigInt(raw) ?? null) ?? undefined;
   }
+}
+
+/** The reading kept for `raw`, read (and kept) the first time; a full map starts over. */
+function kept<V>(map: Map<string, V>, raw: string, read: () => V): V {
+  let v = map.get(raw);
+  if (v === undefined) {
+    if (map.size >= MAX_READINGS) map.clear();
+    map.set(raw, (v = read()));
+  }
+  return v;
 }
 
 /** Prepares the column mapping once; the streaming source reuses it for every line. */
