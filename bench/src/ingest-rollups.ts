@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { insertSettings, openStore, type Store } from '@meridian/store';
+import { generatedGpuRows } from './generated-gpu-rows.js';
 
 type ClickHouseSettings = ReturnType<typeof insertSettings>;
 
@@ -33,20 +34,15 @@ const DAY = 86_400_000;
 // Recent days: rows older than the raw table's 14-day TTL would be dropped under the bench's feet.
 const T0 = Math.floor(Date.now() / DAY) * DAY - 6 * DAY;
 
-/** The yardstick generator of bench/ingest, rows [start, start + n) on day `day`, with the writer's derived columns. */
-function generate(table: string, day: number, start: number, n: number): string {
-  return `INSERT INTO ${table} (ts, source, region, host, gpu_uuid, gpu_index, model, util_gpu, util_memory, memory_used,
-      memory_free, memory_total, power_draw, power_limit, temp_gpu, temp_memory, clock_sm, clock_mem, throttle_reasons,
-      pstate, ecc_sbe_volatile, ecc_sbe_volatile_inc, pcie_tx, pcie_rx, first_in_1m, first_in_1h)
-    SELECT fromUnixTimestamp64Milli(toInt64(${T0 + day * DAY} + intDiv(number, ${GPUS}) * 1000)), 'bench',
-      concat('r', toString((number % ${GPUS}) % 8)), concat('h', toString(intDiv(number % ${GPUS}, 8))),
-      concat('GPU-', toString(number % ${GPUS})), number % 8, 'NVIDIA H100 80GB HBM3',
-      50 + 40 * sin(number / 7919.0), 30 + 20 * sin(number / 6007.0), 40000000000 + (number % 977) * 1048576,
-      40000000000 - (number % 977) * 1048576, 85899345920, 300 + 200 * sin(number / 7919.0), 700,
-      55 + 15 * sin(number / 7919.0), 60 + 10 * sin(number / 7919.0), 1980, 2619, 0, 0, intDiv(number, 100000), 0,
-      1e9 + 1e8 * sin(number / 5003.0), 1e9 + 1e8 * cos(number / 5003.0),
-      intDiv(number, ${GPUS}) % 60 = 0, intDiv(number, ${GPUS}) % 3600 = 0
-    FROM numbers(${start}, ${n})`;
+/** bench:ingest's generated rows [start, start + n) on day `day`, with the writer's derived columns. */
+function generate(table: string, day: number, start: number, n: number): Statement {
+  return generatedGpuRows({ table, t0: T0 + day * DAY, gpus: GPUS, off: start, n, derived: true });
+}
+
+/** A statement and its bound parameters. */
+interface Statement {
+  readonly query: string;
+  readonly params?: Record<string, number>;
 }
 
 async function timed(fn: () => Promise<void>): Promise<number> {
@@ -102,8 +98,8 @@ async function main(): Promise<void> {
     const step = await stepStatements(store);
     const per = Math.floor(ROWS / BATCHES);
     const sequential: ClickHouseSettings = { ...insertSettings(''), parallel_view_processing: 0 };
-    const run = async (query: string, settings: ClickHouseSettings = insertSettings('')): Promise<void> => {
-      await store.client.command({ query, clickhouse_settings: settings });
+    const run = async (st: Statement, settings: ClickHouseSettings = insertSettings('')): Promise<void> => {
+      await store.client.command({ query: st.query, query_params: st.params ?? {}, clickhouse_settings: settings });
     };
     const results: PathResult[] = [];
     const measure = async (p: string, day: number, batch: (b: number) => Promise<void>) => {
@@ -125,11 +121,11 @@ async function main(): Promise<void> {
     await measure('no rollups at all (ceiling)', 3, (b) => run(generate('plain', 3, b * per, per)));
     await measure('writer step after every batch', 4, async (b) => {
       await run(generate('plain', 4, b * per, per));
-      for (const q of step(...range(4, b, b))) await run(q);
+      for (const query of step(...range(4, b, b))) await run({ query });
     });
     await measure('writer step after every 5 batches', 5, async (b) => {
       await run(generate('plain', 5, b * per, per));
-      if (b % 5 === 4 || b === BATCHES - 1) for (const q of step(...range(5, b - (b % 5), b))) await run(q);
+      if (b % 5 === 4 || b === BATCHES - 1) for (const query of step(...range(5, b - (b % 5), b))) await run({ query });
     });
     // Exact and once: every path's rows counted once in each tier (the ceiling has none).
     const counts = await store.query<{ day: number; m: string; r: string; d: string }>(

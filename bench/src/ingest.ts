@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { metricsOf } from '@meridian/catalog';
 import { insertSettings, openStore, rowsToColumns, type SampleRow, type Store } from '@meridian/store';
+import { generatedGpuRows } from './generated-gpu-rows.js';
 import { gpuFleetRows } from './gpu-curves.js';
 
 const { values: args } = parseArgs({
@@ -96,28 +97,15 @@ async function engineInsert(store: Store, query: string, params: Record<string, 
 
 /** Rows [off, off + n) of the yardstick's generated fleet, in one INSERT … SELECT. */
 async function ceilingInsert(store: Store, table: string, off: number, n: number, t0: number): Promise<void> {
-  await engineInsert(
-    store,
-    `INSERT INTO ${table} (ts, source, region, host, gpu_uuid, gpu_index, model, util_gpu, util_memory, memory_used, memory_free,
-       memory_total, power_draw, power_limit, temp_gpu, temp_memory, clock_sm, clock_mem, throttle_reasons, throttled, pstate,
-       ecc_sbe_volatile, ecc_dbe_volatile, pcie_tx, pcie_rx)
-     SELECT fromUnixTimestamp64Milli(toInt64({t0:Int64} + intDiv(number, {gpus:UInt32}) * 1000)), 'bench',
-       concat('r', toString((number % {gpus:UInt32}) % 8)), concat('h', toString(intDiv(number % {gpus:UInt32}, 8))),
-       concat('GPU-', toString(number % {gpus:UInt32})), number % 8, 'NVIDIA H100 80GB HBM3',
-       50 + 40 * sin(number / 7919.0), 30 + 20 * sin(number / 6007.0), 40000000000 + (number % 977) * 1048576,
-       40000000000 - (number % 977) * 1048576, 85899345920, 300 + 200 * sin(number / 7919.0), 700,
-       55 + 15 * sin(number / 7919.0), 60 + 10 * sin(number / 7919.0), 1980, 2619, 0, 0, 0,
-       intDiv(number, 100000), 0, 1e9 + 1e8 * sin(number / 5003.0), 1e9 + 1e8 * cos(number / 5003.0)
-     FROM numbers({off:UInt64}, {n:UInt64})`,
-    { t0, gpus: GPUS, off, n },
-  );
+  const { query, params } = generatedGpuRows({ table, t0, gpus: GPUS, off, n });
+  await engineInsert(store, query, params);
 }
 
 /**
  * The yardstick for the writer: the engine inserting exactly the rows the writer wrote (copied into
  * a table without views first), so the two differ only in who builds the block. The generated rows
  * of `engineCeiling` carry fewer columns and none of the writer's derived ones (increases,
- * first-in-bucket flags), so they are cheaper for the views than any real batch. Each pass shifts
+ * first-in-bucket flags): they are not the rows the writer is asked to write. Each pass shifts
  * the rows by whole days, so no block is a duplicate of an earlier one.
  */
 async function sameRowsCeiling(
