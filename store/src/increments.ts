@@ -8,6 +8,12 @@ interface SeriesState {
   readonly values: Float64Array;
 }
 
+/** Each row's series: an index into `keys` (the key labels' values joined, in key order). */
+export interface SeriesSlots {
+  readonly slotOf: Uint32Array;
+  readonly keys: readonly string[];
+}
+
 /**
  * What the encoder takes beside the batch: each counter's increase (only counters some row has an
  * increase for; `nulls` marks the rows without one), the two first-in-bucket flags, and the step that
@@ -17,9 +23,8 @@ export interface Derived {
   readonly increases: ReadonlyMap<string, Required<NumberColumn>>;
   readonly firstInMinute: Uint8Array;
   readonly firstInHour: Uint8Array;
-  /** Each row's series, an index into `seriesKeys` (the key labels' values joined, in key order). */
-  readonly slotOf: Uint32Array;
-  readonly seriesKeys: readonly string[];
+  /** Each row's series. */
+  readonly series: SeriesSlots;
   /** Makes these rows the new "previous sample" of their series; call once the write succeeded. */
   commit(): void;
 }
@@ -63,9 +68,14 @@ export class IncreaseTracker {
     return this.last.size;
   }
 
-  derive(batch: SampleColumns): Derived {
+  /**
+   * Increases and flags for `batch`, from what this tracker remembers. `series` is
+   * seriesOf(batch), when the caller already has it (it depends on the rows only, not on the
+   * tracker's memory, so it can be worked out before the previous batch is written).
+   */
+  derive(batch: SampleColumns, series: SeriesSlots = this.seriesOf(batch)): Derived {
     const n = batch.rows;
-    const { slotOf, keys } = this.slots(batch);
+    const { slotOf, keys } = series;
     const nc = this.counters.length;
     const slots = keys.length;
     const known = new Uint8Array(slots);
@@ -112,8 +122,7 @@ export class IncreaseTracker {
       increases,
       firstInMinute: fm,
       firstInHour: fh,
-      slotOf,
-      seriesKeys: keys,
+      series,
       commit: () => this.remember(keys, touched, slotTs, slotVals, nc),
     };
   }
@@ -148,7 +157,7 @@ export class IncreaseTracker {
   }
 
   private remember(
-    keys: string[],
+    keys: readonly string[],
     touched: Uint8Array,
     slotTs: Float64Array,
     slotVals: Float64Array,
@@ -171,7 +180,7 @@ export class IncreaseTracker {
    * Maps each row to a series slot. The key labels' codes are combined into one number (mixed radix
    * over the dictionaries' sizes) while that stays exact; past 2^53 combinations, into a string.
    */
-  private slots(batch: SampleColumns): { slotOf: Uint32Array; keys: string[] } {
+  seriesOf(batch: SampleColumns): SeriesSlots {
     const n = batch.rows;
     const cols = this.keys.map((k) => ({ key: k, col: batch.columns[k.name] }));
     const radix = cols.map(({ col }) => (!col ? 1 : isStringColumn(col) ? Math.max(col.dict.length, 1) : 65536));

@@ -10,6 +10,7 @@ export type {
   WriteResult,
   WriteOptions,
   SampleWriter,
+  PreparedWrite,
   MigrationResult,
   QueryParams,
 } from './types.js';

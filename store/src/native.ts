@@ -102,8 +102,9 @@ const TWO_32 = 4294967296;
 class ByteSink {
   buf: Buffer;
   pos = 0;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
+  /** A new buffer of `size` bytes, or one to write into (from `pos`). */
+  constructor(sizeOrBuf: number | Buffer) {
+    this.buf = typeof sizeOrBuf === 'number' ? Buffer.allocUnsafe(sizeOrBuf) : sizeOrBuf;
   }
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -183,26 +184,35 @@ function fillNumbers(view: Buffer, values: NumberColumn['values'], n: number, ty
   view.set(new Uint8Array(arr.buffer, arr.byteOffset, n * WIDTH[type]));
 }
 
-/** What a block holds, and which part of it identifies the batch (see encodeColumns). */
-export interface EncodedBlock {
-  readonly body: Buffer;
-  readonly columns: string[];
-  readonly identity: Buffer;
+/**
+ * A block's own columns (ts, source, labels, metrics), encoded before its derived ones are known:
+ * the writer encodes the next batch while the engine still inserts the previous one, and derives
+ * increases only once that one is in (see store.ts, prepare). The buffer keeps room in front for
+ * the block header and behind for every derived column, so finishing it copies nothing.
+ */
+export interface BaseBlock {
+  readonly entity: Entity;
+  readonly rows: number;
+  readonly buf: Buffer;
+  /** The base columns lie in [start, end). */
+  readonly start: number;
+  readonly end: number;
+  readonly columns: readonly string[];
 }
 
+/** Room for the header: the column and row counts, two varUInts of at most 10 bytes each. */
+const HEADER_ROOM = 20;
+
 /**
- * Encodes a validated column batch as one Native block: ts, source, every string label ('' where the
+ * Encodes a validated column batch's own columns: ts, source, every string label ('' where the
  * batch has none), then the numeric labels and metrics the batch has, so the engine fills the rest
- * from their defaults (NULL for metrics) without us shipping them. Derived columns, when given, go
- * last; `identity` is the part of the body without them (what the rows themselves say), so a default
- * deduplication token does not depend on what the writer remembered of earlier batches.
+ * from their defaults (NULL for metrics) without us shipping them.
  */
-export function encodeColumns(entity: Entity, batch: SampleColumns, derived?: Derived): EncodedBlock {
+export function encodeBase(entity: Entity, batch: SampleColumns): BaseBlock {
   const n = batch.rows;
   const cols = nativeLayout(entity).filter(
     (c) => c.name === 'ts' || c.kind === 'String' || batch.columns[c.name] !== undefined,
   );
-  const extra = derived ? derivedLayout(entity).filter((c) => c.kind === 'Flag' || derived.increases.has(c.name)) : [];
   const parts: Part[] = cols.map((c): Part => {
     if (c.kind === 'DateTime64') return { c, size: n * 8, write: (v) => fill64(v, batch.ts, n, true) };
     if (c.name === 'source') return stringPart(c, sourceColumn(batch), n);
@@ -210,26 +220,58 @@ export function encodeColumns(entity: Entity, batch: SampleColumns, derived?: De
     if (c.kind === 'String') return stringPart(c, col && isStringColumn(col) ? col : constantColumn('', n), n);
     return numberPart(c, col as NumberColumn, n);
   });
-  const derivedParts = extra.map((c): Part => {
-    if (c.kind !== 'Flag') return numberPart(c, derived!.increases.get(c.name)!, n);
-    const flags = c.name === FIRST_IN_MINUTE ? derived!.firstInMinute : derived!.firstInHour;
-    return { c, size: n, write: (v) => v.set(flags) };
-  });
   // Sized exactly up front: growing a block of tens of MB copies it, which cost more than encoding.
-  const all = [...parts, ...derivedParts];
-  const size = all.reduce((sum, p) => sum + p.size + 2 * (p.c.name.length + p.c.chType.length + 4), 32);
-  const sink = new ByteSink(size);
-  sink.varUInt(all.length);
-  sink.varUInt(n);
-  const start = sink.pos;
+  const derivedRoom = derivedLayout(entity).reduce((sum, c) => sum + partRoom(c, derivedSize(c, n)), 0);
+  const sink = new ByteSink(parts.reduce((sum, p) => sum + partRoom(p.c, p.size), HEADER_ROOM + derivedRoom));
+  sink.pos = HEADER_ROOM;
   for (const p of parts) writePart(sink, p);
-  const end = sink.pos;
-  for (const p of derivedParts) writePart(sink, p);
-  return {
-    body: sink.buf.subarray(0, sink.pos),
-    columns: all.map((p) => p.c.name),
-    identity: sink.buf.subarray(start, end),
-  };
+  return { entity, rows: n, buf: sink.buf, start: HEADER_ROOM, end: sink.pos, columns: parts.map((p) => p.c.name) };
+}
+
+/**
+ * The part of a block that identifies the batch: its own columns, what the rows themselves say, so
+ * a default deduplication token does not depend on what the writer remembered of earlier batches.
+ */
+export function blockIdentity(base: BaseBlock): Buffer {
+  return base.buf.subarray(base.start, base.end);
+}
+
+/**
+ * The whole Native block: the header, the base columns, then the derived ones (counter increases
+ * some row has, and the two first-in-bucket flags) when given. May be called again for the same
+ * base with other derived columns (a retry after the previous batch failed): it rewrites the same
+ * bytes, so a body it returned before must no longer be in use.
+ */
+export function finishBlock(base: BaseBlock, derived?: Derived): { body: Buffer; columns: string[] } {
+  const n = base.rows;
+  const extra = derived
+    ? derivedLayout(base.entity).filter((c) => c.kind === 'Flag' || derived.increases.has(c.name))
+    : [];
+  const sink = new ByteSink(base.buf);
+  sink.pos = base.end;
+  for (const c of extra) {
+    if (c.kind !== 'Flag') writePart(sink, numberPart(c, derived!.increases.get(c.name)!, n));
+    else {
+      const flags = c.name === FIRST_IN_MINUTE ? derived!.firstInMinute : derived!.firstInHour;
+      writePart(sink, { c, size: n, write: (v) => v.set(flags) });
+    }
+  }
+  const header = new ByteSink(HEADER_ROOM);
+  header.varUInt(base.columns.length + extra.length);
+  header.varUInt(n);
+  const from = base.start - header.pos;
+  header.buf.copy(sink.buf, from, 0, header.pos);
+  return { body: sink.buf.subarray(from, sink.pos), columns: [...base.columns, ...extra.map((c) => c.name)] };
+}
+
+/** A column's bytes after its name and type. */
+function derivedSize(c: NativeColumn, n: number): number {
+  return c.kind === 'Flag' ? n : n + n * WIDTH[c.kind as ValueType];
+}
+
+/** A column's bytes with its name and type (varUInt lengths, generous for ASCII names). */
+function partRoom(c: NativeColumn, size: number): number {
+  return size + 2 * (c.name.length + c.chType.length + 4);
 }
 
 /** One column of a block: its byte count after the header, and how to fill exactly that many. */

@@ -1,5 +1,5 @@
-import { take, takeRows, type NumberColumn, type SampleColumns } from './columns.js';
-import type { Derived } from './increments.js';
+import { take, takeRows, type SampleColumns } from './columns.js';
+import type { SeriesSlots } from './increments.js';
 
 /**
  * Puts a batch in its table's sort order (series first, then the rows' own order) before it is
@@ -8,11 +8,11 @@ import type { Derived } from './increments.js';
  * sixth less CPU for a 100k-row GPU batch cut time-major, as the twin and the collector cut them)
  * and the reordering is a counting sort by series plus one gather per column.
  *
- * Stable: rows of one series keep their order, so the increases and flags derived before the
- * reordering are those of the same rows after it.
+ * Stable: rows of one series keep their order, so the increases and flags derived after the
+ * reordering (the writer derives them last: see store.ts, prepare) are those the rows would have
+ * had in the order they came in: the tracker's memory is per series.
  */
-export function seriesOrder(derived: Derived): Uint32Array | null {
-  const { slotOf, seriesKeys: keys } = derived;
+export function seriesOrder({ slotOf, keys }: SeriesSlots): Uint32Array | null {
   const n = slotOf.length;
   const slots = keys.length;
   if (slots < 2) return null;
@@ -36,24 +36,11 @@ export function seriesOrder(derived: Derived): Uint32Array | null {
   return moved ? order : null;
 }
 
-/** The batch and its derived columns with their rows in `order`. */
+/** The batch and its rows' series slots with the rows in `order`. */
 export function reorder(
   batch: SampleColumns,
-  derived: Derived,
+  series: SeriesSlots,
   order: Uint32Array,
-): { batch: SampleColumns; derived: Derived } {
-  const increases = new Map<string, Required<NumberColumn>>();
-  for (const [name, c] of derived.increases)
-    increases.set(name, { values: take(c.values, order), nulls: take(c.nulls, order) });
-  return {
-    batch: takeRows(batch, order),
-    derived: {
-      increases,
-      firstInMinute: take(derived.firstInMinute, order),
-      firstInHour: take(derived.firstInHour, order),
-      slotOf: take(derived.slotOf, order),
-      seriesKeys: derived.seriesKeys,
-      commit: () => derived.commit(),
-    },
-  };
+): { batch: SampleColumns; series: SeriesSlots } {
+  return { batch: takeRows(batch, order), series: { slotOf: take(series.slotOf, order), keys: series.keys } };
 }

@@ -13,13 +13,14 @@ import { FIRST_IN_MINUTE, rawTable, type Entity } from '@meridian/catalog';
 import { acquireLock, StoreLockedError } from './lock.js';
 import { IncreaseTracker } from './increments.js';
 import { rowsToColumns, type SampleColumns } from './columns.js';
-import { encodeColumns } from './native.js';
-import { reorder, seriesOrder } from './order.js';
+import { finishBlock } from './native.js';
+import { prepareBatch, type PreparedBatch } from './prepare.js';
 import { describeTarget, resolveStoreOptions, type ResolvedStoreOptions } from './options.js';
 import type { AuxTable, TableRows } from './schema/aux.js';
 import { migrationChecksum, migrations, migrationsTableDdl } from './schema/migrations.js';
 import type {
   MigrationResult,
+  PreparedWrite,
   QueryParams,
   RowError,
   SampleRow,
@@ -140,58 +141,61 @@ class ClickHouseStore implements Store {
       const table = rawTable(entity);
       // One tracker per writer: it remembers the previous sample of each series this writer wrote.
       const tracker = new IncreaseTracker(entity);
+      const prepareColumns = (batch: SampleColumns, opts: WriteOptions = {}): PreparedWrite => {
+        const { batch: valid, errors } = validateColumns(entity, batch);
+        return this.prepared(
+          table,
+          tracker,
+          valid.rows
+            ? prepareBatch(entity, tracker, valid, errors, opts.token)
+            : {
+                errors,
+                token: opts.token ?? '',
+              },
+        );
+      };
       w = {
         entity,
         table,
-        write: (rows, opts) => this.writeRows(entity, table, tracker, rows, opts),
-        writeColumns: (batch, opts) => this.writeColumns(entity, table, tracker, batch, opts),
+        // The row API: rows are validated as before (same errors), then written as columns.
+        write: async (rows, opts = {}) => {
+          const { valid, errors, present } = validateSampleRows(entity, rows);
+          const prepared = valid.length
+            ? prepareBatch(entity, tracker, rowsToColumns(entity, valid, present), errors, opts.token)
+            : { errors, token: opts.token ?? '' };
+          return this.prepared(table, tracker, prepared).write();
+        },
+        writeColumns: async (batch, opts) => prepareColumns(batch, opts).write(),
+        prepareColumns,
       };
       this.writers.set(entity, w);
     }
     return w;
   }
 
-  /** The row API: rows are validated as before (same errors), then written as columns. */
-  private async writeRows(
-    entity: Entity,
+  /** A prepared batch's write: nothing to write when validation left no rows. */
+  private prepared(
     table: string,
     tracker: IncreaseTracker,
-    rows: readonly SampleRow[],
-    opts: WriteOptions = {},
-  ): Promise<WriteResult> {
-    const { valid, errors, present } = validateSampleRows(entity, rows);
-    if (valid.length === 0) return { written: 0, rejected: errors, token: opts.token ?? '' };
-    return this.writeBatch(entity, table, tracker, rowsToColumns(entity, valid, present), errors, opts);
+    p: PreparedBatch | { errors: readonly RowError[]; token: string },
+  ): PreparedWrite {
+    if (!('batch' in p)) {
+      const result = { written: 0, rejected: p.errors, token: p.token };
+      return { rows: 0, write: () => Promise.resolve(result) };
+    }
+    return { rows: p.batch.rows, write: () => this.writePrepared(table, tracker, p) };
   }
 
-  private async writeColumns(
-    entity: Entity,
-    table: string,
-    tracker: IncreaseTracker,
-    columns: SampleColumns,
-    opts: WriteOptions = {},
-  ): Promise<WriteResult> {
-    const { batch, errors } = validateColumns(entity, columns);
-    if (batch.rows === 0) return { written: 0, rejected: errors, token: opts.token ?? '' };
-    return this.writeBatch(entity, table, tracker, batch, errors, opts);
-  }
-
-  private async writeBatch(
-    entity: Entity,
-    table: string,
-    tracker: IncreaseTracker,
-    batch: SampleColumns,
-    errors: RowError[],
-    opts: WriteOptions,
-  ): Promise<WriteResult> {
-    let derived = (await this.derivesFor(table)) ? tracker.derive(batch) : undefined;
-    const order = derived ? seriesOrder(derived) : null;
-    if (derived && order) ({ batch, derived } = reorder(batch, derived, order));
-    const { body, columns, identity } = encodeColumns(entity, batch, derived);
-    const token = opts.token ?? `sha1:${createHash('sha1').update(identity).digest('hex')}`;
-    await this.insertBlock(table, columns.join(', '), body, insertSettings(token));
+  /**
+   * Derives the batch's increases from what the tracker holds now (the batches written before it),
+   * finishes the block and inserts it; the tracker moves on only if the insert succeeded.
+   */
+  private async writePrepared(table: string, tracker: IncreaseTracker, p: PreparedBatch): Promise<WriteResult> {
+    const derived = (await this.derivesFor(table)) ? tracker.derive(p.batch, p.series) : undefined;
+    const { body, columns } = finishBlock(p.base, derived);
+    await this.insertBlock(table, columns.join(', '), body, insertSettings(p.token));
     derived?.commit();
-    return { written: batch.rows, rejected: errors, token };
+    return { written: p.batch.rows, rejected: p.errors, token: p.token };
   }
 
   private async insertBlock(table: string, cols: string, body: Buffer, settings: ClickHouseSettings): Promise<void> {

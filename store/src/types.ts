@@ -71,6 +71,25 @@ export interface SampleWriter {
    * `rejected[].row` indexes the batch's rows.
    */
   writeColumns(batch: SampleColumns, opts?: WriteOptions): Promise<WriteResult>;
+  /**
+   * writeColumns in two steps, for a caller with a queue of batches: this one validates, orders
+   * and encodes the batch now (synchronously; a malformed batch throws here), and the returned
+   * write() derives its increases and inserts it. Prepare the next batch while the engine inserts
+   * this one, and call its write() once this one's has settled: increases are derived from the
+   * batches written before, so the writes of one writer must not overlap.
+   */
+  prepareColumns(batch: SampleColumns, opts?: WriteOptions): PreparedWrite;
+}
+
+/** A batch validated and encoded, waiting for its turn (see SampleWriter.prepareColumns). */
+export interface PreparedWrite {
+  /** Rows that will be written: those validation kept. */
+  readonly rows: number;
+  /**
+   * Derives the increases from what the writer has written so far, then inserts. May be called
+   * again after a failure (with the same token, so it lands once); not while a call is running.
+   */
+  write(): Promise<WriteResult>;
 }
 
 export interface MigrationResult {

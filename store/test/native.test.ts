@@ -81,7 +81,7 @@ describe('Native encoder', () => {
     expect(back.map((r) => r.s)).toEqual(values);
   });
 
-  it('orders a time-major batch by series, stably, with its derived columns alongside', () => {
+  it('orders a time-major batch by series, stably, so increases derived after it are those of arrival order', () => {
     const batch: SampleColumns = {
       rows: 4,
       ts: Float64Array.of(T0, T0, T0 + 1000, T0 + 1000),
@@ -95,19 +95,25 @@ describe('Native encoder', () => {
     };
     const tracker = new IncreaseTracker('gpu');
     tracker.derive(batch).commit();
-    const later = { ...batch, ts: batch.ts.map((t) => t + 2000) };
-    const derived = tracker.derive({
-      ...later,
-      columns: { ...later.columns, xid_count: { values: Float64Array.of(4, 11, 6, 20) } },
-    });
-    const order = seriesOrder(derived);
+    const later: SampleColumns = {
+      ...batch,
+      ts: batch.ts.map((t) => t + 2000),
+      columns: { ...batch.columns, xid_count: { values: Float64Array.of(4, 11, 6, 20) } },
+    };
+    const series = tracker.seriesOf(later);
+    const order = seriesOrder(series);
     expect(Array.from(order ?? [])).toEqual([1, 3, 0, 2]);
-    const sorted = reorder(later, derived, order!);
+    const sorted = reorder(later, series, order!);
     expect(Array.from(sorted.batch.ts)).toEqual([T0 + 2000, T0 + 3000, T0 + 2000, T0 + 3000]);
     const uuid = sorted.batch.columns.gpu_uuid as ReturnType<typeof stringColumn>;
     expect(Array.from(uuid.codes, (c) => uuid.dict[c])).toEqual(['GPU-a', 'GPU-a', 'GPU-b', 'GPU-b']);
-    // GPU-a went 15 -> 11 (a reset: 11) -> 20 (+9); GPU-b 3 -> 4 (+1) -> 6 (+2).
-    expect(Array.from(sorted.derived.increases.get('xid_count_inc')!.values)).toEqual([11, 9, 1, 2]);
-    expect(seriesOrder(sorted.derived)).toBeNull();
+    // Derived after the reordering, as the writer does. GPU-a went 15 -> 11 (a reset: 11) -> 20
+    // (+9); GPU-b 3 -> 4 (+1) -> 6 (+2).
+    const after = tracker.derive(sorted.batch, sorted.series).increases.get('xid_count_inc')!;
+    expect(Array.from(after.values)).toEqual([11, 9, 1, 2]);
+    // The same increases, row for row, as derived in arrival order (derive alone keeps no memory).
+    const before = tracker.derive(later).increases.get('xid_count_inc')!;
+    expect(Array.from(order!, (i) => before.values[i])).toEqual([11, 9, 1, 2]);
+    expect(seriesOrder(sorted.series)).toBeNull();
   });
 });
