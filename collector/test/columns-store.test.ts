@@ -34,6 +34,7 @@ const target: StoreTarget = {
   writer: (entity) => ({
     write: (rows, opts) => store!.writer(entity).write(rows, opts),
     writeColumns: (batch, opts) => store!.writer(entity).writeColumns(batch, opts),
+    prepareColumns: (batch, opts) => store!.writer(entity).prepareColumns(batch, opts),
   }),
   insert: (table, rows, opts) => store!.insert(table, rows, opts),
 };

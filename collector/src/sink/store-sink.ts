@@ -33,6 +33,8 @@ export interface StoreTarget {
     write(rows: readonly SampleRow[], opts?: WriteOptions): Promise<WriteResult>;
     /** The column path; a target without it is given a column batch's rows instead. */
     writeColumns?(batch: SampleColumns, opts?: WriteOptions): Promise<WriteResult>;
+    /** writeColumns in two steps (see SampleWriter.prepareColumns); used to encode the next batch early. */
+    prepareColumns?(batch: SampleColumns, opts?: WriteOptions): { write(): Promise<WriteResult> };
   };
   insert<T extends AuxTable>(table: T, rows: readonly TableRows[T][], opts?: WriteOptions): Promise<unknown>;
 }
@@ -120,10 +122,14 @@ export function createStoreSink(opts: StoreSinkOptions): SpooledStoreSink {
   return new SpoolingStoreSink(opts);
 }
 
-/** Writes one batch with its token: sample tables through their writers, the rest as inserts. */
+/**
+ * Writes one batch with its token: sample tables through their writers (`prepared`, when given, is
+ * this batch already encoded by prepareAhead), the rest as inserts.
+ */
 async function writeBatch(
   store: StoreTarget,
   batch: Batch,
+  prepared?: PreparedWrite,
 ): Promise<{ written: number; rejected: readonly RowError[] }> {
   const opt = { token: batch.token };
   switch (batch.target) {
@@ -131,14 +137,26 @@ async function writeBatch(
     case 'host':
     case 'link': {
       const w = store.writer(batch.target);
-      const r =
-        batch.columns && w.writeColumns ? await w.writeColumns(batch.columns, opt) : await w.write(batch.rows, opt);
+      const r = prepared
+        ? await prepared.write()
+        : batch.columns && w.writeColumns
+          ? await w.writeColumns(batch.columns, opt)
+          : await w.write(batch.rows, opt);
       return { written: r.written, rejected: r.rejected };
     }
     default:
       await insertAux(store, batch);
       return { written: batch.rows.length, rejected: [] };
   }
+}
+
+type PreparedWrite = ReturnType<NonNullable<ReturnType<StoreTarget['writer']>['prepareColumns']>>;
+
+/** A column batch encoded ahead of its write, or undefined where the target or batch has no such step. */
+function prepareWrite(store: StoreTarget, batch: Batch): PreparedWrite | undefined {
+  if (!batch.columns || (batch.target !== 'gpu' && batch.target !== 'host' && batch.target !== 'link')) return;
+  const w = store.writer(batch.target);
+  return w.prepareColumns?.(batch.columns, { token: batch.token });
 }
 
 // A helper so TypeScript keeps the table/rows pairing of each aux batch.
@@ -153,6 +171,8 @@ class SpoolingStoreSink implements SpooledStoreSink {
   private readonly maxMs: number;
   private readonly poisonAfter: number;
   private readonly cache = new Map<string, Batch>();
+  /** The batch after the head, encoded while the head's insert runs (see prepareAhead). */
+  private ahead: { key: string; write: PreparedWrite } | undefined;
   /** close() has begun: no more batches are accepted, and a failed write ends the drain instead of backing off. */
   private closed = false;
   private stopping = false;
@@ -273,7 +293,10 @@ class SpoolingStoreSink implements SpooledStoreSink {
 
   /** Writes a batch and forgets it from the spool. */
   private async deliver(entry: SpoolEntry, batch: Batch): Promise<void> {
-    const r = await writeBatch(this.opts.store, batch);
+    // A prepared write is used once: a retry encodes the batch again, as it always did.
+    const prepared = this.ahead?.key === entry.key ? this.ahead.write : undefined;
+    if (prepared) this.ahead = undefined;
+    const r = await writeBatch(this.opts.store, batch, prepared);
     await this.spool.ack(entry);
     this.cache.delete(entry.key);
     this.written(batch, r);
@@ -325,8 +348,10 @@ class SpoolingStoreSink implements SpooledStoreSink {
         continue;
       }
       attempt++;
+      const delivering = this.deliver(head, batch);
+      const ahead = this.prepareAhead(head);
       try {
-        await this.deliver(head, batch);
+        await delivering;
         backoff = this.initialMs;
         attempt = 0;
       } catch (err) {
@@ -347,12 +372,38 @@ class SpoolingStoreSink implements SpooledStoreSink {
         }
         // While the store is away, keep only the head in memory: the log on disk holds the rest.
         for (const k of this.cache.keys()) if (k !== head.key) this.cache.delete(k);
+        this.ahead = undefined;
         // Jitter, so that a fleet of collectors does not return to a recovering server in step.
         await this.sleep(backoff * (0.8 + 0.4 * Math.random()));
         backoff = Math.min(backoff * 2, this.maxMs);
+      } finally {
+        await ahead;
       }
     }
     this.settleWaiters();
+  }
+
+  /**
+   * Encodes the batch after `head` while the head's insert runs: the engine inserts on its own
+   * threads, so the writer's encoding (most of its own time on a large batch) no longer waits for
+   * it. Only a batch already in memory, and only its encoding: its increases are derived when it is
+   * written, after the head (see SampleWriter.prepareColumns). Never rejects: a batch that cannot
+   * be prepared is simply written the ordinary way, which reports what is wrong with it.
+   */
+  private async prepareAhead(head: SpoolEntry): Promise<void> {
+    // The store's steps up to handing the head to the engine are promise continuations: they run
+    // before this, so the encoding below overlaps the insert instead of delaying it.
+    await new Promise((resolve) => setImmediate(resolve));
+    const next = this.spool.entries()[1];
+    if (!next || this.stopping || this.spool.entries()[0]?.key !== head.key || this.ahead?.key === next.key) return;
+    const batch = this.cache.get(next.key);
+    if (!batch) return;
+    try {
+      const write = prepareWrite(this.opts.store, batch);
+      if (write) this.ahead = { key: next.key, write };
+    } catch {
+      this.ahead = undefined;
+    }
   }
 
   /**
