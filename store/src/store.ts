@@ -23,7 +23,6 @@ import type {
   PreparedWrite,
   QueryParams,
   RowError,
-  SampleRow,
   SampleWriter,
   StoreOptions,
   WriteOptions,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SampleRow, Store } from '@meridian/store';
-import { T0, tempStore } from './helpers.js';
+import { aroundCommands, T0, tempStore } from './helpers.js';
 
 /**
  * A real retry: the engine commits the insert, then the reply is "lost" (the connection throws as a
@@ -14,28 +14,19 @@ describe('a retried batch lands once', () => {
   let insertSettingsSeen: Record<string, unknown> = {};
   beforeAll(async () => {
     ({ store, dispose } = await tempStore({
-      wrapConnection: (conn) =>
-        new Proxy(conn, {
-          get(target, prop, receiver) {
-            const value = Reflect.get(target, prop, receiver) as unknown;
-            if (typeof value !== 'function') return value;
-            // chdb's methods check their receiver, so they must be called on the real connection.
-            if (prop !== 'command') return (value as (...a: unknown[]) => unknown).bind(target);
-            return async (params: { query: string; clickhouse_settings?: Record<string, unknown> }) => {
-              if (params.query.startsWith('INSERT INTO gpu_samples'))
-                insertSettingsSeen = params.clickhouse_settings ?? {};
-              const result = await (value as (p: unknown) => Promise<unknown>).call(target, params);
-              if (params.query.startsWith('INSERT INTO gpu_samples')) {
-                inserts++;
-                if (lostReplies > 0) {
-                  lostReplies--;
-                  throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-                }
-              }
-              return result;
-            };
-          },
-        }),
+      wrapConnection: aroundCommands(async (params, run) => {
+        const gpuInsert = params.query.startsWith('INSERT INTO gpu_samples');
+        if (gpuInsert) insertSettingsSeen = params.clickhouse_settings ?? {};
+        const result = await run();
+        if (gpuInsert) {
+          inserts++;
+          if (lostReplies > 0) {
+            lostReplies--;
+            throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+          }
+        }
+        return result;
+      }),
     }));
   });
   afterAll(() => dispose());

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsToColumns, type SampleColumns, type Store } from '@meridian/store';
-import { T0, tempStore } from './helpers.js';
+import { aroundCommands, T0, tempStore } from './helpers.js';
 
 /**
  * prepareColumns: the next batch is validated and encoded while the engine inserts the previous
@@ -16,22 +16,13 @@ describe('prepared writes', () => {
   beforeAll(async () => {
     ({ store, dispose } = await tempStore({
       writeAttempts: 1,
-      wrapConnection: (conn) =>
-        new Proxy(conn, {
-          get(target, prop, receiver) {
-            const value = Reflect.get(target, prop, receiver) as unknown;
-            if (typeof value !== 'function') return value;
-            // chdb's methods check their receiver, so they must be called on the real connection.
-            if (prop !== 'command') return (value as (...a: unknown[]) => unknown).bind(target);
-            return async (params: { query: string }) => {
-              if (params.query.startsWith('INSERT INTO gpu_samples') && failNext > 0) {
-                failNext--;
-                throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-              }
-              return (value as (p: unknown) => Promise<unknown>).call(target, params);
-            };
-          },
-        }),
+      wrapConnection: aroundCommands(async (params, run) => {
+        if (params.query.startsWith('INSERT INTO gpu_samples') && failNext > 0) {
+          failNext--;
+          throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        }
+        return run();
+      }),
     }));
   });
   afterAll(() => dispose());
