@@ -23,8 +23,6 @@ export interface Derived {
   readonly increases: ReadonlyMap<string, Required<NumberColumn>>;
   readonly firstInMinute: Uint8Array;
   readonly firstInHour: Uint8Array;
-  /** Each row's series. */
-  readonly series: SeriesSlots;
   /** Makes these rows the new "previous sample" of their series; call once the write succeeded. */
   commit(): void;
 }
@@ -122,7 +120,6 @@ export class IncreaseTracker {
       increases,
       firstInMinute: fm,
       firstInHour: fh,
-      series,
       commit: () => this.remember(keys, touched, slotTs, slotVals, nc),
     };
   }

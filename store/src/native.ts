@@ -187,7 +187,7 @@ function fillNumbers(view: Buffer, values: NumberColumn['values'], n: number, ty
 /**
  * A block's own columns (ts, source, labels, metrics), encoded before its derived ones are known:
  * the writer encodes the next batch while the engine still inserts the previous one, and derives
- * increases only once that one is in (see store.ts, prepare). The buffer keeps room in front for
+ * increases only once that one is in (see prepare.ts). The buffer keeps room in front for
  * the block header and behind for every derived column, so finishing it copies nothing.
  */
 export interface BaseBlock {

@@ -9,7 +9,7 @@ import type { SeriesSlots } from './increments.js';
  * and the reordering is a counting sort by series plus one gather per column.
  *
  * Stable: rows of one series keep their order, so the increases and flags derived after the
- * reordering (the writer derives them last: see store.ts, prepare) are those the rows would have
+ * reordering (the writer derives them last: see prepare.ts) are those the rows would have
  * had in the order they came in: the tracker's memory is per series.
  */
 export function seriesOrder({ slotOf, keys }: SeriesSlots): Uint32Array | null {
