@@ -73,6 +73,22 @@ describe('store sink look-ahead', () => {
     await sink.close();
   });
 
+  it('prepares a batch accepted while the head is being written, before the head is in', async () => {
+    const store = gatedStore();
+    const sink = createStoreSink({ store });
+    await sink.accept(batch(1));
+    await until(() => store.waiting() === 1, 'the head written');
+    await sink.accept(batch(2));
+    await until(() => store.log.includes('prepare t2'), 'the second batch prepared');
+    expect(store.waiting()).toBe(1);
+    store.settle(true);
+    await until(() => store.waiting() === 1 && store.log.length === 3, 'the second write');
+    store.settle(true);
+    await sink.drained();
+    expect(store.log).toEqual(['write t1', 'prepare t2', 'write prepared t2']);
+    await sink.close();
+  });
+
   it('retries a failed head before the batch behind it, whose prepared write it drops with the rest of its memory', async () => {
     const store = gatedStore();
     const sink = createStoreSink({ store, retry: { initialMs: 1, maxMs: 1 } });

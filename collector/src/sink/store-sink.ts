@@ -173,6 +173,8 @@ class SpoolingStoreSink implements SpooledStoreSink {
   private readonly cache = new Map<string, Batch>();
   /** The batch after the head, encoded while the head's insert runs (see prepareAhead). */
   private ahead: { key: string; write: PreparedWrite } | undefined;
+  /** The head while its write runs. */
+  private inFlight: SpoolEntry | undefined;
   /** close() has begun: no more batches are accepted, and a failed write ends the drain instead of backing off. */
   private closed = false;
   private stopping = false;
@@ -209,6 +211,9 @@ class SpoolingStoreSink implements SpooledStoreSink {
     }
     if (this.cache.size < CACHE_LIMIT) this.cache.set(entry.key, batch);
     this.kick();
+    // A producer that keeps one batch queued (the twin) hands the next one over while the head is
+    // being written: encode it now, not after the head is in.
+    if (this.inFlight) void this.prepareAhead(this.inFlight);
   }
 
   drained(): Promise<void> {
@@ -348,6 +353,7 @@ class SpoolingStoreSink implements SpooledStoreSink {
         continue;
       }
       attempt++;
+      this.inFlight = head;
       const delivering = this.deliver(head, batch);
       const ahead = this.prepareAhead(head);
       try {
@@ -377,6 +383,7 @@ class SpoolingStoreSink implements SpooledStoreSink {
         await this.sleep(backoff * (0.8 + 0.4 * Math.random()));
         backoff = Math.min(backoff * 2, this.maxMs);
       } finally {
+        this.inFlight = undefined;
         await ahead;
       }
     }
