@@ -78,6 +78,9 @@ describe('store sink look-ahead', () => {
     const sink = createStoreSink({ store });
     await sink.accept(batch(1));
     await until(() => store.waiting() === 1, 'the head written');
+    // One turn of the event loop: the look-ahead the head's write scheduled runs first (immediates
+    // run in order) and finds nothing behind the head, so only the accept can prepare the next.
+    await new Promise((resolve) => setImmediate(resolve));
     await sink.accept(batch(2));
     await until(() => store.log.includes('prepare t2'), 'the second batch prepared');
     expect(store.waiting()).toBe(1);
