@@ -4,8 +4,11 @@
  *   - twin only (rows built, then dropped);
  *   - through the collector's pipeline into a no-op sink (batching included);
  *   - through the pipeline and store sink into the embedded store (what `meridian up` does).
- * Yardstick: the engine's own INSERT … SELECT ceiling on gpu_samples, converted to simulated
- * seconds per wall second for the scenario's rows per tick. Real time is 1.0: `large` must reach it.
+ * Yardsticks, in simulated seconds per wall second: the engine's own INSERT … SELECT of the very
+ * rows the twin stored (every column, derived ones too), in statements of one batch, into the same
+ * tables with their views, with the writer's settings: what the store can do with exactly this data
+ * and no client; and, as before, its ceiling on generated 6-metric gpu rows for the scenario's rows
+ * per tick, which the twin's 30-metric rows cannot reach. Real time is 1.0: `large` must reach it.
  * The pipeline cuts batches as `meridian up` does (twinBatchRows: TWIN_BATCH_S of gpu samples), and
  * each run is at least `--ticks` and at least `--batches` such batches long (default 10). The store
  * only starts on the first batch once it is cut, and the last one is written after the twin has
@@ -19,8 +22,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createPipeline, createStoreSink, type Sink } from '@meridian/collector';
+import { rawTable, type Entity } from '@meridian/catalog';
 import { builtinScenarios, Twin, TWIN_BATCH_S, twinBatchRows, TwinRunner } from '@meridian/sim';
-import { openStore, type Store } from '@meridian/store';
+import { insertSettings, openStore, type Store } from '@meridian/store';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +41,7 @@ for (const [flag, v] of [
 ] as const)
   if (!(Number.isInteger(v) && v >= 1)) throw new Error(`bench:sim: ${flag} must be a positive integer, got ${v}`);
 const START = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 48 * 3_600_000;
+const RAW_TABLES = (['gpu', 'host', 'link'] as Entity[]).map(rawTable);
 
 function scenarios(): string[] {
   return args.scenarios ? args.scenarios.split(',') : builtinScenarios();
@@ -49,8 +54,9 @@ async function run(
   depth: 'twin' | 'pipeline' | 'store',
   store: Store,
   offsetH: number,
-): Promise<{ simPerWall: number; rowsPerTick: number; batchRows: number }> {
-  const twin = new Twin(name, { startMs: START + offsetH * 3_600_000 });
+): Promise<{ simPerWall: number; rowsPerTick: number; batchRows: number; fromMs: number; seconds: number }> {
+  const fromMs = START + offsetH * 3_600_000;
+  const twin = new Twin(name, { startMs: fromMs });
   // The batch size `meridian up` uses (TWIN_BATCH_S of gpu samples), and BATCHES of them at least.
   const batchRows = twinBatchRows(twin);
   const ticks = Math.max(TICKS, Math.ceil((BATCHES * TWIN_BATCH_S) / twin.tickS));
@@ -91,7 +97,13 @@ async function run(
     await out.close();
   }
   const wallS = (performance.now() - t0) / 1000;
-  return { simPerWall: (ticks * twin.tickS) / wallS, rowsPerTick: rows / ticks, batchRows };
+  return {
+    simPerWall: (ticks * twin.tickS) / wallS,
+    rowsPerTick: rows / ticks,
+    batchRows,
+    fromMs,
+    seconds: ticks * twin.tickS,
+  };
 }
 
 /** Rows per second the engine inserts into gpu_samples with no client at all (INSERT … SELECT). */
@@ -108,6 +120,39 @@ async function engineCeiling(store: Store): Promise<number> {
   return n / ((performance.now() - t0) / 1000);
 }
 
+/**
+ * The engine inserting the rows a store run wrote (`seconds` of simulated time from `fromMs`), copied
+ * first to tables without views, back into the raw tables three days later, cut as the pipeline cut
+ * them: gpu rows TWIN_BATCH_S a statement; host and link rows, whose batches hold the same row count
+ * and so span minutes, one statement each. Simulated seconds per wall second.
+ */
+async function twinRowsCeiling(store: Store, fromMs: number, seconds: number): Promise<number> {
+  // The twin's rows lie in its run's hour; its last tick may end a tick past `seconds`.
+  const end = fromMs + 3_600_000;
+  for (const t of RAW_TABLES) {
+    await store.command(`DROP TABLE IF EXISTS ${t}_copy`);
+    await store.command(`CREATE TABLE ${t}_copy AS ${t}`);
+    await store.command(
+      `INSERT INTO ${t}_copy SELECT * FROM ${t} WHERE ts >= fromUnixTimestamp64Milli({a:Int64}) AND ts < fromUnixTimestamp64Milli({b:Int64})`,
+      { a: fromMs, b: end },
+    );
+  }
+  const statements: { table: string; a: number; b: number }[] = [];
+  for (let s = 0; s < seconds + TWIN_BATCH_S; s += TWIN_BATCH_S)
+    statements.push({ table: 'gpu_samples', a: fromMs + s * 1000, b: fromMs + (s + TWIN_BATCH_S) * 1000 });
+  for (const table of RAW_TABLES) if (table !== 'gpu_samples') statements.push({ table, a: fromMs, b: end });
+  const t0 = performance.now();
+  for (const { table, a, b } of statements)
+    await store.client.command({
+      // The subquery keeps the WHERE on the stored ts: a REPLACE alias named ts would capture it.
+      query: `INSERT INTO ${table} SELECT * REPLACE (ts + toIntervalDay(3) AS ts) FROM (SELECT * FROM ${table}_copy
+              WHERE ts >= fromUnixTimestamp64Milli({a:Int64}) AND ts < fromUnixTimestamp64Milli({b:Int64}))`,
+      query_params: { a, b },
+      clickhouse_settings: insertSettings(`bench:sim:ceiling:${table}:${a}`),
+    });
+  return seconds / ((performance.now() - t0) / 1000);
+}
+
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-sim-'));
 const store = await openStore({ data: dir });
 try {
@@ -118,7 +163,7 @@ try {
   );
   console.log('');
   console.log(
-    'scenario          GPUs   rows/tick  batch rows  twin only  +pipeline  +store (up)  engine ceiling   (simulated s per wall s; 1.0 = real time)',
+    'scenario          GPUs   rows/tick  batch rows  twin only  +pipeline  +store (up)  engine, same rows  engine, 6-metric rows   (simulated s per wall s; 1.0 = real time)',
   );
   // Warm the JIT first so the first scenario measured is not also paying for compilation.
   const warm = new Twin('default', { startMs: START });
@@ -128,6 +173,7 @@ try {
     const twinOnly = await run(name, 'twin', store, h++);
     const pipe = await run(name, 'pipeline', store, h++);
     const stored = await run(name, 'store', store, h++);
+    const sameRows = await twinRowsCeiling(store, stored.fromMs, stored.seconds);
     const gpus = new Twin(name, { startMs: START }).fabric.gpuCount;
     const cells = [
       name.padEnd(16),
@@ -137,7 +183,8 @@ try {
       twinOnly.simPerWall.toFixed(1).padStart(10),
       pipe.simPerWall.toFixed(1).padStart(10),
       stored.simPerWall.toFixed(2).padStart(12),
-      (ceiling / stored.rowsPerTick).toFixed(1).padStart(15),
+      sameRows.toFixed(2).padStart(18),
+      (ceiling / stored.rowsPerTick).toFixed(1).padStart(22),
     ];
     console.log(cells.join(' '));
   }
