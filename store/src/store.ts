@@ -140,18 +140,18 @@ class ClickHouseStore implements Store {
       const table = rawTable(entity);
       // One tracker per writer: it remembers the previous sample of each series this writer wrote.
       const tracker = new IncreaseTracker(entity);
+      // Both APIs validate their own way (same errors), then share the rest of the path.
+      const prepare = (valid: SampleColumns, errors: readonly RowError[], opts: WriteOptions): PreparedWrite => {
+        if (valid.rows === 0) {
+          const result = { written: 0, rejected: errors, token: opts.token ?? '' };
+          return { rows: 0, write: () => Promise.resolve(result) };
+        }
+        const p = prepareBatch(entity, tracker, valid, errors, opts.token);
+        return { rows: p.batch.rows, write: () => this.writePrepared(table, tracker, p) };
+      };
       const prepareColumns = (batch: SampleColumns, opts: WriteOptions = {}): PreparedWrite => {
         const { batch: valid, errors } = validateColumns(entity, batch);
-        return this.prepared(
-          table,
-          tracker,
-          valid.rows
-            ? prepareBatch(entity, tracker, valid, errors, opts.token)
-            : {
-                errors,
-                token: opts.token ?? '',
-              },
-        );
+        return prepare(valid, errors, opts);
       };
       w = {
         entity,
@@ -159,10 +159,7 @@ class ClickHouseStore implements Store {
         // The row API: rows are validated as before (same errors), then written as columns.
         write: async (rows, opts = {}) => {
           const { valid, errors, present } = validateSampleRows(entity, rows);
-          const prepared = valid.length
-            ? prepareBatch(entity, tracker, rowsToColumns(entity, valid, present), errors, opts.token)
-            : { errors, token: opts.token ?? '' };
-          return this.prepared(table, tracker, prepared).write();
+          return prepare(rowsToColumns(entity, valid, present), errors, opts).write();
         },
         writeColumns: async (batch, opts) => prepareColumns(batch, opts).write(),
         prepareColumns,
@@ -170,19 +167,6 @@ class ClickHouseStore implements Store {
       this.writers.set(entity, w);
     }
     return w;
-  }
-
-  /** A prepared batch's write: nothing to write when validation left no rows. */
-  private prepared(
-    table: string,
-    tracker: IncreaseTracker,
-    p: PreparedBatch | { errors: readonly RowError[]; token: string },
-  ): PreparedWrite {
-    if (!('batch' in p)) {
-      const result = { written: 0, rejected: p.errors, token: p.token };
-      return { rows: 0, write: () => Promise.resolve(result) };
-    }
-    return { rows: p.batch.rows, write: () => this.writePrepared(table, tracker, p) };
   }
 
   /**
