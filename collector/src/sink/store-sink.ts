@@ -16,6 +16,7 @@
 import type { Entity } from '@meridian/catalog';
 import type {
   AuxTable,
+  PreparedWrite,
   RowError,
   SampleColumns,
   SampleRow,
@@ -27,6 +28,9 @@ import type { Batch, Sink } from '../pipeline/types.js';
 import { createMemorySpool } from '../spool/memory-spool.js';
 import type { Spool, SpoolEntry } from '../spool/types.js';
 
+/** The part of a prepared write the sink uses. */
+type AheadWrite = Pick<PreparedWrite, 'write'>;
+
 /** The part of a Store the sink needs; `Store` from @meridian/store satisfies it. */
 export interface StoreTarget {
   writer(entity: Entity): {
@@ -34,7 +38,7 @@ export interface StoreTarget {
     /** The column path; a target without it is given a column batch's rows instead. */
     writeColumns?(batch: SampleColumns, opts?: WriteOptions): Promise<WriteResult>;
     /** writeColumns in two steps (see SampleWriter.prepareColumns); used to encode the next batch early. */
-    prepareColumns?(batch: SampleColumns, opts?: WriteOptions): { write(): Promise<WriteResult> };
+    prepareColumns?(batch: SampleColumns, opts?: WriteOptions): AheadWrite;
   };
   insert<T extends AuxTable>(table: T, rows: readonly TableRows[T][], opts?: WriteOptions): Promise<unknown>;
 }
@@ -129,7 +133,7 @@ export function createStoreSink(opts: StoreSinkOptions): SpooledStoreSink {
 async function writeBatch(
   store: StoreTarget,
   batch: Batch,
-  prepared?: PreparedWrite,
+  prepared?: AheadWrite,
 ): Promise<{ written: number; rejected: readonly RowError[] }> {
   const opt = { token: batch.token };
   switch (batch.target) {
@@ -150,10 +154,8 @@ async function writeBatch(
   }
 }
 
-type PreparedWrite = ReturnType<NonNullable<ReturnType<StoreTarget['writer']>['prepareColumns']>>;
-
 /** A column batch encoded ahead of its write, or undefined where the target or batch has no such step. */
-function prepareWrite(store: StoreTarget, batch: Batch): PreparedWrite | undefined {
+function prepareWrite(store: StoreTarget, batch: Batch): AheadWrite | undefined {
   if (!batch.columns || (batch.target !== 'gpu' && batch.target !== 'host' && batch.target !== 'link')) return;
   const w = store.writer(batch.target);
   return w.prepareColumns?.(batch.columns, { token: batch.token });
@@ -172,7 +174,7 @@ class SpoolingStoreSink implements SpooledStoreSink {
   private readonly poisonAfter: number;
   private readonly cache = new Map<string, Batch>();
   /** The batch after the head, encoded while the head's insert runs (see prepareAhead). */
-  private ahead: { key: string; write: PreparedWrite } | undefined;
+  private ahead: { key: string; write: AheadWrite } | undefined;
   /** The head while its write runs. */
   private inFlight: SpoolEntry | undefined;
   /** close() has begun: no more batches are accepted, and a failed write ends the drain instead of backing off. */
