@@ -17,6 +17,7 @@ import { metricsOf } from '@meridian/catalog';
 import { insertSettings, openStore, rowsToColumns, type SampleRow, type Store } from '@meridian/store';
 import { generatedGpuRows } from './generated-gpu-rows.js';
 import { gpuFleetRows } from './gpu-curves.js';
+import { shiftedInsertSql } from './shifted-insert.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -147,18 +148,15 @@ async function ceilingInsert(store: Store, table: string, off: number, n: number
  * the rows by whole days, so no block is a duplicate of an earlier one.
  */
 async function sameRowsCeiling(store: Store, pass: number, batchSeconds: number | undefined): Promise<Timed> {
-  const shifted = (where: string) =>
-    // The subquery keeps the WHERE on the stored ts: a REPLACE alias named ts would capture it.
-    `INSERT INTO gpu_samples SELECT * REPLACE (ts + toIntervalDay({days:UInt32}) AS ts) FROM (SELECT * FROM writer_rows ${where})`;
   const step = batchSeconds ?? SECONDS;
   await quiet(store);
   const t = performance.now();
   for (let s = 0; s < SECONDS; s += step) {
-    await engineInsert(
-      store,
-      shifted('WHERE ts >= fromUnixTimestamp64Milli({a:Int64}) AND ts < fromUnixTimestamp64Milli({b:Int64})'),
-      { days: 10 + pass, a: T0 + s * 1000, b: T0 + Math.min(SECONDS, s + step) * 1000 },
-    );
+    await engineInsert(store, shiftedInsertSql('gpu_samples', 'writer_rows'), {
+      days: 10 + pass,
+      a: T0 + s * 1000,
+      b: T0 + Math.min(SECONDS, s + step) * 1000,
+    });
   }
   return { rows: GPUS * SECONDS, ms: performance.now() - t };
 }

@@ -22,9 +22,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createPipeline, createStoreSink, type Sink } from '@meridian/collector';
-import { rawTable, type Entity } from '@meridian/catalog';
+import { ENTITIES, rawTable } from '@meridian/catalog';
 import { builtinScenarios, Twin, TWIN_BATCH_S, twinBatchRows, TwinRunner } from '@meridian/sim';
 import { insertSettings, openStore, type Store } from '@meridian/store';
+import { shiftedInsertSql } from './shifted-insert.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,7 +42,7 @@ for (const [flag, v] of [
 ] as const)
   if (!(Number.isInteger(v) && v >= 1)) throw new Error(`bench:sim: ${flag} must be a positive integer, got ${v}`);
 const START = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 48 * 3_600_000;
-const RAW_TABLES = (['gpu', 'host', 'link'] as Entity[]).map(rawTable);
+const RAW_TABLES = ENTITIES.map(rawTable);
 
 function scenarios(): string[] {
   return args.scenarios ? args.scenarios.split(',') : builtinScenarios();
@@ -144,10 +145,8 @@ async function twinRowsCeiling(store: Store, fromMs: number, seconds: number): P
   const t0 = performance.now();
   for (const { table, a, b } of statements)
     await store.client.command({
-      // The subquery keeps the WHERE on the stored ts: a REPLACE alias named ts would capture it.
-      query: `INSERT INTO ${table} SELECT * REPLACE (ts + toIntervalDay(3) AS ts) FROM (SELECT * FROM ${table}_copy
-              WHERE ts >= fromUnixTimestamp64Milli({a:Int64}) AND ts < fromUnixTimestamp64Milli({b:Int64}))`,
-      query_params: { a, b },
+      query: shiftedInsertSql(table, `${table}_copy`),
+      query_params: { days: 3, a, b },
       clickhouse_settings: insertSettings(`bench:sim:ceiling:${table}:${a}`),
     });
   return seconds / ((performance.now() - t0) / 1000);
