@@ -73,6 +73,43 @@ describe('pipeline', () => {
     expect(() => p.push('gpu', [row(3)])).toThrow(/closed/);
   });
 
+  it('runs a source drain before each cut, so held rows reach that batch, and on close', async () => {
+    const sink = recordingSink();
+    const p = createPipeline({ sink, flushIntervalMs: 0, collectorId: 'c', runId: 'r' });
+    const held = [row(1), row(2)];
+    const calls: string[] = [];
+    const off = p.beforeCut(() => {
+      calls.push('drain');
+      if (held.length > 0) p.push('gpu', held.splice(0));
+    });
+    p.push('gpu', [row(0)]);
+    await p.flush();
+    // One batch: the rows pushed before the flush and the ones handed over at it.
+    expect(sink.batches.map((b) => b.rows.map((r) => (r as { gpu_uuid: string }).gpu_uuid))).toEqual([
+      ['GPU-0', 'GPU-1', 'GPU-2'],
+    ]);
+    held.push(row(3));
+    await p.close(); // drained while the pipeline still takes rows
+    expect(sink.batches.map((b) => b.rows.length)).toEqual([3, 1]);
+    expect(calls).toEqual(['drain', 'drain']);
+    off();
+
+    const p2 = createPipeline({ sink: recordingSink(), flushIntervalMs: 0 });
+    const remove = p2.beforeCut(() => calls.push('removed drain'));
+    const failing = p2.beforeCut(() => {
+      throw new Error('a broken source');
+    });
+    remove();
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    p2.push('gpu', [row(9)]);
+    await p2.flush(); // a drain that throws costs nobody's flush
+    expect(p2.stats().targets.gpu?.rowsFlushed).toBe(1);
+    expect(errors.mock.calls[0]?.[0]).toMatch(/failed to hand over its rows: Error: a broken source/);
+    errors.mockRestore();
+    failing();
+    expect(calls).toEqual(['drain', 'drain']);
+  });
+
   it('counts the rows of a batch the sink refused and keeps going', async () => {
     const errors: string[] = [];
     const sink = recordingSink((b) => b.seq === 0);

@@ -83,6 +83,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       metrics.sourceUp.set({ source }, 0);
     },
     log,
+    beforeCut: (drain) => pipeline.beforeCut(drain),
   });
 
   let chrony: ChronyClock | undefined;

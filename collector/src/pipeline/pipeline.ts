@@ -44,7 +44,14 @@ export interface Pipeline {
    * keeps the parts as they are until a cut; the caller must not change them afterwards.
    */
   pushColumns(entity: Entity, columns: SampleColumns): void;
-  /** Cuts every non-empty buffer and resolves when the sink has taken all batches. */
+  /**
+   * Registers `drain`, run at the start of every flush (the timer's, flush()'s and close()'s)
+   * before any buffer is cut. A source that holds what it has read hands it over there, so its rows
+   * reach the batch they would have reached pushed as read. `drain` must not throw. Returns the
+   * function that removes it.
+   */
+  beforeCut(drain: () => void): () => void;
+  /** Runs the drains, cuts every non-empty buffer and resolves when the sink has taken all batches. */
   flush(): Promise<void>;
   /** Stops the timer, flushes, and closes the sink. Pushing after close throws. */
   close(opts?: { deadlineMs?: number }): Promise<void>;
@@ -69,6 +76,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     ((err: unknown, batch: Batch) =>
       console.error(`meridian collector: lost batch ${batch.token} (${batchRowCount(batch)} rows): ${String(err)}`));
 
+  const drains = new Set<() => void>();
   const buffers = new Map<Target, unknown[]>();
   const columnBuffers = new Map<Entity, { parts: SampleColumns[]; rows: number }>();
   const perTarget: Partial<Record<Target, TargetStats>> = {};
@@ -173,7 +181,19 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     }
   }
 
+  function runDrains(): void {
+    for (const drain of [...drains]) {
+      try {
+        drain();
+      } catch (err) {
+        // A source's fault must not cost everyone else's flush.
+        console.error(`meridian collector: a source failed to hand over its rows: ${String(err)}`);
+      }
+    }
+  }
+
   async function flush(): Promise<void> {
+    if (!closed) runDrains();
     let pending = [...buffers.values()].reduce((n, b) => n + b.length, 0);
     for (const b of columnBuffers.values()) pending += b.rows;
     await instrument('meridian.flush', { rows: pending }, async () => {
@@ -195,9 +215,14 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   return {
     push,
     pushColumns,
+    beforeCut(drain) {
+      drains.add(drain);
+      return () => drains.delete(drain);
+    },
     flush,
     async close(closeOpts) {
       if (closed) return;
+      runDrains();
       closed = true;
       if (timer) clearInterval(timer);
       await flush();

@@ -39,6 +39,13 @@ export interface SourceContext {
   readonly log?: (message: string) => void;
   /** Clock for row timestamps (epoch ms). Default Date.now. */
   readonly now?: () => number;
+  /**
+   * Where the pipeline offers it (the agent), a source may hold the rows it has read, stamped when
+   * read, and hand them over in `drain`, which runs before every cut, so they still reach the batch
+   * they would have reached pushed at once. Returns the function that removes `drain`. Without it,
+   * a source emits as it reads.
+   */
+  readonly beforeCut?: (drain: () => void) => () => void;
 }
 
 export type SourceState = 'idle' | 'running' | 'unavailable' | 'stopped';

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NvidiaSmiSource } from '../../src/sources/nvidia-smi/source.js';
+import type { SourceContext } from '../../src/sources/source.js';
 import { REPO_ROOT } from '../fixtures-helpers.js';
 import { recorder, until } from './helpers.js';
 
@@ -62,6 +63,62 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
     expect(starts(log)).toEqual({ stream: 1, xml: 0 }); // no process per sample (-q -x is the inventory source's)
     expect(rec.ctx.errors.total()).toBe(0);
     expect(rec.unavailable).toEqual([]);
+  });
+
+  it("holds what it reads for the pipeline's cut, each burst stamped when it was read", async () => {
+    const rec = recorder();
+    let drain: (() => void) | undefined;
+    const ctx: SourceContext = {
+      ...rec.ctx,
+      beforeCut: (d) => {
+        drain = d;
+        return () => (drain = undefined);
+      },
+    };
+    source = new NvidiaSmiSource({ path: FAKE, intervalMs: 100, env: { FAKE_NVIDIA_SMI_GPUS: '2' } });
+    await source.start(ctx);
+    // The first sample is parsed at once (it ends the start-up grace); later reads wait for the cut.
+    await until(() => rec.gpu().length >= 2, 'the first sample');
+    await until(() => source!.heldReads() >= 3, 'three reads held');
+    const early = rec.gpu().length;
+    expect(early).toBe(2);
+    const held = source.heldReads();
+    const cutAt = Date.now();
+    drain!();
+    const rows = rec.gpu().slice(early);
+    expect(source.heldReads()).toBe(0);
+    // One row per GPU per burst, each burst with the time it was read, in order, an interval apart.
+    const bursts = [...new Set(rows.map((r) => r.ts))];
+    expect(bursts).toHaveLength(held);
+    expect(rows).toHaveLength(2 * held);
+    for (const ts of bursts) expect(rows.filter((r) => r.ts === ts).map((r) => r.gpu_index)).toEqual([0, 1]);
+    const gaps = bursts.slice(1).map((ts, i) => ts - (bursts[i] as number));
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(50);
+    expect(bursts.at(-1)).toBeLessThanOrEqual(cutAt);
+    expect(rows[0]).toMatchObject({ power_draw: 110.23, region: 'eu-west', host: 'gpu-host-1' });
+
+    // What is held when the source stops is handed over, and the drain is removed.
+    await until(() => source!.heldReads() >= 1, 'a read held');
+    const before = rec.gpu().length;
+    await source.stop();
+    expect(rec.gpu().length).toBeGreaterThan(before);
+    expect(drain).toBeUndefined();
+  });
+
+  it("hands over a dead stream's held lines before it restarts", async () => {
+    const dir = tmp();
+    const rec = recorder();
+    const ctx: SourceContext = { ...rec.ctx, beforeCut: () => () => {} }; // a pipeline that never cuts
+    source = new NvidiaSmiSource({
+      path: FAKE,
+      intervalMs: 50,
+      backoff: { initialMs: 100, jitter: 0 },
+      env: { FAKE_NVIDIA_SMI_GPUS: '2', FAKE_NVIDIA_SMI_DIE_AFTER: '3', FAKE_NVIDIA_SMI_MARKER: join(dir, 'died') },
+    });
+    await source.start(ctx);
+    await until(() => source!.stats.restarts === 1, 'a restart');
+    // All three bursts of the first child, though nothing asked for them.
+    expect(new Set(rec.gpu().map((r) => r.ts)).size).toBeGreaterThanOrEqual(3);
   });
 
   it('restarts the stream with backoff when nvidia-smi dies', async () => {
