@@ -13,6 +13,7 @@ import type { Target } from '../pipeline/types.js';
 import type { SpooledStoreSink } from '../sink/index.js';
 import { SourceErrorCounters } from '../sources/errors.js';
 import { GpuDirectory } from '../sources/gpu-directory.js';
+import type { JitTier } from './jit.js';
 import { createSources } from '../sources/registry.js';
 import type { Emit, Source, SourceContext, SourceDeps } from '../sources/source.js';
 import { startChronyClock, type ChronyClock } from '../stamp/chrony.js';
@@ -27,6 +28,8 @@ export interface AgentOptions {
   /** The sources to run instead of those the config enables (sources/registry.ts): tests, the twin. */
   readonly sources?: readonly Source[];
   readonly log?: (message: string) => void;
+  /** The process's JIT tier, lifted while this host probes (the collect command's; see jit.ts). */
+  readonly jit?: JitTier;
 }
 
 export interface Agent {
@@ -90,6 +93,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const deps: SourceDeps = {
     gpus: new GpuDirectory(),
     storeQuery: (sql, params) => store.query(sql, params),
+    ...(opts.jit ? { onProbing: opts.jit.probing } : {}),
     // Started by the first STAMP source that asks: both ends advertise their clock error in every
     // packet, and without it no one-way delay is stored.
     stampClock: () => {

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, redactConfig, type LoadedConfig } from '../config/index.js';
 import { startAgent } from './agent.js';
+import { capJit, type JitTier } from './jit.js';
 
 interface CollectOptions {
   config?: string;
@@ -24,13 +25,14 @@ export function registerCollectCommand(program: Command): void {
     .option('--data <dir>', 'embedded store directory, all-in-one only (overrides store.data)')
     .option('--check', 'validate the config, print it with secrets masked, and exit')
     .action(async (o: CollectOptions) => {
-      process.exitCode = await runCollect(o);
+      process.exitCode = await runCollect(o, undefined, capJit());
     });
 }
 
 export async function runCollect(
   o: CollectOptions,
   log: (m: string) => void = (m) => console.error(m),
+  jit?: JitTier,
 ): Promise<number> {
   const file = o.config ?? process.env['MERIDIAN_COLLECTOR_CONFIG'];
   if (!file) {
@@ -61,12 +63,13 @@ export async function runCollect(
   const target = config.store.clickhouse
     ? `ClickHouse ${redactConfig(config).store.clickhouse}`
     : `embedded store ${config.store.data}`;
-  const agent = await startAgent({ config, secrets: loaded.secrets, log });
+  const agent = await startAgent({ config, secrets: loaded.secrets, log, ...(jit ? { jit } : {}) });
   log(
     `meridian collector ${config.collector.id} (${config.collector.region}/${config.collector.host}) → ${target}; ` +
       `sources: ${agent.sources.filter((n) => !agent.unavailable.has(n)).join(', ') || 'none'}; flush every ${config.pipeline.flushIntervalMs} ms; spool ${config.spool.dir}` +
       (agent.metricsUrl ? `; metrics ${agent.metricsUrl}/metrics` : '') +
       (agent.tracing.enabled ? '; tracing on (OTLP/gRPC)' : '') +
+      (jit ? '; V8 optimises fully only while probing' : '') +
       (loaded.fromEnv.length ? `; overrides from ${loaded.fromEnv.join(', ')}` : ''),
   );
 

@@ -70,6 +70,8 @@ export interface SourceDeps {
   stampClock(): ClockStatusSource | undefined;
   /** Reads from the store the agent writes to (the STAMP roster); absent when there is none to read. */
   readonly storeQuery?: RosterQuery;
+  /** Told when this host starts and stops probing (the STAMP sender): see agent/jit.ts. */
+  readonly onProbing?: (probing: boolean) => void;
 }
 
 /**

@@ -63,14 +63,15 @@ function sender(
   host: string,
   query: RosterQuery,
   rec: Recorder = recorder(),
-): { src: StampSenderSource; rec: Recorder } {
+): { src: StampSenderSource; rec: Recorder; probing: boolean[] } {
   const config = parseCollectorConfig({
     collector: { region: 'a', host },
     stamp: { sender: { rate: 50, intervalMs: 200, lossTimeoutMs: 100, roster: { port, intervalMs: 60_000 } } },
   }).stamp.sender;
-  const src = new StampSenderSource({ host, region: 'a', config, query });
+  const probing: boolean[] = [];
+  const src = new StampSenderSource({ host, region: 'a', config, query, onProbing: (on) => probing.push(on) });
   started.push(src);
-  return { src, rec };
+  return { src, rec, probing };
 }
 
 const storeQuery: RosterQuery = (sql, params) => store.query(sql, params);
@@ -127,6 +128,12 @@ describe('the STAMP roster on a real store', () => {
         .map((p) => p.region),
     ).toEqual(['b']);
     expect(senders.get(gone)!.src.peers()).toEqual([]);
+    // Each is told when it starts and stops probing (the collect command's JIT tier follows it).
+    expect(senders.get(gone)!.probing).toEqual([true, false]);
+    expect(senders.get(spare)!.probing).toEqual([true]);
+    expect(senders.get(elected[1]!)!.probing).toEqual([true]);
+    await senders.get(spare)!.src.stop();
+    expect(senders.get(spare)!.probing).toEqual([true, false]);
     await report('a', [gone]);
   });
 

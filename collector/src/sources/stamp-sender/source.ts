@@ -24,6 +24,8 @@ export interface StampSenderSourceOptions {
   readonly clock?: ClockStatusSource;
   /** The store, for the roster; without it a sender with no configured peers probes nothing. */
   readonly query?: RosterQuery;
+  /** Told when a sender starts (before its first probe) and when none runs any more. */
+  readonly onProbing?: (probing: boolean) => void;
 }
 
 export class StampSenderSource extends BaseSource {
@@ -32,6 +34,8 @@ export class StampSenderSource extends BaseSource {
   private roster: PeriodicTask | undefined;
   /** The peers the running sender probes, as a comparable key ('' for none). */
   private peersKey = '';
+  /** Whether a sender runs (told to opts.onProbing on each change). */
+  private probing = false;
   /** Whether peers come from the roster (no configured peers). */
   readonly fromRoster: boolean;
 
@@ -96,6 +100,7 @@ export class StampSenderSource extends BaseSource {
     await this.sender?.stop({ drain: true });
     this.sender = undefined;
     this.peersKey = JSON.stringify(peers);
+    this.setProbing(peers.length > 0);
     if (peers.length === 0) return;
     const { rate, intervalMs, lossTimeoutMs, maxClockErrorMs } = this.opts.config;
     const sender = new StampSender(
@@ -116,6 +121,7 @@ export class StampSenderSource extends BaseSource {
       // A configured peer list that cannot start is this host's problem; an elected one is retried
       // at the next roster read (the key is cleared so that the same peers are tried again).
       this.peersKey = '';
+      this.setProbing(false);
       if (this.fromRoster) throw err;
       this.current = 'unavailable';
       this.reportUnavailable(err instanceof Error ? err.message : String(err));
@@ -124,9 +130,16 @@ export class StampSenderSource extends BaseSource {
     this.sender = sender;
   }
 
+  private setProbing(on: boolean): void {
+    if (on === this.probing) return;
+    this.probing = on;
+    this.opts.onProbing?.(on);
+  }
+
   async stop(): Promise<void> {
     await this.roster?.stop();
     await this.sender?.stop({ drain: true });
+    this.setProbing(false);
     if (this.current !== 'unavailable') this.current = 'stopped';
   }
 
