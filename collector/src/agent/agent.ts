@@ -13,13 +13,13 @@ import type { Target } from '../pipeline/types.js';
 import type { SpooledStoreSink } from '../sink/index.js';
 import { SourceErrorCounters } from '../sources/errors.js';
 import { GpuDirectory } from '../sources/gpu-directory.js';
-import type { JitTier } from './jit.js';
 import { createSources } from '../sources/registry.js';
 import type { Emit, Source, SourceContext, SourceDeps } from '../sources/source.js';
 import { startChronyClock, type ChronyClock } from '../stamp/chrony.js';
 import { createCollectorMetrics, type CollectorMetrics } from '../telemetry/metrics.js';
 import { startTracing, type Tracing } from '../telemetry/tracing.js';
 import { serveHealth } from './health.js';
+import type { JitTier } from './jit.js';
 import { createAgentPipeline, createAgentSink, openAgentSpool, openAgentStore } from './store-path.js';
 
 export interface AgentOptions {
