@@ -17,10 +17,13 @@ export interface StopSwitch {
   release(): void;
 }
 
-export function stopSwitch(io: UpIO): StopSwitch {
+/** `onStop` runs once, when the stop arrives: to end a wait that would otherwise hold up the stop. */
+export function stopSwitch(io: UpIO, onStop?: () => void): StopSwitch {
   let stopping = false;
   const stop = (): void => {
+    if (stopping) return;
     stopping = true;
+    onStop?.();
   };
   const handle = io.handleSignals ?? true;
   if (handle) {

@@ -194,6 +194,21 @@ function snapshotter(w: Wiring, speed: number, wallS: () => number, lastLinks: (
   };
 }
 
+/**
+ * Batches the sink may hold before the twin waits for the store: the one being written and the
+ * next. A twin that outran the store would otherwise fill the memory spool to its bound, where the
+ * oldest batches are dropped; waiting, it runs at the store's pace and the status shows the speed
+ * it achieved. While writes fail it runs on, as before: the rows wait in memory and the summary
+ * counts what is lost.
+ */
+export const UP_BACKLOG_BATCHES = 2;
+
+async function keepPaceWithStore(w: Wiring): Promise<void> {
+  if (w.sink.spool.entries().length <= UP_BACKLOG_BATCHES || w.health.degraded() !== undefined) return;
+  // Ends early when a write fails (or at shutdown, which aborts every wait on the store).
+  await w.health.race(w.sink.backlog(UP_BACKLOG_BATCHES)).catch(() => undefined);
+}
+
 /** Waits for `p`, at most `ms`; whatever it does later is of no interest (it is shutting down). */
 async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -315,7 +330,8 @@ export async function runUp(given: UpOptions, io: UpIO): Promise<UpSummary> {
   printBanner(out, opts, w, speed, schedApi.url, api.url, token, http);
   out('');
 
-  const control = stopSwitch(io);
+  // A stop ends a wait for the store at once (keepPaceWithStore, a pass waiting to read).
+  const control = stopSwitch(io, () => w.health.abort('stopping'));
 
   const live = io.stdout.isTTY === true ? createLogUpdate(io.stdout as NodeJS.WriteStream) : undefined;
   const timeUp = (): boolean => opts.durationS !== undefined && wallS() >= opts.durationS;
@@ -331,6 +347,7 @@ export async function runUp(given: UpOptions, io: UpIO): Promise<UpSummary> {
         const o = await runner.tick();
         lastLinks = o.link;
         for (const n of o.notes) w.alerts.push(`t+${formatDurationS(twin.timeS)} ${n}`);
+        await keepPaceWithStore(w);
         // Yield now and then so the API, signals and the sink's writes keep moving at high speeds.
         if (++steps % 20 === 0) await new Promise<void>((r) => setImmediate(r));
         if (timeUp()) break;
