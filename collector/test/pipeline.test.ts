@@ -73,7 +73,7 @@ describe('pipeline', () => {
     expect(() => p.push('gpu', [row(3)])).toThrow(/closed/);
   });
 
-  it('runs a source drain before each cut, so held rows reach that batch, and on close', async () => {
+  it('runs a source drain at each flush, before the cut, so held rows reach that batch, and on close', async () => {
     const sink = recordingSink();
     const p = createPipeline({ sink, flushIntervalMs: 0, collectorId: 'c', runId: 'r' });
     const held = [row(1), row(2)];

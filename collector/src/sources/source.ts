@@ -41,7 +41,7 @@ export interface SourceContext {
   readonly now?: () => number;
   /**
    * Where the pipeline offers it (the agent), a source may hold the rows it has read, stamped when
-   * read, and hand them over in `drain`, which runs before every cut, so they still reach the batch
+   * read, and hand them over in `drain`, which runs at the start of every flush, so they still reach the batch
    * they would have reached pushed at once. Returns the function that removes `drain`. Without it,
    * a source emits as it reads.
    */

@@ -65,7 +65,7 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
     expect(rec.unavailable).toEqual([]);
   });
 
-  it("holds what it reads for the pipeline's cut, each burst stamped when it was read", async () => {
+  it("holds what it reads for the pipeline's flush, each burst stamped when it was read", async () => {
     const rec = recorder();
     let drain: (() => void) | undefined;
     const ctx: SourceContext = {
@@ -77,7 +77,7 @@ describe('nvidia-smi source (simulated nvidia-smi)', () => {
     };
     source = new NvidiaSmiSource({ path: FAKE, intervalMs: 100, env: { FAKE_NVIDIA_SMI_GPUS: '2' } });
     await source.start(ctx);
-    // The first sample is parsed at once (it ends the start-up grace); later reads wait for the cut.
+    // The first sample is parsed at once (it ends the start-up grace); later reads wait for the flush.
     await until(() => rec.gpu().length >= 2, 'the first sample');
     await until(() => source!.heldReads() >= 3, 'three reads held');
     const early = rec.gpu().length;

@@ -8,8 +8,8 @@
  * A host without nvidia-smi (ENOENT), or whose nvidia-smi finds no GPU or no driver, is reported
  * unavailable once and the source goes quiet instead of respawning forever.
  *
- * Where the pipeline offers a drain before each cut (the agent), the lines read are held, stamped
- * with the time their burst was read, and parsed at the cut: ten bursts in one pass, where the
+ * Where the pipeline offers a drain at each flush (the agent), the lines read are held, stamped
+ * with the time their burst was read, and parsed at the flush: ten bursts in one pass, where the
  * parser is hot, instead of one cold pass a second (bench:collector, collector/README.md). The
  * rows reach the same batch, with the same timestamps, as if emitted when read.
  */
@@ -94,7 +94,7 @@ export class NvidiaSmiSource extends BaseSource {
     this.backoff = new Backoff(opts.backoff);
   }
 
-  /** How many reads are held for the next cut. */
+  /** How many reads are held for the next flush. */
   heldReads(): number {
     return this.held.length;
   }
@@ -176,7 +176,7 @@ export class NvidiaSmiSource extends BaseSource {
    * Complete lines as read. nvidia-smi writes one burst of lines (one per GPU) per interval, and a
    * burst split across reads is one burst: a chunk within half an interval of the previous one
    * belongs to its burst and shares its timestamp. Until the child's first sample, and where no
-   * pipeline drains it, a chunk is parsed at once; after that it is held for the next cut.
+   * pipeline drains it, a chunk is parsed at once; after that it is held for the next flush.
    */
   private onChunk(lines: string): void {
     const at = this.now();
@@ -194,7 +194,7 @@ export class NvidiaSmiSource extends BaseSource {
     if (this.heldChars > MAX_HELD_CHARS) this.drain();
   }
 
-  /** Parses and emits every held line: before each pipeline cut, when the child exits and on stop. */
+  /** Parses and emits every held line: at each pipeline flush, when the child exits and on stop. */
   private drain(): void {
     const held = this.held;
     const heldAt = this.heldAt;
