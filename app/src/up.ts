@@ -201,7 +201,7 @@ function snapshotter(w: Wiring, speed: number, wallS: () => number, lastLinks: (
  * it achieved. While writes fail it runs on, as before: the rows wait in memory and the summary
  * counts what is lost.
  */
-export const UP_BACKLOG_BATCHES = 2;
+const UP_BACKLOG_BATCHES = 2;
 
 async function keepPaceWithStore(w: Wiring): Promise<void> {
   if (w.sink.spool.entries().length <= UP_BACKLOG_BATCHES || w.health.degraded() !== undefined) return;
