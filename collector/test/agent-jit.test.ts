@@ -24,7 +24,12 @@ describe('the JIT cap of meridian collect', () => {
     expect(tierChosen(['--max-semi-space-size=1'])).toBe(false);
     expect(tierChosen(['--max-opt=3'])).toBe(true);
     expect(tierChosen(['--max_opt=2'])).toBe(true);
+    expect(tierChosen(['--max-opt', '2'])).toBe(true);
+    expect(tierChosen(['--jitless'])).toBe(true);
+    expect(tierChosen(['--no-turbofan'])).toBe(true);
+    expect(tierChosen(['--no-opt'])).toBe(true);
     expect(tierChosen(['--max-optimized-something'])).toBe(false);
+    expect(tierChosen(['--optimize-for-size'])).toBe(false);
   });
 
   it('keeps hot code out of the optimising compilers when set after start, and lifting it lets them back', () => {

@@ -7,8 +7,7 @@
  * STAMP sender runs (bench:collector measures both; collector/README.md).
  *
  * `--max-opt` is not allowed in NODE_OPTIONS, so the collect command sets it itself before the
- * agent's code runs hot; a `--max-opt` given to node on its command line wins, and then nothing
- * is changed.
+ * agent's code runs hot; a tier given to node on its command line wins, and then nothing is changed.
  */
 import { setFlagsFromString } from 'node:v8';
 
@@ -27,9 +26,12 @@ export interface JitTier {
   probing(on: boolean): void;
 }
 
-/** Whether node's own command line already chose a tier (then the command leaves it alone). */
+/**
+ * Whether node's own command line already chose a tier (`--max-opt`, `--jitless`, `--[no-]turbofan`,
+ * `--[no-]opt`): then the command leaves it alone.
+ */
 export function tierChosen(execArgv: readonly string[]): boolean {
-  return execArgv.some((a) => /^--max[-_]opt(=|$)/.test(a));
+  return execArgv.some((a) => /^--(max[-_]opt|jitless|(no-)?turbofan|(no-)?opt)(=|$)/.test(a));
 }
 
 /**
