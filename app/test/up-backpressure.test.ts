@@ -7,11 +7,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { runUp } from '@meridian/app';
 import type { StoreTarget } from '@meridian/collector';
 import type { Store } from '@meridian/store';
+import { capture } from './capture.js';
 
 /** The store behind a gate: while it is shut, every telemetry write waits for it to open. */
 function gated() {
@@ -53,16 +53,14 @@ interface Status {
 describe('meridian up ahead of a slow store', () => {
   it('waits for the store instead of running on and dropping batches, and loses nothing', async () => {
     const data = mkdtempSync(join(tmpdir(), 'up-backpressure-'));
-    const out = new PassThrough();
-    let text = '';
-    out.on('data', (c: Buffer) => (text += c.toString()));
+    const out = capture();
     const gate = gated();
     const speed = 200;
     const run = runUp(
       { speed, data, port: 0, durationS: 12 },
-      { stdout: out, stderr: out, handleSignals: false, sinkTarget: gate.target },
+      { stdout: out.stream, stderr: out.stream, handleSignals: false, sinkTarget: gate.target },
     );
-    const statusUrl = (): string => /\nstatus: (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1] ?? '';
+    const statusUrl = out.statusUrl;
     await vi.waitUntil(() => statusUrl() !== '', { timeout: 30_000, interval: 50 });
     const status = async (): Promise<Status> => (await (await fetch(`${statusUrl()}/api/status`)).json()) as Status;
 

@@ -6,23 +6,21 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { runUp } from '@meridian/app';
 import { openStore } from '@meridian/store';
+import { capture } from './capture.js';
 
 describe('meridian up on the default scenario', () => {
   it('moves work and explains a hold within its first simulated minutes', async () => {
     const data = mkdtempSync(join(tmpdir(), 'up-demo-'));
-    const out = new PassThrough();
-    let text = '';
-    out.on('data', (c: Buffer) => (text += c.toString()));
+    const out = capture();
     const ac = new AbortController();
     const run = runUp(
       { speed: 10, data, port: 0 },
-      { stdout: out, stderr: out, handleSignals: false, signal: ac.signal },
+      { stdout: out.stream, stderr: out.stream, handleSignals: false, signal: ac.signal },
     );
-    const statusUrl = (): string => /\nstatus: (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1] ?? '';
+    const statusUrl = out.statusUrl;
     await vi.waitUntil(() => statusUrl() !== '', { timeout: 30_000, interval: 50 });
     type D = { action: string; reason: string; ts: number };
     const decisions = async (): Promise<D[]> => (await (await fetch(`${statusUrl()}/api/decisions`)).json()) as D[];
@@ -47,12 +45,12 @@ describe('meridian up on the default scenario', () => {
     expect(holds[0]?.reason).toMatch(/; held: .+/);
 
     // The summary lists the moves with their reasons, a hold with why, and where to look next.
-    expect(text).toMatch(/scheduler: \d+ decisions, [1-9]\d* moves/);
-    expect(text).toContain(`moved ${moves[0]?.workload_id} ${moves[0]?.region_from}→${moves[0]?.region_to}`);
-    expect(text).toMatch(/held \S+ in eu-\w+( \(not to eu-\w+\))?: .+, though region eu-\w+ hot/);
-    expect(text).toMatch(/npx meridian sql "SELECT .* FROM scheduler_decisions .*" --data /);
-    expect(text).toMatch(/http:\/\/127\.0\.0\.1:\d+\/api\/v1\/decisions/);
-    expect(text).toMatch(/Grafana: the meridian-fabric-app plugin/);
+    expect(out.text()).toMatch(/scheduler: \d+ decisions, [1-9]\d* moves/);
+    expect(out.text()).toContain(`moved ${moves[0]?.workload_id} ${moves[0]?.region_from}→${moves[0]?.region_to}`);
+    expect(out.text()).toMatch(/held \S+ in eu-\w+( \(not to eu-\w+\))?: .+, though region eu-\w+ hot/);
+    expect(out.text()).toMatch(/npx meridian sql "SELECT .* FROM scheduler_decisions .*" --data /);
+    expect(out.text()).toMatch(/http:\/\/127\.0\.0\.1:\d+\/api\/v1\/decisions/);
+    expect(out.text()).toMatch(/Grafana: the meridian-fabric-app plugin/);
 
     // And the store's audit trail has both, with reasons.
     const store = await openStore({ data });

@@ -1,18 +1,11 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { openStore } from '@meridian/store';
 import { registerUpCommand, runUp } from '@meridian/app';
-
-function capture(): { stream: PassThrough; text: () => string } {
-  const stream = new PassThrough();
-  let buf = '';
-  stream.on('data', (c: Buffer) => (buf += c.toString()));
-  return { stream, text: () => buf };
-}
+import { capture } from './capture.js';
 
 describe('meridian up', () => {
   it('runs the all-in-one for --duration on a fresh data dir, lands rows in the store, and prints a summary', async () => {
@@ -65,7 +58,7 @@ describe('meridian up', () => {
       { speed: 5, data, port: 0, scenario: 'link-cut' },
       { stdout: out.stream, stderr: out.stream, handleSignals: false, signal: ac.signal },
     );
-    const statusUrl = (): string => /\nstatus: (http:\/\/127\.0\.0\.1:\d+)/.exec(out.text())?.[1] ?? '';
+    const statusUrl = out.statusUrl;
     await vi.waitUntil(() => statusUrl() !== '', { timeout: 30_000, interval: 50 });
     const url = statusUrl();
     type Status = { scenario: string; simTimeS: number; regions: { name: string }[]; links: { id: string }[] };

@@ -6,11 +6,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { runUp } from '@meridian/app';
 import type { StoreTarget } from '@meridian/collector';
 import type { Store } from '@meridian/store';
+import { capture } from './capture.js';
 
 const enospc = (): Error =>
   Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 });
@@ -37,18 +37,16 @@ function fillable(full: { on: boolean }) {
 describe('meridian up when the store cannot write', () => {
   it('reports the failure on /healthz and the status line, logs it once, ends on time and counts lost rows', async () => {
     const data = mkdtempSync(join(tmpdir(), 'up-enospc-'));
-    const out = new PassThrough();
-    let text = '';
-    out.on('data', (c: Buffer) => (text += c.toString()));
+    const out = capture();
     const full = { on: false };
     // Long enough for several 5 s flushes after the disk fills, even on a loaded 2-core machine.
     const durationS = 20;
     const t0 = performance.now();
     const run = runUp(
       { speed: 10, data, port: 0, durationS },
-      { stdout: out, stderr: out, handleSignals: false, sinkTarget: fillable(full) },
+      { stdout: out.stream, stderr: out.stream, handleSignals: false, sinkTarget: fillable(full) },
     );
-    const statusUrl = (): string => /\nstatus: (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1] ?? '';
+    const statusUrl = out.statusUrl;
     await vi.waitUntil(() => statusUrl() !== '', { timeout: 30_000, interval: 50 });
     expect((await fetch(`${statusUrl()}/healthz`)).status).toBe(200);
     full.on = true;
@@ -69,16 +67,19 @@ describe('meridian up when the store cannot write', () => {
     expect(summary.wallS).toBeLessThan(durationS + 1);
     expect(tookS).toBeLessThan(durationS + 20);
     // One log line for the failure in this run (the interval is 30 s), however many batches failed.
-    const logged = text.split('\n').filter((l) => l.startsWith('store write failed: ENOSPC'));
+    const logged = out
+      .text()
+      .split('\n')
+      .filter((l) => l.startsWith('store write failed: ENOSPC'));
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatch(/\(\d+ failed writes so far; rows wait in memory and are lost at exit\)/);
     // The status line says it too.
-    expect(text).toMatch(/\[t\+.*\] rows \d+ \(\d+\/s\) \| DEGRADED: store write failed: ENOSPC/);
+    expect(out.text()).toMatch(/\[t\+.*\] rows \d+ \(\d+\/s\) \| DEGRADED: store write failed: ENOSPC/);
     // And the summary counts what never reached the store.
     expect(summary.rowsLost).toBeGreaterThan(0);
     expect(summary.rowsLost).toBe(
       summary.rows.gpu + summary.rows.host + summary.rows.link + summary.rows.aux - summary.rowsWritten,
     );
-    expect(text).toMatch(/ROWS LOST: [\d,]+ rows never reached the store \(store write failed: ENOSPC/);
+    expect(out.text()).toMatch(/ROWS LOST: [\d,]+ rows never reached the store \(store write failed: ENOSPC/);
   }, 90_000);
 });
