@@ -14,10 +14,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { metricsOf } from '@meridian/catalog';
-import { insertSettings, openStore, rowsToColumns, type SampleRow, type Store } from '@meridian/store';
+import { openStore, rowsToColumns, type SampleRow, type Store } from '@meridian/store';
 import { generatedGpuRows } from './generated-gpu-rows.js';
 import { gpuFleetRows } from './gpu-curves.js';
-import { shiftedInsertSql } from './shifted-insert.js';
+import { engineInsert, shiftedInsertSql } from './shifted-insert.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -124,14 +124,6 @@ async function engineCeiling(
   for (let off = 0; off < n; off += step)
     await ceilingInsert(store, table, off, Math.min(step, n - off), opts.t0 ?? T0);
   return { rows: n, ms: performance.now() - t };
-}
-
-/**
- * A yardstick statement, with the settings the writer's inserts carry (insertSettings: the rollup
- * views side by side, deduplication on), so the engine is measured at its best, as the writer is.
- */
-async function engineInsert(store: Store, query: string, params: Record<string, unknown> = {}): Promise<void> {
-  await store.client.command({ query, query_params: params, clickhouse_settings: insertSettings('') });
 }
 
 /** Rows [off, off + n) of the yardstick's generated fleet, in one INSERT … SELECT. */

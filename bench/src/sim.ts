@@ -24,8 +24,8 @@ import { parseArgs } from 'node:util';
 import { createPipeline, createStoreSink, type Sink } from '@meridian/collector';
 import { ENTITIES, rawTable } from '@meridian/catalog';
 import { builtinScenarios, Twin, TWIN_BATCH_S, twinBatchRows, TwinRunner } from '@meridian/sim';
-import { insertSettings, openStore, type Store } from '@meridian/store';
-import { shiftedInsertSql } from './shifted-insert.js';
+import { openStore, type Store } from '@meridian/store';
+import { engineInsert, shiftedInsertSql } from './shifted-insert.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -144,11 +144,12 @@ async function twinRowsCeiling(store: Store, fromMs: number, seconds: number): P
   for (const table of RAW_TABLES) if (table !== 'gpu_samples') statements.push({ table, a: fromMs, b: end });
   const t0 = performance.now();
   for (const { table, a, b } of statements)
-    await store.client.command({
-      query: shiftedInsertSql(table, `${table}_copy`),
-      query_params: { days: 3, a, b },
-      clickhouse_settings: insertSettings(`bench:sim:ceiling:${table}:${a}`),
-    });
+    await engineInsert(
+      store,
+      shiftedInsertSql(table, `${table}_copy`),
+      { days: 3, a, b },
+      `bench:sim:ceiling:${table}:${a}`,
+    );
   return seconds / ((performance.now() - t0) / 1000);
 }
 
