@@ -256,14 +256,13 @@ describe('kernel-log XID lines', () => {
     ).toEqual({
       pci: '0:3b:00',
       xid: 79,
+      seq: 1520,
       uptimeSec: 2237.871342,
       message: 'NVRM: Xid (PCI:0000:3b:00): 79, pid=1234, name=python, GPU has fallen off the bus.',
     });
-    expect(parseXidLine('[ 1234.567890] NVRM: Xid (0000:03:00): 13, 0002 00000000 0000a1c0 00000144')).toMatchObject({
-      pci: '0:03:00',
-      xid: 13,
-      uptimeSec: 1234.56789,
-    });
+    const dmesg = parseXidLine('[ 1234.567890] NVRM: Xid (0000:03:00): 13, 0002 00000000 0000a1c0 00000144');
+    expect(dmesg).toMatchObject({ pci: '0:03:00', xid: 13, uptimeSec: 1234.56789 });
+    expect(dmesg?.seq).toBeUndefined(); // dmesg text carries no sequence number
     expect(parseXidLine('NVRM: loading NVIDIA UNIX x86_64 Kernel Module  535.54.03')).toBeUndefined();
     expect(pciKey('00000000:3B:00.0')).toBe('0:3b:00'); // nvidia-smi's 8-digit domain
     expect(pciKey('00001580:00:00.0')).toBe('5504:00:00');

@@ -14,7 +14,10 @@ export const kernelLogConfigSchema = z
      * /run/meridian/kmsg/kmsg), or a file (a dmesg capture) for tests. See deploy/README.md.
      */
     path: z.string().min(1).default('/dev/kmsg'),
-    /** How often the log is drained (non-blocking; no thread waits on it). */
+    /**
+     * How often /dev/kmsg or a file is drained (non-blocking; no thread waits on it). A FIFO is read
+     * as each record arrives; this is then how soon it is opened again after its writers went.
+     */
     pollMs: ms(100, 3_600_000, 5_000),
   })
   .prefault({});

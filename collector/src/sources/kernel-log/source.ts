@@ -1,9 +1,11 @@
 /**
- * NVRM XID events from the kernel log (/dev/kmsg by default, drained non-blocking every `pollMs`),
- * joined to GPUs by the PCI addresses the inventory source puts in the GpuDirectory: xid_last and
- * xid_count (the XIDs seen since the collector started) per GPU. The log is followed from the
- * first successful inventory on, so that the history already in it can be attributed. An XID
- * logged before start sets xid_last (the state is still true) but is not counted.
+ * NVRM XID events from the kernel log (/dev/kmsg by default, drained non-blocking every `pollMs`;
+ * a FIFO from the DaemonSet's relay is read as each record arrives), joined to GPUs by the PCI
+ * addresses the inventory source puts in the GpuDirectory: xid_last and xid_count (the XIDs seen
+ * since the collector started) per GPU. The log is followed from the first successful inventory on,
+ * so that the history already in it can be attributed. An XID logged before start sets xid_last
+ * (the state is still true) but is not counted. A relay that restarts replays the kernel's whole
+ * ring into the FIFO: records at or below the last kmsg sequence number already read are skipped.
  *
  * Rows and error counters carry "nvidia-smi", as when this was part of the nvidia-smi source.
  */
@@ -19,7 +21,10 @@ import { KernelLogFollower } from './follower.js';
 export interface KernelLogSourceOptions {
   /** The log to follow. Default /dev/kmsg. */
   readonly path?: string;
-  /** How often it is drained. Default 5 s. */
+  /**
+   * How often /dev/kmsg or a file is drained, and how soon a FIFO whose writers have all gone is
+   * opened again. Default 5 s.
+   */
   readonly pollMs?: number;
   /** PCI address → GPU, filled by the inventory source. */
   readonly gpus: GpuDirectory;
@@ -32,7 +37,11 @@ const XID_COUNT = catalogMetric('xid_count').name;
 export class KernelLogSource extends BaseSource {
   readonly name = 'kernel-log';
   private follower: KernelLogFollower | undefined;
-  private bootUptimeAtStart = 0;
+  /** Uptime when the log was first followed: XIDs logged before it are history, not counted. */
+  private bootUptimeAtStart: number | undefined;
+  /** The last kmsg sequence number read, so that a relay's replay of the ring is not read twice. */
+  private lastSeq = -1;
+  private reopen: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly xidCounts = new Map<string, number>();
   private readonly task = this.periodic('xid_last', () => this.readXids());
@@ -56,6 +65,7 @@ export class KernelLogSource extends BaseSource {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.reopen);
     await this.task.stop();
     await this.opening.stop();
     await this.follower?.close();
@@ -66,17 +76,37 @@ export class KernelLogSource extends BaseSource {
   private async follow(): Promise<void> {
     if (this.stopping || this.follower) return;
     const path = this.opts.path ?? '/dev/kmsg';
-    const follower = new KernelLogFollower(path);
+    let follower: KernelLogFollower;
     try {
-      await follower.open();
+      follower = new KernelLogFollower(path, {
+        onReadable: () => void this.task.runNow(),
+        onEnd: (err) => this.ended(follower, err),
+      });
     } catch (e) {
       this.reportUnavailable(`${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (XID events off)`);
       return;
     }
     this.follower = follower;
-    this.bootUptimeAtStart = uptime();
+    this.bootUptimeAtStart ??= uptime();
     await this.task.runNow();
-    this.task.start(this.opts.pollMs ?? 5000);
+    if (follower.mode === 'poll') this.task.start(this.pollMs());
+  }
+
+  /** A FIFO's writers have all gone (or reading it failed): it is opened again after `pollMs`. */
+  private ended(follower: KernelLogFollower, err: Error | undefined): void {
+    if (this.follower !== follower) return;
+    if (err) this.log(`kernel log read failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+    // The lines read before the end are handed over first.
+    void this.task.runNow().then(() => {
+      if (this.follower === follower) this.follower = undefined;
+      if (this.stopping) return;
+      this.reopen = setTimeout(() => void this.opening.runNow(), this.pollMs());
+      this.reopen.unref();
+    });
+  }
+
+  private pollMs(): number {
+    return this.opts.pollMs ?? 5000;
   }
 
   /** Drains new kernel-log lines and emits one row per GPU that had an XID. */
@@ -86,22 +116,27 @@ export class KernelLogSource extends BaseSource {
     if (!ctx || !follower) return;
     let lines: string[];
     try {
-      lines = await follower.drain();
+      lines = follower.drain();
     } catch (e) {
       ctx.errors.count(TOOL, 'xid_last', 'malformed');
       this.log(`kernel log read failed: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       return;
     }
+    for (let n = follower.takeOverlong(); n > 0; n--) ctx.errors.count(TOOL, 'xid_last', 'malformed');
     const latest = new Map<string, { addr: GpuAddress; xid: number }>();
     for (const line of lines) {
       const ev = parseXidLine(line);
       if (!ev) continue;
+      if (ev.seq !== undefined) {
+        if (ev.seq <= this.lastSeq) continue;
+        this.lastSeq = ev.seq;
+      }
       const addr = this.opts.gpus.at(ev.pci);
       if (!addr) {
         ctx.errors.count(TOOL, 'xid_last', 'unattributed');
         continue;
       }
-      const historic = ev.uptimeSec !== undefined && ev.uptimeSec < this.bootUptimeAtStart - 1;
+      const historic = ev.uptimeSec !== undefined && ev.uptimeSec < (this.bootUptimeAtStart ?? 0) - 1;
       if (!historic) {
         this.xidCounts.set(addr.gpu_uuid, (this.xidCounts.get(addr.gpu_uuid) ?? 0) + 1);
         this.stats.xids++;
