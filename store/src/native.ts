@@ -206,9 +206,14 @@ const HEADER_ROOM = 20;
 /**
  * Encodes a validated column batch's own columns: ts, source, every string label ('' where the
  * batch has none), then the numeric labels and metrics the batch has, so the engine fills the rest
- * from their defaults (NULL for metrics) without us shipping them.
+ * from their defaults (NULL for metrics) without us shipping them. `alloc` gives the block's buffer
+ * (the writer's BlockBuffers reuse one whose insert is done).
  */
-export function encodeBase(entity: Entity, batch: SampleColumns): BaseBlock {
+export function encodeBase(
+  entity: Entity,
+  batch: SampleColumns,
+  alloc: (size: number) => Buffer = Buffer.allocUnsafe,
+): BaseBlock {
   const n = batch.rows;
   const cols = nativeLayout(entity).filter(
     (c) => c.name === 'ts' || c.kind === 'String' || batch.columns[c.name] !== undefined,
@@ -222,7 +227,7 @@ export function encodeBase(entity: Entity, batch: SampleColumns): BaseBlock {
   });
   // Sized exactly up front: growing a block of tens of MB copies it, which cost more than encoding.
   const derivedRoom = derivedLayout(entity).reduce((sum, c) => sum + partRoom(c, derivedSize(c, n)), 0);
-  const sink = new ByteSink(parts.reduce((sum, p) => sum + partRoom(p.c, p.size), HEADER_ROOM + derivedRoom));
+  const sink = new ByteSink(alloc(parts.reduce((sum, p) => sum + partRoom(p.c, p.size), HEADER_ROOM + derivedRoom)));
   sink.pos = HEADER_ROOM;
   for (const p of parts) writePart(sink, p);
   return { entity, rows: n, buf: sink.buf, start: HEADER_ROOM, end: sink.pos, columns: parts.map((p) => p.c.name) };

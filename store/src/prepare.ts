@@ -32,12 +32,13 @@ export function prepareBatch(
   valid: SampleColumns,
   errors: readonly RowError[],
   token: string | undefined,
+  alloc?: (size: number) => Buffer,
 ): PreparedBatch {
   let batch = valid;
   let series = tracker.seriesOf(batch);
   const order = seriesOrder(series);
   if (order) ({ batch, series } = reorder(batch, series, order));
-  const base = encodeBase(entity, batch);
+  const base = encodeBase(entity, batch, alloc);
   return {
     batch,
     series,

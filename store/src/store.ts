@@ -11,6 +11,7 @@ import {
 } from '@clickhouse/client';
 import { FIRST_IN_MINUTE, rawTable, type Entity } from '@meridian/catalog';
 import { acquireLock, StoreLockedError } from './lock.js';
+import { BlockBuffers } from './block-buffers.js';
 import { IncreaseTracker } from './increments.js';
 import { rowsToColumns, type SampleColumns } from './columns.js';
 import { finishBlock } from './native.js';
@@ -140,14 +141,25 @@ class ClickHouseStore implements Store {
       const table = rawTable(entity);
       // One tracker per writer: it remembers the previous sample of each series this writer wrote.
       const tracker = new IncreaseTracker(entity);
+      const buffers = new BlockBuffers();
+      const alloc = (size: number): Buffer => buffers.take(size);
       // Both APIs validate their own way (same errors), then share the rest of the path.
       const prepare = (valid: SampleColumns, errors: readonly RowError[], opts: WriteOptions): PreparedWrite => {
         if (valid.rows === 0) {
           const result = { written: 0, rejected: errors, token: opts.token ?? '' };
           return { rows: 0, write: () => Promise.resolve(result) };
         }
-        const p = prepareBatch(entity, tracker, valid, errors, opts.token);
-        return { rows: p.batch.rows, write: () => this.writePrepared(table, tracker, p) };
+        const p = prepareBatch(entity, tracker, valid, errors, opts.token, alloc);
+        // Once the insert has succeeded the block's buffer goes back to `buffers` for the next
+        // block, so a later call must not insert it again: it answers what the first one did.
+        let done: WriteResult | undefined;
+        const write = async (): Promise<WriteResult> => {
+          if (done) return done;
+          done = await this.writePrepared(table, tracker, p);
+          buffers.give(p.base.buf);
+          return done;
+        };
+        return { rows: p.batch.rows, write };
       };
       const prepareColumns = (batch: SampleColumns, opts: WriteOptions = {}): PreparedWrite => {
         const { batch: valid, errors } = validateColumns(entity, batch);

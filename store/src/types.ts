@@ -88,6 +88,7 @@ export interface PreparedWrite {
   /**
    * Derives the increases from what the writer has written so far, then inserts. May be called
    * again after a failure (with the same token, so it lands once); not while a call is running.
+   * After a success, a call answers that result and inserts nothing.
    */
   write(): Promise<WriteResult>;
 }
