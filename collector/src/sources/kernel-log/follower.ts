@@ -117,9 +117,11 @@ export class KernelLogFollower {
     const parts = (this.pending + text).split('\n');
     this.pending = parts.pop() ?? '';
     for (const p of parts) {
-      if (this.skipping)
+      if (this.skipping) {
         this.skipping = false; // the end of a line already dropped
-      else if (p.length > MAX_LINE) this.overlong++;
+        continue;
+      }
+      if (p.length > MAX_LINE) this.overlong++;
       // kmsg continuation lines (" SUBSYSTEM=pci") start with a space: key/value metadata, not messages.
       else if (p !== '' && !p.startsWith(' ')) this.ready.push(p);
     }

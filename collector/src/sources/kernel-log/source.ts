@@ -122,7 +122,8 @@ export class KernelLogSource extends BaseSource {
       this.log(`kernel log read failed: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       return;
     }
-    for (let n = follower.takeOverlong(); n > 0; n--) ctx.errors.count(TOOL, 'xid_last', 'malformed');
+    const overlong = follower.takeOverlong();
+    if (overlong > 0) ctx.errors.count(TOOL, 'xid_last', 'malformed', overlong);
     const latest = new Map<string, { addr: GpuAddress; xid: number }>();
     for (const line of lines) {
       const ev = parseXidLine(line);
