@@ -9,10 +9,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runUp } from '@meridian/app';
 import { openStore } from '@meridian/store';
+import { capture } from './capture.js';
 
 describe('meridian up, restarted on the same directory', () => {
   it('writes no (ts, gpu_uuid) sample twice', async () => {
@@ -24,16 +24,14 @@ describe('meridian up, restarted on the same directory', () => {
     const texts: string[] = [];
     const runs = [];
     for (let i = 0; i < 2; i++) {
-      const out = new PassThrough();
-      let text = '';
-      out.on('data', (c: Buffer) => (text += c.toString()));
+      const out = capture();
       runs.push(
         await runUp(
           { scenario, speed: 10, durationS: 3, data, port: 0 },
-          { stdout: out, stderr: out, handleSignals: false },
+          { stdout: out.stream, stderr: out.stream, handleSignals: false },
         ),
       );
-      texts.push(text);
+      texts.push(out.text());
     }
     // Without the stored clock the second would start at the scenario's start again, inside the first.
     expect(runs[0]?.simStartMs).toBe(Date.parse(start));
