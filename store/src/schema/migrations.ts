@@ -15,6 +15,7 @@ import { podWorkloadsDdl } from './pod-workloads.js';
 import { dailyDdl } from './daily.js';
 import { incrementsDdl } from './increments.js';
 import { addMetricsDdl, recodecDdl } from './add-metrics.js';
+import { compactRollupPartsDdl } from './part-format.js';
 
 /**
  * Versioned migrations. Each is applied once and recorded in `schema_migrations` with a checksum of
@@ -126,6 +127,11 @@ export const migrations: readonly Migration[] = [
     version: '0011_pod_workloads',
     description: "pod_workloads: each Kubernetes pod's workload, from its owner chain, as the observer reads it",
     statements: (f) => podWorkloadsDdl(f),
+  },
+  {
+    version: '0012_compact_rollup_parts',
+    description: 'Rollup tables write parts under 64 MiB Compact: one file a part instead of two a column',
+    statements: (f) => compactRollupPartsDdl(f),
   },
 ];
 
