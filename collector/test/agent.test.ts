@@ -36,6 +36,7 @@ const testSource = {
         })),
       );
       ctx.errors.count('test-gpu', 'power_draw', 'unparseable');
+      if (c % 5 === 0) ctx.errors.count('test-gpu', 'power_draw', 'out_of_range');
       this.cycles++;
     }
   },
@@ -83,7 +84,13 @@ describe('agent', () => {
     const metrics = await (await fetch(`${agent.metricsUrl}/metrics`)).text();
     expect(metrics).toContain('meridian_collector_samples_total{source="test-gpu",target="gpu"} 30');
     expect(metrics).toContain('meridian_collector_rows_written_total{target="gpu"} 30');
-    expect(metrics).toContain('meridian_collector_errors_total{source="test-gpu",field="power_draw"} 10');
+    // Each reason its own series: a flaky tool and bad data are told apart.
+    expect(metrics).toContain(
+      'meridian_collector_errors_total{source="test-gpu",field="power_draw",reason="unparseable"} 10',
+    );
+    expect(metrics).toContain(
+      'meridian_collector_errors_total{source="test-gpu",field="power_draw",reason="out_of_range"} 2',
+    );
     expect(metrics).toContain('meridian_collector_spool_bytes 0');
     expect(metrics).toContain('meridian_collector_store_up 1');
     expect(metrics).toMatch(/meridian_collector_process_resident_memory_bytes \d+/);

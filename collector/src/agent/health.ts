@@ -30,14 +30,11 @@ export async function serveHealth(w: HealthWiring): Promise<MetricsServer | unde
     metrics.spoolBytes.set(st.bytes);
     metrics.spoolBatches.set(st.batches);
     const next = new Map<string, number>();
-    for (const e of errors.snapshot()) {
-      const k = `${e.source}\u0000${e.field}`;
-      next.set(k, (next.get(k) ?? 0) + e.count);
-    }
+    for (const e of errors.snapshot()) next.set(`${e.source}\u0000${e.field}\u0000${e.reason}`, e.count);
     for (const [k, n] of next) {
       const delta = n - (reportedErrors.get(k) ?? 0);
-      const [source = '', field = ''] = k.split('\u0000');
-      if (delta > 0) metrics.errors.inc({ source, field }, delta);
+      const [source = '', field = '', reason = ''] = k.split('\u0000');
+      if (delta > 0) metrics.errors.inc({ source, field, reason }, delta);
     }
     reportedErrors = next;
   };

@@ -1,7 +1,7 @@
 /**
  * Error counters for every source and field, for the collector's own /metrics. One instance is
  * shared by all sources; the pipeline engineer exports `snapshot()` as
- * `meridian_collector_source_errors_total{source,field,reason}`.
+ * `meridian_collector_errors_total{source,field,reason}`.
  */
 import type { ParsedRecord, DocumentError } from '../parsers/record.js';
 
@@ -13,7 +13,9 @@ import type { ParsedRecord, DocumentError } from '../parsers/record.js';
  * counter_reset: a cumulative counter went backwards (reboot, driver reload, wrap);
  * unsupported_field: this nvidia-smi does not know a query field (it was swapped for its alias or dropped);
  * unattributed: a record without its identity label (e.g. a DCGM series without UUID), dropped;
- * task_failed: a periodic task (a scrape, an inventory read) threw; the next run goes on.
+ * task_failed: a periodic task (a scrape, an inventory read) threw; the next run goes on;
+ * overrun: the kernel's log ring overwrote records before they were read (/dev/kmsg EPIPE), so an
+ * XID among them is missed.
  */
 export type ErrorReason =
   | 'unparseable'
@@ -30,7 +32,8 @@ export type ErrorReason =
   | 'counter_reset'
   | 'unsupported_field'
   | 'unattributed'
-  | 'task_failed';
+  | 'task_failed'
+  | 'overrun';
 
 export interface ErrorCount {
   readonly source: string;

@@ -24,8 +24,8 @@ export interface CollectorMetrics {
   readonly spoolBatches: Gauge;
   /** Rows thrown away: by the spool's bounds (reason bytes/age/corrupt), or refused by the store's validation. */
   readonly droppedRows: Counter<'reason'>;
-  /** Parse and collection errors, per source and field ("" when not about one field). */
-  readonly errors: Counter<'source' | 'field'>;
+  /** Parse and collection errors, per source, field ("" when not about one field) and reason. */
+  readonly errors: Counter<'source' | 'field' | 'reason'>;
   readonly storeUp: Gauge;
   /** Whether each source runs on this host (0: not available here, reported once). */
   readonly sourceUp: Gauge<'source'>;
@@ -118,8 +118,8 @@ export function createCollectorMetrics(opts: { processMetrics?: boolean } = {}):
     }),
     errors: new Counter({
       name: COLLECTOR_SELF_METRICS.errors,
-      help: 'Collection and parse errors by source and field',
-      labelNames: ['source', 'field'],
+      help: 'Collection and parse errors by source, field and reason',
+      labelNames: ['source', 'field', 'reason'],
       registers: r,
     }),
     storeUp: new Gauge({ name: `${p}store_up`, help: '1 while the last store write succeeded', registers: r }),

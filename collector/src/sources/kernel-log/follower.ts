@@ -14,7 +14,7 @@
  *
  * Each /dev/kmsg read returns one record; a pipe or a file gives chunks, which are split into
  * lines, so all three work. EPIPE from /dev/kmsg means records were overwritten before we read
- * them: reading goes on, and `lost` counts it.
+ * them: reading goes on, and `takeLost()` counts it.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -34,7 +34,7 @@ export class KernelLogFollower {
   /** 'stream': lines arrive by themselves and `onReadable` says so; 'poll': `drain()` reads. */
   readonly mode: 'stream' | 'poll';
   /** Times the kernel overwrote records before they were read (EPIPE). */
-  lost = 0;
+  private lost = 0;
   private overlong = 0;
   private skipping = false;
   private fd: number | undefined;
@@ -78,6 +78,13 @@ export class KernelLogFollower {
   takeOverlong(): number {
     const n = this.overlong;
     this.overlong = 0;
+    return n;
+  }
+
+  /** Overruns (EPIPE: the kernel overwrote records before they were read) since the last call. */
+  takeLost(): number {
+    const n = this.lost;
+    this.lost = 0;
     return n;
   }
 

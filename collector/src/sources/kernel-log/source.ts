@@ -124,6 +124,13 @@ export class KernelLogSource extends BaseSource {
     }
     const overlong = follower.takeOverlong();
     if (overlong > 0) ctx.errors.count(TOOL, 'xid_last', 'malformed', overlong);
+    const lost = follower.takeLost();
+    if (lost > 0) {
+      ctx.errors.count(TOOL, 'xid_last', 'overrun', lost);
+      this.log(
+        `kernel log overran ${lost} time(s): records were overwritten before they were read, and an XID among them is missed`,
+      );
+    }
     const latest = new Map<string, { addr: GpuAddress; xid: number }>();
     for (const line of lines) {
       const ev = parseXidLine(line);
