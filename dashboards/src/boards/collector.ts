@@ -108,11 +108,11 @@ export function collectorHealthDashboard(): DashboardBuilder {
     )
     .withPanel(
       promPanel(
-        'Errors by source',
-        `sum by (${source}) (increase(${m.errors}[$__rate_interval]))`,
-        `{{${source}}}`,
+        'Errors by source and reason',
+        `sum by (${source}, reason) (increase(${m.errors}[$__rate_interval]))`,
+        `{{${source}}} {{reason}}`,
         units.Short,
-        'Read or parse errors per source.',
+        'Read or parse errors per source and reason: a flaky tool (timeout, process_exit), bad data (unparseable, out_of_range) or lost kernel-log records (overrun).',
       ),
     )
     .withPanel(
