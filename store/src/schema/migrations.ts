@@ -130,7 +130,7 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: '0012_compact_rollup_parts',
-    description: 'Rollup tables write parts under 64 MiB Compact: one file a part instead of two a column',
+    description: 'Rollup tables write parts under 64 MiB Compact: 13 files a part instead of two to four a column',
     statements: (f) => compactRollupPartsDdl(f),
   },
 ];
