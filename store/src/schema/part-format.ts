@@ -12,7 +12,7 @@ import { onCluster, type Flavor } from './ddl.js';
  * the long ranges dashboards read stay column by column; the raw tables keep the default: their
  * parts are large and read a few columns at a time.
  */
-export const ROLLUP_WIDE_PART_BYTES = 64 * 1024 * 1024;
+const ROLLUP_WIDE_PART_BYTES = 64 * 1024 * 1024;
 
 /** Every rollup table (per series and per region, every tier) writes small parts Compact. */
 export function compactRollupPartsDdl(f: Flavor): string[] {

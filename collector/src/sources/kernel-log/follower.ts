@@ -14,7 +14,7 @@
  *
  * Each /dev/kmsg read returns one record; a pipe or a file gives chunks, which are split into
  * lines, so all three work. EPIPE from /dev/kmsg means records were overwritten before we read
- * them: reading goes on, and `takeLost()` counts it.
+ * them: reading goes on, and `takeDropped()` counts it.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -74,18 +74,15 @@ export class KernelLogFollower {
     return this.ready.splice(0, max);
   }
 
-  /** How many lines longer than a record could be were dropped since the last call. */
-  takeOverlong(): number {
-    const n = this.overlong;
+  /**
+   * What never became a line since the last call: `overlong` lines longer than a record could be,
+   * dropped; `lost` overruns (EPIPE: the kernel overwrote records before they were read).
+   */
+  takeDropped(): { overlong: number; lost: number } {
+    const dropped = { overlong: this.overlong, lost: this.lost };
     this.overlong = 0;
-    return n;
-  }
-
-  /** Overruns (EPIPE: the kernel overwrote records before they were read) since the last call. */
-  takeLost(): number {
-    const n = this.lost;
     this.lost = 0;
-    return n;
+    return dropped;
   }
 
   async close(): Promise<void> {

@@ -122,9 +122,8 @@ export class KernelLogSource extends BaseSource {
       this.log(`kernel log read failed: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       return;
     }
-    const overlong = follower.takeOverlong();
+    const { overlong, lost } = follower.takeDropped();
     if (overlong > 0) ctx.errors.count(TOOL, 'xid_last', 'malformed', overlong);
-    const lost = follower.takeLost();
     if (lost > 0) {
       ctx.errors.count(TOOL, 'xid_last', 'overrun', lost);
       this.log(
