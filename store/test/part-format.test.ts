@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENTITIES, rollupTable } from '@meridian/catalog';
+import { ENTITIES, REGION_ENTITIES, rollupTable } from '@meridian/catalog';
 import type { Store } from '@meridian/store';
 import { tempStore, T0 } from './helpers.js';
 
@@ -25,8 +25,8 @@ describe('rollup part format (migration 0012)', () => {
       "SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree'",
     );
     const rollups = tables.filter((t) => /_(1m|1h|1d)$/.test(t.name));
-    // gpu, host and link per series at three tiers, gpu and host per region at three tiers.
-    expect(rollups).toHaveLength(ENTITIES.length * 3 + 2 * 3);
+    // Every entity per series and every region entity per region, at three tiers each.
+    expect(rollups).toHaveLength((ENTITIES.length + REGION_ENTITIES.length) * 3);
     const settings = (t: { create_table_query: string }) => t.create_table_query.split(' SETTINGS ')[1];
     for (const t of rollups) expect(settings(t), t.name).toContain('min_bytes_for_wide_part = 67108864');
     for (const t of tables.filter((t) => t.name.endsWith('_samples')))
