@@ -15,8 +15,8 @@ export const kernelLogConfigSchema = z
      */
     path: z.string().min(1).default('/dev/kmsg'),
     /**
-     * How often /dev/kmsg or a file is drained (non-blocking; no thread waits on it). A FIFO is read
-     * as each record arrives; this is then how soon it is opened again after its writers went.
+     * /dev/kmsg (through a `cat` child) and a FIFO are read as each record arrives; this is how soon
+     * one is opened again after its relay or writers went. A plain file is drained this often.
      */
     pollMs: ms(100, 3_600_000, 5_000),
   })

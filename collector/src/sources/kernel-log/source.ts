@@ -1,11 +1,12 @@
 /**
- * NVRM XID events from the kernel log (/dev/kmsg by default, drained non-blocking every `pollMs`;
- * a FIFO from the DaemonSet's relay is read as each record arrives), joined to GPUs by the PCI
+ * NVRM XID events from the kernel log (/dev/kmsg by default, through a `cat` child; or a FIFO from
+ * the DaemonSet's relay: either is read as each record arrives, `follower.ts`), joined to GPUs by the PCI
  * addresses the inventory source puts in the GpuDirectory: xid_last and xid_count (the XIDs seen
  * since the collector started) per GPU. The log is followed from the first successful inventory on,
  * so that the history already in it can be attributed. An XID logged before start sets xid_last
  * (the state is still true) but is not counted. A relay that restarts replays the kernel's whole
- * ring into the FIFO: records at or below the last kmsg sequence number already read are skipped.
+ * ring, and so does a `cat` started again after an overrun: records at or below the last kmsg
+ * sequence number already read are skipped.
  *
  * Rows and error counters carry "nvidia-smi", as when this was part of the nvidia-smi source.
  */
@@ -22,8 +23,8 @@ export interface KernelLogSourceOptions {
   /** The log to follow. Default /dev/kmsg. */
   readonly path?: string;
   /**
-   * How often /dev/kmsg or a file is drained, and how soon a FIFO whose writers have all gone is
-   * opened again. Default 5 s.
+   * How soon a FIFO whose writers have all gone, or a device whose relay ended, is opened again, and
+   * how often a plain file is drained. Default 5 s.
    */
   readonly pollMs?: number;
   /** PCI address → GPU, filled by the inventory source. */
@@ -92,7 +93,7 @@ export class KernelLogSource extends BaseSource {
     if (follower.mode === 'poll') this.task.start(this.pollMs());
   }
 
-  /** A FIFO's writers have all gone (or reading it failed): it is opened again after `pollMs`. */
+  /** A FIFO's writers or the device's relay have gone (or reading failed): opened again after `pollMs`. */
   private ended(follower: KernelLogFollower, err: Error | undefined): void {
     if (this.follower !== follower) return;
     if (err) this.log(`kernel log read failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
