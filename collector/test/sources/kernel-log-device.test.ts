@@ -61,6 +61,7 @@ describe('kernel-log follower on a character device', () => {
       const { follower, seen } = follow('/dev/kmsg');
       open = follower;
       expect(follower.mode).toBe('stream');
+      expect(follower.relayRefused).toBe(false);
       const pid = follower.relayPid!;
       expect(alive(pid)).toBe(true);
       // The ring's history comes first; then the marker, logged by the kernel with its own
@@ -119,6 +120,7 @@ describe('kernel-log follower on a character device', () => {
     const { follower, seen } = follow('/dev/null', ['/nonexistent/cat']);
     open = follower;
     expect(follower.mode).toBe('poll');
+    expect(follower.relayRefused).toBe(true);
     expect(follower.relayPid).toBeUndefined();
     expect(follower.drain()).toEqual([]);
     expect(seen.ends).toEqual([]);

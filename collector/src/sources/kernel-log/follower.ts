@@ -11,7 +11,9 @@
  *   refuses any descriptor but a pipe's or a socket's (libuv's `uv_guess_handle` calls a character
  *   device a FILE), and `fs` reads run in libuv's thread pool, where a blocking read would hold one
  *   of its four threads until the next kernel message and could not be cancelled on stop. The child
- *   is killed on close. Where no `cat` can be started the device is drained like a file.
+ *   is killed on close (and, were this process killed, dies of SIGPIPE at the next record it
+ *   copies; under systemd the unit's cgroup goes with it). Where no `cat` can be started the
+ *   device is drained like a file.
  * - **A plain file** (a dmesg capture) is opened non-blocking and drained on the caller's timer.
  *
  * Each /dev/kmsg read returns one record; a pipe or a file gives chunks, which are split into
@@ -46,6 +48,8 @@ const OVERRUN = /Broken pipe/;
 export class KernelLogFollower {
   /** 'stream': lines arrive by themselves and `onReadable` says so; 'poll': `drain()` reads. */
   readonly mode: 'stream' | 'poll';
+  /** A character device drained on the caller's timer because its relay could not be started. */
+  readonly relayRefused: boolean = false;
   /** Times the kernel overwrote records before they were read (EPIPE). */
   private lost = 0;
   private overlong = 0;
@@ -81,6 +85,7 @@ export class KernelLogFollower {
       this.mode = 'stream';
       closeSync(fd);
     } else {
+      this.relayRefused = stat.isCharacterDevice();
       this.mode = 'poll';
       this.fd = fd;
     }

@@ -88,6 +88,8 @@ export class KernelLogSource extends BaseSource {
       return;
     }
     this.follower = follower;
+    if (follower.relayRefused)
+      this.log(`${path}: no \`cat\` could be started to follow it; drained every ${this.pollMs()} ms instead`);
     this.bootUptimeAtStart ??= uptime();
     await this.task.runNow();
     if (follower.mode === 'poll') this.task.start(this.pollMs());
