@@ -8,7 +8,7 @@
  * overwrite this machine's kernel log for everyone.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { accessSync, constants, mkdtempSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelLogFollower } from '../../src/sources/kernel-log/follower.js';
@@ -97,6 +97,20 @@ describe('kernel-log follower on a character device', () => {
     expect(alive(second)).toBe(true);
     await follower.close();
     expect(alive(second)).toBe(false);
+  });
+
+  it('after an overrun, a device that cannot be opened again ends the stream with why (no throw)', async () => {
+    // The device, through a link the relay removes as it fails: the reopen finds nothing there.
+    const link = join(mkdtempSync(join(tmpdir(), 'meridian-kmsg-')), 'kmsg');
+    symlinkSync('/dev/null', link);
+    const script = `rm '${link}'; echo 'cat: -: Broken pipe' >&2; exit 1`;
+    const { follower, seen } = follow(link, ['sh', '-c', script]);
+    open = follower;
+    expect(follower.mode).toBe('stream');
+    await until(() => seen.ends.length === 1, 'the end of the stream');
+    expect((seen.ends[0] as NodeJS.ErrnoException).code).toBe('ENOENT');
+    expect(follower.takeDropped().lost).toBe(1);
+    expect(follower.relayPid).toBeUndefined();
   });
 
   it('ends the stream with what the relay said when it fails otherwise, and closes', async () => {

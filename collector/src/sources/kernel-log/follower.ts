@@ -165,17 +165,18 @@ export class KernelLogFollower {
   private relayEnded(child: ChildProcess, said: string, code: number | null, signal: string | null): void {
     if (this.child !== child) return;
     this.child = undefined;
+    let err =
+      code === 0 ? undefined : new Error(`${this.relay[0]} exited (${signal ?? code})${said ? `: ${said}` : ''}`);
     if (OVERRUN.test(said)) {
       // The kernel overwrote records before cat read them: a new descriptor begins at the oldest
       // record left, and the caller skips the ones it already has.
       this.lost++;
-      if (this.startRelay()) {
-        this.events.onReadable();
-        return;
+      try {
+        if (this.startRelay()) return this.events.onReadable();
+      } catch (e) {
+        err = e as Error; // the device could not be opened again: the caller reopens it later
       }
     }
-    const err =
-      code === 0 ? undefined : new Error(`${this.relay[0]} exited (${signal ?? code})${said ? `: ${said}` : ''}`);
     void this.close().then(() => this.events.onEnd(err));
   }
 
