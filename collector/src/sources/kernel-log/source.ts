@@ -58,8 +58,9 @@ export class KernelLogSource extends BaseSource {
     this.ctx = ctx;
     this.stopping = false;
     this.current = 'running';
-    // Already known (the inventory source started first and read): follow now, so the history is
-    // in before start() returns. Otherwise from the first inventory on.
+    // Already known (the inventory source started first and read): follow now, so that a file's
+    // history is in before start() returns (a device's or a FIFO's arrives as the relay copies it).
+    // Otherwise from the first inventory on.
     if (this.opts.gpus.loaded) await this.opening.runNow();
     else this.opts.gpus.whenLoaded(() => void this.opening.runNow());
   }
