@@ -5,7 +5,7 @@
 import type { CollectorConfig } from '../config/index.js';
 import type { Pipeline } from '../pipeline/index.js';
 import type { SpooledStoreSink } from '../sink/index.js';
-import type { SourceErrorCounters } from '../sources/errors.js';
+import { errorKey, type SourceErrorCounters } from '../sources/errors.js';
 import type { Source } from '../sources/source.js';
 import type { Spool } from '../spool/index.js';
 import { serveMetrics, type CollectorMetrics, type MetricsServer } from '../telemetry/metrics.js';
@@ -24,19 +24,18 @@ export interface HealthWiring {
 /** Wires the scrape hook, and serves both endpoints when `telemetry.listen` is set. */
 export async function serveHealth(w: HealthWiring): Promise<MetricsServer | undefined> {
   const { config, metrics, errors, spool, sink, pipeline, started, unavailable } = w;
-  let reportedErrors = new Map<string, number>();
+  /** Each counter's count at the last scrape (counters only grow, and none goes away). */
+  const reportedErrors = new Map<string, number>();
   const collect = (): void => {
     const st = spool.stats();
     metrics.spoolBytes.set(st.bytes);
     metrics.spoolBatches.set(st.batches);
-    const next = new Map<string, number>();
-    for (const e of errors.snapshot()) next.set(`${e.source}\u0000${e.field}\u0000${e.reason}`, e.count);
-    for (const [k, n] of next) {
-      const delta = n - (reportedErrors.get(k) ?? 0);
-      const [source = '', field = '', reason = ''] = k.split('\u0000');
+    for (const { source, field, reason, count } of errors.snapshot()) {
+      const key = errorKey(source, field, reason);
+      const delta = count - (reportedErrors.get(key) ?? 0);
       if (delta > 0) metrics.errors.inc({ source, field, reason }, delta);
+      reportedErrors.set(key, count);
     }
-    reportedErrors = next;
   };
   metrics.onScrape(() => {
     collect();

@@ -42,11 +42,16 @@ export interface ErrorCount {
   readonly count: number;
 }
 
+/** One counter's identity: the same source, field and reason always give the same key. */
+export function errorKey(source: string, field: string, reason: ErrorReason): string {
+  return `${source}\u0000${field}\u0000${reason}`;
+}
+
 export class SourceErrorCounters {
   private readonly counts = new Map<string, { source: string; field: string; reason: ErrorReason; count: number }>();
 
   count(source: string, field: string, reason: ErrorReason, n = 1): void {
-    const key = `${source}\u0000${field}\u0000${reason}`;
+    const key = errorKey(source, field, reason);
     const c = this.counts.get(key);
     if (c) c.count += n;
     else this.counts.set(key, { source, field, reason, count: n });
@@ -62,7 +67,7 @@ export class SourceErrorCounters {
   }
 
   get(source: string, field: string, reason: ErrorReason): number {
-    return this.counts.get(`${source}\u0000${field}\u0000${reason}`)?.count ?? 0;
+    return this.counts.get(errorKey(source, field, reason))?.count ?? 0;
   }
 
   /** Total for a source (all fields and reasons), or for everything. */
