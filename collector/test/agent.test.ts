@@ -91,6 +91,10 @@ describe('agent', () => {
     expect(metrics).toContain(
       'meridian_collector_errors_total{source="test-gpu",field="power_draw",reason="out_of_range"} 2',
     );
+    // A second scrape adds only what was counted since the first: nothing here.
+    expect(await (await fetch(`${agent.metricsUrl}/metrics`)).text()).toContain(
+      'meridian_collector_errors_total{source="test-gpu",field="power_draw",reason="unparseable"} 10',
+    );
     expect(metrics).toContain('meridian_collector_spool_bytes 0');
     expect(metrics).toContain('meridian_collector_store_up 1');
     expect(metrics).toMatch(/meridian_collector_process_resident_memory_bytes \d+/);
