@@ -50,4 +50,8 @@ export function recorder(): Recorder {
   };
 }
 
+/** A /dev/kmsg record ("prio,seq,usec since boot,flags;message") of XID `xid` on PCI bus `bus`. */
+export const kmsgXid = (seq: number, usec: number, bus: string, xid: number): string =>
+  `4,${seq},${usec},-;NVRM: Xid (PCI:0000:${bus}:00): ${xid}, pid=7, name=train, Graphics Exception\n`;
+
 export { until } from '../until.js';

@@ -12,7 +12,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelLogFollower } from '../../src/sources/kernel-log/follower.js';
-import { until } from './helpers.js';
+import { kmsgXid, until } from './helpers.js';
 
 const alive = (pid: number): boolean => {
   try {
@@ -83,7 +83,7 @@ describe('kernel-log follower on a character device', () => {
 
   it('counts an overrun, starts the relay again, and hands over the replay from the oldest record left', async () => {
     const state = join(mkdtempSync(join(tmpdir(), 'meridian-kmsg-')), 'overran');
-    const rec = (seq: number) => `4,${seq},1000,-;NVRM: Xid (PCI:0000:81:00): ${seq - 90}, pid=7, name=train\\n`;
+    const rec = (seq: number) => kmsgXid(seq, 1000, '81', seq - 90); // a newline in sh's quotes is one
     // First start: one record, then the read fails with EPIPE (records 101-102 were overwritten).
     // Second start, on a new descriptor: the ring from its oldest record, then waiting for more.
     const script =

@@ -11,7 +11,7 @@ import { tmpdir, uptime } from 'node:os';
 import { join } from 'node:path';
 import { GpuDirectory } from '../../src/sources/gpu-directory.js';
 import { KernelLogSource } from '../../src/sources/kernel-log/source.js';
-import { recorder } from './helpers.js';
+import { kmsgXid, recorder } from './helpers.js';
 
 const device = vi.hoisted(() => ({ path: '', fd: -1, overruns: 0 }));
 vi.mock('node:fs', async (importOriginal) => {
@@ -39,13 +39,10 @@ afterEach(async () => {
   source = undefined;
 });
 
-const xid = (seq: number, usec: number, bus: string, code: number): string =>
-  `4,${seq},${usec},-;NVRM: Xid (PCI:0000:${bus}:00): ${code}, pid=7, name=train, Graphics Exception\n`;
-
 describe('kernel-log source, overrun (simulated /dev/kmsg)', () => {
   it('counts an overrun as overrun, logs that XIDs may be missed, and reads on from the records left', async () => {
     device.path = join(mkdtempSync(join(tmpdir(), 'meridian-kmsg-')), 'kmsg');
-    writeFileSync(device.path, xid(100, 1_000_000, '81', 13));
+    writeFileSync(device.path, kmsgXid(100, 1_000_000, '81', 13));
     const gpus = new GpuDirectory();
     gpus.update([
       { gpu_uuid: 'GPU-A', gpu_index: 0, pci_bus_id: '00000000:81:00.0' },
@@ -60,7 +57,7 @@ describe('kernel-log source, overrun (simulated /dev/kmsg)', () => {
 
     // Records 101–102 were overwritten before the next drain; 103 survived.
     const now = Math.round((uptime() + 5) * 1e6);
-    appendFileSync(device.path, xid(103, now, 'c1', 48));
+    appendFileSync(device.path, kmsgXid(103, now, 'c1', 48));
     device.overruns = 1;
     await source.readXids();
     expect(device.overruns).toBe(0);
@@ -71,7 +68,7 @@ describe('kernel-log source, overrun (simulated /dev/kmsg)', () => {
     expect(xids()[1]).toMatchObject({ gpu_uuid: 'GPU-B', xid_last: 48, xid_count: 1 });
 
     // Counted once: a drain with no overrun adds none.
-    appendFileSync(device.path, xid(104, now + 10, '81', 79));
+    appendFileSync(device.path, kmsgXid(104, now + 10, '81', 79));
     await source.readXids();
     expect(rec.ctx.errors.get('nvidia-smi', 'xid_last', 'overrun')).toBe(1);
     expect(xids()[2]).toMatchObject({ gpu_uuid: 'GPU-A', xid_last: 79, xid_count: 1 });

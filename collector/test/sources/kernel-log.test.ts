@@ -12,14 +12,11 @@ import { NvidiaSmiInventorySource } from '../../src/sources/inventory/source.js'
 import { KernelLogSource } from '../../src/sources/kernel-log/source.js';
 import type { Source } from '../../src/sources/source.js';
 import { REPO_ROOT } from '../fixtures-helpers.js';
-import { recorder, until } from './helpers.js';
+import { kmsgXid, recorder, until } from './helpers.js';
 
 const FAKE = join(REPO_ROOT, 'test', 'fake-nvidia-smi', 'nvidia-smi');
 let running: Source[] = [];
 
-/** A /dev/kmsg record of an XID on bus `bus`, logged `usec` after boot. */
-const kmsgXid = (seq: number, usec: number, bus: string, xid: number): string =>
-  `4,${seq},${usec},-;NVRM: Xid (PCI:0000:${bus}:00): ${xid}, pid=7, name=train, Graphics Exception\n`;
 /** Writes all of `text` to a non-blocking FIFO, yielding to the reader while the pipe is full. */
 async function writeAll(fd: number, text: string): Promise<void> {
   let rest = Buffer.from(text);
