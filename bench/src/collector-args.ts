@@ -25,6 +25,12 @@ export interface CollectorBenchArgs {
   /** Probes per second per peer of the measured collector (`--stamp-rate`); 0 with --no-stamp. */
   stampRate: number;
   /**
+   * `--stamp-interval MS`: a prober's report interval, one link row per peer each. Default 60 000,
+   * as deploy/collector.yaml sets it; every interval's rows are one more batch through the spool
+   * and the sink, so at 10 000 a prober also pays for six times the link batches.
+   */
+  stampIntervalMs: number;
+  /**
    * `--sweep 0,1,5`: for each rate, another collector probing its 8 peers at that rate (0: no STAMP)
    * and a bare sender at that rate, all in the same window as the measured collector, so that the
    * CPU per probe can be read off as a slope without the load moving between runs.
@@ -70,6 +76,7 @@ export function parseCollectorArgs(argv: readonly string[]): CollectorBenchArgs 
   const warmupArg = argv.indexOf('--warmup');
   const off = (part: string): boolean => argv.includes(`--no-${part}`);
   const rateArg = argv.indexOf('--stamp-rate');
+  const intervalArg = argv.indexOf('--stamp-interval');
   const sweepArg = argv.indexOf('--sweep');
   const profileArg = argv.indexOf('--profile');
   return {
@@ -77,6 +84,7 @@ export function parseCollectorArgs(argv: readonly string[]): CollectorBenchArgs 
     warmupS: warmupArg > 0 ? Number(argv[warmupArg + 1]) : 60,
     off,
     stampRate: off('stamp') ? 0 : rateArg > 0 ? Number(argv[rateArg + 1]) : 10,
+    stampIntervalMs: intervalArg > 0 ? Number(argv[intervalArg + 1]) : 60_000,
     sweepRates:
       sweepArg > 0
         ? (argv[sweepArg + 1] ?? '')

@@ -79,3 +79,37 @@ export function descendants(pid: number): number[] {
   walk(pid);
   return out;
 }
+
+/** Whether a process is one the agent runs as part of itself: the STAMP sender's own process. */
+export function isAgentHelper(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sender-process-main');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An agent's CPU as readProc's, with its helper processes' (isAgentHelper) added: `meridian collect`
+ * probes from a process of its own, and that work is the agent's. Memory stays the agent's own.
+ */
+export function readAgentProc(pid: number): ProcSample | undefined {
+  const own = readProc(pid);
+  if (!own) return undefined;
+  const helpers = descendants(pid)
+    .filter(isAgentHelper)
+    .map(readProc)
+    .filter((p) => p !== undefined);
+  return {
+    ...own,
+    self: own.self + helpers.reduce((s, h) => s + h.self, 0),
+    sys: own.sys + helpers.reduce((s, h) => s + h.sys, 0),
+  };
+}
+
+/** Peak RSS of an agent's helper processes, in bytes (0 without any). */
+export function helperPeakRss(pid: number): number {
+  return descendants(pid)
+    .filter(isAgentHelper)
+    .reduce((sum, p) => sum + (peakRss(p) ?? 0), 0);
+}

@@ -14,8 +14,10 @@ export interface Usage {
 export interface Measured {
   /** The measured window's wall time. */
   wallS: number;
-  /** The measured collector: CPU over the window and peak RSS. */
+  /** The measured collector: CPU over the window (its STAMP sender process's included) and peak RSS. */
   c: Usage;
+  /** Peak RSS of its STAMP sender process (0 when it does not probe). */
+  cHelperRssMb: number;
   /** Its system (kernel) CPU seconds. */
   cSys: number;
   /** Its resident memory at the end, anonymous and file-backed. */
@@ -33,6 +35,8 @@ export interface Measured {
     /** CPU of the processes it spawned and reaped inside the window (attribution's nvidia-smi calls). */
     childS: number;
     rssMb: number;
+    /** Peak RSS of its STAMP sender process (0 when it does not probe). */
+    helperRssMb: number;
     split: { anon: number; file: number } | undefined;
   }[];
   /** The simulated nvidia-smi stream the collector runs: CPU seconds and peak RSS. */
@@ -75,6 +79,11 @@ function row(name: string, cpuS: number, wallS: number, rssMb: number | undefine
 }
 
 /** The resident memory at the end of the window, anonymous and file-backed. */
+/** The STAMP sender's own process: its CPU is in the line above, its memory is its own. */
+function helperLine(indent: string, rssMb: number): string {
+  return `${indent}its STAMP sender process (CPU counted above): peak RSS ${rssMb.toFixed(1)} MB`;
+}
+
 function splitLine(indent: string, split: { anon: number; file: number } | undefined): string {
   if (!split) return `${indent}resident at the end: unreadable`;
   const mb = (b: number) => (b / 1048576).toFixed(1);
@@ -110,6 +119,7 @@ export function printReport(m: Measured, { peers, stampRate }: { peers: number; 
   console.log(row('meridian collect (the agent process)', c.cpuS, wallS, c.peakRssMb));
   console.log(row('  of which system time (kernel)', cSys, wallS, undefined));
   console.log(splitLine('  ', cSplit));
+  if (m.cHelperRssMb > 0) console.log(helperLine('  ', m.cHelperRssMb));
   console.log(
     `${'  start-up before the window (load, inventory, JIT warm-up)'.padEnd(58)} ${startupS.toFixed(2).padStart(8)} s once` +
       ` (${((startupS / 3600) * 100).toFixed(3)} % of one core if spread over an hour)`,
@@ -118,6 +128,7 @@ export function printReport(m: Measured, { peers, stampRate }: { peers: number; 
     console.log(row(`  beside it: ${v.label}`, v.cpuS, wallS, v.rssMb));
     console.log(row('    of which system time (kernel)', v.sysS, wallS, undefined));
     console.log(splitLine('    ', v.split));
+    if (v.helperRssMb > 0) console.log(helperLine('    ', v.helperRssMb));
     if (v.childS > 0) console.log(row('    + the short-lived processes it spawned', v.childS, wallS, undefined));
     if (v.label.startsWith('with attribution'))
       console.log(row('    attribution adds (this minus the measured collector)', v.cpuS - c.cpuS, wallS, undefined));

@@ -13,7 +13,8 @@
  * (another build's collector/dist).
  *
  * Prints CPU time per hour (and % of one core) and peak RSS. Targets: <= 0.5 % of one core,
- * <= 80 MB RSS. Usage: npm run bench:collector [-- --seconds 60 --warmup 60 --floors --sweep 0,1,5]
+ * <= 80 MB RSS. A prober's STAMP sender runs in a process of its own: its CPU is the agent's.
+ * Usage: npm run bench:collector [-- --seconds 60 --warmup 60 --floors --sweep 0,1,5 --stamp-interval 60000]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,15 @@ import { attributionConfig, attributionFixture, type AttributionFixture } from '
 import { startClickHouseStandIn, type StandIn } from './collector-clickhouse-standin.js';
 import { printReport, type Measured, type Usage } from './collector-report.js';
 import { waitForLine } from './collector-child.js';
-import { descendants, peakRss, readProc, rssSplit } from './collector-proc.js';
+import {
+  descendants,
+  helperPeakRss,
+  isAgentHelper,
+  peakRss,
+  readAgentProc,
+  readProc,
+  rssSplit,
+} from './collector-proc.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const fakeSmi = join(repo, 'test/fake-nvidia-smi/nvidia-smi');
@@ -164,8 +173,13 @@ function startBaseline(queryArgs: string[]): ChildProcess {
   });
 }
 
-function usageBetween(pid: number, start: { self: number; reaped: number }, includeReaped: boolean): Usage {
-  const end = readProc(pid)!;
+function usageBetween(
+  pid: number,
+  start: { self: number; reaped: number },
+  includeReaped: boolean,
+  read: typeof readProc = readProc,
+): Usage {
+  const end = read(pid)!;
   const cpuS = end.self - start.self + (includeReaped ? end.reapedChildren - start.reaped : 0);
   return { cpuS, peakRssMb: (peakRss(pid) ?? 0) / 1048576 };
 }
@@ -193,7 +207,7 @@ function writeConfig(
       'stamp:',
       '  sender:',
       `    rate: ${rate || 1}`,
-      '    intervalMs: 10000',
+      `    intervalMs: ${cli.stampIntervalMs}`,
       // Peers are given here; a collector without them is one the roster did not elect (it reads no
       // roster from the stand-in store, which answers no SELECT).
       '    roster: { enabled: false }',
@@ -397,15 +411,18 @@ async function measure(contenders: Contenders): Promise<Measured> {
   const { ch, reflectors, collector, variantCollectors, baseline, idle, bare, variants } = contenders;
   console.log(
     `bench:collector: warming up ${cli.warmupS} s, then measuring ${cli.seconds} s ` +
-      `(${off('gpu') ? 0 : GPUS} GPUs at 1 Hz, ${cli.stampRate > 0 ? PEERS : 0} STAMP peers at ${cli.stampRate}/s, host ${off('host') ? 'off' : 'at 1 Hz'}; ` +
+      `(${off('gpu') ? 0 : GPUS} GPUs at 1 Hz, ${cli.stampRate > 0 ? PEERS : 0} STAMP peers at ${cli.stampRate}/s, ` +
+      `a link row per peer every ${cli.stampIntervalMs / 1000} s where probing, host ${off('host') ? 'off' : 'at 1 Hz'}; ` +
       `collector NODE_OPTIONS="${cli.deployedNodeOptions}")`,
   );
   await sleep(cli.warmupS * 1000);
   const cpid = collector.pid!;
   const bpid = baseline.pid!;
-  const smiPids = descendants(cpid);
-  const c0 = readProc(cpid)!;
-  const vc0 = variantCollectors.map((v) => readProc(v.proc.pid!)!);
+  // The collector's simulated nvidia-smi is counted on its own line; its STAMP sender process is
+  // the collector's own work and is counted with it (readAgentProc).
+  const smiPids = descendants(cpid).filter((p) => !isAgentHelper(p));
+  const c0 = readAgentProc(cpid)!;
+  const vc0 = variantCollectors.map((v) => readAgentProc(v.proc.pid!)!);
   const b0 = readProc(bpid)!;
   const i0 = readProc(idle.pid!)!;
   const u0 = bare ? readProc(bare.pid!) : undefined;
@@ -416,9 +433,10 @@ async function measure(contenders: Contenders): Promise<Measured> {
   await sleep(cli.seconds * 1000);
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
 
-  const c = usageBetween(cpid, { self: c0.self, reaped: c0.reapedChildren }, false);
+  const c = usageBetween(cpid, { self: c0.self, reaped: c0.reapedChildren }, false, readAgentProc);
+  const cHelperRssMb = helperPeakRss(cpid) / 1048576;
   const variantResults = variantCollectors.map((v, i) => {
-    const end = readProc(v.proc.pid!)!;
+    const end = readAgentProc(v.proc.pid!)!;
     return {
       label: v.label,
       rate: v.fromSweep ? v.rate : undefined,
@@ -427,10 +445,11 @@ async function measure(contenders: Contenders): Promise<Measured> {
       sysS: end.sys - vc0[i]!.sys,
       childS: end.reapedChildren - vc0[i]!.reapedChildren,
       rssMb: (peakRss(v.proc.pid!) ?? 0) / 1048576,
+      helperRssMb: helperPeakRss(v.proc.pid!) / 1048576,
       split: rssSplit(v.proc.pid!),
     };
   });
-  const cSys = readProc(cpid)!.sys - c0.sys;
+  const cSys = readAgentProc(cpid)!.sys - c0.sys;
   const cSplit = rssSplit(cpid);
   const startupS = c0.self; // everything the collector spent from spawn to the measured window
   const smiCpu = smiPids.reduce((sum, p, i) => sum + ((readProc(p)?.self ?? s0[i]!) - s0[i]!), 0);
@@ -466,6 +485,7 @@ async function measure(contenders: Contenders): Promise<Measured> {
   return {
     wallS,
     c,
+    cHelperRssMb,
     cSys,
     cSplit,
     startupS,

@@ -15,11 +15,11 @@ import { SourceErrorCounters } from '../sources/errors.js';
 import { GpuDirectory } from '../sources/gpu-directory.js';
 import { createSources } from '../sources/registry.js';
 import type { Emit, Source, SourceContext, SourceDeps } from '../sources/source.js';
+import type { SenderFactory } from '../sources/stamp-sender/sender-handle.js';
 import { startChronyClock, type ChronyClock } from '../stamp/chrony.js';
 import { createCollectorMetrics, type CollectorMetrics } from '../telemetry/metrics.js';
 import { startTracing, type Tracing } from '../telemetry/tracing.js';
 import { serveHealth } from './health.js';
-import type { JitTier } from './jit.js';
 import { createAgentPipeline, createAgentSink, openAgentSpool, openAgentStore } from './store-path.js';
 
 export interface AgentOptions {
@@ -28,8 +28,11 @@ export interface AgentOptions {
   /** The sources to run instead of those the config enables (sources/registry.ts): tests, the twin. */
   readonly sources?: readonly Source[];
   readonly log?: (message: string) => void;
-  /** The process's JIT tier, lifted while this host probes (the collect command's; see jit.ts). */
-  readonly jit?: JitTier;
+  /**
+   * Where the STAMP sender runs: the collect command gives it a process of its own
+   * (sources/stamp-sender/sender-process.ts); absent, it runs in this one.
+   */
+  readonly stampSenders?: SenderFactory;
 }
 
 export interface Agent {
@@ -93,7 +96,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const deps: SourceDeps = {
     gpus: new GpuDirectory(),
     storeQuery: (sql, params) => store.query(sql, params),
-    ...(opts.jit ? { onProbing: opts.jit.probing } : {}),
+    ...(opts.stampSenders ? { stampSenders: opts.stampSenders } : {}),
     // Started by the first STAMP source that asks: both ends advertise their clock error in every
     // packet, and without it no one-way delay is stored.
     stampClock: () => {

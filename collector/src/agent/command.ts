@@ -4,8 +4,10 @@
  */
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, redactConfig, type LoadedConfig } from '../config/index.js';
+import type { SenderFactory } from '../sources/stamp-sender/sender-handle.js';
+import { senderProcess } from '../sources/stamp-sender/sender-process.js';
 import { startAgent } from './agent.js';
-import { capJit, type JitTier } from './jit.js';
+import { capJit } from './jit.js';
 
 interface CollectOptions {
   config?: string;
@@ -25,14 +27,16 @@ export function registerCollectCommand(program: Command): void {
     .option('--data <dir>', 'embedded store directory, all-in-one only (overrides store.data)')
     .option('--check', 'validate the config, print it with secrets masked, and exit')
     .action(async (o: CollectOptions) => {
-      process.exitCode = await runCollect(o, undefined, capJit());
+      // Capped before the agent's code runs hot; the STAMP sender's process is not (jit.ts).
+      process.exitCode = await runCollect(o, undefined, { jitCapped: capJit(), stampSenders: senderProcess() });
     });
 }
 
 export async function runCollect(
   o: CollectOptions,
   log: (m: string) => void = (m) => console.error(m),
-  jit?: JitTier,
+  /** What the collect command sets up for its own process (none when embedded, as in tests). */
+  own?: { readonly jitCapped: boolean; readonly stampSenders: SenderFactory },
 ): Promise<number> {
   const file = o.config ?? process.env['MERIDIAN_COLLECTOR_CONFIG'];
   if (!file) {
@@ -63,13 +67,18 @@ export async function runCollect(
   const target = config.store.clickhouse
     ? `ClickHouse ${redactConfig(config).store.clickhouse}`
     : `embedded store ${config.store.data}`;
-  const agent = await startAgent({ config, secrets: loaded.secrets, log, ...(jit ? { jit } : {}) });
+  const agent = await startAgent({
+    config,
+    secrets: loaded.secrets,
+    log,
+    ...(own ? { stampSenders: own.stampSenders } : {}),
+  });
   log(
     `meridian collector ${config.collector.id} (${config.collector.region}/${config.collector.host}) → ${target}; ` +
       `sources: ${agent.sources.filter((n) => !agent.unavailable.has(n)).join(', ') || 'none'}; flush every ${config.pipeline.flushIntervalMs} ms; spool ${config.spool.dir}` +
       (agent.metricsUrl ? `; metrics ${agent.metricsUrl}/metrics` : '') +
       (agent.tracing.enabled ? '; tracing on (OTLP/gRPC)' : '') +
-      (jit ? '; V8 optimises fully only while probing' : '') +
+      (own?.jitCapped ? '; V8 capped at its baseline compiler (STAMP probes from a process of its own)' : '') +
       (loaded.fromEnv.length ? `; overrides from ${loaded.fromEnv.join(', ')}` : ''),
   );
 

@@ -9,6 +9,7 @@ import type { SampleRow, TableRows } from '@meridian/store';
 import { boundedMessage } from '../parsers/record.js';
 import type { ClockStatusSource } from '../stamp/clock.js';
 import type { RosterQuery } from '../stamp/roster-read.js';
+import type { SenderFactory } from './stamp-sender/sender-handle.js';
 import type { CollectorMetrics } from '../telemetry/metrics.js';
 import type { SourceErrorCounters } from './errors.js';
 import type { GpuDirectory } from './gpu-directory.js';
@@ -70,8 +71,8 @@ export interface SourceDeps {
   stampClock(): ClockStatusSource | undefined;
   /** Reads from the store the agent writes to (the STAMP roster); absent when there is none to read. */
   readonly storeQuery?: RosterQuery;
-  /** Told when this host starts and stops probing (the STAMP sender): see agent/jit.ts. */
-  readonly onProbing?: (probing: boolean) => void;
+  /** Where the STAMP sender runs (stamp-sender/sender-handle.ts); absent: in the agent's process. */
+  readonly stampSenders?: SenderFactory;
 }
 
 /**

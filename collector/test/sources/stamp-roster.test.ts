@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/index.js';
 import { stampSenderFactory } from '../../src/sources/stamp-sender/index.js';
+import { inProcessSender, type SenderFactory } from '../../src/sources/stamp-sender/sender-handle.js';
 import { StampSenderSource } from '../../src/sources/stamp-sender/source.js';
 import { StampReflector } from '../../src/stamp/index.js';
 import { readRosterInput, type RosterQuery } from '../../src/stamp/roster-read.js';
@@ -68,8 +69,24 @@ function sender(
     collector: { region: 'a', host },
     stamp: { sender: { rate: 50, intervalMs: 200, lossTimeoutMs: 100, roster: { port, intervalMs: 60_000 } } },
   }).stamp.sender;
+  // Its senders, recorded: true when one starts probing, false when one stops.
   const probing: boolean[] = [];
-  const src = new StampSenderSource({ host, region: 'a', config, query, onProbing: (on) => probing.push(on) });
+  const senders: SenderFactory = (input, opts) => {
+    const s = inProcessSender(input, opts);
+    return {
+      config: s.config,
+      stats: () => s.stats(),
+      start: async () => {
+        await s.start();
+        probing.push(true);
+      },
+      stop: async (o) => {
+        await s.stop(o);
+        probing.push(false);
+      },
+    };
+  };
+  const src = new StampSenderSource({ host, region: 'a', config, query, senders });
   started.push(src);
   return { src, rec, probing };
 }
@@ -128,7 +145,8 @@ describe('the STAMP roster on a real store', () => {
         .map((p) => p.region),
     ).toEqual(['b']);
     expect(senders.get(gone)!.src.peers()).toEqual([]);
-    // Each is told when it starts and stops probing (the collect command's JIT tier follows it).
+    // A sender starts where a host is elected and stops where it no longer is (the collect command
+    // runs each in a process of its own: started and stopped here).
     expect(senders.get(gone)!.probing).toEqual([true, false]);
     expect(senders.get(spare)!.probing).toEqual([true]);
     expect(senders.get(elected[1]!)!.probing).toEqual([true]);

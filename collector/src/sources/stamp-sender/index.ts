@@ -22,7 +22,7 @@ export const stampSenderFactory: SourceFactory<CollectorConfig> = {
       config: c.stamp.sender,
       ...(deps.storeQuery ? { query: deps.storeQuery } : {}),
       ...(clock ? { clock } : {}),
-      ...(deps.onProbing ? { onProbing: deps.onProbing } : {}),
+      ...(deps.stampSenders ? { senders: deps.stampSenders } : {}),
     });
   },
 };

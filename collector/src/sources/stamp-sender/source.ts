@@ -10,11 +10,12 @@ import type { ClockStatusSource } from '../../stamp/clock.js';
 import type { StampPeerConfig } from '../../stamp/config.js';
 import { readRosterInput, type RosterQuery } from '../../stamp/roster-read.js';
 import { electProbers, probesOf } from '../../stamp/roster.js';
-import { StampSender, type StampSenderStats } from '../../stamp/sender.js';
+import type { StampSenderStats } from '../../stamp/sender.js';
 import type { CollectorMetrics } from '../../telemetry/metrics.js';
 import type { PeriodicTask } from '../periodic.js';
 import { BaseSource, type SourceContext } from '../source.js';
 import type { StampSenderSection } from './config.js';
+import { inProcessSender, type SenderFactory, type SenderHandle } from './sender-handle.js';
 
 export interface StampSenderSourceOptions {
   /** This host and its region (labels host and region_from). */
@@ -24,18 +25,16 @@ export interface StampSenderSourceOptions {
   readonly clock?: ClockStatusSource;
   /** The store, for the roster; without it a sender with no configured peers probes nothing. */
   readonly query?: RosterQuery;
-  /** Told when a sender starts (before its first probe) and when none runs any more. */
-  readonly onProbing?: (probing: boolean) => void;
+  /** Where each sender runs (sender-handle.ts). Default: in this process. */
+  readonly senders?: SenderFactory;
 }
 
 export class StampSenderSource extends BaseSource {
   readonly name = 'stamp-sender';
-  private sender: StampSender | undefined;
+  private sender: SenderHandle | undefined;
   private roster: PeriodicTask | undefined;
   /** The peers the running sender probes, as a comparable key ('' for none). */
   private peersKey = '';
-  /** Whether a sender runs (told to opts.onProbing on each change). */
-  private probing = false;
   /** Whether peers come from the roster (no configured peers). */
   readonly fromRoster: boolean;
 
@@ -100,10 +99,9 @@ export class StampSenderSource extends BaseSource {
     await this.sender?.stop({ drain: true });
     this.sender = undefined;
     this.peersKey = JSON.stringify(peers);
-    this.setProbing(peers.length > 0);
     if (peers.length === 0) return;
     const { rate, intervalMs, lossTimeoutMs, maxClockErrorMs } = this.opts.config;
-    const sender = new StampSender(
+    const sender = (this.opts.senders ?? inProcessSender)(
       {
         host: this.opts.host,
         region: this.opts.region,
@@ -113,7 +111,11 @@ export class StampSenderSource extends BaseSource {
         lossTimeoutMs,
         maxClockErrorMs,
       },
-      { ...(this.opts.clock ? { clock: this.opts.clock } : {}), onReport: (report) => ctx.emit('link', [report.row]) },
+      {
+        ...(this.opts.clock ? { clock: this.opts.clock } : {}),
+        onReport: (report) => ctx.emit('link', [report.row]),
+        log: (message) => this.log(message),
+      },
     );
     try {
       await sender.start();
@@ -121,7 +123,6 @@ export class StampSenderSource extends BaseSource {
       // A configured peer list that cannot start is this host's problem; an elected one is retried
       // at the next roster read (the key is cleared so that the same peers are tried again).
       this.peersKey = '';
-      this.setProbing(false);
       if (this.fromRoster) throw err;
       this.current = 'unavailable';
       this.reportUnavailable(err instanceof Error ? err.message : String(err));
@@ -130,16 +131,9 @@ export class StampSenderSource extends BaseSource {
     this.sender = sender;
   }
 
-  private setProbing(on: boolean): void {
-    if (on === this.probing) return;
-    this.probing = on;
-    this.opts.onProbing?.(on);
-  }
-
   async stop(): Promise<void> {
     await this.roster?.stop();
     await this.sender?.stop({ drain: true });
-    this.setProbing(false);
     if (this.current !== 'unavailable') this.current = 'stopped';
   }
 
