@@ -113,6 +113,8 @@ describe('deploy/', () => {
     expect(directive('ReadWritePaths')).toEqual(['/var/lib/meridian']);
     // Longer than the sink's 5 s drain on SIGTERM, so systemd does not SIGKILL a clean stop.
     expect(Number(directive('TimeoutStopSec')[0])).toBeGreaterThan(5);
+    // The agent alone gets the SIGTERM, and stops its children (the STAMP sender drains) itself.
+    expect(directive('KillMode')).toEqual(['mixed']);
     expect(unit).not.toMatch(/PASSWORD=/);
   });
 

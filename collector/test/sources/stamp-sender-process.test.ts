@@ -90,6 +90,21 @@ describe('the STAMP sender in a process of its own', () => {
     }
   });
 
+  it('leaves a SIGTERM sent to the whole service to the agent, which still drains it', async () => {
+    const { sender, reports } = processSender(await reflector());
+    await sender.start();
+    const pid = sender.pid!;
+    await until(() => reports.length >= 1, 'a first interval');
+    process.kill(pid, 'SIGTERM'); // systemd's control-group kill, or a terminal's process group
+    process.kill(pid, 'SIGINT');
+    const seen = reports.length;
+    await until(() => reports.length >= seen + 2, 'two more intervals from the same process');
+    expect(sender.pid).toBe(pid);
+    await sender.stop();
+    expect(alive(pid)).toBe(false);
+    expect(sum(reports, 'probes_sent')).toBe(sender.stats().peers[0]!.probesSent);
+  });
+
   it("sends this host's clock status on when it changes", async () => {
     let clock: ClockStatus = { synced: false, errorMs: 1000 };
     const { sender, reports } = processSender(await reflector(), () => clock);

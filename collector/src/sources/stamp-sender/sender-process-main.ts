@@ -65,6 +65,13 @@ process.on('message', (raw) => {
   if (m.kind === 'start') void start(m.config);
 });
 
+// A SIGTERM or SIGINT meant for the whole service (systemd signals every process of the unit's
+// control group; a terminal's Ctrl-C, the whole process group) is the agent's to act on: it stops
+// this process through the channel after the last interval has been drained and reported. Dying
+// here would lose that interval. The agent gone, the channel closes and this process ends.
+process.on('SIGTERM', () => undefined);
+process.on('SIGINT', () => undefined);
+
 // The channel closed: the agent has what it asked for, or it is gone and nobody reads what this
 // process measures. Either way the probing ends here, and with it the process.
 process.on('disconnect', () => {
