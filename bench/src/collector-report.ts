@@ -78,12 +78,12 @@ function row(name: string, cpuS: number, wallS: number, rssMb: number | undefine
   return `${name.padEnd(58)} ${perHour.toFixed(1).padStart(8)} s/h  ${pct.toFixed(3).padStart(7)} %  ${rssMb === undefined ? '      -' : rssMb.toFixed(1).padStart(7)} MB`;
 }
 
-/** The resident memory at the end of the window, anonymous and file-backed. */
 /** The STAMP sender's own process: its CPU is in the line above, its memory is its own. */
 function helperLine(indent: string, rssMb: number): string {
   return `${indent}its STAMP sender process (CPU counted above): peak RSS ${rssMb.toFixed(1)} MB`;
 }
 
+/** The resident memory at the end of the window, anonymous and file-backed. */
 function splitLine(indent: string, split: { anon: number; file: number } | undefined): string {
   if (!split) return `${indent}resident at the end: unreadable`;
   const mb = (b: number) => (b / 1048576).toFixed(1);

@@ -4,11 +4,12 @@
  * Why a process: the agent caps V8 at its baseline compiler (agent/jit.ts), because its own work
  * runs a few times a second and TurboFan's compiles cost more than they save. A prober sends and
  * matches 80 probes a second, code TurboFan pays for; but V8's flags are per process, so lifting
- * the cap for the sender lifted it for the whole agent too, and TurboFan then kept compiling and
- * re-compiling the agent's batch code (the rows-to-columns loop, validation, the spool's
- * encoders) for as long as the agent ran: 0.17 to 0.24 % of a core, a third of what the probing
- * itself cost. Alone in its process the sender gets TurboFan and the agent keeps its cap. It also
- * keeps every probe's send and receive time off the event loop that parses, encodes and spools.
+ * the cap for the sender lifted it for the whole agent too, and TurboFan then compiled the
+ * agent's batch code (the rows-to-columns loop, validation, the encoders) and re-compiled it each
+ * time another target's rows deoptimised it: 0.17 to 0.24 % of a core for the first six or seven
+ * minutes (collector/README.md). Alone in its process the sender gets TurboFan and the agent keeps
+ * its cap. It also keeps every probe's send and receive off the event loop that parses, encodes
+ * and spools.
  *
  * The process holds nothing the agent needs: reports come back as they are made, counters every
  * few seconds. If it dies it is started again (with backoff), and what it lost is its open
