@@ -5,13 +5,14 @@
  * Promise under test: none duplicated, none lost except the in-memory tail of at most one flush
  * interval, and everything a SIGTERM'd run produced is stored.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '@meridian/store';
+import { buildCollector } from './processes.js';
 import { until } from './until.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,8 +26,7 @@ const ROWS_PER_MS = 10 / 50; // the child's source: 10 rows every 50 ms
 const base = Date.now() - 3_600_000;
 
 beforeAll(() => {
-  // The child runs the compiled agent, as production does: build it (incremental, quick when fresh).
-  execFileSync('npx', ['tsc', '-b', 'collector'], { cwd: repo, stdio: 'inherit', timeout: 240_000 });
+  buildCollector();
   writeFileSync(
     config,
     [

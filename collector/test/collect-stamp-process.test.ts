@@ -5,7 +5,7 @@
  * exactly one stored row (the interval drained at SIGTERM included), and no process outlives the
  * agent.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '@meridian/store';
 import { StampReflector } from '../src/stamp/index.js';
+import { buildCollector } from './processes.js';
 import { until } from './until.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,9 +21,7 @@ const cli = fileURLToPath(new URL('./fixtures/collect-cli.mjs', import.meta.url)
 const root = mkdtempSync(join(tmpdir(), 'meridian-collect-stamp-'));
 const data = join(root, 'data');
 
-beforeAll(() => {
-  execFileSync('npx', ['tsc', '-b', 'collector'], { cwd: repo, stdio: 'inherit', timeout: 240_000 });
-}, 250_000);
+beforeAll(buildCollector, 250_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Live children of `pid` whose command line mentions `what`. */

@@ -12,16 +12,9 @@ import { accessSync, constants, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelLogFollower } from '../../src/sources/kernel-log/follower.js';
+import { alive } from '../processes.js';
 import { kmsgXid, until } from './helpers.js';
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 /**
  * Whether this process may log a line through /dev/kmsg: it can open it read-write (root), and the
  * kernel takes user-space lines (kernel.printk_devkmsg is not "off").

@@ -5,15 +5,14 @@
  * status as it changes, the inline sender's errors, a restart when the process is killed, and no
  * process left behind, whether the agent stops it, it will not stop, or the agent itself dies.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessSender } from '../../src/sources/stamp-sender/sender-process.js';
 import { StampReflector, type ClockStatus, type StampReport } from '../../src/stamp/index.js';
+import { alive, buildCollector } from '../processes.js';
 import { until } from '../until.js';
 
-const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const entry = fileURLToPath(new URL('../../dist/sources/stamp-sender/sender-process-main.js', import.meta.url));
 const garbled = fileURLToPath(new URL('../fixtures/stamp-sender-garbled.mjs', import.meta.url));
 const owner = fileURLToPath(new URL('../fixtures/stamp-sender-owner.mjs', import.meta.url));
@@ -26,20 +25,8 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-beforeAll(() => {
-  // The sender process runs the compiled collector, as production does (quick when fresh).
-  execFileSync('npx', ['tsc', '-b', 'collector'], { cwd: repo, stdio: 'inherit', timeout: 240_000 });
-});
-
-/** Whether a process runs (an exited one that nobody has reaped yet, a zombie, does not). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+// The sender process runs the compiled collector, as production does.
+beforeAll(buildCollector, 250_000);
 
 async function reflector(): Promise<number> {
   const r = new StampReflector({ address: '127.0.0.1', port: 0 }, { clock: synced });
