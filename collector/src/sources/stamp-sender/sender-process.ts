@@ -174,7 +174,7 @@ export class ProcessSender implements SenderHandle {
         this.onStopped?.();
         if (this.running) this.restartAfter(why);
       });
-      this.clockSent = readClockStatus(this.opts.clock ?? UNSYNCED_CLOCK);
+      this.clockSent = this.readClock();
       this.tell({ kind: 'start', config: this.config, clock: this.clockSent });
     });
   }
@@ -193,10 +193,16 @@ export class ProcessSender implements SenderHandle {
     }, delayMs);
   }
 
+  /** This host's clock status now, as the message carries it (nothing else the source's object has). */
+  private readClock(): ClockStatus {
+    const { synced, errorMs } = readClockStatus(this.opts.clock ?? UNSYNCED_CLOCK);
+    return { synced, errorMs };
+  }
+
   private forwardClock(): void {
-    const now = readClockStatus(this.opts.clock ?? UNSYNCED_CLOCK);
+    const now = this.readClock();
     if (now.synced === this.clockSent.synced && now.errorMs === this.clockSent.errorMs) return;
-    this.clockSent = { synced: now.synced, errorMs: now.errorMs };
-    this.tell({ kind: 'clock', clock: this.clockSent });
+    this.clockSent = now;
+    this.tell({ kind: 'clock', clock: now });
   }
 }
