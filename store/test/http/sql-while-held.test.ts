@@ -36,9 +36,12 @@ describe('meridian sql while another Meridian process holds the store (two proce
     let out = '';
     holder.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     await until(() => holderEndpoint(dir) !== undefined, 'the holder to record its endpoint', 30_000);
-    expect(out).toMatch(
-      /ClickHouse HTTP \(read-only, for Grafana\): http:\/\/127\.0\.0\.1:\d+ · user meridian · password in .*clickhouse-http-password/,
-    );
+    // The endpoint file and the stdout line are written one after the other, and the pipe may
+    // deliver the line after the file appears: wait for the line rather than read it at once.
+    const announced =
+      /ClickHouse HTTP \(read-only, for Grafana\): http:\/\/127\.0\.0\.1:\d+ · user meridian · password in .*clickhouse-http-password/;
+    await until(() => announced.test(out), 'the holder to announce its endpoint on stdout', 30_000);
+    expect(out).toMatch(announced);
 
     const r = await meridian(
       'sql',
