@@ -1,5 +1,6 @@
 import { increaseColumn, keyLabelsOf, metricsOf, type Entity } from '@meridian/catalog';
 import { isStringColumn, type NumberColumn, type SampleColumn, type SampleColumns } from './columns.js';
+import type { RowOrder } from './gather.js';
 
 interface SeriesState {
   /** Epoch ms of the latest sample written. */
@@ -69,9 +70,12 @@ export class IncreaseTracker {
   /**
    * Increases and flags for `batch`, from what this tracker remembers. `series` is
    * seriesOf(batch), when the caller already has it (it depends on the rows only, not on the
-   * tracker's memory, so it can be worked out before the previous batch is written).
+   * tracker's memory, so it can be worked out before the previous batch is written). With `order`
+   * the rows are walked, and the columns returned, in that order (the block's: see gather.ts); an
+   * order that keeps each series' rows in their order gives every row what arrival order would,
+   * since the memory is per series.
    */
-  derive(batch: SampleColumns, series: SeriesSlots = this.seriesOf(batch)): Derived {
+  derive(batch: SampleColumns, series: SeriesSlots = this.seriesOf(batch), order: RowOrder = null): Derived {
     const n = batch.rows;
     const { slotOf, keys } = series;
     const nc = this.counters.length;
@@ -92,20 +96,21 @@ export class IncreaseTracker {
     const ts = batch.ts;
     // Which rows are the series' newest so far (not a replay or late row): increases only for them.
     const fresh = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const i = order ? order[j]! : j;
       const s = slotOf[i]!;
       const t = ts[i]!;
       if (known[s] === 1) {
         const p = slotTs[s]!;
         if (t <= p) continue;
-        fm[i] = Math.floor(t / MINUTE) !== Math.floor(p / MINUTE) ? 1 : 0;
-        fh[i] = Math.floor(t / HOUR) !== Math.floor(p / HOUR) ? 1 : 0;
+        fm[j] = Math.floor(t / MINUTE) !== Math.floor(p / MINUTE) ? 1 : 0;
+        fh[j] = Math.floor(t / HOUR) !== Math.floor(p / HOUR) ? 1 : 0;
       } else {
-        fm[i] = 1;
-        fh[i] = 1;
+        fm[j] = 1;
+        fh[j] = 1;
         known[s] = 1;
       }
-      fresh[i] = 1;
+      fresh[j] = 1;
       touched[s] = 1;
       slotTs[s] = t;
     }
@@ -113,7 +118,7 @@ export class IncreaseTracker {
     for (let c = 0; c < nc; c++) {
       const col = batch.columns[this.counters[c]!.metric];
       if (!col || isStringColumn(col)) continue;
-      const inc = this.increase(col, n, slotOf, fresh, slotVals, c, nc);
+      const inc = this.increase(col, n, slotOf, order, fresh, slotVals, c, nc);
       if (inc) increases.set(this.counters[c]!.column, inc);
     }
     return {
@@ -124,11 +129,12 @@ export class IncreaseTracker {
     };
   }
 
-  /** One counter's increases, walking the rows in order; null when no row has one. */
+  /** One counter's increases, walking the rows in `order`; null when no row has one. */
   private increase(
     col: NumberColumn,
     n: number,
     slotOf: Uint32Array,
+    order: RowOrder,
     fresh: Uint8Array,
     slotVals: Float64Array,
     c: number,
@@ -138,14 +144,15 @@ export class IncreaseTracker {
     const out = new Float64Array(n);
     const outNulls = new Uint8Array(n).fill(1);
     let any = false;
-    for (let i = 0; i < n; i++) {
-      if (fresh[i] !== 1 || (nulls && nulls[i] === 1)) continue;
+    for (let j = 0; j < n; j++) {
+      const i = order ? order[j]! : j;
+      if (fresh[j] !== 1 || (nulls && nulls[i] === 1)) continue;
       const at = slotOf[i]! * nc + c;
       const v = values[i]!;
       const p = slotVals[at]!;
       if (p === p) {
-        out[i] = v >= p ? v - p : v;
-        outNulls[i] = 0;
+        out[j] = v >= p ? v - p : v;
+        outNulls[j] = 0;
         any = true;
       }
       slotVals[at] = v;

@@ -1,4 +1,5 @@
 import type { StringColumn } from './columns.js';
+import type { RowOrder } from './gather.js';
 
 /**
  * String columns of a Native block. Most labels are LowCardinality(String) in the tables, and the
@@ -26,16 +27,16 @@ function encodeString(s: string): Buffer {
   return Buffer.concat([Buffer.from(head), bytes]);
 }
 
-/** Plain String: each dictionary entry encoded once, its bytes copied per row. */
-export function plainStringBody(col: StringColumn, n: number): StringBody {
+/** Plain String: each dictionary entry encoded once, its bytes copied per row (in `order`, if given). */
+export function plainStringBody(col: StringColumn, n: number, order: RowOrder = null): StringBody {
   const encoded = col.dict.map(encodeString);
   const codes = col.codes;
   let size = 0;
   for (let i = 0; i < n; i++) size += encoded[codes[i]!]!.length;
   const write = (view: Buffer): void => {
     let p = 0;
-    for (let i = 0; i < n; i++) {
-      const e = encoded[codes[i]!]!;
+    for (let j = 0; j < n; j++) {
+      const e = encoded[codes[order ? order[j]! : j]!]!;
       const len = e.length;
       for (let j = 0; j < len; j++) view[p++] = e[j]!;
     }
@@ -51,17 +52,18 @@ const NEED_UPDATE_DICTIONARY = 1 << 10;
 
 /**
  * The batch's own dictionary, as the engine builds one: '' first (the type's default), then each
- * string in order of first use. Entries no row uses are dropped and repeated entries merged, so the
- * bytes depend only on the rows' values (the default deduplication token hashes them).
+ * string in order of first use in the block (rows in `order`, if given). Entries no row uses are
+ * dropped and repeated entries merged, so the bytes depend only on the rows' values (the default
+ * deduplication token hashes them).
  */
-function compact(col: StringColumn, n: number): { keys: string[]; index: Uint32Array } {
+function compact(col: StringColumn, n: number, order: RowOrder): { keys: string[]; index: Uint32Array } {
   const { dict, codes } = col;
   const slot = new Int32Array(dict.length).fill(-1);
   const seen = new Map<string, number>([['', 0]]);
   const keys = [''];
   const index = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
-    const c = codes[i]!;
+    const c = codes[order ? order[i]! : i]!;
     let k = slot[c]!;
     if (k < 0) {
       const s = dict[c]!;
@@ -78,9 +80,12 @@ function compact(col: StringColumn, n: number): { keys: string[]; index: Uint32A
   return { keys, index };
 }
 
-/** LowCardinality(String): version, index width and flags, the dictionary, then the row indexes. */
-export function lowCardinalityBody(col: StringColumn, n: number): StringBody {
-  const { keys, index } = compact(col, n);
+/**
+ * LowCardinality(String): version, index width and flags, the dictionary, then the row indexes (rows
+ * in `order`, if given).
+ */
+export function lowCardinalityBody(col: StringColumn, n: number, order: RowOrder = null): StringBody {
+  const { keys, index } = compact(col, n, order);
   const width = keys.length <= 0x100 ? 0 : keys.length <= 0x10000 ? 1 : 2;
   const encoded = keys.map(encodeString);
   const keyBytes = encoded.reduce((s, e) => s + e.length, 0);

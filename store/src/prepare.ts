@@ -12,13 +12,16 @@ import type { Entity } from '@meridian/catalog';
 import type { SampleColumns } from './columns.js';
 import type { IncreaseTracker, SeriesSlots } from './increments.js';
 import { blockIdentity, encodeBase, type BaseBlock } from './native.js';
-import { reorder, seriesOrder } from './order.js';
+import type { RowOrder } from './gather.js';
+import { seriesOrder } from './order.js';
 import type { RowError } from './types.js';
 
 export interface PreparedBatch {
-  /** The validated rows, in series order. */
+  /** The validated rows, as they came. */
   readonly batch: SampleColumns;
   readonly series: SeriesSlots;
+  /** The block's row order (series order), or null when the rows already are in it. */
+  readonly order: RowOrder;
   readonly base: BaseBlock;
   /** Rows validation refused (indexes into the batch as given). */
   readonly errors: readonly RowError[];
@@ -34,14 +37,13 @@ export function prepareBatch(
   token: string | undefined,
   alloc?: (size: number) => Buffer,
 ): PreparedBatch {
-  let batch = valid;
-  let series = tracker.seriesOf(batch);
+  const series = tracker.seriesOf(valid);
   const order = seriesOrder(series);
-  if (order) ({ batch, series } = reorder(batch, series, order));
-  const base = encodeBase(entity, batch, alloc);
+  const base = encodeBase(entity, valid, alloc, order);
   return {
-    batch,
+    batch: valid,
     series,
+    order,
     base,
     errors,
     token: token ?? `sha1:${createHash('sha1').update(blockIdentity(base)).digest('hex')}`,

@@ -186,7 +186,7 @@ class ClickHouseStore implements Store {
    * finishes the block and inserts it; the tracker moves on only if the insert succeeded.
    */
   private async writePrepared(table: string, tracker: IncreaseTracker, p: PreparedBatch): Promise<WriteResult> {
-    const derived = (await this.derivesFor(table)) ? tracker.derive(p.batch, p.series) : undefined;
+    const derived = (await this.derivesFor(table)) ? tracker.derive(p.batch, p.series, p.order) : undefined;
     const { body, columns } = finishBlock(p.base, derived);
     await this.insertBlock(table, columns.join(', '), body, insertSettings(p.token));
     derived?.commit();

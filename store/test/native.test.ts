@@ -1,16 +1,17 @@
 /**
  * The Native encoder against the engine itself: string labels go as LowCardinality(String), byte for
- * byte as the engine writes that type, and batches are put in the table's sort order before they
- * are encoded without changing what lands.
+ * byte as the engine writes that type, and batches are encoded in the table's sort order without
+ * changing what lands.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '@meridian/store';
-import { stringColumn, type SampleColumns } from '../src/columns.js';
+import { stringColumn, takeRows, type SampleColumns } from '../src/columns.js';
 import { IncreaseTracker } from '../src/increments.js';
-import { lowCardinalityBody } from '../src/native-strings.js';
-import { reorder, seriesOrder } from '../src/order.js';
+import { blockIdentity, encodeBase } from '../src/native.js';
+import { lowCardinalityBody, plainStringBody } from '../src/native-strings.js';
+import { seriesOrder } from '../src/order.js';
 import { T0, tempStore } from './helpers.js';
 
 /** The engine's own Native bytes for one LowCardinality(String) column `s` holding `values`. */
@@ -81,7 +82,7 @@ describe('Native encoder', () => {
     expect(back.map((r) => r.s)).toEqual(values);
   });
 
-  it('orders a time-major batch by series, stably, so increases derived after it are those of arrival order', () => {
+  it('orders a time-major batch by series, stably, so increases derived through the order are those of arrival order', () => {
     const batch: SampleColumns = {
       rows: 4,
       ts: Float64Array.of(T0, T0, T0 + 1000, T0 + 1000),
@@ -103,17 +104,63 @@ describe('Native encoder', () => {
     const series = tracker.seriesOf(later);
     const order = seriesOrder(series);
     expect(Array.from(order ?? [])).toEqual([1, 3, 0, 2]);
-    const sorted = reorder(later, series, order!);
-    expect(Array.from(sorted.batch.ts)).toEqual([T0 + 2000, T0 + 3000, T0 + 2000, T0 + 3000]);
-    const uuid = sorted.batch.columns.gpu_uuid as ReturnType<typeof stringColumn>;
-    expect(Array.from(uuid.codes, (c) => uuid.dict[c])).toEqual(['GPU-a', 'GPU-a', 'GPU-b', 'GPU-b']);
-    // Derived after the reordering, as the writer does. GPU-a went 15 -> 11 (a reset: 11) -> 20
-    // (+9); GPU-b 3 -> 4 (+1) -> 6 (+2).
-    const after = tracker.derive(sorted.batch, sorted.series).increases.get('xid_count_inc')!;
-    expect(Array.from(after.values)).toEqual([11, 9, 1, 2]);
-    // The same increases, row for row, as derived in arrival order (derive alone keeps no memory).
-    const before = tracker.derive(later).increases.get('xid_count_inc')!;
-    expect(Array.from(order!, (i) => before.values[i])).toEqual([11, 9, 1, 2]);
-    expect(seriesOrder(sorted.series)).toBeNull();
+    // Derived through the order, as the writer does, so the columns come in the block's order.
+    // GPU-a went 15 -> 11 (a reset: 11) -> 20 (+9); GPU-b 3 -> 4 (+1) -> 6 (+2).
+    const through = tracker.derive(later, series, order);
+    expect(Array.from(through.increases.get('xid_count_inc')!.values)).toEqual([11, 9, 1, 2]);
+    // The same increases and flags, row for row, as derived in arrival order (derive alone keeps no memory).
+    const arrival = tracker.derive(later);
+    expect(Array.from(order!, (i) => arrival.increases.get('xid_count_inc')!.values[i])).toEqual([11, 9, 1, 2]);
+    expect(Array.from(through.firstInMinute)).toEqual(Array.from(order!, (i) => arrival.firstInMinute[i]));
+    // A batch already in series order needs none.
+    expect(seriesOrder(tracker.seriesOf(takeRows(later, order!)))).toBeNull();
+  });
+
+  it('encodes a batch through its order byte for byte as the same batch copied in that order', () => {
+    const n = 600;
+    const rows = Array.from({ length: n }, (_, i) => i);
+    // Time-major over 40 GPUs on 5 hosts, with every kind of column the encoder writes: per-row
+    // source, LowCardinality labels, a numeric label, and metrics of each type with and without
+    // nulls, given as Float64Array and as narrower arrays the encoder converts.
+    const gpu = (i: number) => i % 40;
+    const batch: SampleColumns = {
+      rows: n,
+      ts: Float64Array.from(rows, (i) => T0 + Math.floor(i / 40) * 1000),
+      source: stringColumn(rows.map((i) => (i % 3 === 0 ? 'dcgm' : 'nvidia-smi'))),
+      columns: {
+        region: stringColumn(rows.map((i) => `r${gpu(i) % 2}`)),
+        host: stringColumn(rows.map((i) => `h${Math.floor(gpu(i) / 8)}`)),
+        gpu_uuid: stringColumn(rows.map((i) => `GPU-${gpu(i)}`)),
+        gpu_index: { values: Uint16Array.from(rows, (i) => gpu(i) % 8) },
+        util_gpu: { values: Float64Array.from(rows, (i) => (i * 7.25) % 100) },
+        power_draw: {
+          values: Float32Array.from(rows, (i) => (i % 5 === 0 ? 0 : 300 + i / 8)),
+          nulls: Uint8Array.from(rows, (i) => (i % 5 === 0 ? 1 : 0)),
+        },
+        memory_used: { values: Float64Array.from(rows, (i) => 2 ** 40 + i * 4096) },
+        xid_count: { values: Uint32Array.from(rows, (i) => i >> 4), nulls: Uint8Array.from(rows, (i) => i & 1) },
+        energy_total: { values: Float64Array.from(rows, (i) => i * 1e6 + 0.5) },
+        pstate: { values: Uint8Array.from(rows, (i) => i % 13) },
+      },
+    };
+    const order = seriesOrder(new IncreaseTracker('gpu').seriesOf(batch));
+    expect(order).not.toBeNull();
+    const copied = encodeBase('gpu', takeRows(batch, order!));
+    const through = encodeBase('gpu', batch, undefined, order);
+    expect(through.columns).toEqual(copied.columns);
+    expect(blockIdentity(through).equals(blockIdentity(copied))).toBe(true);
+    // And not by accident: the block in arrival order differs.
+    expect(blockIdentity(encodeBase('gpu', batch)).equals(blockIdentity(copied))).toBe(false);
+
+    // The plain String body (no sample table has one today) reads through the order as well.
+    const host = batch.columns.host as ReturnType<typeof stringColumn>;
+    const plain = (col: ReturnType<typeof stringColumn>, o: Uint32Array | null) => {
+      const body = plainStringBody(col, n, o);
+      const view = Buffer.alloc(body.size);
+      body.write(view);
+      return view;
+    };
+    const hostCopied = takeRows(batch, order!).columns.host as ReturnType<typeof stringColumn>;
+    expect(plain(host, order).equals(plain(hostCopied, null))).toBe(true);
   });
 });
