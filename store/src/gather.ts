@@ -32,25 +32,32 @@ export const ARRAY_OF: Record<Converted, new (buf: ArrayBuffer, offset: number, 
 };
 
 /**
- * Two arrays of 8 bytes a row, made on first use and reused by every column of a block: one for the
- * values gathered in the block's order, one for them converted to the column's type (or split into
- * 32-bit words, for 64-bit integers).
+ * Two arrays of 8 bytes a row, reused by every column of a block and by every block after it: one
+ * for the values gathered in the block's order, one for them converted to the column's type (or
+ * split into 32-bit words, for 64-bit integers). Encoding is synchronous, so one pair serves the
+ * whole process; it grows to the largest block seen and is kept (16 MB after a 1 M-row block, 160 kB
+ * for the collector's 10,000-row batches), because arrays of that size made fresh per block cost
+ * their page faults and the full garbage collections their external memory triggers.
  */
 export class Scratch {
-  private a: ArrayBuffer | undefined;
-  private b: ArrayBuffer | undefined;
-
-  constructor(private readonly rows: number) {}
+  private a = new ArrayBuffer(0);
+  private b = new ArrayBuffer(0);
 
   gathered(n: number): Float64Array {
-    return new Float64Array((this.a ??= new ArrayBuffer(this.rows * 8)), 0, n);
+    if (this.a.byteLength < n * 8) this.a = new ArrayBuffer(n * 8);
+    return new Float64Array(this.a, 0, n);
   }
 
   converted(type: Converted, n: number): NumericArray {
-    return new ARRAY_OF[type]((this.b ??= new ArrayBuffer(this.rows * 8)), 0, n);
+    if (this.b.byteLength < n * 8) this.b = new ArrayBuffer(n * 8);
+    return new ARRAY_OF[type](this.b, 0, n);
   }
 
   words(n: number): Uint32Array {
-    return new Uint32Array((this.b ??= new ArrayBuffer(this.rows * 8)), 0, 2 * n);
+    if (this.b.byteLength < n * 8) this.b = new ArrayBuffer(n * 8);
+    return new Uint32Array(this.b, 0, 2 * n);
   }
 }
+
+/** The process's scratch arrays (see Scratch). */
+export const scratch = new Scratch();

@@ -16,7 +16,7 @@ import {
   type SampleColumns,
   type StringColumn,
 } from './columns.js';
-import { ARRAY_OF, gatherBytes, gatherNumbers, Scratch, type RowOrder } from './gather.js';
+import { ARRAY_OF, gatherBytes, gatherNumbers, scratch, type RowOrder } from './gather.js';
 import type { Derived } from './increments.js';
 import { lowCardinalityBody, plainStringBody } from './native-strings.js';
 
@@ -138,9 +138,9 @@ class ByteSink {
 
 /**
  * Writes 64-bit integers from JS numbers (exact up to 2^53) as two little-endian 32-bit halves,
- * through an aligned scratch array copied in once: the view into the sink may be unaligned.
+ * through the aligned scratch words copied in once: the view into the sink may be unaligned.
  */
-function fill64(view: Buffer, values: ArrayLike<number>, n: number, signed: boolean, scratch: Scratch): void {
+function fill64(view: Buffer, values: ArrayLike<number>, n: number, signed: boolean): void {
   const words = scratch.words(n);
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
@@ -174,16 +174,9 @@ const WIDTH: Record<ValueType, number> = {
  * size (reordered copies and converted copies, ~400 MB a block) cost more in page faults and
  * garbage collection than the encoding itself.
  */
-function fillNumbers(
-  view: Buffer,
-  values: NumberColumn['values'],
-  n: number,
-  type: ValueType,
-  order: RowOrder,
-  scratch: Scratch,
-): void {
+function fillNumbers(view: Buffer, values: NumberColumn['values'], n: number, type: ValueType, order: RowOrder): void {
   const src = order ? gatherNumbers(scratch.gathered(n), values, order) : values;
-  if (type === 'UInt64') return fill64(view, src, n, false, scratch);
+  if (type === 'UInt64') return fill64(view, src, n, false);
   if (!order && values instanceof ARRAY_OF[type]) {
     view.set(new Uint8Array(values.buffer, values.byteOffset, n * WIDTH[type]));
     return;
@@ -226,20 +219,19 @@ export function encodeBase(
   order: RowOrder = null,
 ): BaseBlock {
   const n = batch.rows;
-  const scratch = new Scratch(n);
   const cols = nativeLayout(entity).filter(
     (c) => c.name === 'ts' || c.kind === 'String' || batch.columns[c.name] !== undefined,
   );
   const parts: Part[] = cols.map((c): Part => {
     if (c.kind === 'DateTime64') {
       const write = (v: Buffer): void =>
-        fill64(v, order ? gatherNumbers(scratch.gathered(n), batch.ts, order) : batch.ts, n, true, scratch);
+        fill64(v, order ? gatherNumbers(scratch.gathered(n), batch.ts, order) : batch.ts, n, true);
       return { c, size: n * 8, write };
     }
     if (c.name === 'source') return stringPart(c, sourceColumn(batch), n, order);
     const col = batch.columns[c.name];
     if (c.kind === 'String') return stringPart(c, col && isStringColumn(col) ? col : constantColumn('', n), n, order);
-    return numberPart(c, col as NumberColumn, n, order, scratch);
+    return numberPart(c, col as NumberColumn, n, order);
   });
   // Sized exactly up front: growing a block of tens of MB copies it, which cost more than encoding.
   const derivedRoom = derivedLayout(entity).reduce((sum, c) => sum + partRoom(c, derivedSize(c, n)), 0);
@@ -271,9 +263,8 @@ export function finishBlock(base: BaseBlock, derived?: Derived): { body: Buffer;
   const sink = new ByteSink(base.buf);
   sink.pos = base.end;
   // The derived columns are already in the block's order (the tracker reads through it).
-  const scratch = new Scratch(n);
   for (const c of extra) {
-    if (c.kind !== 'Flag') writePart(sink, numberPart(c, derived!.increases.get(c.name)!, n, null, scratch));
+    if (c.kind !== 'Flag') writePart(sink, numberPart(c, derived!.increases.get(c.name)!, n, null));
     else {
       const flags = c.name === FIRST_IN_MINUTE ? derived!.firstInMinute : derived!.firstInHour;
       writePart(sink, { c, size: n, write: (v) => v.set(flags) });
@@ -310,10 +301,10 @@ function writePart(sink: ByteSink, p: Part): void {
   p.write(sink.reserve(p.size));
 }
 
-function numberPart(c: NativeColumn, col: NumberColumn, n: number, order: RowOrder, scratch: Scratch): Part {
+function numberPart(c: NativeColumn, col: NumberColumn, n: number, order: RowOrder): Part {
   const type: ValueType = c.kind === 'UInt16Label' ? 'UInt16' : (c.kind as ValueType);
   const width = n * WIDTH[type];
-  const fill = (v: Buffer): void => fillNumbers(v, col.values, n, type, order, scratch);
+  const fill = (v: Buffer): void => fillNumbers(v, col.values, n, type, order);
   if (!c.nullable) return { c, size: width, write: fill };
   return {
     c,

@@ -73,10 +73,14 @@ describe('Native encoder', () => {
     expect(padded.equals(plain)).toBe(true);
   });
 
-  it('widens the indexes past 256 distinct strings and the engine reads them back', async () => {
-    const values = Array.from({ length: 700 }, (_, i) => `GPU-${i % 300}`);
+  it.each([
+    ['256', 700, 300],
+    ['65,536', 140_000, 70_000],
+  ])('widens the indexes past %s distinct strings and the engine reads them back', async (_, n, distinct) => {
+    // 7,919 is prime and divides neither count, so all `distinct` values occur, in a scrambled order.
+    const values = Array.from({ length: n }, (_, i) => `GPU-${(i * 7919) % distinct}`);
     const col = stringColumn(values);
-    const file = path.join(dir, 'wide.native');
+    const file = path.join(dir, `wide-${distinct}.native`);
     writeFileSync(file, ourBytes(col, values.length));
     const back = await store.query<{ s: string }>(`SELECT s FROM file({f:String}, 'Native')`, { f: file });
     expect(back.map((r) => r.s)).toEqual(values);
