@@ -39,7 +39,7 @@ export const ARRAY_OF: Record<Converted, new (buf: ArrayBuffer, offset: number, 
  * for the collector's 10,000-row batches), because arrays of that size made fresh per block cost
  * their page faults and the full garbage collections their external memory triggers.
  */
-export class Scratch {
+class Scratch {
   private a = new ArrayBuffer(0);
   private b = new ArrayBuffer(0);
 
