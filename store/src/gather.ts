@@ -9,9 +9,17 @@ import type { NumericArray } from './columns.js';
 export type RowOrder = Uint32Array | null;
 
 /** values[order[j]] for every j, into `out` (a Float64Array, so the store is monomorphic). */
-export function gatherNumbers(out: Float64Array, values: NumericArray, order: Uint32Array): Float64Array {
+function gatherNumbers(out: Float64Array, values: NumericArray, order: Uint32Array): Float64Array {
   for (let j = 0; j < out.length; j++) out[j] = values[order[j]!]!;
   return out;
+}
+
+/**
+ * A numeric column's `n` values in the block's order: the column itself when there is no order,
+ * else gathered into the scratch's Float64 array (valid until the next call).
+ */
+export function inOrder(values: NumericArray, n: number, order: RowOrder): NumericArray {
+  return order ? gatherNumbers(scratch.gathered(n), values, order) : values;
 }
 
 /** bytes[order[j]] for every j, into the first `order.length` bytes of `out`. */
@@ -44,19 +52,21 @@ class Scratch {
   private b = new ArrayBuffer(0);
 
   gathered(n: number): Float64Array {
-    if (this.a.byteLength < n * 8) this.a = new ArrayBuffer(n * 8);
-    return new Float64Array(this.a, 0, n);
+    return new Float64Array((this.a = atLeast(this.a, n * 8)), 0, n);
   }
 
   converted(type: Converted, n: number): NumericArray {
-    if (this.b.byteLength < n * 8) this.b = new ArrayBuffer(n * 8);
-    return new ARRAY_OF[type](this.b, 0, n);
+    return new ARRAY_OF[type]((this.b = atLeast(this.b, n * 8)), 0, n);
   }
 
   words(n: number): Uint32Array {
-    if (this.b.byteLength < n * 8) this.b = new ArrayBuffer(n * 8);
-    return new Uint32Array(this.b, 0, 2 * n);
+    return new Uint32Array((this.b = atLeast(this.b, n * 8)), 0, 2 * n);
   }
+}
+
+/** `buf`, or a larger one when it holds fewer than `bytes` (its contents need not be kept). */
+function atLeast(buf: ArrayBuffer, bytes: number): ArrayBuffer {
+  return buf.byteLength >= bytes ? buf : new ArrayBuffer(bytes);
 }
 
 /** The process's scratch arrays (see Scratch). */

@@ -38,7 +38,7 @@ export function plainStringBody(col: StringColumn, n: number, order: RowOrder = 
     for (let j = 0; j < n; j++) {
       const e = encoded[codes[order ? order[j]! : j]!]!;
       const len = e.length;
-      for (let j = 0; j < len; j++) view[p++] = e[j]!;
+      for (let b = 0; b < len; b++) view[p++] = e[b]!;
     }
   };
   return { size, write };

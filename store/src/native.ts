@@ -16,7 +16,7 @@ import {
   type SampleColumns,
   type StringColumn,
 } from './columns.js';
-import { ARRAY_OF, gatherBytes, gatherNumbers, scratch, type RowOrder } from './gather.js';
+import { ARRAY_OF, gatherBytes, inOrder, scratch, type RowOrder } from './gather.js';
 import type { Derived } from './increments.js';
 import { lowCardinalityBody, plainStringBody } from './native-strings.js';
 
@@ -175,14 +175,15 @@ const WIDTH: Record<ValueType, number> = {
  * garbage collection than the encoding itself.
  */
 function fillNumbers(view: Buffer, values: NumberColumn['values'], n: number, type: ValueType, order: RowOrder): void {
-  const src = order ? gatherNumbers(scratch.gathered(n), values, order) : values;
+  const src = inOrder(values, n, order);
   if (type === 'UInt64') return fill64(view, src, n, false);
-  if (!order && values instanceof ARRAY_OF[type]) {
-    view.set(new Uint8Array(values.buffer, values.byteOffset, n * WIDTH[type]));
+  if (src instanceof ARRAY_OF[type]) {
+    view.set(new Uint8Array(src.buffer, src.byteOffset, n * WIDTH[type]));
     return;
   }
+  // Validation makes every column exactly n long.
   const out = scratch.converted(type, n);
-  out.set(src.length === n ? src : src.subarray(0, n));
+  out.set(src);
   view.set(new Uint8Array(out.buffer, 0, n * WIDTH[type]));
 }
 
@@ -223,11 +224,8 @@ export function encodeBase(
     (c) => c.name === 'ts' || c.kind === 'String' || batch.columns[c.name] !== undefined,
   );
   const parts: Part[] = cols.map((c): Part => {
-    if (c.kind === 'DateTime64') {
-      const write = (v: Buffer): void =>
-        fill64(v, order ? gatherNumbers(scratch.gathered(n), batch.ts, order) : batch.ts, n, true);
-      return { c, size: n * 8, write };
-    }
+    if (c.kind === 'DateTime64')
+      return { c, size: n * 8, write: (v) => fill64(v, inOrder(batch.ts, n, order), n, true) };
     if (c.name === 'source') return stringPart(c, sourceColumn(batch), n, order);
     const col = batch.columns[c.name];
     if (c.kind === 'String') return stringPart(c, col && isStringColumn(col) ? col : constantColumn('', n), n, order);
